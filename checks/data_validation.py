@@ -1,0 +1,157 @@
+"""Data validation: what a dataset must look like, derived from the reference data,
+and the judgement of a validation run against it.
+
+The expectations are plain data (`ColumnExpectation`); tasks/validation.py turns them
+into a Great Expectations suite and hands the raw results back to `judge_validation`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal
+
+import pandas as pd
+from pandas.api import types as ptypes
+from pydantic import BaseModel, ConfigDict
+
+from checks.policy import DataChecks
+from checks.results import CheckResult, Status
+
+Kind = Literal["numeric", "categorical", "datetime"]
+
+# dtype names Great Expectations reports for pandas columns of each kind.
+TYPE_LISTS: dict[str, tuple[str, ...]] = {
+    "numeric": ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+                "float16", "float32", "float64", "Int8", "Int16", "Int32", "Int64", "Float32", "Float64"),
+    "categorical": ("object", "string", "str", "category", "bool", "boolean"),
+    "datetime": ("datetime64[ns]", "datetime64[us]", "datetime64[ms]", "datetime64[s]"),
+}
+
+
+class ColumnExpectation(BaseModel):
+    """What one column of a dataset must satisfy; `None` means that aspect is not checked."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    column: str
+    kind: Kind
+    reference_null_share: float
+    max_null_share: float | None = None
+    min_value: float | None = None
+    max_value: float | None = None
+    max_outside: float | None = None
+    categories: tuple[str, ...] | None = None
+    max_unseen: float | None = None
+
+
+def column_kind(series: pd.Series) -> Kind:
+    """Numeric, categorical (strings, categories, booleans) or datetime."""
+    if ptypes.is_datetime64_any_dtype(series):
+        return "datetime"
+    if ptypes.is_numeric_dtype(series) and not ptypes.is_bool_dtype(series):
+        return "numeric"
+    return "categorical"
+
+
+def check_readable(dataset: str, uri: str | None, rows: int | None, error: str | None) -> list[CheckResult]:
+    """ERROR when the dataset is undeclared, unreadable or empty; PASS with its row count otherwise."""
+    check_id = "data.readable"
+    if uri is None:
+        return [CheckResult(check_id=check_id, status=Status.ERROR, column=dataset,
+                            message=f"{dataset} data is not declared (tag governance.{dataset}_data)")]
+    if error is not None:
+        return [CheckResult(check_id=check_id, status=Status.ERROR, column=dataset,
+                            message=f"cannot read {dataset} data '{uri}': {error}")]
+    if not rows:
+        return [CheckResult(check_id=check_id, status=Status.ERROR, column=dataset, n=0, value=0, limit=1,
+                            message=f"{dataset} data '{uri}' has no rows")]
+    return [CheckResult(check_id=check_id, status=Status.PASS, column=dataset, n=rows, value=rows, limit=1,
+                        message=f"{dataset} data '{uri}' read: {rows} rows")]
+
+
+def check_columns_present(dataset: str, present: Iterable[str], required: Sequence[str]) -> list[CheckResult]:
+    """One ERROR per required column the dataset lacks; the check cannot judge what is not there."""
+    have = set(present)
+    return [
+        CheckResult(check_id="data.schema", status=Status.ERROR, column=col, value="missing", limit="present",
+                    message=f"{dataset} data has no column '{col}'",
+                    hint="the model, its label or a sensitive feature needs it; fix the data or the governance tags")
+        for col in required if col not in have
+    ]
+
+
+def derive_expectations(reference: pd.DataFrame, columns: Sequence[str], rules: DataChecks) -> list[ColumnExpectation]:
+    """Expectations per column from the reference profile widened by the policy's tolerances."""
+    out = []
+    for col in columns:
+        series = reference[col]
+        kind = column_kind(series)
+        null_share = float(series.isna().mean()) if len(series) else 0.0
+        fields: dict[str, Any] = {"column": col, "kind": kind, "reference_null_share": null_share}
+        if rules.null_rate is not None:
+            fields["max_null_share"] = min(1.0, null_share + rules.null_rate.max_increase)
+        values = series.dropna()
+        if kind == "numeric" and rules.numeric_range is not None and len(values):
+            low, high = float(values.min()), float(values.max())
+            pad = (high - low) * rules.numeric_range.tolerance
+            fields.update(min_value=low - pad, max_value=high + pad, max_outside=rules.numeric_range.max_outside)
+        if kind == "categorical" and rules.category_set is not None:
+            fields.update(categories=tuple(sorted(values.astype(str).unique())),
+                          max_unseen=rules.category_set.max_unseen)
+        out.append(ColumnExpectation(**fields))
+    return out
+
+
+# Great Expectations expectation type -> our check id; the suite carries the id in `meta` too.
+EXPECTATION_CHECKS: Mapping[str, str] = {
+    "expect_column_values_to_be_in_type_list": "data.schema",
+    "expect_column_values_to_not_be_null": "data.null_rate",
+    "expect_column_values_to_be_between": "data.numeric_range",
+    "expect_column_values_to_be_in_set": "data.category_set",
+}
+
+
+def judge_validation(validation: Mapping[str, Any]) -> list[CheckResult]:
+    """Results from a Great Expectations validation result (its JSON dict), one per expectation.
+
+    An expectation that raised is ERROR; one evaluated on no rows is INCONCLUSIVE.
+    """
+    out = []
+    for item in validation.get("results", []):
+        config = item["expectation_config"]
+        meta = config.get("meta") or {}
+        kwargs = config.get("kwargs") or {}
+        check_id = meta.get("check_id") or EXPECTATION_CHECKS.get(config["type"], f"data.{config['type']}")
+        column = kwargs.get("column")
+        limit = meta.get("limit")
+        raised = [v.get("exception_message") for v in (item.get("exception_info") or {}).values()
+                  if isinstance(v, dict) and v.get("raised_exception")]
+        if (item.get("exception_info") or {}).get("raised_exception"):
+            raised.append(item["exception_info"].get("exception_message"))
+        result = item.get("result") or {}
+        common = {"check_id": check_id, "column": column, "limit": limit}
+        if raised:
+            out.append(CheckResult(status=Status.ERROR, message=f"could not evaluate: {raised[0]}", **common))
+            continue
+        if config["type"] == "expect_column_values_to_be_in_type_list" and "observed_value" in result:
+            # A typed column is judged by its dtype; object columns fall through to a per-value check.
+            observed = result["observed_value"]
+            status = Status.PASS if item["success"] else Status.FAIL
+            out.append(CheckResult(status=status, value=str(observed), message=(
+                f"dtype {observed} {'is' if item['success'] else 'is not'} {meta.get('kind', 'the declared')}"),
+                **{**common, "limit": meta.get("kind")}))
+            continue
+        n = result.get("element_count")
+        if not n:
+            out.append(CheckResult(status=Status.INCONCLUSIVE, n=0, message="no rows to evaluate", **common))
+            continue
+        share = float(result.get("unexpected_percent") or 0.0) / 100.0
+        status = Status.PASS if item["success"] else Status.FAIL
+        what = meta.get("describes", "unexpected values")
+        relation = "within" if status is Status.PASS else "above"
+        out.append(CheckResult(
+            status=status, value=share, n=int(n),
+            message=f"{what}: {share:.4f} of rows, {relation} the limit {limit}",
+            hint=None if status is Status.PASS else meta.get("hint"), **common,
+        ))
+    return out

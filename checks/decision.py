@@ -1,0 +1,73 @@
+"""The verdict for a model version: a pure function of its results and its tier's policy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from checks.policy import TierPolicy
+from checks.results import UNKNOWN_STATUSES, CheckResult, Status
+
+
+class Verdict(StrEnum):
+    APPROVED = "APPROVED"
+    APPROVED_WITH_WAIVERS = "APPROVED_WITH_WAIVERS"
+    REJECTED = "REJECTED"
+    BLOCKED = "BLOCKED"
+
+
+class Decision(BaseModel):
+    """The verdict, the results it rests on (severity applied), and the reasons in words."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    verdict: Verdict
+    reasons: tuple[str, ...]
+    results: tuple[CheckResult, ...]
+
+
+def apply_severity(results: Iterable[CheckResult], tier: TierPolicy) -> list[CheckResult]:
+    """Demote a FAIL on a check this tier does not block on to WARN; severity is policy's alone."""
+    out = []
+    for result in results:
+        rule = tier.rule(result.check_id)
+        if result.status is Status.FAIL and rule is not None and not rule.blocking:
+            result = result.with_status(Status.WARN, "non-blocking for this tier")
+        out.append(result)
+    return out
+
+
+def decide(results: Iterable[CheckResult], tier: TierPolicy) -> Decision:
+    """REJECTED on any blocking FAIL; else BLOCKED when a blocking check errored, was
+    inconclusive, skipped or has no result at all; else approved (with waivers if any)."""
+    judged = apply_severity(results, tier)
+    blocking = [r for r in judged if (rule := tier.rule(r.check_id)) is not None and rule.blocking]
+    reasons: list[str] = []
+
+    failed = [r for r in blocking if r.status is Status.FAIL]
+    unknown = [r for r in blocking if r.status in UNKNOWN_STATUSES]
+    seen = {r.check_id for r in judged}
+    silent = [c for c in tier.enabled_check_ids() if tier.rule(c).blocking and c not in seen]  # type: ignore[union-attr]
+
+    reasons += [_reason(r) for r in failed]
+    reasons += [_reason(r) for r in unknown]
+    reasons += [f"{c}: no result was produced for this blocking check" for c in silent]
+
+    if failed:
+        verdict = Verdict.REJECTED
+    elif unknown or silent:
+        verdict = Verdict.BLOCKED
+    elif any(r.status is Status.WAIVED for r in judged):
+        verdict = Verdict.APPROVED_WITH_WAIVERS
+        reasons += [_reason(r) for r in judged if r.status is Status.WAIVED]
+    else:
+        verdict = Verdict.APPROVED
+    return Decision(verdict=verdict, reasons=tuple(reasons), results=tuple(judged))
+
+
+def _reason(result: CheckResult) -> str:
+    subject = result.column or result.group
+    where = f"[{subject}]" if subject else ""
+    return f"{result.check_id}{where} {result.status.value}: {result.message}"

@@ -1,0 +1,43 @@
+"""Evidence documents built from results: one JSON per check family, the verdict, key metrics."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from checks.decision import Decision
+from checks.manifest import canonical_json
+from checks.results import CheckResult
+
+
+def family_documents(results: Iterable[CheckResult], context: Mapping[str, Any]) -> dict[str, bytes]:
+    """`evidence/<family>.json` for every check family that produced results."""
+    by_family: dict[str, list[CheckResult]] = defaultdict(list)
+    for result in results:
+        by_family[result.family].append(result)
+    return {
+        f"evidence/{family}.json": canonical_json({
+            **context, "family": family, "results": [r.model_dump(mode="json") for r in rows],
+        })
+        for family, rows in sorted(by_family.items())
+    }
+
+
+def verdict_document(decision: Decision, context: Mapping[str, Any]) -> bytes:
+    """`evidence/verdict.json`: the verdict, its reasons and every result it rests on."""
+    return canonical_json({
+        **context, "verdict": decision.verdict.value, "reasons": list(decision.reasons),
+        "results": [r.model_dump(mode="json") for r in decision.results],
+    })
+
+
+def key_metrics(results: Iterable[CheckResult]) -> dict[str, float]:
+    """Model-level numeric results as MLflow metrics (`performance.auc`, ...), so trends show in MLflow."""
+    metrics = {}
+    for r in results:
+        if r.column is None and r.group is None and isinstance(r.value, float):
+            metrics[r.check_id] = r.value
+            if r.ci is not None:
+                metrics[f"{r.check_id}.ci_low"], metrics[f"{r.check_id}.ci_high"] = r.ci
+    return metrics

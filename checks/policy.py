@@ -1,0 +1,156 @@
+"""Policy as typed, frozen data: tiers, per-check limits, and which checks block.
+
+`parse_policy` turns YAML text into a `Policy`; every error names the source, the key
+path and the line, so a reviewer can fix the file without reading code.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+TierName = Literal["high", "medium", "low"]
+TIER_NAMES: tuple[str, ...] = ("high", "medium", "low")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Rule(_Frozen):
+    """A check with no numeric limit; `blocking` decides whether it can stop approval."""
+
+    blocking: bool = True
+
+
+class NullRateRule(Rule):
+    """Null share may exceed the reference share by at most `max_increase` (absolute)."""
+
+    max_increase: float = Field(ge=0.0, le=1.0)
+
+
+class NumericRangeRule(Rule):
+    """The reference [min, max] is widened by `tolerance` x its width on each side;
+    at most `max_outside` of non-null values may fall outside it."""
+
+    tolerance: float = Field(ge=0.0)
+    max_outside: float = Field(ge=0.0, le=1.0)
+
+
+class CategorySetRule(Rule):
+    """At most `max_unseen` of non-null values may be categories absent from the reference."""
+
+    max_unseen: float = Field(ge=0.0, le=1.0)
+
+
+class MinimumRule(Rule):
+    """The metric must be at least `min`; below `min_samples` rows the result is INCONCLUSIVE."""
+
+    min: float
+    min_samples: int = Field(ge=1)
+
+
+class GovernanceChecks(_Frozen):
+    required_tags: Rule | None = None
+
+
+class DataChecks(_Frozen):
+    readable: Rule | None = None
+    schema_: Rule | None = Field(default=None, alias="schema")
+    null_rate: NullRateRule | None = None
+    numeric_range: NumericRangeRule | None = None
+    category_set: CategorySetRule | None = None
+
+
+class PerformanceChecks(_Frozen):
+    auc: MinimumRule | None = None
+    accuracy: MinimumRule | None = None
+
+
+class TierPolicy(_Frozen):
+    """The checks one risk tier runs; a check left out of a tier is not run for it."""
+
+    governance: GovernanceChecks = GovernanceChecks()
+    data: DataChecks = DataChecks()
+    performance: PerformanceChecks = PerformanceChecks()
+
+    def rule(self, check_id: str) -> Rule | None:
+        """The rule for a dotted check id, or None when this tier does not run it."""
+        family, _, name = check_id.partition(".")
+        section = getattr(self, family, None)
+        if not isinstance(section, BaseModel):
+            return None
+        field = "schema_" if name == "schema" else name
+        rule = getattr(section, field, None)
+        return rule if isinstance(rule, Rule) else None
+
+    def enabled_check_ids(self) -> list[str]:
+        """Every check id this tier runs, in policy order."""
+        ids = []
+        for family in type(self).model_fields:
+            section = getattr(self, family)
+            for field, info in type(section).model_fields.items():
+                if getattr(section, field) is not None:
+                    ids.append(f"{family}.{info.alias or field}")
+        return ids
+
+
+class Policy(_Frozen):
+    version: Literal[1]
+    confidence: float = Field(gt=0.5, lt=1.0)
+    required_tags: tuple[str, ...] = Field(min_length=1)
+    unassessed_tier: TierName
+    tiers: dict[TierName, TierPolicy]
+
+    def tier(self, name: str) -> TierPolicy:
+        return self.tiers[name]  # type: ignore[index]
+
+
+class PolicyError(ValueError):
+    """A policy file that cannot be used; the message names file, key and line."""
+
+
+def parse_policy(text: str, source: str) -> Policy:
+    """Parse policy YAML; raise PolicyError naming `source`, the key path and the line."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f", line {mark.line + 1}" if mark is not None else ""
+        raise PolicyError(f"{source}{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+    if not isinstance(data, dict):
+        raise PolicyError(f"{source}, line 1: a policy must be a mapping of keys, got {type(data).__name__}")
+    try:
+        policy = Policy.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = [str(part) for part in err["loc"]]
+            msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+            lines.append(f"{source}, line {_line_of(node, loc)}: key '{'.'.join(loc)}': {msg}")
+        raise PolicyError("\n".join(lines)) from exc
+    missing = [t for t in TIER_NAMES if t not in policy.tiers]
+    if missing:
+        raise PolicyError(f"{source}, line {_line_of(node, ['tiers'])}: key 'tiers': missing tier(s) {missing}")
+    return policy
+
+
+def _line_of(node: yaml.Node | None, loc: list[str]) -> int:
+    """1-based line of the deepest YAML node that `loc` reaches."""
+    line = (node.start_mark.line + 1) if node is not None else 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next(((k, v) for k, v in node.value if str(k.value) == part), None)
+            if match is None:
+                return line
+            key, node = match
+            line = key.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
+            node = node.value[int(part)]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line

@@ -1,0 +1,156 @@
+"""The registration gate: judge one registered model version and write the evidence back to MLflow."""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+
+from checks.data_validation import check_columns_present, check_readable, derive_expectations, judge_validation
+from checks.decision import Verdict, decide
+from checks.evidence import family_documents, key_metrics, verdict_document
+from checks.governance_tags import check_required_tags, declared_columns, effective_tags, select_tier
+from checks.manifest import build_manifest, canonical_json, sha256_hex
+from checks.performance import enabled_ids, performance_results
+from checks.policy import TierPolicy
+from checks.results import CheckResult, not_run
+from govflow.policy_file import load_policy
+from govflow.provenance import code_version
+from govflow.settings import Settings
+from tasks.data import load_dataset
+from tasks.evidence import open_governance_run, previous_manifest_sha256, write_evidence
+from tasks.registry import ModelVersionInfo, read_model_version, set_version_tags
+from tasks.scoring import fetch_model, predict
+from tasks.validation import run_expectations
+
+FLOW = "gate"
+DATA_CHECKS = ["data.schema", "data.null_rate", "data.numeric_range", "data.category_set"]
+
+
+@dataclass(frozen=True)
+class GateOutcome:
+    model: str
+    version: str
+    tier: str
+    verdict: str
+    reasons: tuple[str, ...]
+    results: tuple[CheckResult, ...]
+    run_id: str
+    artifact_uri: str
+    manifest_sha256: str
+
+    @property
+    def approved(self) -> bool:
+        return self.verdict in (Verdict.APPROVED, Verdict.APPROVED_WITH_WAIVERS)
+
+
+@dataclass
+class _Evidence:
+    results: list[CheckResult]
+    files: dict[str, bytes]
+    inputs: dict[str, str]
+
+
+def _evaluate(uri: str, subject: ModelVersionInfo, tags: dict[str, str], tier: TierPolicy, confidence: float, ev: _Evidence) -> None:
+    """Run the gate's check families, appending results, evidence files and input fingerprints to `ev`."""
+    reference = load_dataset(tags.get("governance.reference_data"))
+    evaluation = load_dataset(tags.get("governance.evaluation_data"))
+    for name, data in (("reference", reference), ("evaluation", evaluation)):
+        ev.results += check_readable(name, data.uri, data.rows, data.error)
+        if data.fingerprint:
+            ev.inputs[f"{name}_data"] = data.fingerprint
+
+    loaded = fetch_model(uri, subject.model, subject.version)
+    if loaded.error:
+        ev.results += not_run(["data.schema"], loaded.error)
+    needed = list(dict.fromkeys([*loaded.input_columns, *declared_columns(tags)]))
+    for name, data in (("reference", reference), ("evaluation", evaluation)):
+        if data.frame is not None and len(data.frame):
+            ev.results += check_columns_present(name, data.columns, needed)
+
+    if reference.frame is None or not len(reference.frame) or evaluation.frame is None or not len(evaluation.frame):
+        ev.results += not_run(DATA_CHECKS, "reference and evaluation data are both needed")
+    else:
+        profiled = [c for c in needed if c in reference.columns]
+        expectations = derive_expectations(reference.frame, profiled, tier.data)
+        run = run_expectations(evaluation.frame, expectations, f"{subject.model}-v{subject.version}-evaluation")
+        if run.error:
+            ev.results += not_run(DATA_CHECKS, run.error)
+        else:
+            ev.results += judge_validation(run.result)
+            ev.files["evidence/great_expectations/suite.json"] = canonical_json(run.suite)
+            ev.files["evidence/great_expectations/validation_result.json"] = canonical_json(run.result)
+
+    perf_ids = enabled_ids(tier.performance)
+    label = tags.get("governance.label")
+    if loaded.error or evaluation.frame is None or not len(evaluation.frame):
+        ev.results += not_run(perf_ids, loaded.error or "no evaluation data to score")
+    elif not label or label not in evaluation.columns:
+        ev.results += not_run(perf_ids, f"label column '{label}' is not in the evaluation data" if label
+                              else "tag governance.label is not set")
+    elif missing := [c for c in loaded.input_columns if c not in evaluation.columns]:
+        ev.results += not_run(perf_ids, f"evaluation data lacks model input column(s) {missing}")
+    else:
+        scored = predict(loaded, evaluation.frame)
+        if scored.error:
+            ev.results += not_run(perf_ids, scored.error)
+        else:
+            ev.results += performance_results(evaluation.frame[label].to_numpy(), scored.pred, scored.score,
+                                              tier.performance, confidence, label_column=label)
+
+
+@flow(name="registration-gate")
+def registration_gate(model: str, version: str) -> GateOutcome:
+    """Judge one model version against its tier's policy; record a verdict and verifiable evidence."""
+    logger = get_run_logger()
+    settings = Settings()
+    policy, policy_sha = load_policy(settings.policy_file)
+    uri = settings.resolved_tracking_uri
+    subject = read_model_version(uri, model, str(version))
+    tags = effective_tags(subject.model_tags, subject.version_tags)
+    tier_name = select_tier(tags, policy)
+    tier = policy.tier(tier_name)
+    local_root = None if uri.startswith(("http://", "https://", "databricks")) else settings.artifact_root
+    run = open_governance_run(uri, settings.experiment, local_root, model, subject.version, FLOW, str(flow_run.id))
+
+    ev = _Evidence(results=check_required_tags(tags, policy.required_tags), files={}, inputs={
+        "model_version": f"models:/{model}/{subject.version}", "model_source": subject.source,
+        "governance_tags": f"sha256:{sha256_hex(canonical_json(tags))}",
+    })
+    try:
+        _evaluate(uri, subject, tags, tier, policy.confidence, ev)
+    except Exception as exc:  # evidence of what ran is still written; missing checks block the verdict
+        logger.error("gate stopped early for %s v%s: %s", model, subject.version, exc)
+        ev.files["evidence/errors.txt"] = traceback.format_exc().encode()
+        done = {r.check_id for r in ev.results}
+        ev.results += not_run([c for c in tier.enabled_check_ids() if c not in done], f"gate stopped: {exc}")
+
+    decision = decide(ev.results, tier)
+    context = {"model": model, "version": subject.version, "flow": FLOW, "risk_tier": tier_name,
+               "tier_declared": tags.get("governance.risk_tier")}
+    ev.files |= family_documents(decision.results, context)
+    ev.files["evidence/verdict.json"] = verdict_document(decision, context)
+    manifest = build_manifest(
+        model=model, version=subject.version, flow=FLOW, created_at=_now(), artifacts=ev.files,
+        inputs=ev.inputs, policy_sha256=policy_sha, code_version=code_version(),
+        previous_manifest_sha256=previous_manifest_sha256(uri, settings.experiment, model),
+    )
+    digest = write_evidence(uri, run.run_id, ev.files, manifest, tags={
+        "governance.verdict": decision.verdict.value, "governance.policy_sha256": policy_sha,
+        "governance.code_version": code_version(), "governance.risk_tier": tier_name,
+    }, metrics=key_metrics(decision.results))
+    set_version_tags(uri, model, subject.version, {
+        "governance.status": decision.verdict.value, f"governance.last_{FLOW}_run": run.run_id,
+    })
+    logger.info("%s v%s: %s", model, subject.version, decision.verdict.value)
+    return GateOutcome(model=model, version=subject.version, tier=tier_name, verdict=decision.verdict.value,
+                       reasons=decision.reasons, results=decision.results, run_id=run.run_id,
+                       artifact_uri=run.artifact_uri, manifest_sha256=digest)
+
+
+def _now() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -1,0 +1,1 @@
+"""The example fleet that `govflow demo` seeds."""

@@ -1,0 +1,181 @@
+"""Seeded generators of realistic tabular data for the demo fleet.
+
+Each generator returns plain DataFrames and knows nothing about MLflow: the seeding code
+in govflow/demo/seed.py trains, logs and registers the models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+MONITORING_START = pd.Timestamp("2026-10-01")
+MONITORING_DAYS = 30
+LABEL_DELAY_DAYS = 10
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One demo model's data and governance description."""
+
+    name: str
+    label: str
+    features: tuple[str, ...]
+    sensitive: tuple[str, ...]
+    reference: pd.DataFrame
+    evaluation: pd.DataFrame
+    monitoring: dict[str, pd.DataFrame] = field(default_factory=dict)
+    labels: pd.DataFrame | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    estimator: str = "logistic_regression"
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _loan_frame(rng: np.random.Generator, n: int) -> pd.DataFrame:
+    race = rng.choice(["White", "Black", "Hispanic", "Asian", "Other"], n, p=[0.60, 0.13, 0.17, 0.06, 0.04])
+    sex = rng.choice(["female", "male"], n, p=[0.48, 0.52])
+    age = rng.integers(21, 76, n).astype(float)
+    income = np.exp(rng.normal(10.9, 0.5, n) + 0.05 * (race == "White"))
+    debt_to_income = rng.beta(2, 5, n) * 0.8
+    history = np.minimum(age - 18, rng.gamma(3.0, 3.0, n)).round(1)
+    loan_amount = np.exp(rng.normal(9.6, 0.6, n)).round(-2)
+    employment_years = np.minimum(age - 18, rng.gamma(2.0, 3.5, n)).round(1)
+    employment_years[rng.random(n) < 0.02] = np.nan  # self-declared, sometimes left blank
+    employment_type = rng.choice(["salaried", "self_employed", "contract", "retired"], n, p=[0.62, 0.16, 0.15, 0.07])
+    purpose = rng.choice(["home", "car", "education", "debt_consolidation", "business"], n, p=[0.3, 0.25, 0.1, 0.25, 0.1])
+    logit = (1.4 + 2.2 * (np.log(income) - 10.9) - 7.0 * (debt_to_income - 0.23) + 0.09 * history
+             - 1.5 * (loan_amount / income - 0.3) - 0.7 * (employment_type == "contract"))
+    approved = (rng.random(n) < _sigmoid(logit)).astype(int)
+    return pd.DataFrame({
+        "age": age, "income": income.round(0), "debt_to_income": debt_to_income.round(3),
+        "credit_history_years": history, "loan_amount": loan_amount, "employment_years": employment_years,
+        "employment_type": employment_type, "purpose": purpose, "race": race, "sex": sex, "approved": approved,
+    })
+
+
+def loan_approval(seed: int = 7) -> Scenario:
+    """Consumer loan approval by logistic regression; race and sex protected, fair enough to pass."""
+    rng = np.random.default_rng(seed)
+    monitoring = {
+        f"{(MONITORING_START + pd.Timedelta(days=d)).date()}": _loan_frame(rng, 300).drop(columns="approved")
+        for d in range(MONITORING_DAYS)
+    }
+    return Scenario(
+        name="loan_approval", label="approved",
+        features=("age", "income", "debt_to_income", "credit_history_years", "loan_amount",
+                  "employment_years", "employment_type", "purpose"),
+        sensitive=("race", "sex"), reference=_loan_frame(rng, 6000), evaluation=_loan_frame(rng, 2000),
+        monitoring=monitoring,
+        tags={"governance.owner": "retail-credit-risk@bank.example", "governance.risk_tier": "high",
+              "governance.use_case": "approve or decline consumer loan applications"},
+    )
+
+
+def _hiring_frame(rng: np.random.Generator, n: int) -> pd.DataFrame:
+    sex = rng.choice(["female", "male"], n, p=[0.45, 0.55])
+    age_band = rng.choice(["under_30", "30_to_45", "over_45"], n, p=[0.3, 0.45, 0.25])
+    female = sex == "female"
+    years_experience = np.clip(rng.gamma(3.0, 2.5, n), 0, 40).round(1)
+    performance_rating = np.clip(rng.normal(3.3, 0.8, n), 1, 5).round(1)
+    projects_led = rng.poisson(2.0, n).astype(float)
+    # The disparity is built in: career gaps and part-time work are proxies for sex,
+    # and the historical promotion labels penalise them beyond their merit.
+    career_gap_years = np.where(female & (rng.random(n) < 0.45), rng.gamma(1.5, 1.0, n), 0.0).round(1)
+    part_time = np.where(rng.random(n) < np.where(female, 0.30, 0.06), "yes", "no")
+    department = rng.choice(["engineering", "sales", "operations", "finance", "people"], n)
+    logit = (-1.0 + 1.1 * (performance_rating - 3.3) + 0.08 * years_experience + 0.35 * projects_led
+             - 0.9 * career_gap_years - 1.2 * (part_time == "yes") - 0.6 * female)
+    promoted = (rng.random(n) < _sigmoid(logit)).astype(int)
+    return pd.DataFrame({
+        "years_experience": years_experience, "performance_rating": performance_rating,
+        "projects_led": projects_led, "career_gap_years": career_gap_years, "part_time": part_time,
+        "department": department, "sex": sex, "age_band": age_band, "promoted": promoted,
+    })
+
+
+def hiring_promotion(seed: int = 11) -> Scenario:
+    """Internal promotion recommender trained on biased history: selects fewer women."""
+    rng = np.random.default_rng(seed)
+    return Scenario(
+        name="hiring_promotion", label="promoted",
+        features=("years_experience", "performance_rating", "projects_led", "career_gap_years",
+                  "part_time", "department"),
+        sensitive=("sex", "age_band"), reference=_hiring_frame(rng, 5000), evaluation=_hiring_frame(rng, 2000),
+        tags={"governance.owner": "people-analytics@bank.example", "governance.risk_tier": "high",
+              "governance.use_case": "recommend employees for promotion review"},
+    )
+
+
+def _credit_frame(rng: np.random.Generator, n: int, shift: float = 0.0) -> pd.DataFrame:
+    """Credit-scoring applicants; `shift` in [0, 1] moves the population the way a downturn does."""
+    age = rng.integers(18, 80, n).astype(float)
+    income = np.exp(rng.normal(10.8 - 0.25 * shift, 0.55, n)).round(0)
+    utilization = np.clip(rng.beta(2 + 2.5 * shift, 4, n), 0, 1).round(3)
+    open_accounts = rng.poisson(4 + 2 * shift, n).astype(float)
+    inquiries = rng.poisson(1 + 1.5 * shift, n).astype(float)
+    late_payments = rng.poisson(0.4 + 0.6 * shift, n).astype(float)
+    region = rng.choice(["north", "south", "east", "west"], n)
+    channels = ["branch", "online", "broker"]
+    weights = np.array([0.45 - 0.25 * shift, 0.40 + 0.15 * shift, 0.15 + 0.10 * shift])
+    channel = rng.choice(channels, n, p=weights / weights.sum())
+    logit = (-2.2 + 2.8 * (utilization - 0.33) - 0.9 * (np.log(income) - 10.8) + 0.7 * late_payments
+             + 0.25 * inquiries - 0.01 * (age - 45))
+    default = (rng.random(n) < _sigmoid(logit)).astype(int)
+    return pd.DataFrame({
+        "age": age, "income": income, "utilization": utilization, "open_accounts": open_accounts,
+        "recent_inquiries": inquiries, "late_payments_12m": late_payments, "region": region,
+        "channel": channel, "default": default,
+    })
+
+
+def credit_scoring(seed: int = 23) -> Scenario:
+    """Probability-of-default scorecard whose applicant population drifts over 30 daily batches;
+    labels (defaults) arrive `LABEL_DELAY_DAYS` after each batch."""
+    rng = np.random.default_rng(seed)
+    monitoring, labels = {}, []
+    for day in range(MONITORING_DAYS):
+        date = MONITORING_START + pd.Timedelta(days=day)
+        batch = _credit_frame(rng, 400, shift=day / (MONITORING_DAYS - 1))
+        batch.insert(0, "application_id", [f"A{day:02d}{i:04d}" for i in range(len(batch))])
+        batch.insert(1, "scored_at", date + pd.to_timedelta(rng.integers(0, 86400, len(batch)), unit="s"))
+        arrival = date + pd.Timedelta(days=LABEL_DELAY_DAYS)
+        if arrival <= MONITORING_START + pd.Timedelta(days=MONITORING_DAYS - 1):
+            labels.append(batch[["application_id", "default"]].assign(label_arrived_at=arrival))
+        monitoring[f"{date.date()}"] = batch.drop(columns="default")
+    return Scenario(
+        name="credit_scoring", label="default",
+        features=("age", "income", "utilization", "open_accounts", "recent_inquiries", "late_payments_12m",
+                  "region", "channel"),
+        sensitive=(), reference=_credit_frame(rng, 6000), evaluation=_credit_frame(rng, 2000),
+        monitoring=monitoring, labels=pd.concat(labels, ignore_index=True),
+        tags={"governance.owner": "credit-decisioning@bank.example", "governance.risk_tier": "medium",
+              "governance.use_case": "probability of default for credit-card limit decisions",
+              "governance.timestamp": "scored_at"},
+    )
+
+
+def vendor_scoring(seed: int = 31) -> Scenario:
+    """A bought-in fraud-risk score registered by its integrator with most governance tags missing."""
+    rng = np.random.default_rng(seed)
+    base = _credit_frame(rng, 6000)
+    base["fraud_flag"] = (rng.random(len(base)) < _sigmoid(-2.0 + 3.0 * (base["utilization"] - 0.33)
+                                                          + 0.5 * base["recent_inquiries"])).astype(int)
+    base = base.drop(columns="default")
+    evaluation = base.iloc[4000:].reset_index(drop=True)
+    return Scenario(
+        name="vendor_fraud_score", label="fraud_flag",
+        features=("utilization", "recent_inquiries", "open_accounts", "channel"),
+        sensitive=(), reference=base.iloc[:4000].reset_index(drop=True), evaluation=evaluation,
+        # Only what the integrator filled in: no owner, no tier, no declared data.
+        tags={"governance.use_case": "third-party card-fraud risk score (vendor model)"},
+        estimator="gradient_boosting",
+    )
+
+
+def demo_fleet() -> list[Scenario]:
+    return [loan_approval(), hiring_promotion(), credit_scoring(), vendor_scoring()]

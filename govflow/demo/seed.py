@@ -1,0 +1,131 @@
+"""Train, log and register the demo fleet in MLflow with its governance tags and Parquet data.
+
+Seeding is idempotent: a model already registered is left as it is, so running the demo
+twice neither duplicates versions nor undoes tags someone has since filled in.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
+
+from govflow.demo.data import Scenario, demo_fleet
+
+TRAINING_EXPERIMENT = "govflow-demo-training"
+# We build these models here, so the types skops would otherwise refuse to load are ours.
+_TRUSTED_TYPES = ["numpy.dtype", "sklearn.tree._tree.Tree"]
+
+
+@dataclass(frozen=True)
+class Seeded:
+    model: str
+    version: str
+    created: bool
+    data: dict[str, Path]
+
+
+def write_datasets(scenario: Scenario, root: Path) -> dict[str, Path]:
+    """Write reference, evaluation and monitoring data as Parquet; return each one's path."""
+    folder = root / scenario.name
+    (folder / "monitoring").mkdir(parents=True, exist_ok=True)
+    paths = {"reference": folder / "reference.parquet", "evaluation": folder / "evaluation.parquet"}
+    scenario.reference.to_parquet(paths["reference"], index=False)
+    scenario.evaluation.to_parquet(paths["evaluation"], index=False)
+    if scenario.monitoring:
+        paths["monitoring"] = folder / "monitoring"
+        for day, batch in scenario.monitoring.items():
+            batch.to_parquet(paths["monitoring"] / f"batch_{day}.parquet", index=False)
+    if scenario.labels is not None:
+        paths["labels"] = folder / "labels.parquet"
+        scenario.labels.to_parquet(paths["labels"], index=False)
+    return paths
+
+
+def _pipeline(scenario: Scenario, frame: pd.DataFrame):
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import GradientBoostingClassifier
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline, make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    numeric = [c for c in scenario.features if pd.api.types.is_numeric_dtype(frame[c])]
+    categorical = [c for c in scenario.features if c not in numeric]
+    prep = ColumnTransformer([
+        ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
+        ("cat", OneHotEncoder(handle_unknown="ignore"), categorical),
+    ])
+    if scenario.estimator == "gradient_boosting":
+        estimator = GradientBoostingClassifier(random_state=0, n_estimators=100, max_depth=3)
+    else:
+        estimator = LogisticRegression(max_iter=1000)
+    return Pipeline([("prep", prep), ("model", estimator)])
+
+
+def _register(client: MlflowClient, scenario: Scenario, experiment_id: str) -> str:
+    import mlflow.sklearn
+    from mlflow.models import infer_signature
+
+    x = scenario.reference[list(scenario.features)]
+    model = _pipeline(scenario, x).fit(x, scenario.reference[scenario.label])
+    signature = infer_signature(x, model.predict_proba(x.head(50)))
+    run = client.create_run(experiment_id, run_name=f"train-{scenario.name}",
+                            tags={"govflow.demo": "true", "mlflow.source.type": "LOCAL"})
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model"
+        mlflow.sklearn.save_model(model, str(path), signature=signature, pyfunc_predict_fn="predict_proba",
+                                  input_example=x.head(3), skops_trusted_types=_TRUSTED_TYPES,
+                                  # Explicit requirements: inferring them costs seconds per model.
+                                  pip_requirements=mlflow.sklearn.get_default_pip_requirements())
+        client.log_artifacts(run.info.run_id, str(path), "model")
+    client.log_param(run.info.run_id, "estimator", scenario.estimator)
+    client.set_terminated(run.info.run_id)
+    client.create_registered_model(scenario.name, tags=scenario.tags | {"govflow.demo": "true"})
+    version = client.create_model_version(scenario.name, source=f"{run.info.artifact_uri}/model",
+                                          run_id=run.info.run_id)
+    return version.version
+
+
+def data_tags(scenario: Scenario, paths: dict[str, Path]) -> dict[str, str]:
+    """The data-description tags a complete registration carries for this scenario."""
+    tags = {
+        "governance.label": scenario.label,
+        "governance.prediction": f"{scenario.label}_pred",
+        "governance.score": f"{scenario.label}_score",
+        "governance.reference_data": str(paths["reference"]),
+        "governance.evaluation_data": str(paths["evaluation"]),
+    }
+    if scenario.sensitive:
+        tags["governance.sensitive_features"] = ",".join(scenario.sensitive)
+    if "monitoring" in paths:
+        tags["governance.monitoring_data"] = str(paths["monitoring"])
+    return tags
+
+
+def seed_fleet(client: MlflowClient, datasets_dir: Path, artifact_root: Path) -> list[Seeded]:
+    """Write every scenario's data and register each model once."""
+    experiment = client.get_experiment_by_name(TRAINING_EXPERIMENT)
+    experiment_id = experiment.experiment_id if experiment else client.create_experiment(
+        TRAINING_EXPERIMENT, artifact_location=(artifact_root / TRAINING_EXPERIMENT).as_uri())
+    seeded = []
+    for scenario in demo_fleet():
+        paths = write_datasets(scenario, datasets_dir)
+        try:
+            versions = client.search_model_versions(f"name = '{scenario.name}'")
+        except MlflowException:
+            versions = []
+        if versions:
+            latest = max(versions, key=lambda v: int(v.version))
+            seeded.append(Seeded(scenario.name, str(latest.version), False, paths))
+            continue
+        is_vendor = scenario.estimator == "gradient_boosting"
+        tags = scenario.tags if is_vendor else scenario.tags | data_tags(scenario, paths)
+        scenario = Scenario(**{**scenario.__dict__, "tags": tags})
+        version = _register(client, scenario, experiment_id)
+        seeded.append(Seeded(scenario.name, str(version), True, paths))
+    return seeded

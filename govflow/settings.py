@@ -1,0 +1,63 @@
+"""Runtime settings (where things live), read from GOVFLOW_* environment variables.
+
+Policy limits are not settings: they live in the policy file that `policy_file` names.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_POLICY = PACKAGE_ROOT / "config" / "policy.yaml"
+
+# Telemetry stays off wherever govflow runs; these are set before Prefect, MLflow or GX import.
+TELEMETRY_OFF = {
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "GX_ANALYTICS_ENABLED": "false",
+    "MLFLOW_DISABLE_TELEMETRY": "true",
+}
+
+
+class Settings(BaseSettings):
+    """Where data, MLflow and Prefect live for this installation."""
+
+    model_config = SettingsConfigDict(env_prefix="GOVFLOW_", frozen=True, extra="forbid")
+
+    data_dir: Path = Path(".govflow")
+    tracking_uri: str | None = Field(default=None, description="used when MLFLOW_TRACKING_URI is unset")
+    experiment: str = "governance"
+    policy_file: Path = DEFAULT_POLICY
+
+    @property
+    def resolved_tracking_uri(self) -> str:
+        """MLFLOW_TRACKING_URI wins, as in MLflow; then GOVFLOW_TRACKING_URI; then SQLite in the data dir."""
+        explicit = os.environ.get("MLFLOW_TRACKING_URI") or self.tracking_uri
+        if explicit:
+            return explicit
+        return f"sqlite:///{self.data_dir.resolve() / 'mlflow.db'}"
+
+    @property
+    def artifact_root(self) -> Path:
+        return self.data_dir.resolve() / "mlartifacts"
+
+    @property
+    def prefect_home(self) -> Path:
+        return self.data_dir.resolve() / "prefect"
+
+    @property
+    def datasets_dir(self) -> Path:
+        return self.data_dir.resolve() / "datasets"
+
+
+def apply_environment(settings: Settings) -> None:
+    """Telemetry off and Prefect's home inside the data dir; call before importing Prefect."""
+    for key, value in TELEMETRY_OFF.items():
+        os.environ.setdefault(key, value)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("PREFECT_HOME", str(settings.prefect_home))
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")

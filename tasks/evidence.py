@@ -1,0 +1,92 @@
+"""Tasks that open a governance run in MLflow and write its evidence, `manifest.json` last."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlflow import MlflowClient
+from mlflow.entities import Metric, RunTag
+from prefect import task
+
+from checks.manifest import canonical_json, sha256_hex
+
+MANIFEST = "manifest.json"
+
+
+def _experiment_id(client: MlflowClient, name: str, artifact_root: Path | None) -> str:
+    experiment = client.get_experiment_by_name(name)
+    if experiment is not None:
+        return experiment.experiment_id
+    # A local store keeps artifacts inside the data dir, not in ./mlruns of whatever folder we run from.
+    location = (artifact_root / name).as_uri() if artifact_root is not None else None
+    return client.create_experiment(name, artifact_location=location)
+
+
+@dataclass(frozen=True)
+class GovernanceRun:
+    run_id: str
+    artifact_uri: str
+
+
+@task(retries=2, retry_delay_seconds=[1, 4])
+def open_governance_run(
+    tracking_uri: str, experiment: str, artifact_root: Path | None, model: str, version: str,
+    flow: str, prefect_flow_run_id: str,
+) -> GovernanceRun:
+    """A new run in the governance experiment, tagged with what it governs."""
+    client = MlflowClient(tracking_uri)
+    run = client.create_run(
+        _experiment_id(client, experiment, artifact_root),
+        run_name=f"{flow}-{model}-v{version}",
+        tags={"governance.model": model, "governance.version": str(version), "governance.flow": flow,
+              "governance.prefect_flow_run_id": prefect_flow_run_id},
+    )
+    return GovernanceRun(run.info.run_id, run.info.artifact_uri)
+
+
+@task(retries=2, retry_delay_seconds=[1, 4])
+def previous_manifest_sha256(tracking_uri: str, experiment: str, model: str) -> str | None:
+    """The manifest hash of this model's latest completed governance run: the chain's last link."""
+    client = MlflowClient(tracking_uri)
+    exp = client.get_experiment_by_name(experiment)
+    if exp is None:
+        return None
+    runs = client.search_runs(
+        [exp.experiment_id],
+        filter_string=f"tags.`governance.model` = '{model}' and tags.`governance.manifest_sha256` != ''",
+        order_by=["attributes.start_time DESC"], max_results=1,
+    )
+    return runs[0].data.tags["governance.manifest_sha256"] if runs else None
+
+
+@task(retries=2, retry_delay_seconds=[1, 4])
+def write_evidence(
+    tracking_uri: str, run_id: str, files: dict[str, bytes], manifest: dict,
+    tags: dict[str, str], metrics: dict[str, float],
+) -> str:
+    """Log every evidence file, then `manifest.json`, then the run's tags and metrics; return the manifest hash."""
+    client = MlflowClient(tracking_uri)
+    manifest_bytes = canonical_json(manifest)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "files"
+        for rel, data in files.items():
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        if files:
+            client.log_artifacts(run_id, str(root))
+        manifest_path = Path(tmp) / MANIFEST
+        manifest_path.write_bytes(manifest_bytes)
+        client.log_artifact(run_id, str(manifest_path))
+    digest = sha256_hex(manifest_bytes)
+    now = int(time.time() * 1000)
+    client.log_batch(
+        run_id,
+        metrics=[Metric(key, float(value), now, 0) for key, value in metrics.items()],
+        tags=[RunTag(k, v) for k, v in (tags | {"governance.manifest_sha256": digest}).items()],
+    )
+    client.set_terminated(run_id, "FINISHED")
+    return digest

@@ -1,0 +1,54 @@
+"""Tasks that read and tag model versions in the MLflow registry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
+from prefect import task
+
+
+class UnknownModelVersion(LookupError):
+    """The registry has no such model or version; the CLI reports it and exits 2."""
+
+
+@dataclass(frozen=True)
+class ModelVersionInfo:
+    model: str
+    version: str
+    source: str
+    run_id: str | None
+    model_tags: dict[str, str] = field(default_factory=dict)
+    version_tags: dict[str, str] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()
+
+
+@task(retries=2, retry_delay_seconds=[1, 4])
+def read_model_version(tracking_uri: str, model: str, version: str) -> ModelVersionInfo:
+    """The version, its model's tags and its own tags, as the registry holds them now."""
+    client = MlflowClient(tracking_uri)
+    try:
+        registered = client.get_registered_model(model)
+    except MlflowException as exc:
+        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+            raise UnknownModelVersion(f"model '{model}' is not registered in MLflow ({tracking_uri})") from None
+        raise
+    try:
+        mv = client.get_model_version(model, str(version))
+    except MlflowException as exc:
+        if exc.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+            raise UnknownModelVersion(f"model '{model}' has no version '{version}'") from None
+        raise
+    return ModelVersionInfo(
+        model=model, version=str(mv.version), source=mv.source, run_id=mv.run_id,
+        model_tags=dict(registered.tags), version_tags=dict(mv.tags), aliases=tuple(mv.aliases or ()),
+    )
+
+
+@task(retries=2, retry_delay_seconds=[1, 4])
+def set_version_tags(tracking_uri: str, model: str, version: str, tags: dict[str, str]) -> None:
+    """Write govflow's tags (status, last run) on the model version."""
+    client = MlflowClient(tracking_uri)
+    for key, value in tags.items():
+        client.set_model_version_tag(model, str(version), key, value)

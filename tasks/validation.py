@@ -1,0 +1,77 @@
+"""Task that runs a Great Expectations suite, built from `ColumnExpectation`s, on a dataset."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from prefect import task
+
+from checks.data_validation import TYPE_LISTS, ColumnExpectation
+
+
+def build_suite(name: str, expectations: list[ColumnExpectation]):
+    """A GX ExpectationSuite whose every expectation carries our check id and limit in `meta`."""
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
+    suite = gx.ExpectationSuite(name=name)
+    for exp in expectations:
+        col = exp.column
+        suite.add_expectation(gxe.ExpectColumnValuesToBeInTypeList(
+            column=col, type_list=list(TYPE_LISTS[exp.kind]),
+            mostly=1.0,
+            meta={"check_id": "data.schema", "kind": exp.kind, "limit": 0.0,
+                  "describes": f"share of values not of a {exp.kind} type",
+                  "hint": f"the reference column is {exp.kind}; check the column's type upstream"}))
+        if exp.max_null_share is not None:
+            suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(
+                column=col, mostly=1.0 - exp.max_null_share,
+                meta={"check_id": "data.null_rate", "limit": exp.max_null_share, "describes": "null share",
+                      "hint": f"reference null share was {exp.reference_null_share:.4f}; check the upstream feed"}))
+        if exp.min_value is not None and exp.max_value is not None:
+            suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(
+                column=col, min_value=exp.min_value, max_value=exp.max_value, mostly=1.0 - exp.max_outside,
+                meta={"check_id": "data.numeric_range", "limit": exp.max_outside,
+                      "describes": f"share outside [{exp.min_value:.6g}, {exp.max_value:.6g}]",
+                      "hint": "values beyond the reference range: check units and the data source"}))
+        if exp.categories is not None:
+            suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(
+                column=col, value_set=list(exp.categories), mostly=1.0 - exp.max_unseen,
+                meta={"check_id": "data.category_set", "limit": exp.max_unseen,
+                      "describes": "share of categories unseen in the reference",
+                      "hint": "new categories: the model has never seen them; retrain or map them"}))
+    return suite
+
+
+@dataclass(frozen=True)
+class ValidationRun:
+    """The suite as run and GX's result, both as JSON dicts, or why GX could not run."""
+
+    suite: dict[str, Any] = field(default_factory=dict)
+    result: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+@task
+def run_expectations(frame: pd.DataFrame, expectations: list[ColumnExpectation], suite_name: str) -> ValidationRun:
+    """Run the suite on the frame in an ephemeral Great Expectations context."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    # GX pins this module's logger to INFO; its chatter about temporary docs sites is noise here.
+    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
+    try:
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        batch = (context.data_sources.add_pandas("govflow").add_dataframe_asset("dataset")
+                 .add_batch_definition_whole_dataframe("all"))
+        suite = context.suites.add(build_suite(suite_name, expectations))
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=suite_name, data=batch, suite=suite))
+        result = definition.run(batch_parameters={"dataframe": frame})
+    except Exception as exc:  # the data checks become ERROR results naming the cause
+        return ValidationRun(error=f"Great Expectations could not run: {type(exc).__name__}: {exc}")
+    return ValidationRun(suite=suite.to_json_dict(), result=result.to_json_dict())
