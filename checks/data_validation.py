@@ -131,7 +131,8 @@ def judge_validation(validation: Mapping[str, Any]) -> list[CheckResult]:
         result = item.get("result") or {}
         common = {"check_id": check_id, "column": column, "limit": limit}
         if raised:
-            out.append(CheckResult(status=Status.ERROR, message=f"could not evaluate: {raised[0]}", **common))
+            out.append(CheckResult(status=Status.ERROR, message=f"column '{column}' could not be evaluated: {raised[0]}",
+                                   **common))
             continue
         if config["type"] == "expect_column_values_to_be_in_type_list" and "observed_value" in result:
             # A typed column is judged by its dtype; object columns fall through to a per-value check.

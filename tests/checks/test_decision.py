@@ -1,0 +1,79 @@
+import pytest
+
+from checks.decision import Verdict, apply_severity, decide
+from checks.results import CheckResult, Status
+from tests.checks.policies import tier
+
+ALL_IDS = tier().enabled_check_ids()
+
+
+def passing(**overrides) -> list[CheckResult]:
+    return [CheckResult(check_id=c, status=overrides.get(c, Status.PASS), message="m") for c in ALL_IDS]
+
+
+def test_all_pass_is_approved():
+    decision = decide(passing(), tier())
+    assert decision.verdict is Verdict.APPROVED
+    assert decision.reasons == ()
+
+
+def test_blocking_fail_rejects():
+    decision = decide(passing(**{"performance.auc": Status.FAIL}), tier())
+    assert decision.verdict is Verdict.REJECTED
+    assert decision.reasons == ("performance.auc FAIL: m",)
+
+
+@pytest.mark.parametrize("status", [Status.ERROR, Status.INCONCLUSIVE, Status.SKIPPED])
+def test_unknown_on_a_blocking_check_blocks(status):
+    decision = decide(passing(**{"data.null_rate": status}), tier())
+    assert decision.verdict is Verdict.BLOCKED
+    assert decision.reasons == (f"data.null_rate {status.value}: m",)
+
+
+def test_fail_outranks_unknown():
+    results = passing(**{"performance.auc": Status.FAIL, "data.schema": Status.ERROR})
+    assert decide(results, tier()).verdict is Verdict.REJECTED
+
+
+def test_a_blocking_check_without_any_result_blocks():
+    results = [r for r in passing() if r.check_id != "performance.accuracy"]
+    decision = decide(results, tier())
+    assert decision.verdict is Verdict.BLOCKED
+    assert decision.reasons == ("performance.accuracy: no result was produced for this blocking check",)
+
+
+def test_no_results_at_all_is_never_approved():
+    assert decide([], tier()).verdict is Verdict.BLOCKED
+
+
+def test_non_blocking_fail_becomes_warn_and_approves():
+    decision = decide(passing(**{"performance.auc": Status.FAIL}), tier(blocking=False))
+    assert decision.verdict is Verdict.APPROVED
+    auc = next(r for r in decision.results if r.check_id == "performance.auc")
+    assert auc.status is Status.WARN
+    assert auc.message == "m (non-blocking for this tier)"
+
+
+def test_non_blocking_error_does_not_block():
+    decision = decide(passing(**{"performance.auc": Status.ERROR}), tier(blocking=False))
+    assert decision.verdict is Verdict.APPROVED
+
+
+def test_waived_result_approves_with_waivers():
+    decision = decide(passing(**{"performance.auc": Status.WAIVED}), tier())
+    assert decision.verdict is Verdict.APPROVED_WITH_WAIVERS
+    assert decision.reasons == ("performance.auc WAIVED: m",)
+
+
+def test_severity_leaves_unknown_check_ids_alone():
+    result = CheckResult(check_id="other.thing", status=Status.FAIL, message="m")
+    assert apply_severity([result], tier(blocking=False)) == [result]
+
+
+def test_result_is_frozen_and_statuses_closed():
+    result = CheckResult(check_id="a.b", status=Status.PASS, message="m")
+    with pytest.raises(Exception):
+        result.status = Status.FAIL  # type: ignore[misc]
+    with pytest.raises(Exception):
+        CheckResult(check_id="a.b", status="MAYBE", message="m")
+    assert {s.value for s in Status} == {"PASS", "WARN", "FAIL", "ERROR", "INCONCLUSIVE", "WAIVED", "SKIPPED"}

@@ -1,0 +1,113 @@
+import numpy as np
+import pytest
+from scipy import stats
+from sklearn.metrics import accuracy_score, roc_auc_score
+from statsmodels.stats.proportion import proportion_confint
+
+from checks.performance import auc_delong, binary_labels, performance_results, wilson_interval
+from checks.policy import MinimumRule, PerformanceChecks
+from checks.results import Status
+
+
+def _delong_brute_force(y, s):
+    """DeLong's variance from its definition: psi over every (positive, negative) pair."""
+    pos, neg = s[y == 1], s[y == 0]
+    psi = (pos[:, None] > neg[None, :]) + 0.5 * (pos[:, None] == neg[None, :])
+    v10, v01 = psi.mean(axis=1), psi.mean(axis=0)
+    return psi.mean(), v10.var(ddof=1) / len(pos) + v01.var(ddof=1) / len(neg)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_auc_and_delong_variance_match_independent_computations(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(20, 400))
+    y = rng.integers(0, 2, n)
+    score = np.round(rng.random(n) + 0.4 * y, 1)  # rounding makes ties
+    auc, var = auc_delong(y, score)
+    brute_auc, brute_var = _delong_brute_force(y, score)
+    assert auc == pytest.approx(roc_auc_score(y, score), abs=1e-12)
+    assert auc == pytest.approx(brute_auc, abs=1e-12)
+    assert var == pytest.approx(brute_var, rel=1e-10)
+
+
+def test_auc_hand_worked():
+    # positives 0.8, 0.4; negatives 0.4, 0.1: pairs (0.8>0.4)=1, (0.8>0.1)=1, (0.4=0.4)=0.5, (0.4>0.1)=1
+    auc, _ = auc_delong(np.array([1, 1, 0, 0]), np.array([0.8, 0.4, 0.4, 0.1]))
+    assert auc == 3.5 / 4
+
+
+@pytest.mark.parametrize(("k", "n"), [(0, 10), (3, 10), (10, 10), (812, 1000), (1, 7)])
+def test_wilson_matches_statsmodels(k, n):
+    low, high = wilson_interval(k, n, 0.95)
+    ref_low, ref_high = proportion_confint(k, n, alpha=0.05, method="wilson")
+    assert (low, high) == pytest.approx((ref_low, ref_high), abs=1e-12)
+
+
+def _rules(auc_min=0.75, acc_min=0.7, min_samples=10):
+    return PerformanceChecks(auc=MinimumRule(min=auc_min, min_samples=min_samples),
+                             accuracy=MinimumRule(min=acc_min, min_samples=min_samples))
+
+
+def _data():
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 500)
+    score = np.clip(0.5 * y + rng.normal(0.25, 0.25, 500), 0, 1)
+    return y, (score > 0.5).astype(int), score
+
+
+def test_results_carry_values_and_intervals_equal_to_references():
+    y, pred, score = _data()
+    auc, acc = performance_results(y, pred, score, _rules(), 0.95)
+    assert auc.value == pytest.approx(roc_auc_score(y, score), abs=1e-12)
+    assert acc.value == pytest.approx(accuracy_score(y, pred), abs=1e-12)
+    _, var = _delong_brute_force(y, score)
+    z = stats.norm.ppf(0.975)
+    assert auc.ci == pytest.approx((auc.value - z * var**0.5, auc.value + z * var**0.5), abs=1e-12)
+    assert acc.ci == pytest.approx(proportion_confint(int((y == pred).sum()), 500, method="wilson"), abs=1e-12)
+    assert (auc.n, acc.n) == (500, 500)
+
+
+@pytest.mark.parametrize(("offset", "status"), [(-1e-9, Status.PASS), (0.0, Status.PASS), (1e-9, Status.FAIL)])
+def test_minimum_boundary(offset, status):
+    """Just inside, at, and just outside the limit: the limit itself passes."""
+    y, pred, score = _data()
+    auc = roc_auc_score(y, score)
+    acc = accuracy_score(y, pred)
+    results = performance_results(y, pred, score, _rules(auc_min=auc + offset, acc_min=acc + offset), 0.95)
+    assert [r.status for r in results] == [status, status]
+
+
+@pytest.mark.parametrize(("n", "status"), [(9, Status.INCONCLUSIVE), (10, Status.PASS), (11, Status.PASS)])
+def test_min_samples_boundary(n, status):
+    y = np.array([0, 1] * 6)[:n]
+    score = y * 0.9 + 0.05
+    results = performance_results(y, y, score, _rules(auc_min=0.5, acc_min=0.5), 0.95)
+    assert [r.status for r in results] == [status, status]
+
+
+def test_single_class_auc_is_inconclusive_and_accuracy_still_judged():
+    y = np.ones(50, dtype=int)
+    auc, acc = performance_results(y, y, np.full(50, 0.9), _rules(), 0.95)
+    assert auc.status is Status.INCONCLUSIVE and "single class" in auc.message
+    assert acc.status is Status.PASS and acc.value == 1.0
+
+
+def test_missing_score_is_an_error_not_a_pass():
+    y, pred, _ = _data()
+    auc, acc = performance_results(y, pred, None, _rules(), 0.95)
+    assert auc.status is Status.ERROR and acc.status is Status.PASS
+
+
+def test_non_binary_labels_are_errors_naming_the_column():
+    results = performance_results(np.array([0, 1, 2] * 10), np.zeros(30), np.zeros(30), _rules(), 0.95,
+                                  label_column="grade")
+    assert [r.status for r in results] == [Status.ERROR, Status.ERROR]
+    assert "label column 'grade'" in results[0].message and "[2.0]" in results[0].message
+
+
+def test_binary_labels_accept_bool_and_reject_strings_and_nulls():
+    assert binary_labels(np.array([True, False])).tolist() == [1, 0]
+    with pytest.raises(ValueError, match="0/1 or boolean"):
+        binary_labels(np.array(["yes", "no"]))
+    with pytest.raises(ValueError, match="null"):
+        binary_labels(np.array([1.0, np.nan]))

@@ -1,0 +1,76 @@
+"""The Great Expectations suite on hand-made data: its shares equal pandas' own counts."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from checks.data_validation import derive_expectations, judge_validation
+from checks.results import Status
+from tasks.validation import run_expectations
+from tests.checks.policies import tier
+
+REFERENCE = pd.DataFrame({
+    "income": np.linspace(100.0, 200.0, 100),
+    "grade": ["a", "b"] * 50,
+})
+
+
+@pytest.fixture(scope="module")
+def judged():
+    current = pd.DataFrame({
+        # 10 nulls of 100; 3 of the 90 non-null values beyond [90, 210]
+        "income": [np.nan] * 10 + [50.0, 300.0, 211.0] + [150.0] * 87,
+        "grade": ["a"] * 98 + ["z", None],
+    })
+    expectations = derive_expectations(REFERENCE, ["income", "grade"], tier().data)
+    run = run_expectations.fn(current, expectations, "unit")
+    assert run.error is None
+    assert {e["meta"]["check_id"] for e in run.suite["expectations"]} == {
+        "data.schema", "data.null_rate", "data.numeric_range", "data.category_set"}
+    return current, {(r.check_id, r.column): r for r in judge_validation(run.result)}
+
+
+def test_null_share_equals_pandas(judged):
+    current, results = judged
+    result = results[("data.null_rate", "income")]
+    assert result.value == pytest.approx(current["income"].isna().mean(), abs=1e-12)
+    assert result.status is Status.FAIL  # 0.10 > 0.0 + 0.05
+    assert results[("data.null_rate", "grade")].status is Status.PASS  # 0.01 <= 0.05
+
+
+def test_out_of_range_share_equals_pandas(judged):
+    current, results = judged
+    values = current["income"].dropna()
+    expected = ((values < 90.0) | (values > 210.0)).mean()
+    result = results[("data.numeric_range", "income")]
+    assert result.value == pytest.approx(expected, abs=1e-12)
+    assert result.status is Status.FAIL and result.limit == 0.01
+
+
+def test_unseen_category_share_equals_pandas(judged):
+    current, results = judged
+    values = current["grade"].dropna()
+    result = results[("data.category_set", "grade")]
+    assert result.value == pytest.approx((~values.isin(["a", "b"])).mean(), abs=1e-12)
+    assert result.status is Status.FAIL
+
+
+def test_types_pass_for_matching_columns(judged):
+    _, results = judged
+    assert results[("data.schema", "income")].status is Status.PASS
+    assert results[("data.schema", "grade")].status is Status.PASS
+
+
+def test_numbers_sent_as_text_fail_the_type_check():
+    expectations = derive_expectations(REFERENCE, ["income"], tier().data)
+    run = run_expectations.fn(pd.DataFrame({"income": ["150", "160"]}), expectations, "types")
+    results = {r.check_id: r for r in judge_validation(run.result)}
+    assert results["data.schema"].status is Status.FAIL
+
+
+def test_missing_column_is_an_error_not_a_pass():
+    expectations = derive_expectations(REFERENCE, ["income"], tier().data)
+    run = run_expectations.fn(pd.DataFrame({"other": [1.0]}), expectations, "missing")
+    results = judge_validation(run.result)
+    assert results and all(r.status is Status.ERROR for r in results)
+    assert all("income" in r.message for r in results)
