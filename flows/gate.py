@@ -112,8 +112,7 @@ def registration_gate(model: str, version: str) -> GateOutcome:
     tags = effective_tags(subject.model_tags, subject.version_tags)
     tier_name = select_tier(tags, policy)
     tier = policy.tier(tier_name)
-    local_root = None if uri.startswith(("http://", "https://", "databricks")) else settings.artifact_root
-    run = open_governance_run(uri, settings.experiment, local_root, model, subject.version, FLOW, str(flow_run.id))
+    run = open_governance_run(uri, settings.experiment, settings.local_artifact_root, model, subject.version, FLOW, str(flow_run.id))
 
     ev = _Evidence(results=check_required_tags(tags, policy.required_tags), files={}, inputs={
         "model_version": f"models:/{model}/{subject.version}", "model_source": subject.source,

@@ -84,7 +84,7 @@ def demo() -> None:
 
     uri = settings.resolved_tracking_uri
     typer.echo(f"MLflow: {uri}")
-    seeded = seed_fleet(MlflowClient(uri), settings.datasets_dir, settings.artifact_root)
+    seeded = seed_fleet(MlflowClient(uri), settings.datasets_dir, settings.local_artifact_root)
     for item in seeded:
         typer.echo(f"{'registered' if item.created else 'already registered'}: {item.model} v{item.version}")
     try:

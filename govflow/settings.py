@@ -46,6 +46,12 @@ class Settings(BaseSettings):
         return self.data_dir.resolve() / "mlartifacts"
 
     @property
+    def local_artifact_root(self) -> Path | None:
+        """Artifact folder for experiments govflow creates, or None when a tracking server decides."""
+        uri = self.resolved_tracking_uri
+        return self.artifact_root if uri.startswith(("sqlite:", "file:", "/")) else None
+
+    @property
     def prefect_home(self) -> Path:
         return self.data_dir.resolve() / "prefect"
 

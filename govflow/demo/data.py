@@ -163,8 +163,8 @@ def vendor_scoring(seed: int = 31) -> Scenario:
     """A bought-in fraud-risk score registered by its integrator with most governance tags missing."""
     rng = np.random.default_rng(seed)
     base = _credit_frame(rng, 6000)
-    base["fraud_flag"] = (rng.random(len(base)) < _sigmoid(-2.0 + 3.0 * (base["utilization"] - 0.33)
-                                                          + 0.5 * base["recent_inquiries"])).astype(int)
+    base["fraud_flag"] = (rng.random(len(base)) < _sigmoid(-2.6 + 6.0 * (base["utilization"] - 0.33)
+                                                          + 0.8 * base["recent_inquiries"])).astype(int)
     base = base.drop(columns="default")
     evaluation = base.iloc[4000:].reset_index(drop=True)
     return Scenario(

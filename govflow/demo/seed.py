@@ -107,13 +107,21 @@ def data_tags(scenario: Scenario, paths: dict[str, Path]) -> dict[str, str]:
     return tags
 
 
-def seed_fleet(client: MlflowClient, datasets_dir: Path, artifact_root: Path) -> list[Seeded]:
-    """Write every scenario's data and register each model once."""
+def seed_fleet(
+    client: MlflowClient, datasets_dir: Path, artifact_root: Path | None, only: tuple[str, ...] = (),
+) -> list[Seeded]:
+    """Write every scenario's data (or only the named ones) and register each model once.
+
+    `artifact_root` is where a local store keeps artifacts; None lets a tracking server decide.
+    """
     experiment = client.get_experiment_by_name(TRAINING_EXPERIMENT)
+    location = (artifact_root / TRAINING_EXPERIMENT).as_uri() if artifact_root is not None else None
     experiment_id = experiment.experiment_id if experiment else client.create_experiment(
-        TRAINING_EXPERIMENT, artifact_location=(artifact_root / TRAINING_EXPERIMENT).as_uri())
+        TRAINING_EXPERIMENT, artifact_location=location)
     seeded = []
     for scenario in demo_fleet():
+        if only and scenario.name not in only:
+            continue
         paths = write_datasets(scenario, datasets_dir)
         try:
             versions = client.search_model_versions(f"name = '{scenario.name}'")

@@ -1,0 +1,36 @@
+import os
+
+import pytest
+from mlflow import MlflowClient
+
+from govflow.settings import Settings, apply_environment
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    """The embedded defaults inside the session's temporary data dir (tests/conftest.py sets it)."""
+    settings = Settings()
+    assert str(settings.data_dir).startswith(os.path.dirname(os.environ["GOVFLOW_DATA_DIR"]))
+    apply_environment(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def client(settings) -> MlflowClient:
+    return MlflowClient(settings.resolved_tracking_uri)
+
+
+@pytest.fixture(scope="session")
+def fleet(settings, client):
+    """The demo fleet seeded once into the temporary MLflow, keyed by model name."""
+    from govflow.demo.seed import seed_fleet
+
+    return {s.model: s for s in seed_fleet(client, settings.datasets_dir, settings.local_artifact_root)}

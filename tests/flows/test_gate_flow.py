@@ -1,0 +1,149 @@
+"""The registration gate end to end, once per scenario, under a session Prefect harness and a temporary MLflow."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from checks.results import Status
+from flows.gate import registration_gate
+from govflow.demo.seed import data_tags, seed_fleet
+from govflow.demo.data import vendor_scoring
+from tasks.registry import UnknownModelVersion
+from tests.evidence_check import assert_manifest_intact
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+@pytest.fixture(scope="module")
+def outcomes(fleet):
+    return {name: registration_gate(name, seeded.version) for name, seeded in fleet.items()}
+
+
+def _new_version(client, model: str, tags: dict[str, str]) -> str:
+    """Another version of `model` from the same source, with version tags that override the model's."""
+    first = client.get_model_version(model, "1")
+    return str(client.create_model_version(model, first.source, run_id=first.run_id, tags=tags).version)
+
+
+def test_demo_verdicts(outcomes):
+    verdicts = {name: o.verdict for name, o in outcomes.items()}
+    assert verdicts == {"loan_approval": "APPROVED", "hiring_promotion": "APPROVED",
+                        "credit_scoring": "APPROVED", "vendor_fraud_score": "BLOCKED"}
+
+
+def test_vendor_is_blocked_listing_each_missing_tag(outcomes):
+    vendor = outcomes["vendor_fraud_score"]
+    missing = sorted(r.column for r in vendor.results if r.check_id == "governance.required_tags")
+    assert missing == sorted(["governance.owner", "governance.risk_tier", "governance.label",
+                              "governance.prediction", "governance.reference_data", "governance.evaluation_data"])
+    assert all(f"'{tag}' is not set" in " ".join(vendor.reasons) for tag in missing)
+    assert not any(r.status is Status.PASS for r in vendor.results if r.family != "governance")
+
+
+def test_approved_evidence_is_complete_and_verifiable(outcomes, client, tmp_path):
+    loan = outcomes["loan_approval"]
+    manifest = assert_manifest_intact(client, loan.run_id, tmp_path)
+    assert {"evidence/governance.json", "evidence/data.json", "evidence/performance.json", "evidence/verdict.json",
+            "evidence/great_expectations/suite.json",
+            "evidence/great_expectations/validation_result.json"} <= set(manifest["artifacts"])
+    assert manifest["model"] == "loan_approval" and manifest["flow"] == "gate"
+    assert manifest["inputs"]["evaluation_data"].startswith("sha256:")
+    run = client.get_run(loan.run_id)
+    assert run.data.tags["governance.verdict"] == "APPROVED"
+    assert run.data.tags["governance.policy_sha256"] == manifest["policy_sha256"]
+    assert run.data.tags["governance.prefect_flow_run_id"]
+    assert run.data.metrics["performance.auc"] == pytest.approx(
+        next(r.value for r in loan.results if r.check_id == "performance.auc"))
+    version = client.get_model_version("loan_approval", loan.version)
+    assert version.tags["governance.status"] == "APPROVED"
+    assert version.tags["governance.last_gate_run"] == loan.run_id
+
+
+def test_blocked_evidence_still_records_what_ran(outcomes, client, tmp_path):
+    vendor = outcomes["vendor_fraud_score"]
+    manifest = assert_manifest_intact(client, vendor.run_id, tmp_path)
+    verdict = json.loads((tmp_path / "evidence" / "verdict.json").read_text())
+    assert verdict["verdict"] == "BLOCKED"
+    assert len(verdict["results"]) == len(vendor.results)
+    assert manifest["previous_manifest_sha256"] is None
+    assert client.get_model_version("vendor_fraud_score", "1").tags["governance.status"] == "BLOCKED"
+
+
+def test_chain_links_to_the_previous_manifest(outcomes, client, tmp_path):
+    first = outcomes["hiring_promotion"]
+    again = registration_gate("hiring_promotion", first.version)
+    manifest = assert_manifest_intact(client, again.run_id, tmp_path)
+    assert manifest["previous_manifest_sha256"] == first.manifest_sha256
+
+
+def test_vendor_is_approved_once_its_tags_are_filled_in(fleet, client, settings):
+    paths = fleet["vendor_fraud_score"].data
+    tags = data_tags(vendor_scoring(), paths) | {"governance.owner": "vendor-risk@bank.example",
+                                                 "governance.risk_tier": "medium"}
+    version = _new_version(client, "vendor_fraud_score", tags)
+    assert registration_gate("vendor_fraud_score", version).verdict == "APPROVED"
+
+
+def _evaluation_variant(fleet, tmp_path, name, transform):
+    frame = pd.read_parquet(fleet["loan_approval"].data["evaluation"])
+    path = tmp_path / name
+    transform(frame).to_parquet(path, index=False)
+    return str(path)
+
+
+def test_evaluation_missing_a_column_is_an_error_naming_it(fleet, client, tmp_path):
+    path = _evaluation_variant(fleet, tmp_path, "no_income.parquet", lambda f: f.drop(columns="income"))
+    outcome = registration_gate("loan_approval", _new_version(client, "loan_approval",
+                                                             {"governance.evaluation_data": path}))
+    assert outcome.verdict == "BLOCKED"
+    schema = [r for r in outcome.results if r.check_id == "data.schema" and r.status is Status.ERROR]
+    assert any(r.column == "income" and "no column 'income'" in r.message for r in schema)
+    perf = [r for r in outcome.results if r.family == "performance"]
+    assert perf and all(r.status is Status.ERROR and "income" in r.message for r in perf)
+
+
+def test_empty_evaluation_data_is_an_error(fleet, client, tmp_path):
+    path = _evaluation_variant(fleet, tmp_path, "empty.parquet", lambda f: f.iloc[:0])
+    outcome = registration_gate("loan_approval", _new_version(client, "loan_approval",
+                                                             {"governance.evaluation_data": path}))
+    assert outcome.verdict == "BLOCKED"
+    readable = next(r for r in outcome.results if r.check_id == "data.readable" and r.column == "evaluation")
+    assert readable.status is Status.ERROR and "has no rows" in readable.message
+
+
+def test_unreadable_evaluation_data_is_an_error_naming_the_file(client, tmp_path):
+    path = tmp_path / "garbage.parquet"
+    path.write_bytes(b"this is not parquet")
+    outcome = registration_gate("loan_approval", _new_version(client, "loan_approval",
+                                                             {"governance.evaluation_data": str(path)}))
+    assert outcome.verdict == "BLOCKED"
+    readable = next(r for r in outcome.results if r.check_id == "data.readable" and r.column == "evaluation")
+    assert readable.status is Status.ERROR and str(path) in readable.message
+
+
+def test_drifted_data_fails_validation(fleet, client, tmp_path):
+    def corrupt(frame):
+        frame = frame.copy()
+        frame.loc[: len(frame) // 10, "income"] = None
+        frame.loc[:50, "purpose"] = "crypto"
+        return frame
+    path = _evaluation_variant(fleet, tmp_path, "corrupt.parquet", corrupt)
+    outcome = registration_gate("loan_approval", _new_version(client, "loan_approval",
+                                                             {"governance.evaluation_data": path}))
+    assert outcome.verdict == "REJECTED"
+    failed = {(r.check_id, r.column) for r in outcome.results if r.status is Status.FAIL}
+    assert {("data.null_rate", "income"), ("data.category_set", "purpose")} <= failed
+
+
+@pytest.mark.parametrize(("model", "version"), [("no_such_model", "1"), ("loan_approval", "999")])
+def test_unknown_model_or_version_raises(fleet, model, version):
+    with pytest.raises(UnknownModelVersion, match=model if model != "loan_approval" else "no version '999'"):
+        registration_gate(model, version)
+
+
+def test_seeding_twice_does_not_duplicate(fleet, client, settings):
+    before = {m: len(client.search_model_versions(f"name = '{m}'")) for m in fleet}
+    again = seed_fleet(client, settings.datasets_dir, settings.local_artifact_root)
+    assert not any(s.created for s in again)
+    assert {m: len(client.search_model_versions(f"name = '{m}'")) for m in fleet} == before
