@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from typing import Annotated
@@ -56,13 +57,23 @@ def gate(
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")] = False,
 ) -> None:
     """Run the registration gate for one model version. Exit 0 approved, 1 rejected or blocked, 2 bad input."""
-    _settings()
+    settings = _settings()
     from checks.policy import PolicyError
-    from flows.gate import registration_gate
-    from tasks.registry import UnknownModelVersion
+    from govflow.policy_file import load_policy
+    from tasks.registry import UnknownModelVersion, lookup_model_version
 
     try:
-        outcome = registration_gate(model, version)
+        # Bad input is answered in a second, before the flow engine starts.
+        load_policy(settings.policy_file)
+        lookup_model_version(settings.resolved_tracking_uri, model, version)
+    except (UnknownModelVersion, PolicyError) as exc:
+        _usage_error(str(exc))
+    from flows.gate import registration_gate
+
+    try:
+        # Libraries print (MLflow's "View run at ..."); stdout is kept for our report alone.
+        with contextlib.redirect_stdout(sys.stderr):
+            outcome = registration_gate(model, version)
     except (UnknownModelVersion, PolicyError) as exc:
         _usage_error(str(exc))
     if as_json:
@@ -84,11 +95,13 @@ def demo() -> None:
 
     uri = settings.resolved_tracking_uri
     typer.echo(f"MLflow: {uri}")
-    seeded = seed_fleet(MlflowClient(uri), settings.datasets_dir, settings.local_artifact_root)
+    with contextlib.redirect_stdout(sys.stderr):
+        seeded = seed_fleet(MlflowClient(uri), settings.datasets_dir, settings.local_artifact_root)
     for item in seeded:
         typer.echo(f"{'registered' if item.created else 'already registered'}: {item.model} v{item.version}")
     try:
-        outcomes = [registration_gate(item.model, item.version) for item in seeded]
+        with contextlib.redirect_stdout(sys.stderr):
+            outcomes = [registration_gate(item.model, item.version) for item in seeded]
     except PolicyError as exc:
         _usage_error(str(exc))
     typer.echo("")

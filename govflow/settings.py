@@ -67,3 +67,5 @@ def apply_environment(settings: Settings) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PREFECT_HOME", str(settings.prefect_home))
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # The embedded Prefect server migrates a fresh database on first start; 20 s is not enough on 2 cores.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")

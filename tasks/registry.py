@@ -24,8 +24,12 @@ class ModelVersionInfo:
     aliases: tuple[str, ...] = ()
 
 
-@task(retries=2, retry_delay_seconds=[1, 4])
-def read_model_version(tracking_uri: str, model: str, version: str) -> ModelVersionInfo:
+def _transient(task, task_run, state) -> bool:
+    """Retry registry calls that may recover (network, server); an unknown model never will."""
+    return not isinstance(state.data, UnknownModelVersion)
+
+
+def lookup_model_version(tracking_uri: str, model: str, version: str) -> ModelVersionInfo:
     """The version, its model's tags and its own tags, as the registry holds them now."""
     client = MlflowClient(tracking_uri)
     try:
@@ -44,6 +48,10 @@ def read_model_version(tracking_uri: str, model: str, version: str) -> ModelVers
         model=model, version=str(mv.version), source=mv.source, run_id=mv.run_id,
         model_tags=dict(registered.tags), version_tags=dict(mv.tags), aliases=tuple(mv.aliases or ()),
     )
+
+
+read_model_version = task(lookup_model_version, name="read_model_version", retries=2,
+                          retry_delay_seconds=[1, 4], retry_condition_fn=_transient)
 
 
 @task(retries=2, retry_delay_seconds=[1, 4])

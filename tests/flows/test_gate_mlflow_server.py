@@ -1,0 +1,82 @@
+"""The gate through the real CLI against a real `mlflow server` on loopback (HTTP tracking, proxied artifacts)."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from mlflow import MlflowClient
+
+from tests.evidence_check import assert_manifest_intact
+
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def mlflow_server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("mlflow-server")
+    port = _free_port()
+    env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
+    proc = subprocess.Popen(
+        [str(BIN / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+         "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}", "--artifacts-destination", str(root / "artifacts")],
+        stdout=subprocess.DEVNULL, stderr=open(root / "server.log", "wb"), env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.time() > deadline:
+            proc.kill()
+            pytest.fail(f"mlflow server did not start: {(root / 'server.log').read_text()[-2000:]}")
+        time.sleep(0.5)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def _govflow(args, env):
+    return subprocess.run([str(BIN / "govflow"), *args], capture_output=True, text=True, env=env, timeout=600)
+
+
+def test_gate_cli_against_an_http_tracking_server(mlflow_server, tmp_path):
+    from govflow.demo.seed import seed_fleet
+
+    client = MlflowClient(mlflow_server)
+    seeded = seed_fleet(client, tmp_path / "datasets", None, only=("loan_approval", "vendor_fraud_score"))
+    env = {**os.environ, "MLFLOW_TRACKING_URI": mlflow_server, "GOVFLOW_DATA_DIR": str(tmp_path / "data"),
+           "PREFECT_HOME": str(tmp_path / "prefect")}
+
+    approved = _govflow(["gate", "loan_approval", seeded[0].version, "--json"], env)
+    assert approved.returncode == 0, approved.stderr[-3000:]
+    report = json.loads(approved.stdout)  # stdout holds the JSON object and nothing else
+    assert report["verdict"] == "APPROVED"
+    for result in report["results"]:
+        assert {"check_id", "status", "value", "limit", "ci", "n", "message", "group", "column"} <= set(result)
+    assert report["evidence"].startswith("mlflow-artifacts:")
+    assert_manifest_intact(client, report["run_id"], tmp_path / "evidence")
+
+    blocked = _govflow(["gate", "vendor_fraud_score", seeded[1].version], env)
+    assert blocked.returncode == 1
+    assert "BLOCKED" in blocked.stdout and "governance.owner" in blocked.stdout
+
+    unknown = _govflow(["gate", "no_such_model", "1"], env)
+    assert unknown.returncode == 2
+    assert unknown.stderr.strip().splitlines()[-1] == (
+        f"govflow: model 'no_such_model' is not registered in MLflow ({mlflow_server})")
