@@ -1,0 +1,40 @@
+"""The project's promises about itself: README commands, CI, and deployable flows."""
+
+import importlib
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _readme_commands() -> list[str]:
+    return re.findall(r"```bash\n(.+?)\n```", (ROOT / "README.md").read_text())
+
+
+def test_readme_opens_with_demo_and_test_commands():
+    demo, tests = _readme_commands()[:2]
+    assert demo.endswith("govflow demo")
+    assert tests.endswith("python -m pytest")
+    assert "-c constraints.txt" in demo and "-c constraints.txt" in tests
+
+
+def test_ci_runs_the_readme_test_command():
+    assert _readme_commands()[1] in (ROOT / ".ci" / "run").read_text().splitlines()
+
+
+def test_every_deployment_entrypoint_is_a_flow():
+    from prefect import Flow
+    from prefect.events import DeploymentTriggerTypes
+    from pydantic import TypeAdapter
+
+    config = yaml.safe_load((ROOT / "prefect.yaml").read_text())
+    assert config["deployments"]
+    for deployment in config["deployments"]:
+        path, name = deployment["entrypoint"].split(":")
+        module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+        assert isinstance(getattr(module, name), Flow), deployment["name"]
+        assert deployment["enforce_parameter_schema"] is True
+        for trigger in deployment.get("triggers", []):
+            TypeAdapter(DeploymentTriggerTypes).validate_python(trigger)
