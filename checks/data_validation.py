@@ -111,6 +111,12 @@ EXPECTATION_CHECKS: Mapping[str, str] = {
 }
 
 
+def _exception_messages(info: Mapping[str, Any]) -> list[str]:
+    """GX reports one exception flat, or several keyed by metric id; collect their messages."""
+    entries = [info] if "raised_exception" in info else [v for v in info.values() if isinstance(v, dict)]
+    return [str(e.get("exception_message")) for e in entries if e.get("raised_exception")]
+
+
 def judge_validation(validation: Mapping[str, Any]) -> list[CheckResult]:
     """Results from a Great Expectations validation result (its JSON dict), one per expectation.
 
@@ -124,10 +130,7 @@ def judge_validation(validation: Mapping[str, Any]) -> list[CheckResult]:
         check_id = meta.get("check_id") or EXPECTATION_CHECKS.get(config["type"], f"data.{config['type']}")
         column = kwargs.get("column")
         limit = meta.get("limit")
-        raised = [v.get("exception_message") for v in (item.get("exception_info") or {}).values()
-                  if isinstance(v, dict) and v.get("raised_exception")]
-        if (item.get("exception_info") or {}).get("raised_exception"):
-            raised.append(item["exception_info"].get("exception_message"))
+        raised = _exception_messages(item.get("exception_info") or {})
         result = item.get("result") or {}
         common = {"check_id": check_id, "column": column, "limit": limit}
         if raised:

@@ -14,7 +14,7 @@ from checks.policy import MinimumRule, PerformanceChecks
 from checks.results import CheckResult, Status, not_run
 
 
-def enabled_ids(rules: PerformanceChecks) -> list[str]:
+def _enabled(rules: PerformanceChecks) -> list[str]:
     return [f"performance.{name}" for name in type(rules).model_fields if getattr(rules, name) is not None]
 
 
@@ -88,11 +88,11 @@ def performance_results(
     try:
         y = binary_labels(y_true)
     except ValueError as exc:
-        return not_run(enabled_ids(rules), f"label column '{label_column}': {exc}")
+        return not_run(_enabled(rules), f"label column '{label_column}': {exc}")
     try:
         pred = binary_labels(y_pred)
     except ValueError as exc:
-        return not_run(enabled_ids(rules), f"model predictions: {exc}")
+        return not_run(_enabled(rules), f"model predictions: {exc}")
     n = len(y)
     out = []
     if rules.auc is not None:

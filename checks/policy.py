@@ -76,25 +76,23 @@ class TierPolicy(_Frozen):
     data: DataChecks = DataChecks()
     performance: PerformanceChecks = PerformanceChecks()
 
-    def rule(self, check_id: str) -> Rule | None:
-        """The rule for a dotted check id, or None when this tier does not run it."""
-        family, _, name = check_id.partition(".")
-        section = getattr(self, family, None)
-        if not isinstance(section, BaseModel):
-            return None
-        field = "schema_" if name == "schema" else name
-        rule = getattr(section, field, None)
-        return rule if isinstance(rule, Rule) else None
-
-    def enabled_check_ids(self) -> list[str]:
-        """Every check id this tier runs, in policy order."""
-        ids = []
+    def _rules(self) -> dict[str, Rule]:
+        """Check id -> rule for every check this tier runs, in policy order."""
+        rules = {}
         for family in type(self).model_fields:
             section = getattr(self, family)
             for field, info in type(section).model_fields.items():
-                if getattr(section, field) is not None:
-                    ids.append(f"{family}.{info.alias or field}")
-        return ids
+                if (rule := getattr(section, field)) is not None:
+                    rules[f"{family}.{info.alias or field}"] = rule
+        return rules
+
+    def rule(self, check_id: str) -> Rule | None:
+        """The rule for a dotted check id, or None when this tier does not run it."""
+        return self._rules().get(check_id)
+
+    def enabled_check_ids(self, family: str | None = None) -> list[str]:
+        """Every check id this tier runs (of one family, if given), in policy order."""
+        return [c for c in self._rules() if family is None or c.startswith(f"{family}.")]
 
 
 class Policy(_Frozen):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import traceback
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
@@ -13,7 +14,7 @@ from checks.decision import Verdict, decide
 from checks.evidence import family_documents, key_metrics, verdict_document
 from checks.governance_tags import check_required_tags, declared_columns, effective_tags, select_tier
 from checks.manifest import build_manifest, canonical_json, sha256_hex
-from checks.performance import enabled_ids, performance_results
+from checks.performance import performance_results
 from checks.policy import TierPolicy
 from checks.results import CheckResult, not_run
 from govflow.policy_file import load_policy
@@ -26,7 +27,6 @@ from tasks.scoring import fetch_model, predict
 from tasks.validation import run_expectations
 
 FLOW = "gate"
-DATA_CHECKS = ["data.schema", "data.null_rate", "data.numeric_range", "data.category_set"]
 
 
 @dataclass(frozen=True)
@@ -67,25 +67,26 @@ def _evaluate(uri: str, subject: ModelVersionInfo, tags: dict[str, str], tier: T
         ev.results += not_run(["data.schema"], loaded.error)
     needed = list(dict.fromkeys([*loaded.input_columns, *declared_columns(tags)]))
     for name, data in (("reference", reference), ("evaluation", evaluation)):
-        if data.frame is not None and len(data.frame):
+        if data.has_rows:
             ev.results += check_columns_present(name, data.columns, needed)
 
-    if reference.frame is None or not len(reference.frame) or evaluation.frame is None or not len(evaluation.frame):
-        ev.results += not_run(DATA_CHECKS, "reference and evaluation data are both needed")
+    data_ids = [c for c in tier.enabled_check_ids("data") if c != "data.readable"]
+    if not (reference.has_rows and evaluation.has_rows):
+        ev.results += not_run(data_ids, "reference and evaluation data are both needed")
     else:
         profiled = [c for c in needed if c in reference.columns]
         expectations = derive_expectations(reference.frame, profiled, tier.data)
         run = run_expectations(evaluation.frame, expectations, f"{subject.model}-v{subject.version}-evaluation")
         if run.error:
-            ev.results += not_run(DATA_CHECKS, run.error)
+            ev.results += not_run(data_ids, run.error)
         else:
             ev.results += judge_validation(run.result)
             ev.files["evidence/great_expectations/suite.json"] = canonical_json(run.suite)
             ev.files["evidence/great_expectations/validation_result.json"] = canonical_json(run.result)
 
-    perf_ids = enabled_ids(tier.performance)
+    perf_ids = tier.enabled_check_ids("performance")
     label = tags.get("governance.label")
-    if loaded.error or evaluation.frame is None or not len(evaluation.frame):
+    if loaded.error or not evaluation.has_rows:
         ev.results += not_run(perf_ids, loaded.error or "no evaluation data to score")
     elif not label or label not in evaluation.columns:
         ev.results += not_run(perf_ids, f"label column '{label}' is not in the evaluation data" if label
@@ -93,7 +94,7 @@ def _evaluate(uri: str, subject: ModelVersionInfo, tags: dict[str, str], tier: T
     elif missing := [c for c in loaded.input_columns if c not in evaluation.columns]:
         ev.results += not_run(perf_ids, f"evaluation data lacks model input column(s) {missing}")
     else:
-        scored = predict(loaded, evaluation.frame)
+        scored = predict(loaded, evaluation.frame, exclude=tuple(declared_columns(tags)))
         if scored.error:
             ev.results += not_run(perf_ids, scored.error)
         else:
@@ -132,7 +133,8 @@ def registration_gate(model: str, version: str) -> GateOutcome:
     ev.files |= family_documents(decision.results, context)
     ev.files["evidence/verdict.json"] = verdict_document(decision, context)
     manifest = build_manifest(
-        model=model, version=subject.version, flow=FLOW, created_at=_now(), artifacts=ev.files,
+        model=model, version=subject.version, flow=FLOW,
+        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), artifacts=ev.files,
         inputs=ev.inputs, policy_sha256=policy_sha, code_version=code_version(),
         previous_manifest_sha256=previous_manifest_sha256(uri, settings.experiment, model),
     )
@@ -148,8 +150,3 @@ def registration_gate(model: str, version: str) -> GateOutcome:
                        reasons=decision.reasons, results=decision.results, run_id=run.run_id,
                        artifact_uri=run.artifact_uri, manifest_sha256=digest)
 
-
-def _now() -> str:
-    from datetime import datetime, timezone
-
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -27,6 +27,10 @@ class LoadedData:
         return None if self.frame is None else len(self.frame)
 
     @property
+    def has_rows(self) -> bool:
+        return self.frame is not None and len(self.frame) > 0
+
+    @property
     def columns(self) -> list[str]:
         return [] if self.frame is None else list(self.frame.columns)
 

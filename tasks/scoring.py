@@ -62,9 +62,12 @@ def split_output(raw: Any) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 @task
-def predict(loaded: LoadedModel, frame: pd.DataFrame) -> Scored:
-    """Score the frame; a failure to predict comes back as an error message."""
-    columns = list(loaded.input_columns) or list(frame.columns)
+def predict(loaded: LoadedModel, frame: pd.DataFrame, exclude: tuple[str, ...] = ()) -> Scored:
+    """Score the frame; a failure to predict comes back as an error message.
+
+    A model without an input signature gets every column except `exclude` (label, sensitive features).
+    """
+    columns = list(loaded.input_columns) or [c for c in frame.columns if c not in exclude]
     try:
         pred, score = split_output(loaded.model.predict(frame[columns]))
     except Exception as exc:  # reported as an ERROR result naming the cause

@@ -28,3 +28,16 @@ def test_prediction_failure_is_reported_not_raised():
     scored = predict.fn(LoadedModel(model=_Broken(), input_columns=("x",)), pd.DataFrame({"x": [1]}))
     assert scored.pred is None
     assert scored.error == "prediction failed: ValueError: column 'x' has the wrong type"
+
+
+def test_model_without_signature_never_sees_the_label():
+    seen = {}
+
+    class Spy:
+        def predict(self, frame):
+            seen["columns"] = list(frame.columns)
+            return np.zeros(len(frame), dtype=int)
+
+    frame = pd.DataFrame({"x": [1.0], "y": [0], "sex": ["f"]})
+    predict.fn(LoadedModel(model=Spy()), frame, exclude=("y", "sex"))
+    assert seen["columns"] == ["x"]
