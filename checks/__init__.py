@@ -17,6 +17,13 @@ CHECKS: dict[str, str] = {
     "data.category_set": "the share of categories unseen in the reference is within the limit",
     "performance.auc": "ROC AUC on the evaluation data is at least the tier's minimum",
     "performance.accuracy": "accuracy on the evaluation data is at least the tier's minimum",
+    "fairness.demographic_parity_difference": "largest gap in selection rate between groups is within the limit",
+    "fairness.demographic_parity_ratio": "lowest over highest selection rate (disparate impact) is at least the limit",
+    "fairness.equalized_odds_difference": "the larger of the TPR and FPR gaps between groups is within the limit",
+    "fairness.equalized_odds_ratio": "the smaller of the TPR and FPR ratios between groups is at least the limit",
+    "fairness.equal_opportunity_difference": "largest gap in true positive rate between groups is within the limit",
+    "fairness.predictive_parity_difference": "largest gap in precision (PPV) between groups is within the limit",
+    "fairness.calibration_gap": "largest gap in expected calibration error between groups is within the limit",
 }
 
 __all__ = ["CHECKS", "CheckResult", "Status"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -9,6 +10,9 @@ from typing import Any
 from checks.decision import Decision
 from checks.manifest import canonical_json
 from checks.results import CheckResult
+
+# MLflow metric keys allow letters, digits, _ - . / and spaces; group names may hold anything.
+_METRIC_UNSAFE = re.compile(r"[^\w\-./ ]")
 
 
 def family_documents(results: Iterable[CheckResult], context: Mapping[str, Any]) -> dict[str, bytes]:
@@ -33,11 +37,13 @@ def verdict_document(decision: Decision, context: Mapping[str, Any]) -> bytes:
 
 
 def key_metrics(results: Iterable[CheckResult]) -> dict[str, float]:
-    """Model-level numeric results as MLflow metrics (`performance.auc`, ...), so trends show in MLflow."""
+    """Model- and group-level numeric results as MLflow metrics (`performance.auc`,
+    `fairness.demographic_parity_ratio.race_sex`), so trends show in MLflow; per-column ones stay in the JSON."""
     metrics = {}
     for r in results:
-        if r.column is None and r.group is None and isinstance(r.value, float):
-            metrics[r.check_id] = r.value
+        if r.column is None and isinstance(r.value, float):
+            key = r.check_id if r.group is None else f"{r.check_id}.{_METRIC_UNSAFE.sub('_', r.group)}"
+            metrics[key] = r.value
             if r.ci is not None:
-                metrics[f"{r.check_id}.ci_low"], metrics[f"{r.check_id}.ci_high"] = r.ci
+                metrics[f"{key}.ci_low"], metrics[f"{key}.ci_high"] = r.ci
     return metrics

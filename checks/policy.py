@@ -52,6 +52,44 @@ class MinimumRule(Rule):
     min_samples: int = Field(ge=1)
 
 
+class MaximumRule(Rule):
+    """A disparity must be at most `max`; judged on its bootstrap interval, not the point alone."""
+
+    max: float = Field(ge=0.0)
+
+
+class RatioRule(Rule):
+    """A ratio of group rates (lowest over highest) must be at least `min`, e.g. 0.8 for four-fifths."""
+
+    min: float = Field(gt=0.0, le=1.0)
+
+
+class FairnessChecks(_Frozen):
+    """Group-fairness limits and how they are judged.
+
+    A group smaller than `min_group_size`, or with fewer than `min_class_count` of the rows a
+    metric divides by (positives for TPR, negatives for FPR, predicted positives for PPV), is
+    reported but left out of that comparison. An interval wholly within the limit passes, wholly
+    beyond fails, and one that straddles it is `on_straddle`.
+    """
+
+    min_group_size: int = Field(ge=1)
+    min_class_count: int = Field(ge=1)
+    resamples: int = Field(ge=100)
+    seed: int
+    on_straddle: Literal["INCONCLUSIVE", "WARN"]
+    compare: Literal["between_groups", "to_reference"]
+    reference_groups: dict[str, str] = {}
+    ece_bins: int = Field(ge=2, le=100)
+    demographic_parity_difference: MaximumRule | None = None
+    demographic_parity_ratio: RatioRule | None = None
+    equalized_odds_difference: MaximumRule | None = None
+    equalized_odds_ratio: RatioRule | None = None
+    equal_opportunity_difference: MaximumRule | None = None
+    predictive_parity_difference: MaximumRule | None = None
+    calibration_gap: MaximumRule | None = None
+
+
 class GovernanceChecks(_Frozen):
     required_tags: Rule | None = None
 
@@ -75,14 +113,17 @@ class TierPolicy(_Frozen):
     governance: GovernanceChecks = GovernanceChecks()
     data: DataChecks = DataChecks()
     performance: PerformanceChecks = PerformanceChecks()
+    fairness: FairnessChecks | None = None
 
     def _rules(self) -> dict[str, Rule]:
         """Check id -> rule for every check this tier runs, in policy order."""
         rules = {}
         for family in type(self).model_fields:
             section = getattr(self, family)
+            if section is None:
+                continue
             for field, info in type(section).model_fields.items():
-                if (rule := getattr(section, field)) is not None:
+                if isinstance(rule := getattr(section, field), Rule):
                     rules[f"{family}.{info.alias or field}"] = rule
         return rules
 

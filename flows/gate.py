@@ -14,6 +14,7 @@ from checks.decision import Verdict, decide
 from checks.evidence import family_documents, key_metrics, verdict_document
 from checks.governance_tags import check_required_tags, declared_columns, effective_tags, select_tier
 from checks.manifest import build_manifest, canonical_json, sha256_hex
+from checks.fairness import fairness_audit
 from checks.performance import performance_results
 from checks.policy import TierPolicy
 from checks.results import CheckResult, not_run
@@ -84,22 +85,34 @@ def _evaluate(uri: str, subject: ModelVersionInfo, tags: dict[str, str], tier: T
             ev.files["evidence/great_expectations/suite.json"] = canonical_json(run.suite)
             ev.files["evidence/great_expectations/validation_result.json"] = canonical_json(run.result)
 
-    perf_ids = tier.enabled_check_ids("performance")
+    scored_ids = tier.enabled_check_ids("performance") + tier.enabled_check_ids("fairness")
     label = tags.get("governance.label")
+    sensitive = [c for c in declared_columns(tags) if c != label]
     if loaded.error or not evaluation.has_rows:
-        ev.results += not_run(perf_ids, loaded.error or "no evaluation data to score")
-    elif not label or label not in evaluation.columns:
-        ev.results += not_run(perf_ids, f"label column '{label}' is not in the evaluation data" if label
+        ev.results += not_run(scored_ids, loaded.error or "no evaluation data to score")
+        return
+    if not label or label not in evaluation.columns:
+        ev.results += not_run(scored_ids, f"label column '{label}' is not in the evaluation data" if label
                               else "tag governance.label is not set")
-    elif missing := [c for c in loaded.input_columns if c not in evaluation.columns]:
-        ev.results += not_run(perf_ids, f"evaluation data lacks model input column(s) {missing}")
+        return
+    if missing := [c for c in loaded.input_columns if c not in evaluation.columns]:
+        ev.results += not_run(scored_ids, f"evaluation data lacks model input column(s) {missing}")
+        return
+    scored = predict(loaded, evaluation.frame, exclude=tuple(declared_columns(tags)))
+    if scored.error:
+        ev.results += not_run(scored_ids, scored.error)
+        return
+    y = evaluation.frame[label].to_numpy()
+    ev.results += performance_results(y, scored.pred, scored.score, tier.performance, confidence, label_column=label)
+    if tier.fairness is None:
+        return
+    if missing := [c for c in sensitive if c not in evaluation.columns]:
+        ev.results += not_run(tier.enabled_check_ids("fairness"), f"evaluation data lacks sensitive column(s) {missing}")
     else:
-        scored = predict(loaded, evaluation.frame, exclude=tuple(declared_columns(tags)))
-        if scored.error:
-            ev.results += not_run(perf_ids, scored.error)
-        else:
-            ev.results += performance_results(evaluation.frame[label].to_numpy(), scored.pred, scored.score,
-                                              tier.performance, confidence, label_column=label)
+        audit = fairness_audit(y, scored.pred, evaluation.frame[sensitive], tier.fairness, confidence,
+                               score=scored.score, label_column=label, prediction_column="model prediction")
+        ev.results += audit.results
+        ev.files["evidence/fairness_groups.json"] = canonical_json({"groups": audit.groups})
 
 
 @flow(name="registration-gate")

@@ -39,7 +39,7 @@ def _print_outcome(outcome) -> None:
         if r.hint and r.status.value != "PASS":
             typer.echo(f"  {'':<12} fix: {r.hint}")
     for check_id, count in passed.items():
-        typer.echo(f"  {'PASS':<12} {check_id}: {count} column(s) within limits")
+        typer.echo(f"  {'PASS':<12} {check_id}: {count} column(s) or group(s) within limits")
     typer.echo(f"  evidence: {outcome.artifact_uri}")
 
 

@@ -69,7 +69,7 @@ def loan_approval(seed: int = 7) -> Scenario:
         name="loan_approval", label="approved",
         features=("age", "income", "debt_to_income", "credit_history_years", "loan_amount",
                   "employment_years", "employment_type", "purpose"),
-        sensitive=("race", "sex"), reference=_loan_frame(rng, 6000), evaluation=_loan_frame(rng, 2000),
+        sensitive=("race", "sex"), reference=_loan_frame(rng, 6000), evaluation=_loan_frame(rng, 5000),
         monitoring=monitoring,
         tags={"governance.owner": "retail-credit-risk@bank.example", "governance.risk_tier": "high",
               "governance.use_case": "approve or decline consumer loan applications"},
@@ -126,8 +126,10 @@ def _credit_frame(rng: np.random.Generator, n: int, shift: float = 0.0) -> pd.Da
     logit = (-2.2 + 2.8 * (utilization - 0.33) - 0.9 * (np.log(income) - 10.8) + 0.7 * late_payments
              + 0.25 * inquiries - 0.01 * (age - 45))
     default = (rng.random(n) < _sigmoid(logit)).astype(int)
+    # Age is protected in US credit (ECOA): the bands are kept for testing, not fed to the model.
+    age_group = np.select([age < 25, age >= 62], ["under_25", "62_and_over"], "25_to_61")
     return pd.DataFrame({
-        "age": age, "income": income, "utilization": utilization, "open_accounts": open_accounts,
+        "age_group": age_group, "age": age, "income": income, "utilization": utilization, "open_accounts": open_accounts,
         "recent_inquiries": inquiries, "late_payments_12m": late_payments, "region": region,
         "channel": channel, "default": default,
     })
@@ -151,7 +153,7 @@ def credit_scoring(seed: int = 23) -> Scenario:
         name="credit_scoring", label="default",
         features=("age", "income", "utilization", "open_accounts", "recent_inquiries", "late_payments_12m",
                   "region", "channel"),
-        sensitive=(), reference=_credit_frame(rng, 6000), evaluation=_credit_frame(rng, 2000),
+        sensitive=("age_group",), reference=_credit_frame(rng, 6000), evaluation=_credit_frame(rng, 2000),
         monitoring=monitoring, labels=pd.concat(labels, ignore_index=True),
         tags={"governance.owner": "credit-decisioning@bank.example", "governance.risk_tier": "medium",
               "governance.use_case": "probability of default for credit-card limit decisions",

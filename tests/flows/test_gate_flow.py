@@ -28,8 +28,28 @@ def _new_version(client, model: str, tags: dict[str, str]) -> str:
 
 def test_demo_verdicts(outcomes):
     verdicts = {name: o.verdict for name, o in outcomes.items()}
-    assert verdicts == {"loan_approval": "APPROVED", "hiring_promotion": "APPROVED",
+    assert verdicts == {"loan_approval": "APPROVED", "hiring_promotion": "REJECTED",
                         "credit_scoring": "APPROVED", "vendor_fraud_score": "BLOCKED"}
+
+
+def test_hiring_fails_on_disparate_impact_with_its_interval_in_the_evidence(outcomes, client, tmp_path):
+    hiring = outcomes["hiring_promotion"]
+    failed = [r for r in hiring.results if r.status is Status.FAIL]
+    assert {r.check_id for r in failed} == {"fairness.demographic_parity_ratio"}
+    sex = next(r for r in failed if r.group == "sex")
+    assert sex.value < 0.8 and sex.ci[1] < 0.8
+    assert_manifest_intact(client, hiring.run_id, tmp_path)
+    evidence = json.loads((tmp_path / "evidence" / "fairness.json").read_text())
+    recorded = next(r for r in evidence["results"]
+                    if r["check_id"] == "fairness.demographic_parity_ratio" and r["group"] == "sex")
+    assert recorded["value"] == sex.value and recorded["ci"] == list(sex.ci)
+    groups = json.loads((tmp_path / "evidence" / "fairness_groups.json").read_text())["groups"]
+    women = next(g for g in groups if g["feature"] == "sex" and g["group"] == "female")
+    men = next(g for g in groups if g["feature"] == "sex" and g["group"] == "male")
+    assert women["selection_rate"] / men["selection_rate"] == pytest.approx(sex.value, abs=1e-12)
+    metrics = client.get_run(hiring.run_id).data.metrics
+    assert metrics["fairness.demographic_parity_ratio.sex"] == pytest.approx(sex.value)
+    assert metrics["fairness.demographic_parity_ratio.sex_age_band"] < 0.8
 
 
 def test_vendor_is_blocked_listing_each_missing_tag(outcomes):

@@ -1,0 +1,224 @@
+"""Group fairness: per-group rates from confusion counts, disparities between groups, and a
+verdict on each disparity's bootstrap interval rather than its point estimate alone.
+
+Rates follow Fairlearn's definitions (`selection_rate`, `true_positive_rate`, ...) except where
+a rate is undefined (no positives for TPR, say): Fairlearn reports 0, which can fabricate a
+disparity; here it is NaN, the group is marked INCONCLUSIVE for that rate and left out of the
+comparison, so a group too small to judge is never the sole cause of a FAIL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from checks.group_counts import GroupCounts, Level, bootstrap_fine_counts, count_groups
+from checks.performance import binary_labels
+from checks.policy import FairnessChecks, MaximumRule, RatioRule
+from checks.results import CheckResult, Status, not_run
+
+_HINTS = {
+    Status.FAIL: "compare mitigations (ThresholdOptimizer, ExponentiatedGradient, reweighing) before retraining",
+    Status.INCONCLUSIVE: "the interval straddles the limit: evaluate on more rows for the groups compared",
+    Status.WARN: "the interval straddles the limit: evaluate on more rows for the groups compared",
+}
+
+RATES = ("selection_rate", "tpr", "fpr", "fnr", "ppv", "accuracy")
+SCORE_FIGURES = ("auc", "brier", "ece")
+
+# Disparity check -> the per-group figures it compares and how; equalized odds takes the worst of two.
+DISPARITIES: dict[str, tuple[tuple[str, ...], Literal["difference", "ratio"]]] = {
+    "demographic_parity_difference": (("selection_rate",), "difference"),
+    "demographic_parity_ratio": (("selection_rate",), "ratio"),
+    "equalized_odds_difference": (("tpr", "fpr"), "difference"),
+    "equalized_odds_ratio": (("tpr", "fpr"), "ratio"),
+    "equal_opportunity_difference": (("tpr",), "difference"),
+    "predictive_parity_difference": (("ppv",), "difference"),
+    "calibration_gap": (("ece",), "difference"),
+}
+
+
+def rates(counts: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-group rates from (..., groups, 4) counts of tp, fp, fn, tn; NaN where undefined."""
+    tp, fp, fn, tn = (counts[..., i].astype(float) for i in range(4))
+    n, pos, neg, pp = tp + fp + fn + tn, tp + fn, fp + tn, tp + fp
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {"selection_rate": pp / n, "tpr": tp / pos, "fpr": fp / neg, "fnr": fn / pos,
+                "ppv": tp / pp, "accuracy": (tp + tn) / n}
+
+
+def _support(counts: np.ndarray) -> dict[str, tuple[np.ndarray, str]]:
+    """What each figure divides by, named, so a reason can say which count was too small."""
+    tp, fp, fn, tn = (counts[:, i] for i in range(4))
+    n, pos, neg = tp + fp + fn + tn, tp + fn, fp + tn
+    return {"selection_rate": (n, "rows"), "accuracy": (n, "rows"), "brier": (n, "rows"), "ece": (n, "rows"),
+            "tpr": (pos, "positives"), "fnr": (pos, "positives"), "fpr": (neg, "negatives"),
+            "ppv": (tp + fp, "predicted positives"), "auc": (np.minimum(pos, neg), "rows of the rarer class")}
+
+
+def _reasons(level: Level, rules: FairnessChecks) -> dict[str, list[str | None]]:
+    """Per figure, per group: why the group cannot be judged on it, or None when it can."""
+    n = level.counts.sum(axis=1)
+    out = {}
+    for figure, (support, what) in _support(level.counts).items():
+        reasons: list[str | None] = []
+        for size, count in zip(n, support):
+            if size < rules.min_group_size:
+                reasons.append(f"{size} rows, fewer than min_group_size {rules.min_group_size}")
+            elif what != "rows" and count < rules.min_class_count:
+                reasons.append(f"{count} {what}, fewer than min_class_count {rules.min_class_count}")
+            else:
+                reasons.append(None)
+        out[figure] = reasons
+    return out
+
+
+def _figures(level: Level, counts: np.ndarray) -> dict[str, np.ndarray]:
+    figures = rates(counts)
+    for name in SCORE_FIGURES:
+        value = getattr(level, name)
+        if value is not None:
+            figures[name] = np.broadcast_to(value, figures["selection_rate"].shape)
+    return figures
+
+
+def _compare(values: dict[str, np.ndarray], eligible: dict[str, np.ndarray], metric: str,
+             ref: int | None) -> tuple[np.ndarray, list[int]]:
+    """Disparity over the last axis for one check; with `ref`, one column per group against it."""
+    names, kind = DISPARITIES[metric]
+    per_metric = []
+    for name in names:
+        v = np.where(eligible[name], values[name], np.nan)
+        with np.errstate(divide="ignore", invalid="ignore"), np.testing.suppress_warnings() as sup:
+            sup.filter(RuntimeWarning)
+            if ref is None:
+                hi, lo = np.nanmax(v, axis=-1, keepdims=True), np.nanmin(v, axis=-1, keepdims=True)
+                per_metric.append(hi - lo if kind == "difference" else lo / hi)
+            else:
+                r = v[..., ref : ref + 1]
+                per_metric.append(np.abs(v - r) if kind == "difference" else np.minimum(v / r, r / v))
+    stacked = np.stack(per_metric)
+    with np.testing.suppress_warnings() as sup:
+        sup.filter(RuntimeWarning)
+        worst = np.nanmax(stacked, axis=0) if kind == "difference" else np.nanmin(stacked, axis=0)
+    columns = [0] if ref is None else [g for g in range(stacked.shape[-1]) if g != ref]
+    return worst, columns
+
+
+def _judge(value: float, ci: tuple[float, float] | None, rule: MaximumRule | RatioRule, straddle: Status) -> Status:
+    """PASS when the interval lies wholly within the limit, FAIL wholly beyond, else `straddle`."""
+    if not np.isfinite(value):
+        return Status.INCONCLUSIVE
+    low, high = ci if ci is not None else (value, value)
+    if isinstance(rule, MaximumRule):
+        return Status.PASS if high <= rule.max else Status.FAIL if low > rule.max else straddle
+    return Status.PASS if low >= rule.min else Status.FAIL if high < rule.min else straddle
+
+
+@dataclass(frozen=True)
+class FairnessAudit:
+    """The fairness family's results and the per-group table behind them."""
+
+    results: list[CheckResult]
+    groups: list[dict[str, Any]]
+
+
+def _interval(samples: np.ndarray, confidence: float) -> tuple[float, float] | None:
+    finite = samples[np.isfinite(samples)]
+    if len(finite) < 2:
+        return None
+    alpha = 1 - confidence
+    low, high = np.quantile(finite, [alpha / 2, 1 - alpha / 2])
+    return float(low), float(high)
+
+
+def _number(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+def _level_results(level: Level, boot: np.ndarray, rules: FairnessChecks, confidence: float) -> tuple[list[CheckResult], list[dict]]:
+    figures = _figures(level, level.counts)
+    boot_figures = _figures(level, np.einsum("bkc,gk->bgc", boot, level.membership))
+    reasons = _reasons(level, rules)
+    eligible = {name: np.array([r is None for r in reasons[name]]) for name in figures}
+    n = level.counts.sum(axis=1)
+    straddle = Status(rules.on_straddle)
+
+    table = []
+    for g, group in enumerate(level.groups):
+        row: dict[str, Any] = {"feature": level.feature, "group": group, "n": int(n[g]),
+                               "positives": int(level.counts[g, 0] + level.counts[g, 2]),
+                               "predicted_positives": int(level.counts[g, 0] + level.counts[g, 1])}
+        row |= {name: _number(figures[name][g]) for name in figures}
+        row["ci"] = {name: _interval(boot_figures[name][:, g], confidence) for name in RATES}
+        row["inconclusive"] = {name: reasons[name][g] for name in figures if reasons[name][g]}
+        table.append(row)
+
+    results = []
+    ref = None
+    if rules.compare == "to_reference":
+        wanted = rules.reference_groups.get(level.feature)
+        ref = level.groups.index(wanted) if wanted in level.groups else int(np.argmax(n))
+    for metric, (names, _) in DISPARITIES.items():
+        rule = getattr(rules, metric)
+        if rule is None or any(name not in figures for name in names):
+            continue
+        point, columns = _compare(figures, eligible, metric, ref)
+        sampled, _ = _compare(boot_figures, eligible, metric, ref)
+        left_out = sorted({f"{level.groups[g]} ({reasons[name][g]})" for name in names
+                           for g in range(len(level.groups)) if reasons[name][g]})
+        for column in columns:
+            value = float(point[column])
+            ci = None if metric == "calibration_gap" else _interval(sampled[:, column], confidence)
+            status = _judge(value, ci, rule, straddle)
+            subject = level.feature if ref is None else f"{level.feature}={level.groups[column]}"
+            versus = "" if ref is None else f" against {level.groups[ref]}"
+            limit = rule.max if isinstance(rule, MaximumRule) else rule.min
+            message = (f"{metric.replace('_', ' ')} {value:.4f}{versus}" if np.isfinite(value)
+                       else f"{metric.replace('_', ' ')} undefined: fewer than two groups can be compared")
+            message += f", {'at most' if isinstance(rule, MaximumRule) else 'at least'} {limit} allowed"
+            if ci is None and np.isfinite(value):
+                message += " (judged on the point estimate: no interval for this metric)"
+            if left_out:
+                message += f"; left out: {', '.join(left_out)}"
+            results.append(CheckResult(
+                check_id=f"fairness.{metric}", status=status, value=_number(value), limit=limit, ci=ci,
+                n=int(n[eligible[names[0]]].sum()), group=subject, message=message,
+                hint=_HINTS.get(status),
+            ))
+    return results, table
+
+
+def fairness_audit(
+    y_true: np.ndarray, y_pred: np.ndarray, sensitive: pd.DataFrame, rules: FairnessChecks, confidence: float,
+    score: np.ndarray | None = None, label_column: str = "label", prediction_column: str = "prediction",
+) -> FairnessAudit:
+    """Every enabled fairness check for every sensitive feature and intersection, with the group table."""
+    enabled = [f"fairness.{m}" for m in DISPARITIES if getattr(rules, m) is not None]
+    if sensitive.shape[1] == 0:
+        return FairnessAudit(not_run(enabled, "no sensitive features are declared (governance.sensitive_features)"), [])
+    if len(y_true) == 0:
+        return FairnessAudit(not_run(enabled, "the data has no rows"), [])
+    try:
+        y = binary_labels(y_true)
+    except ValueError as exc:
+        return FairnessAudit(not_run(enabled, f"label column '{label_column}': {exc}"), [])
+    try:
+        pred = binary_labels(y_pred)
+    except ValueError as exc:
+        return FairnessAudit(not_run(enabled, f"prediction column '{prediction_column}': {exc}"), [])
+    if score is not None:
+        score = np.asarray(score, dtype=float)
+        if not np.all(np.isfinite(score)) or score.min() < 0 or score.max() > 1:
+            return FairnessAudit(not_run(enabled, "scores must be probabilities in [0, 1] with no nulls"), [])
+    counted: GroupCounts = count_groups(y, pred, sensitive, score, rules.ece_bins)
+    boot = bootstrap_fine_counts(counted.fine_counts, rules.resamples, rules.seed)
+    results, groups = [], []
+    for level in counted.levels:
+        level_results, table = _level_results(level, boot, rules, confidence)
+        results += level_results
+        groups += table
+    return FairnessAudit(results, groups)

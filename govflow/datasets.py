@@ -1,0 +1,79 @@
+"""Reading a dataset from a local path or fsspec URL: Parquet or CSV, a file, a folder or a glob.
+
+Plain functions with no Prefect, so the ad-hoc `audit` commands answer quickly; tasks/data.py
+wraps them for flows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+
+import fsspec
+import pandas as pd
+
+READERS = {".parquet": pd.read_parquet, ".pq": pd.read_parquet, ".csv": pd.read_csv}
+
+
+@dataclass(frozen=True)
+class LoadedData:
+    """A dataset, or why it could not be read; `fingerprint` is the SHA-256 over its files' bytes."""
+
+    uri: str | None
+    frame: pd.DataFrame | None = None
+    error: str | None = None
+    fingerprint: str | None = None
+
+    @property
+    def rows(self) -> int | None:
+        return None if self.frame is None else len(self.frame)
+
+    @property
+    def has_rows(self) -> bool:
+        return self.frame is not None and len(self.frame) > 0
+
+    @property
+    def columns(self) -> list[str]:
+        return [] if self.frame is None else list(self.frame.columns)
+
+
+def _suffix(path: str) -> str:
+    name = path.rsplit("/", 1)[-1]
+    return "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def _files(uri: str) -> tuple[fsspec.AbstractFileSystem, list[str]]:
+    fs, path = fsspec.core.url_to_fs(uri)
+    if any(ch in path for ch in "*?["):
+        files = sorted(fs.glob(path))
+    elif fs.isdir(path):
+        files = sorted(p for p in fs.find(path) if _suffix(p) in READERS)
+    elif fs.exists(path):
+        files = [path]
+    else:
+        raise FileNotFoundError("no such file or folder")
+    return fs, files
+
+
+def read_dataset(uri: str) -> LoadedData:
+    """Read every Parquet/CSV file the URI names into one frame; errors come back, not raised."""
+    try:
+        fs, files = _files(uri)
+        if not files:
+            return LoadedData(uri, error="no Parquet or CSV files found")
+        digest = hashlib.sha256()
+        frames = []
+        for path in files:
+            reader = READERS.get(_suffix(path))
+            if reader is None:
+                return LoadedData(uri, error=f"'{path}' is neither Parquet nor CSV")
+            with fs.open(path, "rb") as handle:
+                data = handle.read()
+            digest.update(path.rsplit("/", 1)[-1].encode() + b"\0" + hashlib.sha256(data).digest())
+            frames.append(reader(io.BytesIO(data)))
+        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        return LoadedData(uri, frame=frame, fingerprint=f"sha256:{digest.hexdigest()}")
+    except Exception as exc:  # any reader failure is the user's data problem, reported as such
+        return LoadedData(uri, error=f"{type(exc).__name__}: {exc}")
+
