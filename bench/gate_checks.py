@@ -9,16 +9,11 @@ resident memory added over the process's baseline after the data is built.
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
-import os
-import resource
-import time
 
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("DO_NOT_TRACK", "1")
+from harness import measure, report
 
 
-def _data(rows: int):
+def make_data(rows: int):
     import numpy as np
     import pandas as pd
 
@@ -72,28 +67,9 @@ def _pandas_validation(y, score, frame):
     return out
 
 
-def _child(name: str, rows: int, queue) -> None:
-    fn = globals()[name]
-    data = _data(rows)
-    fn(*[d[:1000] for d in data[:2]], data[2].head(1000))  # warm imports outside the timing
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    times = []
-    for _ in range(3):
-        start = time.perf_counter()
-        fn(*data)
-        times.append(time.perf_counter() - start)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    queue.put((min(times), max(0, peak - base) / 1024))
-
-
-def measure(name: str, rows: int) -> tuple[float, float]:
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_child, args=(name, rows, queue))
-    proc.start()
-    result = queue.get()
-    proc.join()
-    return result
+def warm(fn) -> None:
+    y, score, frame = make_data(1000)
+    fn(y, score, frame)
 
 
 def main() -> None:
@@ -106,9 +82,7 @@ def main() -> None:
         ("data validation, 10 columns: Great Expectations vs direct pandas", "_gx_validation", "_pandas_validation"),
     ]
     for label, ours, ref in pairs:
-        (t1, m1), (t2, m2) = measure(ours, rows), measure(ref, rows)
-        print(f"{label}\n  {ours[1:]}: {t1:8.3f} s  peak +{m1:7.1f} MiB\n  {ref[1:]}: {t2:8.3f} s  peak +{m2:7.1f} MiB"
-              f"\n  ratio (first / second): {t1 / t2:.2f}x time")
+        report(label, (ours[1:], measure("gate_checks", ours, (rows,))), (ref[1:], measure("gate_checks", ref, (rows,))))
 
 
 if __name__ == "__main__":

@@ -39,9 +39,12 @@ def apply_severity(results: Iterable[CheckResult], tier: TierPolicy) -> list[Che
     return out
 
 
-def decide(results: Iterable[CheckResult], tier: TierPolicy) -> Decision:
+def decide(results: Iterable[CheckResult], tier: TierPolicy, families: tuple[str, ...] | None = None) -> Decision:
     """REJECTED on any blocking FAIL; else BLOCKED when a blocking check errored, was
-    inconclusive, skipped or has no result at all; else approved (with waivers if any)."""
+    inconclusive, skipped or has no result at all; else approved (with waivers if any).
+
+    `families` limits what is expected to the named check families (an ad-hoc audit of one family).
+    """
     judged = apply_severity(results, tier)
     blocking = [r for r in judged if (rule := tier.rule(r.check_id)) is not None and rule.blocking]
     reasons: list[str] = []
@@ -49,7 +52,8 @@ def decide(results: Iterable[CheckResult], tier: TierPolicy) -> Decision:
     failed = [r for r in blocking if r.status is Status.FAIL]
     unknown = [r for r in blocking if r.status in UNKNOWN_STATUSES]
     seen = {r.check_id for r in judged}
-    silent = [c for c in tier.enabled_check_ids() if tier.rule(c).blocking and c not in seen]  # type: ignore[union-attr]
+    expected = [c for f in families for c in tier.enabled_check_ids(f)] if families else tier.enabled_check_ids()
+    silent = [c for c in expected if tier.rule(c).blocking and c not in seen]  # type: ignore[union-attr]
 
     reasons += [_reason(r) for r in failed]
     reasons += [_reason(r) for r in unknown]

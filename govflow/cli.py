@@ -83,6 +83,64 @@ def gate(
     raise typer.Exit(0 if outcome.approved else 1)
 
 
+audit_app = typer.Typer(no_args_is_help=True, help="Ad-hoc audits of a data file; no MLflow needed.")
+app.add_typer(audit_app, name="audit")
+
+_GROUP_COLUMNS = ("n", "selection_rate", "tpr", "fpr", "fnr", "ppv", "accuracy", "auc", "brier", "ece")
+
+
+def _print_groups(groups: list[dict]) -> None:
+    shown = [c for c in _GROUP_COLUMNS if any(g.get(c) is not None for g in groups)]
+    width = max([len(f"{g['feature']}={g['group']}") for g in groups] + [5])
+    typer.echo(f"  {'group':<{width}}  " + "  ".join(f"{c:>14}" for c in shown))
+    for g in groups:
+        cells = [("-" if g.get(c) is None else f"{g[c]:.4f}" if c != "n" else str(g[c])) for c in shown]
+        mark = "  (inconclusive: " + "; ".join(f"{k}: {v}" for k, v in g["inconclusive"].items()) + ")" if g["inconclusive"] else ""
+        typer.echo(f"  {g['feature'] + '=' + g['group']:<{width}}  " + "  ".join(f"{c:>14}" for c in cells) + mark)
+
+
+@audit_app.command("fairness")
+def audit_fairness_command(
+    data: Annotated[str, typer.Option(help="CSV or Parquet: a file, folder or glob")],
+    label: Annotated[str, typer.Option(help="true outcome column (0/1)")],
+    prediction: Annotated[str, typer.Option(help="predicted class column (0/1)")],
+    sensitive: Annotated[str, typer.Option(help="protected attribute column(s), comma-separated")],
+    score: Annotated[str | None, typer.Option(help="predicted probability column")] = None,
+    tier: Annotated[str | None, typer.Option(help="policy tier to judge by (default: the unassessed tier)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")] = False,
+) -> None:
+    """Group fairness of a file of predictions. Exit 0 pass, 1 fail or inconclusive, 2 bad input."""
+    settings = _settings()
+    from checks.policy import PolicyError
+    from govflow.audit import AuditInputError, audit_fairness
+    from govflow.datasets import read_dataset
+    from govflow.policy_file import load_policy
+
+    loaded = read_dataset(data)
+    if loaded.error:
+        _usage_error(f"cannot read {data}: {loaded.error}")
+    try:
+        policy, _ = load_policy(settings.policy_file)
+        report = audit_fairness(loaded.frame, label=label, prediction=prediction, score=score, tier=tier,
+                                sensitive=[c.strip() for c in sensitive.split(",") if c.strip()],
+                                policy=policy, source=data)
+    except (AuditInputError, PolicyError) as exc:
+        _usage_error(str(exc))
+    errors = [r for r in report.results if r.status.value == "ERROR"]
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_json()) + "\n")
+    else:
+        typer.echo(f"fairness audit of {data}: {report.verdict}")
+        _print_groups(report.groups)
+        for r in report.results:
+            ci = f"  CI [{r.ci[0]:.4f}, {r.ci[1]:.4f}]" if r.ci else ""
+            typer.echo(f"  {r.status.value:<12} {r.check_id}[{r.group or '-'}]: {r.message}{ci}")
+    if errors:
+        typer.echo(f"govflow: {errors[0].message}", err=True)
+        raise typer.Exit(2)
+    raise typer.Exit(0 if report.verdict in ("APPROVED", "APPROVED_WITH_WAIVERS") else 1)
+
+
 @app.command()
 def demo() -> None:
     """Seed MLflow with the example fleet, gate every version, and print each verdict and its evidence."""

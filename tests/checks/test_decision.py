@@ -77,3 +77,10 @@ def test_result_is_frozen_and_statuses_closed():
     with pytest.raises(Exception):
         CheckResult(check_id="a.b", status="MAYBE", message="m")
     assert {s.value for s in Status} == {"PASS", "WARN", "FAIL", "ERROR", "INCONCLUSIVE", "WAIVED", "SKIPPED"}
+
+
+def test_an_audit_of_one_family_expects_only_that_family():
+    fairness_only = [CheckResult(check_id=c, status=Status.PASS, message="m")
+                     for c in tier().enabled_check_ids("performance")]
+    assert decide(fairness_only, tier(), families=("performance",)).verdict is Verdict.APPROVED
+    assert decide(fairness_only, tier()).verdict is Verdict.BLOCKED

@@ -1,0 +1,43 @@
+"""Shared measuring for the benchmarks: each function runs in a fresh process, best of N."""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing as mp
+import os
+import resource
+import time
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+def _child(module: str, name: str, args: tuple, repeats: int, queue) -> None:
+    mod = importlib.import_module(module)
+    data = mod.make_data(*args)
+    mod.warm(getattr(mod, name))  # imports and first-call costs stay outside the timing
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        getattr(mod, name)(*data)
+        times.append(time.perf_counter() - start)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    queue.put((min(times), max(0, peak - base) / 1024))
+
+
+def measure(module: str, name: str, args: tuple, repeats: int = 3) -> tuple[float, float]:
+    """(best wall seconds, peak resident MiB above the baseline after the data was built)."""
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(module, name, args, repeats, queue))
+    proc.start()
+    result = queue.get()
+    proc.join()
+    return result
+
+
+def report(label: str, ours: tuple[str, tuple[float, float]], ref: tuple[str, tuple[float, float]]) -> None:
+    (a, (t1, m1)), (b, (t2, m2)) = ours, ref
+    print(f"{label}\n  {a}: {t1:8.3f} s  peak +{m1:7.1f} MiB\n  {b}: {t2:8.3f} s  peak +{m2:7.1f} MiB"
+          f"\n  {b} / {a}: {t2 / t1:.2f}x time")

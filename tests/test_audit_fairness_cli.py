@@ -1,0 +1,95 @@
+"""`govflow audit fairness` on files: Fairlearn's numbers, the DESIGN.md JSON shape, exit codes."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from fairlearn.metrics import MetricFrame, false_positive_rate, selection_rate, true_positive_rate
+from typer.testing import CliRunner
+
+from govflow.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def predictions(tmp_path_factory):
+    rng = np.random.default_rng(42)
+    n = 6000
+    frame = pd.DataFrame({"race": rng.choice(["A", "B", "C"], n), "sex": rng.choice(["f", "m"], n),
+                          "y": rng.integers(0, 2, n)})
+    frame["p"] = np.clip(0.3 * frame["y"] + rng.random(n) * 0.7, 0, 1)
+    frame["fair"] = (frame["p"] > 0.5).astype(int)
+    # "unfair" selects group C far less often
+    frame["unfair"] = np.where(frame["race"] == "C", (frame["p"] > 0.8), frame["fair"]).astype(int)
+    folder = tmp_path_factory.mktemp("audit")
+    frame.to_parquet(folder / "scored.parquet", index=False)
+    frame.to_csv(folder / "scored.csv", index=False)
+    return frame, folder
+
+
+def _audit(*args):
+    return runner.invoke(app, ["audit", "fairness", *args])
+
+
+@pytest.mark.parametrize("suffix", ["parquet", "csv"])
+def test_json_reproduces_fairlearn(predictions, suffix):
+    frame, folder = predictions
+    result = _audit("--data", str(folder / f"scored.{suffix}"), "--label", "y", "--prediction", "fair",
+                    "--score", "p", "--sensitive", "race,sex", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["verdict"] == "APPROVED"
+    for row in report["groups"]:
+        assert {"feature", "group", "n", "selection_rate", "tpr", "fpr", "fnr", "ppv", "accuracy", "auc", "brier",
+                "ece"} <= set(row)
+    mf = MetricFrame(metrics={"selection_rate": selection_rate, "tpr": true_positive_rate, "fpr": false_positive_rate},
+                     y_true=frame["y"], y_pred=frame["fair"], sensitive_features=frame[["race", "sex"]])
+    ours = {row["group"]: row for row in report["groups"] if row["feature"] == "race&sex"}
+    for (race, sex), expected in mf.by_group.iterrows():
+        for name in ("selection_rate", "tpr", "fpr"):
+            assert ours[f"{race}&{sex}"][name] == pytest.approx(expected[name], abs=1e-12)
+    for r in report["results"]:
+        assert {"check_id", "status", "value", "limit", "ci", "n", "message", "group", "column"} <= set(r)
+
+
+def test_disparity_fails_with_exit_1(predictions):
+    _, folder = predictions
+    result = _audit("--data", str(folder / "scored.parquet"), "--label", "y", "--prediction", "unfair",
+                    "--sensitive", "race", "--json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    ratio = next(r for r in report["results"] if r["check_id"] == "fairness.demographic_parity_ratio")
+    assert report["verdict"] == "REJECTED" and ratio["status"] == "FAIL" and ratio["ci"][1] < 0.8
+
+
+def test_human_output_has_the_group_table(predictions):
+    _, folder = predictions
+    result = _audit("--data", str(folder / "scored.parquet"), "--label", "y", "--prediction", "fair",
+                    "--sensitive", "sex", "--tier", "low")
+    assert result.exit_code == 0
+    assert "sex=f" in result.stdout and "selection_rate" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--label", "nope", "--prediction", "fair", "--sensitive", "race"], "no column 'nope'"),
+        (["--label", "y", "--prediction", "fair", "--sensitive", "race", "--tier", "extreme"], "unknown tier 'extreme'"),
+        (["--label", "race", "--prediction", "fair", "--sensitive", "sex"], "label column 'race'"),
+        (["--label", "y", "--prediction", "p", "--sensitive", "sex"], "prediction column 'p'"),
+    ],
+)
+def test_bad_input_exits_2_naming_it(predictions, args, says):
+    _, folder = predictions
+    result = _audit("--data", str(folder / "scored.parquet"), *args)
+    assert result.exit_code == 2
+    assert says in result.stderr
+
+
+def test_unreadable_file_exits_2_naming_it(tmp_path):
+    path = tmp_path / "broken.csv.parquet"
+    path.write_bytes(b"junk")
+    result = _audit("--data", str(path), "--label", "y", "--prediction", "p", "--sensitive", "s")
+    assert result.exit_code == 2 and str(path) in result.stderr
