@@ -126,13 +126,19 @@ class FairnessAudit:
     groups: list[dict[str, Any]]
 
 
-def _interval(samples: np.ndarray, confidence: float) -> tuple[float, float] | None:
+def _interval(samples: np.ndarray, estimate: float, confidence: float) -> tuple[float, float] | None:
+    """Percentile interval of the bootstrap, widened where needed to hold the estimate itself.
+
+    Max-minus-min and min-over-max statistics are biased in resampling, most when groups are
+    nearly equal, so plain percentiles can exclude the estimate; widening keeps a disparity whose
+    own estimate is within the limit from ever being judged FAIL.
+    """
     finite = samples[np.isfinite(samples)]
-    if len(finite) < 2:
+    if len(finite) < 2 or not np.isfinite(estimate):
         return None
     alpha = 1 - confidence
     low, high = np.quantile(finite, [alpha / 2, 1 - alpha / 2])
-    return float(low), float(high)
+    return float(min(low, estimate)), float(max(high, estimate))
 
 
 def _number(x: float) -> float | None:
@@ -153,7 +159,7 @@ def _level_results(level: Level, boot: np.ndarray, rules: FairnessChecks, confid
                                "positives": int(level.counts[g, 0] + level.counts[g, 2]),
                                "predicted_positives": int(level.counts[g, 0] + level.counts[g, 1])}
         row |= {name: _number(figures[name][g]) for name in figures}
-        row["ci"] = {name: _interval(boot_figures[name][:, g], confidence) for name in RATES}
+        row["ci"] = {name: _interval(boot_figures[name][:, g], figures[name][g], confidence) for name in RATES}
         row["inconclusive"] = {name: reasons[name][g] for name in figures if reasons[name][g]}
         table.append(row)
 
@@ -172,7 +178,7 @@ def _level_results(level: Level, boot: np.ndarray, rules: FairnessChecks, confid
                            for g in range(len(level.groups)) if reasons[name][g]})
         for column in columns:
             value = float(point[column])
-            ci = None if metric == "calibration_gap" else _interval(sampled[:, column], confidence)
+            ci = None if metric == "calibration_gap" else _interval(sampled[:, column], value, confidence)
             status = _judge(value, ci, rule, straddle)
             subject = level.feature if ref is None else f"{level.feature}={level.groups[column]}"
             versus = "" if ref is None else f" against {level.groups[ref]}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import traceback
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
@@ -13,16 +12,16 @@ from checks.data_validation import check_columns_present, check_readable, derive
 from checks.decision import Verdict, decide
 from checks.evidence import family_documents, key_metrics, verdict_document
 from checks.governance_tags import check_required_tags, declared_columns, effective_tags, select_tier
-from checks.manifest import build_manifest, canonical_json, sha256_hex
+from checks.manifest import canonical_json, sha256_hex
 from checks.fairness import fairness_audit
 from checks.performance import performance_results
 from checks.policy import TierPolicy
 from checks.results import CheckResult, not_run
 from govflow.policy_file import load_policy
-from govflow.provenance import code_version
 from govflow.settings import Settings
 from tasks.data import load_dataset
-from tasks.evidence import open_governance_run, previous_manifest_sha256, write_evidence
+from flows.recording import record_evidence
+from tasks.evidence import open_governance_run
 from tasks.registry import ModelVersionInfo, read_model_version, set_version_tags
 from tasks.scoring import fetch_model, predict
 from tasks.validation import run_expectations
@@ -145,16 +144,11 @@ def registration_gate(model: str, version: str) -> GateOutcome:
                "tier_declared": tags.get("governance.risk_tier")}
     ev.files |= family_documents(decision.results, context)
     ev.files["evidence/verdict.json"] = verdict_document(decision, context)
-    manifest = build_manifest(
-        model=model, version=subject.version, flow=FLOW,
-        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), artifacts=ev.files,
-        inputs=ev.inputs, policy_sha256=policy_sha, code_version=code_version(),
-        previous_manifest_sha256=previous_manifest_sha256(uri, settings.experiment, model),
+    digest = record_evidence(
+        uri, settings.experiment, run, model=model, version=subject.version, flow=FLOW, files=ev.files,
+        inputs=ev.inputs, policy_sha=policy_sha, metrics=key_metrics(decision.results),
+        tags={"governance.verdict": decision.verdict.value, "governance.risk_tier": tier_name},
     )
-    digest = write_evidence(uri, run.run_id, ev.files, manifest, tags={
-        "governance.verdict": decision.verdict.value, "governance.policy_sha256": policy_sha,
-        "governance.code_version": code_version(), "governance.risk_tier": tier_name,
-    }, metrics=key_metrics(decision.results))
     set_version_tags(uri, model, subject.version, {
         "governance.status": decision.verdict.value, f"governance.last_{FLOW}_run": run.run_id,
     })

@@ -83,6 +83,51 @@ def gate(
     raise typer.Exit(0 if outcome.approved else 1)
 
 
+@app.command()
+def mitigate(
+    model: str, version: str,
+    register: Annotated[bool, typer.Option("--register", help="register the recommended mitigated model")] = False,
+) -> None:
+    """Compare bias mitigations with the model as it is, before / after, on held-out data."""
+    settings = _settings()
+    from checks.policy import PolicyError
+    from govflow.policy_file import load_policy
+    from tasks.registry import UnknownModelVersion, lookup_model_version
+
+    try:
+        load_policy(settings.policy_file)
+        lookup_model_version(settings.resolved_tracking_uri, model, version)
+    except (UnknownModelVersion, PolicyError) as exc:
+        _usage_error(str(exc))
+    from flows.mitigation import MitigationInputError, mitigation_evaluation
+
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            outcome = mitigation_evaluation(model, version, register_best=register)
+    except MitigationInputError as exc:
+        _usage_error(str(exc))
+    names = ["original", "threshold_optimizer", "exponentiated_gradient", "reweighing"]
+    shown = [n for n in names if n not in outcome.errors]
+    typer.echo(f"{model} v{outcome.version}: mitigations on the evaluation data")
+    typer.echo(f"  {'check[group]':<52}" + "".join(f"{n:>26}" for n in shown))
+    for row in outcome.table:
+        cells = []
+        for n in shown:
+            cell = row.get(n)
+            if cell is None or cell["value"] is None:
+                cells.append(f"{'-':>26}")
+            else:
+                ci = f" [{cell['ci'][0]:.3f},{cell['ci'][1]:.3f}]" if cell["ci"] else ""
+                cells.append(f"{cell['value']:.3f}{ci} {cell['status'][:4]}".rjust(26))
+        typer.echo(f"  {row['check_id'] + '[' + (row['group'] or '-') + ']':<52}" + "".join(cells))
+    for name, error in outcome.errors.items():
+        typer.echo(f"  not evaluated: {name}: {error}")
+    typer.echo(f"  recommended: {outcome.recommended or 'none passes the policy'}")
+    if register:
+        typer.echo(f"  registered: {model} v{outcome.registered_version}" if outcome.registered_version
+                   else "  registered: nothing (no registrable mitigation passes the policy)")
+
+
 audit_app = typer.Typer(no_args_is_help=True, help="Ad-hoc audits of a data file; no MLflow needed.")
 app.add_typer(audit_app, name="audit")
 

@@ -17,6 +17,7 @@ class LoadedModel:
     model: Any = None
     input_columns: tuple[str, ...] = ()
     error: str | None = None
+    local_path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def fetch_model(tracking_uri: str, model: str, version: str) -> LoadedModel:
         return LoadedModel(error=f"cannot load model '{model}' version {version}: {type(exc).__name__}: {exc}")
     schema = loaded.metadata.get_input_schema()
     columns = tuple(schema.input_names()) if schema is not None and schema.has_input_names() else ()
-    return LoadedModel(model=loaded, input_columns=columns)
+    return LoadedModel(model=loaded, input_columns=columns, local_path=local)
 
 
 def split_output(raw: Any) -> tuple[np.ndarray, np.ndarray | None]:

@@ -6,7 +6,6 @@ twice neither duplicates versions nor undoes tags someone has since filled in.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,10 +14,9 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from govflow.demo.data import Scenario, demo_fleet
+from tasks.models import log_sklearn_model
 
 TRAINING_EXPERIMENT = "govflow-demo-training"
-# We build these models here, so the types skops would otherwise refuse to load are ours.
-_TRUSTED_TYPES = ["numpy.dtype", "sklearn.tree._tree.Tree"]
 
 
 @dataclass(frozen=True)
@@ -68,27 +66,15 @@ def _pipeline(scenario: Scenario, frame: pd.DataFrame):
 
 
 def _register(client: MlflowClient, scenario: Scenario, experiment_id: str) -> str:
-    import mlflow.sklearn
-    from mlflow.models import infer_signature
-
     x = scenario.reference[list(scenario.features)]
     model = _pipeline(scenario, x).fit(x, scenario.reference[scenario.label])
-    signature = infer_signature(x, model.predict_proba(x.head(50)))
     run = client.create_run(experiment_id, run_name=f"train-{scenario.name}",
                             tags={"govflow.demo": "true", "mlflow.source.type": "LOCAL"})
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "model"
-        mlflow.sklearn.save_model(model, str(path), signature=signature, pyfunc_predict_fn="predict_proba",
-                                  input_example=x.head(3), skops_trusted_types=_TRUSTED_TYPES,
-                                  # Explicit requirements: inferring them costs seconds per model.
-                                  pip_requirements=mlflow.sklearn.get_default_pip_requirements())
-        client.log_artifacts(run.info.run_id, str(path), "model")
+    source = log_sklearn_model(client, run.info.run_id, model, x)
     client.log_param(run.info.run_id, "estimator", scenario.estimator)
     client.set_terminated(run.info.run_id)
     client.create_registered_model(scenario.name, tags=scenario.tags | {"govflow.demo": "true"})
-    version = client.create_model_version(scenario.name, source=f"{run.info.artifact_uri}/model",
-                                          run_id=run.info.run_id)
-    return version.version
+    return client.create_model_version(scenario.name, source=source, run_id=run.info.run_id).version
 
 
 def data_tags(scenario: Scenario, paths: dict[str, Path]) -> dict[str, str]:

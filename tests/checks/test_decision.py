@@ -80,7 +80,7 @@ def test_result_is_frozen_and_statuses_closed():
 
 
 def test_an_audit_of_one_family_expects_only_that_family():
-    fairness_only = [CheckResult(check_id=c, status=Status.PASS, message="m")
+    performance_only = [CheckResult(check_id=c, status=Status.PASS, message="m")
                      for c in tier().enabled_check_ids("performance")]
-    assert decide(fairness_only, tier(), families=("performance",)).verdict is Verdict.APPROVED
-    assert decide(fairness_only, tier()).verdict is Verdict.BLOCKED
+    assert decide(performance_only, tier(), families=("performance",)).verdict is Verdict.APPROVED
+    assert decide(performance_only, tier()).verdict is Verdict.BLOCKED

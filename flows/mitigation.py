@@ -1,0 +1,135 @@
+"""Mitigation evaluation: for a version with a fairness finding, compare Fairlearn's
+ThresholdOptimizer and ExponentiatedGradient and a reweighing baseline with the model as it is,
+on the held-out evaluation data, and optionally register the recommended mitigated model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+
+from checks.decision import apply_severity
+from checks.fairness import fairness_audit
+from checks.governance_tags import declared_columns, effective_tags, select_tier
+from checks.manifest import canonical_json
+from checks.mitigation import comparison_table, recommend
+from checks.performance import performance_results
+from flows.recording import record_evidence
+from govflow.policy_file import load_policy
+from govflow.settings import Settings
+from tasks.data import load_dataset
+from tasks.evidence import open_governance_run
+from tasks.mitigation import (
+    Candidate, fit_exponentiated_gradient, fit_reweighing, fit_threshold_optimizer, load_sklearn_model,
+)
+from tasks.models import register_sklearn_version
+from tasks.registry import read_model_version
+from tasks.scoring import fetch_model, predict
+
+FLOW = "mitigation"
+# Only a plain scikit-learn pipeline can be registered and served as it is; the Fairlearn
+# mitigators need the sensitive features (ThresholdOptimizer) or randomised predictions.
+REGISTRABLE = {"reweighing"}
+
+
+class MitigationInputError(ValueError):
+    """The version lacks what a mitigation needs (label, sensitive features, data); exit 2."""
+
+
+@dataclass(frozen=True)
+class MitigationOutcome:
+    model: str
+    version: str
+    table: list[dict]
+    errors: dict[str, str]
+    recommended: str | None
+    registered_version: str | None
+    run_id: str
+
+
+@flow(name="mitigation-evaluation")
+def mitigation_evaluation(model: str, version: str, register_best: bool = False) -> MitigationOutcome:
+    """Before/after table of every fairness check and of accuracy and AUC for each mitigation."""
+    logger = get_run_logger()
+    settings = Settings()
+    policy, policy_sha = load_policy(settings.policy_file)
+    uri = settings.resolved_tracking_uri
+    subject = read_model_version(uri, model, str(version))
+    tags = effective_tags(subject.model_tags, subject.version_tags)
+    tier = policy.tier(select_tier(tags, policy))
+    label = tags.get("governance.label")
+    sensitive = [c for c in declared_columns(tags) if c != label]
+    if tier.fairness is None or not label or not sensitive:
+        raise MitigationInputError(f"{model} v{subject.version}: mitigation needs governance.label, "
+                                   "governance.sensitive_features and a tier with fairness checks")
+    reference = load_dataset(tags.get("governance.reference_data"))
+    evaluation = load_dataset(tags.get("governance.evaluation_data"))
+    for name, data in (("reference", reference), ("evaluation", evaluation)):
+        if not data.has_rows:
+            raise MitigationInputError(f"{model} v{subject.version}: {name} data unusable: {data.error or 'no rows'}")
+    loaded = fetch_model(uri, model, subject.version)
+    if loaded.error:
+        raise MitigationInputError(loaded.error)
+
+    inputs = list(loaded.input_columns) or [c for c in reference.columns if c not in (label, *sensitive)]
+    x_fit, x_eval = reference.frame[inputs], evaluation.frame[inputs]
+    y_fit, y_eval = reference.frame[label].to_numpy(), evaluation.frame[label].to_numpy()
+    # Mitigate for the intersection of every sensitive feature, the finest groups the checks judge.
+    s_fit = reference.frame[sensitive].astype(str).agg("&".join, axis=1).to_numpy()
+    s_eval = evaluation.frame[sensitive].astype(str).agg("&".join, axis=1).to_numpy()
+
+    candidates: dict[str, Candidate] = {"original": _as_candidate(predict(loaded, evaluation.frame, exclude=(label, *sensitive)))}
+    estimator = load_sklearn_model(loaded.local_path)
+    seed = tier.fairness.seed
+    if estimator is None:
+        for name in ("threshold_optimizer", "exponentiated_gradient", "reweighing"):
+            candidates[name] = Candidate(error="the model has no scikit-learn flavor to refit or post-process")
+    else:
+        candidates["threshold_optimizer"] = fit_threshold_optimizer(estimator, x_fit, y_fit, s_fit, x_eval, s_eval, seed)
+        candidates["exponentiated_gradient"] = fit_exponentiated_gradient(estimator, x_fit, y_fit, s_fit, x_eval, seed)
+        candidates["reweighing"] = fit_reweighing(estimator, x_fit, y_fit, s_fit, x_eval)
+
+    results = {}
+    for name, c in candidates.items():
+        if c.error is None:
+            results[name] = apply_severity(
+                performance_results(y_eval, c.pred, c.score, tier.performance, policy.confidence, label)
+                + fairness_audit(y_eval, c.pred, evaluation.frame[sensitive], tier.fairness, policy.confidence,
+                                 score=c.score).results, tier)
+    errors = {name: c.error for name, c in candidates.items() if c.error}
+    table = comparison_table(results)
+    recommended = recommend(results, tier, eligible=set(results) - {"original"})
+    registrable = recommend(results, tier, eligible=REGISTRABLE & set(results))
+
+    registered = None
+    run = open_governance_run(uri, settings.experiment, settings.local_artifact_root, model, subject.version, FLOW,
+                              str(flow_run.id))
+    if register_best and registrable is not None:
+        registered = register_sklearn_version(
+            uri, subject.run_id or run.run_id, model, candidates[registrable].model, x_fit,
+            run_name=f"mitigation-{registrable}-{model}-v{subject.version}",
+            version_tags={**subject.version_tags, "governance.mitigation_of": f"{model}/{subject.version}",
+                          "governance.mitigation_method": registrable, "governance.mitigation_run": run.run_id},
+        )
+    document = {"model": model, "version": subject.version, "flow": FLOW, "sensitive_features": sensitive,
+                "candidates": list(candidates), "errors": errors, "recommended": recommended,
+                "recommended_registrable": registrable, "registered_version": registered, "table": table}
+    record_evidence(uri, settings.experiment, run, model=model, version=subject.version, flow=FLOW,
+                    files={"evidence/mitigation.json": canonical_json(document)},
+                    inputs={"reference_data": reference.fingerprint or "", "evaluation_data": evaluation.fingerprint or "",
+                            "model_version": f"models:/{model}/{subject.version}"},
+                    policy_sha=policy_sha, tags={"governance.recommended_mitigation": recommended or "none"},
+                    metrics=_accuracy_metrics(results))
+    logger.info("%s v%s: recommended mitigation %s", model, subject.version, recommended)
+    return MitigationOutcome(model, subject.version, table, errors, recommended, registered, run.run_id)
+
+
+def _as_candidate(scored) -> Candidate:
+    return Candidate(pred=scored.pred, score=scored.score, error=scored.error)
+
+
+def _accuracy_metrics(results: dict) -> dict[str, float]:
+    return {f"mitigation.{name}.{r.check_id}": r.value for name, rs in results.items() for r in rs
+            if r.family == "performance" and isinstance(r.value, float) and np.isfinite(r.value)}

@@ -1,0 +1,25 @@
+"""Writing a governance run's evidence, shared by every flow: files, then `manifest.json` last."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from checks.manifest import build_manifest
+from govflow.provenance import code_version
+from tasks.evidence import GovernanceRun, previous_manifest_sha256, write_evidence
+
+
+def record_evidence(
+    uri: str, experiment: str, run: GovernanceRun, *, model: str, version: str, flow: str,
+    files: dict[str, bytes], inputs: dict[str, str], policy_sha: str, tags: dict[str, str],
+    metrics: dict[str, float],
+) -> str:
+    """Log the files and a manifest chained to the model's previous one; return the manifest's SHA-256."""
+    manifest = build_manifest(
+        model=model, version=version, flow=flow, created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        artifacts=files, inputs=inputs, policy_sha256=policy_sha, code_version=code_version(),
+        previous_manifest_sha256=previous_manifest_sha256(uri, experiment, model),
+    )
+    return write_evidence(uri, run.run_id, files, manifest, tags={
+        **tags, "governance.policy_sha256": policy_sha, "governance.code_version": code_version(),
+    }, metrics=metrics)
