@@ -14,6 +14,7 @@ from checks.evidence import family_documents, key_metrics, verdict_document
 from checks.governance_tags import check_required_tags, declared_columns, effective_tags, select_tier
 from checks.manifest import canonical_json, sha256_hex
 from checks.fairness import fairness_audit
+from checks.fairness_html import fairness_html
 from checks.performance import performance_results
 from checks.policy import TierPolicy
 from checks.results import CheckResult, not_run
@@ -112,6 +113,8 @@ def _evaluate(uri: str, subject: ModelVersionInfo, tags: dict[str, str], tier: T
                                score=scored.score, label_column=label, prediction_column="model prediction")
         ev.results += audit.results
         ev.files["evidence/fairness_groups.json"] = canonical_json({"groups": audit.groups})
+        ev.files["evidence/fairness.html"] = fairness_html(
+            f"Fairness: {subject.model} v{subject.version}", audit.groups, audit.results).encode()
 
 
 @flow(name="registration-gate")

@@ -43,6 +43,7 @@ def test_hiring_fails_on_disparate_impact_with_its_interval_in_the_evidence(outc
     recorded = next(r for r in evidence["results"]
                     if r["check_id"] == "fairness.demographic_parity_ratio" and r["group"] == "sex")
     assert recorded["value"] == sex.value and recorded["ci"] == list(sex.ci)
+    assert "<svg" in (tmp_path / "evidence" / "fairness.html").read_text()
     groups = json.loads((tmp_path / "evidence" / "fairness_groups.json").read_text())["groups"]
     women = next(g for g in groups if g["feature"] == "sex" and g["group"] == "female")
     men = next(g for g in groups if g["feature"] == "sex" and g["group"] == "male")
