@@ -41,9 +41,27 @@ def key_metrics(results: Iterable[CheckResult]) -> dict[str, float]:
     `fairness.demographic_parity_ratio.race_sex`), so trends show in MLflow; per-column ones stay in the JSON."""
     metrics = {}
     for r in results:
-        if r.column is None and isinstance(r.value, float):
+        if r.column is None and r.period is None and isinstance(r.value, float):
             key = r.check_id if r.group is None else f"{r.check_id}.{_METRIC_UNSAFE.sub('_', r.group)}"
             metrics[key] = r.value
             if r.ci is not None:
                 metrics[f"{key}.ci_low"], metrics[f"{key}.ci_high"] = r.ci
     return metrics
+
+
+def period_metrics(results: Iterable[CheckResult]) -> list[tuple[str, float, int]]:
+    """(key, value, timestamp in ms of the period's start) for per-period results: a trend per check."""
+    import pandas as pd
+
+    history = []
+    for r in results:
+        if r.period is None or r.column is not None or not isinstance(r.value, float):
+            continue
+        try:
+            # Period labels are "2026-10-01" (day), "2026-09-28/2026-10-04" (week) or "2026-10" (month).
+            start = pd.Timestamp(r.period.split("/")[0], tz="UTC")
+        except ValueError:
+            continue
+        key = r.check_id if r.group is None else f"{r.check_id}.{_METRIC_UNSAFE.sub('_', r.group)}"
+        history.append((key, r.value, int(start.timestamp() * 1000)))
+    return history

@@ -59,14 +59,21 @@ def _support(counts: np.ndarray) -> dict[str, tuple[np.ndarray, str]]:
             "ppv": (tp + fp, "predicted positives"), "auc": (np.minimum(pos, neg), "rows of the rarer class")}
 
 
-def _reasons(level: Level, rules: FairnessChecks) -> dict[str, list[str | None]]:
+# Figures that need no outcome labels: monitoring can judge them before labels arrive.
+LABEL_FREE = frozenset({"selection_rate"})
+NO_LABELS = "no labels have arrived"
+
+
+def _reasons(level: Level, rules: FairnessChecks, labelled: bool) -> dict[str, list[str | None]]:
     """Per figure, per group: why the group cannot be judged on it, or None when it can."""
     n = level.counts.sum(axis=1)
     out = {}
     for figure, (support, what) in _support(level.counts).items():
         reasons: list[str | None] = []
         for size, count in zip(n, support):
-            if size < rules.min_group_size:
+            if not labelled and figure not in LABEL_FREE:
+                reasons.append(NO_LABELS)
+            elif size < rules.min_group_size:
                 reasons.append(f"{size} rows, fewer than min_group_size {rules.min_group_size}")
             elif what != "rows" and count < rules.min_class_count:
                 reasons.append(f"{count} {what}, fewer than min_class_count {rules.min_class_count}")
@@ -145,10 +152,16 @@ def _number(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
 
-def _level_results(level: Level, boot: np.ndarray, rules: FairnessChecks, confidence: float) -> tuple[list[CheckResult], list[dict]]:
+def _level_results(level: Level, boot: np.ndarray, rules: FairnessChecks, confidence: float,
+                   labelled: bool) -> tuple[list[CheckResult], list[dict]]:
     figures = _figures(level, level.counts)
     boot_figures = _figures(level, np.einsum("bkc,gk->bgc", boot, level.membership))
-    reasons = _reasons(level, rules)
+    reasons = _reasons(level, rules, labelled)
+    if not labelled:
+        for table in (figures, boot_figures):
+            for name in table:
+                if name not in LABEL_FREE:
+                    table[name] = np.full_like(table[name], np.nan, dtype=float)
     eligible = {name: np.array([r is None for r in reasons[name]]) for name in figures}
     n = level.counts.sum(axis=1)
     straddle = Status(rules.on_straddle)
@@ -156,7 +169,7 @@ def _level_results(level: Level, boot: np.ndarray, rules: FairnessChecks, confid
     table = []
     for g, group in enumerate(level.groups):
         row: dict[str, Any] = {"feature": level.feature, "group": group, "n": int(n[g]),
-                               "positives": int(level.counts[g, 0] + level.counts[g, 2]),
+                               "positives": int(level.counts[g, 0] + level.counts[g, 2]) if labelled else None,
                                "predicted_positives": int(level.counts[g, 0] + level.counts[g, 1])}
         row |= {name: _number(figures[name][g]) for name in figures}
         row["ci"] = {name: _interval(boot_figures[name][:, g], figures[name][g], confidence) for name in RATES}
@@ -175,7 +188,7 @@ def _level_results(level: Level, boot: np.ndarray, rules: FairnessChecks, confid
         point, columns = _compare(figures, eligible, metric, ref)
         sampled, _ = _compare(boot_figures, eligible, metric, ref)
         left_out = sorted({f"{level.groups[g]} ({reasons[name][g]})" for name in names
-                           for g in range(len(level.groups)) if reasons[name][g]})
+                           for g in range(len(level.groups)) if reasons[name][g] not in (None, NO_LABELS)})
         for column in columns:
             value = float(point[column])
             ci = None if metric == "calibration_gap" else _interval(sampled[:, column], value, confidence)
@@ -183,8 +196,12 @@ def _level_results(level: Level, boot: np.ndarray, rules: FairnessChecks, confid
             subject = level.feature if ref is None else f"{level.feature}={level.groups[column]}"
             versus = "" if ref is None else f" against {level.groups[ref]}"
             limit = rule.max if isinstance(rule, MaximumRule) else rule.min
-            message = (f"{metric.replace('_', ' ')} {value:.4f}{versus}" if np.isfinite(value)
-                       else f"{metric.replace('_', ' ')} undefined: fewer than two groups can be compared")
+            if np.isfinite(value):
+                message = f"{metric.replace('_', ' ')} {value:.4f}{versus}"
+            elif not labelled and not set(names) <= LABEL_FREE:
+                message = f"{metric.replace('_', ' ')} needs outcome labels: {NO_LABELS}"
+            else:
+                message = f"{metric.replace('_', ' ')} undefined: fewer than two groups can be compared"
             message += f", {'at most' if isinstance(rule, MaximumRule) else 'at least'} {limit} allowed"
             if ci is None and np.isfinite(value):
                 message += " (judged on the point estimate: no interval for this metric)"
@@ -199,17 +216,21 @@ def _level_results(level: Level, boot: np.ndarray, rules: FairnessChecks, confid
 
 
 def fairness_audit(
-    y_true: np.ndarray, y_pred: np.ndarray, sensitive: pd.DataFrame, rules: FairnessChecks, confidence: float,
+    y_true: np.ndarray | None, y_pred: np.ndarray, sensitive: pd.DataFrame, rules: FairnessChecks, confidence: float,
     score: np.ndarray | None = None, label_column: str = "label", prediction_column: str = "prediction",
 ) -> FairnessAudit:
-    """Every enabled fairness check for every sensitive feature and intersection, with the group table."""
+    """Every enabled fairness check for every sensitive feature and intersection, with the group table.
+
+    With `y_true` None (outcomes not yet known) only selection-rate checks are judged; the rest
+    are INCONCLUSIVE saying labels have not arrived.
+    """
     enabled = [f"fairness.{m}" for m in DISPARITIES if getattr(rules, m) is not None]
     if sensitive.shape[1] == 0:
         return FairnessAudit(not_run(enabled, "no sensitive features are declared (governance.sensitive_features)"), [])
-    if len(y_true) == 0:
+    if len(y_pred) == 0:
         return FairnessAudit(not_run(enabled, "the data has no rows"), [])
     try:
-        y = binary_labels(y_true)
+        y = np.zeros(len(y_pred), dtype=np.int8) if y_true is None else binary_labels(y_true)
     except ValueError as exc:
         return FairnessAudit(not_run(enabled, f"label column '{label_column}': {exc}"), [])
     try:
@@ -224,7 +245,7 @@ def fairness_audit(
     boot = bootstrap_fine_counts(counted.fine_counts, rules.resamples, rules.seed)
     results, groups = [], []
     for level in counted.levels:
-        level_results, table = _level_results(level, boot, rules, confidence)
+        level_results, table = _level_results(level, boot, rules, confidence, labelled=y_true is not None)
         results += level_results
         groups += table
     return FairnessAudit(results, groups)

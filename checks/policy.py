@@ -141,6 +141,7 @@ class Policy(_Frozen):
     confidence: float = Field(gt=0.5, lt=1.0)
     required_tags: tuple[str, ...] = Field(min_length=1)
     unassessed_tier: TierName
+    monitoring_period: Literal["D", "W", "M"]
     tiers: dict[TierName, TierPolicy]
 
     def tier(self, name: str) -> TierPolicy:

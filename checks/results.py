@@ -37,6 +37,7 @@ class CheckResult(BaseModel):
     message: str
     group: str | None = None
     column: str | None = None
+    period: str | None = None
     hint: str | None = None
 
     @property

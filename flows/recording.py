@@ -12,7 +12,7 @@ from tasks.evidence import GovernanceRun, previous_manifest_sha256, write_eviden
 def record_evidence(
     uri: str, experiment: str, run: GovernanceRun, *, model: str, version: str, flow: str,
     files: dict[str, bytes], inputs: dict[str, str], policy_sha: str, tags: dict[str, str],
-    metrics: dict[str, float],
+    metrics: dict[str, float], history: list[tuple[str, float, int]] | None = None,
 ) -> str:
     """Log the files and a manifest chained to the model's previous one; return the manifest's SHA-256."""
     manifest = build_manifest(
@@ -22,4 +22,4 @@ def record_evidence(
     )
     return write_evidence(uri, run.run_id, files, manifest, tags={
         **tags, "governance.policy_sha256": policy_sha, "governance.code_version": code_version(),
-    }, metrics=metrics)
+    }, metrics=metrics, history=history)

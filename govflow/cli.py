@@ -83,6 +83,35 @@ def gate(
     raise typer.Exit(0 if outcome.approved else 1)
 
 
+def _print_monitoring(outcome) -> None:
+    typer.echo(f"{outcome.model} v{outcome.version} (monitoring): {outcome.verdict}")
+    if outcome.error:
+        typer.echo(f"  ERROR        {outcome.error}")
+    for reason in outcome.reasons:
+        typer.echo(f"  {reason}")
+
+
+@app.command()
+def nightly(
+    model: Annotated[list[str] | None, typer.Option("--model", help="only these models (repeatable)")] = None,
+) -> None:
+    """Monitor every deployed version (one holding an alias). Exit 0 all pass, 1 any finding."""
+    _settings()
+    from flows.nightly import nightly_governance
+    from tasks.registry import UnknownModelVersion
+
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            outcomes = nightly_governance(model or None)
+    except UnknownModelVersion as exc:
+        _usage_error(str(exc))
+    if not outcomes:
+        typer.echo("no deployed versions (none holds an alias)")
+    for outcome in outcomes:
+        _print_monitoring(outcome)
+    raise typer.Exit(0 if all(o.verdict == "APPROVED" for o in outcomes) else 1)
+
+
 @app.command()
 def mitigate(
     model: str, version: str,
@@ -188,13 +217,14 @@ def audit_fairness_command(
 
 @app.command()
 def demo() -> None:
-    """Seed MLflow with the example fleet, gate every version, and print each verdict and its evidence."""
+    """Seed the example fleet, gate every version, deploy the approved ones and run the nightly monitoring."""
     settings = _settings()
     from mlflow import MlflowClient
 
     from checks.policy import PolicyError
     from flows.gate import registration_gate
-    from govflow.demo.seed import seed_fleet
+    from flows.nightly import nightly_governance
+    from govflow.demo.seed import deploy_if_unserved, seed_fleet
 
     uri = settings.resolved_tracking_uri
     typer.echo(f"MLflow: {uri}")
@@ -210,6 +240,15 @@ def demo() -> None:
     typer.echo("")
     for outcome in outcomes:
         _print_outcome(outcome)
+    client = MlflowClient(uri)
+    deployed = [o for o in outcomes if o.approved and deploy_if_unserved(client, o.model, o.version)]
+    with contextlib.redirect_stdout(sys.stderr):
+        monitored = nightly_governance([o.model for o in outcomes if o.approved])
+    typer.echo("")
+    for o in deployed:
+        typer.echo(f"deployed: {o.model} v{o.version} now holds the alias 'champion'")
+    for outcome in monitored:
+        _print_monitoring(outcome)
     typer.echo("")
     typer.echo("Verdicts: " + ", ".join(f"{o.model}={o.verdict}" for o in outcomes))
     if uri.startswith("sqlite:"):

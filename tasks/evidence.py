@@ -65,7 +65,7 @@ def previous_manifest_sha256(tracking_uri: str, experiment: str, model: str) -> 
 @task(retries=2, retry_delay_seconds=[1, 4])
 def write_evidence(
     tracking_uri: str, run_id: str, files: dict[str, bytes], manifest: dict,
-    tags: dict[str, str], metrics: dict[str, float],
+    tags: dict[str, str], metrics: dict[str, float], history: list[tuple[str, float, int]] | None = None,
 ) -> str:
     """Log every evidence file, then `manifest.json`, then the run's tags and metrics; return the manifest hash."""
     client = MlflowClient(tracking_uri)
@@ -85,7 +85,8 @@ def write_evidence(
     now = int(time.time() * 1000)
     client.log_batch(
         run_id,
-        metrics=[Metric(key, float(value), now, 0) for key, value in metrics.items()],
+        metrics=[Metric(key, float(value), now, 0) for key, value in metrics.items()]
+        + [Metric(key, float(value), stamp, step) for step, (key, value, stamp) in enumerate(history or [])],
         tags=[RunTag(k, v) for k, v in (tags | {"governance.manifest_sha256": digest}).items()],
     )
     client.set_terminated(run_id, "FINISHED")

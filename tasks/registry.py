@@ -60,3 +60,28 @@ def set_version_tags(tracking_uri: str, model: str, version: str, tags: dict[str
     client = MlflowClient(tracking_uri)
     for key, value in tags.items():
         client.set_model_version_tag(model, str(version), key, value)
+
+
+@task(retries=2, retry_delay_seconds=[1, 4])
+def list_deployed_versions(tracking_uri: str, models: list[str] | None = None) -> list[tuple[str, str]]:
+    """(model, version) for every version that holds an alias, optionally only of the named models."""
+    client = MlflowClient(tracking_uri)
+    if models:
+        registered = []
+        for name in models:
+            try:
+                registered.append(client.get_registered_model(name))
+            except MlflowException as exc:
+                if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+                    raise UnknownModelVersion(f"model '{name}' is not registered in MLflow ({tracking_uri})") from None
+                raise
+    else:
+        registered, token = [], None
+        while True:
+            page = client.search_registered_models(max_results=200, page_token=token)
+            registered += list(page)
+            token = page.token
+            if not token:
+                break
+    deployed = {(rm.name, str(v)) for rm in registered for v in (rm.aliases or {}).values()}
+    return sorted(deployed)

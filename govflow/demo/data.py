@@ -30,6 +30,7 @@ class Scenario:
     labels: pd.DataFrame | None = None
     tags: dict[str, str] = field(default_factory=dict)
     estimator: str = "logistic_regression"
+    id_column: str | None = None
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -158,6 +159,7 @@ def credit_scoring(seed: int = 23) -> Scenario:
         tags={"governance.owner": "credit-decisioning@bank.example", "governance.risk_tier": "medium",
               "governance.use_case": "probability of default for credit-card limit decisions",
               "governance.timestamp": "scored_at"},
+        id_column="application_id",
     )
 
 

@@ -90,7 +90,18 @@ def data_tags(scenario: Scenario, paths: dict[str, Path]) -> dict[str, str]:
         tags["governance.sensitive_features"] = ",".join(scenario.sensitive)
     if "monitoring" in paths:
         tags["governance.monitoring_data"] = str(paths["monitoring"])
+    if "labels" in paths and scenario.id_column:
+        tags["governance.labels_data"] = str(paths["labels"])
+        tags["governance.id_column"] = scenario.id_column
     return tags
+
+
+def deploy_if_unserved(client: MlflowClient, model: str, version: str, alias: str = "champion") -> bool:
+    """Give an approved version the serving alias, unless the model already serves one."""
+    if client.get_registered_model(model).aliases:
+        return False
+    client.set_registered_model_alias(model, alias, version)
+    return True
 
 
 def seed_fleet(

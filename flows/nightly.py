@@ -1,0 +1,156 @@
+"""The nightly run: every deployed version (one holding an alias) judged on its production data,
+per period, so a model that becomes unfair as its data drifts is caught when it happens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+
+from checks.data_validation import check_readable
+from checks.decision import decide
+from checks.evidence import family_documents, key_metrics, period_metrics, verdict_document
+from checks.fairness import fairness_audit
+from checks.governance_tags import declared_columns, effective_tags, select_tier
+from checks.manifest import canonical_json
+from checks.periods import ALL_PERIODS, join_labels, split_periods
+from checks.policy import Policy, TierPolicy
+from checks.results import CheckResult, not_run
+from flows.recording import record_evidence
+from govflow.policy_file import load_policy
+from govflow.settings import Settings
+from tasks.data import load_dataset
+from tasks.evidence import open_governance_run
+from tasks.registry import list_deployed_versions, read_model_version, set_version_tags
+from tasks.scoring import fetch_model, predict
+
+FLOW = "monitor"
+FAMILIES = ("fairness",)
+
+
+@dataclass(frozen=True)
+class MonitorOutcome:
+    model: str
+    version: str
+    verdict: str
+    reasons: tuple[str, ...] = ()
+    results: tuple[CheckResult, ...] = ()
+    run_id: str | None = None
+    error: str | None = None
+
+
+def _monitoring_frame(uri: str, model: str, version: str, tags: dict[str, str], results: list[CheckResult],
+                      inputs: dict[str, str], fairness_ids: list[str]):
+    """Production rows with labels joined and predictions present, or None (with ERROR results) when unusable."""
+    monitoring = load_dataset(tags.get("governance.monitoring_data"))
+    results += check_readable("monitoring", monitoring.uri, monitoring.rows, monitoring.error)
+    if not monitoring.has_rows:
+        results += not_run(fairness_ids, "no monitoring data")
+        return None
+    inputs["monitoring_data"] = monitoring.fingerprint or ""
+    frame, label = monitoring.frame, tags.get("governance.label", "")
+    if labels_uri := tags.get("governance.labels_data"):
+        labels = load_dataset(labels_uri)
+        results += check_readable("labels", labels.uri, labels.rows, labels.error)
+        if labels.has_rows:
+            inputs["labels_data"] = labels.fingerprint or ""
+            try:
+                frame = join_labels(frame, labels.frame, tags.get("governance.id_column", ""), label)
+            except ValueError as exc:
+                results += not_run(fairness_ids, str(exc))
+                return None
+    prediction = tags.get("governance.prediction", "")
+    if prediction not in frame.columns:
+        # No logged decisions: score the batches with the registered model, as it would have.
+        loaded = fetch_model(uri, model, version)
+        scored = predict(loaded, frame, exclude=tuple(declared_columns(tags))) if not loaded.error else None
+        error = loaded.error or scored.error
+        if error:
+            results += not_run(fairness_ids, error)
+            return None
+        frame = frame.assign(**{prediction: scored.pred})
+        if scored.score is not None and tags.get("governance.score"):
+            frame = frame.assign(**{tags["governance.score"]: scored.score})
+    return frame
+
+
+def _fairness_by_period(frame, tags: dict[str, str], tier: TierPolicy, policy: Policy,
+                        fairness_ids: list[str]) -> tuple[list[CheckResult], list[dict]]:
+    label, prediction = tags.get("governance.label", ""), tags.get("governance.prediction", "")
+    sensitive = [c for c in declared_columns(tags) if c != label]
+    if label and label not in frame.columns:
+        frame = frame.assign(**{label: None})  # outcomes not yet known: judge what needs none
+    missing = [c for c in [label, *sensitive] if c not in frame.columns]
+    if missing:
+        return not_run(fairness_ids, f"monitoring data lacks column(s) {missing}"), []
+    try:
+        periods = split_periods(frame, tags.get("governance.timestamp"), policy.monitoring_period)
+    except ValueError as exc:
+        return not_run(fairness_ids, str(exc)), []
+    results, groups = [], []
+    score = tags.get("governance.score")
+    for period, rows in periods:
+        labelled = rows[rows[label].notna()]
+        # Before any outcome of the period is known, its selection rates are judged on every row.
+        audited = labelled if len(labelled) else rows
+        audit = fairness_audit(labelled[label].to_numpy() if len(labelled) else None,
+                               audited[prediction].to_numpy(), audited[sensitive],
+                               tier.fairness, policy.confidence,
+                               score=audited[score].to_numpy() if score in audited.columns else None,
+                               label_column=label, prediction_column=prediction)
+        dated = {} if period == ALL_PERIODS else {"period": period}
+        results += [r.model_copy(update=dated) for r in audit.results]
+        groups += [{**g, **dated} for g in audit.groups]
+    return results, groups
+
+
+@flow(name="monitor-version")
+def monitor_version(model: str, version: str) -> MonitorOutcome:
+    """One deployed version on its production data: fairness per period, evidence and trends in MLflow."""
+    settings = Settings()
+    policy, policy_sha = load_policy(settings.policy_file)
+    uri = settings.resolved_tracking_uri
+    subject = read_model_version(uri, model, str(version))
+    tags = effective_tags(subject.model_tags, subject.version_tags)
+    tier_name = select_tier(tags, policy)
+    tier = policy.tier(tier_name)
+    run = open_governance_run(uri, settings.experiment, settings.local_artifact_root, model, subject.version, FLOW,
+                              str(flow_run.id))
+    fairness_ids = tier.enabled_check_ids("fairness")
+    results: list[CheckResult] = []
+    inputs = {"model_version": f"models:/{model}/{subject.version}"}
+    files: dict[str, bytes] = {}
+    frame = _monitoring_frame(uri, model, subject.version, tags, results, inputs, fairness_ids)
+    if frame is not None and tier.fairness is not None:
+        fairness, groups = _fairness_by_period(frame, tags, tier, policy, fairness_ids)
+        results += fairness
+        files["evidence/fairness_groups.json"] = canonical_json({"groups": groups})
+
+    decision = decide(results, tier, families=FAMILIES)
+    context = {"model": model, "version": subject.version, "flow": FLOW, "risk_tier": tier_name,
+               "period": policy.monitoring_period}
+    files |= family_documents(decision.results, context)
+    files["evidence/verdict.json"] = verdict_document(decision, context)
+    record_evidence(uri, settings.experiment, run, model=model, version=subject.version, flow=FLOW, files=files,
+                    inputs=inputs, policy_sha=policy_sha, metrics=key_metrics(decision.results),
+                    history=period_metrics(decision.results),
+                    tags={"governance.verdict": decision.verdict.value, "governance.risk_tier": tier_name})
+    set_version_tags(uri, model, subject.version, {f"governance.last_{FLOW}_run": run.run_id})
+    return MonitorOutcome(model, subject.version, decision.verdict.value, decision.reasons, decision.results,
+                          run.run_id)
+
+
+@flow(name="nightly-governance")
+def nightly_governance(models: list[str] | None = None) -> list[MonitorOutcome]:
+    """Monitor every deployed version; one version's error is recorded as its outcome, the rest go on."""
+    logger = get_run_logger()
+    settings = Settings()
+    outcomes = []
+    for model, version in list_deployed_versions(settings.resolved_tracking_uri, models):
+        try:
+            outcomes.append(monitor_version(model, version))
+        except Exception as exc:  # a finding about this model; the fleet run continues
+            logger.error("monitoring %s v%s failed: %s", model, version, exc)
+            outcomes.append(MonitorOutcome(model, version, "BLOCKED", error=f"{type(exc).__name__}: {exc}"))
+    return outcomes

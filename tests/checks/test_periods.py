@@ -1,0 +1,70 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from checks.evidence import key_metrics, period_metrics
+from checks.fairness import fairness_audit
+from checks.periods import ALL_PERIODS, join_labels, split_periods
+from checks.results import CheckResult, Status
+from tests.checks.test_fairness import rules
+
+BATCHES = pd.DataFrame({"id": ["a", "b", "c"], "at": ["2026-10-01 10:00", "2026-10-02 09:00", "2026-10-09 12:00"],
+                        "x": [1, 2, 3]})
+
+
+def test_labels_join_by_id_and_unarrived_stay_null():
+    labels = pd.DataFrame({"id": ["a", "c"], "y": [1, 0]})
+    joined = join_labels(BATCHES, labels, "id", "y")
+    assert joined["y"].tolist()[0] == 1 and pd.isna(joined["y"].tolist()[1]) and joined["y"].tolist()[2] == 0
+
+
+@pytest.mark.parametrize(
+    ("labels", "id_column", "says"),
+    [
+        (pd.DataFrame({"id": ["a"], "y": [1]}), "key", "monitoring data has no id column 'key'"),
+        (pd.DataFrame({"id": ["a"], "z": [1]}), "id", "labels data has no label column 'y'"),
+        (pd.DataFrame({"id": ["a", "a"], "y": [1, 0]}), "id", "repeats ids"),
+    ],
+)
+def test_label_join_errors_name_the_column(labels, id_column, says):
+    with pytest.raises(ValueError, match=says):
+        join_labels(BATCHES, labels, id_column, "y")
+
+
+def test_weekly_and_daily_periods():
+    weekly = split_periods(BATCHES, "at", "W")
+    assert [(p, len(rows)) for p, rows in weekly] == [("2026-09-28/2026-10-04", 2), ("2026-10-05/2026-10-11", 1)]
+    assert [p for p, _ in split_periods(BATCHES, "at", "D")] == ["2026-10-01", "2026-10-02", "2026-10-09"]
+    assert split_periods(BATCHES, None, "W")[0][0] == ALL_PERIODS
+
+
+def test_bad_timestamps_are_named():
+    with pytest.raises(ValueError, match="timestamp column 'at' has 1 empty or unparseable"):
+        split_periods(BATCHES.assign(at=["2026-10-01", "soon", "2026-10-02"]), "at", "W")
+    with pytest.raises(ValueError, match="no timestamp column 'when'"):
+        split_periods(BATCHES, "when", "W")
+
+
+def test_period_metrics_carry_the_period_start():
+    r = CheckResult(check_id="fairness.demographic_parity_ratio", status=Status.PASS, value=0.9, message="m",
+                    group="race&sex", period="2026-09-28/2026-10-04")
+    assert period_metrics([r]) == [("fairness.demographic_parity_ratio.race_sex", 0.9,
+                                    int(pd.Timestamp("2026-09-28", tz="UTC").timestamp() * 1000))]
+    assert key_metrics([r]) == {}
+
+
+def test_without_labels_only_selection_rates_are_judged():
+    rng = np.random.default_rng(0)
+    n = 3000
+    sensitive = pd.DataFrame({"g": rng.choice(["a", "b"], n)})
+    pred = (rng.random(n) < 0.4).astype(int)
+    audit = fairness_audit(None, pred, sensitive, rules(), 0.95)
+    by_id = {r.check_id: r for r in audit.results}
+    assert by_id["fairness.demographic_parity_ratio"].status is Status.PASS
+    labelled = fairness_audit(rng.integers(0, 2, n), pred, sensitive, rules(), 0.95)
+    assert by_id["fairness.demographic_parity_ratio"].value == next(
+        r.value for r in labelled.results if r.check_id == "fairness.demographic_parity_ratio")
+    for check_id in ("fairness.equalized_odds_difference", "fairness.predictive_parity_difference"):
+        assert by_id[check_id].status is Status.INCONCLUSIVE and "no labels have arrived" in by_id[check_id].message
+    row = audit.groups[0]
+    assert row["tpr"] is None and row["positives"] is None and row["inconclusive"]["tpr"] == "no labels have arrived"

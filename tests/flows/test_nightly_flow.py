@@ -1,0 +1,74 @@
+"""The nightly run over deployed versions: fairness per week on drifting credit data, label-free
+checks before outcomes arrive, and one broken model not stopping the rest."""
+
+import mlflow.pyfunc
+import pandas as pd
+import pytest
+from fairlearn.metrics import demographic_parity_ratio, equalized_odds_difference
+
+from checks.periods import join_labels
+from checks.results import Status
+from flows.nightly import nightly_governance
+from tasks.registry import UnknownModelVersion
+from tests.evidence_check import assert_manifest_intact
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+@pytest.fixture(scope="module")
+def deployed(fleet, client):
+    client.set_registered_model_alias("credit_scoring", "champion", fleet["credit_scoring"].version)
+    client.set_registered_model_alias("loan_approval", "champion", fleet["loan_approval"].version)
+    first = client.get_model_version("loan_approval", "1")
+    broken = client.create_model_version("loan_approval", first.source, run_id=first.run_id,
+                                         tags={"governance.monitoring_data": "/nonexistent/batches"})
+    client.set_registered_model_alias("loan_approval", "challenger", broken.version)
+    outcomes = nightly_governance(["credit_scoring", "loan_approval"])
+    return {(o.model, o.version): o for o in outcomes}, str(broken.version)
+
+
+def test_every_deployed_version_is_monitored(deployed, fleet):
+    outcomes, broken = deployed
+    assert set(outcomes) == {("credit_scoring", fleet["credit_scoring"].version),
+                             ("loan_approval", fleet["loan_approval"].version), ("loan_approval", broken)}
+
+
+def test_one_broken_version_is_a_finding_and_the_rest_still_run(deployed):
+    outcomes, broken = deployed
+    bad = outcomes[("loan_approval", broken)]
+    assert bad.verdict == "BLOCKED"
+    readable = next(r for r in bad.results if r.check_id == "data.readable")
+    assert readable.status is Status.ERROR and "/nonexistent/batches" in readable.message
+    assert outcomes[("loan_approval", "1")].verdict == "APPROVED"
+
+
+def test_credit_fairness_per_week_matches_fairlearn(deployed, fleet, client, settings):
+    outcome = deployed[0][("credit_scoring", fleet["credit_scoring"].version)]
+    paths = fleet["credit_scoring"].data
+    batches = pd.concat([pd.read_parquet(p) for p in sorted(paths["monitoring"].glob("*.parquet"))], ignore_index=True)
+    frame = join_labels(batches, pd.read_parquet(paths["labels"]), "application_id", "default")
+    model = mlflow.pyfunc.load_model(client.get_model_version_download_uri("credit_scoring", "1"))
+    frame["pred"] = model.predict(frame).argmax(axis=1)
+    frame["week"] = pd.to_datetime(frame["scored_at"]).dt.to_period("W").astype(str)
+    ratios = {r.period: r for r in outcome.results
+              if r.check_id == "fairness.demographic_parity_ratio" and r.group == "age_group"}
+    assert len(ratios) == 5
+    for week, rows in frame.groupby("week"):
+        labelled = rows[rows["default"].notna()]
+        judged = labelled if len(labelled) else rows
+        expected = demographic_parity_ratio(judged["default"] if len(labelled) else judged["pred"], judged["pred"],
+                                            sensitive_features=judged["age_group"])
+        assert ratios[week].value == pytest.approx(expected, abs=1e-12), week
+    odds = {r.period: r for r in outcome.results if r.check_id == "fairness.equalized_odds_difference"}
+    first_week = frame[frame["week"] == min(frame["week"])]
+    assert odds[min(odds)].value == pytest.approx(equalized_odds_difference(
+        first_week["default"], first_week["pred"], sensitive_features=first_week["age_group"]), abs=1e-12)
+    assert odds[max(odds)].status is Status.INCONCLUSIVE and "no labels have arrived" in odds[max(odds)].message
+    history = client.get_metric_history(outcome.run_id, "fairness.demographic_parity_ratio.age_group")
+    assert sorted(m.value for m in history) == sorted(r.value for r in ratios.values())
+    assert_manifest_intact(client, outcome.run_id, settings.data_dir / "nightly-evidence")
+
+
+def test_unknown_model_is_bad_input():
+    with pytest.raises(UnknownModelVersion, match="no_such_model"):
+        nightly_governance(["no_such_model"])
