@@ -27,6 +27,7 @@ def test_ci_runs_the_readme_test_command():
 def test_every_deployment_entrypoint_is_a_flow():
     from prefect import Flow
     from prefect.events import DeploymentTriggerTypes
+    from prefect.client.schemas.schedules import CronSchedule
     from pydantic import TypeAdapter
 
     config = yaml.safe_load((ROOT / "prefect.yaml").read_text())
@@ -38,3 +39,5 @@ def test_every_deployment_entrypoint_is_a_flow():
         assert deployment["enforce_parameter_schema"] is True
         for trigger in deployment.get("triggers", []):
             TypeAdapter(DeploymentTriggerTypes).validate_python(trigger)
+        for schedule in deployment.get("schedules", []):
+            CronSchedule(cron=schedule["cron"], timezone=schedule["timezone"])
