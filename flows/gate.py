@@ -6,24 +6,21 @@ import traceback
 from dataclasses import dataclass
 
 from prefect import flow, get_run_logger
-from prefect.runtime import flow_run
 
 from checks.data_validation import check_columns_present, check_readable, derive_expectations, judge_validation
 from checks.decision import Verdict, decide
 from checks.evidence import family_documents, key_metrics, verdict_document
-from checks.governance_tags import check_required_tags, declared_columns, effective_tags, select_tier
+from checks.governance_tags import check_required_tags, declared_columns
 from checks.manifest import canonical_json, sha256_hex
 from checks.fairness import fairness_audit
 from checks.fairness_html import fairness_html
 from checks.performance import performance_results
 from checks.policy import TierPolicy
 from checks.results import CheckResult, not_run
-from govflow.policy_file import load_policy
-from govflow.settings import Settings
 from tasks.data import load_dataset
 from flows.recording import record_evidence
-from tasks.evidence import open_governance_run
-from tasks.registry import ModelVersionInfo, read_model_version, set_version_tags
+from flows.subject import open_run, resolve_subject
+from tasks.registry import ModelVersionInfo, set_version_tags
 from tasks.scoring import fetch_model, predict
 from tasks.validation import run_expectations
 
@@ -121,21 +118,16 @@ def _evaluate(uri: str, subject: ModelVersionInfo, tags: dict[str, str], tier: T
 def registration_gate(model: str, version: str) -> GateOutcome:
     """Judge one model version against its tier's policy; record a verdict and verifiable evidence."""
     logger = get_run_logger()
-    settings = Settings()
-    policy, policy_sha = load_policy(settings.policy_file)
-    uri = settings.resolved_tracking_uri
-    subject = read_model_version(uri, model, str(version))
-    tags = effective_tags(subject.model_tags, subject.version_tags)
-    tier_name = select_tier(tags, policy)
-    tier = policy.tier(tier_name)
-    run = open_governance_run(uri, settings.experiment, settings.local_artifact_root, model, subject.version, FLOW, str(flow_run.id))
+    ctx = resolve_subject(model, version)
+    uri, subject, tags, tier_name, tier = ctx.uri, ctx.version, ctx.tags, ctx.tier_name, ctx.tier
+    run = open_run(ctx, FLOW)
 
-    ev = _Evidence(results=check_required_tags(tags, policy.required_tags), files={}, inputs={
+    ev = _Evidence(results=check_required_tags(tags, ctx.policy.required_tags), files={}, inputs={
         "model_version": f"models:/{model}/{subject.version}", "model_source": subject.source,
         "governance_tags": f"sha256:{sha256_hex(canonical_json(tags))}",
     })
     try:
-        _evaluate(uri, subject, tags, tier, policy.confidence, ev)
+        _evaluate(uri, subject, tags, tier, ctx.policy.confidence, ev)
     except Exception as exc:  # evidence of what ran is still written; missing checks block the verdict
         logger.error("gate stopped early for %s v%s: %s", model, subject.version, exc)
         ev.files["evidence/errors.txt"] = traceback.format_exc().encode()
@@ -148,8 +140,7 @@ def registration_gate(model: str, version: str) -> GateOutcome:
     ev.files |= family_documents(decision.results, context)
     ev.files["evidence/verdict.json"] = verdict_document(decision, context)
     digest = record_evidence(
-        uri, settings.experiment, run, model=model, version=subject.version, flow=FLOW, files=ev.files,
-        inputs=ev.inputs, policy_sha=policy_sha, metrics=key_metrics(decision.results),
+        ctx, run, FLOW, files=ev.files, inputs=ev.inputs, metrics=key_metrics(decision.results),
         tags={"governance.verdict": decision.verdict.value, "governance.risk_tier": tier_name},
     )
     set_version_tags(uri, model, subject.version, {

@@ -8,24 +8,20 @@ from dataclasses import dataclass
 
 import numpy as np
 from prefect import flow, get_run_logger
-from prefect.runtime import flow_run
 
 from checks.decision import apply_severity
 from checks.fairness import fairness_audit
-from checks.governance_tags import declared_columns, effective_tags, select_tier
+from checks.governance_tags import declared_columns
 from checks.manifest import canonical_json
 from checks.mitigation import comparison_table, recommend
 from checks.performance import performance_results
 from flows.recording import record_evidence
-from govflow.policy_file import load_policy
-from govflow.settings import Settings
 from tasks.data import load_dataset
-from tasks.evidence import open_governance_run
 from tasks.mitigation import (
     Candidate, fit_exponentiated_gradient, fit_reweighing, fit_threshold_optimizer, load_sklearn_model,
 )
 from tasks.models import register_sklearn_version
-from tasks.registry import read_model_version
+from flows.subject import open_run, resolve_subject
 from tasks.scoring import fetch_model, predict
 
 FLOW = "mitigation"
@@ -53,12 +49,8 @@ class MitigationOutcome:
 def mitigation_evaluation(model: str, version: str, register_best: bool = False) -> MitigationOutcome:
     """Before/after table of every fairness check and of accuracy and AUC for each mitigation."""
     logger = get_run_logger()
-    settings = Settings()
-    policy, policy_sha = load_policy(settings.policy_file)
-    uri = settings.resolved_tracking_uri
-    subject = read_model_version(uri, model, str(version))
-    tags = effective_tags(subject.model_tags, subject.version_tags)
-    tier = policy.tier(select_tier(tags, policy))
+    ctx = resolve_subject(model, version)
+    uri, subject, tags, tier, policy = ctx.uri, ctx.version, ctx.tags, ctx.tier, ctx.policy
     label = tags.get("governance.label")
     sensitive = [c for c in declared_columns(tags) if c != label]
     if tier.fairness is None or not label or not sensitive:
@@ -104,8 +96,7 @@ def mitigation_evaluation(model: str, version: str, register_best: bool = False)
     registrable = recommend(results, tier, eligible=REGISTRABLE & set(results))
 
     registered = None
-    run = open_governance_run(uri, settings.experiment, settings.local_artifact_root, model, subject.version, FLOW,
-                              str(flow_run.id))
+    run = open_run(ctx, FLOW)
     if register_best and registrable is not None:
         registered = register_sklearn_version(
             uri, subject.run_id or run.run_id, model, candidates[registrable].model, x_fit,
@@ -116,11 +107,11 @@ def mitigation_evaluation(model: str, version: str, register_best: bool = False)
     document = {"model": model, "version": subject.version, "flow": FLOW, "sensitive_features": sensitive,
                 "candidates": list(candidates), "errors": errors, "recommended": recommended,
                 "recommended_registrable": registrable, "registered_version": registered, "table": table}
-    record_evidence(uri, settings.experiment, run, model=model, version=subject.version, flow=FLOW,
+    record_evidence(ctx, run, FLOW,
                     files={"evidence/mitigation.json": canonical_json(document)},
                     inputs={"reference_data": reference.fingerprint or "", "evaluation_data": evaluation.fingerprint or "",
                             "model_version": f"models:/{model}/{subject.version}"},
-                    policy_sha=policy_sha, tags={"governance.recommended_mitigation": recommended or "none"},
+                    tags={"governance.recommended_mitigation": recommended or "none"},
                     metrics=_accuracy_metrics(results))
     logger.info("%s v%s: recommended mitigation %s", model, subject.version, recommended)
     return MitigationOutcome(model, subject.version, table, errors, recommended, registered, run.run_id)

@@ -6,23 +6,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from prefect import flow, get_run_logger
-from prefect.runtime import flow_run
 
 from checks.data_validation import check_readable
 from checks.decision import decide
 from checks.evidence import family_documents, key_metrics, period_metrics, verdict_document
 from checks.fairness import fairness_audit
-from checks.governance_tags import declared_columns, effective_tags, select_tier
+from checks.governance_tags import declared_columns
 from checks.manifest import canonical_json
 from checks.periods import ALL_PERIODS, join_labels, split_periods
 from checks.policy import Policy, TierPolicy
 from checks.results import CheckResult, not_run
 from flows.recording import record_evidence
-from govflow.policy_file import load_policy
 from govflow.settings import Settings
 from tasks.data import load_dataset
-from tasks.evidence import open_governance_run
-from tasks.registry import list_deployed_versions, read_model_version, set_version_tags
+from flows.subject import open_run, resolve_subject
+from tasks.registry import list_deployed_versions, set_version_tags
 from tasks.scoring import fetch_model, predict
 
 FLOW = "monitor"
@@ -108,15 +106,10 @@ def _fairness_by_period(frame, tags: dict[str, str], tier: TierPolicy, policy: P
 @flow(name="monitor-version")
 def monitor_version(model: str, version: str) -> MonitorOutcome:
     """One deployed version on its production data: fairness per period, evidence and trends in MLflow."""
-    settings = Settings()
-    policy, policy_sha = load_policy(settings.policy_file)
-    uri = settings.resolved_tracking_uri
-    subject = read_model_version(uri, model, str(version))
-    tags = effective_tags(subject.model_tags, subject.version_tags)
-    tier_name = select_tier(tags, policy)
-    tier = policy.tier(tier_name)
-    run = open_governance_run(uri, settings.experiment, settings.local_artifact_root, model, subject.version, FLOW,
-                              str(flow_run.id))
+    ctx = resolve_subject(model, version)
+    uri, subject, tags, tier_name, tier = ctx.uri, ctx.version, ctx.tags, ctx.tier_name, ctx.tier
+    policy = ctx.policy
+    run = open_run(ctx, FLOW)
     fairness_ids = tier.enabled_check_ids("fairness")
     results: list[CheckResult] = []
     inputs = {"model_version": f"models:/{model}/{subject.version}"}
@@ -132,8 +125,7 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
                "period": policy.monitoring_period}
     files |= family_documents(decision.results, context)
     files["evidence/verdict.json"] = verdict_document(decision, context)
-    record_evidence(uri, settings.experiment, run, model=model, version=subject.version, flow=FLOW, files=files,
-                    inputs=inputs, policy_sha=policy_sha, metrics=key_metrics(decision.results),
+    record_evidence(ctx, run, FLOW, files=files, inputs=inputs, metrics=key_metrics(decision.results),
                     history=period_metrics(decision.results),
                     tags={"governance.verdict": decision.verdict.value, "governance.risk_tier": tier_name})
     set_version_tags(uri, model, subject.version, {f"governance.last_{FLOW}_run": run.run_id})

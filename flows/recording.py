@@ -5,21 +5,23 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from checks.manifest import build_manifest
+from flows.subject import Subject
 from govflow.provenance import code_version
 from tasks.evidence import GovernanceRun, previous_manifest_sha256, write_evidence
 
 
 def record_evidence(
-    uri: str, experiment: str, run: GovernanceRun, *, model: str, version: str, flow: str,
-    files: dict[str, bytes], inputs: dict[str, str], policy_sha: str, tags: dict[str, str],
-    metrics: dict[str, float], history: list[tuple[str, float, int]] | None = None,
+    ctx: Subject, run: GovernanceRun, flow: str, *, files: dict[str, bytes], inputs: dict[str, str],
+    tags: dict[str, str], metrics: dict[str, float], history: list[tuple[str, float, int]] | None = None,
 ) -> str:
     """Log the files and a manifest chained to the model's previous one; return the manifest's SHA-256."""
+    model, experiment = ctx.version.model, ctx.settings.experiment
     manifest = build_manifest(
-        model=model, version=version, flow=flow, created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        artifacts=files, inputs=inputs, policy_sha256=policy_sha, code_version=code_version(),
-        previous_manifest_sha256=previous_manifest_sha256(uri, experiment, model),
+        model=model, version=ctx.version.version, flow=flow,
+        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), artifacts=files, inputs=inputs,
+        policy_sha256=ctx.policy_sha, code_version=code_version(),
+        previous_manifest_sha256=previous_manifest_sha256(ctx.uri, experiment, model),
     )
-    return write_evidence(uri, run.run_id, files, manifest, tags={
-        **tags, "governance.policy_sha256": policy_sha, "governance.code_version": code_version(),
+    return write_evidence(ctx.uri, run.run_id, files, manifest, tags={
+        **tags, "governance.policy_sha256": ctx.policy_sha, "governance.code_version": code_version(),
     }, metrics=metrics, history=history)

@@ -25,6 +25,19 @@ def _usage_error(message: str) -> None:
     raise typer.Exit(2)
 
 
+def _check_subject(settings: Settings, model: str, version: str) -> None:
+    """Answer bad input (policy, model, version) in a second, before the flow engine starts."""
+    from checks.policy import PolicyError
+    from govflow.policy_file import load_policy
+    from tasks.registry import UnknownModelVersion, lookup_model_version
+
+    try:
+        load_policy(settings.policy_file)
+        lookup_model_version(settings.resolved_tracking_uri, model, version)
+    except (UnknownModelVersion, PolicyError) as exc:
+        _usage_error(str(exc))
+
+
 def _print_outcome(outcome) -> None:
     """Every non-passing result in full with its fix; passing results counted per check."""
     typer.echo(f"{outcome.model} v{outcome.version} [{outcome.tier} tier]: {outcome.verdict}")
@@ -57,18 +70,10 @@ def gate(
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")] = False,
 ) -> None:
     """Run the registration gate for one model version. Exit 0 approved, 1 rejected or blocked, 2 bad input."""
-    settings = _settings()
+    _check_subject(_settings(), model, version)
     from checks.policy import PolicyError
-    from govflow.policy_file import load_policy
-    from tasks.registry import UnknownModelVersion, lookup_model_version
-
-    try:
-        # Bad input is answered in a second, before the flow engine starts.
-        load_policy(settings.policy_file)
-        lookup_model_version(settings.resolved_tracking_uri, model, version)
-    except (UnknownModelVersion, PolicyError) as exc:
-        _usage_error(str(exc))
     from flows.gate import registration_gate
+    from tasks.registry import UnknownModelVersion
 
     try:
         # Libraries print (MLflow's "View run at ..."); stdout is kept for our report alone.
@@ -118,16 +123,7 @@ def mitigate(
     register: Annotated[bool, typer.Option("--register", help="register the recommended mitigated model")] = False,
 ) -> None:
     """Compare bias mitigations with the model as it is, before / after, on held-out data."""
-    settings = _settings()
-    from checks.policy import PolicyError
-    from govflow.policy_file import load_policy
-    from tasks.registry import UnknownModelVersion, lookup_model_version
-
-    try:
-        load_policy(settings.policy_file)
-        lookup_model_version(settings.resolved_tracking_uri, model, version)
-    except (UnknownModelVersion, PolicyError) as exc:
-        _usage_error(str(exc))
+    _check_subject(_settings(), model, version)
     from flows.mitigation import MitigationInputError, mitigation_evaluation
 
     try:

@@ -1,0 +1,43 @@
+"""What every governance flow starts from: settings, the policy, and the version with its tags and tier."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prefect.runtime import flow_run
+
+from checks.governance_tags import effective_tags, select_tier
+from checks.policy import Policy, TierPolicy
+from govflow.policy_file import load_policy
+from govflow.settings import Settings
+from tasks.evidence import GovernanceRun, open_governance_run
+from tasks.registry import ModelVersionInfo, read_model_version
+
+
+@dataclass(frozen=True)
+class Subject:
+    settings: Settings
+    policy: Policy
+    policy_sha: str
+    uri: str
+    version: ModelVersionInfo
+    tags: dict[str, str]
+    tier_name: str
+    tier: TierPolicy
+
+
+def resolve_subject(model: str, version: str) -> Subject:
+    """Read settings and policy, then the version; its tags merged (version over model) and its tier chosen."""
+    settings = Settings()
+    policy, policy_sha = load_policy(settings.policy_file)
+    uri = settings.resolved_tracking_uri
+    info = read_model_version(uri, model, str(version))
+    tags = effective_tags(info.model_tags, info.version_tags)
+    tier_name = select_tier(tags, policy)
+    return Subject(settings, policy, policy_sha, uri, info, tags, tier_name, policy.tier(tier_name))
+
+
+def open_run(ctx: Subject, flow: str) -> GovernanceRun:
+    """The governance run this flow writes its evidence to, tagged with the Prefect flow run."""
+    return open_governance_run(ctx.uri, ctx.settings.experiment, ctx.settings.local_artifact_root,
+                               ctx.version.model, ctx.version.version, flow, str(flow_run.id))
