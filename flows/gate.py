@@ -11,17 +11,18 @@ from checks.data_validation import check_columns_present, check_readable, derive
 from checks.decision import Verdict, decide
 from checks.evidence import family_documents, key_metrics, verdict_document
 from checks.governance_tags import check_required_tags, declared_columns
-from checks.manifest import canonical_json, sha256_hex
 from checks.fairness import fairness_audit
 from checks.fairness_html import fairness_html
+from checks.manifest import canonical_json, sha256_hex
 from checks.performance import performance_results
 from checks.policy import TierPolicy
 from checks.results import CheckResult, not_run
-from tasks.data import load_dataset
 from flows.recording import record_evidence
 from flows.subject import open_run, resolve_subject
+from govflow.datasets import LoadedData
+from tasks.data import load_dataset
 from tasks.registry import ModelVersionInfo, set_version_tags
-from tasks.scoring import fetch_model, predict
+from tasks.scoring import LoadedModel, fetch_model, predict
 from tasks.validation import run_expectations
 
 FLOW = "gate"
@@ -67,7 +68,13 @@ def _evaluate(uri: str, subject: ModelVersionInfo, tags: dict[str, str], tier: T
     for name, data in (("reference", reference), ("evaluation", evaluation)):
         if data.has_rows:
             ev.results += check_columns_present(name, data.columns, needed)
+    _validate_data(subject, reference, evaluation, needed, tier, ev)
+    _score_and_judge(subject, evaluation, loaded, tags, tier, confidence, ev)
 
+
+def _validate_data(subject: ModelVersionInfo, reference: LoadedData, evaluation: LoadedData, needed: list[str],
+                   tier: TierPolicy, ev: _Evidence) -> None:
+    """The evaluation data against expectations derived from the reference data, through Great Expectations."""
     data_ids = [c for c in tier.enabled_check_ids("data") if c != "data.readable"]
     if not (reference.has_rows and evaluation.has_rows):
         ev.results += not_run(data_ids, "reference and evaluation data are both needed")
@@ -82,6 +89,10 @@ def _evaluate(uri: str, subject: ModelVersionInfo, tags: dict[str, str], tier: T
             ev.files["evidence/great_expectations/suite.json"] = canonical_json(run.suite)
             ev.files["evidence/great_expectations/validation_result.json"] = canonical_json(run.result)
 
+
+def _score_and_judge(subject: ModelVersionInfo, evaluation: LoadedData, loaded: LoadedModel, tags: dict[str, str],
+                     tier: TierPolicy, confidence: float, ev: _Evidence) -> None:
+    """Score the evaluation data with the registered model; judge performance and fairness on it."""
     scored_ids = tier.enabled_check_ids("performance") + tier.enabled_check_ids("fairness")
     label = tags.get("governance.label")
     sensitive = [c for c in declared_columns(tags) if c != label]

@@ -168,3 +168,17 @@ def test_seeding_twice_does_not_duplicate(fleet, client, settings):
     again = seed_fleet(client, settings.datasets_dir, settings.local_artifact_root)
     assert not any(s.created for s in again)
     assert {m: len(client.search_model_versions(f"name = '{m}'")) for m in fleet} == before
+
+
+def test_an_unexpected_failure_blocks_and_keeps_the_evidence(fleet, client, tmp_path, monkeypatch):
+    import flows.gate
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated defect")
+
+    monkeypatch.setattr(flows.gate, "performance_results", broken)
+    outcome = registration_gate("loan_approval", fleet["loan_approval"].version)
+    assert outcome.verdict == "BLOCKED"
+    assert any(r.check_id == "performance.auc" and "gate stopped: simulated defect" in r.message for r in outcome.results)
+    assert_manifest_intact(client, outcome.run_id, tmp_path)
+    assert "RuntimeError: simulated defect" in (tmp_path / "evidence" / "errors.txt").read_text()
