@@ -38,12 +38,15 @@ class GroupCounts:
 
 
 def _codes(sensitive: pd.DataFrame) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Integer codes per feature; a null is its own group named `missing`, never dropped."""
+    """Integer codes per feature; a null is its own group named `missing`, never dropped, and a
+    declared category with no rows (pandas Categorical) is kept as an empty group."""
     codes, names = [], []
     for column in sensitive.columns:
         series = sensitive[column]
+        declared = [str(c) for c in series.cat.categories] if isinstance(series.dtype, pd.CategoricalDtype) else []
         labels = series.astype(str).where(series.notna(), MISSING)
-        code, uniques = pd.factorize(labels, sort=True)
+        uniques = sorted(set(declared) | set(labels.unique()))
+        code = pd.Categorical(labels, categories=uniques).codes
         codes.append(code.astype(np.int64))
         names.append(np.asarray(uniques, dtype=object))
     return codes, names
@@ -77,19 +80,29 @@ def count_groups(
             key = np.zeros(n_fine, dtype=np.int64)
             for i in subset:
                 key = key * sizes[i] + decoded[i]
-            present = np.unique(key[occupied])
+            # A feature alone lists every value it has, rows or not; an intersection lists those with rows.
+            present = np.arange(sizes[subset[0]]) if width == 1 else np.unique(key[occupied])
             index = np.full(int(key.max()) + 1 if n_fine else 0, -1)
             index[present] = np.arange(len(present))
             membership = np.zeros((len(present), n_fine), dtype=np.int64)
             membership[index[key[occupied]], np.flatnonzero(occupied)] = 1
-            first_cell = {int(g): int(np.flatnonzero(occupied & (key == g))[0]) for g in present}
-            groups = tuple("&".join(str(names[i][decoded[i][first_cell[int(g)]]]) for i in subset) for g in present)
+            groups = tuple("&".join(str(names[i][c]) for i, c in zip(subset, _digits(int(g), [sizes[i] for i in subset])))
+                           for g in present)
             level = Level(feature="&".join(features[i] for i in subset), groups=groups,
                           counts=membership @ fine_counts, membership=membership)
             if score is not None:
                 level = _with_scores(level, index[key[fine]], y, score, ece_bins)
             levels.append(level)
     return GroupCounts(levels=tuple(levels), fine_counts=fine_counts)
+
+
+def _digits(key: int, sizes: list[int]) -> list[int]:
+    """Mixed-radix digits of `key` (last size fastest): which value of each feature a group holds."""
+    digits = []
+    for size in reversed(sizes):
+        digits.append(key % size)
+        key //= size
+    return digits[::-1]
 
 
 def _with_scores(level: Level, group: np.ndarray, y: np.ndarray, score: np.ndarray, bins: int) -> Level:

@@ -261,3 +261,15 @@ def test_calibration_gap_is_reported_on_the_point_estimate():
     table = _table(audit, "sex")
     assert gap.value == pytest.approx(abs(table["f"]["ece"] - table["m"]["ece"]), abs=1e-12)
     assert gap.ci is None and "point estimate" in gap.message
+
+
+def test_a_declared_category_without_rows_is_reported_empty_not_dropped():
+    y, pred, score, sensitive = random_data(7)
+    sensitive["race"] = pd.Categorical(sensitive["race"], categories=["A", "B", "C", "D", "E"])
+    audit = fairness_audit(y, pred, sensitive, rules(min_group_size=5), 0.95)
+    empty = _table(audit, "race")["E"]
+    assert empty["n"] == 0 and empty["selection_rate"] is None
+    assert empty["inconclusive"]["selection_rate"] == "0 rows, fewer than min_group_size 5"
+    assert "E&f" not in _table(audit, "race&sex")
+    ratio = next(r for r in audit.results if r.check_id == "fairness.demographic_parity_ratio" and r.group == "race")
+    assert "left out: E (0 rows" in ratio.message
