@@ -24,6 +24,8 @@ CHECKS: dict[str, str] = {
     "fairness.equal_opportunity_difference": "largest gap in true positive rate between groups is within the limit",
     "fairness.predictive_parity_difference": "largest gap in precision (PPV) between groups is within the limit",
     "fairness.calibration_gap": "largest gap in expected calibration error between groups is within the limit",
+    "drift.feature": "a feature's distribution has not drifted from the reference (significant and large enough)",
+    "drift.share": "the share of drifted features is within the limit",
 }
 
 __all__ = ["CHECKS", "CheckResult", "Status"]

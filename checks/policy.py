@@ -90,6 +90,38 @@ class FairnessChecks(_Frozen):
     calibration_gap: MaximumRule | None = None
 
 
+class DriftThresholds(_Frozen):
+    """Per method: a distance at or above it is drift (wasserstein, jensenshannon, psi); a
+    Benjamini-Hochberg adjusted p-value at or below it is significant (ks, chisquare, z)."""
+
+    wasserstein: float = Field(gt=0)
+    jensenshannon: float = Field(gt=0)
+    psi: float = Field(gt=0)
+    ks: float = Field(gt=0, lt=1)
+    chisquare: float = Field(gt=0, lt=1)
+    z: float = Field(gt=0, lt=1)
+
+
+class DriftEffects(_Frozen):
+    """Smallest change that counts for a p-value test, so a huge sample's tiny shift is not drift:
+    the KS statistic, the total variation distance of categories, the difference in proportions."""
+
+    ks: float = Field(ge=0, le=1)
+    chisquare: float = Field(ge=0, le=1)
+    z: float = Field(ge=0, le=1)
+
+
+class DriftChecks(_Frozen):
+    """Drift per feature and the share of drifted features; fewer than `min_samples` rows on
+    either side is INCONCLUSIVE."""
+
+    min_samples: int = Field(ge=1)
+    thresholds: DriftThresholds
+    min_effect: DriftEffects
+    feature: Rule | None = None
+    share: MaximumRule | None = None
+
+
 class GovernanceChecks(_Frozen):
     required_tags: Rule | None = None
 
@@ -114,6 +146,7 @@ class TierPolicy(_Frozen):
     data: DataChecks = DataChecks()
     performance: PerformanceChecks = PerformanceChecks()
     fairness: FairnessChecks | None = None
+    drift: DriftChecks | None = None
 
     def _rules(self) -> dict[str, Rule]:
         """Check id -> rule for every check this tier runs, in policy order."""

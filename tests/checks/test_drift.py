@@ -1,0 +1,129 @@
+"""Drift scores against Evidently's own stattests on the same data, and the corrections on top."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from evidently.legacy.calculations.stattests.chisquare_stattest import _chi_stat_test
+from evidently.legacy.calculations.stattests.jensenshannon import _jensenshannon
+from evidently.legacy.calculations.stattests.ks_stattest import _ks_stat_test
+from evidently.legacy.calculations.stattests.psi import _psi
+from evidently.legacy.calculations.stattests.registry import _get_default_stattest
+from evidently.legacy.calculations.stattests.wasserstein_distance_norm import _wasserstein_distance_norm
+from evidently.legacy.calculations.stattests.z_stattest import _z_stat_test
+from evidently.legacy.core import ColumnType
+from statsmodels.stats.multitest import multipletests
+
+from checks.drift import benjamini_hochberg, default_method, drift_report, score
+from checks.policy import DriftChecks, DriftEffects, DriftThresholds, MaximumRule, Rule
+from checks.results import Status
+
+EVIDENTLY = {"wasserstein": _wasserstein_distance_norm, "jensenshannon": _jensenshannon, "psi": _psi,
+             "ks": _ks_stat_test, "chisquare": _chi_stat_test, "z": _z_stat_test}
+EVIDENTLY_NAMES = {"wasserstein": "wasserstein", "jensenshannon": "jensenshannon", "ks": "ks",
+                   "chisquare": "chisquare", "z": "z"}
+
+
+def rules(**overrides) -> DriftChecks:
+    base = dict(min_samples=100,
+                thresholds=DriftThresholds(wasserstein=0.1, jensenshannon=0.1, psi=0.1, ks=0.05, chisquare=0.05, z=0.05),
+                min_effect=DriftEffects(ks=0.1, chisquare=0.1, z=0.05),
+                feature=Rule(blocking=False), share=MaximumRule(max=0.5))
+    return DriftChecks(**{**base, **overrides})
+
+
+def _samples(kind: str, seed: int, n_ref: int = 3000, n_cur: int = 2000, shift: float = 0.3):
+    rng = np.random.default_rng(seed)
+    if kind == "numeric":
+        return pd.Series(rng.normal(0, 1, n_ref)), pd.Series(rng.normal(shift, 1.2, n_cur))
+    if kind == "few_values":
+        return pd.Series(rng.integers(0, 4, n_ref).astype(float)), pd.Series(rng.integers(0, 5, n_cur).astype(float))
+    if kind == "binary":
+        return pd.Series(rng.choice(["y", "n"], n_ref)), pd.Series(rng.choice(["y", "n"], n_cur, p=[0.6, 0.4]))
+    return (pd.Series(rng.choice(list("abcd"), n_ref, p=[0.4, 0.3, 0.2, 0.1])),
+            pd.Series(rng.choice(list("abcde"), n_cur, p=[0.3, 0.3, 0.2, 0.1, 0.1])))
+
+
+CASES = [("wasserstein", "numeric"), ("wasserstein", "few_values"), ("jensenshannon", "numeric"),
+         ("jensenshannon", "categorical"), ("psi", "numeric"), ("psi", "categorical"), ("ks", "numeric"),
+         ("chisquare", "categorical"), ("chisquare", "few_values"), ("z", "binary")]
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize(("method", "kind"), CASES)
+def test_scores_equal_evidently(method, kind, seed):
+    ref, cur = _samples(kind, seed)
+    numeric = kind in ("numeric", "few_values")
+    column_type = ColumnType.Numerical if numeric else ColumnType.Categorical
+    expected, _ = EVIDENTLY[method](ref, cur, column_type, 0.1)
+    ours, p_value, _ = score(method, ref, cur, numeric)
+    assert ours == pytest.approx(float(expected), rel=1e-12, abs=1e-15)
+    assert (p_value is not None) == (method in ("ks", "chisquare", "z"))
+
+
+@pytest.mark.parametrize(("kind", "n_ref"), [("numeric", 3000), ("numeric", 500), ("few_values", 3000),
+                                              ("few_values", 500), ("categorical", 3000), ("categorical", 500),
+                                              ("binary", 500)])
+def test_default_method_equals_evidentlys_choice(kind, n_ref):
+    ref, cur = _samples(kind, 0, n_ref=n_ref)
+    numeric = kind in ("numeric", "few_values")
+    expected = _get_default_stattest(ref, cur, ColumnType.Numerical if numeric else ColumnType.Categorical)
+    assert default_method(ref, cur, numeric) == EVIDENTLY_NAMES[expected.name]
+
+
+def test_benjamini_hochberg_equals_statsmodels():
+    p = np.random.default_rng(1).random(40) ** 3
+    assert benjamini_hochberg(p) == pytest.approx(multipletests(p, method="fdr_bh")[1].tolist(), abs=1e-15)
+
+
+def test_a_null_comparison_of_a_large_sample_flags_nothing():
+    rng = np.random.default_rng(5)
+    n = 200_000
+    reference = pd.DataFrame({f"x{i}": rng.normal(size=n) for i in range(8)})
+    current = pd.DataFrame({f"x{i}": rng.normal(0.01, 1, n) for i in range(8)})  # a trivial shift
+    for methods in (None, {c: "ks" for c in reference}):
+        report = drift_report(reference, current, list(reference), rules(), methods)
+        assert not any(f["drifted"] for f in report.features)
+        assert next(r for r in report.results if r.check_id == "drift.share").status is Status.PASS
+    ks = drift_report(reference, current, list(reference), rules(), {c: "ks" for c in reference})
+    assert min(f["p_value"] for f in ks.features) < 0.05  # significant, but far below the minimum effect
+
+
+def test_real_drift_is_flagged_with_corrected_p_values():
+    ref, cur = _samples("numeric", 2, n_ref=800, n_cur=800, shift=0.5)
+    report = drift_report(pd.DataFrame({"x": ref}), pd.DataFrame({"x": cur}), ["x"], rules())
+    (row,) = report.features
+    assert row["method"] == "ks" and row["drifted"] and row["p_adjusted"] == row["p_value"]
+    feature = next(r for r in report.results if r.check_id == "drift.feature")
+    assert feature.status is Status.FAIL and "BH-adjusted" in feature.message
+
+
+@pytest.mark.parametrize(("n", "status"), [(99, Status.INCONCLUSIVE), (100, Status.PASS), (101, Status.PASS)])
+def test_min_samples_boundary(n, status):
+    rng = np.random.default_rng(0)
+    reference = pd.DataFrame({"x": rng.normal(size=500)})
+    current = pd.DataFrame({"x": rng.normal(size=n)})
+    report = drift_report(reference, current, ["x"], rules(min_samples=100))
+    assert next(r for r in report.results if r.check_id == "drift.feature").status is status
+
+
+@pytest.mark.parametrize(("drifted", "status"), [(1, Status.PASS), (2, Status.PASS), (3, Status.FAIL)])
+def test_share_boundary(drifted, status):
+    """Four features, limit 0.5: two drifted is at the limit and passes."""
+    rng = np.random.default_rng(3)
+    reference = pd.DataFrame({f"x{i}": rng.normal(size=2000) for i in range(4)})
+    current = pd.DataFrame({f"x{i}": rng.normal(2.0 if i < drifted else 0.0, 1, 2000) for i in range(4)})
+    share = next(r for r in drift_report(reference, current, list(reference), rules()).results
+                 if r.check_id == "drift.share")
+    assert share.value == drifted / 4 and share.status is status
+
+
+def test_missing_column_is_an_error_and_nothing_judged_is_inconclusive():
+    report = drift_report(pd.DataFrame({"a": [1.0]}), pd.DataFrame({"b": [1.0]}), ["a"], rules())
+    feature, share = report.results
+    assert feature.status is Status.ERROR and feature.message == "current data has no column 'a'"
+    assert share.status is Status.INCONCLUSIVE
+
+
+def test_unknown_method_is_named():
+    with pytest.raises(ValueError, match="unknown drift method 'energy'"):
+        score("energy", pd.Series([1.0, 2.0]), pd.Series([1.0, 2.0]), True)

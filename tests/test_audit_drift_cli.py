@@ -1,0 +1,64 @@
+"""`govflow audit drift` on files: Evidently's scores, the DESIGN.md JSON shape, exit codes."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from evidently.legacy.calculations.stattests.wasserstein_distance_norm import _wasserstein_distance_norm
+from evidently.legacy.core import ColumnType
+from typer.testing import CliRunner
+
+from govflow.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    rng = np.random.default_rng(9)
+    folder = tmp_path_factory.mktemp("drift")
+    reference = pd.DataFrame({"x": rng.normal(size=3000), "c": rng.choice(list("abc"), 3000)})
+    same = pd.DataFrame({"x": rng.normal(size=2000), "c": rng.choice(list("abc"), 2000)})
+    moved = pd.DataFrame({"x": rng.normal(1.0, 1, 2000), "c": rng.choice(list("abcd"), 2000)})
+    for name, frame in (("reference", reference), ("same", same), ("moved", moved)):
+        frame.to_parquet(folder / f"{name}.parquet", index=False)
+    return folder, reference, moved
+
+
+def _audit(folder, current, *extra):
+    return runner.invoke(app, ["audit", "drift", "--reference", str(folder / "reference.parquet"),
+                               "--current", str(folder / f"{current}.parquet"), *extra])
+
+
+def test_no_drift_exits_0(files):
+    folder, _, _ = files
+    result = _audit(folder, "same", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["verdict"] == "APPROVED"
+    for feature in report["features"]:
+        assert {"column", "method", "score", "threshold", "p_value", "p_adjusted", "drifted"} <= set(feature)
+
+
+def test_drift_exits_1_with_evidentlys_score(files):
+    folder, reference, moved = files
+    result = _audit(folder, "moved", "--json")
+    assert result.exit_code == 1
+    features = {f["column"]: f for f in json.loads(result.stdout)["features"]}
+    expected, _ = _wasserstein_distance_norm(reference["x"], moved["x"], ColumnType.Numerical, 0.1)
+    assert features["x"]["method"] == "wasserstein" and features["x"]["score"] == pytest.approx(expected, rel=1e-12)
+    assert features["x"]["drifted"] and features["c"]["method"] == "jensenshannon"
+
+
+def test_named_columns_only(files):
+    folder, _, _ = files
+    result = _audit(folder, "moved", "--columns", "c", "--json")
+    assert [f["column"] for f in json.loads(result.stdout)["features"]] == ["c"]
+
+
+def test_missing_column_exits_2_naming_file_and_column(files):
+    folder, _, _ = files
+    result = _audit(folder, "same", "--columns", "x,nope")
+    assert result.exit_code == 2
+    assert "no column 'nope'" in result.stderr and "reference.parquet" in result.stderr
