@@ -74,4 +74,5 @@ def decide(results: Iterable[CheckResult], tier: TierPolicy, families: tuple[str
 def _reason(result: CheckResult) -> str:
     subject = result.column or result.group
     where = f"[{subject}]" if subject else ""
-    return f"{result.check_id}{where} {result.status.value}: {result.message}"
+    when = f" in {result.period}" if result.period else ""
+    return f"{result.check_id}{where}{when} {result.status.value}: {result.message}"

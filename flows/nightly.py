@@ -1,5 +1,6 @@
 """The nightly run: every deployed version (one holding an alias) judged on its production data,
-per period, so a model that becomes unfair as its data drifts is caught when it happens."""
+per period (fairness, and drift against the reference data), so a model that becomes unfair as its
+data drifts is caught when it happens."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from prefect import flow, get_run_logger
 
 from checks.data_validation import check_readable
+from checks.drift import drift_report
 from checks.decision import decide
 from checks.evidence import family_documents, key_metrics, period_metrics, verdict_document
 from checks.fairness import fairness_audit
@@ -24,7 +26,7 @@ from tasks.registry import list_deployed_versions, set_version_tags
 from tasks.scoring import fetch_model, predict
 
 FLOW = "monitor"
-FAMILIES = ("fairness",)
+FAMILIES = ("fairness", "drift")
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,23 @@ def _fairness_by_period(frame, tags: dict[str, str], tier: TierPolicy, policy: P
     return results, groups
 
 
+def _drift_by_period(frame, reference, tags: dict[str, str], tier: TierPolicy, policy: Policy) -> list[CheckResult]:
+    """Each period's production rows against the reference data, over the columns both hold."""
+    own = {tags.get(f"governance.{t}") for t in ("label", "prediction", "score", "timestamp", "id_column")}
+    columns = [c for c in reference.columns if c in frame.columns and c not in own]
+    if not columns:
+        return not_run(tier.enabled_check_ids("drift"), "monitoring and reference data share no feature column")
+    try:
+        periods = split_periods(frame, tags.get("governance.timestamp"), policy.monitoring_period)
+    except ValueError as exc:
+        return not_run(tier.enabled_check_ids("drift"), str(exc))
+    results = []
+    for period, rows in periods:
+        dated = {} if period == ALL_PERIODS else {"period": period}
+        results += [r.model_copy(update=dated) for r in drift_report(reference, rows, columns, tier.drift).results]
+    return results
+
+
 @flow(name="monitor-version")
 def monitor_version(model: str, version: str) -> MonitorOutcome:
     """One deployed version on its production data: fairness per period, evidence and trends in MLflow."""
@@ -119,6 +138,14 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
         fairness, groups = _fairness_by_period(frame, tags, tier, policy, fairness_ids)
         results += fairness
         files["evidence/fairness_groups.json"] = canonical_json({"groups": groups})
+    if tier.drift is not None:
+        reference = load_dataset(tags.get("governance.reference_data"))
+        results += check_readable("reference", reference.uri, reference.rows, reference.error)
+        if frame is None or not reference.has_rows:
+            results += not_run(tier.enabled_check_ids("drift"), "reference and monitoring data are both needed")
+        else:
+            inputs["reference_data"] = reference.fingerprint or ""
+            results += _drift_by_period(frame, reference.frame, tags, tier, policy)
 
     decision = decide(results, tier, families=FAMILIES)
     context = {"model": model, "version": subject.version, "flow": FLOW, "risk_tier": tier_name,

@@ -69,6 +69,25 @@ def test_credit_fairness_per_week_matches_fairlearn(deployed, fleet, client, set
     assert_manifest_intact(client, outcome.run_id, settings.data_dir / "nightly-evidence")
 
 
+def test_credit_drift_per_week_matches_evidently_and_grows(deployed, fleet):
+    from evidently.legacy.calculations.stattests.wasserstein_distance_norm import _wasserstein_distance_norm
+    from evidently.legacy.core import ColumnType
+
+    outcome = deployed[0][("credit_scoring", fleet["credit_scoring"].version)]
+    assert outcome.verdict == "REJECTED"
+    shares = {r.period: r for r in outcome.results if r.check_id == "drift.share"}
+    assert len(shares) == 5 and shares[max(shares)].value >= shares[min(shares)].value
+    assert any(reason.startswith("drift.share in ") for reason in outcome.reasons)
+    paths = fleet["credit_scoring"].data
+    reference = pd.read_parquet(paths["reference"])
+    batches = pd.concat([pd.read_parquet(p) for p in sorted(paths["monitoring"].glob("*.parquet"))], ignore_index=True)
+    last_week = batches[pd.to_datetime(batches["scored_at"]).dt.to_period("W").astype(str) == max(shares)]
+    expected, _ = _wasserstein_distance_norm(reference["utilization"], last_week["utilization"], ColumnType.Numerical, 0.1)
+    got = next(r for r in outcome.results
+               if r.check_id == "drift.feature" and r.column == "utilization" and r.period == max(shares))
+    assert got.value == pytest.approx(expected, rel=1e-12) and got.status is Status.WARN  # non-blocking in medium
+
+
 def test_unknown_model_is_bad_input():
     with pytest.raises(UnknownModelVersion, match="no_such_model"):
         nightly_governance(["no_such_model"])
