@@ -7,6 +7,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import pandas as pd
+
 from checks.decision import Decision
 from checks.manifest import canonical_json
 from checks.results import CheckResult
@@ -51,8 +53,6 @@ def key_metrics(results: Iterable[CheckResult]) -> dict[str, float]:
 
 def period_metrics(results: Iterable[CheckResult]) -> list[tuple[str, float, int]]:
     """(key, value, timestamp in ms of the period's start) for per-period results: a trend per check."""
-    import pandas as pd
-
     history = []
     for r in results:
         if r.period is None or r.column is not None or not isinstance(r.value, float):

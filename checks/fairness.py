@@ -9,6 +9,7 @@ comparison, so a group too small to judge is never the sole cause of a FAIL.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -99,8 +100,8 @@ def _compare(values: dict[str, np.ndarray], eligible: dict[str, np.ndarray], met
     per_metric = []
     for name in names:
         v = np.where(eligible[name], values[name], np.nan)
-        with np.errstate(divide="ignore", invalid="ignore"), np.testing.suppress_warnings() as sup:
-            sup.filter(RuntimeWarning)
+        with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: no comparable group
             if ref is None:
                 hi, lo = np.nanmax(v, axis=-1, keepdims=True), np.nanmin(v, axis=-1, keepdims=True)
                 per_metric.append(hi - lo if kind == "difference" else lo / hi)
@@ -108,8 +109,8 @@ def _compare(values: dict[str, np.ndarray], eligible: dict[str, np.ndarray], met
                 r = v[..., ref : ref + 1]
                 per_metric.append(np.abs(v - r) if kind == "difference" else np.minimum(v / r, r / v))
     stacked = np.stack(per_metric)
-    with np.testing.suppress_warnings() as sup:
-        sup.filter(RuntimeWarning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         worst = np.nanmax(stacked, axis=0) if kind == "difference" else np.nanmin(stacked, axis=0)
     columns = [0] if ref is None else [g for g in range(stacked.shape[-1]) if g != ref]
     return worst, columns

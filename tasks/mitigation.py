@@ -63,7 +63,6 @@ def fit_exponentiated_gradient(estimator: Any, x_fit: pd.DataFrame, y_fit: np.nd
 
     step = _last_step(estimator)
     try:
-        np.random.seed(seed)  # ExponentiatedGradient's randomised predictions draw from the global generator
         mitigator = ExponentiatedGradient(clone(estimator), DemographicParity(),
                                           sample_weight_name=f"{step}__sample_weight" if step else "sample_weight")
         mitigator.fit(x_fit, y_fit, sensitive_features=s_fit)

@@ -55,6 +55,8 @@ def split_output(raw: Any) -> tuple[np.ndarray, np.ndarray | None]:
     if arr.ndim == 2 and arr.shape[1] == 2:
         score = arr[:, 1].astype(float)
         return arr.argmax(axis=1), score
+    if arr.ndim == 2 and arr.shape[1] != 1:
+        raise ValueError(f"the model returned {arr.shape[1]} columns per row; govflow judges binary classifiers")
     arr = arr.reshape(-1)
     if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isin(arr, (0.0, 1.0))):
         # A single probability column: the positive class wins where it is the likelier one.

@@ -14,6 +14,13 @@ def test_single_probability_column():
     assert pred.tolist() == [0, 1] and score.tolist() == [0.2, 0.7]
 
 
+def test_more_than_two_classes_is_refused():
+    import pytest
+
+    with pytest.raises(ValueError, match="3 columns per row"):
+        split_output(np.full((4, 3), 1 / 3))
+
+
 def test_classes_only():
     pred, score = split_output(np.array([1, 0, 1]))
     assert pred.tolist() == [1, 0, 1] and score is None
