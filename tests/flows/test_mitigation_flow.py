@@ -48,9 +48,12 @@ def test_evidence_holds_the_table(evaluated, client, tmp_path):
 
 
 def test_register_the_recommended_mitigation(fleet, client, tmp_path, monkeypatch):
+    # Loose enough that reweighing (DP ratio about 0.61, AUC 0.78, accuracy 0.71) passes with a margin.
     lenient = DEFAULT_POLICY.read_text().replace(
-        "demographic_parity_ratio: {blocking: true, min: 0.80}", "demographic_parity_ratio: {blocking: true, min: 0.45}"
-    ).replace("accuracy: {blocking: true, min: 0.70, min_samples: 200}", "accuracy: {blocking: true, min: 0.60, min_samples: 200}")
+        "demographic_parity_ratio: {blocking: true, min: 0.80}", "demographic_parity_ratio: {blocking: true, min: 0.40}"
+    ).replace("accuracy: {blocking: true, min: 0.70, min_samples: 200}", "accuracy: {blocking: true, min: 0.60, min_samples: 200}"
+    ).replace("auc: {blocking: true, min: 0.75, min_samples: 200}", "auc: {blocking: true, min: 0.70, min_samples: 200}")
+    assert lenient.count("min: 0.40") == 1 and lenient.count("min: 0.70, min_samples: 200") == 1
     path = tmp_path / "lenient.yaml"
     path.write_text(lenient)
     monkeypatch.setenv("GOVFLOW_POLICY_FILE", str(path))
