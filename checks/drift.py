@@ -87,6 +87,12 @@ def score(method: str, reference: pd.Series, current: pd.Series, numeric: bool) 
     raise ValueError(f"unknown drift method '{method}' (known: {', '.join(METHODS)})")
 
 
+def shared_columns(reference: Sequence[str], current: Sequence[str], exclude: set[str | None]) -> list[str]:
+    """Columns both datasets hold, in reference order, less the ones that are not features."""
+    present = set(current)
+    return [c for c in reference if c in present and c not in exclude]
+
+
 def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
     """Benjamini-Hochberg adjusted p-values: the false discovery rate at which each would be rejected."""
     p = np.asarray(p_values, dtype=float)

@@ -113,9 +113,12 @@ class DriftEffects(_Frozen):
 
 class DriftChecks(_Frozen):
     """Drift per feature and the share of drifted features; fewer than `min_samples` rows on
-    either side is INCONCLUSIVE."""
+    either side is INCONCLUSIVE. The verdict uses every row; Evidently's HTML report, which grows
+    with the data, is drawn on a seeded sample of at most `report_rows` rows per side."""
 
     min_samples: int = Field(ge=1)
+    report_rows: int = Field(ge=100)
+    seed: int
     thresholds: DriftThresholds
     min_effect: DriftEffects
     feature: Rule | None = None

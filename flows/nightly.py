@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from prefect import flow, get_run_logger
 
 from checks.data_validation import check_readable
-from checks.drift import drift_report
+from checks.drift import drift_report, shared_columns
 from checks.decision import decide
 from checks.evidence import family_documents, key_metrics, period_metrics, verdict_document
 from checks.fairness import fairness_audit
@@ -23,6 +23,7 @@ from govflow.settings import Settings
 from tasks.data import load_dataset
 from flows.subject import open_run, resolve_subject
 from tasks.registry import list_deployed_versions, set_version_tags
+from tasks.reports import render_evidently_drift
 from tasks.scoring import fetch_model, predict
 
 FLOW = "monitor"
@@ -105,10 +106,13 @@ def _fairness_by_period(frame, tags: dict[str, str], tier: TierPolicy, policy: P
     return results, groups
 
 
+def _not_features(tags: dict[str, str]) -> set[str | None]:
+    return {tags.get(f"governance.{t}") for t in ("label", "prediction", "score", "timestamp", "id_column")}
+
+
 def _drift_by_period(frame, reference, tags: dict[str, str], tier: TierPolicy, policy: Policy) -> list[CheckResult]:
     """Each period's production rows against the reference data, over the columns both hold."""
-    own = {tags.get(f"governance.{t}") for t in ("label", "prediction", "score", "timestamp", "id_column")}
-    columns = [c for c in reference.columns if c in frame.columns and c not in own]
+    columns = shared_columns(list(reference.columns), list(frame.columns), _not_features(tags))
     if not columns:
         return not_run(tier.enabled_check_ids("drift"), "monitoring and reference data share no feature column")
     try:
@@ -146,6 +150,14 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
         else:
             inputs["reference_data"] = reference.fingerprint or ""
             results += _drift_by_period(frame, reference.frame, tags, tier, policy)
+            columns = shared_columns(list(reference.frame.columns), list(frame.columns), _not_features(tags))
+            if columns:
+                report = render_evidently_drift(reference.frame, frame, columns, tier.drift.report_rows,
+                                                tier.drift.seed)
+                files["evidence/evidently/sample.json"] = canonical_json({**report.sample, "error": report.error})
+                if report.error is None:
+                    files["evidence/evidently/drift_report.html"] = report.html
+                    files["evidence/evidently/drift_report.json"] = report.json
 
     decision = decide(results, tier, families=FAMILIES)
     context = {"model": model, "version": subject.version, "flow": FLOW, "risk_tier": tier_name,

@@ -24,7 +24,7 @@ EVIDENTLY_NAMES = {"wasserstein": "wasserstein", "jensenshannon": "jensenshannon
 
 
 def rules(**overrides) -> DriftChecks:
-    base = dict(min_samples=100,
+    base = dict(min_samples=100, report_rows=1000, seed=1,
                 thresholds=DriftThresholds(wasserstein=0.1, jensenshannon=0.1, psi=0.1, ks=0.05, chisquare=0.05, z=0.05),
                 min_effect=DriftEffects(ks=0.1, chisquare=0.1, z=0.05),
                 feature=Rule(blocking=False), share=MaximumRule(max=0.5))
@@ -127,3 +127,9 @@ def test_missing_column_is_an_error_and_nothing_judged_is_inconclusive():
 def test_unknown_method_is_named():
     with pytest.raises(ValueError, match="unknown drift method 'energy'"):
         score("energy", pd.Series([1.0, 2.0]), pd.Series([1.0, 2.0]), True)
+
+
+def test_shared_columns_keep_reference_order_and_drop_non_features():
+    from checks.drift import shared_columns
+
+    assert shared_columns(["a", "y", "b", "c"], ["c", "b", "a", "id"], {"y", "id", None}) == ["a", "b", "c"]

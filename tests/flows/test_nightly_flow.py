@@ -88,6 +88,20 @@ def test_credit_drift_per_week_matches_evidently_and_grows(deployed, fleet):
     assert got.value == pytest.approx(expected, rel=1e-12) and got.status is Status.WARN  # non-blocking in medium
 
 
+def test_evidentlys_report_is_evidence_with_its_sample_recorded(deployed, fleet, client, tmp_path):
+    import json
+
+    outcome = deployed[0][("credit_scoring", fleet["credit_scoring"].version)]
+    manifest = assert_manifest_intact(client, outcome.run_id, tmp_path)
+    assert {"evidence/evidently/drift_report.html", "evidence/evidently/drift_report.json",
+            "evidence/evidently/sample.json"} <= set(manifest["artifacts"])
+    sample = json.loads((tmp_path / "evidence" / "evidently" / "sample.json").read_text())
+    assert sample["error"] is None and sample["current_rows"] == 30 * 400
+    assert sample["current_sampled"] == min(sample["max_rows"], 30 * 400)
+    report = json.loads((tmp_path / "evidence" / "evidently" / "drift_report.json").read_text())
+    assert report["metrics"]
+
+
 def test_unknown_model_is_bad_input():
     with pytest.raises(UnknownModelVersion, match="no_such_model"):
         nightly_governance(["no_such_model"])
