@@ -17,6 +17,7 @@ from checks.governance_tags import declared_columns
 from checks.manifest import canonical_json
 from checks.periods import ALL_PERIODS, join_labels, split_periods
 from checks.policy import Policy, TierPolicy
+from checks.performance import performance_results
 from checks.results import CheckResult, not_run
 from flows.recording import record_evidence
 from govflow.settings import Settings
@@ -27,7 +28,7 @@ from tasks.reports import render_evidently_drift
 from tasks.scoring import fetch_model, predict
 
 FLOW = "monitor"
-FAMILIES = ("fairness", "drift")
+FAMILIES = ("performance", "fairness", "drift")
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,31 @@ def _monitoring_frame(uri: str, model: str, version: str, tags: dict[str, str], 
         if scored.score is not None and tags.get("governance.score"):
             frame = frame.assign(**{tags["governance.score"]: scored.score})
     return frame
+
+
+def _performance_by_period(frame, tags: dict[str, str], tier: TierPolicy,
+                           policy: Policy) -> tuple[list[CheckResult], list[str]]:
+    """The tier's performance limits on each period's labelled rows, and the periods still awaiting labels.
+
+    Performance is judged when labels have arrived; a period without them is pending, not a finding.
+    """
+    label, prediction, score = (tags.get(f"governance.{t}", "") for t in ("label", "prediction", "score"))
+    try:
+        periods = split_periods(frame, tags.get("governance.timestamp"), policy.monitoring_period)
+    except ValueError as exc:
+        return not_run(tier.enabled_check_ids("performance"), str(exc)), []
+    results, pending = [], []
+    for period, rows in periods:
+        labelled = rows[rows[label].notna()] if label in rows.columns else rows.iloc[:0]
+        if labelled.empty:
+            pending.append(period)
+            continue
+        dated = {} if period == ALL_PERIODS else {"period": period}
+        judged = performance_results(labelled[label].to_numpy(), labelled[prediction].to_numpy(),
+                                     labelled[score].to_numpy() if score in labelled.columns else None,
+                                     tier.performance, policy.confidence, label_column=label)
+        results += [r.model_copy(update=dated) for r in judged]
+    return results, pending
 
 
 def _fairness_by_period(frame, tags: dict[str, str], tier: TierPolicy, policy: Policy,
@@ -138,6 +164,10 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
     inputs = {"model_version": f"models:/{model}/{subject.version}"}
     files: dict[str, bytes] = {}
     frame = _monitoring_frame(uri, model, subject.version, tags, results, inputs, fairness_ids)
+    pending: list[str] = []
+    if frame is not None:
+        performance, pending = _performance_by_period(frame, tags, tier, policy)
+        results += performance
     if frame is not None and tier.fairness is not None:
         fairness, groups = _fairness_by_period(frame, tags, tier, policy, fairness_ids)
         results += fairness
@@ -159,9 +189,12 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
                     files["evidence/evidently/drift_report.html"] = report.html
                     files["evidence/evidently/drift_report.json"] = report.json
 
-    decision = decide(results, tier, families=FAMILIES)
+    judged = {r.family for r in results}
+    # Without a single label yet, performance cannot be expected; the pending periods are recorded.
+    families = tuple(f for f in FAMILIES if f != "performance" or "performance" in judged or frame is None)
+    decision = decide(results, tier, families=families)
     context = {"model": model, "version": subject.version, "flow": FLOW, "risk_tier": tier_name,
-               "period": policy.monitoring_period}
+               "period": policy.monitoring_period, "periods_awaiting_labels": pending}
     files |= family_documents(decision.results, context)
     files["evidence/verdict.json"] = verdict_document(decision, context)
     record_evidence(ctx, run, FLOW, files=files, inputs=inputs, metrics=key_metrics(decision.results),

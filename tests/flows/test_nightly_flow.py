@@ -5,6 +5,7 @@ import mlflow.pyfunc
 import pandas as pd
 import pytest
 from fairlearn.metrics import demographic_parity_ratio, equalized_odds_difference
+from sklearn.metrics import roc_auc_score
 
 from checks.periods import join_labels
 from checks.results import Status
@@ -48,7 +49,8 @@ def test_credit_fairness_per_week_matches_fairlearn(deployed, fleet, client, set
     batches = pd.concat([pd.read_parquet(p) for p in sorted(paths["monitoring"].glob("*.parquet"))], ignore_index=True)
     frame = join_labels(batches, pd.read_parquet(paths["labels"]), "application_id", "default")
     model = mlflow.pyfunc.load_model(client.get_model_version_download_uri("credit_scoring", "1"))
-    frame["pred"] = model.predict(frame).argmax(axis=1)
+    proba = model.predict(frame)
+    frame["pred"], frame["score"] = proba.argmax(axis=1), proba[:, 1]
     frame["week"] = pd.to_datetime(frame["scored_at"]).dt.to_period("W").astype(str)
     ratios = {r.period: r for r in outcome.results
               if r.check_id == "fairness.demographic_parity_ratio" and r.group == "age_group"}
@@ -64,6 +66,10 @@ def test_credit_fairness_per_week_matches_fairlearn(deployed, fleet, client, set
     assert odds[min(odds)].value == pytest.approx(equalized_odds_difference(
         first_week["default"], first_week["pred"], sensitive_features=first_week["age_group"]), abs=1e-12)
     assert odds[max(odds)].status is Status.INCONCLUSIVE and "no labels have arrived" in odds[max(odds)].message
+    aucs = {r.period: r.value for r in outcome.results if r.check_id == "performance.auc"}
+    for week, rows in frame[frame["default"].notna()].groupby("week"):
+        assert aucs[week] == pytest.approx(roc_auc_score(rows["default"].astype(int), rows["score"]), abs=1e-12)
+    assert max(ratios) not in aucs  # the last week's labels have not arrived: pending, not judged
     history = client.get_metric_history(outcome.run_id, "fairness.demographic_parity_ratio.age_group")
     assert sorted(m.value for m in history) == sorted(r.value for r in ratios.values())
     assert_manifest_intact(client, outcome.run_id, settings.data_dir / "nightly-evidence")
@@ -95,6 +101,8 @@ def test_evidentlys_report_is_evidence_with_its_sample_recorded(deployed, fleet,
     manifest = assert_manifest_intact(client, outcome.run_id, tmp_path)
     assert {"evidence/evidently/drift_report.html", "evidence/evidently/drift_report.json",
             "evidence/evidently/sample.json"} <= set(manifest["artifacts"])
+    verdict = json.loads((tmp_path / "evidence" / "verdict.json").read_text())
+    assert verdict["periods_awaiting_labels"] == ["2026-10-26/2026-11-01"]
     sample = json.loads((tmp_path / "evidence" / "evidently" / "sample.json").read_text())
     assert sample["error"] is None and sample["current_rows"] == 30 * 400
     assert sample["current_sampled"] == min(sample["max_rows"], 30 * 400)
