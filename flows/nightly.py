@@ -43,12 +43,13 @@ class MonitorOutcome:
 
 
 def _monitoring_frame(uri: str, model: str, version: str, tags: dict[str, str], results: list[CheckResult],
-                      inputs: dict[str, str], fairness_ids: list[str]):
-    """Production rows with labels joined and predictions present, or None (with ERROR results) when unusable."""
+                      inputs: dict[str, str], check_ids: list[str]):
+    """Production rows with labels joined and predictions present, or None when unusable; then each of
+    `check_ids` gets an ERROR result saying why."""
     monitoring = load_dataset(tags.get("governance.monitoring_data"))
     results += check_readable("monitoring", monitoring.uri, monitoring.rows, monitoring.error)
     if not monitoring.has_rows:
-        results += not_run(fairness_ids, "no monitoring data")
+        results += not_run(check_ids, "no monitoring data")
         return None
     inputs["monitoring_data"] = monitoring.fingerprint or ""
     frame, label = monitoring.frame, tags.get("governance.label", "")
@@ -60,7 +61,7 @@ def _monitoring_frame(uri: str, model: str, version: str, tags: dict[str, str], 
             try:
                 frame = join_labels(frame, labels.frame, tags.get("governance.id_column", ""), label)
             except ValueError as exc:
-                results += not_run(fairness_ids, str(exc))
+                results += not_run(check_ids, str(exc))
                 return None
     prediction = tags.get("governance.prediction", "")
     if prediction not in frame.columns:
@@ -69,28 +70,26 @@ def _monitoring_frame(uri: str, model: str, version: str, tags: dict[str, str], 
         scored = predict(loaded, frame, exclude=tuple(declared_columns(tags))) if not loaded.error else None
         error = loaded.error or scored.error
         if error:
-            results += not_run(fairness_ids, error)
+            results += not_run(check_ids, error)
             return None
         frame = frame.assign(**{prediction: scored.pred})
         if scored.score is not None and tags.get("governance.score"):
             frame = frame.assign(**{tags["governance.score"]: scored.score})
+    if label and label not in frame.columns:
+        frame = frame.assign(**{label: None})  # outcomes not yet known: judge what needs none
     return frame
 
 
-def _performance_by_period(frame, tags: dict[str, str], tier: TierPolicy,
+def _performance_by_period(periods: list, tags: dict[str, str], tier: TierPolicy,
                            policy: Policy) -> tuple[list[CheckResult], list[str]]:
     """The tier's performance limits on each period's labelled rows, and the periods still awaiting labels.
 
     Performance is judged when labels have arrived; a period without them is pending, not a finding.
     """
     label, prediction, score = (tags.get(f"governance.{t}", "") for t in ("label", "prediction", "score"))
-    try:
-        periods = split_periods(frame, tags.get("governance.timestamp"), policy.monitoring_period)
-    except ValueError as exc:
-        return not_run(tier.enabled_check_ids("performance"), str(exc)), []
     results, pending = [], []
     for period, rows in periods:
-        labelled = rows[rows[label].notna()] if label in rows.columns else rows.iloc[:0]
+        labelled = rows[rows[label].notna()]
         if labelled.empty:
             pending.append(period)
             continue
@@ -102,19 +101,13 @@ def _performance_by_period(frame, tags: dict[str, str], tier: TierPolicy,
     return results, pending
 
 
-def _fairness_by_period(frame, tags: dict[str, str], tier: TierPolicy, policy: Policy,
-                        fairness_ids: list[str]) -> tuple[list[CheckResult], list[dict]]:
+def _fairness_by_period(periods: list, columns: list[str], tags: dict[str, str], tier: TierPolicy,
+                        policy: Policy) -> tuple[list[CheckResult], list[dict]]:
     label, prediction = tags.get("governance.label", ""), tags.get("governance.prediction", "")
     sensitive = [c for c in declared_columns(tags) if c != label]
-    if label and label not in frame.columns:
-        frame = frame.assign(**{label: None})  # outcomes not yet known: judge what needs none
-    missing = [c for c in [label, *sensitive] if c not in frame.columns]
+    missing = [c for c in [label, *sensitive] if c not in columns]
     if missing:
-        return not_run(fairness_ids, f"monitoring data lacks column(s) {missing}"), []
-    try:
-        periods = split_periods(frame, tags.get("governance.timestamp"), policy.monitoring_period)
-    except ValueError as exc:
-        return not_run(fairness_ids, str(exc)), []
+        return not_run(tier.enabled_check_ids("fairness"), f"monitoring data lacks column(s) {missing}"), []
     results, groups = [], []
     score = tags.get("governance.score")
     for period, rows in periods:
@@ -136,15 +129,10 @@ def _not_features(tags: dict[str, str]) -> set[str | None]:
     return {tags.get(f"governance.{t}") for t in ("label", "prediction", "score", "timestamp", "id_column")}
 
 
-def _drift_by_period(frame, reference, tags: dict[str, str], tier: TierPolicy, policy: Policy) -> list[CheckResult]:
-    """Each period's production rows against the reference data, over the columns both hold."""
-    columns = shared_columns(list(reference.columns), list(frame.columns), _not_features(tags))
+def _drift_by_period(periods: list, reference, columns: list[str], tier: TierPolicy) -> list[CheckResult]:
+    """Each period's production rows against the reference data, over the feature columns both hold."""
     if not columns:
         return not_run(tier.enabled_check_ids("drift"), "monitoring and reference data share no feature column")
-    try:
-        periods = split_periods(frame, tags.get("governance.timestamp"), policy.monitoring_period)
-    except ValueError as exc:
-        return not_run(tier.enabled_check_ids("drift"), str(exc))
     results = []
     for period, rows in periods:
         dated = {} if period == ALL_PERIODS else {"period": period}
@@ -152,46 +140,58 @@ def _drift_by_period(frame, reference, tags: dict[str, str], tier: TierPolicy, p
     return results
 
 
+def _drift(periods: list, frame, tags: dict[str, str], tier: TierPolicy, results: list[CheckResult],
+           inputs: dict[str, str]) -> dict[str, bytes]:
+    """Drift per period against the reference data, and Evidently's report as evidence files."""
+    reference = load_dataset(tags.get("governance.reference_data"))
+    results += check_readable("reference", reference.uri, reference.rows, reference.error)
+    if not reference.has_rows:
+        results += not_run(tier.enabled_check_ids("drift"), "reference data is needed")
+        return {}
+    inputs["reference_data"] = reference.fingerprint or ""
+    columns = shared_columns(list(reference.frame.columns), list(frame.columns), _not_features(tags))
+    results += _drift_by_period(periods, reference.frame, columns, tier)
+    if not columns:
+        return {}
+    report = render_evidently_drift(reference.frame, frame, columns, tier.drift.report_rows, tier.drift.seed)
+    files = {"evidence/evidently/sample.json": canonical_json({**report.sample, "error": report.error})}
+    if report.error is None:
+        files["evidence/evidently/drift_report.html"] = report.html
+        files["evidence/evidently/drift_report.json"] = report.json
+    return files
+
+
 @flow(name="monitor-version")
 def monitor_version(model: str, version: str) -> MonitorOutcome:
-    """One deployed version on its production data: fairness per period, evidence and trends in MLflow."""
+    """One deployed version on its production data: performance, fairness and drift per period,
+    evidence and trends in MLflow."""
     ctx = resolve_subject(model, version)
     uri, subject, tags, tier_name, tier = ctx.uri, ctx.version, ctx.tags, ctx.tier_name, ctx.tier
     policy = ctx.policy
     run = open_run(ctx, FLOW)
-    fairness_ids = tier.enabled_check_ids("fairness")
+    needs_frame = [c for family in FAMILIES for c in tier.enabled_check_ids(family)]
     results: list[CheckResult] = []
     inputs = {"model_version": f"models:/{model}/{subject.version}"}
     files: dict[str, bytes] = {}
-    frame = _monitoring_frame(uri, model, subject.version, tags, results, inputs, fairness_ids)
-    pending: list[str] = []
+    frame = _monitoring_frame(uri, model, subject.version, tags, results, inputs, needs_frame)
+    periods, pending = None, []
     if frame is not None:
-        performance, pending = _performance_by_period(frame, tags, tier, policy)
+        try:
+            periods = split_periods(frame, tags.get("governance.timestamp"), policy.monitoring_period)
+        except ValueError as exc:
+            results += not_run(needs_frame, str(exc))
+    if periods is not None:
+        performance, pending = _performance_by_period(periods, tags, tier, policy)
         results += performance
-    if frame is not None and tier.fairness is not None:
-        fairness, groups = _fairness_by_period(frame, tags, tier, policy, fairness_ids)
-        results += fairness
-        files["evidence/fairness_groups.json"] = canonical_json({"groups": groups})
-    if tier.drift is not None:
-        reference = load_dataset(tags.get("governance.reference_data"))
-        results += check_readable("reference", reference.uri, reference.rows, reference.error)
-        if frame is None or not reference.has_rows:
-            results += not_run(tier.enabled_check_ids("drift"), "reference and monitoring data are both needed")
-        else:
-            inputs["reference_data"] = reference.fingerprint or ""
-            results += _drift_by_period(frame, reference.frame, tags, tier, policy)
-            columns = shared_columns(list(reference.frame.columns), list(frame.columns), _not_features(tags))
-            if columns:
-                report = render_evidently_drift(reference.frame, frame, columns, tier.drift.report_rows,
-                                                tier.drift.seed)
-                files["evidence/evidently/sample.json"] = canonical_json({**report.sample, "error": report.error})
-                if report.error is None:
-                    files["evidence/evidently/drift_report.html"] = report.html
-                    files["evidence/evidently/drift_report.json"] = report.json
+        if tier.fairness is not None:
+            fairness, groups = _fairness_by_period(periods, list(frame.columns), tags, tier, policy)
+            results += fairness
+            files["evidence/fairness_groups.json"] = canonical_json({"groups": groups})
+        if tier.drift is not None:
+            files |= _drift(periods, frame, tags, tier, results, inputs)
 
-    judged = {r.family for r in results}
     # Without a single label yet, performance cannot be expected; the pending periods are recorded.
-    families = tuple(f for f in FAMILIES if f != "performance" or "performance" in judged or frame is None)
+    families = tuple(f for f in FAMILIES if f != "performance" or any(r.family == f for r in results))
     decision = decide(results, tier, families=families)
     context = {"model": model, "version": subject.version, "flow": FLOW, "risk_tier": tier_name,
                "period": policy.monitoring_period, "periods_awaiting_labels": pending}
