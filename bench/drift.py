@@ -9,9 +9,7 @@ model, which govflow does not; the comparison is the time to the per-column scor
 
 from __future__ import annotations
 
-import argparse
-
-from harness import measure, report
+from harness import measure, report, rows_argument
 
 
 def make_data(rows: int):
@@ -56,9 +54,7 @@ def warm(fn) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    rows = parser.parse_args().rows
+    rows = rows_argument(__doc__)
     print(f"rows={rows:,} per side, 8 columns")
     ours = measure("drift", "govflow_drift", (rows,))
     ref = measure("drift", "evidently_preset", (rows,), repeats=1)

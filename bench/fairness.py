@@ -10,9 +10,7 @@ its bootstrap intervals (the policy's minimum, 100 resamples). Separately, 1,000
 
 from __future__ import annotations
 
-import argparse
-
-from harness import measure, report
+from harness import measure, report, rows_argument
 
 
 def make_data(rows: int):
@@ -82,9 +80,7 @@ def warm(fn) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    rows = parser.parse_args().rows
+    rows = rows_argument(__doc__)
     print(f"rows={rows:,}; levels: race, sex, race&sex")
     ours = measure("fairness", "govflow_metrics", (rows,))
     ref = measure("fairness", "fairlearn_metricframe", (rows,), repeats=1)

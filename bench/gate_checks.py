@@ -8,9 +8,7 @@ resident memory added over the process's baseline after the data is built.
 
 from __future__ import annotations
 
-import argparse
-
-from harness import measure, report
+from harness import measure, report, rows_argument
 
 
 def make_data(rows: int):
@@ -73,9 +71,7 @@ def warm(fn) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    rows = parser.parse_args().rows
+    rows = rows_argument(__doc__)
     print(f"rows={rows:,}")
     pairs = [
         ("AUC + DeLong variance (govflow) vs roc_auc_score (scikit-learn)", "_ours_auc", "_sklearn_auc"),

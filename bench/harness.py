@@ -37,6 +37,15 @@ def measure(module: str, name: str, args: tuple, repeats: int = 3) -> tuple[floa
     return result
 
 
+def rows_argument(description: str | None) -> int:
+    """The `--rows N` every benchmark takes (default 1,000,000)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    return parser.parse_args().rows
+
+
 def report(label: str, ours: tuple[str, tuple[float, float]], ref: tuple[str, tuple[float, float]]) -> None:
     (a, (t1, m1)), (b, (t2, m2)) = ours, ref
     print(f"{label}\n  {a}: {t1:8.3f} s  peak +{m1:7.1f} MiB\n  {b}: {t2:8.3f} s  peak +{m2:7.1f} MiB"
