@@ -73,11 +73,11 @@ def mitigation_evaluation(model: str, version: str, register_best: bool = False)
     s_eval = evaluation.frame[sensitive].astype(str).agg("&".join, axis=1).to_numpy()
 
     candidates: dict[str, Candidate] = {"original": _as_candidate(predict(loaded, evaluation.frame, exclude=(label, *sensitive)))}
-    estimator = load_sklearn_model(loaded.local_path)
+    estimator, estimator_error = load_sklearn_model(loaded.local_path)
     seed = tier.fairness.seed
     if estimator is None:
         for name in ("threshold_optimizer", "exponentiated_gradient", "reweighing"):
-            candidates[name] = Candidate(error="the model has no scikit-learn flavor to refit or post-process")
+            candidates[name] = Candidate(error=estimator_error)
     else:
         candidates["threshold_optimizer"] = fit_threshold_optimizer(estimator, x_fit, y_fit, s_fit, x_eval, s_eval, seed)
         candidates["exponentiated_gradient"] = fit_exponentiated_gradient(estimator, x_fit, y_fit, s_fit, x_eval, seed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,11 +84,13 @@ def write_evidence(
         client.log_artifact(run_id, str(manifest_path))
     digest = sha256_hex(manifest_bytes)
     now = int(time.time() * 1000)
-    client.log_batch(
-        run_id,
-        metrics=[Metric(key, float(value), now, 0) for key, value in metrics.items()]
-        + [Metric(key, float(value), stamp, step) for step, (key, value, stamp) in enumerate(history or [])],
-        tags=[RunTag(k, v) for k, v in (tags | {"governance.manifest_sha256": digest}).items()],
-    )
+    steps: Counter[str] = Counter()  # each metric's history counts its own steps from 0
+    entries = [Metric(key, float(value), now, 0) for key, value in metrics.items()]
+    for key, value, stamp in history or []:
+        entries.append(Metric(key, float(value), stamp, steps[key]))
+        steps[key] += 1
+    # MlflowClient.log_batch splits what exceeds MLflow's per-request limits itself.
+    client.log_batch(run_id, metrics=entries,
+                     tags=[RunTag(k, v) for k, v in (tags | {"governance.manifest_sha256": digest}).items()])
     client.set_terminated(run_id, "FINISHED")
     return digest

@@ -24,14 +24,14 @@ class Candidate:
 
 
 @task
-def load_sklearn_model(local_path: str) -> Any:
-    """The scikit-learn estimator inside a downloaded MLflow model, or None if it has no such flavor."""
+def load_sklearn_model(local_path: str) -> tuple[Any, str | None]:
+    """The scikit-learn estimator inside a downloaded MLflow model, or None and why it could not be loaded."""
     import mlflow.sklearn
 
     try:
-        return mlflow.sklearn.load_model(local_path)
-    except Exception:  # no sklearn flavor: only the unmitigated model can be evaluated
-        return None
+        return mlflow.sklearn.load_model(local_path), None
+    except Exception as exc:  # e.g. no sklearn flavor: only the unmitigated model can be evaluated
+        return None, f"cannot refit or post-process the model as scikit-learn: {type(exc).__name__}: {exc}"
 
 
 def _last_step(estimator: Any) -> str | None:
