@@ -53,8 +53,10 @@ def column_kind(series: pd.Series) -> Kind:
     return "categorical"
 
 
-def check_readable(dataset: str, uri: str | None, rows: int | None, error: str | None) -> list[CheckResult]:
-    """ERROR when the dataset is undeclared, unreadable or empty; PASS with its row count otherwise."""
+def check_readable(dataset: str, uri: str | None, rows: int | None, error: str | None,
+                   empty: Status = Status.ERROR) -> list[CheckResult]:
+    """ERROR when the dataset is undeclared or unreadable, `empty` when it has no rows (a monitoring batch
+    with no rows is INCONCLUSIVE: nothing to judge); PASS with its row count otherwise."""
     check_id = "data.readable"
     if uri is None:
         return [CheckResult(check_id=check_id, status=Status.ERROR, column=dataset,
@@ -63,7 +65,7 @@ def check_readable(dataset: str, uri: str | None, rows: int | None, error: str |
         return [CheckResult(check_id=check_id, status=Status.ERROR, column=dataset,
                             message=f"cannot read {dataset} data '{uri}': {error}")]
     if not rows:
-        return [CheckResult(check_id=check_id, status=Status.ERROR, column=dataset, n=0, value=0, limit=1,
+        return [CheckResult(check_id=check_id, status=empty, column=dataset, n=0, value=0, limit=1,
                             message=f"{dataset} data '{uri}' has no rows")]
     return [CheckResult(check_id=check_id, status=Status.PASS, column=dataset, n=rows, value=rows, limit=1,
                         message=f"{dataset} data '{uri}' read: {rows} rows")]
@@ -77,6 +79,24 @@ def check_columns_present(dataset: str, present: Iterable[str], required: Sequen
                     message=f"{dataset} data has no column '{col}'",
                     hint="the model, its label or a sensitive feature needs it; fix the data or the governance tags")
         for col in required if col not in have
+    ]
+
+
+def compare_columns(reference: Sequence[str], current: Sequence[str], ignore: Iterable[str | None]) -> list[CheckResult]:
+    """A `data.schema` FAIL per column added or missing since the reference (types are the suite's job).
+
+    `ignore` holds the columns that legitimately differ: label, ids, timestamps, logged outputs.
+    """
+    skip, ref, cur = set(ignore), set(reference), set(current)
+    missing = [c for c in reference if c not in cur and c not in skip]
+    added = [c for c in current if c not in ref and c not in skip]
+    return [
+        CheckResult(check_id="data.schema", status=Status.FAIL, column=col, value=change, limit="as in the reference",
+                    message=message.format(col=col),
+                    hint="the feed's schema changed; fix the feed or re-validate the model on the new schema")
+        for col, change, message in [
+            *((c, "missing", "column '{col}' of the reference data is missing") for c in missing),
+            *((c, "added", "column '{col}' is new: the reference data has no such column") for c in added)]
     ]
 
 

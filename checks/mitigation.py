@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from checks.decision import decide
+from checks.decision import MONITORING_ONLY, decide
 from checks.policy import TierPolicy
 from checks.results import CheckResult
 
@@ -40,7 +40,7 @@ def recommend(candidates: Mapping[str, list[CheckResult]], tier: TierPolicy, eli
     for name, results in candidates.items():
         if name not in eligible:
             continue
-        decision = decide(results, tier, families=("performance", "fairness"))
+        decision = decide(results, tier, families=("performance", "fairness"), not_judged=MONITORING_ONLY)
         if decision.verdict.value not in ("APPROVED", "APPROVED_WITH_WAIVERS"):
             continue
         accuracy = next((r.value for r in results if r.check_id == "performance.accuracy"), None)

@@ -1,8 +1,9 @@
-"""Classification performance on labelled data: AUC and accuracy with confidence intervals.
+"""Classification performance on labelled data, each metric with a confidence interval.
 
-AUC is the Mann-Whitney statistic with DeLong's variance; accuracy carries a Wilson
-score interval. Both are judged against the tier's minimum by their point estimate;
-the interval is reported so a validator sees how sure the number is.
+AUC is the Mann-Whitney statistic with DeLong's variance; accuracy, precision and recall carry
+Wilson score intervals; log loss and the Brier score are means of per-row losses with a normal
+interval. Each is judged against the tier's limit by its point estimate; the interval is
+reported so a validator sees how sure the number is.
 """
 
 from __future__ import annotations
@@ -10,12 +11,19 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from checks.policy import MinimumRule, PerformanceChecks
+from checks.policy import LossRule, MinimumRule, PerformanceChecks
 from checks.results import CheckResult, Status, not_run
+
+METRICS = ("auc", "accuracy", "precision", "recall", "log_loss", "brier")
+HIGHER_IS_BETTER = {"auc": True, "accuracy": True, "precision": True, "recall": True,
+                    "log_loss": False, "brier": False}
+NEEDS_SCORE = frozenset({"auc", "log_loss", "brier"})
+LABELS = {"auc": "AUC", "accuracy": "accuracy", "precision": "precision", "recall": "recall",
+          "log_loss": "log loss", "brier": "Brier score"}
 
 
 def _enabled(rules: PerformanceChecks) -> list[str]:
-    return [f"performance.{name}" for name in type(rules).model_fields if getattr(rules, name) is not None]
+    return [f"performance.{name}" for name in METRICS if getattr(rules, name) is not None]
 
 
 def binary_labels(values: np.ndarray) -> np.ndarray:
@@ -62,28 +70,74 @@ def wilson_interval(successes: int, n: int, confidence: float) -> tuple[float, f
     return float(centre - half), float(centre + half)
 
 
-def _judge(check_id: str, value: float, ci: tuple[float, float] | None, n: int, rule: MinimumRule, what: str) -> CheckResult:
-    passed = value >= rule.min
+class Undefined(ValueError):
+    """The metric has no value on these rows: a single class, or no predicted positives."""
+
+
+def _z(confidence: float) -> float:
+    return float(stats.norm.ppf(0.5 + confidence / 2))
+
+
+def _mean_interval(losses: np.ndarray, confidence: float, upper: float) -> tuple[float, tuple[float, float]]:
+    mean = float(losses.mean())
+    half = _z(confidence) * float(losses.std(ddof=1)) / np.sqrt(len(losses)) if len(losses) > 1 else 0.0
+    return mean, (max(0.0, mean - half), min(upper, mean + half))
+
+
+def measure(metric: str, y: np.ndarray, pred: np.ndarray, score: np.ndarray | None,
+            confidence: float) -> tuple[float, tuple[float, float], int]:
+    """(value, interval, rows it rests on) of one metric on 0/1 labels, 0/1 predictions and scores.
+
+    Raises `Undefined` when the rows cannot define it, ValueError for scores outside [0, 1].
+    """
+    if metric == "auc":
+        if y.min() == y.max():
+            raise Undefined("labels hold a single class; AUC is undefined")
+        auc, var = auc_delong(y, score)
+        half = _z(confidence) * np.sqrt(var)
+        return auc, (max(0.0, auc - half), min(1.0, auc + half)), len(y)
+    if metric in ("accuracy", "precision", "recall"):
+        hits = {"accuracy": y == pred, "precision": y[pred == 1] == 1, "recall": pred[y == 1] == 1}[metric]
+        if not len(hits):
+            raise Undefined("no predicted positives; precision is undefined" if metric == "precision"
+                            else "no positive labels; recall is undefined")
+        successes = int(hits.sum())
+        return successes / len(hits), wilson_interval(successes, len(hits), confidence), len(hits)
+    p = np.asarray(score, dtype=float)
+    if np.isnan(p).any() or p.min() < 0 or p.max() > 1:
+        raise ValueError("scores must be probabilities in [0, 1]")
+    if metric == "log_loss":
+        # The clip sklearn applies, so a confident wrong score costs a large, finite loss.
+        eps = np.finfo(p.dtype).eps
+        p = np.clip(p, eps, 1 - eps)
+        value, ci = _mean_interval(-(y * np.log(p) + (1 - y) * np.log1p(-p)), confidence, np.inf)
+        return value, ci, len(y)
+    if metric == "brier":
+        value, ci = _mean_interval((p - y) ** 2, confidence, 1.0)
+        return value, ci, len(y)
+    raise ValueError(f"unknown performance metric '{metric}' (known: {', '.join(METRICS)})")
+
+
+def _judge(metric: str, value: float, ci: tuple[float, float], n: int, rule: MinimumRule | LossRule) -> CheckResult:
+    limit = rule.min if isinstance(rule, MinimumRule) else rule.max
+    passed = value >= limit if isinstance(rule, MinimumRule) else value <= limit
+    relation = (">=" if passed else "<") if isinstance(rule, MinimumRule) else ("<=" if passed else ">")
+    bound = "minimum" if isinstance(rule, MinimumRule) else "maximum"
     return CheckResult(
-        check_id=check_id, status=Status.PASS if passed else Status.FAIL, value=value, limit=rule.min,
-        ci=ci, n=n,
-        message=f"{what} {value:.4f} {'>=' if passed else '<'} minimum {rule.min}",
+        check_id=f"performance.{metric}", status=Status.PASS if passed else Status.FAIL, value=value, limit=limit,
+        ci=ci, n=n, message=f"{LABELS[metric]} {value:.4f} {relation} {bound} {limit}",
         hint=None if passed else "retrain or recalibrate; compare against the validation baseline",
     )
-
-
-def _too_few(check_id: str, n: int, rule: MinimumRule, why: str) -> CheckResult:
-    return CheckResult(check_id=check_id, status=Status.INCONCLUSIVE, n=n, limit=rule.min, message=why)
 
 
 def performance_results(
     y_true: np.ndarray, y_pred: np.ndarray, score: np.ndarray | None,
     rules: PerformanceChecks, confidence: float, label_column: str = "label",
 ) -> list[CheckResult]:
-    """AUC (needs `score`) and accuracy judged against the tier's minimums.
+    """Every metric the tier sets a limit for (AUC, log loss and Brier need `score`).
 
-    Fewer rows than a rule's `min_samples`, or a single class for AUC, is INCONCLUSIVE;
-    labels or predictions that are not binary are an ERROR naming the column.
+    Fewer rows than a rule's `min_samples`, or rows that leave a metric undefined, is INCONCLUSIVE;
+    labels, predictions or scores of the wrong kind are an ERROR naming the column.
     """
     try:
         y = binary_labels(y_true)
@@ -95,28 +149,27 @@ def performance_results(
         return not_run(_enabled(rules), f"model predictions: {exc}")
     n = len(y)
     out = []
-    if rules.auc is not None:
-        rule = rules.auc
-        n1 = int(y.sum())
-        if score is None:
-            out.append(CheckResult(check_id="performance.auc", status=Status.ERROR, n=n, limit=rule.min,
+    for metric in METRICS:
+        rule = getattr(rules, metric)
+        if rule is None:
+            continue
+        check_id, limit = f"performance.{metric}", rule.min if isinstance(rule, MinimumRule) else rule.max
+        if metric in NEEDS_SCORE and score is None:
+            out.append(CheckResult(check_id=check_id, status=Status.ERROR, n=n, limit=limit,
                                    message="no score column and the model gives no probabilities",
                                    hint="set governance.score or log the model with predict_proba"))
         elif n < rule.min_samples:
-            out.append(_too_few("performance.auc", n, rule, f"{n} rows, fewer than min_samples {rule.min_samples}"))
-        elif n1 in (0, n):
-            out.append(_too_few("performance.auc", n, rule, "labels hold a single class; AUC is undefined"))
+            out.append(CheckResult(check_id=check_id, status=Status.INCONCLUSIVE, n=n, limit=limit,
+                                   message=f"{n} rows, fewer than min_samples {rule.min_samples}"))
         else:
-            auc, var = auc_delong(y, score)
-            half = stats.norm.ppf(0.5 + confidence / 2) * np.sqrt(var)
-            ci = (max(0.0, auc - half), min(1.0, auc + half))
-            out.append(_judge("performance.auc", auc, ci, n, rule, "AUC"))
-    if rules.accuracy is not None:
-        rule = rules.accuracy
-        if n < rule.min_samples:
-            out.append(_too_few("performance.accuracy", n, rule, f"{n} rows, fewer than min_samples {rule.min_samples}"))
-        else:
-            correct = int((y == pred).sum())
-            out.append(_judge("performance.accuracy", correct / n, wilson_interval(correct, n, confidence), n,
-                              rule, "accuracy"))
+            try:
+                value, ci, used = measure(metric, y, pred, score, confidence)
+            except Undefined as exc:
+                out.append(CheckResult(check_id=check_id, status=Status.INCONCLUSIVE, n=n, limit=limit,
+                                       message=str(exc)))
+            except ValueError as exc:
+                out.append(CheckResult(check_id=check_id, status=Status.ERROR, n=n, limit=limit,
+                                       message=f"score column: {exc}"))
+            else:
+                out.append(_judge(metric, value, ci, used, rule))
     return out

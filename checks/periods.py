@@ -1,6 +1,9 @@
-"""Monitoring data split into calendar periods, and the labels that have arrived joined in."""
+"""Monitoring data split into calendar periods, the labels that have arrived joined in, and where
+each monitoring run starts so it judges only the batches since the last one."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -32,3 +35,34 @@ def split_periods(frame: pd.DataFrame, timestamp: str | None, freq: str) -> list
         raise ValueError(f"timestamp column '{timestamp}' has {int(stamps.isna().sum())} empty or unparseable values")
     periods = stamps.dt.to_period(freq)
     return [(str(period), frame[periods == period]) for period in sorted(periods.unique())]
+
+
+def monitoring_start(previous: Mapping[str, str] | None) -> str | None:
+    """Where this monitoring run starts: after the rows the previous run judged, or where that run
+    started if it judged nothing (BLOCKED), so no batch is skipped; None means from the first row."""
+    if not previous:
+        return None
+    if previous.get("governance.verdict") == "BLOCKED":
+        return previous.get("governance.monitored_from") or None
+    return previous.get("governance.monitored_through") or previous.get("governance.monitored_from") or None
+
+
+def rows_after(frame: pd.DataFrame, timestamp: str | None, start: str | None) -> pd.DataFrame:
+    """Rows stamped after `start` (an ISO timestamp); all rows when either is missing."""
+    if not timestamp or not start or timestamp not in frame.columns:
+        return frame
+    return frame[pd.to_datetime(frame[timestamp], errors="coerce") > pd.Timestamp(start)]
+
+
+def last_stamp(frame: pd.DataFrame, timestamp: str | None) -> str | None:
+    """The latest timestamp in the frame as ISO text, the next run's starting point."""
+    if not timestamp or timestamp not in frame.columns or frame.empty:
+        return None
+    return pd.Timestamp(pd.to_datetime(frame[timestamp], errors="coerce").max()).isoformat()
+
+
+def labelled_window(periods: list[tuple[str, pd.DataFrame]], label: str,
+                    window: int) -> list[tuple[str, pd.DataFrame]]:
+    """The last `window` periods that hold labelled rows, with only those rows."""
+    labelled = [(period, rows[rows[label].notna()]) for period, rows in periods if label in rows.columns]
+    return [(period, rows) for period, rows in labelled if len(rows)][-window:]

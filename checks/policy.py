@@ -24,6 +24,10 @@ class Rule(_Frozen):
 
     blocking: bool = True
 
+    def sub_checks(self) -> tuple[str, ...]:
+        """Names of the separate checks this one rule governs (`performance.decay.auc`); none by default."""
+        return ()
+
 
 class NullRateRule(Rule):
     """Null share may exceed the reference share by at most `max_increase` (absolute)."""
@@ -50,6 +54,30 @@ class MinimumRule(Rule):
 
     min: float
     min_samples: int = Field(ge=1)
+
+
+class LossRule(Rule):
+    """A loss (log loss, Brier score) must be at most `max`; below `min_samples` rows INCONCLUSIVE."""
+
+    max: float = Field(ge=0.0)
+    min_samples: int = Field(ge=1)
+
+
+MetricName = Literal["auc", "accuracy", "precision", "recall", "log_loss", "brier"]
+
+
+class DecayRule(Rule):
+    """Performance over the last `window` labelled periods, pooled, may be worse than the validation
+    baseline by at most `max_worsening[metric]` (a drop for AUC, accuracy, precision and recall, a
+    rise for log loss and Brier). A larger worsening whose interval excludes the baseline fails; one
+    whose interval still reaches the baseline warns. Below `min_samples` rows, INCONCLUSIVE."""
+
+    window: int = Field(ge=1)
+    min_samples: int = Field(ge=1)
+    max_worsening: dict[MetricName, float] = Field(min_length=1)
+
+    def sub_checks(self) -> tuple[str, ...]:
+        return tuple(self.max_worsening)
 
 
 class MaximumRule(Rule):
@@ -123,6 +151,8 @@ class DriftChecks(_Frozen):
     min_effect: DriftEffects
     feature: Rule | None = None
     share: MaximumRule | None = None
+    prediction: Rule | None = None
+    label: Rule | None = None
 
 
 class GovernanceChecks(_Frozen):
@@ -140,6 +170,11 @@ class DataChecks(_Frozen):
 class PerformanceChecks(_Frozen):
     auc: MinimumRule | None = None
     accuracy: MinimumRule | None = None
+    precision: MinimumRule | None = None
+    recall: MinimumRule | None = None
+    log_loss: LossRule | None = None
+    brier: LossRule | None = None
+    decay: DecayRule | None = None
 
 
 class TierPolicy(_Frozen):
@@ -160,7 +195,8 @@ class TierPolicy(_Frozen):
                 continue
             for field, info in type(section).model_fields.items():
                 if isinstance(rule := getattr(section, field), Rule):
-                    rules[f"{family}.{info.alias or field}"] = rule
+                    name = f"{family}.{info.alias or field}"
+                    rules |= {f"{name}.{sub}": rule for sub in rule.sub_checks()} or {name: rule}
         return rules
 
     def rule(self, check_id: str) -> Rule | None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from prefect import flow, get_run_logger
 
 from checks.data_validation import check_columns_present, check_readable, derive_expectations, judge_validation
-from checks.decision import Verdict, decide
+from checks.decision import MONITORING_ONLY, Verdict, decide, expected_checks
 from checks.evidence import family_documents, key_metrics, verdict_document
 from checks.governance_tags import check_required_tags, declared_columns
 from checks.fairness import fairness_audit
@@ -95,7 +95,7 @@ def _validate_data(subject: ModelVersionInfo, reference: LoadedData, evaluation:
 def _score_and_judge(subject: ModelVersionInfo, evaluation: LoadedData, loaded: LoadedModel, tags: dict[str, str],
                      tier: TierPolicy, confidence: float, ev: _Evidence) -> None:
     """Score the evaluation data with the registered model; judge performance and fairness on it."""
-    scored_ids = tier.enabled_check_ids("performance") + tier.enabled_check_ids("fairness")
+    scored_ids = expected_checks(tier, ("performance", "fairness"), MONITORING_ONLY)
     label = tags.get("governance.label")
     sensitive = [c for c in declared_columns(tags) if c != label]
     if loaded.error or not evaluation.has_rows:
@@ -145,10 +145,10 @@ def registration_gate(model: str, version: str) -> GateOutcome:
         logger.error("gate stopped early for %s v%s: %s", model, subject.version, exc)
         ev.files["evidence/errors.txt"] = traceback.format_exc().encode()
         done = {r.check_id for r in ev.results}
-        expected = [c for family in FAMILIES for c in tier.enabled_check_ids(family)]
+        expected = expected_checks(tier, FAMILIES, MONITORING_ONLY)
         ev.results += not_run([c for c in expected if c not in done], f"gate stopped: {exc}")
 
-    decision = decide(ev.results, tier, families=FAMILIES)
+    decision = decide(ev.results, tier, families=FAMILIES, not_judged=MONITORING_ONLY)
     context = {"model": model, "version": subject.version, "flow": FLOW, "risk_tier": tier_name,
                "tier_declared": tags.get("governance.risk_tier")}
     ev.files |= family_documents(decision.results, context)

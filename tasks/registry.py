@@ -85,3 +85,30 @@ def list_deployed_versions(tracking_uri: str, models: list[str] | None = None) -
                 break
     deployed = {(rm.name, str(v)) for rm in registered for v in (rm.aliases or {}).values()}
     return sorted(deployed)
+
+
+@dataclass(frozen=True)
+class PastRun:
+    """A governance run as MLflow holds it: its tags and the last value of each metric."""
+
+    run_id: str
+    tags: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+@task(retries=2, retry_delay_seconds=[1, 4])
+def read_past_run(tracking_uri: str, run_id: str | None) -> PastRun | None:
+    """The run a version tag (`governance.last_gate_run`, `governance.last_monitor_run`) points to, or None
+    when the tag is unset or the run is gone (deleted runs are not evidence)."""
+    if not run_id:
+        return None
+    client = MlflowClient(tracking_uri)
+    try:
+        run = client.get_run(run_id)
+    except MlflowException as exc:
+        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+            return None
+        raise
+    if run.info.lifecycle_stage == "deleted":
+        return None
+    return PastRun(run_id, dict(run.data.tags), dict(run.data.metrics))

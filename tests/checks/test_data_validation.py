@@ -92,3 +92,21 @@ def test_judge_validation_type_by_dtype():
     item["expectation_config"]["meta"]["kind"] = "numeric"
     (result,) = judge_validation({"results": [item]})
     assert (result.status, result.value, result.limit) == (Status.FAIL, "object", "numeric")
+
+
+def test_columns_added_or_missing_since_the_reference_fail_by_name():
+    from checks.data_validation import compare_columns
+
+    results = compare_columns(["a", "b", "label"], ["a", "c", "scored_at"], ignore={"label", "scored_at", None})
+    assert [(r.check_id, r.status, r.column) for r in results] == [
+        ("data.schema", Status.FAIL, "b"), ("data.schema", Status.FAIL, "c")]
+    assert results[0].message == "column 'b' of the reference data is missing"
+    assert results[1].message == "column 'c' is new: the reference data has no such column"
+    assert compare_columns(["a"], ["a"], ignore=()) == []
+
+
+def test_an_empty_monitoring_batch_is_inconclusive_not_an_error():
+    from checks.data_validation import check_readable
+
+    (result,) = check_readable("monitoring", "batches/", 0, None, empty=Status.INCONCLUSIVE)
+    assert result.status is Status.INCONCLUSIVE and "has no rows" in result.message

@@ -84,3 +84,18 @@ def test_an_audit_of_one_family_expects_only_that_family():
                      for c in tier().enabled_check_ids("performance")]
     assert decide(performance_only, tier(), families=("performance",)).verdict is Verdict.APPROVED
     assert decide(performance_only, tier()).verdict is Verdict.BLOCKED
+
+
+def test_checks_not_judged_by_a_job_are_not_expected():
+    """The gate cannot judge decay; its absence must not block, while other silent checks still do."""
+    from checks.decision import MONITORING_ONLY, expected_checks
+    from checks.policy import DecayRule, PerformanceChecks
+
+    base = tier()
+    with_decay = base.model_copy(update={"performance": PerformanceChecks(
+        auc=base.performance.auc, accuracy=base.performance.accuracy,
+        decay=DecayRule(window=2, min_samples=10, max_worsening={"auc": 0.05}))})
+    assert "performance.decay.auc" in expected_checks(with_decay, ("performance",))
+    assert expected_checks(with_decay, ("performance",), MONITORING_ONLY) == ["performance.auc", "performance.accuracy"]
+    assert decide(passing(), with_decay, not_judged=MONITORING_ONLY).verdict is Verdict.APPROVED
+    assert decide(passing(), with_decay).verdict is Verdict.BLOCKED

@@ -133,3 +133,75 @@ def test_shared_columns_keep_reference_order_and_drop_non_features():
     from checks.drift import shared_columns
 
     assert shared_columns(["a", "y", "b", "c"], ["c", "b", "a", "id"], {"y", "id", None}) == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize(("n", "m", "values"), [(500, 300, None), (1000, 1000, 7), (37, 5000, 3)])
+def test_wasserstein_distance_equals_scipy_with_ties_and_unequal_sizes(n, m, values):
+    from scipy.stats import wasserstein_distance as scipy_wasserstein
+
+    from checks.drift import wasserstein_distance
+
+    rng = np.random.default_rng(n)
+    u, v = rng.normal(0, 1, n), rng.normal(0.4, 2, m)
+    if values:
+        u, v = np.round(u * values), np.round(v * values)  # many ties within and across the samples
+    assert wasserstein_distance(u, v) == pytest.approx(scipy_wasserstein(u, v), rel=1e-12)
+
+
+def test_default_method_looks_past_a_uniform_head():
+    """The first rows hold five values, later ones more: the count must cover every row, like Evidently."""
+    head = np.tile(np.arange(5.0), 1000)
+    ref = pd.Series(np.concatenate([head, np.arange(5.0, 200.0)]))
+    cur = pd.Series(np.tile(np.arange(5.0), 100))
+    expected = _get_default_stattest(ref, cur, ColumnType.Numerical)
+    assert default_method(ref, cur, True) == EVIDENTLY_NAMES[expected.name] == "wasserstein"
+
+
+def test_infinities_are_left_out_and_reported():
+    rng = np.random.default_rng(8)
+    reference = pd.DataFrame({"x": rng.normal(size=2000)})
+    current = pd.DataFrame({"x": np.concatenate([rng.normal(size=1990), [np.inf] * 6, [-np.inf] * 4])})
+    report = drift_report(reference, current, ["x"], rules())
+    (row,) = report.features
+    assert row["infinite_current"] == 10 and row["n_current"] == 1990
+    expected, _ = _wasserstein_distance_norm(reference["x"], current["x"][np.isfinite(current["x"])],
+                                             ColumnType.Numerical, 0.1)
+    assert row["score"] == pytest.approx(expected, rel=1e-12)
+    feature = next(r for r in report.results if r.check_id == "drift.feature")
+    assert feature.status is Status.PASS and "10 current infinite values left out" in feature.message
+
+
+def test_all_null_constant_unseen_category_and_type_change_never_crash_or_pass_silently():
+    rng = np.random.default_rng(9)
+    n = 500
+    reference = pd.DataFrame({"empty": rng.normal(size=n), "flat": np.ones(n), "cat": rng.choice(list("ab"), n),
+                              "typed": rng.normal(size=n)})
+    current = pd.DataFrame({"empty": np.full(n, np.nan), "flat": np.ones(n), "cat": rng.choice(list("abz"), n),
+                            "typed": rng.choice(list("xy"), n)})
+    report = drift_report(reference, current, list(reference), rules())
+    by_column = {r.column: r for r in report.results if r.check_id == "drift.feature"}
+    assert by_column["empty"].status is Status.INCONCLUSIVE and "0 current usable rows" in by_column["empty"].message
+    assert by_column["flat"].status is Status.PASS and by_column["flat"].value == 1.0  # z-test p-value
+    assert by_column["cat"].status is Status.FAIL  # a third of the rows are a category never seen
+    assert by_column["typed"].status is Status.ERROR
+    assert by_column["typed"].message == "column 'typed' changed type: numeric in the reference, categorical now"
+    share = next(r for r in report.results if r.check_id == "drift.share")
+    assert share.n == 2 and share.value == 0.5  # judged over the two columns that could be judged
+
+
+@pytest.mark.parametrize("check_id", ["drift.prediction", "drift.label"])
+def test_output_drift_is_judged_alone_without_correction(check_id):
+    rng = np.random.default_rng(10)
+    reference = pd.DataFrame({"out": rng.choice([0, 1], 400, p=[0.8, 0.2])})
+    current = pd.DataFrame({"out": rng.choice([0, 1], 300, p=[0.6, 0.4])})
+    from checks.drift import output_drift
+
+    result, row = output_drift(check_id, "out", reference, current, rules())
+    expected, _ = _z_stat_test(reference["out"], current["out"], ColumnType.Categorical, 0.05)
+    assert result.check_id == check_id == row["check_id"] and row["method"] == "z"
+    assert row["p_value"] == pytest.approx(float(expected), rel=1e-12) and row["p_adjusted"] is None
+    assert result.status is Status.FAIL
+    same, _ = output_drift(check_id, "out", reference, reference, rules())
+    assert same.status is Status.PASS
+    missing, _ = output_drift(check_id, "nope", reference, current, rules())
+    assert missing.check_id == check_id and missing.status is Status.ERROR

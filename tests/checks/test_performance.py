@@ -111,3 +111,80 @@ def test_binary_labels_accept_bool_and_reject_strings_and_nulls():
         binary_labels(np.array(["yes", "no"]))
     with pytest.raises(ValueError, match="null"):
         binary_labels(np.array([1.0, np.nan]))
+
+
+def _all_metrics(**limits):
+    from checks.policy import LossRule
+
+    minimum = dict(min_samples=10)
+    return PerformanceChecks(
+        auc=MinimumRule(min=limits.get("auc", 0.5), **minimum),
+        accuracy=MinimumRule(min=limits.get("accuracy", 0.5), **minimum),
+        precision=MinimumRule(min=limits.get("precision", 0.5), **minimum),
+        recall=MinimumRule(min=limits.get("recall", 0.5), **minimum),
+        log_loss=LossRule(max=limits.get("log_loss", 1.0), **minimum),
+        brier=LossRule(max=limits.get("brier", 0.5), **minimum))
+
+
+def _sklearn_values(y, pred, score):
+    from sklearn.metrics import brier_score_loss, log_loss, precision_score, recall_score
+
+    return {"performance.auc": roc_auc_score(y, score), "performance.accuracy": accuracy_score(y, pred),
+            "performance.precision": precision_score(y, pred), "performance.recall": recall_score(y, pred),
+            "performance.log_loss": log_loss(y, score), "performance.brier": brier_score_loss(y, score)}
+
+
+def test_every_metric_equals_sklearn_with_its_interval():
+    y, pred, score = _data()
+    results = {r.check_id: r for r in performance_results(y, pred, score, _all_metrics(), 0.95)}
+    expected = _sklearn_values(y, pred, score)
+    assert set(results) == set(expected)
+    for check_id, value in expected.items():
+        assert results[check_id].value == pytest.approx(value, abs=1e-12), check_id
+        low, high = results[check_id].ci
+        assert low <= results[check_id].value <= high
+    # precision and recall rest on their own denominators, with Wilson intervals over them
+    tp, pp, pos = int(((y == 1) & (pred == 1)).sum()), int(pred.sum()), int(y.sum())
+    assert results["performance.precision"].n == pp and results["performance.recall"].n == pos
+    assert results["performance.precision"].ci == pytest.approx(proportion_confint(tp, pp, 0.05, "wilson"), abs=1e-12)
+    assert results["performance.recall"].ci == pytest.approx(proportion_confint(tp, pos, 0.05, "wilson"), abs=1e-12)
+
+
+def test_loss_intervals_are_the_normal_interval_of_the_mean_loss():
+    y, pred, score = _data()
+    brier = next(r for r in performance_results(y, pred, score, _all_metrics(), 0.95)
+                 if r.check_id == "performance.brier")
+    losses = (score - y) ** 2
+    half = 1.959963984540054 * losses.std(ddof=1) / np.sqrt(len(losses))
+    assert brier.ci == pytest.approx((losses.mean() - half, losses.mean() + half), abs=1e-12)
+
+
+def test_log_loss_hand_worked():
+    y, score = np.array([1, 0, 1, 0] * 5), np.array([0.9, 0.2, 0.6, 0.4] * 5)
+    loss = next(r for r in performance_results(y, (score > 0.5).astype(int), score, _all_metrics(), 0.95)
+                if r.check_id == "performance.log_loss")
+    assert loss.value == pytest.approx(-(np.log(0.9) + np.log(0.8) + np.log(0.6) + np.log(0.6)) / 4, abs=1e-12)
+
+
+@pytest.mark.parametrize(("metric", "offset", "status"), [
+    ("brier", -1e-9, Status.FAIL), ("brier", 0.0, Status.PASS), ("brier", 1e-9, Status.PASS),
+    ("log_loss", -1e-9, Status.FAIL), ("log_loss", 0.0, Status.PASS), ("log_loss", 1e-9, Status.PASS),
+    ("precision", -1e-9, Status.PASS), ("precision", 0.0, Status.PASS), ("precision", 1e-9, Status.FAIL),
+    ("recall", -1e-9, Status.PASS), ("recall", 0.0, Status.PASS), ("recall", 1e-9, Status.FAIL),
+])
+def test_limit_boundaries_for_each_metric(metric, offset, status):
+    """Losses must be at most their maximum, rates at least their minimum: at the limit passes."""
+    y, pred, score = _data()
+    observed = _sklearn_values(y, pred, score)[f"performance.{metric}"]
+    results = performance_results(y, pred, score, _all_metrics(**{metric: observed + offset}), 0.95)
+    assert next(r for r in results if r.check_id == f"performance.{metric}").status is status
+
+
+def test_undefined_precision_is_inconclusive_and_bad_scores_an_error():
+    y = np.array([0, 1] * 10)
+    results = {r.check_id: r for r in performance_results(y, np.zeros(20), np.full(20, 0.3), _all_metrics(), 0.95)}
+    assert results["performance.precision"].status is Status.INCONCLUSIVE
+    assert "no predicted positives" in results["performance.precision"].message
+    bad = {r.check_id: r for r in performance_results(y, y, np.full(20, 1.5), _all_metrics(), 0.95)}
+    assert bad["performance.brier"].status is Status.ERROR and "[0, 1]" in bad["performance.brier"].message
+    assert bad["performance.accuracy"].status is Status.PASS

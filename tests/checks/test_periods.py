@@ -68,3 +68,41 @@ def test_without_labels_only_selection_rates_are_judged():
         assert by_id[check_id].status is Status.INCONCLUSIVE and "no labels have arrived" in by_id[check_id].message
     row = audit.groups[0]
     assert row["tpr"] is None and row["positives"] is None and row["inconclusive"]["tpr"] == "no labels have arrived"
+
+
+@pytest.mark.parametrize(("previous", "start"), [
+    (None, None),
+    ({"governance.verdict": "APPROVED", "governance.monitored_through": "2026-10-02T09:00:00"}, "2026-10-02T09:00:00"),
+    ({"governance.verdict": "REJECTED", "governance.monitored_from": "2026-09-01T00:00:00",
+      "governance.monitored_through": "2026-10-02T09:00:00"}, "2026-10-02T09:00:00"),
+    # A BLOCKED run judged nothing: the next one starts where it started, so no batch is skipped.
+    ({"governance.verdict": "BLOCKED", "governance.monitored_from": "2026-09-01T00:00:00",
+      "governance.monitored_through": "2026-10-02T09:00:00"}, "2026-09-01T00:00:00"),
+    ({"governance.verdict": "BLOCKED", "governance.monitored_through": "2026-10-02T09:00:00"}, None),
+])
+def test_monitoring_start_follows_the_previous_run(previous, start):
+    from checks.periods import monitoring_start
+
+    assert monitoring_start(previous) == start
+
+
+def test_rows_after_the_start_and_the_next_start():
+    from checks.periods import last_stamp, rows_after
+
+    assert rows_after(BATCHES, "at", None).equals(BATCHES)
+    newer = rows_after(BATCHES, "at", "2026-10-02T09:00:00")  # strictly after: that row was judged already
+    assert newer["id"].tolist() == ["c"]
+    assert last_stamp(BATCHES, "at") == "2026-10-09T12:00:00"
+    assert rows_after(BATCHES, "at", last_stamp(BATCHES, "at")).empty
+    assert last_stamp(BATCHES.iloc[:0], "at") is None and last_stamp(BATCHES, None) is None
+
+
+def test_labelled_window_keeps_the_last_labelled_periods():
+    from checks.periods import labelled_window
+
+    frame = BATCHES.assign(y=[1, None, None], at=["2026-10-01", "2026-10-08", "2026-10-15"])
+    frame = pd.concat([frame, frame.assign(y=[None, 0, None], id=["d", "e", "f"])])
+    periods = split_periods(frame, "at", "W")
+    window = labelled_window(periods, "y", 2)
+    assert [len(rows) for _, rows in window] == [1, 1] and [p for p, _ in window] == [periods[0][0], periods[1][0]]
+    assert [p for p, _ in labelled_window(periods, "y", 1)] == [periods[1][0]]

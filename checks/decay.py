@@ -1,0 +1,72 @@
+"""Performance decay: the model's metrics over a rolling window of labelled production periods
+against the validation baseline the registration gate measured.
+
+One period's metric is noisy; the last `window` labelled periods are pooled, so a finding rests on
+enough outcomes, and the metric's interval decides whether a worsening beyond the limit is real.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from checks.performance import HIGHER_IS_BETTER, LABELS, NEEDS_SCORE, Undefined, binary_labels, measure
+from checks.policy import DecayRule
+from checks.results import CheckResult, Status, not_run
+
+
+def decay_results(y_true: np.ndarray, y_pred: np.ndarray, score: np.ndarray | None, baseline: Mapping[str, float],
+                  rule: DecayRule, confidence: float, window: Sequence[str]) -> list[CheckResult]:
+    """One `performance.decay.<metric>` result per metric the rule names, on the pooled window rows.
+
+    The value is the worsening from the baseline (a drop, or a rise for losses), with its interval.
+    At most `max_worsening` passes; beyond it, FAIL when the metric's interval excludes the baseline,
+    WARN when the interval still reaches it.
+    """
+    ids = [f"performance.decay.{m}" for m in rule.max_worsening]
+    try:
+        y, pred = binary_labels(y_true), binary_labels(y_pred)
+    except ValueError as exc:
+        return not_run(ids, f"labels or predictions of the window: {exc}")
+    periods = f"{window[0]} to {window[-1]}" if len(window) > 1 else (window[0] if window else "no period")
+    out = []
+    for metric, limit in rule.max_worsening.items():
+        common = {"check_id": f"performance.decay.{metric}", "limit": limit, "n": len(y)}
+        if metric not in baseline:
+            out.append(CheckResult(status=Status.INCONCLUSIVE, **common, message=(
+                f"no validation baseline for {LABELS[metric]}: the gate has not measured performance.{metric} "
+                "for this version"), hint="run the registration gate with this metric in the tier's policy"))
+            continue
+        if metric in NEEDS_SCORE and score is None:
+            out.append(CheckResult(status=Status.ERROR, **common,
+                                   message=f"{LABELS[metric]} needs scores and the window has none"))
+            continue
+        if len(y) < rule.min_samples:
+            out.append(CheckResult(status=Status.INCONCLUSIVE, **common, message=(
+                f"{len(y)} labelled rows in {periods}, fewer than min_samples {rule.min_samples}")))
+            continue
+        try:
+            value, (low, high), _ = measure(metric, y, pred, score, confidence)
+        except ValueError as exc:
+            status = Status.INCONCLUSIVE if isinstance(exc, Undefined) else Status.ERROR
+            out.append(CheckResult(status=status, **common, message=f"{periods}: {exc}"))
+            continue
+        base = baseline[metric]
+        sign = 1.0 if HIGHER_IS_BETTER[metric] else -1.0
+        worsening = sign * (base - value)
+        bounds = sorted((sign * (base - low), sign * (base - high)))
+        if worsening <= limit:
+            status, verdict = Status.PASS, "within"
+        elif bounds[0] > 0:
+            status, verdict = Status.FAIL, "beyond"
+        else:
+            status, verdict = Status.WARN, "beyond (but the interval reaches the baseline)"
+        out.append(CheckResult(
+            status=status, value=worsening, ci=(bounds[0], bounds[1]), **common,
+            message=(f"{LABELS[metric]} {value:.4f} [{low:.4f}, {high:.4f}] over {periods} against the validation "
+                     f"baseline {base:.4f}: worse by {worsening:.4f}, {verdict} the limit {limit}"),
+            hint=None if status is Status.PASS else "the model has decayed since approval: investigate, retrain "
+                                                    "or recalibrate",
+        ))
+    return out
