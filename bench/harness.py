@@ -20,21 +20,33 @@ def _child(module: str, name: str, args: tuple, repeats: int, queue) -> None:
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        getattr(mod, name)(*data)
+        result = getattr(mod, name)(*data)
         times.append(time.perf_counter() - start)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    queue.put((min(times), max(0, peak - base) / 1024))
+    summarise = getattr(mod, "summarise", None)
+    queue.put((min(times), max(0, peak - base) / 1024, summarise(result) if summarise else None))
 
 
 def measure(module: str, name: str, args: tuple, repeats: int = 3) -> tuple[float, float]:
-    """(best wall seconds, peak resident MiB above the baseline after the data was built)."""
+    """(best wall seconds, peak resident MiB above the baseline after the data was built).
+
+    A module's `summarise(result)`, if it has one, sees the last result; `last_summary()` returns it."""
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     proc = ctx.Process(target=_child, args=(module, name, args, repeats, queue))
     proc.start()
-    result = queue.get()
+    seconds, mib, summary = queue.get()
     proc.join()
-    return result
+    _SUMMARIES.append(summary)
+    return seconds, mib
+
+
+_SUMMARIES: list = []
+
+
+def last_summary():
+    """What the last measured function's module made of its result (scores to compare), or None."""
+    return _SUMMARIES[-1] if _SUMMARIES else None
 
 
 def rows_argument(description: str | None) -> int:

@@ -11,9 +11,14 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from checks.performance import HIGHER_IS_BETTER, LABELS, NEEDS_SCORE, Undefined, binary_labels, measure
+from checks.performance import HIGHER_IS_BETTER, LABELS, METRICS, NEEDS_SCORE, Undefined, binary_labels, measure
 from checks.policy import DecayRule
 from checks.results import CheckResult, Status, not_run
+
+
+def validation_baseline(gate_metrics: Mapping[str, float]) -> dict[str, float]:
+    """The gate's measured figures (its MLflow metrics `performance.<metric>`) by metric name."""
+    return {m: float(gate_metrics[f"performance.{m}"]) for m in METRICS if f"performance.{m}" in gate_metrics}
 
 
 def decay_results(y_true: np.ndarray, y_pred: np.ndarray, score: np.ndarray | None, baseline: Mapping[str, float],

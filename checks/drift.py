@@ -241,4 +241,7 @@ def output_drift(check_id: str, column: str, reference: pd.DataFrame, current: p
     reference, judged alone: one test, so no correction across columns."""
     row, unjudged = measure_column(column, reference, current, rules)
     result = unjudged or judge_row(row, rules, check_id)
-    return result.model_copy(update={"check_id": check_id}), {**row, "check_id": check_id}
+    # Model-level, not a feature: no column, so the figure trends as an MLflow metric; the message names it.
+    result = result.model_copy(update={"check_id": check_id, "column": None,
+                                       "message": f"column '{column}': {result.message}"})
+    return result, {**row, "check_id": check_id}

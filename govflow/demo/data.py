@@ -124,8 +124,11 @@ def _credit_frame(rng: np.random.Generator, n: int, shift: float = 0.0) -> pd.Da
     channels = ["branch", "online", "broker"]
     weights = np.array([0.45 - 0.25 * shift, 0.40 + 0.15 * shift, 0.15 + 0.10 * shift])
     channel = rng.choice(channels, n, p=weights / weights.sum())
-    logit = (-2.2 + 2.8 * (utilization - 0.33) - 0.9 * (np.log(income) - 10.8) + 0.7 * late_payments
-             + 0.25 * inquiries - 0.01 * (age - 45))
+    # The downturn also changes what drives default: the scorecard's signals weaken and broker-sourced
+    # applicants default more, so the model decays once the outcomes arrive.
+    logit = (-2.2 + (1 - 0.8 * shift) * (2.8 * (utilization - 0.33) - 0.9 * (np.log(income) - 10.8)
+                                        + 0.7 * late_payments + 0.25 * inquiries)
+             - 0.01 * (age - 45) + 1.8 * shift * (channel == "broker"))
     default = (rng.random(n) < _sigmoid(logit)).astype(int)
     # Age is protected in US credit (ECOA): the bands are kept for testing, not fed to the model.
     age_group = np.select([age < 25, age >= 62], ["under_25", "62_and_over"], "25_to_61")

@@ -106,17 +106,19 @@ def deploy_if_unserved(client: MlflowClient, model: str, version: str, alias: st
 
 def seed_fleet(
     client: MlflowClient, datasets_dir: Path, artifact_root: Path | None, only: tuple[str, ...] = (),
+    scenarios: list[Scenario] | None = None,
 ) -> list[Seeded]:
     """Write every scenario's data (or only the named ones) and register each model once.
 
     `artifact_root` is where a local store keeps artifacts; None lets a tracking server decide.
+    `scenarios` replaces the demo fleet (the benchmarks seed a large one).
     """
     experiment = client.get_experiment_by_name(TRAINING_EXPERIMENT)
     location = (artifact_root / TRAINING_EXPERIMENT).as_uri() if artifact_root is not None else None
     experiment_id = experiment.experiment_id if experiment else client.create_experiment(
         TRAINING_EXPERIMENT, artifact_location=location)
     seeded = []
-    for scenario in demo_fleet():
+    for scenario in demo_fleet() if scenarios is None else scenarios:
         if only and scenario.name not in only:
             continue
         paths = write_datasets(scenario, datasets_dir)

@@ -1,5 +1,6 @@
-"""The nightly run over deployed versions: fairness per week on drifting credit data, label-free
-checks before outcomes arrive, and one broken model not stopping the rest."""
+"""The nightly run over deployed versions: data validation, fairness, drift and decay per week on drifting
+credit data, label-free checks before outcomes arrive, one broken model not stopping the rest, and a
+rerun judging only the batches that arrived since."""
 
 import mlflow.pyfunc
 import pandas as pd
@@ -18,6 +19,9 @@ pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 @pytest.fixture(scope="module")
 def deployed(fleet, client):
+    from flows.gate import registration_gate
+
+    registration_gate("credit_scoring", fleet["credit_scoring"].version)  # the baseline decay is measured from
     client.set_registered_model_alias("credit_scoring", "champion", fleet["credit_scoring"].version)
     client.set_registered_model_alias("loan_approval", "champion", fleet["loan_approval"].version)
     first = client.get_model_version("loan_approval", "1")
@@ -110,6 +114,104 @@ def test_evidentlys_report_is_evidence_with_its_sample_recorded(deployed, fleet,
     assert report["metrics"]
 
 
+def _credit_frame_scored(fleet, client):
+    """The credit batches with labels joined and the model's outputs, computed here without govflow."""
+    paths = fleet["credit_scoring"].data
+    batches = pd.concat([pd.read_parquet(p) for p in sorted(paths["monitoring"].glob("*.parquet"))], ignore_index=True)
+    frame = join_labels(batches, pd.read_parquet(paths["labels"]), "application_id", "default")
+    model = mlflow.pyfunc.load_model(client.get_model_version_download_uri("credit_scoring", "1"))
+    frame["score"] = model.predict(frame)[:, 1]
+    frame["week"] = pd.to_datetime(frame["scored_at"]).dt.to_period("W").astype(str)
+    reference = pd.read_parquet(paths["reference"])
+    reference["score"] = model.predict(reference)[:, 1]
+    return frame, reference
+
+
+def test_credit_decay_over_the_last_labelled_weeks_against_the_gate_baseline(deployed, fleet, client):
+    outcome = deployed[0][("credit_scoring", fleet["credit_scoring"].version)]
+    frame, _ = _credit_frame_scored(fleet, client)
+    labelled = frame[frame["default"].notna()]
+    window = sorted(labelled["week"].unique())[-3:]
+    pooled = labelled[labelled["week"].isin(window)]
+    gate_run = client.get_model_version("credit_scoring", "1").tags["governance.last_gate_run"]
+    baseline = client.get_run(gate_run).data.metrics["performance.auc"]
+    decay = next(r for r in outcome.results if r.check_id == "performance.decay.auc")
+    expected = baseline - roc_auc_score(pooled["default"].astype(int), pooled["score"])
+    assert decay.value == pytest.approx(expected, abs=1e-12) and decay.n == len(pooled)
+    assert decay.status is Status.FAIL and decay.ci[0] > 0.05  # decayed beyond the limit, and surely so
+    assert any(reason.startswith("performance.decay.auc FAIL") for reason in outcome.reasons)
+    metrics = client.get_run(outcome.run_id).data.metrics
+    assert metrics["performance.decay.auc"] == pytest.approx(expected, abs=1e-12)
+
+
+def test_every_week_is_validated_by_great_expectations_with_the_suite_as_evidence(deployed, fleet, client, tmp_path):
+    import json
+
+    outcome = deployed[0][("credit_scoring", fleet["credit_scoring"].version)]
+    manifest = assert_manifest_intact(client, outcome.run_id, tmp_path)
+    weeks = sorted({r.period for r in outcome.results if r.check_id == "drift.share"})
+    for week in weeks:
+        assert f"evidence/great_expectations/validation_{week.replace('/', '_')}.json" in manifest["artifacts"]
+        nulls = [r for r in outcome.results if r.check_id == "data.null_rate" and r.period == week]
+        assert {r.column for r in nulls} >= {"income", "utilization", "channel"} and all(r.n for r in nulls)
+    suite = json.loads((tmp_path / "evidence" / "great_expectations" / "suite.json").read_text())
+    assert {e["meta"]["check_id"] for e in suite["expectations"]} == {
+        "data.schema", "data.null_rate", "data.numeric_range", "data.category_set"}
+    by_column = json.loads((tmp_path / "evidence" / "data_by_column.json").read_text())["columns"]
+    assert by_column["utilization"]["worst"] == "PASS" and "application_id" not in by_column
+
+
+def test_prediction_and_label_drift_match_evidently(deployed, fleet, client):
+    from evidently.legacy.calculations.stattests.jensenshannon import _jensenshannon
+    from evidently.legacy.calculations.stattests.wasserstein_distance_norm import _wasserstein_distance_norm
+    from evidently.legacy.core import ColumnType
+
+    outcome = deployed[0][("credit_scoring", fleet["credit_scoring"].version)]
+    frame, reference = _credit_frame_scored(fleet, client)
+    predictions = {r.period: r for r in outcome.results if r.check_id == "drift.prediction"}
+    labels = {r.period: r for r in outcome.results if r.check_id == "drift.label"}
+    assert len(predictions) == 5 and set(labels) == set(frame.loc[frame["default"].notna(), "week"])
+    for week, rows in frame.groupby("week"):
+        expected, _ = _wasserstein_distance_norm(reference["score"], rows["score"], ColumnType.Numerical, 0.1)
+        assert predictions[week].value == pytest.approx(expected, rel=1e-9), week
+        if week in labels:
+            outcomes = rows["default"].dropna()
+            expected, _ = _jensenshannon(reference["default"], outcomes.astype(reference["default"].dtype),
+                                         ColumnType.Categorical, 0.1)
+            assert labels[week].value == pytest.approx(expected, rel=1e-9), week
+    assert predictions[max(predictions)].status is Status.WARN  # drifted; informative in the medium tier
+
+
 def test_unknown_model_is_bad_input():
     with pytest.raises(UnknownModelVersion, match="no_such_model"):
         nightly_governance(["no_such_model"])
+
+
+def test_a_rerun_judges_only_the_batches_since_the_last_run(deployed, fleet, client):
+    """Runs last in this module: it adds a batch to the credit data."""
+    from flows.nightly import monitor_version
+    from govflow.demo.data import _credit_frame
+
+    version = fleet["credit_scoring"].version
+    first = deployed[0][("credit_scoring", version)]
+    through = client.get_run(first.run_id).data.tags["governance.monitored_through"]
+    again = monitor_version("credit_scoring", version)
+    readable = next(r for r in again.results if r.check_id == "data.readable" and r.column == "monitoring"
+                    and r.status is Status.INCONCLUSIVE)
+    assert through in readable.message and not any(r.family == "drift" for r in again.results)
+    assert any(r.check_id == "performance.decay.auc" for r in again.results)  # labels are still judged
+
+    import numpy as np
+
+    batch = _credit_frame(np.random.default_rng(99), 250, shift=1.0).drop(columns="default")
+    batch.insert(0, "application_id", [f"Z{i:04d}" for i in range(len(batch))])
+    batch.insert(1, "scored_at", pd.Timestamp(through) + pd.Timedelta(hours=1))
+    batch.to_parquet(fleet["credit_scoring"].data["monitoring"] / "batch_late.parquet", index=False)
+    third = monitor_version("credit_scoring", version)
+    shares = [r for r in third.results if r.check_id == "drift.share"]
+    assert [(r.period, r.n) for r in shares] == [("2026-10-26/2026-11-01", 9)]
+    features = [r for r in third.results if r.check_id == "drift.feature"]
+    assert {r.n for r in features} == {250}  # only the new batch's rows
+    tags = client.get_run(third.run_id).data.tags
+    assert tags["governance.monitored_from"] == through
+    assert tags["governance.monitored_through"] == (pd.Timestamp(through) + pd.Timedelta(hours=1)).isoformat()

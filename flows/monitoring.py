@@ -1,0 +1,252 @@
+"""The steps of one version's monitoring pass: production data and the reference in, one check family's
+results out, per period. flows/nightly.py runs them in order.
+
+Each step composes tasks (the I/O) and checks (the statistics) and adds results and evidence files to a
+`Collected`; nothing here computes a statistic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from checks.data_validation import check_readable, compare_columns, derive_expectations, judge_validation
+from checks.decay import decay_results, validation_baseline
+from checks.drift import drift_report, output_drift, shared_columns
+from checks.evidence import column_summary
+from checks.fairness import fairness_audit
+from checks.governance_tags import declared_columns
+from checks.manifest import canonical_json
+from checks.periods import ALL_PERIODS, join_labels, labelled_window, split_periods
+from checks.policy import Policy, TierPolicy
+from checks.performance import performance_results
+from checks.results import CheckResult, Status, not_run
+from tasks.data import load_dataset
+from tasks.reports import render_evidently_drift
+from tasks.scoring import LoadedModel, fetch_model, predict
+from tasks.validation import run_expectations
+
+Periods = list[tuple[str, pd.DataFrame]]
+
+
+@dataclass
+class Collected:
+    """What a monitoring pass has found so far: results, evidence files, and the inputs' fingerprints."""
+
+    results: list[CheckResult] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)
+    inputs: dict[str, str] = field(default_factory=dict)
+
+    def add(self, results: Iterable[CheckResult], period: str = ALL_PERIODS) -> None:
+        """Add results, stamped with the period they judge (none when judging the whole data)."""
+        self.results += [r if period == ALL_PERIODS else r.model_copy(update={"period": period}) for r in results]
+
+
+def _column(tags: dict[str, str], role: str) -> str:
+    return tags.get(f"governance.{role}", "")
+
+
+def not_features(tags: dict[str, str]) -> set[str]:
+    """Declared columns that are not model inputs: outcome, outputs, time and id."""
+    return {c for c in (_column(tags, t) for t in ("label", "prediction", "score", "timestamp", "id_column")) if c}
+
+
+class Scorer:
+    """The registered model, loaded at most once per pass, adding its outputs to frames that lack them."""
+
+    def __init__(self, uri: str, model: str, version: str, tags: dict[str, str]):
+        self._where, self._tags = (uri, model, version), tags
+        self._loaded: LoadedModel | None = None
+
+    def with_outputs(self, frame: pd.DataFrame) -> tuple[pd.DataFrame | None, str | None]:
+        """The frame with prediction (and score) columns, as logged or as the model scores it; else why not."""
+        prediction, score = _column(self._tags, "prediction"), _column(self._tags, "score")
+        if prediction in frame.columns:
+            return frame, None
+        if self._loaded is None:
+            self._loaded = fetch_model(*self._where)
+        if self._loaded.error:
+            return None, self._loaded.error
+        scored = predict(self._loaded, frame, exclude=tuple(declared_columns(self._tags)))
+        if scored.error:
+            return None, scored.error
+        frame = frame.assign(**{prediction: scored.pred})
+        if scored.score is not None and score:
+            frame = frame.assign(**{score: scored.score})
+        return frame, None
+
+
+def load_production(tags: dict[str, str], scorer: Scorer, out: Collected, check_ids: list[str]) -> pd.DataFrame | None:
+    """Every production row, labels joined where they have arrived and model outputs present; None when
+    unusable, and then each of `check_ids` gets an ERROR result saying why."""
+    monitoring = load_dataset(tags.get("governance.monitoring_data"))
+    out.add(check_readable("monitoring", monitoring.uri, monitoring.rows, monitoring.error, empty=Status.INCONCLUSIVE))
+    if not monitoring.has_rows:
+        out.add(not_run(check_ids, "no monitoring data"))
+        return None
+    out.inputs["monitoring_data"] = monitoring.fingerprint or ""
+    frame, label = monitoring.frame, _column(tags, "label")
+    if labels_uri := tags.get("governance.labels_data"):
+        labels = load_dataset(labels_uri)
+        out.add(check_readable("labels", labels.uri, labels.rows, labels.error))
+        if labels.has_rows:
+            out.inputs["labels_data"] = labels.fingerprint or ""
+            try:
+                frame = join_labels(frame, labels.frame, _column(tags, "id_column"), label)
+            except ValueError as exc:
+                out.add(not_run(check_ids, str(exc)))
+                return None
+    frame, error = scorer.with_outputs(frame)
+    if error:
+        out.add(not_run(check_ids, error))
+        return None
+    if label and label not in frame.columns:
+        frame = frame.assign(**{label: None})  # outcomes not yet known: judge what needs none
+    return frame
+
+
+def load_reference(tags: dict[str, str], out: Collected, check_ids: list[str]) -> pd.DataFrame | None:
+    """The reference (training / validation) data the production data is compared with."""
+    reference = load_dataset(tags.get("governance.reference_data"))
+    out.add(check_readable("reference", reference.uri, reference.rows, reference.error))
+    if not reference.has_rows:
+        out.add(not_run(check_ids, "reference data is needed"))
+        return None
+    out.inputs["reference_data"] = reference.fingerprint or ""
+    return reference.frame
+
+
+def split(frame: pd.DataFrame, timestamp: str | None, freq: str, out: Collected,
+          check_ids: list[str]) -> Periods | None:
+    """Every row in its calendar period; None, with each of `check_ids` an ERROR, when the timestamps are bad."""
+    try:
+        return split_periods(frame, timestamp, freq)
+    except ValueError as exc:
+        out.add(not_run(check_ids, str(exc)))
+        return None
+
+
+def validate(periods: Periods, columns: list[str], reference: pd.DataFrame, tags: dict[str, str], tier: TierPolicy,
+             suite_name: str, out: Collected) -> None:
+    """Columns added or missing since the reference, then a Great Expectations suite derived from the
+    reference run on every period's batches; failures summarised per column."""
+    data_ids = [c for c in tier.enabled_check_ids("data") if c != "data.readable"]
+    if not data_ids:
+        return
+    if tier.data.schema_ is not None:
+        out.add(compare_columns(list(reference.columns), columns, not_features(tags)))
+    shared = shared_columns(list(reference.columns), columns, not_features(tags))
+    expectations = derive_expectations(reference, shared, tier.data)
+    for period, rows in periods:
+        run = run_expectations(rows[shared], expectations, suite_name)
+        if run.error:
+            out.add(not_run(data_ids, run.error), period)
+            continue
+        out.add(judge_validation(run.result), period)
+        out.files.setdefault("evidence/great_expectations/suite.json", canonical_json(run.suite))
+        name = period.replace("/", "_")
+        out.files[f"evidence/great_expectations/validation_{name}.json"] = canonical_json(run.result)
+    out.files["evidence/data_by_column.json"] = canonical_json(
+        {"columns": column_summary(r for r in out.results if r.family == "data")})
+
+
+def performance(periods: Periods, new: set[str], tags: dict[str, str], tier: TierPolicy, policy: Policy,
+                baseline_metrics: dict[str, float] | None, out: Collected) -> list[str]:
+    """Performance of every labelled period that is new or in the decay window, then decay over the window
+    against the gate's figures; returns the new periods still awaiting labels (pending, not findings)."""
+    label, prediction, score = (_column(tags, t) for t in ("label", "prediction", "score"))
+    rule = tier.performance.decay
+    window = labelled_window(periods, label, rule.window if rule else 1)
+    in_window = {period for period, _ in window}
+    pending = []
+    for period, rows in periods:
+        labelled = rows[rows[label].notna()]
+        if labelled.empty:
+            pending += [period] if period in new else []
+            continue
+        if period in new or period in in_window:
+            out.add(performance_results(labelled[label].to_numpy(), labelled[prediction].to_numpy(),
+                                        labelled[score].to_numpy() if score in labelled.columns else None,
+                                        tier.performance, policy.confidence, label_column=label), period)
+    if rule is not None and window:
+        pooled = pd.concat([rows for _, rows in window])
+        out.add(decay_results(pooled[label].to_numpy(), pooled[prediction].to_numpy(),
+                              pooled[score].to_numpy() if score in pooled.columns else None,
+                              validation_baseline(baseline_metrics or {}), rule, policy.confidence,
+                              [period for period, _ in window]))
+    return pending
+
+
+def fairness(periods: Periods, columns: list[str], tags: dict[str, str], tier: TierPolicy, policy: Policy,
+             out: Collected) -> None:
+    """Group fairness per period; before a period's outcomes arrive, its selection rates on every row."""
+    if tier.fairness is None:
+        return
+    label, prediction, score = (_column(tags, t) for t in ("label", "prediction", "score"))
+    sensitive = [c for c in declared_columns(tags) if c != label]
+    if missing := [c for c in [label, *sensitive] if c not in columns]:
+        out.add(not_run(tier.enabled_check_ids("fairness"), f"monitoring data lacks column(s) {missing}"))
+        return
+    groups = []
+    for period, rows in periods:
+        labelled = rows[rows[label].notna()]
+        audited = labelled if len(labelled) else rows
+        audit = fairness_audit(labelled[label].to_numpy() if len(labelled) else None,
+                               audited[prediction].to_numpy(), audited[sensitive],
+                               tier.fairness, policy.confidence,
+                               score=audited[score].to_numpy() if score in audited.columns else None,
+                               label_column=label, prediction_column=prediction)
+        out.add(audit.results, period)
+        groups += [g if period == ALL_PERIODS else {**g, "period": period} for g in audit.groups]
+    out.files["evidence/fairness_groups.json"] = canonical_json({"groups": groups})
+
+
+def drift(periods: Periods, columns: list[str], reference: pd.DataFrame, scorer: Scorer, tags: dict[str, str],
+          tier: TierPolicy, out: Collected) -> None:
+    """Per period: every feature against the reference (corrected across features), the model's outputs
+    against its outputs on the reference, and the outcome rate once labels arrive."""
+    rules = tier.drift
+    if rules is None:
+        return
+    features = shared_columns(list(reference.columns), columns, not_features(tags))
+    if not features:
+        out.add(not_run(tier.enabled_check_ids("drift"), "monitoring and reference data share no feature column"))
+        return
+    label, prediction, score = (_column(tags, t) for t in ("label", "prediction", "score"))
+    scored_reference, why = (scorer.with_outputs(reference) if rules.prediction is not None else (None, None))
+    rows_out = []
+    for period, rows in periods:
+        report = drift_report(reference, rows, features, rules)
+        out.add(report.results, period)
+        rows_out += [{**row, "period": period} for row in report.features]
+        if rules.prediction is not None:
+            if scored_reference is None:
+                out.add([CheckResult(check_id="drift.prediction", status=Status.INCONCLUSIVE, message=(
+                    f"the reference data has no column '{prediction}' and the model cannot score it: {why}"))],
+                        period)
+            else:
+                output = score if score in rows.columns and score in scored_reference.columns else prediction
+                result, row = output_drift("drift.prediction", output, scored_reference, rows, rules)
+                out.add([result], period)
+                rows_out.append({**row, "period": period})
+        labelled = rows[rows[label].notna()] if label in rows.columns else rows.iloc[:0]
+        if rules.label is not None and len(labelled):
+            result, row = output_drift("drift.label", label, reference, labelled, rules)
+            out.add([result], period)
+            rows_out.append({**row, "period": period})
+    out.files["evidence/drift_features.json"] = canonical_json({"features": rows_out})
+
+
+def evidently_report(frame: pd.DataFrame, reference: pd.DataFrame, tags: dict[str, str], tier: TierPolicy,
+                     out: Collected) -> None:
+    """Evidently's drift report (HTML and JSON) on a seeded sample of the judged rows, as evidence."""
+    features = shared_columns(list(reference.columns), list(frame.columns), not_features(tags))
+    if tier.drift is None or not features or frame.empty:
+        return
+    report = render_evidently_drift(reference, frame, features, tier.drift.report_rows, tier.drift.seed)
+    out.files["evidence/evidently/sample.json"] = canonical_json({**report.sample, "error": report.error})
+    if report.error is None:
+        out.files["evidence/evidently/drift_report.html"] = report.html
+        out.files["evidence/evidently/drift_report.json"] = report.json
