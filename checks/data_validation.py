@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 from pydantic import BaseModel, ConfigDict
@@ -111,8 +112,10 @@ def derive_expectations(reference: pd.DataFrame, columns: Sequence[str], rules: 
         if rules.null_rate is not None:
             fields["max_null_share"] = min(1.0, null_share + rules.null_rate.max_increase)
         values = series.dropna()
-        if kind == "numeric" and rules.numeric_range is not None and len(values):
-            low, high = float(values.min()), float(values.max())
+        finite = values[np.isfinite(values.to_numpy(dtype=float))] if kind == "numeric" else values
+        if kind == "numeric" and rules.numeric_range is not None and len(finite):
+            # Infinities in the reference are not a range; in production they fall outside it and are counted.
+            low, high = float(finite.min()), float(finite.max())
             pad = (high - low) * rules.numeric_range.tolerance
             fields.update(min_value=low - pad, max_value=high + pad, max_outside=rules.numeric_range.max_outside)
         if kind == "categorical" and rules.category_set is not None:

@@ -90,6 +90,9 @@ def measure(metric: str, y: np.ndarray, pred: np.ndarray, score: np.ndarray | No
 
     Raises `Undefined` when the rows cannot define it, ValueError for scores outside [0, 1].
     """
+    if metric in NEEDS_SCORE and not np.isfinite(np.asarray(score, dtype=float)).all():
+        raise ValueError(f"scores hold {int((~np.isfinite(np.asarray(score, dtype=float))).sum())} "
+                         "null or infinite values")
     if metric == "auc":
         if y.min() == y.max():
             raise Undefined("labels hold a single class; AUC is undefined")
@@ -104,7 +107,7 @@ def measure(metric: str, y: np.ndarray, pred: np.ndarray, score: np.ndarray | No
         successes = int(hits.sum())
         return successes / len(hits), wilson_interval(successes, len(hits), confidence), len(hits)
     p = np.asarray(score, dtype=float)
-    if np.isnan(p).any() or p.min() < 0 or p.max() > 1:
+    if p.min() < 0 or p.max() > 1:
         raise ValueError("scores must be probabilities in [0, 1]")
     if metric == "log_loss":
         # The clip sklearn applies, so a confident wrong score costs a large, finite loss.

@@ -199,10 +199,10 @@ def audit_fairness_command(
     _finish_audit(report, as_json)
 
 
-def _read_or_exit(path: str):
+def _read_or_exit(path: str, columns: list[str] | None = None):
     from govflow.datasets import read_dataset
 
-    loaded = read_dataset(path)
+    loaded = read_dataset(path, columns)
     if loaded.error:
         _usage_error(f"cannot read {path}: {loaded.error}")
     return loaded.frame
@@ -238,11 +238,12 @@ def audit_drift_command(
     from govflow.audit import AuditInputError, audit_drift
     from govflow.policy_file import load_policy
 
-    ref_frame, cur_frame = _read_or_exit(reference), _read_or_exit(current)
+    chosen = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
+    ref_frame, cur_frame = _read_or_exit(reference, chosen), _read_or_exit(current, chosen)  # only what is compared
     try:
         policy, _ = load_policy(settings.policy_file)
         report = audit_drift(ref_frame, cur_frame, policy=policy, tier=tier, sources=(reference, current),
-                             columns=[c.strip() for c in columns.split(",") if c.strip()] if columns else None)
+                             columns=chosen)
     except (AuditInputError, PolicyError) as exc:
         _usage_error(str(exc))
     if not as_json:

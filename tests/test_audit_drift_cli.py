@@ -62,3 +62,16 @@ def test_missing_column_exits_2_naming_file_and_column(files):
     result = _audit(folder, "same", "--columns", "x,nope")
     assert result.exit_code == 2
     assert "no column 'nope'" in result.stderr and "reference.parquet" in result.stderr
+
+
+def test_only_the_named_columns_are_read_from_parquet_and_csv(files, tmp_path):
+    from govflow.datasets import read_dataset
+
+    folder, reference, _ = files
+    reference.to_csv(tmp_path / "reference.csv", index=False)
+    for uri in (str(folder / "reference.parquet"), str(tmp_path / "reference.csv")):
+        loaded = read_dataset(uri, ["c"])
+        assert loaded.error is None and list(loaded.frame.columns) == ["c"] and len(loaded.frame) == 3000
+        assert loaded.fingerprint == read_dataset(uri).fingerprint  # the whole file is still fingerprinted
+        missing = read_dataset(uri, ["c", "nope"])
+        assert "has no column 'nope' (columns: x, c)" in missing.error and uri.rsplit("/", 1)[1] in missing.error

@@ -110,3 +110,11 @@ def test_an_empty_monitoring_batch_is_inconclusive_not_an_error():
 
     (result,) = check_readable("monitoring", "batches/", 0, None, empty=Status.INCONCLUSIVE)
     assert result.status is Status.INCONCLUSIVE and "has no rows" in result.message
+
+
+def test_reference_infinities_do_not_become_the_range():
+    from checks.data_validation import derive_expectations
+
+    reference = pd.DataFrame({"x": [0.0, 10.0, np.inf, -np.inf, np.nan]})
+    (exp,) = derive_expectations(reference, ["x"], tier().data)
+    assert (exp.min_value, exp.max_value) == pytest.approx((-1.0, 11.0))  # 10% of the finite width each side

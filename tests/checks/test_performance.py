@@ -188,3 +188,13 @@ def test_undefined_precision_is_inconclusive_and_bad_scores_an_error():
     bad = {r.check_id: r for r in performance_results(y, y, np.full(20, 1.5), _all_metrics(), 0.95)}
     assert bad["performance.brier"].status is Status.ERROR and "[0, 1]" in bad["performance.brier"].message
     assert bad["performance.accuracy"].status is Status.PASS
+
+
+def test_non_finite_scores_are_an_error_for_score_metrics_only():
+    y, pred, score = _data()
+    score = score.copy()
+    score[:3] = [np.nan, np.inf, -np.inf]
+    results = {r.check_id: r for r in performance_results(y, pred, score, _all_metrics(), 0.95)}
+    for check_id in ("performance.auc", "performance.log_loss", "performance.brier"):
+        assert results[check_id].status is Status.ERROR and "3 null or infinite" in results[check_id].message
+    assert results["performance.accuracy"].status is Status.PASS

@@ -74,3 +74,13 @@ def test_missing_column_is_an_error_not_a_pass():
     results = judge_validation(run.result)
     assert results and all(r.status is Status.ERROR for r in results)
     assert all("income" in r.message for r in results)
+
+
+def test_infinities_in_production_count_as_out_of_range():
+    reference = pd.DataFrame({"x": np.linspace(0, 1, 200)})
+    current = pd.DataFrame({"x": np.r_[np.linspace(0, 1, 190), [np.inf] * 5, [-np.inf] * 5]})
+    run = run_expectations.fn(current, derive_expectations(reference, ["x"], tier().data), "inf")
+    by_id = {r.check_id: r for r in judge_validation(run.result)}
+    assert by_id["data.numeric_range"].status is Status.FAIL
+    assert by_id["data.numeric_range"].value == pytest.approx(10 / 200)
+    assert by_id["data.null_rate"].value == 0.0  # infinite is not missing
