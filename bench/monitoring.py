@@ -26,6 +26,7 @@ def make_data(rows: int):
 
     folder = Path(tempfile.mkdtemp(prefix="govflow-bench-"))
     os.environ["GOVFLOW_DATA_DIR"] = str(folder)
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # the figures, not every task's state
     from prefect.testing.utilities import prefect_test_harness
 
     from govflow.demo.data import MONITORING_START, _credit_frame, credit_scoring
