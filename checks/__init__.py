@@ -15,6 +15,7 @@ CHECKS: dict[str, str] = {
     "data.null_rate": "a column's null share is at most the reference share plus the allowed increase",
     "data.numeric_range": "the share of values outside the widened reference range is within the limit",
     "data.category_set": "the share of categories unseen in the reference is within the limit",
+    "data.unique": "a column declared unique (the decision id, governance.id_column) repeats no value",
     "performance.auc": "ROC AUC on the labelled rows is at least the tier's minimum",
     "performance.accuracy": "accuracy on the labelled rows is at least the tier's minimum",
     "performance.precision": "precision (share of predicted positives that are positive) is at least the minimum",

@@ -35,14 +35,15 @@ class ColumnExpectation(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     column: str
-    kind: Kind
-    reference_null_share: float
+    kind: Kind | None = None
+    reference_null_share: float = 0.0
     max_null_share: float | None = None
     min_value: float | None = None
     max_value: float | None = None
     max_outside: float | None = None
     categories: tuple[str, ...] | None = None
     max_unseen: float | None = None
+    unique: bool = False
 
 
 def column_kind(series: pd.Series) -> Kind:
@@ -125,12 +126,18 @@ def derive_expectations(reference: pd.DataFrame, columns: Sequence[str], rules: 
     return out
 
 
+def unique_expectations(columns: Sequence[str], rules: DataChecks) -> list[ColumnExpectation]:
+    """Columns declared unique (a decision's id) may repeat no value; checked only where the policy says."""
+    return [ColumnExpectation(column=c, unique=True) for c in columns] if rules.unique is not None else []
+
+
 # Great Expectations expectation type -> our check id; the suite carries the id in `meta` too.
 EXPECTATION_CHECKS: Mapping[str, str] = {
     "expect_column_values_to_be_in_type_list": "data.schema",
     "expect_column_values_to_not_be_null": "data.null_rate",
     "expect_column_values_to_be_between": "data.numeric_range",
     "expect_column_values_to_be_in_set": "data.category_set",
+    "expect_column_values_to_be_unique": "data.unique",
 }
 
 

@@ -39,8 +39,8 @@ def apply_severity(results: Iterable[CheckResult], tier: TierPolicy) -> list[Che
     return out
 
 
-# Checks that need production outcomes over time; a registration gate cannot judge them.
-MONITORING_ONLY = ("performance.decay.",)
+# Checks that need production over time (outcomes, decision ids); a registration gate cannot judge them.
+MONITORING_ONLY = ("performance.decay.", "data.unique")
 
 
 def expected_checks(tier: TierPolicy, families: tuple[str, ...] | None = None,

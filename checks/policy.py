@@ -165,6 +165,7 @@ class DataChecks(_Frozen):
     null_rate: NullRateRule | None = None
     numeric_range: NumericRangeRule | None = None
     category_set: CategorySetRule | None = None
+    unique: Rule | None = None
 
 
 class PerformanceChecks(_Frozen):

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from checks.data_validation import check_readable, compare_columns, derive_expectations, judge_validation
+from checks.data_validation import (
+    check_readable, compare_columns, derive_expectations, judge_validation, unique_expectations,
+)
 from checks.decay import decay_results, validation_baseline
 from checks.drift import drift_report, output_drift, shared_columns
 from checks.evidence import column_summary
@@ -138,9 +140,11 @@ def validate(periods: Periods, columns: list[str], reference: pd.DataFrame, tags
     if tier.data.schema_ is not None:
         out.add(compare_columns(list(reference.columns), columns, not_features(tags)))
     shared = shared_columns(list(reference.columns), columns, not_features(tags))
-    expectations = derive_expectations(reference, shared, tier.data)
+    ids = [c for c in [_column(tags, "id_column")] if c in columns]
+    expectations = derive_expectations(reference, shared, tier.data) + unique_expectations(ids, tier.data)
+    checked = shared + [c for c in ids if c not in shared]
     for period, rows in periods:
-        run = run_expectations(rows[shared], expectations, suite_name)
+        run = run_expectations(rows[checked], expectations, suite_name)
         if run.error:
             out.add(not_run(data_ids, run.error), period)
             continue

@@ -72,7 +72,8 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
         # Performance is expected once any outcome is known; until then the periods wait for labels.
         if any(r.family == "performance" for r in out.results):
             families += ("performance",)
-    not_judged = () if any(r.check_id == "drift.label" for r in out.results) else ("drift.label",)
+    # Judged only where they apply: outcome drift once labels arrive, uniqueness where an id is declared.
+    not_judged = tuple(c for c in ("drift.label", "data.unique") if not any(r.check_id == c for r in out.results))
     decision = decide(out.results, tier, families=families, not_judged=not_judged)
     context = {"model": model, "version": subject.version, "flow": FLOW, "risk_tier": tier_name,
                "period": policy.monitoring_period, "monitored_from": start, "monitored_through": through,

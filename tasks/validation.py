@@ -20,12 +20,18 @@ def build_suite(name: str, expectations: list[ColumnExpectation]):
     suite = gx.ExpectationSuite(name=name)
     for exp in expectations:
         col = exp.column
-        suite.add_expectation(gxe.ExpectColumnValuesToBeInTypeList(
-            column=col, type_list=list(TYPE_LISTS[exp.kind]),
-            mostly=1.0,
-            meta={"check_id": "data.schema", "kind": exp.kind, "limit": 0.0,
-                  "describes": f"share of values not of a {exp.kind} type",
-                  "hint": f"the reference column is {exp.kind}; check the column's type upstream"}))
+        if exp.kind is not None:
+            suite.add_expectation(gxe.ExpectColumnValuesToBeInTypeList(
+                column=col, type_list=list(TYPE_LISTS[exp.kind]),
+                mostly=1.0,
+                meta={"check_id": "data.schema", "kind": exp.kind, "limit": 0.0,
+                      "describes": f"share of values not of a {exp.kind} type",
+                      "hint": f"the reference column is {exp.kind}; check the column's type upstream"}))
+        if exp.unique:
+            suite.add_expectation(gxe.ExpectColumnValuesToBeUnique(
+                column=col, mostly=1.0,
+                meta={"check_id": "data.unique", "limit": 0.0, "describes": "share of rows whose value repeats",
+                      "hint": "each decision must appear once: duplicated rows count twice in every check"}))
         if exp.max_null_share is not None:
             suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(
                 column=col, mostly=1.0 - exp.max_null_share,

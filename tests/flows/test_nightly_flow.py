@@ -156,9 +156,12 @@ def test_every_week_is_validated_by_great_expectations_with_the_suite_as_evidenc
         assert {r.column for r in nulls} >= {"income", "utilization", "channel"} and all(r.n for r in nulls)
     suite = json.loads((tmp_path / "evidence" / "great_expectations" / "suite.json").read_text())
     assert {e["meta"]["check_id"] for e in suite["expectations"]} == {
-        "data.schema", "data.null_rate", "data.numeric_range", "data.category_set"}
+        "data.schema", "data.null_rate", "data.numeric_range", "data.category_set", "data.unique"}
+    ids = [r for r in outcome.results if r.check_id == "data.unique"]
+    assert len(ids) == len(weeks) and {(r.column, r.status) for r in ids} == {("application_id", Status.PASS)}
     by_column = json.loads((tmp_path / "evidence" / "data_by_column.json").read_text())["columns"]
-    assert by_column["utilization"]["worst"] == "PASS" and "application_id" not in by_column
+    assert by_column["utilization"]["worst"] == by_column["application_id"]["worst"] == "PASS"
+    assert "scored_at" not in by_column  # time stamps are not data the model was built on
 
 
 def test_prediction_and_label_drift_match_evidently(deployed, fleet, client):

@@ -84,3 +84,14 @@ def test_infinities_in_production_count_as_out_of_range():
     assert by_id["data.numeric_range"].status is Status.FAIL
     assert by_id["data.numeric_range"].value == pytest.approx(10 / 200)
     assert by_id["data.null_rate"].value == 0.0  # infinite is not missing
+
+
+def test_repeated_ids_share_equals_pandas():
+    from checks.data_validation import unique_expectations
+
+    frame = pd.DataFrame({"application_id": ["a", "b", "b", "c", "d", "d", "d", "e"]})
+    run = run_expectations.fn(frame, unique_expectations(["application_id"], tier().data), "ids")
+    (result,) = judge_validation(run.result)
+    assert result.check_id == "data.unique" and result.status is Status.FAIL
+    assert result.value == pytest.approx(frame["application_id"].duplicated(keep=False).mean())  # 5 of 8 rows
+    assert unique_expectations(["application_id"], tier().data.model_copy(update={"unique": None})) == []
