@@ -153,6 +153,88 @@ def mitigate(
                    else "  registered: nothing (no registrable mitigation passes the policy)")
 
 
+def _print_verification(model: str, runs: int, files: int, problems, source: str) -> None:
+    if not runs:
+        typer.echo(f"{model}: no governance runs found in {source}; nothing to verify")
+        return
+    state = "intact" if not problems else f"NOT intact: {len(problems)} problem(s)"
+    typer.echo(f"{model}: {runs} run(s), {files} file(s) in {source}: {state}")
+    for p in problems:
+        typer.echo(f"  {p.kind.upper():<9} {p.message}")
+
+
+@app.command()
+def verify(
+    model: str,
+    version: Annotated[str | None, typer.Option(help="check this version's artifacts (the chain is always whole)")] = None,
+    bundle: Annotated[str | None, typer.Option(help="verify an exported bundle offline instead of MLflow")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")] = False,
+) -> None:
+    """Recompute every hash and the manifest chain. Exit 0 intact, 1 altered or missing, 2 bad input."""
+    from pathlib import Path
+
+    from checks.verification import verify_runs
+
+    if bundle is not None:
+        from govflow.bundle import BundleError, read_bundle
+
+        try:
+            index, runs, problems = read_bundle(Path(bundle))
+        except BundleError as exc:
+            _usage_error(str(exc))
+        if index.get("model") != model:
+            _usage_error(f"{bundle} holds evidence of '{index.get('model')}', not '{model}'")
+        problems += verify_runs(runs, version or index.get("version"))
+        count, files, source = len(index.get("runs", [])), sum(len(r.files) for r in runs), bundle
+    else:
+        _settings()
+        from flows.evidence import evidence_verification
+
+        with contextlib.redirect_stdout(sys.stderr):
+            outcome = evidence_verification(model, version)
+        count, files, problems, source = outcome.runs, outcome.files, list(outcome.problems), "MLflow"
+    intact = count > 0 and not problems
+    if as_json:
+        sys.stdout.write(json.dumps({"model": model, "intact": intact, "runs": count, "files": files,
+                                     "problems": [p.__dict__ for p in problems]}) + "\n")
+    else:
+        _print_verification(model, count, files, problems, source)
+    raise typer.Exit(0 if intact else 1)
+
+
+evidence_app = typer.Typer(no_args_is_help=True, help="Evidence for auditors.")
+app.add_typer(evidence_app, name="evidence")
+
+
+@evidence_app.command("pull")
+def evidence_pull(
+    model: str,
+    out: Annotated[str, typer.Option(help="folder to write the bundle to")],
+    version: Annotated[str | None, typer.Option(help="the version the auditor looks at")] = None,
+    as_of: Annotated[str | None, typer.Option(help="only runs started up to this date (YYYY-MM-DD, UTC)")] = None,
+) -> None:
+    """Export every governance run of the model as a bundle that `govflow verify --bundle` checks offline."""
+    settings = _settings()
+    from flows.evidence import as_of_ms, evidence_export
+    from tasks.registry import UnknownModelVersion, lookup_model_version
+
+    try:
+        as_of_ms(as_of)
+        if version:
+            lookup_model_version(settings.resolved_tracking_uri, model, version)
+    except (ValueError, UnknownModelVersion) as exc:
+        _usage_error(str(exc))
+    with contextlib.redirect_stdout(sys.stderr):
+        index = evidence_export(model, out, version, as_of)
+    if not index["runs"]:
+        _usage_error(f"no governance runs of '{model}' up to {index['as_of']}")
+    typer.echo(f"{model}: {len(index['runs'])} run(s) written to {out}; verify with "
+               f"`govflow verify {model} --bundle {out}`")
+    for digest in index["policies_not_exported"]:
+        typer.echo(f"  note: policy {digest[:12]}… that some runs used is not the current policy file; "
+                   "fetch it from the policy repository's history")
+
+
 audit_app = typer.Typer(no_args_is_help=True, help="Ad-hoc audits of a data file; no MLflow needed.")
 app.add_typer(audit_app, name="audit")
 

@@ -13,8 +13,9 @@ from mlflow.entities import Metric, RunTag
 from prefect import task
 
 from checks.manifest import canonical_json, sha256_hex
+from checks.verification import MANIFEST, StoredRun
 
-MANIFEST = "manifest.json"
+
 
 
 def _experiment_id(client: MlflowClient, name: str, artifact_root: Path | None) -> str:
@@ -94,3 +95,39 @@ def write_evidence(
                      tags=[RunTag(k, v) for k, v in (tags | {"governance.manifest_sha256": digest}).items()])
     client.set_terminated(run_id, "FINISHED")
     return digest
+
+
+@dataclass(frozen=True)
+class FetchedRun:
+    """A governance run read back from MLflow: its stored bytes and its tags."""
+
+    stored: StoredRun
+    tags: dict[str, str]
+
+
+@task(retries=2, retry_delay_seconds=[1, 4])
+def fetch_runs(tracking_uri: str, experiment: str, model: str, until_ms: int | None = None) -> list[FetchedRun]:
+    """Every governance run of the model (started up to `until_ms`, if given) with all its artifacts' bytes."""
+    from mlflow.artifacts import download_artifacts
+
+    client = MlflowClient(tracking_uri)
+    exp = client.get_experiment_by_name(experiment)
+    if exp is None:
+        return []
+    runs, token = [], None
+    while True:
+        page = client.search_runs([exp.experiment_id], filter_string=f"tags.`governance.model` = '{model}'",
+                                  order_by=["attributes.start_time ASC"], max_results=500, page_token=token)
+        runs += [r for r in page if until_ms is None or r.info.start_time <= until_ms]
+        token = page.token
+        if not token:
+            break
+    fetched = []
+    for run in runs:
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(download_artifacts(run_id=run.info.run_id, dst_path=tmp, tracking_uri=tracking_uri))
+            files = {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+        tags = dict(run.data.tags)
+        fetched.append(FetchedRun(StoredRun(run.info.run_id, run.info.start_time, tags.get("governance.version", ""),
+                                            tags.get("governance.manifest_sha256"), files), tags))
+    return fetched

@@ -1,0 +1,91 @@
+"""Verifying stored evidence: every artifact against its run's manifest, every manifest against the hash
+its run recorded, and the chain of manifests per model. Pure: the runs' bytes come in, problems go out,
+so MLflow's store and an exported bundle are verified by the same code."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from checks.manifest import sha256_hex
+
+MANIFEST = "manifest.json"
+ProblemKind = Literal["altered", "missing", "unlisted", "manifest", "chain"]
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """One governance run as stored: when it started, the manifest hash it recorded, and its files' bytes."""
+
+    run_id: str
+    started: int
+    version: str
+    recorded_manifest_sha256: str | None
+    files: Mapping[str, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: ProblemKind
+    run_id: str
+    path: str | None
+    message: str
+
+
+def _manifest(run: StoredRun) -> tuple[dict | None, Problem | None]:
+    data = run.files.get(MANIFEST)
+    if data is None:
+        return None, Problem("missing", run.run_id, MANIFEST, f"run {run.run_id} has no {MANIFEST}: its evidence "
+                                                              "cannot be verified")
+    try:
+        manifest = json.loads(data)
+    except ValueError:
+        return None, Problem("altered", run.run_id, MANIFEST, f"run {run.run_id}: {MANIFEST} is not valid JSON")
+    if run.recorded_manifest_sha256 != sha256_hex(data):
+        return manifest, Problem("manifest", run.run_id, MANIFEST, (
+            f"run {run.run_id}: {MANIFEST} hashes to {sha256_hex(data)[:12]}…, the run recorded "
+            f"{(run.recorded_manifest_sha256 or 'nothing')[:12]}…"))
+    return manifest, None
+
+
+def _artifact_problems(run: StoredRun, manifest: dict) -> list[Problem]:
+    listed: dict[str, str] = manifest.get("artifacts", {})
+    out = []
+    for path, expected in sorted(listed.items()):
+        if path not in run.files:
+            out.append(Problem("missing", run.run_id, path, f"run {run.run_id}: {path} is listed but missing"))
+        elif sha256_hex(run.files[path]) != expected:
+            out.append(Problem("altered", run.run_id, path, f"run {run.run_id}: {path} differs from its SHA-256"))
+    out += [Problem("unlisted", run.run_id, path, f"run {run.run_id}: {path} is not in the manifest")
+            for path in sorted(set(run.files) - set(listed) - {MANIFEST})]
+    return out
+
+
+def verify_runs(runs: Sequence[StoredRun], version: str | None = None) -> list[Problem]:
+    """Every problem with one model's runs; empty when intact.
+
+    The chain is checked over all runs in start order: each manifest must name the one before it, and the
+    first none. Artifacts are checked for every run, or only `version`'s when given.
+    """
+    problems: list[Problem] = []
+    ordered = sorted(runs, key=lambda r: (r.started, r.run_id))
+    previous: tuple[StoredRun, bytes] | None = None
+    for run in ordered:
+        manifest, problem = _manifest(run)
+        if problem and (version is None or run.version == version or problem.kind == "manifest"):
+            problems.append(problem)
+        if manifest is None:
+            continue
+        if version is None or run.version == version:
+            problems += _artifact_problems(run, manifest)
+        expected = sha256_hex(previous[1]) if previous else None
+        if manifest.get("previous_manifest_sha256") != expected:
+            before = f"run {previous[0].run_id}'s manifest" if previous else "no earlier manifest"
+            problems.append(Problem("chain", run.run_id, MANIFEST, (
+                f"chain broken at run {run.run_id}: it names previous manifest "
+                f"{str(manifest.get('previous_manifest_sha256'))[:12]}…, but the run before it has {before}"
+                + (f" ({expected[:12]}…)" if expected else "") + "; a run was removed, added or rewritten")))
+        previous = (run, run.files[MANIFEST])
+    return problems

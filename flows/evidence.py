@@ -1,0 +1,67 @@
+"""Evidence jobs for auditors: verify a model's stored evidence in MLflow, and export it as a bundle
+that verifies offline (govflow/bundle.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timezone
+from pathlib import Path
+
+from prefect import flow
+
+from checks.manifest import sha256_hex
+from checks.verification import Problem, verify_runs
+from govflow.bundle import write_bundle
+from govflow.settings import Settings
+from tasks.evidence import fetch_runs
+
+
+@dataclass(frozen=True)
+class Verification:
+    model: str
+    runs: int
+    files: int
+    problems: tuple[Problem, ...]
+
+    @property
+    def intact(self) -> bool:
+        return self.runs > 0 and not self.problems
+
+
+def as_of_ms(as_of: str | None) -> int | None:
+    """The end of the given day (UTC) or the given instant, in ms; None for no limit."""
+    if not as_of:
+        return None
+    try:
+        moment = datetime.fromisoformat(as_of)
+    except ValueError:
+        raise ValueError(f"--as-of '{as_of}' is not a date (YYYY-MM-DD) or an ISO timestamp") from None
+    if len(as_of) == 10:
+        moment = datetime.combine(moment.date(), time.max)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return int(moment.timestamp() * 1000)
+
+
+@flow(name="evidence-verification")
+def evidence_verification(model: str, version: str | None = None) -> Verification:
+    """Recompute every hash and the manifest chain of the model's governance runs in MLflow."""
+    settings = Settings()
+    fetched = fetch_runs(settings.resolved_tracking_uri, settings.experiment, model)
+    stored = [f.stored for f in fetched]
+    problems = verify_runs(stored, version)
+    return Verification(model, len(stored), sum(len(s.files) for s in stored), tuple(problems))
+
+
+@flow(name="evidence-export")
+def evidence_export(model: str, out: str, version: str | None = None, as_of: str | None = None) -> dict:
+    """Every governance run of the model started up to `as_of`, with its artifacts, and the policy file
+    when its hash is the one the runs record, written as a bundle at `out`; returns the bundle's index."""
+    settings = Settings()
+    fetched = fetch_runs(settings.resolved_tracking_uri, settings.experiment, model, as_of_ms(as_of))
+    policy = Path(settings.policy_file).read_bytes()
+    used = {f.tags.get("governance.policy_sha256") for f in fetched} - {None}
+    config = {f"policy-{sha256_hex(policy)[:12]}.yaml": policy} if sha256_hex(policy) in used else {}
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    index = write_bundle(Path(out), model, version, as_of or now, now, [(f.stored, f.tags) for f in fetched], config)
+    return {**index, "policies_not_exported": sorted(used - {sha256_hex(policy)})}

@@ -1,0 +1,74 @@
+"""Stored evidence verification: one altered byte, a deleted file, an added file, a broken chain."""
+
+import pytest
+
+from checks.manifest import build_manifest, canonical_json, sha256_hex
+from checks.verification import StoredRun, verify_runs
+
+
+def _chain(n: int = 3) -> list[StoredRun]:
+    runs, previous = [], None
+    for i in range(n):
+        files = {"evidence/verdict.json": canonical_json({"verdict": "APPROVED", "i": i}),
+                 "evidence/data.json": canonical_json({"rows": i})}
+        manifest = canonical_json(build_manifest(
+            model="m", version=str(1 + i // 2), flow="gate", created_at=f"2026-11-2{i}T00:00:00+00:00",
+            artifacts=files, inputs={}, policy_sha256="p", code_version="c", previous_manifest_sha256=previous))
+        runs.append(StoredRun(f"r{i}", 1000 * i, str(1 + i // 2), sha256_hex(manifest),
+                              {**files, "manifest.json": manifest}))
+        previous = sha256_hex(manifest)
+    return runs
+
+
+def _replace(runs, index, **changes):
+    run = runs[index]
+    return [*runs[:index], StoredRun(**{**run.__dict__, **changes}), *runs[index + 1:]]
+
+
+def test_an_intact_chain_has_no_problems():
+    assert verify_runs(_chain()) == []
+
+
+def test_one_altered_byte_is_named():
+    runs = _chain()
+    data = bytearray(runs[1].files["evidence/data.json"])
+    data[3] ^= 1
+    (problem,) = verify_runs(_replace(runs, 1, files={**runs[1].files, "evidence/data.json": bytes(data)}))
+    assert (problem.kind, problem.run_id, problem.path) == ("altered", "r1", "evidence/data.json")
+
+
+def test_a_deleted_and_an_added_file_are_named():
+    runs = _chain()
+    files = {k: v for k, v in runs[2].files.items() if k != "evidence/verdict.json"} | {"evidence/extra.json": b"{}"}
+    problems = verify_runs(_replace(runs, 2, files=files))
+    assert {(p.kind, p.path) for p in problems} == {("missing", "evidence/verdict.json"),
+                                                   ("unlisted", "evidence/extra.json")}
+
+
+def test_a_rewritten_manifest_breaks_its_recorded_hash_and_the_chain():
+    runs = _chain()
+    forged = runs[1].files["manifest.json"].replace(b'"gate"', b'"gat3"')
+    problems = verify_runs(_replace(runs, 1, files={**runs[1].files, "manifest.json": forged}))
+    assert {(p.kind, p.run_id) for p in problems} == {("manifest", "r1"), ("chain", "r2")}
+
+
+@pytest.mark.parametrize("removed", [0, 1])
+def test_a_removed_run_breaks_the_chain_where_it_was(removed):
+    runs = _chain()
+    problems = verify_runs(runs[:removed] + runs[removed + 1:])
+    assert [(p.kind, p.run_id) for p in problems] == [("chain", f"r{removed + 1}")]
+    assert "a run was removed, added or rewritten" in problems[0].message
+
+
+def test_a_version_filter_checks_its_artifacts_and_still_the_whole_chain():
+    runs = _chain()
+    broken = _replace(runs, 0, files={k: v for k, v in runs[0].files.items() if k != "evidence/data.json"})
+    assert verify_runs(broken, version="2") == []  # r0 belongs to version 1
+    assert [p.path for p in verify_runs(broken, version="1")] == ["evidence/data.json"]
+    assert [p.kind for p in verify_runs(runs[1:], version="2")] == ["chain"]
+
+
+def test_a_run_without_manifest_is_unverifiable_not_intact():
+    runs = _chain(1)
+    (problem,) = verify_runs(_replace(runs, 0, files={"evidence/verdict.json": b"{}"}, recorded_manifest_sha256=None))
+    assert problem.kind == "missing" and "cannot be verified" in problem.message

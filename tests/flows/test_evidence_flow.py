@@ -1,0 +1,131 @@
+"""Verification of stored evidence, in MLflow's store and in an exported bundle: one altered byte, a
+deleted file, an added file and a broken chain are each caught and named."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.evidence import evidence_verification
+from flows.gate import registration_gate
+from govflow.cli import app
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+MODEL = "loan_approval"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def runs(fleet, settings):
+    """Two gate runs of the model, chained; their artifact folders in the local store."""
+    first = registration_gate(MODEL, fleet[MODEL].version)
+    second = registration_gate(MODEL, fleet[MODEL].version)
+    root = settings.local_artifact_root / settings.experiment
+    return [root / o.run_id / "artifacts" for o in (first, second)], [first.run_id, second.run_id]
+
+
+@pytest.fixture
+def store(runs):
+    """The second run's artifact folder; restored after the test, whatever it did."""
+    folder = runs[0][1]
+    backup = folder.parent / "artifacts.bak"
+    shutil.copytree(folder, backup)
+    yield folder
+    shutil.rmtree(folder)
+    backup.rename(folder)
+
+
+def _problems(version=None):
+    outcome = evidence_verification(MODEL, version)
+    return outcome, {(p.kind, p.path) for p in outcome.problems}
+
+
+def test_the_stored_evidence_is_intact(runs):
+    outcome, problems = _problems()
+    assert outcome.intact and outcome.runs >= 2 and not problems
+
+
+def test_one_altered_byte_in_mlflows_store_is_named(store):
+    target = store / "evidence" / "verdict.json"
+    data = bytearray(target.read_bytes())
+    data[10] ^= 1
+    target.write_bytes(bytes(data))
+    outcome, problems = _problems()
+    assert not outcome.intact and problems == {("altered", "evidence/verdict.json")}
+
+
+def test_a_deleted_and_an_added_artifact_are_named(store):
+    (store / "evidence" / "data.json").unlink()
+    (store / "evidence" / "planted.json").write_text("{}")
+    _, problems = _problems()
+    assert problems == {("missing", "evidence/data.json"), ("unlisted", "evidence/planted.json")}
+
+
+def test_a_deleted_run_breaks_the_chain(runs, client):
+    _, (first, second) = runs
+    client.delete_run(first)
+    try:
+        outcome = evidence_verification(MODEL)
+    finally:
+        client.restore_run(first)
+    (problem,) = [p for p in outcome.problems]
+    assert problem.kind == "chain" and problem.run_id == second
+
+
+def test_the_cli_verifies_mlflow_with_exit_codes(store):
+    assert runner.invoke(app, ["verify", MODEL]).exit_code == 0
+    (store / "manifest.json").write_bytes((store / "manifest.json").read_bytes().replace(b'"gate"', b'"g4te"'))
+    result = runner.invoke(app, ["verify", MODEL, "--json"])
+    assert result.exit_code == 1
+    problems = json.loads(result.stdout)["problems"]
+    assert [p["kind"] for p in problems] == ["manifest"]  # the latest run: no later manifest names it yet
+    assert problems[0]["run_id"] == store.parent.name
+
+
+@pytest.fixture
+def bundle(runs, tmp_path):
+    out = tmp_path / "bundle"
+    result = runner.invoke(app, ["evidence", "pull", MODEL, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def _verify_bundle(out: Path):
+    result = runner.invoke(app, ["verify", MODEL, "--bundle", str(out), "--json"])
+    return result.exit_code, {(p["kind"], p["path"]) for p in json.loads(result.stdout)["problems"]}
+
+
+def test_a_pulled_bundle_verifies_offline(bundle, runs, settings):
+    assert _verify_bundle(bundle) == (0, set())
+    index = json.loads((bundle / "index.json").read_text())
+    assert {r["run_id"] for r in index["runs"]} >= set(runs[1])
+    assert list(index["config"]) == [f"policy-{index['config'][next(iter(index['config']))][:12]}.yaml"]
+    assert "govflow verify loan_approval --bundle" in (bundle / "README.md").read_text()
+
+
+def test_a_bundle_with_an_altered_byte_a_missing_and_an_added_file_is_named(bundle, runs):
+    files = bundle / "runs" / runs[1][1] / "files"
+    data = bytearray((files / "evidence" / "performance.json").read_bytes())
+    data[-2] ^= 1
+    (files / "evidence" / "performance.json").write_bytes(bytes(data))
+    (files / "evidence" / "governance.json").unlink()
+    (files / "evidence" / "extra.json").write_text("{}")
+    code, problems = _verify_bundle(bundle)
+    assert code == 1 and problems == {("altered", "evidence/performance.json"), ("missing", "evidence/governance.json"),
+                                      ("unlisted", "evidence/extra.json")}
+
+
+def test_a_bundle_with_a_run_removed_or_planted_is_named(bundle, runs):
+    shutil.move(bundle / "runs" / runs[1][0], bundle / "elsewhere")
+    code, problems = _verify_bundle(bundle)
+    assert code == 1 and ("missing", None) in problems and ("chain", "manifest.json") in problems
+    shutil.move(bundle / "elsewhere", bundle / "runs" / "planted")
+    _, problems = _verify_bundle(bundle)
+    assert ("unlisted", None) in problems
+
+
+def test_a_folder_that_is_no_bundle_is_bad_input(tmp_path):
+    result = runner.invoke(app, ["verify", MODEL, "--bundle", str(tmp_path)])
+    assert result.exit_code == 2 and "not a govflow evidence bundle" in result.stderr
