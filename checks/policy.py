@@ -6,7 +6,7 @@ path and the line, so a reviewer can fix the file without reading code.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -157,6 +157,7 @@ class DriftChecks(_Frozen):
 
 class GovernanceChecks(_Frozen):
     required_tags: Rule | None = None
+    waivers: Rule | None = None
 
 
 class DataChecks(_Frozen):
@@ -222,11 +223,15 @@ class Policy(_Frozen):
 
 
 class PolicyError(ValueError):
-    """A policy file that cannot be used; the message names file, key and line."""
+    """A policy file (policy, waivers) that cannot be used; the message names file, key and line."""
 
 
-def parse_policy(text: str, source: str) -> Policy:
-    """Parse policy YAML; raise PolicyError naming `source`, the key path and the line."""
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def parse_typed(text: str, source: str, cls: type[ModelT]) -> tuple[ModelT, yaml.Node | None]:
+    """YAML text as a typed model, with its node tree for line numbers; PolicyError naming `source`, the
+    key path and the line for bad YAML, an unknown key or a bad value."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -235,23 +240,28 @@ def parse_policy(text: str, source: str) -> Policy:
         line = f", line {mark.line + 1}" if mark is not None else ""
         raise PolicyError(f"{source}{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
     if not isinstance(data, dict):
-        raise PolicyError(f"{source}, line 1: a policy must be a mapping of keys, got {type(data).__name__}")
+        raise PolicyError(f"{source}, line 1: the file must be a mapping of keys, got {type(data).__name__}")
     try:
-        policy = Policy.model_validate(data)
+        return cls.model_validate(data), node
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
             loc = [str(part) for part in err["loc"]]
             msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-            lines.append(f"{source}, line {_line_of(node, loc)}: key '{'.'.join(loc)}': {msg}")
+            lines.append(f"{source}, line {line_of(node, loc)}: key '{'.'.join(loc)}': {msg}")
         raise PolicyError("\n".join(lines)) from exc
+
+
+def parse_policy(text: str, source: str) -> Policy:
+    """Parse policy YAML; raise PolicyError naming `source`, the key path and the line."""
+    policy, node = parse_typed(text, source, Policy)
     missing = [t for t in TIER_NAMES if t not in policy.tiers]
     if missing:
-        raise PolicyError(f"{source}, line {_line_of(node, ['tiers'])}: key 'tiers': missing tier(s) {missing}")
+        raise PolicyError(f"{source}, line {line_of(node, ['tiers'])}: key 'tiers': missing tier(s) {missing}")
     return policy
 
 
-def _line_of(node: yaml.Node | None, loc: list[str]) -> int:
+def line_of(node: yaml.Node | None, loc: list[str]) -> int:
     """1-based line of the deepest YAML node that `loc` reaches."""
     line = (node.start_mark.line + 1) if node is not None else 1
     for part in loc:

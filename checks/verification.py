@@ -89,3 +89,38 @@ def verify_runs(runs: Sequence[StoredRun], version: str | None = None) -> list[P
                 + (f" ({expected[:12]}…)" if expected else "") + "; a run was removed, added or rewritten")))
         previous = (run, run.files[MANIFEST])
     return problems
+
+
+def head_problems(runs: Sequence[StoredRun], heads: Sequence[Mapping], model: str,
+                  kept: tuple[int, str] | None = None) -> list[Problem]:
+    """The chain in the store against the heads published outside it (and one an auditor kept).
+
+    Sequences must run 1, 2, 3 ...; every published head must still be a manifest in the store; the
+    latest published head must be the store's latest manifest; a kept head (sequence, SHA-256) must be
+    in the log as it was kept.
+    """
+    ordered = sorted((r for r in runs if MANIFEST in r.files), key=lambda r: (r.started, r.run_id))
+    stored = {sha256_hex(r.files[MANIFEST]): r.run_id for r in ordered}
+    mine = [h for h in heads if h.get("model") == model]
+    problems = []
+    for expected, head in enumerate(mine, start=1):
+        if head.get("sequence") != expected:
+            problems.append(Problem("chain", str(head.get("run_id")), None, (
+                f"published head {head.get('sequence')} where {expected} was due: the head log of '{model}' "
+                "was edited, or a sequence moved backwards")))
+        if head.get("manifest_sha256") not in stored:
+            problems.append(Problem("chain", str(head.get("run_id")), MANIFEST, (
+                f"published head {head.get('sequence')} ({str(head.get('manifest_sha256'))[:12]}…, run "
+                f"{head.get('run_id')}) is no manifest in the store: a run was removed or rewritten")))
+    if mine and ordered and mine[-1].get("manifest_sha256") != sha256_hex(ordered[-1].files[MANIFEST]):
+        problems.append(Problem("chain", ordered[-1].run_id, MANIFEST, (
+            f"the store's latest manifest (run {ordered[-1].run_id}) is not the latest published head "
+            f"{mine[-1].get('sequence')}: runs were added or removed since")))
+    if kept is not None and not any((h.get("sequence"), h.get("manifest_sha256")) == kept for h in mine):
+        problems.append(Problem("chain", "-", None, (
+            f"the head you kept (sequence {kept[0]}, {kept[1][:12]}…) is not in the head log of '{model}': "
+            "the log was rewritten")))
+    if kept is not None and kept[1] not in stored:
+        problems.append(Problem("chain", "-", MANIFEST, (
+            f"the head you kept (sequence {kept[0]}, {kept[1][:12]}…) is no manifest in the store")))
+    return problems

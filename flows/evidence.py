@@ -10,9 +10,10 @@ from pathlib import Path
 from prefect import flow
 
 from checks.manifest import sha256_hex
-from checks.verification import Problem, verify_runs
+from checks.verification import Problem, head_problems, verify_runs
 from govflow.bundle import write_bundle
 from govflow.settings import Settings
+from tasks.chain import read_published_heads
 from tasks.evidence import fetch_runs
 
 
@@ -44,12 +45,15 @@ def as_of_ms(as_of: str | None) -> int | None:
 
 
 @flow(name="evidence-verification")
-def evidence_verification(model: str, version: str | None = None) -> Verification:
-    """Recompute every hash and the manifest chain of the model's governance runs in MLflow."""
+def evidence_verification(model: str, version: str | None = None,
+                          kept: tuple[int, str] | None = None) -> Verification:
+    """Recompute every hash and the manifest chain of the model's governance runs in MLflow, and hold the
+    chain against the heads published outside MLflow and the head an auditor kept (sequence, SHA-256)."""
     settings = Settings()
     fetched = fetch_runs(settings.resolved_tracking_uri, settings.experiment, model)
     stored = [f.stored for f in fetched]
-    problems = verify_runs(stored, version)
+    heads = read_published_heads(settings.resolved_chain_log)
+    problems = verify_runs(stored, version) + head_problems(stored, heads, model, kept)
     return Verification(model, len(stored), sum(len(s.files) for s in stored), tuple(problems))
 
 
@@ -63,5 +67,9 @@ def evidence_export(model: str, out: str, version: str | None = None, as_of: str
     used = {f.tags.get("governance.policy_sha256") for f in fetched} - {None}
     config = {f"policy-{sha256_hex(policy)[:12]}.yaml": policy} if sha256_hex(policy) in used else {}
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    index = write_bundle(Path(out), model, version, as_of or now, now, [(f.stored, f.tags) for f in fetched], config)
+    exported = {f.stored.run_id for f in fetched}
+    heads = [h for h in read_published_heads(settings.resolved_chain_log)
+             if h.get("model") == model and h.get("run_id") in exported]
+    index = write_bundle(Path(out), model, version, as_of or now, now, [(f.stored, f.tags) for f in fetched], config,
+                         heads)
     return {**index, "policies_not_exported": sorted(used - {sha256_hex(policy)})}

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from checks.manifest import build_manifest
 from flows.subject import Subject
 from govflow.provenance import code_version
+from tasks.chain import publish_head
 from tasks.evidence import GovernanceRun, previous_manifest_sha256, write_evidence
 
 
@@ -14,14 +15,18 @@ def record_evidence(
     ctx: Subject, run: GovernanceRun, flow: str, *, files: dict[str, bytes], inputs: dict[str, str],
     tags: dict[str, str], metrics: dict[str, float], history: list[tuple[str, float, int]] | None = None,
 ) -> str:
-    """Log the files and a manifest chained to the model's previous one; return the manifest's SHA-256."""
+    """Log the files and a manifest chained to the model's previous one, publish the new chain head outside
+    MLflow; return the manifest's SHA-256."""
     model, experiment = ctx.version.model, ctx.settings.experiment
     manifest = build_manifest(
         model=model, version=ctx.version.version, flow=flow,
-        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), artifacts=files, inputs=inputs,
+        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), artifacts=files,
+        inputs={**inputs, "waivers_file": f"sha256:{ctx.waivers_sha}"},
         policy_sha256=ctx.policy_sha, code_version=code_version(),
         previous_manifest_sha256=previous_manifest_sha256(ctx.uri, experiment, model),
     )
-    return write_evidence(ctx.uri, run.run_id, files, manifest, tags={
+    digest = write_evidence(ctx.uri, run.run_id, files, manifest, tags={
         **tags, "governance.policy_sha256": ctx.policy_sha, "governance.code_version": code_version(),
     }, metrics=metrics, history=history)
+    publish_head(ctx.settings.resolved_chain_log, model, digest, run.run_id)
+    return digest

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from prefect.runtime import flow_run
 
 from checks.governance_tags import effective_tags, select_tier
 from checks.policy import Policy, TierPolicy
-from govflow.policy_file import load_policy
+from checks.results import CheckResult
+from checks.waivers import Waiver, apply_waivers
+from govflow.policy_file import load_policy, load_waivers
 from govflow.settings import Settings
 from tasks.evidence import GovernanceRun, open_governance_run
 from tasks.registry import ModelVersionInfo, read_model_version
@@ -24,17 +27,26 @@ class Subject:
     tags: dict[str, str]
     tier_name: str
     tier: TierPolicy
+    waivers: tuple[Waiver, ...] = ()
+    waivers_sha: str = ""
+
+    def waived(self, results: list[CheckResult]) -> list[CheckResult]:
+        """Results with this version's unexpired waivers applied, as of today (UTC)."""
+        return apply_waivers(results, self.waivers, self.version.model, self.version.version,
+                             datetime.now(timezone.utc).date())
 
 
 def resolve_subject(model: str, version: str) -> Subject:
     """Read settings and policy, then the version; its tags merged (version over model) and its tier chosen."""
     settings = Settings()
     policy, policy_sha = load_policy(settings.policy_file)
+    waivers, waivers_sha = load_waivers(settings.waivers_file)
     uri = settings.resolved_tracking_uri
     info = read_model_version(uri, model, str(version))
     tags = effective_tags(info.model_tags, info.version_tags)
     tier_name = select_tier(tags, policy)
-    return Subject(settings, policy, policy_sha, uri, info, tags, tier_name, policy.tier(tier_name))
+    return Subject(settings, policy, policy_sha, uri, info, tags, tier_name, policy.tier(tier_name), waivers,
+                   waivers_sha)
 
 
 def open_run(ctx: Subject, flow: str) -> GovernanceRun:

@@ -6,6 +6,7 @@ manifest, the configuration files they were judged by, and an index; verified of
     OUT/runs/<run_id>/run.json             the run's start time, version and MLflow tags
     OUT/runs/<run_id>/files/...            its artifacts as stored, manifest.json among them
     OUT/config/<name>                      policy and other config files whose hash a run records
+    OUT/heads.jsonl                        the chain heads published outside MLflow for these runs
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ To check that nothing was altered, removed or added, with no MLflow and no netwo
     govflow verify {model} --bundle <this folder>
 
 It recomputes every hash and the chain of manifests and names each problem; exit 0 intact, 1 not.
+Add `--head SEQUENCE:SHA256` with a chain head you noted earlier (from `heads.jsonl` of an earlier
+bundle, or from the head log itself) to prove the chain was not rewritten since.
 By hand: `sha256sum` each file and compare with its run's manifest; hash each manifest and compare with
 the next run's `previous_manifest_sha256` and with `index.json`.
 
@@ -40,9 +43,11 @@ To replay a check, take the inputs' fingerprints and `policy_sha256` from a mani
 
 
 def write_bundle(out: Path, model: str, version: str | None, as_of: str, exported_at: str,
-                 runs: list[tuple[StoredRun, dict[str, str]]], config: Mapping[str, bytes]) -> dict[str, Any]:
+                 runs: list[tuple[StoredRun, dict[str, str]]], config: Mapping[str, bytes],
+                 heads: list[dict]) -> dict[str, Any]:
     """Write the bundle; return its index. `config` maps a file name to the bytes of a config file."""
     out.mkdir(parents=True, exist_ok=True)
+    (out / "heads.jsonl").write_text("".join(json.dumps(h, sort_keys=True) + "\n" for h in heads))
     for stored, tags in runs:
         folder = out / "runs" / stored.run_id
         for rel, data in stored.files.items():
@@ -68,6 +73,12 @@ def write_bundle(out: Path, model: str, version: str | None, as_of: str, exporte
 
 class BundleError(ValueError):
     """A folder that is not a govflow bundle at all; the CLI exits 2 naming it."""
+
+
+def read_bundle_heads(folder: Path) -> list[dict]:
+    """The chain heads the bundle carries (published outside MLflow when its runs were written)."""
+    path = folder / "heads.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
 
 
 def read_bundle(folder: Path) -> tuple[dict[str, Any], list[StoredRun], list[Problem]]:

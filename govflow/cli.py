@@ -28,11 +28,12 @@ def _usage_error(message: str) -> None:
 def _check_subject(settings: Settings, model: str, version: str) -> None:
     """Answer bad input (policy, model, version) in a second, before the flow engine starts."""
     from checks.policy import PolicyError
-    from govflow.policy_file import load_policy
+    from govflow.policy_file import load_policy, load_waivers
     from tasks.registry import UnknownModelVersion, lookup_model_version
 
     try:
         load_policy(settings.policy_file)
+        load_waivers(settings.waivers_file)
         lookup_model_version(settings.resolved_tracking_uri, model, version)
     except (UnknownModelVersion, PolicyError) as exc:
         _usage_error(str(exc))
@@ -168,15 +169,22 @@ def verify(
     model: str,
     version: Annotated[str | None, typer.Option(help="check this version's artifacts (the chain is always whole)")] = None,
     bundle: Annotated[str | None, typer.Option(help="verify an exported bundle offline instead of MLflow")] = None,
+    head: Annotated[str | None, typer.Option(help="a chain head you kept earlier, as SEQUENCE:SHA256")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")] = False,
 ) -> None:
     """Recompute every hash and the manifest chain. Exit 0 intact, 1 altered or missing, 2 bad input."""
     from pathlib import Path
 
-    from checks.verification import verify_runs
+    from checks.verification import head_problems, verify_runs
 
+    kept = None
+    if head is not None:
+        sequence, _, digest = head.partition(":")
+        if not (sequence.isdigit() and len(digest) == 64):
+            _usage_error(f"--head '{head}' is not SEQUENCE:SHA256 (a number, a colon, 64 hex digits)")
+        kept = (int(sequence), digest.lower())
     if bundle is not None:
-        from govflow.bundle import BundleError, read_bundle
+        from govflow.bundle import BundleError, read_bundle, read_bundle_heads
 
         try:
             index, runs, problems = read_bundle(Path(bundle))
@@ -185,13 +193,14 @@ def verify(
         if index.get("model") != model:
             _usage_error(f"{bundle} holds evidence of '{index.get('model')}', not '{model}'")
         problems += verify_runs(runs, version or index.get("version"))
+        problems += head_problems(runs, read_bundle_heads(Path(bundle)), model, kept)
         count, files, source = len(index.get("runs", [])), sum(len(r.files) for r in runs), bundle
     else:
         _settings()
         from flows.evidence import evidence_verification
 
         with contextlib.redirect_stdout(sys.stderr):
-            outcome = evidence_verification(model, version)
+            outcome = evidence_verification(model, version, kept)
         count, files, problems, source = outcome.runs, outcome.files, list(outcome.problems), "MLflow"
     intact = count > 0 and not problems
     if as_json:

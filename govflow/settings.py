@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_POLICY = PACKAGE_ROOT / "config" / "policy.yaml"
+DEFAULT_WAIVERS = PACKAGE_ROOT / "config" / "waivers.yaml"
 
 # Telemetry stays off wherever govflow runs; these are set before Prefect, MLflow or GX import.
 TELEMETRY_OFF = {
@@ -32,6 +33,10 @@ class Settings(BaseSettings):
     tracking_uri: str | None = Field(default=None, description="used when MLFLOW_TRACKING_URI is unset")
     experiment: str = "governance"
     policy_file: Path = DEFAULT_POLICY
+    waivers_file: Path = DEFAULT_WAIVERS
+    chain_log: Path | None = Field(default=None, description=(
+        "append-only file outside MLflow where each model's chain head is published; put it where MLflow "
+        "administrators cannot rewrite it (another host, WORM storage)"))
 
     @property
     def resolved_tracking_uri(self) -> str:
@@ -50,6 +55,10 @@ class Settings(BaseSettings):
         """Artifact folder for experiments govflow creates, or None when a tracking server decides."""
         uri = self.resolved_tracking_uri
         return self.artifact_root if uri.startswith(("sqlite:", "file:", "/")) else None
+
+    @property
+    def resolved_chain_log(self) -> Path:
+        return self.chain_log or self.data_dir.resolve() / "chain-heads.jsonl"
 
     @property
     def prefect_home(self) -> Path:

@@ -89,7 +89,7 @@ def test_invalid_yaml_gives_the_line():
 
 
 def test_policy_must_be_a_mapping():
-    with pytest.raises(PolicyError, match="a policy must be a mapping"):
+    with pytest.raises(PolicyError, match="the file must be a mapping"):
         parse_policy("- just\n- a list\n", "p.yaml")
 
 

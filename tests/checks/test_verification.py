@@ -72,3 +72,42 @@ def test_a_run_without_manifest_is_unverifiable_not_intact():
     runs = _chain(1)
     (problem,) = verify_runs(_replace(runs, 0, files={"evidence/verdict.json": b"{}"}, recorded_manifest_sha256=None))
     assert problem.kind == "missing" and "cannot be verified" in problem.message
+
+
+def _heads(runs):
+    return [{"model": "m", "sequence": i + 1, "manifest_sha256": sha256_hex(r.files["manifest.json"]),
+             "run_id": r.run_id} for i, r in enumerate(runs)]
+
+
+def test_published_heads_match_an_intact_chain():
+    from checks.verification import head_problems
+
+    runs = _chain()
+    heads = _heads(runs)
+    assert head_problems(runs, heads, "m") == []
+    assert head_problems(runs, heads, "m", kept=(2, heads[1]["manifest_sha256"])) == []
+
+
+def test_a_consistently_rewritten_chain_is_caught_by_the_heads_outside():
+    """Whoever administers MLflow rewrites the last run and re-chains; the published head still differs."""
+    from checks.verification import head_problems
+
+    runs = _chain()
+    heads = _heads(runs)
+    forged = canonical_json({"forged": True})
+    rewritten = _replace(runs, 2, files={"manifest.json": forged}, recorded_manifest_sha256=sha256_hex(forged))
+    problems = head_problems(rewritten, heads, "m")
+    assert {p.run_id for p in problems} == {"r2"} and len(problems) == 2
+    assert "no manifest in the store" in problems[0].message and "not the latest published head" in problems[1].message
+
+
+def test_a_removed_last_run_and_an_edited_log_are_caught():
+    from checks.verification import head_problems
+
+    runs = _chain()
+    heads = _heads(runs)
+    assert any("no manifest in the store" in p.message for p in head_problems(runs[:2], heads, "m"))
+    backwards = [*heads[:2], {**heads[2], "sequence": 2}]
+    assert any("where 3 was due" in p.message for p in head_problems(runs, backwards, "m"))
+    kept = (3, heads[2]["manifest_sha256"])
+    assert any("the head you kept" in p.message for p in head_problems(runs[:2], heads[:2], "m", kept=kept))

@@ -70,8 +70,10 @@ def test_a_deleted_run_breaks_the_chain(runs, client):
         outcome = evidence_verification(MODEL)
     finally:
         client.restore_run(first)
-    (problem,) = [p for p in outcome.problems]
-    assert problem.kind == "chain" and problem.run_id == second
+    chain = {(p.run_id, p.message.split(":")[0]) for p in outcome.problems}
+    assert all(p.kind == "chain" for p in outcome.problems)
+    assert (second, f"chain broken at run {second}") in chain
+    assert any("is no manifest in the store" in p.message and p.run_id == first for p in outcome.problems)
 
 
 def test_the_cli_verifies_mlflow_with_exit_codes(store):
@@ -80,8 +82,30 @@ def test_the_cli_verifies_mlflow_with_exit_codes(store):
     result = runner.invoke(app, ["verify", MODEL, "--json"])
     assert result.exit_code == 1
     problems = json.loads(result.stdout)["problems"]
-    assert [p["kind"] for p in problems] == ["manifest"]  # the latest run: no later manifest names it yet
-    assert problems[0]["run_id"] == store.parent.name
+    assert {p["kind"] for p in problems} == {"manifest", "chain"}  # the head published outside MLflow differs
+    assert {p["run_id"] for p in problems if p["kind"] == "manifest"} == {store.parent.name}
+
+
+def test_a_consistent_rewrite_in_mlflow_is_caught_by_the_published_head(store, client, settings):
+    """An MLflow administrator rewrites the latest run's manifest and the hash its run recorded."""
+    import hashlib
+
+    from tasks.chain import read_heads
+
+    forged = (store / "manifest.json").read_bytes().replace(b'"gate"', b'"g4te"')
+    (store / "manifest.json").write_bytes(forged)
+    run_id = store.parent.name
+    original = client.get_run(run_id).data.tags["governance.manifest_sha256"]
+    client.set_tag(run_id, "governance.manifest_sha256", hashlib.sha256(forged).hexdigest())
+    try:
+        outcome = evidence_verification(MODEL)
+        kept = next(h for h in read_heads(settings.resolved_chain_log) if h["run_id"] == run_id)
+        cli = runner.invoke(app, ["verify", MODEL, "--head", f"{kept['sequence']}:{kept['manifest_sha256']}"])
+    finally:
+        client.set_tag(run_id, "governance.manifest_sha256", original)
+    assert {p.kind for p in outcome.problems} == {"chain"}
+    assert any("is no manifest in the store" in p.message for p in outcome.problems)
+    assert cli.exit_code == 1 and "the head you kept" in cli.output
 
 
 @pytest.fixture
@@ -129,3 +153,8 @@ def test_a_bundle_with_a_run_removed_or_planted_is_named(bundle, runs):
 def test_a_folder_that_is_no_bundle_is_bad_input(tmp_path):
     result = runner.invoke(app, ["verify", MODEL, "--bundle", str(tmp_path)])
     assert result.exit_code == 2 and "not a govflow evidence bundle" in result.stderr
+
+
+def test_a_kept_head_that_is_not_a_head_is_bad_input():
+    result = runner.invoke(app, ["verify", MODEL, "--head", "3:abc"])
+    assert result.exit_code == 2 and "SEQUENCE:SHA256" in result.stderr

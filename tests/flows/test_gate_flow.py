@@ -182,3 +182,30 @@ def test_an_unexpected_failure_blocks_and_keeps_the_evidence(fleet, client, tmp_
     assert any(r.check_id == "performance.auc" and "gate stopped: simulated defect" in r.message for r in outcome.results)
     assert_manifest_intact(client, outcome.run_id, tmp_path)
     assert "RuntimeError: simulated defect" in (tmp_path / "evidence" / "errors.txt").read_text()
+
+
+def test_a_waiver_approves_with_waivers_until_it_expires(fleet, monkeypatch, tmp_path):
+    """Hiring fails disparate impact by sex; a signed-off waiver of exactly that lets it through, and once
+    expired the same finding rejects it again."""
+    version = fleet["hiring_promotion"].version
+
+    def gate_with_waiver(expires: str, subject: str = ""):
+        waivers = tmp_path / f"waivers-{expires}-{subject}.yaml"
+        waivers.write_text(
+            "version: 1\nwaivers:\n  - check: fairness.demographic_parity_ratio\n    model: hiring_promotion\n"
+            f"    versions: ['{version}']\n{subject}    reason: pilot under human review of every case\n"
+            f"    approved_by: Head of Model Validation\n    expires: {expires}\n")
+        monkeypatch.setenv("GOVFLOW_WAIVERS_FILE", str(waivers))
+        return registration_gate("hiring_promotion", version)
+
+    narrow = gate_with_waiver("2099-01-01", "    subject: sex\n")
+    assert narrow.verdict == "REJECTED"  # sex is waived; the sex & age-band intersection still fails
+    assert narrow.reasons == tuple(r for r in narrow.reasons if "[sex&age_band]" in r)
+    waived = gate_with_waiver("2099-01-01")
+    assert waived.verdict == "APPROVED_WITH_WAIVERS"
+    ratio = next(r for r in waived.results if r.check_id == "fairness.demographic_parity_ratio" and r.group == "sex")
+    assert ratio.status is Status.WAIVED and ratio.value < 0.8 and "was FAIL" in ratio.message
+    expired = gate_with_waiver("2020-01-01")
+    assert expired.verdict == "REJECTED"
+    report = next(r for r in expired.results if r.check_id == "governance.waivers")
+    assert report.status is Status.WARN and "expired on 2020-01-01" in report.message
