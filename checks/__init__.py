@@ -11,6 +11,8 @@ from checks.results import CheckResult, Status
 CHECKS: dict[str, str] = {
     "governance.required_tags": "every tag the policy requires is set on the version or its model",
     "governance.waivers": "each waiver of the version still applies (WARN once it has expired)",
+    "governance.signoff": "every role the tier names has signed the version off, each a different person",
+    "governance.serving": "a version that holds an alias (serves) has an approved status",
     "data.readable": "the dataset the check needs can be read and has rows",
     "data.schema": "every column the model and policy need is present with the reference type",
     "data.null_rate": "a column's null share is at most the reference share plus the allowed increase",

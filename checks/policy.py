@@ -155,9 +155,17 @@ class DriftChecks(_Frozen):
     label: Rule | None = None
 
 
+class SignoffRule(Rule):
+    """People who must sign a version off, one per role and each a different person, before approval."""
+
+    roles: tuple[str, ...] = Field(min_length=1)
+
+
 class GovernanceChecks(_Frozen):
     required_tags: Rule | None = None
     waivers: Rule | None = None
+    signoff: SignoffRule | None = None
+    serving: Rule | None = None
 
 
 class DataChecks(_Frozen):

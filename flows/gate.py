@@ -16,6 +16,7 @@ from checks.fairness_html import fairness_html
 from checks.manifest import canonical_json, sha256_hex
 from checks.performance import performance_results
 from checks.policy import TierPolicy
+from checks.signoff import check_signoffs
 from checks.results import CheckResult, not_run
 from flows.recording import record_evidence
 from flows.subject import open_run, resolve_subject
@@ -135,7 +136,8 @@ def registration_gate(model: str, version: str) -> GateOutcome:
     uri, subject, tags, tier_name, tier = ctx.uri, ctx.version, ctx.tags, ctx.tier_name, ctx.tier
     run = open_run(ctx, FLOW)
 
-    ev = _Evidence(results=check_required_tags(tags, ctx.policy.required_tags), files={}, inputs={
+    signoff = [check_signoffs(tags, tier.governance.signoff)] if tier.governance.signoff else []
+    ev = _Evidence(results=check_required_tags(tags, ctx.policy.required_tags) + signoff, files={}, inputs={
         "model_version": f"models:/{model}/{subject.version}", "model_source": subject.source,
         "governance_tags": f"sha256:{sha256_hex(canonical_json(tags))}",
     })

@@ -13,6 +13,7 @@ from checks.decision import decide
 from checks.evidence import family_documents, key_metrics, period_metrics, verdict_document
 from checks.periods import last_stamp, monitoring_start, rows_after, split_periods
 from checks.results import CheckResult, Status, not_run
+from checks.signoff import check_serving
 from flows import monitoring as step
 from flows.recording import record_evidence
 from flows.subject import open_run, resolve_subject
@@ -43,6 +44,8 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
     gate = read_past_run(uri, tags.get("governance.last_gate_run"))
     run = open_run(ctx, FLOW)
     out = step.Collected(inputs={"model_version": f"models:/{model}/{subject.version}"})
+    if tier.governance.serving is not None:
+        out.add(check_serving(subject.aliases, tags.get("governance.status")))
     scorer = step.Scorer(uri, model, subject.version, tags)
     needs_data = [c for family in FAMILIES for c in tier.enabled_check_ids(family) if c != "data.readable"]
     timestamp = tags.get("governance.timestamp")

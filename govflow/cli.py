@@ -89,6 +89,36 @@ def gate(
     raise typer.Exit(0 if outcome.approved else 1)
 
 
+@app.command()
+def approve(
+    model: str, version: str,
+    by: Annotated[str, typer.Option(help="the person signing off, by name")],
+    role: Annotated[str, typer.Option(help="the role they sign in (the policy names the roles a tier needs)")],
+    note: Annotated[str | None, typer.Option(help="what they checked, or conditions")] = None,
+) -> None:
+    """Record a human sign-off as evidence, then gate the version again. Exit 0 (the sign-off is recorded)."""
+    settings = _settings()
+    _check_subject(settings, model, version)
+    from checks.governance_tags import effective_tags, select_tier
+    from govflow.policy_file import load_policy
+    from tasks.registry import lookup_model_version
+
+    if len(by.strip()) < 3:
+        _usage_error("--by needs the person's name")
+    policy, _ = load_policy(settings.policy_file)
+    info = lookup_model_version(settings.resolved_tracking_uri, model, version)
+    tier = policy.tier(select_tier(effective_tags(info.model_tags, info.version_tags), policy))
+    roles = tier.governance.signoff.roles if tier.governance.signoff else ()
+    if roles and role not in roles:
+        _usage_error(f"role '{role}' is not one this version's tier signs off in ({', '.join(roles)})")
+    from flows.approval import sign_off
+
+    with contextlib.redirect_stdout(sys.stderr):
+        outcome = sign_off(model, version, by.strip(), role, note)
+    typer.echo(f"sign-off recorded: {by.strip()} as {role} for {model} v{outcome.version}")
+    _print_outcome(outcome)
+
+
 def _print_monitoring(outcome) -> None:
     typer.echo(f"{outcome.model} v{outcome.version} (monitoring): {outcome.verdict}")
     if outcome.error:
@@ -342,6 +372,29 @@ def audit_drift_command(
     _finish_audit(report, as_json)
 
 
+DEMO_SIGNERS = {"owner": "A. Rivera (model owner)", "validator": "M. Chen (model validation)"}
+
+
+def _demo_signoffs(outcomes: list) -> list:
+    """Versions that pass every check but await sign-off get it from the demo's owner and validator."""
+    from flows.approval import sign_off
+
+    signed = []
+    for outcome in outcomes:
+        awaiting = next((r for r in outcome.results if r.check_id == "governance.signoff"
+                         and r.status.value == "INCONCLUSIVE"), None)
+        if awaiting is None or any(r for r in outcome.reasons if not r.startswith("governance.signoff")):
+            signed.append(outcome)
+            continue
+        for role in str(awaiting.limit).split(", "):
+            with contextlib.redirect_stdout(sys.stderr):
+                outcome = sign_off(outcome.model, outcome.version, DEMO_SIGNERS.get(role, f"demo {role}"), role,
+                                   "demo: reviewed the gate's evidence")
+            typer.echo(f"signed off: {outcome.model} v{outcome.version} as {role}; status now {outcome.verdict}")
+        signed.append(outcome)
+    return signed
+
+
 @app.command()
 def demo() -> None:
     """Seed the example fleet, gate every version, deploy the approved ones and run the nightly monitoring."""
@@ -367,6 +420,7 @@ def demo() -> None:
     typer.echo("")
     for outcome in outcomes:
         _print_outcome(outcome)
+    outcomes = _demo_signoffs(outcomes)
     client = MlflowClient(uri)
     deployed = [o for o in outcomes if o.approved and deploy_if_unserved(client, o.model, o.version)]
     with contextlib.redirect_stdout(sys.stderr):

@@ -34,3 +34,16 @@ def fleet(settings, client):
     from govflow.demo.seed import seed_fleet
 
     return {s.model: s for s in seed_fleet(client, settings.datasets_dir, settings.local_artifact_root)}
+
+
+@pytest.fixture(scope="session")
+def signed_off(fleet, prefect_harness):
+    """Sign a version off as owner and validator through the approval flow; returns the last gate outcome."""
+    from flows.approval import sign_off
+
+    def sign(model: str) -> object:
+        version = fleet[model].version
+        sign_off(model, version, "A. Rivera", "owner", "tests: reviewed the evidence")
+        return sign_off(model, version, "M. Chen", "validator", "tests: challenged the model")
+
+    return sign

@@ -28,8 +28,28 @@ def _new_version(client, model: str, tags: dict[str, str]) -> str:
 
 def test_demo_verdicts(outcomes):
     verdicts = {name: o.verdict for name, o in outcomes.items()}
-    assert verdicts == {"loan_approval": "APPROVED", "hiring_promotion": "REJECTED",
+    assert verdicts == {"loan_approval": "BLOCKED", "hiring_promotion": "REJECTED",
                         "credit_scoring": "APPROVED", "vendor_fraud_score": "BLOCKED"}
+    # The loan model passes every check; the high tier waits for its owner's and a validator's sign-off.
+    assert outcomes["loan_approval"].reasons == ("governance.signoff INCONCLUSIVE: awaiting sign-off by owner, validator",)
+
+
+@pytest.fixture(scope="module")
+def approved_loan(outcomes, signed_off):
+    return signed_off("loan_approval")
+
+
+def test_signoff_by_owner_and_validator_approves_and_is_evidence(approved_loan, client, tmp_path):
+    assert approved_loan.verdict == "APPROVED"
+    signoff = next(r for r in approved_loan.results if r.check_id == "governance.signoff")
+    assert signoff.status is Status.PASS and "owner: A. Rivera" in signoff.message and "M. Chen" in signoff.message
+    version = client.get_model_version("loan_approval", approved_loan.version)
+    record = json.loads(version.tags["governance.signoff.validator"])
+    assert record["by"] == "M. Chen" and record["verdict"] == "BLOCKED"  # what they saw when they signed
+    manifest = assert_manifest_intact(client, version.tags["governance.last_approval_run"], tmp_path)
+    assert manifest["flow"] == "approval" and "evidence/signoff.json" in manifest["artifacts"]
+    signed = json.loads((tmp_path / "evidence" / "signoff.json").read_text())
+    assert (signed["by"], signed["role"], signed["model"]) == ("M. Chen", "validator", "loan_approval")
 
 
 def test_hiring_fails_on_disparate_impact_with_its_interval_in_the_evidence(outcomes, client, tmp_path):
@@ -62,8 +82,8 @@ def test_vendor_is_blocked_listing_each_missing_tag(outcomes):
     assert not any(r.status is Status.PASS for r in vendor.results if r.family != "governance")
 
 
-def test_approved_evidence_is_complete_and_verifiable(outcomes, client, tmp_path):
-    loan = outcomes["loan_approval"]
+def test_approved_evidence_is_complete_and_verifiable(approved_loan, client, tmp_path):
+    loan = approved_loan
     manifest = assert_manifest_intact(client, loan.run_id, tmp_path)
     assert {"evidence/governance.json", "evidence/data.json", "evidence/performance.json", "evidence/verdict.json",
             "evidence/great_expectations/suite.json",
@@ -184,8 +204,8 @@ def test_an_unexpected_failure_blocks_and_keeps_the_evidence(fleet, client, tmp_
     assert "RuntimeError: simulated defect" in (tmp_path / "evidence" / "errors.txt").read_text()
 
 
-def test_a_waiver_approves_with_waivers_until_it_expires(fleet, monkeypatch, tmp_path):
-    """Hiring fails disparate impact by sex; a signed-off waiver of exactly that lets it through, and once
+def test_a_waiver_takes_a_finding_away_until_it_expires(fleet, monkeypatch, tmp_path):
+    """Hiring fails disparate impact by sex; an approved waiver of exactly that takes the finding away, and once
     expired the same finding rejects it again."""
     version = fleet["hiring_promotion"].version
 
@@ -200,9 +220,11 @@ def test_a_waiver_approves_with_waivers_until_it_expires(fleet, monkeypatch, tmp
 
     narrow = gate_with_waiver("2099-01-01", "    subject: sex\n")
     assert narrow.verdict == "REJECTED"  # sex is waived; the sex & age-band intersection still fails
-    assert narrow.reasons == tuple(r for r in narrow.reasons if "[sex&age_band]" in r)
+    findings = [r for r in narrow.reasons if not r.startswith("governance.signoff")]
+    assert findings and all("[sex&age_band]" in r for r in findings)
     waived = gate_with_waiver("2099-01-01")
-    assert waived.verdict == "APPROVED_WITH_WAIVERS"
+    # With the finding waived only the high tier's sign-off is awaited (then APPROVED_WITH_WAIVERS).
+    assert waived.verdict == "BLOCKED" and all(r.startswith("governance.signoff") for r in waived.reasons)
     ratio = next(r for r in waived.results if r.check_id == "fairness.demographic_parity_ratio" and r.group == "sex")
     assert ratio.status is Status.WAIVED and ratio.value < 0.8 and "was FAIL" in ratio.message
     expired = gate_with_waiver("2020-01-01")

@@ -63,6 +63,12 @@ def test_gate_cli_against_an_http_tracking_server(mlflow_server, tmp_path):
     env = {**os.environ, "MLFLOW_TRACKING_URI": mlflow_server, "GOVFLOW_DATA_DIR": str(tmp_path / "data"),
            "PREFECT_HOME": str(tmp_path / "prefect")}
 
+    from checks.signoff import signoff_record, signoff_tag
+
+    # The high tier needs an owner's and a validator's sign-off (the approval flow is tested in test_gate_flow).
+    for role, person in (("owner", "A. Rivera"), ("validator", "M. Chen")):
+        client.set_model_version_tag("loan_approval", seeded[0].version, signoff_tag(role),
+                                     signoff_record(person, role, "2026-11-22T09:00:00+00:00", None, None, None))
     approved = _govflow(["gate", "loan_approval", seeded[0].version, "--json"], env)
     assert approved.returncode == 0, approved.stderr[-3000:]
     report = json.loads(approved.stdout)  # stdout holds the JSON object and nothing else

@@ -62,7 +62,10 @@ def test_register_the_recommended_mitigation(fleet, client, tmp_path, monkeypatc
     version = client.get_model_version("hiring_promotion", outcome.registered_version)
     assert version.tags["governance.mitigation_of"] == f"hiring_promotion/{fleet['hiring_promotion'].version}"
     assert version.tags["governance.mitigation_method"] == "reweighing"
-    assert registration_gate("hiring_promotion", outcome.registered_version).verdict == "APPROVED"
+    gated = registration_gate("hiring_promotion", outcome.registered_version)
+    # It passes every check; as a high-tier version it then awaits its owner's and a validator's sign-off.
+    assert gated.verdict == "BLOCKED" and gated.reasons == (
+        "governance.signoff INCONCLUSIVE: awaiting sign-off by owner, validator",)
 
 
 def test_a_model_without_sensitive_features_is_bad_input(fleet):

@@ -18,10 +18,11 @@ pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
 @pytest.fixture(scope="module")
-def deployed(fleet, client):
+def deployed(fleet, client, signed_off):
     from flows.gate import registration_gate
 
     registration_gate("credit_scoring", fleet["credit_scoring"].version)  # the baseline decay is measured from
+    signed_off("loan_approval")  # a high-tier version serves only once signed off
     client.set_registered_model_alias("credit_scoring", "champion", fleet["credit_scoring"].version)
     client.set_registered_model_alias("loan_approval", "champion", fleet["loan_approval"].version)
     first = client.get_model_version("loan_approval", "1")
@@ -41,9 +42,13 @@ def test_every_deployed_version_is_monitored(deployed, fleet):
 def test_one_broken_version_is_a_finding_and_the_rest_still_run(deployed):
     outcomes, broken = deployed
     bad = outcomes[("loan_approval", broken)]
-    assert bad.verdict == "BLOCKED"
+    assert bad.verdict == "REJECTED"  # it serves as challenger though it never passed the gate: critical
+    serving = next(r for r in bad.results if r.check_id == "governance.serving")
+    assert serving.status is Status.FAIL and "challenger" in serving.message and "never passed the gate" in serving.message
     readable = next(r for r in bad.results if r.check_id == "data.readable")
     assert readable.status is Status.ERROR and "/nonexistent/batches" in readable.message
+    assert next(r for r in outcomes[("loan_approval", "1")].results
+                if r.check_id == "governance.serving").status is Status.PASS
     assert outcomes[("loan_approval", "1")].verdict == "APPROVED"
 
 

@@ -1,0 +1,37 @@
+"""Human sign-off: one person approves a version in a role; the record is evidence, and the version is
+gated again so its status reflects every sign-off the tier requires."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from prefect import flow
+
+from checks.manifest import canonical_json
+from checks.signoff import signoff_record, signoff_tag
+from flows.gate import GateOutcome, registration_gate
+from flows.recording import record_evidence
+from flows.subject import open_run, resolve_subject
+from tasks.registry import set_version_tags
+
+FLOW = "approval"
+
+
+@flow(name="sign-off")
+def sign_off(model: str, version: str, by: str, role: str, note: str | None = None) -> GateOutcome:
+    """Record `by`'s sign-off of the version as `role` (who, role, when, the verdict and gate run they saw),
+    then gate the version again; return the new gate outcome."""
+    ctx = resolve_subject(model, version)
+    run = open_run(ctx, FLOW)
+    at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    seen = ctx.tags.get("governance.status")
+    record = signoff_record(by, role, at, seen, ctx.tags.get("governance.last_gate_run"), note)
+    document = {**json.loads(record), "model": model, "version": ctx.version.version}
+    record_evidence(ctx, run, FLOW, files={"evidence/signoff.json": canonical_json(document)},
+                    inputs={"model_version": f"models:/{model}/{ctx.version.version}"}, metrics={},
+                    tags={"governance.signoff_role": role, "governance.signoff_by": by,
+                          "governance.verdict": seen or "NOT_GATED"})
+    set_version_tags(ctx.uri, model, ctx.version.version, {signoff_tag(role): record,
+                                                           f"governance.last_{FLOW}_run": run.run_id})
+    return registration_gate(model, ctx.version.version)
