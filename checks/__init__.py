@@ -10,6 +10,7 @@ from checks.results import CheckResult, Status
 # The registry: check id -> what it judges. The policy chooses from this table per tier.
 CHECKS: dict[str, str] = {
     "governance.required_tags": "every tag the policy requires is set on the version or its model",
+    "governance.risk_assessment": "the tier judged by rests on a risk assessment on file, and the declared tier is not lower",
     "governance.waivers": "each waiver of the version still applies (WARN once it has expired)",
     "governance.signoff": "every role the tier names has signed the version off, each a different person",
     "governance.serving": "a version that holds an alias (serves) has an approved status",

@@ -42,12 +42,6 @@ def check_required_tags(tags: Mapping[str, str], required: tuple[str, ...]) -> l
     return results
 
 
-def select_tier(tags: Mapping[str, str], policy: Policy) -> str:
-    """The declared risk tier, or the policy's `unassessed_tier` when it is missing or invalid."""
-    tier = tags.get(TIER_TAG)
-    return tier if tier in TIER_NAMES else policy.unassessed_tier
-
-
 def declared_columns(tags: Mapping[str, str]) -> list[str]:
     """Columns the tags say the data must hold besides the model's inputs: label and sensitive features."""
     columns = [tags["governance.label"]] if tags.get("governance.label") else []

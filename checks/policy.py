@@ -163,6 +163,7 @@ class SignoffRule(Rule):
 
 class GovernanceChecks(_Frozen):
     required_tags: Rule | None = None
+    risk_assessment: Rule | None = None
     waivers: Rule | None = None
     signoff: SignoffRule | None = None
     serving: Rule | None = None
@@ -254,7 +255,7 @@ def parse_typed(text: str, source: str, cls: type[ModelT]) -> tuple[ModelT, yaml
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            loc = [str(part) for part in err["loc"]]
+            loc = [str(part) for part in err["loc"] if part != "[key]"]  # pydantic's marker for a bad dict key
             msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
             lines.append(f"{source}, line {line_of(node, loc)}: key '{'.'.join(loc)}': {msg}")
         raise PolicyError("\n".join(lines)) from exc

@@ -10,7 +10,7 @@ from prefect import flow, get_run_logger
 from checks.data_validation import check_columns_present, check_readable, derive_expectations, judge_validation
 from checks.decision import MONITORING_ONLY, Verdict, decide, expected_checks
 from checks.evidence import family_documents, key_metrics, verdict_document
-from checks.governance_tags import check_required_tags, declared_columns
+from checks.governance_tags import TIER_TAG, check_required_tags, declared_columns
 from checks.fairness import fairness_audit
 from checks.fairness_html import fairness_html
 from checks.manifest import canonical_json, sha256_hex
@@ -137,10 +137,15 @@ def registration_gate(model: str, version: str) -> GateOutcome:
     run = open_run(ctx, FLOW)
 
     signoff = [check_signoffs(tags, tier.governance.signoff)] if tier.governance.signoff else []
-    ev = _Evidence(results=check_required_tags(tags, ctx.policy.required_tags) + signoff, files={}, inputs={
+    # An assessment on file gives the tier, so the tag need not be declared.
+    required = tuple(t for t in ctx.policy.required_tags if not (ctx.assessment and t == TIER_TAG))
+    ev = _Evidence(results=check_required_tags(tags, required) + [ctx.tiering] + signoff, files={}, inputs={
         "model_version": f"models:/{model}/{subject.version}", "model_source": subject.source,
         "governance_tags": f"sha256:{sha256_hex(canonical_json(tags))}",
     })
+    if ctx.assessment:
+        ev.files["evidence/risk_assessment.json"] = canonical_json(ctx.assessment)
+        ev.inputs["risk_assessment"] = f"sha256:{ctx.assessment_sha}"
     try:
         _evaluate(uri, subject, tags, tier, ctx.policy.confidence, ev)
     except Exception as exc:  # evidence of what ran is still written; missing checks block the verdict
@@ -161,6 +166,7 @@ def registration_gate(model: str, version: str) -> GateOutcome:
     )
     set_version_tags(uri, model, subject.version, {
         "governance.status": decision.verdict.value, f"governance.last_{FLOW}_run": run.run_id,
+        **({TIER_TAG: tier_name} if ctx.assessment else {}),
     })
     logger.info("%s v%s: %s", model, subject.version, decision.verdict.value)
     return GateOutcome(model=model, version=subject.version, tier=tier_name, verdict=decision.verdict.value,

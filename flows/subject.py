@@ -7,11 +7,12 @@ from datetime import datetime, timezone
 
 from prefect.runtime import flow_run
 
-from checks.governance_tags import effective_tags, select_tier
+from checks.governance_tags import TIER_TAG, effective_tags
+from checks.risk_assessment import answers_document, assessed_tier, judge_tier
 from checks.policy import Policy, TierPolicy
 from checks.results import CheckResult
 from checks.waivers import Waiver, apply_waivers
-from govflow.policy_file import load_policy, load_waivers
+from govflow.policy_file import load_assessment, load_policy, load_waivers
 from govflow.settings import Settings
 from tasks.evidence import GovernanceRun, open_governance_run
 from tasks.registry import ModelVersionInfo, read_model_version
@@ -29,6 +30,9 @@ class Subject:
     tier: TierPolicy
     waivers: tuple[Waiver, ...] = ()
     waivers_sha: str = ""
+    tiering: CheckResult | None = None
+    assessment: dict | None = None
+    assessment_sha: str = ""
 
     def waived(self, results: list[CheckResult]) -> list[CheckResult]:
         """Results with this version's unexpired waivers applied, as of today (UTC)."""
@@ -44,9 +48,15 @@ def resolve_subject(model: str, version: str) -> Subject:
     uri = settings.resolved_tracking_uri
     info = read_model_version(uri, model, str(version))
     tags = effective_tags(info.model_tags, info.version_tags)
-    tier_name = select_tier(tags, policy)
+    questionnaire, assessment, assessment_sha = load_assessment(settings.questionnaire_file,
+                                                                settings.assessments_dir, model)
+    assessed = assessed_tier(questionnaire, assessment) if assessment else None
+    tier_name, tiering = judge_tier(tags.get(TIER_TAG), assessed)
+    # Without any tier the strictest limits apply; `tiering` is then an ERROR that blocks the verdict.
+    tier_name = tier_name or policy.unassessed_tier
+    document = answers_document(assessment, questionnaire, *assessed) if assessment and assessed else None
     return Subject(settings, policy, policy_sha, uri, info, tags, tier_name, policy.tier(tier_name), waivers,
-                   waivers_sha)
+                   waivers_sha, tiering, document, assessment_sha)
 
 
 def open_run(ctx: Subject, flow: str) -> GovernanceRun:

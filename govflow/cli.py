@@ -99,18 +99,14 @@ def approve(
     """Record a human sign-off as evidence, then gate the version again. Exit 0 (the sign-off is recorded)."""
     settings = _settings()
     _check_subject(settings, model, version)
-    from checks.governance_tags import effective_tags, select_tier
     from govflow.policy_file import load_policy
-    from tasks.registry import lookup_model_version
 
     if len(by.strip()) < 3:
         _usage_error("--by needs the person's name")
     policy, _ = load_policy(settings.policy_file)
-    info = lookup_model_version(settings.resolved_tracking_uri, model, version)
-    tier = policy.tier(select_tier(effective_tags(info.model_tags, info.version_tags), policy))
-    roles = tier.governance.signoff.roles if tier.governance.signoff else ()
+    roles = sorted({r for tier in policy.tiers.values() if tier.governance.signoff for r in tier.governance.signoff.roles})
     if roles and role not in roles:
-        _usage_error(f"role '{role}' is not one this version's tier signs off in ({', '.join(roles)})")
+        _usage_error(f"role '{role}' is not one the policy signs off in ({', '.join(roles)})")
     from flows.approval import sign_off
 
     with contextlib.redirect_stdout(sys.stderr):
@@ -272,6 +268,54 @@ def evidence_pull(
     for digest in index["policies_not_exported"]:
         typer.echo(f"  note: policy {digest[:12]}… that some runs used is not the current policy file; "
                    "fetch it from the policy repository's history")
+
+
+controls_app = typer.Typer(no_args_is_help=True, help="The control catalogue and its framework coverage.")
+app.add_typer(controls_app, name="controls")
+
+
+@controls_app.command("coverage")
+def controls_coverage_command(
+    model: Annotated[str | None, typer.Argument(help="one model (default: every registered model)")] = None,
+    framework: Annotated[str | None, typer.Option(help="nist_ai_rmf, iso_42001, sr_11_7, sr_26_2, eu_ai_act or naic")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")] = False,
+) -> None:
+    """Per framework clause: whether each model has current evidence, an attestation, or nothing."""
+    settings = _settings()
+    from checks.controls import FRAMEWORKS
+    from checks.policy import PolicyError
+    from govflow.policy_file import load_controls
+
+    if framework is not None and framework not in FRAMEWORKS:
+        _usage_error(f"unknown framework '{framework}' (known: {', '.join(FRAMEWORKS)})")
+    try:
+        load_controls(settings.controls_file)
+        if model:
+            from tasks.registry import UnknownModelVersion, lookup_model_version
+
+            try:
+                lookup_model_version(settings.resolved_tracking_uri, model, "1")
+            except UnknownModelVersion as exc:
+                if "is not registered" in str(exc):
+                    raise
+    except (PolicyError, UnknownModelVersion) as exc:
+        _usage_error(str(exc))
+    from flows.controls import controls_coverage
+
+    with contextlib.redirect_stdout(sys.stderr):
+        result = controls_coverage(model, framework)
+    if as_json:
+        sys.stdout.write(json.dumps({"models": result.models, "clauses": result.rows}) + "\n")
+        return
+    names = list(result.models)
+    typer.echo("models: " + ", ".join(f"{m} v{v}" for m, v in result.models.items()))
+    current = None
+    for row in result.rows:
+        if row["framework"] != current:
+            current = row["framework"]
+            typer.echo(f"\n{current}")
+        cells = "  ".join(f"{m}={row['models'][m]}" for m in names)
+        typer.echo(f"  {row['clause']:<48} [{', '.join(row['controls'])}]  {cells}")
 
 
 audit_app = typer.Typer(no_args_is_help=True, help="Ad-hoc audits of a data file; no MLflow needed.")

@@ -1,11 +1,13 @@
-"""The one place the policy files (policy, waivers) are read."""
+"""The one place the policy files (policy, waivers, control catalogue, questionnaire and assessments) are read."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from checks.manifest import sha256_hex
+from checks.controls import Catalogue, parse_controls
 from checks.policy import Policy, PolicyError, parse_policy
+from checks.risk_assessment import Assessment, Questionnaire, parse_assessment, parse_questionnaire
 from checks.waivers import Waiver, parse_waivers
 
 
@@ -32,3 +34,26 @@ def load_waivers(path: Path) -> tuple[tuple[Waiver, ...], str]:
 
     text, raw = _read(path, "waivers")
     return parse_waivers(text, str(path), CHECKS), sha256_hex(raw)
+
+
+def load_controls(path: Path) -> Catalogue:
+    """The control catalogue; its check ids are held against the registry."""
+    from checks import CHECKS
+
+    text, _ = _read(path, "controls")
+    return parse_controls(text, str(path), CHECKS)
+
+
+def load_assessment(questionnaire_file: Path, assessments_dir: Path, model: str) -> tuple[
+        Questionnaire, Assessment | None, str]:
+    """The questionnaire, the model's assessment (`<dir>/<model>.yaml`) if one is on file, and its SHA-256."""
+    text, _ = _read(questionnaire_file, "questionnaire")
+    questionnaire = parse_questionnaire(text, str(questionnaire_file))
+    path = Path(assessments_dir) / f"{model}.yaml"
+    if not path.exists():
+        return questionnaire, None, ""
+    text, raw = _read(path, "assessment")
+    assessment = parse_assessment(text, str(path), questionnaire)
+    if assessment.model != model:
+        raise PolicyError(f"{path}, line 1: key 'model': the file assesses '{assessment.model}', not '{model}'")
+    return questionnaire, assessment, sha256_hex(raw)

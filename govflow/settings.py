@@ -14,6 +14,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_POLICY = PACKAGE_ROOT / "config" / "policy.yaml"
 DEFAULT_WAIVERS = PACKAGE_ROOT / "config" / "waivers.yaml"
+DEFAULT_CONTROLS = PACKAGE_ROOT / "config" / "controls.yaml"
+DEFAULT_QUESTIONNAIRE = PACKAGE_ROOT / "config" / "questionnaire.yaml"
+DEFAULT_ASSESSMENTS = PACKAGE_ROOT / "config" / "assessments"
 
 # Telemetry stays off wherever govflow runs; these are set before Prefect, MLflow or GX import.
 TELEMETRY_OFF = {
@@ -34,6 +37,9 @@ class Settings(BaseSettings):
     experiment: str = "governance"
     policy_file: Path = DEFAULT_POLICY
     waivers_file: Path = DEFAULT_WAIVERS
+    controls_file: Path = DEFAULT_CONTROLS
+    questionnaire_file: Path = DEFAULT_QUESTIONNAIRE
+    assessments_dir: Path = DEFAULT_ASSESSMENTS
     chain_log: Path | None = Field(default=None, description=(
         "append-only file outside MLflow where each model's chain head is published; put it where MLflow "
         "administrators cannot rewrite it (another host, WORM storage)"))
@@ -76,5 +82,6 @@ def apply_environment(settings: Settings) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PREFECT_HOME", str(settings.prefect_home))
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # bars on stderr drown the report
     # The embedded Prefect server migrates a fresh database on first start; 20 s is not enough on 2 cores.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")

@@ -13,6 +13,7 @@ from mlflow.entities import Metric, RunTag
 from prefect import task
 
 from checks.manifest import canonical_json, sha256_hex
+from checks.results import CheckResult
 from checks.verification import MANIFEST, StoredRun
 
 
@@ -131,3 +132,23 @@ def fetch_runs(tracking_uri: str, experiment: str, model: str, until_ms: int | N
         fetched.append(FetchedRun(StoredRun(run.info.run_id, run.info.start_time, tags.get("governance.version", ""),
                                             tags.get("governance.manifest_sha256"), files), tags))
     return fetched
+
+
+@task(retries=2, retry_delay_seconds=[1, 4])
+def read_verdict(tracking_uri: str, run_id: str | None) -> list[CheckResult]:
+    """The results a governance run's `evidence/verdict.json` holds; none when there is no such run or file."""
+    import json
+
+    from mlflow.artifacts import download_artifacts
+    from mlflow.exceptions import MlflowException
+
+    if not run_id:
+        return []
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            path = download_artifacts(run_id=run_id, artifact_path="evidence/verdict.json", dst_path=tmp,
+                                      tracking_uri=tracking_uri)
+        except (MlflowException, OSError):
+            return []
+        document = json.loads(Path(path).read_text())
+    return [CheckResult.model_validate(r) for r in document.get("results", [])]

@@ -1,6 +1,6 @@
 import pytest
 
-from checks.governance_tags import check_required_tags, declared_columns, effective_tags, select_tier
+from checks.governance_tags import check_required_tags, declared_columns, effective_tags
 from checks.policy import parse_policy
 from checks.results import Status
 from govflow.settings import DEFAULT_POLICY
@@ -31,12 +31,6 @@ def test_invalid_tier_is_an_error():
     results = check_required_tags({"governance.owner": "o", "governance.risk_tier": "critical",
                                    "governance.label": "y"}, REQUIRED)
     assert [(r.status, r.value) for r in results] == [(Status.ERROR, "critical")]
-
-
-@pytest.mark.parametrize(("declared", "tier"), [("low", "low"), ("medium", "medium"), (None, "high"), ("bogus", "high")])
-def test_tier_falls_back_to_the_unassessed_tier(declared, tier):
-    tags = {} if declared is None else {"governance.risk_tier": declared}
-    assert select_tier(tags, POLICY) == tier
 
 
 def test_declared_columns():

@@ -16,8 +16,11 @@ pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
 @pytest.fixture(scope="module")
-def outcomes(fleet):
-    return {name: registration_gate(name, seeded.version) for name, seeded in fleet.items()}
+def outcomes(fleet, client):
+    gated = {name: registration_gate(name, seeded.version) for name, seeded in fleet.items()}
+    # Other modules may have signed v1 off; a fresh version of the same model shows the gate before sign-off.
+    gated["loan_approval"] = registration_gate("loan_approval", _new_version(client, "loan_approval", {}))
+    return gated
 
 
 def _new_version(client, model: str, tags: dict[str, str]) -> str:
@@ -35,8 +38,14 @@ def test_demo_verdicts(outcomes):
 
 
 @pytest.fixture(scope="module")
-def approved_loan(outcomes, signed_off):
-    return signed_off("loan_approval")
+def approved_loan(outcomes):
+    """The unsigned loan version signed off by its owner, then by a validator, through the approval flow."""
+    from flows.approval import sign_off
+
+    version = outcomes["loan_approval"].version
+    owner = sign_off("loan_approval", version, "A. Rivera", "owner", "reviewed the evidence")
+    assert owner.verdict == "BLOCKED" and "awaiting sign-off by validator" in " ".join(owner.reasons)
+    return sign_off("loan_approval", version, "M. Chen", "validator", "challenged the model")
 
 
 def test_signoff_by_owner_and_validator_approves_and_is_evidence(approved_loan, client, tmp_path):
@@ -231,3 +240,17 @@ def test_a_waiver_takes_a_finding_away_until_it_expires(fleet, monkeypatch, tmp_
     assert expired.verdict == "REJECTED"
     report = next(r for r in expired.results if r.check_id == "governance.waivers")
     assert report.status is Status.WARN and "expired on 2020-01-01" in report.message
+
+
+def test_the_risk_assessment_on_file_sets_the_tier_and_is_evidence(outcomes, client, tmp_path):
+    loan, credit, vendor = outcomes["loan_approval"], outcomes["credit_scoring"], outcomes["vendor_fraud_score"]
+    tiering = {name: next(r for r in o.results if r.check_id == "governance.risk_assessment")
+               for name, o in (("loan", loan), ("credit", credit), ("vendor", vendor))}
+    assert tiering["loan"].status is Status.PASS and "Annex III 5(b)" in tiering["loan"].message
+    assert tiering["credit"].status is Status.WARN and "no risk assessment is on file" in tiering["credit"].message
+    assert tiering["vendor"].status is Status.ERROR  # neither an assessment nor a declared tier: blocked
+    manifest = assert_manifest_intact(client, loan.run_id, tmp_path)
+    assert "evidence/risk_assessment.json" in manifest["artifacts"] and manifest["inputs"]["risk_assessment"]
+    answers = json.loads((tmp_path / "evidence" / "risk_assessment.json").read_text())
+    assert answers["tier"] == "high" and {a["id"] for a in answers["answers"]} >= {"domain", "autonomy"}
+    assert client.get_model_version("loan_approval", loan.version).tags["governance.risk_tier"] == "high"
