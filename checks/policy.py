@@ -188,8 +188,28 @@ class PerformanceChecks(_Frozen):
     decay: DecayRule | None = None
 
 
+class FixWithin(_Frozen):
+    """Days allowed to fix a finding, by severity: critical (a blocking FAIL), major (a blocking check that
+    could not judge), minor (a WARN, including a non-blocking FAIL)."""
+
+    critical: int = Field(ge=1)
+    major: int = Field(ge=1)
+    minor: int = Field(ge=1)
+
+
+class Lifecycle(_Frozen):
+    """How often a version of this tier is reviewed by people, how long its evidence is kept, and how long
+    its findings may stay open."""
+
+    review_every_days: int = Field(ge=1)
+    retention_years: int = Field(ge=1)
+    fix_within_days: FixWithin
+
+
 class TierPolicy(_Frozen):
     """The checks one risk tier runs; a check left out of a tier is not run for it."""
+
+    lifecycle: Lifecycle | None = None
 
     governance: GovernanceChecks = GovernanceChecks()
     data: DataChecks = DataChecks()

@@ -18,7 +18,7 @@ from checks.performance import performance_results
 from checks.policy import TierPolicy
 from checks.signoff import check_signoffs
 from checks.results import CheckResult, not_run
-from flows.recording import record_evidence
+from flows.recording import findings_evidence, record_evidence
 from flows.subject import open_run, resolve_subject
 from govflow.datasets import LoadedData
 from tasks.data import load_dataset
@@ -158,7 +158,9 @@ def registration_gate(model: str, version: str) -> GateOutcome:
     decision = decide(ctx.waived(ev.results), tier, families=FAMILIES, not_judged=MONITORING_ONLY)
     context = {"model": model, "version": subject.version, "flow": FLOW, "risk_tier": tier_name,
                "tier_declared": tags.get("governance.risk_tier")}
-    ev.files |= family_documents(decision.results, context)
+    dates, findings_file = findings_evidence(ctx, decision.results)
+    context |= dates
+    ev.files |= family_documents(decision.results, context) | findings_file
     ev.files["evidence/verdict.json"] = verdict_document(decision, context)
     digest = record_evidence(
         ctx, run, FLOW, files=ev.files, inputs=ev.inputs, metrics=key_metrics(decision.results),

@@ -15,7 +15,7 @@ from checks.periods import last_stamp, monitoring_start, rows_after, split_perio
 from checks.results import CheckResult, Status, not_run
 from checks.signoff import check_serving
 from flows import monitoring as step
-from flows.recording import record_evidence
+from flows.recording import findings_evidence, record_evidence
 from flows.subject import open_run, resolve_subject
 from govflow.settings import Settings
 from tasks.registry import list_deployed_versions, read_past_run, set_version_tags
@@ -81,7 +81,9 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
     context = {"model": model, "version": subject.version, "flow": FLOW, "risk_tier": tier_name,
                "period": policy.monitoring_period, "monitored_from": start, "monitored_through": through,
                "periods_awaiting_labels": pending}
-    out.files |= family_documents(decision.results, context)
+    dates, findings_file = findings_evidence(ctx, decision.results)
+    context |= dates
+    out.files |= family_documents(decision.results, context) | findings_file
     out.files["evidence/verdict.json"] = verdict_document(decision, context)
     record_evidence(ctx, run, FLOW, files=out.files, inputs=out.inputs, metrics=key_metrics(decision.results),
                     history=period_metrics(decision.results),

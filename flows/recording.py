@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from checks.manifest import build_manifest
+from checks.findings import findings, review_dates
+from checks.manifest import build_manifest, canonical_json
 from flows.subject import Subject
 from govflow.provenance import code_version
 from tasks.chain import publish_head
@@ -30,3 +31,11 @@ def record_evidence(
     }, metrics=metrics, history=history)
     publish_head(ctx.settings.resolved_chain_log, model, digest, run.run_id)
     return digest
+
+
+def findings_evidence(ctx: Subject, results) -> tuple[dict[str, str | None], dict[str, bytes]]:
+    """The review and retention dates for the verdict, and `evidence/findings.json`: each finding with its
+    severity, the model's owner and the date the policy allows to fix it."""
+    today = datetime.now(timezone.utc).date()
+    rows = findings(results, ctx.tier, ctx.tags.get("governance.owner"), today)
+    return review_dates(ctx.tier, today), {"evidence/findings.json": canonical_json({"findings": rows})}

@@ -254,3 +254,18 @@ def test_the_risk_assessment_on_file_sets_the_tier_and_is_evidence(outcomes, cli
     answers = json.loads((tmp_path / "evidence" / "risk_assessment.json").read_text())
     assert answers["tier"] == "high" and {a["id"] for a in answers["answers"]} >= {"domain", "autonomy"}
     assert client.get_model_version("loan_approval", loan.version).tags["governance.risk_tier"] == "high"
+
+
+def test_findings_carry_owner_severity_and_due_date(outcomes, client, tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    hiring = outcomes["hiring_promotion"]
+    assert_manifest_intact(client, hiring.run_id, tmp_path)
+    rows = json.loads((tmp_path / "evidence" / "findings.json").read_text())["findings"]
+    ratio = next(r for r in rows if r["check_id"] == "fairness.demographic_parity_ratio" and r["subject"] == "sex")
+    days = {datetime.now(timezone.utc).date() - timedelta(days=d) for d in (0, 1)}  # the run may predate midnight
+    assert ratio["severity"] == "critical" and ratio["owner"] == "people-analytics@bank.example"
+    assert ratio["due"] in {(d + timedelta(days=14)).isoformat() for d in days}  # high tier: 14 days
+    verdict = json.loads((tmp_path / "evidence" / "verdict.json").read_text())
+    assert verdict["review_due"] in {(d + timedelta(days=90)).isoformat() for d in days}
+    assert verdict["retain_until"] in {d.replace(year=d.year + 10).isoformat() for d in days}
