@@ -12,6 +12,7 @@ from typing import Literal
 from checks.manifest import sha256_hex
 
 MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"  # base64 Ed25519 signature of manifest.json's bytes, where a signing key is set
 ProblemKind = Literal["altered", "missing", "unlisted", "manifest", "chain"]
 
 
@@ -59,7 +60,7 @@ def _artifact_problems(run: StoredRun, manifest: dict) -> list[Problem]:
         elif sha256_hex(run.files[path]) != expected:
             out.append(Problem("altered", run.run_id, path, f"run {run.run_id}: {path} differs from its SHA-256"))
     out += [Problem("unlisted", run.run_id, path, f"run {run.run_id}: {path} is not in the manifest")
-            for path in sorted(set(run.files) - set(listed) - {MANIFEST})]
+            for path in sorted(set(run.files) - set(listed) - {MANIFEST, SIGNATURE})]
     return out
 
 
@@ -123,4 +124,36 @@ def head_problems(runs: Sequence[StoredRun], heads: Sequence[Mapping], model: st
     if kept is not None and kept[1] not in stored:
         problems.append(Problem("chain", "-", MANIFEST, (
             f"the head you kept (sequence {kept[0]}, {kept[1][:12]}…) is no manifest in the store")))
+    return problems
+
+
+def signature_problems(runs: Sequence[StoredRun], public_key_pem: bytes) -> list[Problem]:
+    """Every run whose manifest is unsigned, or whose signature the public key does not verify.
+
+    The private key is held away from MLflow's administrators, so a manifest they rewrite, however
+    consistently, cannot carry a valid signature. Raises ValueError for a key that is not Ed25519 PEM.
+    """
+    import base64
+
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    key = load_pem_public_key(public_key_pem)
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("the public key is not an Ed25519 key")
+    problems = []
+    for run in runs:
+        if MANIFEST not in run.files:
+            continue
+        signature = run.files.get(SIGNATURE)
+        if signature is None:
+            problems.append(Problem("missing", run.run_id, SIGNATURE, f"run {run.run_id}: the manifest is not signed"))
+            continue
+        try:
+            key.verify(base64.b64decode(signature.strip(), validate=True), run.files[MANIFEST])
+        except (InvalidSignature, ValueError):
+            problems.append(Problem("altered", run.run_id, SIGNATURE, (
+                f"run {run.run_id}: the signature does not verify: the manifest or its signature was rewritten, "
+                "or signed with another key")))
     return problems

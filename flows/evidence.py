@@ -10,7 +10,7 @@ from pathlib import Path
 from prefect import flow
 
 from checks.manifest import sha256_hex
-from checks.verification import Problem, head_problems, verify_runs
+from checks.verification import Problem, head_problems, signature_problems, verify_runs
 from govflow.bundle import write_bundle
 from govflow.settings import Settings
 from tasks.chain import read_published_heads
@@ -45,15 +45,18 @@ def as_of_ms(as_of: str | None) -> int | None:
 
 
 @flow(name="evidence-verification")
-def evidence_verification(model: str, version: str | None = None,
-                          kept: tuple[int, str] | None = None) -> Verification:
+def evidence_verification(model: str, version: str | None = None, kept: tuple[int, str] | None = None,
+                          public_key: bytes | None = None) -> Verification:
     """Recompute every hash and the manifest chain of the model's governance runs in MLflow, and hold the
-    chain against the heads published outside MLflow and the head an auditor kept (sequence, SHA-256)."""
+    chain against the heads published outside MLflow, the head an auditor kept (sequence, SHA-256) and,
+    given the public key, every manifest's signature."""
     settings = Settings()
     fetched = fetch_runs(settings.resolved_tracking_uri, settings.experiment, model)
     stored = [f.stored for f in fetched]
     heads = read_published_heads(settings.resolved_chain_log)
     problems = verify_runs(stored, version) + head_problems(stored, heads, model, kept)
+    if public_key is not None:
+        problems += signature_problems(stored, public_key)
     return Verification(model, len(stored), sum(len(s.files) for s in stored), tuple(problems))
 
 

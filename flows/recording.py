@@ -28,7 +28,7 @@ def record_evidence(
     )
     digest = write_evidence(ctx.uri, run.run_id, files, manifest, tags={
         **tags, "governance.policy_sha256": ctx.policy_sha, "governance.code_version": code_version(),
-    }, metrics=metrics, history=history)
+    }, metrics=metrics, history=history, signing_key=ctx.settings.signing_key)
     publish_head(ctx.settings.resolved_chain_log, model, digest, run.run_id)
     return digest
 

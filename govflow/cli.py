@@ -196,12 +196,13 @@ def verify(
     version: Annotated[str | None, typer.Option(help="check this version's artifacts (the chain is always whole)")] = None,
     bundle: Annotated[str | None, typer.Option(help="verify an exported bundle offline instead of MLflow")] = None,
     head: Annotated[str | None, typer.Option(help="a chain head you kept earlier, as SEQUENCE:SHA256")] = None,
+    public_key: Annotated[str | None, typer.Option(help="Ed25519 public key (PEM): every manifest must be signed")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")] = False,
 ) -> None:
     """Recompute every hash and the manifest chain. Exit 0 intact, 1 altered or missing, 2 bad input."""
     from pathlib import Path
 
-    from checks.verification import head_problems, verify_runs
+    from checks.verification import head_problems, signature_problems, verify_runs
 
     kept = None
     if head is not None:
@@ -209,6 +210,13 @@ def verify(
         if not (sequence.isdigit() and len(digest) == 64):
             _usage_error(f"--head '{head}' is not SEQUENCE:SHA256 (a number, a colon, 64 hex digits)")
         kept = (int(sequence), digest.lower())
+    key_pem = None
+    if public_key is not None:
+        try:
+            key_pem = Path(public_key).read_bytes()
+            signature_problems([], key_pem)  # a bad key is bad input, before anything is read
+        except (OSError, ValueError, TypeError) as exc:
+            _usage_error(f"--public-key {public_key}: {exc}")
     if bundle is not None:
         from govflow.bundle import BundleError, read_bundle, read_bundle_heads
 
@@ -220,13 +228,15 @@ def verify(
             _usage_error(f"{bundle} holds evidence of '{index.get('model')}', not '{model}'")
         problems += verify_runs(runs, version or index.get("version"))
         problems += head_problems(runs, read_bundle_heads(Path(bundle)), model, kept)
+        if key_pem is not None:
+            problems += signature_problems(runs, key_pem)
         count, files, source = len(index.get("runs", [])), sum(len(r.files) for r in runs), bundle
     else:
         _settings()
         from flows.evidence import evidence_verification
 
         with contextlib.redirect_stdout(sys.stderr):
-            outcome = evidence_verification(model, version, kept)
+            outcome = evidence_verification(model, version, kept, key_pem)
         count, files, problems, source = outcome.runs, outcome.files, list(outcome.problems), "MLflow"
     intact = count > 0 and not problems
     if as_json:

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     controls_file: Path = DEFAULT_CONTROLS
     questionnaire_file: Path = DEFAULT_QUESTIONNAIRE
     assessments_dir: Path = DEFAULT_ASSESSMENTS
+    signing_key: Path | None = Field(default=None, description=(
+        "Ed25519 private key (PEM) that signs every manifest; keep it from MLflow administrators"))
     chain_log: Path | None = Field(default=None, description=(
         "append-only file outside MLflow where each model's chain head is published; put it where MLflow "
         "administrators cannot rewrite it (another host, WORM storage)"))

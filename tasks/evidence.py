@@ -14,7 +14,8 @@ from prefect import task
 
 from checks.manifest import canonical_json, sha256_hex
 from checks.results import CheckResult
-from checks.verification import MANIFEST, StoredRun
+from checks.verification import MANIFEST, SIGNATURE, StoredRun
+from tasks.signing import sign
 
 
 
@@ -69,8 +70,10 @@ def previous_manifest_sha256(tracking_uri: str, experiment: str, model: str) -> 
 def write_evidence(
     tracking_uri: str, run_id: str, files: dict[str, bytes], manifest: dict,
     tags: dict[str, str], metrics: dict[str, float], history: list[tuple[str, float, int]] | None = None,
+    signing_key: Path | None = None,
 ) -> str:
-    """Log every evidence file, then `manifest.json`, then the run's tags and metrics; return the manifest hash."""
+    """Log every evidence file, then `manifest.json` (and its signature, given a key), then the run's tags
+    and metrics; return the manifest hash."""
     client = MlflowClient(tracking_uri)
     manifest_bytes = canonical_json(manifest)
     with tempfile.TemporaryDirectory() as tmp:
@@ -84,6 +87,10 @@ def write_evidence(
         manifest_path = Path(tmp) / MANIFEST
         manifest_path.write_bytes(manifest_bytes)
         client.log_artifact(run_id, str(manifest_path))
+        if signing_key is not None:
+            signature_path = Path(tmp) / SIGNATURE
+            signature_path.write_bytes(sign(signing_key, manifest_bytes))
+            client.log_artifact(run_id, str(signature_path))
     digest = sha256_hex(manifest_bytes)
     now = int(time.time() * 1000)
     steps: Counter[str] = Counter()  # each metric's history counts its own steps from 0

@@ -111,3 +111,56 @@ def test_a_removed_last_run_and_an_edited_log_are_caught():
     assert any("where 3 was due" in p.message for p in head_problems(runs, backwards, "m"))
     kept = (3, heads[2]["manifest_sha256"])
     assert any("the head you kept" in p.message for p in head_problems(runs[:2], heads[:2], "m", kept=kept))
+
+
+def _keys():
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    private = Ed25519PrivateKey.generate()
+    public = private.public_key().public_bytes(serialization.Encoding.PEM,
+                                               serialization.PublicFormat.SubjectPublicKeyInfo)
+    return private, public
+
+
+def _signed(runs, private):
+    import base64
+
+    # As tasks/signing.py writes it: base64 and a newline.
+    return [StoredRun(**{**r.__dict__, "files": {**r.files, "manifest.sig": base64.b64encode(
+        private.sign(r.files["manifest.json"])) + b"\n"}}) for r in runs]
+
+
+def test_signed_manifests_verify_and_the_signature_is_not_an_unlisted_file():
+    from checks.verification import signature_problems
+
+    private, public = _keys()
+    runs = _signed(_chain(), private)
+    assert signature_problems(runs, public) == [] and verify_runs(runs) == []
+
+
+def test_a_consistent_rewrite_cannot_carry_a_valid_signature():
+    """Manifest rewritten and its recorded hash with it: the chain alone cannot tell, the signature can."""
+    from checks.verification import signature_problems
+
+    private, public = _keys()
+    runs = _signed(_chain(1), private)
+    forged = runs[0].files["manifest.json"].replace(b'"gate"', b'"g4te"')
+    rewritten = _replace(runs, 0, files={**runs[0].files, "manifest.json": forged},
+                         recorded_manifest_sha256=sha256_hex(forged))
+    assert verify_runs(rewritten) == []
+    (problem,) = signature_problems(rewritten, public)
+    assert problem.kind == "altered" and problem.path == "manifest.sig"
+
+
+def test_unsigned_and_wrongly_signed_manifests_are_named():
+    from checks.verification import signature_problems
+
+    private, public = _keys()
+    other, _ = _keys()
+    runs = _chain(2)
+    unsigned = signature_problems(runs, public)
+    assert [(p.kind, p.run_id) for p in unsigned] == [("missing", "r0"), ("missing", "r1")]
+    assert [p.kind for p in signature_problems(_signed(runs, other), public)] == ["altered", "altered"]
+    with pytest.raises(ValueError):
+        signature_problems(runs, b"not a key")

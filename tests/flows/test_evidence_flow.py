@@ -158,3 +158,42 @@ def test_a_folder_that_is_no_bundle_is_bad_input(tmp_path):
 def test_a_kept_head_that_is_not_a_head_is_bad_input():
     result = runner.invoke(app, ["verify", MODEL, "--head", "3:abc"])
     assert result.exit_code == 2 and "SEQUENCE:SHA256" in result.stderr
+
+
+def test_signed_manifests_verify_with_the_public_key_and_a_forgery_does_not(fleet, client, tmp_path, monkeypatch):
+    """The gate signs with a key MLflow's administrators lack; their consistent rewrite fails the signature."""
+    import hashlib
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    (tmp_path / "signing.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    (tmp_path / "signing.pub").write_bytes(key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    monkeypatch.setenv("GOVFLOW_SIGNING_KEY", str(tmp_path / "signing.pem"))
+    signed = registration_gate(MODEL, fleet[MODEL].version)
+    outcome = evidence_verification(MODEL, public_key=(tmp_path / "signing.pub").read_bytes())
+    unsigned = {p.run_id for p in outcome.problems if p.path == "manifest.sig"}
+    assert signed.run_id not in unsigned  # earlier runs were written before a key was set: named as unsigned
+    assert all(p.kind == "missing" and p.path == "manifest.sig" for p in outcome.problems)
+
+    folder = Path(signed.artifact_uri.removeprefix("file://"))
+    manifest = folder / "manifest.json"
+    original = manifest.read_bytes()
+    forged = original.replace(b'"gate"', b'"g4te"')
+    manifest.write_bytes(forged)
+    client.set_tag(signed.run_id, "governance.manifest_sha256", hashlib.sha256(forged).hexdigest())
+    try:
+        result = runner.invoke(app, ["verify", MODEL, "--public-key", str(tmp_path / "signing.pub"),
+                                     "--json"])
+    finally:
+        manifest.write_bytes(original)
+        client.set_tag(signed.run_id, "governance.manifest_sha256", hashlib.sha256(original).hexdigest())
+    problems = json.loads(result.stdout)["problems"]
+    assert result.exit_code == 1
+    assert any(p["run_id"] == signed.run_id and p["kind"] == "altered" and p["path"] == "manifest.sig"
+               for p in problems)
+    bad_key = runner.invoke(app, ["verify", MODEL, "--public-key", str(tmp_path / "signing.pem")])
+    assert bad_key.exit_code == 2 and "--public-key" in bad_key.stderr
