@@ -9,9 +9,8 @@ from pathlib import Path
 
 from prefect import flow
 
-from checks.manifest import sha256_hex
 from checks.verification import Problem, head_problems, signature_problems, verify_runs
-from govflow.bundle import write_bundle
+from govflow.bundle import recorded_hashes, select_config, write_bundle
 from govflow.settings import Settings
 from tasks.chain import read_published_heads
 from tasks.evidence import fetch_runs
@@ -62,17 +61,22 @@ def evidence_verification(model: str, version: str | None = None, kept: tuple[in
 
 @flow(name="evidence-export")
 def evidence_export(model: str, out: str, version: str | None = None, as_of: str | None = None) -> dict:
-    """Every governance run of the model started up to `as_of`, with its artifacts, and the policy file
-    when its hash is the one the runs record, written as a bundle at `out`; returns the bundle's index."""
+    """Every governance run of the model started up to `as_of`, with its artifacts, the policy, waiver and
+    assessment files whose hashes the runs record, and the current control catalogue and questionnaire,
+    written as a bundle at `out`; returns the bundle's index."""
     settings = Settings()
     fetched = fetch_runs(settings.resolved_tracking_uri, settings.experiment, model, as_of_ms(as_of))
-    policy = Path(settings.policy_file).read_bytes()
-    used = {f.tags.get("governance.policy_sha256") for f in fetched} - {None}
-    config = {f"policy-{sha256_hex(policy)[:12]}.yaml": policy} if sha256_hex(policy) in used else {}
+    recorded = recorded_hashes([f.stored for f in fetched], [f.tags for f in fetched])
+    assessment = Path(settings.assessments_dir) / f"{model}.yaml"
+    candidates = {"policy": settings.policy_file, "waivers": settings.waivers_file,
+                  "assessment": assessment, "controls": settings.controls_file,
+                  "questionnaire": settings.questionnaire_file}
+    files = {kind: Path(path).read_bytes() for kind, path in candidates.items() if Path(path).is_file()}
+    config, missing = select_config(files, recorded, always={"controls", "questionnaire"})
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     exported = {f.stored.run_id for f in fetched}
     heads = [h for h in read_published_heads(settings.resolved_chain_log)
              if h.get("model") == model and h.get("run_id") in exported]
     index = write_bundle(Path(out), model, version, as_of or now, now, [(f.stored, f.tags) for f in fetched], config,
                          heads)
-    return {**index, "policies_not_exported": sorted(used - {sha256_hex(policy)})}
+    return {**index, "config_not_exported": missing}

@@ -42,6 +42,26 @@ To replay a check, take the inputs' fingerprints and `policy_sha256` from a mani
 """
 
 
+def recorded_hashes(runs: list[StoredRun], tags: list[dict[str, str]]) -> set[str]:
+    """Every config file hash the runs record: the policy's (a run tag) and the manifests' `sha256:` inputs."""
+    hashes = {t.get("governance.policy_sha256") for t in tags} - {None}
+    for run in runs:
+        try:
+            inputs = json.loads(run.files.get("manifest.json", b"{}")).get("inputs", {})
+        except ValueError:
+            continue
+        hashes |= {v.removeprefix("sha256:") for v in inputs.values() if isinstance(v, str) and v.startswith("sha256:")}
+    return hashes
+
+
+def select_config(files: Mapping[str, bytes], recorded: set[str], always: set[str]) -> tuple[dict[str, bytes], list[str]]:
+    """Config files to bundle, named `<kind>-<sha12>.yaml`: those whose hash a run recorded, and the kinds
+    in `always`; with the recorded hashes of policy files no current file matches (fetch them from history)."""
+    chosen = {f"{kind}-{sha256_hex(data)[:12]}.yaml": data for kind, data in files.items()
+              if kind in always or sha256_hex(data) in recorded}
+    return chosen, sorted(recorded - {sha256_hex(data) for data in files.values()})
+
+
 def write_bundle(out: Path, model: str, version: str | None, as_of: str, exported_at: str,
                  runs: list[tuple[StoredRun, dict[str, str]]], config: Mapping[str, bytes],
                  heads: list[dict]) -> dict[str, Any]:

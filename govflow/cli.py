@@ -28,12 +28,13 @@ def _usage_error(message: str) -> None:
 def _check_subject(settings: Settings, model: str, version: str) -> None:
     """Answer bad input (policy, model, version) in a second, before the flow engine starts."""
     from checks.policy import PolicyError
-    from govflow.policy_file import load_policy, load_waivers
+    from govflow.policy_file import load_assessment, load_policy, load_waivers
     from tasks.registry import UnknownModelVersion, lookup_model_version
 
     try:
         load_policy(settings.policy_file)
         load_waivers(settings.waivers_file)
+        load_assessment(settings.questionnaire_file, settings.assessments_dir, model)
         lookup_model_version(settings.resolved_tracking_uri, model, version)
     except (UnknownModelVersion, PolicyError) as exc:
         _usage_error(str(exc))
@@ -275,9 +276,9 @@ def evidence_pull(
         _usage_error(f"no governance runs of '{model}' up to {index['as_of']}")
     typer.echo(f"{model}: {len(index['runs'])} run(s) written to {out}; verify with "
                f"`govflow verify {model} --bundle {out}`")
-    for digest in index["policies_not_exported"]:
-        typer.echo(f"  note: policy {digest[:12]}… that some runs used is not the current policy file; "
-                   "fetch it from the policy repository's history")
+    for digest in index["config_not_exported"]:
+        typer.echo(f"  note: a policy, waiver or assessment file with SHA-256 {digest[:12]}… that some runs "
+                   "used is not the current one; fetch it from the repository's history")
 
 
 controls_app = typer.Typer(no_args_is_help=True, help="The control catalogue and its framework coverage.")
@@ -295,14 +296,13 @@ def controls_coverage_command(
     from checks.controls import FRAMEWORKS
     from checks.policy import PolicyError
     from govflow.policy_file import load_controls
+    from tasks.registry import UnknownModelVersion, lookup_model_version
 
     if framework is not None and framework not in FRAMEWORKS:
         _usage_error(f"unknown framework '{framework}' (known: {', '.join(FRAMEWORKS)})")
     try:
         load_controls(settings.controls_file)
         if model:
-            from tasks.registry import UnknownModelVersion, lookup_model_version
-
             try:
                 lookup_model_version(settings.resolved_tracking_uri, model, "1")
             except UnknownModelVersion as exc:

@@ -125,7 +125,10 @@ def test_a_pulled_bundle_verifies_offline(bundle, runs, settings):
     assert _verify_bundle(bundle) == (0, set())
     index = json.loads((bundle / "index.json").read_text())
     assert {r["run_id"] for r in index["runs"]} >= set(runs[1])
-    assert list(index["config"]) == [f"policy-{index['config'][next(iter(index['config']))][:12]}.yaml"]
+    # The policy, waiver and assessment files the runs were judged by, and the catalogue and questionnaire.
+    assert {name.split("-")[0] for name in index["config"]} == {"policy", "waivers", "assessment", "controls",
+                                                                "questionnaire"}
+    assert all(name.endswith(f"-{digest[:12]}.yaml") for name, digest in index["config"].items())
     assert "govflow verify loan_approval --bundle" in (bundle / "README.md").read_text()
 
 
