@@ -71,3 +71,12 @@ def test_the_shipped_catalogue_maps_every_framework_and_every_check():
     assert {fw for c in catalogue.controls for fw in c.clauses} == set(FRAMEWORKS)
     assert all(set(c.clauses) == set(FRAMEWORKS) for c in catalogue.controls)
     assert {check for c in catalogue.controls for check in c.checks} == set(CHECKS)
+
+
+def test_clause_names_with_commas_stay_whole():
+    """YAML splits an unquoted [Robust, secure and safe]; the NAIC principle must stay one clause."""
+    from govflow.policy_file import load_controls
+    from govflow.settings import DEFAULT_CONTROLS
+
+    naic = {clause for c in load_controls(DEFAULT_CONTROLS).controls for clause in c.clauses["naic"]}
+    assert naic == {"Fair and ethical", "Accountable", "Transparent", "Robust, secure and safe"}
