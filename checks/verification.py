@@ -157,3 +157,11 @@ def signature_problems(runs: Sequence[StoredRun], public_key_pem: bytes) -> list
                 f"run {run.run_id}: the signature does not verify: the manifest or its signature was rewritten, "
                 "or signed with another key")))
     return problems
+
+
+def evidence_problems(runs: Sequence[StoredRun], heads: Sequence[Mapping], model: str, version: str | None = None,
+                      kept: tuple[int, str] | None = None, public_key_pem: bytes | None = None) -> list[Problem]:
+    """Everything verification checks, from MLflow's store or a bundle alike: hashes and chain, the published
+    heads (and a kept one), and, given a public key, every signature."""
+    problems = verify_runs(runs, version) + head_problems(runs, heads, model, kept)
+    return problems + (signature_problems(runs, public_key_pem) if public_key_pem is not None else [])

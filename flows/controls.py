@@ -9,6 +9,7 @@ from mlflow import MlflowClient
 from prefect import flow
 
 from checks.controls import coverage
+from checks.governance_tags import effective_tags
 from govflow.policy_file import load_controls
 from govflow.settings import Settings
 from tasks.evidence import read_verdict
@@ -44,7 +45,7 @@ def controls_coverage(model: str | None = None, framework: str | None = None) ->
         if version is None:
             continue
         info = lookup_model_version(uri, name, version)
-        tags = {**info.model_tags, **info.version_tags}
+        tags = effective_tags(info.model_tags, info.version_tags)
         judged[name] = version
         results[name] = (read_verdict(uri, tags.get("governance.last_gate_run"))
                          + read_verdict(uri, tags.get("governance.last_monitor_run")))

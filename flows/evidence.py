@@ -9,7 +9,7 @@ from pathlib import Path
 
 from prefect import flow
 
-from checks.verification import Problem, head_problems, signature_problems, verify_runs
+from checks.verification import Problem, evidence_problems
 from govflow.bundle import recorded_hashes, select_config, write_bundle
 from govflow.settings import Settings
 from tasks.chain import read_published_heads
@@ -53,9 +53,7 @@ def evidence_verification(model: str, version: str | None = None, kept: tuple[in
     fetched = fetch_runs(settings.resolved_tracking_uri, settings.experiment, model)
     stored = [f.stored for f in fetched]
     heads = read_published_heads(settings.resolved_chain_log)
-    problems = verify_runs(stored, version) + head_problems(stored, heads, model, kept)
-    if public_key is not None:
-        problems += signature_problems(stored, public_key)
+    problems = evidence_problems(stored, heads, model, version, kept, public_key)
     return Verification(model, len(stored), sum(len(s.files) for s in stored), tuple(problems))
 
 

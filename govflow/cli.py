@@ -203,7 +203,7 @@ def verify(
     """Recompute every hash and the manifest chain. Exit 0 intact, 1 altered or missing, 2 bad input."""
     from pathlib import Path
 
-    from checks.verification import head_problems, signature_problems, verify_runs
+    from checks.verification import evidence_problems, signature_problems
 
     kept = None
     if head is not None:
@@ -227,10 +227,8 @@ def verify(
             _usage_error(str(exc))
         if index.get("model") != model:
             _usage_error(f"{bundle} holds evidence of '{index.get('model')}', not '{model}'")
-        problems += verify_runs(runs, version or index.get("version"))
-        problems += head_problems(runs, read_bundle_heads(Path(bundle)), model, kept)
-        if key_pem is not None:
-            problems += signature_problems(runs, key_pem)
+        problems += evidence_problems(runs, read_bundle_heads(Path(bundle)), model, version or index.get("version"),
+                                      kept, key_pem)
         count, files, source = len(index.get("runs", [])), sum(len(r.files) for r in runs), bundle
     else:
         _settings()
