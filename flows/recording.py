@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from checks.decision import Decision, decide
+from checks.evidence import family_documents, key_metrics, verdict_document
 from checks.findings import findings, review_dates
 from checks.manifest import build_manifest, canonical_json
+from checks.results import CheckResult
 from flows.subject import Subject
 from govflow.provenance import code_version
 from tasks.chain import publish_head
@@ -39,3 +43,35 @@ def findings_evidence(ctx: Subject, results) -> tuple[dict[str, str | None], dic
     today = datetime.now(timezone.utc).date()
     rows = findings(results, ctx.tier, ctx.tags.get("governance.owner"), today)
     return review_dates(ctx.tier, today), {"evidence/findings.json": canonical_json({"findings": rows})}
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A governance run that judged a few checks: its decision and where its evidence is."""
+
+    decision: Decision
+    run_id: str
+    manifest_sha256: str
+
+
+def judge_and_record(ctx: Subject, flow: str, results: list[CheckResult], *, families: tuple[str, ...],
+                     not_judged: tuple[str, ...] = (), context: dict | None = None,
+                     files: dict[str, bytes] | None = None, tags: dict[str, str] | None = None) -> Judged:
+    """Decide on `results` (waivers applied) within `families`, write the verdict, findings and family
+    documents as a new governance run, and alert on a blocking failure."""
+    from flows.alerts import alert_on_failure
+    from flows.subject import open_run
+
+    run = open_run(ctx, flow)
+    decision = decide(ctx.waived(results), ctx.tier, families=families, not_judged=not_judged)
+    context = {"model": ctx.version.model, "version": ctx.version.version, "flow": flow,
+               "risk_tier": ctx.tier_name, **(context or {})}
+    dates, findings_file = findings_evidence(ctx, decision.results)
+    context |= dates
+    documents = {**(files or {}), **family_documents(decision.results, context), **findings_file,
+                 "evidence/verdict.json": verdict_document(decision, context)}
+    digest = record_evidence(ctx, run, flow, files=documents, inputs={
+        "model_version": f"models:/{ctx.version.model}/{ctx.version.version}"}, metrics=key_metrics(decision.results),
+        tags={"governance.verdict": decision.verdict.value, "governance.risk_tier": ctx.tier_name, **(tags or {})})
+    alert_on_failure(ctx, flow, decision, run.run_id)
+    return Judged(decision, run.run_id, digest)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +45,16 @@ class Settings(BaseSettings):
     chain_log: Path | None = Field(default=None, description=(
         "append-only file outside MLflow where each model's chain head is published; put it where MLflow "
         "administrators cannot rewrite it (another host, WORM storage)"))
+    notify_url: str | None = Field(default=None, description=(
+        "Apprise URL told when a blocking check fails (mailto://, slack://, json://host/path, ...)"))
+    webhook_secret: SecretStr | None = Field(default=None, description=(
+        "shared secret of the MLflow registry webhook; the receiver refuses deliveries it did not sign"))
+    webhook_tolerance_seconds: int = Field(default=300, ge=1, description=(
+        "how far a delivery's timestamp may be from now; covers MLflow's retries of one delivery"))
+    webhook_max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    workers: int = Field(default=2, ge=1, description="threads that monitor models side by side in the nightly run")
+    dask_address: str | None = Field(default=None, description=(
+        "Dask scheduler (tcp://host:8786); when set, the nightly run fans out on that cluster"))
 
     @property
     def resolved_tracking_uri(self) -> str:
@@ -67,6 +77,10 @@ class Settings(BaseSettings):
     @property
     def resolved_chain_log(self) -> Path:
         return self.chain_log or self.data_dir.resolve() / "chain-heads.jsonl"
+
+    @property
+    def webhook_ledger(self) -> Path:
+        return self.data_dir.resolve() / "webhook-deliveries.sqlite"
 
     @property
     def prefect_home(self) -> Path:

@@ -1,0 +1,37 @@
+"""The serving check: a version that was just given an alias must hold an approved status. Started by the
+webhook receiver on `model_version_alias.created`; the nightly run judges the same check for every version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prefect import flow, get_run_logger
+
+from checks.signoff import check_serving
+from flows.recording import judge_and_record
+from flows.subject import resolve_subject
+
+FLOW = "serving"
+
+
+@dataclass(frozen=True)
+class ServingOutcome:
+    model: str
+    version: str
+    alias: str
+    verdict: str
+    run_id: str
+
+
+@flow(name="serving-check")
+def serving_check(model: str, version: str, alias: str) -> ServingOutcome:
+    """Judge `governance.serving` for a version that now holds `alias`; an unapproved one is a critical finding."""
+    ctx = resolve_subject(model, version)
+    # The registry may not show the alias yet if the event raced ahead of the read; the event says it is there.
+    aliases = tuple(dict.fromkeys([*ctx.version.aliases, alias]))
+    status = ctx.tags.get("governance.status")
+    others = tuple(c for c in ctx.tier.enabled_check_ids("governance") if c != "governance.serving")
+    judged = judge_and_record(ctx, FLOW, check_serving(aliases, status), families=("governance",),
+                              not_judged=others, context={"alias": alias, "status": status})
+    get_run_logger().info("%s v%s given alias %s: %s", model, version, alias, judged.decision.verdict.value)
+    return ServingOutcome(model, ctx.version.version, alias, judged.decision.verdict.value, judged.run_id)

@@ -1,0 +1,133 @@
+"""The receiver app over HTTP (FastAPI's test client), with a dispatcher that records what it was asked."""
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from govflow.webhooks.ledger import Admission, DeliveryLedger
+from govflow.webhooks.receiver import PATH, create_app
+from govflow.webhooks.signature import sign
+
+SECRET = "receiver-test-secret-0123456789"
+NOW = 1_800_000_000.0
+
+
+class Recorder:
+    pending = 0
+
+    def __init__(self):
+        self.calls = []
+
+    def gate(self, model, version):
+        self.calls.append(("gate", model, version))
+
+    def alias(self, model, version, alias):
+        self.calls.append(("alias", model, version, alias))
+
+
+@pytest.fixture
+def receiver(tmp_path):
+    dispatcher = Recorder()
+    ledger = DeliveryLedger(tmp_path / "ledger.sqlite", 300)
+    app = create_app(SECRET, ledger, dispatcher, tolerance_seconds=300, max_body_bytes=4096, clock=lambda: NOW)
+    yield TestClient(app), dispatcher
+    ledger.close()
+
+
+def _event(entity="model_version", action="created", **data) -> bytes:
+    return json.dumps({"entity": entity, "action": action, "timestamp": "2027-01-15T08:00:00+00:00",
+                       "data": data or {"name": "credit", "version": "3", "source": "models:/m-1", "run_id": None,
+                                        "tags": {}, "description": None}}).encode()
+
+
+def _post(client, body, delivery="d-1", stamp=str(int(NOW)), secret=SECRET, signature=None):
+    headers = {"Content-Type": "application/json", "X-MLflow-Delivery-Id": delivery, "X-MLflow-Timestamp": stamp,
+               "X-MLflow-Signature": signature or sign(secret, delivery, stamp, body)}
+    return client.post(PATH, content=body, headers=headers)
+
+
+def test_signed_version_created_starts_the_gate(receiver):
+    client, dispatcher = receiver
+    response = _post(client, _event())
+    assert response.status_code == 202 and response.json()["action"] == "gate"
+    assert dispatcher.calls == [("gate", "credit", "3")]
+
+
+def test_alias_created_starts_the_serving_check(receiver):
+    client, dispatcher = receiver
+    response = _post(client, _event("model_version_alias", "created", name="credit", alias="champion", version="3"))
+    assert response.status_code == 202
+    assert dispatcher.calls == [("alias", "credit", "3", "champion")]
+
+
+@pytest.mark.parametrize("how", ["wrong secret", "stale", "from the future", "unsigned"])
+def test_forged_or_stale_calls_get_401_and_start_nothing(receiver, how):
+    client, dispatcher = receiver
+    body = _event()
+    if how == "wrong secret":
+        response = _post(client, body, secret="not-the-shared-secret")
+    elif how == "stale":
+        response = _post(client, body, stamp=str(int(NOW) - 301))
+    elif how == "from the future":
+        response = _post(client, body, stamp=str(int(NOW) + 301))
+    else:
+        response = client.post(PATH, content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 401
+    assert dispatcher.calls == []
+
+
+def test_replayed_delivery_gets_409(receiver):
+    client, dispatcher = receiver
+    assert _post(client, _event()).status_code == 202
+    assert _post(client, _event()).status_code == 409
+    assert dispatcher.calls == [("gate", "credit", "3")]
+
+
+def test_a_second_delivery_of_one_event_starts_one_gate(receiver):
+    client, dispatcher = receiver
+    assert _post(client, _event(), delivery="d-1").status_code == 202
+    second = _post(client, _event(), delivery="d-2")
+    assert second.status_code == 202 and second.json()["action"] == "duplicate"
+    assert dispatcher.calls == [("gate", "credit", "3")]
+
+
+@pytest.mark.parametrize("body, named", [
+    (b"not json", "not JSON"),
+    (b"[1, 2]", "JSON object"),
+    (json.dumps({"entity": "model_version", "action": "created"}).encode(), "'data' object"),
+    (json.dumps({"entity": "model_version", "action": "created", "data": {"name": "credit"}}).encode(), "data.version"),
+    (json.dumps({"entity": "model_version_alias", "action": "created",
+                 "data": {"name": "credit", "version": "3"}}).encode(), "data.alias"),
+])
+def test_malformed_signed_body_gets_400_naming_the_key(receiver, body, named):
+    client, dispatcher = receiver
+    response = _post(client, body)
+    assert response.status_code == 400 and named in response.json()["message"]
+    assert dispatcher.calls == []
+
+
+def test_body_over_the_limit_is_refused_before_authentication(receiver):
+    client, dispatcher = receiver
+    response = _post(client, _event(name="credit", version="3", description="x" * 5000))
+    assert response.status_code == 413
+    assert dispatcher.calls == []
+
+
+def test_events_govflow_does_not_act_on_are_acknowledged(receiver):
+    client, dispatcher = receiver
+    response = _post(client, _event("registered_model", "created", name="credit", tags={}, description=None))
+    assert response.status_code == 202 and response.json()["action"] == "ignored"
+    assert dispatcher.calls == []
+
+
+def test_ledger_remembers_across_restarts_and_forgets_after_twice_the_window(tmp_path):
+    ledger = DeliveryLedger(tmp_path / "l.sqlite", 300)
+    assert ledger.admit("d-1", "e", NOW) is Admission.ACCEPTED
+    ledger.close()
+    reopened = DeliveryLedger(tmp_path / "l.sqlite", 300)
+    assert reopened.admit("d-1", "e", NOW + 10) is Admission.REPLAY
+    assert reopened.admit("d-2", "e", NOW + 300) is Admission.DUPLICATE
+    assert reopened.admit("d-3", "e", NOW + 301 + 300) is Admission.ACCEPTED  # d-1 at NOW is past the window
+    assert reopened.admit("d-1", "e2", NOW + 601) is Admission.ACCEPTED  # pruned after twice the window
+    reopened.close()
