@@ -18,6 +18,7 @@ from checks.performance import performance_results
 from checks.policy import TierPolicy
 from checks.signoff import check_signoffs
 from checks.results import CheckResult, not_run
+from flows.alerts import alert_on_failure
 from flows.recording import findings_evidence, record_evidence
 from flows.subject import open_run, resolve_subject
 from govflow.datasets import LoadedData
@@ -166,6 +167,7 @@ def registration_gate(model: str, version: str) -> GateOutcome:
         ctx, run, FLOW, files=ev.files, inputs=ev.inputs, metrics=key_metrics(decision.results),
         tags={"governance.verdict": decision.verdict.value, "governance.risk_tier": tier_name},
     )
+    alert_on_failure(ctx, FLOW, decision, run.run_id)
     set_version_tags(uri, model, subject.version, {
         "governance.status": decision.verdict.value, f"governance.last_{FLOW}_run": run.run_id,
         **({TIER_TAG: tier_name} if ctx.assessment else {}),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prefect import flow, get_run_logger
+from prefect import flow, get_run_logger, task
 
 from checks.decision import decide
 from checks.evidence import family_documents, key_metrics, period_metrics, verdict_document
@@ -15,13 +15,19 @@ from checks.periods import last_stamp, monitoring_start, rows_after, split_perio
 from checks.results import CheckResult, Status, not_run
 from checks.signoff import check_serving
 from flows import monitoring as step
-from flows.recording import findings_evidence, record_evidence
-from flows.subject import open_run, resolve_subject
+from checks.manifest import canonical_json, sha256_hex
+from flows.alerts import alert_on_failure
+from flows.recording import findings_evidence, judge_and_record, record_evidence
+from flows.runners import nightly_task_runner
+from flows.subject import Subject, open_run, resolve_subject
 from govflow.settings import Settings
-from tasks.registry import list_deployed_versions, read_past_run, set_version_tags
+from tasks.evidence import find_completed_run, read_verdict
+from tasks.registry import list_deployed_versions, list_ungated_versions, read_past_run, set_version_tags
 
 FLOW = "monitor"
 FAMILIES = ("data", "performance", "fairness", "drift")
+# Judged only where they apply (outcomes, a declared id); a crashed run does not expect them.
+MONITORING_OPTIONAL = ("drift.label", "data.unique", "performance.decay.")
 
 @dataclass(frozen=True)
 class MonitorOutcome:
@@ -32,6 +38,15 @@ class MonitorOutcome:
     results: tuple[CheckResult, ...] = ()
     run_id: str | None = None
     error: str | None = None
+    reused: bool = False
+
+
+def run_key(ctx: Subject, inputs: dict[str, str], through: str | None, gate_run: str | None) -> str:
+    """What makes two monitoring runs the same judgement: version, data window end, the inputs' fingerprints,
+    the baseline gate run, and the policy and waivers in force."""
+    return sha256_hex(canonical_json({
+        "model": ctx.version.model, "version": ctx.version.version, "flow": FLOW, "through": through,
+        "inputs": inputs, "gate_run": gate_run, "policy": ctx.policy_sha, "waivers": ctx.waivers_sha}))
 
 
 @flow(name="monitor-version")
@@ -42,7 +57,6 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
     previous = read_past_run(uri, tags.get("governance.last_monitor_run"))
     start = monitoring_start(previous.tags if previous else None)
     gate = read_past_run(uri, tags.get("governance.last_gate_run"))
-    run = open_run(ctx, FLOW)
     out = step.Collected(inputs={"model_version": f"models:/{model}/{subject.version}"})
     if tier.governance.serving is not None:
         out.add(check_serving(subject.aliases, tags.get("governance.status")))
@@ -75,6 +89,12 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
         # Performance is expected once any outcome is known; until then the periods wait for labels.
         if any(r.family == "performance" for r in out.results):
             families += ("performance",)
+    key = run_key(ctx, out.inputs, through, gate.run_id if gate else None)
+    if (done := find_completed_run(uri, ctx.settings.experiment, model, key)) is not None:
+        # Same version, data window, inputs and policy as a run already recorded: its evidence stands.
+        return MonitorOutcome(model, subject.version, done.verdict, (
+            f"unchanged since monitoring run {done.run_id} (same data window, inputs and policy); not run again",),
+            tuple(read_verdict(uri, done.run_id)), done.run_id, reused=True)
     # Judged only where they apply: outcome drift once labels arrive, uniqueness where an id is declared.
     not_judged = tuple(c for c in ("drift.label", "data.unique") if not any(r.check_id == c for r in out.results))
     decision = decide(ctx.waived(out.results), tier, families=families, not_judged=not_judged)
@@ -85,25 +105,71 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
     context |= dates
     out.files |= family_documents(decision.results, context) | findings_file
     out.files["evidence/verdict.json"] = verdict_document(decision, context)
+    run = open_run(ctx, FLOW)
     record_evidence(ctx, run, FLOW, files=out.files, inputs=out.inputs, metrics=key_metrics(decision.results),
                     history=period_metrics(decision.results),
                     tags={"governance.verdict": decision.verdict.value, "governance.risk_tier": tier_name,
-                          "governance.monitored_from": start or "", "governance.monitored_through": through or ""})
+                          "governance.monitored_from": start or "", "governance.monitored_through": through or "",
+                          "governance.run_key": key})
+    alert_on_failure(ctx, FLOW, decision, run.run_id)
     set_version_tags(uri, model, subject.version, {f"governance.last_{FLOW}_run": run.run_id})
     return MonitorOutcome(model, subject.version, decision.verdict.value, decision.reasons, decision.results,
                           run.run_id)
 
 
-@flow(name="nightly-governance")
-def nightly_governance(models: list[str] | None = None) -> list[MonitorOutcome]:
-    """Monitor every deployed version; one version's error is recorded as its outcome, the rest go on."""
-    logger = get_run_logger()
-    settings = Settings()
-    outcomes = []
-    for model, version in list_deployed_versions(settings.resolved_tracking_uri, models):
-        try:
-            outcomes.append(monitor_version(model, version))
-        except Exception as exc:  # a finding about this model; the fleet run continues
-            logger.error("monitoring %s v%s failed: %s", model, version, exc)
-            outcomes.append(MonitorOutcome(model, version, "BLOCKED", error=f"{type(exc).__name__}: {exc}"))
-    return outcomes
+def _failed(model: str, version: str, exc: Exception) -> MonitorOutcome:
+    """A version whose monitoring crashed: recorded as a governance run whose every expected check could not
+    run, so the crash is a finding with an owner and a due date, not only a log line."""
+    error = f"{type(exc).__name__}: {exc}"
+    try:
+        ctx = resolve_subject(model, version)
+        expected = [c for f in FAMILIES for c in ctx.tier.enabled_check_ids(f)]
+        judged = judge_and_record(ctx, FLOW, not_run(expected, f"monitoring stopped: {error}"), families=FAMILIES,
+                                  not_judged=MONITORING_OPTIONAL, context={"error": error})
+        return MonitorOutcome(model, version, judged.decision.verdict.value, judged.decision.reasons,
+                              judged.decision.results, judged.run_id, error=error)
+    except Exception as again:  # nothing can be recorded (MLflow or the policy is unusable): the log says so
+        get_run_logger().error("could not record the failure of %s v%s: %s", model, version, again)
+        return MonitorOutcome(model, version, "BLOCKED", error=error)
+
+
+@task(name="monitor-deployed-version", tags=["govflow-monitor"])
+def monitor_deployed(model: str, version: str) -> MonitorOutcome:
+    """One deployed version's monitoring flow; its crash is that version's outcome, never the fleet's."""
+    try:
+        return monitor_version(model, version)
+    except Exception as exc:
+        get_run_logger().error("monitoring %s v%s failed: %s", model, version, exc)
+        return _failed(model, version, exc)
+
+
+@task(name="gate-ungated-version")
+def gate_ungated(model: str, version: str) -> str:
+    """Gate a version registered without a gate (a lost webhook); its verdict, or the error."""
+    from flows.gate import registration_gate
+
+    try:
+        return registration_gate(model, version).verdict
+    except Exception as exc:  # the next nightly run tries again; the receiver log and this one say why
+        get_run_logger().error("gating %s v%s failed: %s", model, version, exc)
+        return f"ERROR: {type(exc).__name__}: {exc}"
+
+
+@dataclass(frozen=True)
+class NightlyOutcome:
+    monitored: list[MonitorOutcome]
+    gated: dict[tuple[str, str], str]
+
+
+@flow(name="nightly-governance", task_runner=nightly_task_runner(Settings()))
+def nightly_governance(models: list[str] | None = None) -> NightlyOutcome:
+    """Gate every version never gated, then monitor every deployed version side by side on the task runner;
+    one version's error is recorded as its outcome and the rest go on."""
+    uri = Settings().resolved_tracking_uri
+    ungated = list_ungated_versions(uri, models)
+    deployed = list_deployed_versions(uri, models)
+    gates = [gate_ungated.submit(m, v) for m, v in ungated]
+    gated = {mv: future.result() for mv, future in zip(ungated, gates)}
+    # Deployed versions are monitored after the gate has had its say on any of them that were never gated.
+    futures = [monitor_deployed.submit(m, v) for m, v in deployed]
+    return NightlyOutcome([f.result() for f in futures], gated)

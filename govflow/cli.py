@@ -117,7 +117,8 @@ def approve(
 
 
 def _print_monitoring(outcome) -> None:
-    typer.echo(f"{outcome.model} v{outcome.version} (monitoring): {outcome.verdict}")
+    reused = " (unchanged since the last run)" if outcome.reused else ""
+    typer.echo(f"{outcome.model} v{outcome.version} (monitoring): {outcome.verdict}{reused}")
     if outcome.error:
         typer.echo(f"  ERROR        {outcome.error}")
     for reason in outcome.reasons:
@@ -135,14 +136,18 @@ def nightly(
 
     try:
         with contextlib.redirect_stdout(sys.stderr):
-            outcomes = nightly_governance(model or None)
+            result = nightly_governance(model or None)
     except UnknownModelVersion as exc:
         _usage_error(str(exc))
-    if not outcomes:
+    for (name, version), verdict in result.gated.items():
+        typer.echo(f"{name} v{version} was never gated; gate: {verdict}")
+    if not result.monitored:
         typer.echo("no deployed versions (none holds an alias)")
-    for outcome in outcomes:
+    for outcome in result.monitored:
         _print_monitoring(outcome)
-    raise typer.Exit(0 if all(o.verdict == "APPROVED" for o in outcomes) else 1)
+    fine = all(o.verdict == "APPROVED" for o in result.monitored) and all(
+        v in ("APPROVED", "APPROVED_WITH_WAIVERS") for v in result.gated.values())
+    raise typer.Exit(0 if fine else 1)
 
 
 @app.command()
@@ -543,7 +548,7 @@ def demo() -> None:
     client = MlflowClient(uri)
     deployed = [o for o in outcomes if o.approved and deploy_if_unserved(client, o.model, o.version)]
     with contextlib.redirect_stdout(sys.stderr):
-        monitored = nightly_governance([o.model for o in outcomes if o.approved])
+        monitored = nightly_governance([o.model for o in outcomes if o.approved]).monitored
     typer.echo("")
     for o in deployed:
         typer.echo(f"deployed: {o.model} v{o.version} now holds the alias 'champion'")

@@ -18,8 +18,6 @@ from checks.verification import MANIFEST, SIGNATURE, StoredRun
 from tasks.signing import sign
 
 
-
-
 def _experiment_id(client: MlflowClient, name: str, artifact_root: Path | None) -> str:
     experiment = client.get_experiment_by_name(name)
     if experiment is not None:
@@ -159,3 +157,25 @@ def read_verdict(tracking_uri: str, run_id: str | None) -> list[CheckResult]:
             return []
         document = json.loads(Path(path).read_text())
     return [CheckResult.model_validate(r) for r in document.get("results", [])]
+
+
+@dataclass(frozen=True)
+class PastRunRef:
+    """A completed governance run found by its key: its id and verdict."""
+
+    run_id: str
+    verdict: str
+
+
+@task(retries=2, retry_delay_seconds=[1, 4])
+def find_completed_run(tracking_uri: str, experiment: str, model: str, run_key: str) -> PastRunRef | None:
+    """The model's completed governance run (manifest written) that judged exactly this key, if any."""
+    client = MlflowClient(tracking_uri)
+    exp = client.get_experiment_by_name(experiment)
+    if exp is None:
+        return None
+    runs = client.search_runs(
+        [exp.experiment_id], max_results=1, order_by=["attributes.start_time DESC"],
+        filter_string=(f"tags.`governance.model` = '{model}' and tags.`governance.run_key` = '{run_key}' "
+                       "and tags.`governance.manifest_sha256` != ''"))
+    return PastRunRef(runs[0].info.run_id, runs[0].data.tags.get("governance.verdict", "")) if runs else None

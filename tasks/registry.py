@@ -112,3 +112,21 @@ def read_past_run(tracking_uri: str, run_id: str | None) -> PastRun | None:
     if run.info.lifecycle_stage == "deleted":
         return None
     return PastRun(run_id, dict(run.data.tags), dict(run.data.metrics))
+
+
+@task(retries=2, retry_delay_seconds=[1, 4])
+def list_ungated_versions(tracking_uri: str, models: list[str] | None = None) -> list[tuple[str, str]]:
+    """(model, version) for every version with no `governance.status`: registered, but never gated (a
+    webhook delivery that was lost, or a registry without webhooks)."""
+    client = MlflowClient(tracking_uri)
+    names = set(models or ())
+    found, token = [], None
+    while True:
+        page = client.search_model_versions(max_results=1000, page_token=token)
+        found += [(mv.name, str(mv.version)) for mv in page
+                  if (not names or mv.name in names) and not (mv.tags or {}).get("governance.status")
+                  and (mv.tags or {}).get("governance.lifecycle") not in ("retiring", "retired")]
+        token = page.token
+        if not token:
+            break
+    return sorted(found, key=lambda mv: (mv[0], int(mv[1]) if mv[1].isdigit() else 0))
