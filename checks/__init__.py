@@ -43,6 +43,11 @@ CHECKS: dict[str, str] = {
     "drift.share": "the share of drifted features is within the limit",
     "drift.prediction": "the model's predictions have not drifted from its predictions on the reference data",
     "drift.label": "the outcome rate has not drifted from the reference data's",
+    "lifecycle.review": "a serving version was gated (reviewed) within the tier's review cadence",
+    "lifecycle.owner": "a serving version's model names an accountable owner",
+    "lifecycle.monitoring": "a serving version has monitored production data newer than the tier allows",
+    "lifecycle.superseded": "no newer approved version serves while this one still holds an alias",
+    "lifecycle.retirement": "a retiring version holds no alias and its evidence is complete and kept",
 }
 
 __all__ = ["CHECKS", "CheckResult", "Status"]

@@ -197,13 +197,24 @@ class FixWithin(_Frozen):
     minor: int = Field(ge=1)
 
 
+class StaleRule(Rule):
+    """Days a serving version may go without new monitored production data."""
+
+    max_days_without_data: int = Field(ge=1)
+
+
 class Lifecycle(_Frozen):
-    """How often a version of this tier is reviewed by people, how long its evidence is kept, and how long
-    its findings may stay open."""
+    """How often a version of this tier is reviewed by people, how long its evidence is kept, how long its
+    findings may stay open, and the checks the retirement sweep runs (`lifecycle.<check>`)."""
 
     review_every_days: int = Field(ge=1)
     retention_years: int = Field(ge=1)
     fix_within_days: FixWithin
+    review: Rule | None = None
+    owner: Rule | None = None
+    monitoring: StaleRule | None = None
+    superseded: Rule | None = None
+    retirement: Rule | None = None
 
 
 class TierPolicy(_Frozen):

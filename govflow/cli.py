@@ -452,6 +452,63 @@ def _demo_signoffs(outcomes: list) -> list:
     return signed
 
 
+def _print_lifecycle(outcome) -> None:
+    state = f" [{outcome.lifecycle}]" if outcome.lifecycle else ""
+    typer.echo(f"{outcome.model} v{outcome.version}{state} (lifecycle): {outcome.verdict}")
+    if outcome.error:
+        typer.echo(f"  ERROR        {outcome.error}")
+    for r in outcome.results:
+        if r.status.value != "PASS":
+            typer.echo(f"  {r.status.value:<12} {r.check_id}: {r.message}")
+            if r.hint:
+                typer.echo(f"  {'':<12} fix: {r.hint}")
+
+
+@app.command()
+def retirement(
+    model: Annotated[list[str] | None, typer.Option("--model", help="only these models (repeatable)")] = None,
+) -> None:
+    """Sweep serving and retiring versions: review, owner, monitoring, succession, retirement. Exit 0 none
+    found, 1 any finding, 2 bad input."""
+    _settings()
+    from flows.retirement import retirement_sweep
+    from tasks.registry import UnknownModelVersion
+
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            outcomes = retirement_sweep(model or None)
+    except UnknownModelVersion as exc:
+        _usage_error(str(exc))
+    if not outcomes:
+        typer.echo("no version serves or is being retired")
+    for outcome in outcomes:
+        _print_lifecycle(outcome)
+    raise typer.Exit(0 if all(o.verdict == "APPROVED" for o in outcomes) else 1)
+
+
+@app.command()
+def retire(
+    model: str, version: Annotated[str | None, typer.Argument(help="one version; all of the model's if left out")] = None,
+    by: Annotated[str | None, typer.Option(help="who asks for the retirement")] = None,
+) -> None:
+    """Start retiring a version; it is retired once no alias and no lost evidence remain. Exit 0 retired,
+    1 still retiring (what remains is named), 2 bad input."""
+    _settings()
+    from flows.retirement import retire as retire_flow
+    from tasks.registry import UnknownModelVersion
+
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            outcomes = retire_flow(model, version, by)
+    except UnknownModelVersion as exc:
+        _usage_error(str(exc))
+    if not outcomes:
+        typer.echo(f"{model}: nothing to retire (already retired)")
+    for outcome in outcomes:
+        _print_lifecycle(outcome)
+    raise typer.Exit(0 if all(o.lifecycle == "retired" for o in outcomes) else 1)
+
+
 webhook_app = typer.Typer(no_args_is_help=True, help="MLflow registry webhooks that start the gate.")
 app.add_typer(webhook_app, name="webhook")
 WEBHOOK_EVENTS = ("model_version.created", "model_version_alias.created")

@@ -1,0 +1,122 @@
+"""Task that reads what the retirement sweep judges: every version of the models, with the facts its
+governance runs hold (last gate, newest monitored row, completed, incomplete and deleted runs)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from mlflow import MlflowClient
+from mlflow.entities import ViewType
+from mlflow.exceptions import MlflowException
+from prefect import task
+
+from checks.governance_tags import effective_tags
+from checks.lifecycle import RETIRING, VersionFacts
+from tasks.registry import UnknownModelVersion
+
+
+def _stamp(ms: int | None) -> datetime | None:
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc) if ms else None
+
+
+def _parse(text: str | None) -> datetime | None:
+    """An ISO time from a run tag; a naive one is taken as UTC (how monitoring stores unzoned stamps)."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _run(client: MlflowClient, run_id: str | None):
+    if not run_id:
+        return None
+    try:
+        run = client.get_run(run_id)
+    except MlflowException:
+        return None
+    return None if run.info.lifecycle_stage == "deleted" else run
+
+
+def _model_names(client: MlflowClient, models: list[str] | None) -> list[str]:
+    if models:
+        for name in models:
+            try:
+                client.get_registered_model(name)
+            except MlflowException as exc:
+                if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+                    raise UnknownModelVersion(f"model '{name}' is not registered in MLflow") from None
+                raise
+        return list(models)
+    names, token = [], None
+    while True:
+        page = client.search_registered_models(max_results=200, page_token=token)
+        names += [m.name for m in page]
+        token = page.token
+        if not token:
+            return names
+
+
+def _evidence(client: MlflowClient, experiment_id: str | None, model: str, version: str) -> dict:
+    """Completed, incomplete (never finished, not rerun) and deleted governance runs of one version."""
+    if experiment_id is None:
+        return {}
+    runs, token = [], None
+    while True:
+        page = client.search_runs([experiment_id], run_view_type=ViewType.ALL, max_results=500, page_token=token,
+                                  filter_string=f"tags.`governance.model` = '{model}' and "
+                                                f"tags.`governance.version` = '{version}'")
+        runs += list(page)
+        token = page.token
+        if not token:
+            break
+    deleted = tuple(r.info.run_id for r in runs if r.info.lifecycle_stage == "deleted")
+    live = [r for r in runs if r.info.lifecycle_stage != "deleted"]
+    complete = [r for r in live if r.data.tags.get("governance.manifest_sha256")]
+    incomplete = tuple(r.info.run_id for r in live if not r.data.tags.get("governance.manifest_sha256")
+                       and not r.data.tags.get("governance.superseded_by"))
+    return {"completed_runs": len(complete), "incomplete_runs": incomplete, "deleted_runs": deleted}
+
+
+@task(retries=2, retry_delay_seconds=[1, 4])
+def read_version_facts(tracking_uri: str, experiment: str, models: list[str] | None = None) -> dict[str, list[VersionFacts]]:
+    """Model -> the facts of each of its versions; run facts only for versions that serve or are retiring."""
+    client = MlflowClient(tracking_uri)
+    exp = client.get_experiment_by_name(experiment)
+    experiment_id = exp.experiment_id if exp else None
+    out: dict[str, list[VersionFacts]] = {}
+    for name in _model_names(client, models):
+        registered = client.get_registered_model(name)
+        versions, token = [], None
+        while True:
+            page = client.search_model_versions(f"name = '{name}'", max_results=1000, page_token=token)
+            versions += list(page)
+            token = page.token
+            if not token:
+                break
+        # search_model_versions leaves aliases out; the registered model holds them.
+        held: dict[str, list[str]] = {}
+        for alias, number in (registered.aliases or {}).items():
+            held.setdefault(str(number), []).append(alias)
+        facts = []
+        for mv in versions:
+            tags = effective_tags(dict(registered.tags), dict(mv.tags))
+            aliases = tuple(sorted(held.get(str(mv.version), ())))
+            lifecycle = tags.get("governance.lifecycle")
+            extra: dict = {}
+            if aliases or lifecycle == RETIRING:
+                gate = _run(client, tags.get("governance.last_gate_run"))
+                monitor = _run(client, tags.get("governance.last_monitor_run"))
+                extra = {"last_gate": _stamp(gate.info.end_time or gate.info.start_time) if gate else None,
+                         "monitored_through": _parse(monitor.data.tags.get("governance.monitored_through"))
+                         if monitor else None}
+                if lifecycle == RETIRING:
+                    extra |= _evidence(client, experiment_id, name, str(mv.version))
+            facts.append(VersionFacts(
+                model=name, version=str(mv.version), aliases=aliases, status=tags.get("governance.status"),
+                lifecycle=lifecycle, owner=tags.get("governance.owner"), registered=_stamp(mv.creation_timestamp)
+                or datetime.now(timezone.utc), **extra))
+        out[name] = facts
+    return out
