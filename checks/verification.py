@@ -13,7 +13,7 @@ from checks.manifest import sha256_hex
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"  # base64 Ed25519 signature of manifest.json's bytes, where a signing key is set
-ProblemKind = Literal["altered", "missing", "unlisted", "manifest", "chain"]
+ProblemKind = Literal["altered", "missing", "unlisted", "manifest", "chain", "incomplete"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,12 @@ class StoredRun:
     version: str
     recorded_manifest_sha256: str | None
     files: Mapping[str, bytes] = field(default_factory=dict)
+    superseded_by: str | None = None  # a later run that completed what this one, stopped early, began
+
+    @property
+    def incomplete(self) -> bool:
+        """Stopped before its manifest was written (the store went away mid-run): no manifest, no hash."""
+        return MANIFEST not in self.files and not self.recorded_manifest_sha256
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,12 @@ class Problem:
 
 def _manifest(run: StoredRun) -> tuple[dict | None, Problem | None]:
     data = run.files.get(MANIFEST)
+    if run.incomplete:
+        if run.superseded_by:  # rerun to completion; what it wrote is kept but vouches for nothing
+            return None, None
+        return None, Problem("incomplete", run.run_id, MANIFEST, (
+            f"run {run.run_id} stopped before its manifest was written; its files vouch for nothing until the "
+            "flow is run again (the next run of that flow completes it)"))
     if data is None:
         return None, Problem("missing", run.run_id, MANIFEST, f"run {run.run_id} has no {MANIFEST}: its evidence "
                                                               "cannot be verified")
@@ -90,6 +102,11 @@ def verify_runs(runs: Sequence[StoredRun], version: str | None = None) -> list[P
                 + (f" ({expected[:12]}…)" if expected else "") + "; a run was removed, added or rewritten")))
         previous = (run, run.files[MANIFEST])
     return problems
+
+
+def superseded_runs(runs: Sequence[StoredRun]) -> list[tuple[str, str]]:
+    """(incomplete run, the run that completed it) pairs: shown to an auditor, not problems."""
+    return [(r.run_id, r.superseded_by) for r in runs if r.incomplete and r.superseded_by]
 
 
 def head_problems(runs: Sequence[StoredRun], heads: Sequence[Mapping], model: str,

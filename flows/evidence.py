@@ -9,7 +9,7 @@ from pathlib import Path
 
 from prefect import flow
 
-from checks.verification import Problem, evidence_problems
+from checks.verification import Problem, evidence_problems, superseded_runs
 from govflow.bundle import recorded_hashes, select_config, write_bundle
 from govflow.settings import Settings
 from tasks.chain import read_published_heads
@@ -22,6 +22,7 @@ class Verification:
     runs: int
     files: int
     problems: tuple[Problem, ...]
+    superseded: tuple[tuple[str, str], ...] = ()  # (run that stopped early, run that completed it)
 
     @property
     def intact(self) -> bool:
@@ -54,7 +55,8 @@ def evidence_verification(model: str, version: str | None = None, kept: tuple[in
     stored = [f.stored for f in fetched]
     heads = read_published_heads(settings.resolved_chain_log)
     problems = evidence_problems(stored, heads, model, version, kept, public_key)
-    return Verification(model, len(stored), sum(len(s.files) for s in stored), tuple(problems))
+    return Verification(model, len(stored), sum(len(s.files) for s in stored), tuple(problems),
+                        tuple(superseded_runs(stored)))
 
 
 @flow(name="evidence-export")

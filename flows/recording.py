@@ -13,7 +13,7 @@ from checks.results import CheckResult
 from flows.subject import Subject
 from govflow.provenance import code_version
 from tasks.chain import publish_head
-from tasks.evidence import GovernanceRun, previous_manifest_sha256, write_evidence
+from tasks.evidence import GovernanceRun, previous_manifest_sha256, supersede_incomplete, write_evidence
 
 
 def record_evidence(
@@ -34,6 +34,8 @@ def record_evidence(
         **tags, "governance.policy_sha256": ctx.policy_sha, "governance.code_version": code_version(),
     }, metrics=metrics, history=history, signing_key=ctx.settings.signing_key)
     publish_head(ctx.settings.resolved_chain_log, model, digest, run.run_id)
+    # A run of this flow that the store lost mid-write is now completed by this one.
+    supersede_incomplete(ctx.uri, experiment, model, ctx.version.version, flow, run.run_id)
     return digest
 
 

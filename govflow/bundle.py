@@ -129,7 +129,8 @@ def read_bundle(folder: Path) -> tuple[dict[str, Any], list[StoredRun], list[Pro
         if meta.get("tags", {}).get("governance.manifest_sha256") != recorded:
             problems.append(Problem("manifest", run_id, "run.json",
                                     f"run {run_id}: run.json and index.json record different manifest hashes"))
-        runs.append(StoredRun(run_id, int(meta.get("started", 0)), str(meta.get("version", "")), recorded, files))
+        runs.append(StoredRun(run_id, int(meta.get("started", 0)), str(meta.get("version", "")), recorded, files,
+                              meta.get("tags", {}).get("governance.superseded_by")))
     for name, digest in index.get("config", {}).items():
         path = folder / "config" / name
         if not path.is_file():

@@ -73,6 +73,8 @@ def gate(
 ) -> None:
     """Run the registration gate for one model version. Exit 0 approved, 1 rejected or blocked, 2 bad input."""
     _check_subject(_settings(), model, version)
+    from mlflow.exceptions import MlflowException
+
     from checks.policy import PolicyError
     from flows.gate import registration_gate
     from tasks.registry import UnknownModelVersion
@@ -83,6 +85,11 @@ def gate(
             outcome = registration_gate(model, version)
     except (UnknownModelVersion, PolicyError) as exc:
         _usage_error(str(exc))
+    except MlflowException as exc:  # the store went away after retries; what was written stays, unvouched
+        typer.echo(f"govflow: MLflow failed during the gate, so its evidence could not be written whole: "
+                   f"{exc.message[:500]}\nThe run it began is incomplete: `govflow verify {model}` names it, and the "
+                   f"next gate of v{version} completes it.", err=True)
+        raise typer.Exit(1) from None
     if as_json:
         sys.stdout.write(json.dumps(_outcome_json(outcome)) + "\n")
     else:
@@ -186,14 +193,16 @@ def mitigate(
                    else "  registered: nothing (no registrable mitigation passes the policy)")
 
 
-def _print_verification(model: str, runs: int, files: int, problems, source: str) -> None:
+def _print_verification(model: str, runs: int, files: int, problems, source: str, superseded) -> None:
     if not runs:
         typer.echo(f"{model}: no governance runs found in {source}; nothing to verify")
         return
     state = "intact" if not problems else f"NOT intact: {len(problems)} problem(s)"
     typer.echo(f"{model}: {runs} run(s), {files} file(s) in {source}: {state}")
     for p in problems:
-        typer.echo(f"  {p.kind.upper():<9} {p.message}")
+        typer.echo(f"  {p.kind.upper():<10} {p.message}")
+    for stopped, completed in superseded:
+        typer.echo(f"  {'NOTE':<10} run {stopped} stopped before its manifest; run {completed} completed it")
 
 
 @app.command()
@@ -208,7 +217,7 @@ def verify(
     """Recompute every hash and the manifest chain. Exit 0 intact, 1 altered or missing, 2 bad input."""
     from pathlib import Path
 
-    from checks.verification import evidence_problems, signature_problems
+    from checks.verification import evidence_problems, signature_problems, superseded_runs
 
     kept = None
     if head is not None:
@@ -235,6 +244,7 @@ def verify(
         problems += evidence_problems(runs, read_bundle_heads(Path(bundle)), model, version or index.get("version"),
                                       kept, key_pem)
         count, files, source = len(index.get("runs", [])), sum(len(r.files) for r in runs), bundle
+        superseded = superseded_runs(runs)
     else:
         _settings()
         from flows.evidence import evidence_verification
@@ -242,12 +252,14 @@ def verify(
         with contextlib.redirect_stdout(sys.stderr):
             outcome = evidence_verification(model, version, kept, key_pem)
         count, files, problems, source = outcome.runs, outcome.files, list(outcome.problems), "MLflow"
+        superseded = list(outcome.superseded)
     intact = count > 0 and not problems
     if as_json:
         sys.stdout.write(json.dumps({"model": model, "intact": intact, "runs": count, "files": files,
-                                     "problems": [p.__dict__ for p in problems]}) + "\n")
+                                     "problems": [p.__dict__ for p in problems],
+                                     "superseded": [list(pair) for pair in superseded]}) + "\n")
     else:
-        _print_verification(model, count, files, problems, source)
+        _print_verification(model, count, files, problems, source, superseded)
     raise typer.Exit(0 if intact else 1)
 
 

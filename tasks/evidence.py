@@ -135,7 +135,8 @@ def fetch_runs(tracking_uri: str, experiment: str, model: str, until_ms: int | N
             files = {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
         tags = dict(run.data.tags)
         fetched.append(FetchedRun(StoredRun(run.info.run_id, run.info.start_time, tags.get("governance.version", ""),
-                                            tags.get("governance.manifest_sha256"), files), tags))
+                                            tags.get("governance.manifest_sha256"), files,
+                                            tags.get("governance.superseded_by")), tags))
     return fetched
 
 
@@ -179,3 +180,27 @@ def find_completed_run(tracking_uri: str, experiment: str, model: str, run_key: 
         filter_string=(f"tags.`governance.model` = '{model}' and tags.`governance.run_key` = '{run_key}' "
                        "and tags.`governance.manifest_sha256` != ''"))
     return PastRunRef(runs[0].info.run_id, runs[0].data.tags.get("governance.verdict", "")) if runs else None
+
+
+@task(retries=2, retry_delay_seconds=[1, 4])
+def supersede_incomplete(tracking_uri: str, experiment: str, model: str, version: str, flow: str, run_id: str) -> list[str]:
+    """Mark this version's earlier runs of `flow` that stopped before their manifest as completed by `run_id`
+    (tag `governance.superseded_by`, status FAILED); return their ids."""
+    client = MlflowClient(tracking_uri)
+    exp = client.get_experiment_by_name(experiment)
+    if exp is None:
+        return []
+    current = client.get_run(run_id).info.start_time
+    earlier = client.search_runs([exp.experiment_id], max_results=1000, filter_string=(
+        f"tags.`governance.model` = '{model}' and tags.`governance.version` = '{version}' "
+        f"and tags.`governance.flow` = '{flow}'"))
+    marked = []
+    for run in earlier:
+        tags = run.data.tags
+        if (run.info.run_id == run_id or run.info.start_time > current or tags.get("governance.manifest_sha256")
+                or tags.get("governance.superseded_by")):
+            continue
+        client.set_tag(run.info.run_id, "governance.superseded_by", run_id)
+        client.set_terminated(run.info.run_id, "FAILED")
+        marked.append(run.info.run_id)
+    return marked

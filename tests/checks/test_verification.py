@@ -68,10 +68,24 @@ def test_a_version_filter_checks_its_artifacts_and_still_the_whole_chain():
     assert [p.kind for p in verify_runs(runs[1:], version="2")] == ["chain"]
 
 
-def test_a_run_without_manifest_is_unverifiable_not_intact():
+def test_a_run_whose_manifest_was_removed_is_unverifiable_not_intact():
     runs = _chain(1)
-    (problem,) = verify_runs(_replace(runs, 0, files={"evidence/verdict.json": b"{}"}, recorded_manifest_sha256=None))
+    (problem,) = verify_runs(_replace(runs, 0, files={"evidence/verdict.json": b"{}"}))
     assert problem.kind == "missing" and "cannot be verified" in problem.message
+
+
+def test_a_run_that_stopped_before_its_manifest_is_incomplete_until_superseded():
+    from checks.verification import superseded_runs
+
+    runs = _chain(2)
+    stopped = _replace(runs, 0, files={"evidence/verdict.json": b"{}"}, recorded_manifest_sha256=None)
+    (problem,) = verify_runs(stopped[:1])
+    assert problem.kind == "incomplete" and stopped[0].run_id in problem.message
+    completed = _replace(stopped, 0, superseded_by="r-later")
+    assert verify_runs(completed[:1]) == [] and superseded_runs(completed[:1]) == [(stopped[0].run_id, "r-later")]
+    # A removed manifest cannot pass itself off as an incomplete run: the next manifest still names it.
+    assert [p.kind for p in verify_runs(_replace(runs, 0, files={}, recorded_manifest_sha256=None,
+                                                 superseded_by="r-later"))] == ["chain"]
 
 
 def _heads(runs):

@@ -89,3 +89,61 @@ class Sink:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class FaultyProxy:
+    """A reverse proxy in front of `mlflow server` that answers 503, as a server going away would, for every
+    request once `cut_on` has matched one (method, path), until `restore()`."""
+
+    def __init__(self, upstream: str) -> None:
+        import http.client
+        from urllib.parse import urlparse
+
+        target = urlparse(upstream)
+        self.cut_on: tuple[str, str] | None = None
+        self.down = False
+        self.refused: list[str] = []
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _forward(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if proxy.cut_on and self.command == proxy.cut_on[0] and self.path.split("?")[0].endswith(proxy.cut_on[1]):
+                    proxy.down = True
+                if proxy.down:
+                    proxy.refused.append(f"{self.command} {self.path}")
+                    self.send_response(503)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                conn = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+                conn.request(self.command, self.path, body=body, headers=headers)
+                response = conn.getresponse()
+                data = response.read()
+                self.send_response(response.status)
+                for key, value in response.getheaders():
+                    if key.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                conn.close()
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _forward
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def restore(self) -> None:
+        self.cut_on, self.down = None, False
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
