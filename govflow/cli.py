@@ -521,6 +521,49 @@ def retire(
     raise typer.Exit(0 if all(o.lifecycle == "retired" for o in outcomes) else 1)
 
 
+@app.command()
+def serve(
+    prefect_port: Annotated[int, typer.Option(help="port of the loopback Prefect server started when PREFECT_API_URL is unset")] = 4200,
+    webhook_host: Annotated[str, typer.Option(help="address the webhook receiver listens on")] = "127.0.0.1",
+    webhook_port: Annotated[int, typer.Option(help="port of the webhook receiver (needs GOVFLOW_WEBHOOK_SECRET)")] = 8787,
+) -> None:
+    """Serve the deployments of prefect.yaml in this process: nightly run, retirement sweep, gate and serving
+    check on their schedules and events; with GOVFLOW_WEBHOOK_SECRET, the webhook receiver too."""
+    import os
+
+    settings = _settings()
+    from govflow.serve import ServeError, read_deployments, start_prefect_server, start_receiver
+
+    try:
+        entries = read_deployments()
+    except ServeError as exc:
+        _usage_error(str(exc))
+    server = None
+    if not os.environ.get("PREFECT_API_URL"):
+        try:
+            url, server = start_prefect_server(settings, prefect_port)
+        except ServeError as exc:
+            _usage_error(str(exc))
+        os.environ["PREFECT_API_URL"] = url  # before Prefect reads its settings; flow runs inherit it
+    try:
+        from prefect import serve as prefect_serve
+
+        from govflow.serve import runner_deployments
+
+        deployments = runner_deployments(entries)
+        if settings.webhook_secret is not None:
+            start_receiver(settings, webhook_host, webhook_port)
+            typer.echo(f"webhooks: http://{webhook_host}:{webhook_port}/webhooks/mlflow", err=True)
+        typer.echo(f"Prefect API: {os.environ['PREFECT_API_URL']}; serving "
+                   + ", ".join(e["name"] for e in entries), err=True)
+        with contextlib.redirect_stdout(sys.stderr):
+            prefect_serve(*deployments, print_starting_message=False)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+
+
 webhook_app = typer.Typer(no_args_is_help=True, help="MLflow registry webhooks that start the gate.")
 app.add_typer(webhook_app, name="webhook")
 WEBHOOK_EVENTS = ("model_version.created", "model_version_alias.created")

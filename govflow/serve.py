@@ -1,0 +1,103 @@
+"""`govflow serve`: govflow's deployments on one machine, in one process.
+
+It serves the deployments prefect.yaml declares (the same file `prefect deploy --all` reads), so the
+schedules, event triggers and concurrency limits are declared once. Schedules and triggers need a Prefect
+server: the one PREFECT_API_URL names, else a loopback `prefect server start` this process starts and stops.
+With GOVFLOW_WEBHOOK_SECRET set, the webhook receiver runs in the same process and emits the events the
+gate and serving-check deployments are triggered by.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import yaml
+
+from govflow.settings import PACKAGE_ROOT, Settings
+
+DEPLOYMENTS_FILE = PACKAGE_ROOT / "prefect.yaml"
+
+
+class ServeError(RuntimeError):
+    """The deployments cannot be served (a bad prefect.yaml, a Prefect server that does not start)."""
+
+
+def read_deployments(path: Path = DEPLOYMENTS_FILE) -> list[dict]:
+    """The `deployments` list of a prefect.yaml; ServeError naming the file and entry when one is unusable."""
+    try:
+        document = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise ServeError(f"{path}: {exc}") from None
+    entries = (document or {}).get("deployments")
+    if not isinstance(entries, list) or not entries:
+        raise ServeError(f"{path}: key 'deployments' must list at least one deployment")
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not entry.get("name") or not entry.get("entrypoint"):
+            raise ServeError(f"{path}: deployments[{i}] needs a name and an entrypoint")
+    return entries
+
+
+def runner_deployments(entries: list[dict], root: Path = PACKAGE_ROOT) -> list:
+    """Each prefect.yaml deployment as a deployment this process serves: its flow, schedules, triggers,
+    concurrency limit and description."""
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig
+    from prefect.events import DeploymentEventTrigger
+    from prefect.flows import load_flow_from_entrypoint
+
+    out = []
+    for entry in entries:
+        flow = load_flow_from_entrypoint(str(root / entry["entrypoint"]))
+        limit = entry.get("concurrency_limit")
+        triggers = [DeploymentEventTrigger(**{k: v for k, v in t.items() if k != "type"})
+                    for t in entry.get("triggers") or [] if t.get("type", "event") == "event"]
+        cron = [s["cron"] for s in entry.get("schedules") or [] if "cron" in s]
+        out.append(flow.to_deployment(
+            name=entry["name"], description=entry.get("description"), cron=cron or None, triggers=triggers or None,
+            concurrency_limit=ConcurrencyLimitConfig(**limit) if isinstance(limit, dict) else limit))
+    return out
+
+
+def start_prefect_server(settings: Settings, port: int) -> tuple[str, subprocess.Popen]:
+    """A loopback `prefect server start` on the data dir's database; its API URL once healthy."""
+    log = settings.data_dir.resolve() / "prefect-server.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=open(log, "ab"), stderr=subprocess.STDOUT, env={**os.environ})
+    url = f"http://127.0.0.1:{port}/api"
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            break
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                if response.status == 200:
+                    return url, proc
+        except OSError:
+            time.sleep(1)
+    proc.kill()
+    raise ServeError(f"the Prefect server did not start on port {port}; see {log}")
+
+
+def start_receiver(settings: Settings, host: str, port: int) -> threading.Thread:
+    """The webhook receiver in a daemon thread, emitting Prefect events for the triggered deployments."""
+    import uvicorn
+
+    from govflow.webhooks.dispatch import PrefectEventDispatcher
+    from govflow.webhooks.ledger import DeliveryLedger
+    from govflow.webhooks.receiver import create_app
+
+    app = create_app(settings.webhook_secret.get_secret_value(),  # type: ignore[union-attr]
+                     DeliveryLedger(settings.webhook_ledger, settings.webhook_tolerance_seconds),
+                     PrefectEventDispatcher(), tolerance_seconds=settings.webhook_tolerance_seconds,
+                     max_body_bytes=settings.webhook_max_body_bytes)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    server.install_signal_handlers = lambda: None  # Prefect's runner owns SIGINT/SIGTERM in this process
+    thread = threading.Thread(target=server.run, name="govflow-webhooks", daemon=True)
+    thread.start()
+    return thread
