@@ -42,22 +42,36 @@ def start_mlflow(root: Path, extra_env: dict[str, str] | None = None) -> tuple[s
     port = free_port()
     env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", **(extra_env or {})}
     log = root / "mlflow-server.log"
-    proc = subprocess.Popen(
-        [str(BIN / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-         "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}", "--artifacts-destination", str(root / "artifacts")],
-        stdout=subprocess.DEVNULL, stderr=open(log, "wb"), env=env,
-    )
+    proc = spawn([str(BIN / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+                  "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}",
+                  "--artifacts-destination", str(root / "artifacts")], log, env)
     url = f"http://127.0.0.1:{port}"
     wait_healthy(f"{url}/health", proc, log)
     return url, proc
 
 
+def spawn(args: list[str], log: Path, env: dict[str, str], cwd: Path | None = None) -> subprocess.Popen:
+    """A server in its own process group, so `stop` also ends what it starts (Prefect's temporary server)."""
+    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=open(log, "wb"), env=env, cwd=cwd,
+                            start_new_session=True)
+
+
 def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
+    """SIGTERM to the whole process group, then SIGKILL to what is left after 30 s."""
+    import signal
+
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
     try:
         proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 class Sink:

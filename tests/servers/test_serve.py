@@ -4,7 +4,6 @@ registration event reaches the gate through a Prefect event and the gate deploym
 
 import json
 import os
-import subprocess
 import time
 import urllib.request
 
@@ -13,7 +12,7 @@ from mlflow import MlflowClient
 
 from govflow.serve import read_deployments
 from govflow.webhooks.signature import sign
-from tests.servers.processes import BIN, free_port, stop, wait_healthy
+from tests.servers.processes import BIN, free_port, spawn, stop, wait_healthy
 
 SECRET = "serve-test-webhook-secret-01234"
 
@@ -26,9 +25,8 @@ def served(tmp_path_factory):
     env |= {"GOVFLOW_DATA_DIR": str(root / "data"), "PREFECT_HOME": str(root / "prefect"),
             "GOVFLOW_WEBHOOK_SECRET": SECRET}
     log = root / "serve.log"
-    proc = subprocess.Popen([str(BIN / "govflow"), "serve", "--prefect-port", str(prefect_port),
-                             "--webhook-port", str(webhook_port)],
-                            stdout=subprocess.DEVNULL, stderr=open(log, "wb"), env=env, cwd=root)
+    proc = spawn([str(BIN / "govflow"), "serve", "--prefect-port", str(prefect_port), "--webhook-port", str(webhook_port)],
+                 log, env, cwd=root)
     wait_healthy(f"http://127.0.0.1:{webhook_port}/health", proc, log, seconds=240)
     api = f"http://127.0.0.1:{prefect_port}/api"
     deadline = time.time() + 120

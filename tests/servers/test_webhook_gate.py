@@ -15,7 +15,7 @@ from cryptography.fernet import Fernet
 from mlflow import MlflowClient
 
 from govflow.webhooks.signature import sign
-from tests.servers.processes import BIN, Sink, free_port, start_mlflow, stop, wait_healthy
+from tests.servers.processes import BIN, Sink, free_port, spawn, start_mlflow, stop, wait_healthy
 
 SECRET = "end-to-end-webhook-secret-0123"
 
@@ -34,8 +34,7 @@ def stack(tmp_path_factory):
             "PREFECT_HOME": str(root / "prefect"), "GOVFLOW_WEBHOOK_SECRET": SECRET,
             "GOVFLOW_NOTIFY_URL": sink.apprise_url}
     log = root / "receiver.log"
-    receiver = subprocess.Popen([str(BIN / "govflow"), "webhook", "serve", "--port", str(port)],
-                                stdout=subprocess.DEVNULL, stderr=open(log, "wb"), env=env)
+    receiver = spawn([str(BIN / "govflow"), "webhook", "serve", "--port", str(port)], log, env)
     receiver_url = f"http://127.0.0.1:{port}"
     wait_healthy(f"{receiver_url}/health", receiver, log, seconds=60)
     yield {"mlflow": mlflow_url, "receiver": receiver_url, "env": env, "sink": sink, "log": log, "root": root}
