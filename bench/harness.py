@@ -25,6 +25,8 @@ def _child(module: str, name: str, args: tuple, repeats: int, queue) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     summarise = getattr(mod, "summarise", None)
     queue.put((min(times), max(0, peak - base) / 1024, summarise(result) if summarise else None))
+    if teardown := getattr(mod, "teardown", None):  # servers the data needed (Prefect's) stop with it
+        teardown()
 
 
 def measure(module: str, name: str, args: tuple, repeats: int = 3) -> tuple[float, float]:

@@ -36,7 +36,8 @@ def make_data(rows: int):
     settings = Settings()
     apply_environment(settings)
     harness = prefect_test_harness(server_startup_timeout=180)
-    harness.__enter__()  # the server lives as long as this process
+    harness.__enter__()  # the server lives as long as this process; teardown() stops it
+    _HARNESS.append(harness)
     rng = np.random.default_rng(1)
     days, per_day = 10, rows // 10
     monitoring, labels = {}, []
@@ -70,6 +71,17 @@ def monitor(model: str, version: str, client) -> str:
 
 def summarise(verdict: str) -> str:
     return verdict
+
+
+_HARNESS: list = []
+
+
+def teardown() -> None:
+    cluster = globals().get("_STATE", {}).get("cluster")
+    if cluster is not None:
+        cluster.close()
+    for harness in _HARNESS:
+        harness.__exit__(None, None, None)
 
 
 def warm(fn) -> None:

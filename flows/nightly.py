@@ -5,6 +5,7 @@ when it did."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from prefect import flow, get_run_logger, task
@@ -133,8 +134,7 @@ def _failed(model: str, version: str, exc: Exception) -> MonitorOutcome:
         return MonitorOutcome(model, version, "BLOCKED", error=error)
 
 
-@task(name="monitor-deployed-version", tags=["govflow-monitor"])
-def monitor_deployed(model: str, version: str) -> MonitorOutcome:
+def _monitor(model: str, version: str) -> MonitorOutcome:
     """One deployed version's monitoring flow; its crash is that version's outcome, never the fleet's."""
     try:
         return monitor_version(model, version)
@@ -143,8 +143,7 @@ def monitor_deployed(model: str, version: str) -> MonitorOutcome:
         return _failed(model, version, exc)
 
 
-@task(name="gate-ungated-version")
-def gate_ungated(model: str, version: str) -> str:
+def _gate(model: str, version: str) -> str:
     """Gate a version registered without a gate (a lost webhook); its verdict, or the error."""
     from flows.gate import registration_gate
 
@@ -155,6 +154,14 @@ def gate_ungated(model: str, version: str) -> str:
         return f"ERROR: {type(exc).__name__}: {exc}"
 
 
+@task(name="govern-model", tags=["govflow-nightly"])
+def govern_model(model: str, ungated: list[str], deployed: list[str]) -> tuple[dict[str, str], list[MonitorOutcome]]:
+    """One model's night in order: gate its versions never gated, then monitor its deployed ones. A model's
+    runs never run side by side, because each extends that model's one manifest chain."""
+    gated = {version: _gate(model, version) for version in ungated}
+    return gated, [_monitor(model, version) for version in deployed]
+
+
 @dataclass(frozen=True)
 class NightlyOutcome:
     monitored: list[MonitorOutcome]
@@ -163,13 +170,18 @@ class NightlyOutcome:
 
 @flow(name="nightly-governance", task_runner=nightly_task_runner(Settings()))
 def nightly_governance(models: list[str] | None = None) -> NightlyOutcome:
-    """Gate every version never gated, then monitor every deployed version side by side on the task runner;
-    one version's error is recorded as its outcome and the rest go on."""
+    """Per model, side by side on the task runner: gate every version never gated, then monitor every
+    deployed version; one version's error is recorded as its outcome and the rest go on."""
     uri = Settings().resolved_tracking_uri
-    ungated = list_ungated_versions(uri, models)
-    deployed = list_deployed_versions(uri, models)
-    gates = [gate_ungated.submit(m, v) for m, v in ungated]
-    gated = {mv: future.result() for mv, future in zip(ungated, gates)}
-    # Deployed versions are monitored after the gate has had its say on any of them that were never gated.
-    futures = [monitor_deployed.submit(m, v) for m, v in deployed]
-    return NightlyOutcome([f.result() for f in futures], gated)
+    ungated, deployed = defaultdict(list), defaultdict(list)
+    for model, version in list_ungated_versions(uri, models):
+        ungated[model].append(version)
+    for model, version in list_deployed_versions(uri, models):
+        deployed[model].append(version)
+    futures = [govern_model.submit(m, ungated[m], deployed[m]) for m in sorted(set(ungated) | set(deployed))]
+    gated, monitored = {}, []
+    for model, future in zip(sorted(set(ungated) | set(deployed)), futures):
+        versions, outcomes = future.result()
+        gated |= {(model, v): verdict for v, verdict in versions.items()}
+        monitored += outcomes
+    return NightlyOutcome(monitored, gated)

@@ -479,16 +479,26 @@ def _print_lifecycle(outcome) -> None:
 @app.command()
 def retirement(
     model: Annotated[list[str] | None, typer.Option("--model", help="only these models (repeatable)")] = None,
+    as_of: Annotated[str | None, typer.Option(help="judge as of this later date (YYYY-MM-DD): what falls due")] = None,
 ) -> None:
     """Sweep serving and retiring versions: review, owner, monitoring, succession, retirement. Exit 0 none
     found, 1 any finding, 2 bad input."""
+    from datetime import datetime, timezone
+
     _settings()
+    moment = None
+    if as_of is not None:
+        try:
+            moment = datetime.fromisoformat(as_of)
+        except ValueError:
+            _usage_error(f"--as-of '{as_of}' is not a date (YYYY-MM-DD) or an ISO timestamp")
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
     from flows.retirement import retirement_sweep
     from tasks.registry import UnknownModelVersion
 
     try:
         with contextlib.redirect_stdout(sys.stderr):
-            outcomes = retirement_sweep(model or None)
+            outcomes = retirement_sweep(model or None, as_of=moment)
     except UnknownModelVersion as exc:
         _usage_error(str(exc))
     if not outcomes:

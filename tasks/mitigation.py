@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 
 from checks.mitigation import reweighing_weights
 from tasks.scoring import split_output
@@ -23,7 +24,7 @@ class Candidate:
     error: str | None = None
 
 
-@task
+@task(cache_policy=NO_CACHE)
 def load_sklearn_model(local_path: str) -> tuple[Any, str | None]:
     """The scikit-learn estimator inside a downloaded MLflow model, or None and why it could not be loaded."""
     import mlflow.sklearn
@@ -38,7 +39,7 @@ def _last_step(estimator: Any) -> str | None:
     return estimator.steps[-1][0] if hasattr(estimator, "steps") else None
 
 
-@task
+@task(cache_policy=NO_CACHE)
 def fit_threshold_optimizer(estimator: Any, x_fit: pd.DataFrame, y_fit: np.ndarray, s_fit: np.ndarray,
                             x_eval: pd.DataFrame, s_eval: np.ndarray, seed: int) -> Candidate:
     """Post-processing: group-specific thresholds on the fitted model's scores (demographic parity)."""
@@ -54,7 +55,7 @@ def fit_threshold_optimizer(estimator: Any, x_fit: pd.DataFrame, y_fit: np.ndarr
     return Candidate(pred=np.asarray(pred, dtype=int))
 
 
-@task
+@task(cache_policy=NO_CACHE)
 def fit_exponentiated_gradient(estimator: Any, x_fit: pd.DataFrame, y_fit: np.ndarray, s_fit: np.ndarray,
                                x_eval: pd.DataFrame, seed: int) -> Candidate:
     """In-processing: retrain under a demographic-parity constraint (Agarwal et al., 2018)."""
@@ -73,7 +74,7 @@ def fit_exponentiated_gradient(estimator: Any, x_fit: pd.DataFrame, y_fit: np.nd
     return Candidate(pred=np.asarray(pred, dtype=int), score=score)
 
 
-@task
+@task(cache_policy=NO_CACHE)
 def fit_reweighing(estimator: Any, x_fit: pd.DataFrame, y_fit: np.ndarray, s_fit: np.ndarray,
                    x_eval: pd.DataFrame) -> Candidate:
     """Pre-processing baseline: retrain the same pipeline with Kamiran-Calders sample weights."""

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 from mlflow import MlflowClient
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 
 # The models logged here are built by govflow itself, so these types, which skops would
 # otherwise refuse to load, are ours.
@@ -34,7 +35,7 @@ def log_sklearn_model(client: MlflowClient, run_id: str, model: Any, sample: pd.
     return f"{client.get_run(run_id).info.artifact_uri}/model"
 
 
-@task
+@task(cache_policy=NO_CACHE)
 def register_sklearn_version(tracking_uri: str, beside_run_id: str, name: str, model: Any, sample: pd.DataFrame,
                              run_name: str, version_tags: dict[str, str]) -> str:
     """Log `model` in a new run of `beside_run_id`'s experiment and register it as a new version of `name`."""

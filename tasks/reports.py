@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,7 @@ class RenderedReport:
     error: str | None = None
 
 
-@task
+@task(cache_policy=NO_CACHE)
 def render_evidently_drift(reference: pd.DataFrame, current: pd.DataFrame, columns: list[str], rows: int,
                            seed: int) -> RenderedReport:
     """Evidently's DataDriftPreset on at most `rows` rows per side, drawn with `seed`; the sizes are recorded."""

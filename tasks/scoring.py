@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def split_output(raw: Any) -> tuple[np.ndarray, np.ndarray | None]:
     return arr, None
 
 
-@task
+@task(cache_policy=NO_CACHE)
 def predict(loaded: LoadedModel, frame: pd.DataFrame, exclude: tuple[str, ...] = ()) -> Scored:
     """Score the frame; a failure to predict comes back as an error message.
 

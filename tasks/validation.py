@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 
 from checks.data_validation import TYPE_LISTS, ColumnExpectation
 
@@ -61,7 +62,7 @@ class ValidationRun:
     error: str | None = None
 
 
-@task
+@task(cache_policy=NO_CACHE)
 def run_expectations(frame: pd.DataFrame, expectations: list[ColumnExpectation], suite_name: str) -> ValidationRun:
     """Run the suite on the frame in an ephemeral Great Expectations context."""
     import great_expectations as gx

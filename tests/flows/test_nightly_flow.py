@@ -231,3 +231,12 @@ def test_a_rerun_judges_only_the_batches_since_the_last_run(deployed, fleet, cli
     tags = client.get_run(third.run_id).data.tags
     assert tags["governance.monitored_from"] == through
     assert tags["governance.monitored_through"] == (pd.Timestamp(through) + pd.Timedelta(hours=1)).isoformat()
+
+
+def test_two_versions_of_one_model_keep_one_intact_chain(deployed):
+    """Both loan_approval versions were monitored (and one gated) in one night: one model's runs never
+    run side by side, so its manifest chain has no fork."""
+    from flows.evidence import evidence_verification
+
+    outcome = evidence_verification("loan_approval")
+    assert outcome.runs >= 4 and outcome.problems == ()

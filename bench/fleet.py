@@ -1,0 +1,234 @@
+"""The nightly run over a synthetic fleet: every model of 100,000 production rows, through the real flow.
+
+    .venv/bin/python bench/fleet.py [--models 20,100,300] [--rows 100000] [--speedup-models 20]
+
+N registered models, each a version of the credit-scoring demo model with 100,000 production rows in
+ten daily Parquet batches and labels joined by id, each holding the alias `champion` and approved by one
+gate run (its decay baseline). `nightly_governance` monitors all N on the thread task runner: scoring, GX
+per week, performance and decay, fairness, drift of features, outputs and labels, Evidently's report on a
+sample, evidence to MLflow. Printed: wall time, time per model, peak memory, and the speed-up from one
+worker to two (on `--speedup-models` models).
+
+The reference is the same monitoring steps for one model with Prefect and MLflow taken out (each task's
+plain function, the model already loaded, no evidence written): what the statistics and the reading cost.
+Time per model beyond it is Prefect's and MLflow's overhead. Seeding and Prefect's start are outside the
+timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+
+from harness import measure
+
+
+@dataclass(frozen=True)
+class Fleet:
+    models: tuple[str, ...]
+    version: str
+    uri: str
+
+
+def make_data(n_models: int, rows: int, workers: int):
+    import os
+    import tempfile
+    from pathlib import Path
+
+    import numpy as np
+    import pandas as pd
+
+    folder = Path(tempfile.mkdtemp(prefix="govflow-fleet-"))
+    os.environ["GOVFLOW_DATA_DIR"] = str(folder)
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
+    from prefect.testing.utilities import prefect_test_harness
+
+    from govflow.demo.data import MONITORING_START, _credit_frame, credit_scoring
+    from govflow.demo.seed import seed_fleet
+    from govflow.settings import Settings, apply_environment
+
+    settings = Settings()
+    apply_environment(settings)
+    harness = prefect_test_harness(server_startup_timeout=180)
+    harness.__enter__()  # the server lives as long as this process; teardown() stops it
+    _HARNESS.append(harness)
+    rng = np.random.default_rng(7)
+    per_day = rows // 10
+    monitoring, labels = {}, []
+    for day in range(10):
+        batch = _credit_frame(rng, per_day, shift=day / 10)
+        batch.insert(0, "application_id", [f"F{day:02d}{i:07d}" for i in range(per_day)])
+        batch.insert(1, "scored_at", MONITORING_START + pd.Timedelta(days=day)
+                     + pd.to_timedelta(rng.integers(0, 86400, per_day), unit="s"))
+        labels.append(batch[["application_id", "default"]])
+        monitoring[f"{(MONITORING_START + pd.Timedelta(days=day)).date()}"] = batch.drop(columns="default")
+    base = credit_scoring()
+    scenario = type(base)(**{**base.__dict__, "name": "fleet_000", "monitoring": monitoring,
+                             "labels": pd.concat(labels, ignore_index=True)})
+    from mlflow import MlflowClient
+
+    client = MlflowClient(settings.resolved_tracking_uri)
+    (seeded,) = seed_fleet(client, settings.datasets_dir, settings.local_artifact_root, scenarios=[scenario])
+    from flows.gate import registration_gate
+
+    gate = registration_gate(seeded.model, seeded.version)
+    first = client.get_model_version(seeded.model, seeded.version)
+    model_tags = dict(client.get_registered_model(seeded.model).tags)
+    version_tags = {k: v for k, v in first.tags.items()}
+    names = [seeded.model]
+    for i in range(1, n_models):
+        name = f"fleet_{i:03d}"
+        client.create_registered_model(name, tags=model_tags)
+        mv = client.create_model_version(name, first.source, run_id=first.run_id, tags=version_tags)
+        names.append(name)
+        assert str(mv.version) == seeded.version
+    for name in names:
+        client.set_model_version_tag(name, seeded.version, "governance.last_gate_run", gate.run_id)
+        client.set_registered_model_alias(name, "champion", seeded.version)
+    return Fleet(tuple(names), seeded.version, settings.resolved_tracking_uri), workers
+
+
+def nightly(fleet: Fleet, workers: int) -> list[str]:
+    from mlflow import MlflowClient
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    from flows.nightly import nightly_governance
+
+    client = MlflowClient(fleet.uri)
+    for name in fleet.models:  # each repeat judges every batch again, as a first monitoring run would
+        if client.get_model_version(name, fleet.version).tags.get("governance.last_monitor_run"):
+            client.delete_model_version_tag(name, fleet.version, "governance.last_monitor_run")
+    result = nightly_governance.with_options(task_runner=ThreadPoolTaskRunner(max_workers=workers))()
+    return [o.verdict for o in result.monitored]
+
+
+def nightly_dask(fleet: Fleet, workers: int) -> list[str]:
+    """The same run on a Dask LocalCluster of `workers` single-threaded processes (GOVFLOW_DASK_ADDRESS)."""
+    from mlflow import MlflowClient
+    from prefect_dask import DaskTaskRunner
+
+    from flows.nightly import nightly_governance
+
+    client = MlflowClient(fleet.uri)
+    for name in fleet.models:
+        if client.get_model_version(name, fleet.version).tags.get("governance.last_monitor_run"):
+            client.delete_model_version_tag(name, fleet.version, "governance.last_monitor_run")
+    runner = DaskTaskRunner(address=_STATE["cluster"].scheduler_address)
+    return [o.verdict for o in nightly_governance.with_options(task_runner=runner)().monitored]
+
+
+def statistics(fleet: Fleet, workers: int) -> list[str]:
+    """One model's monitoring steps with each task's plain function: no Prefect, no MLflow writes."""
+    from flows import monitoring as step
+
+    model, version = fleet.models[0], fleet.version
+    ctx, scorer = _STATE["ctx"], _STATE["scorer"]
+    tags, tier, policy = ctx.tags, ctx.tier, ctx.policy
+    out = step.Collected()
+    needs = [c for f in ("data", "performance", "fairness", "drift") for c in tier.enabled_check_ids(f)]
+    frame = step.load_production(tags, scorer, out, needs)
+    reference = step.load_reference(tags, out, needs)
+    periods = step.split(frame, tags.get("governance.timestamp"), policy.monitoring_period, out, needs)
+    columns = list(frame.columns)
+    step.validate(periods, columns, reference, tags, tier, f"{model}-monitoring", out)
+    step.fairness(periods, columns, tags, tier, policy, out)
+    step.drift(periods, columns, reference, scorer, tags, tier, out)
+    step.evidently_report(frame, reference, tags, tier, out)
+    step.performance(periods, {p for p, _ in periods}, tags, tier, policy, _STATE["baseline"], out)
+    return [f"{len(out.results)} results"]
+
+
+_STATE: dict = {}
+
+
+_HARNESS: list = []
+
+
+def teardown() -> None:
+    cluster = globals().get("_STATE", {}).get("cluster")
+    if cluster is not None:
+        cluster.close()
+    for harness in _HARNESS:
+        harness.__exit__(None, None, None)
+
+
+def warm(fn) -> None:
+    if fn.__name__ == "nightly_dask":  # the cluster's processes start outside the timing
+        from distributed import LocalCluster
+
+        _STATE["cluster"] = LocalCluster(n_workers=_FLEET[1], threads_per_worker=1, processes=True,
+                                         dashboard_address=None)
+    if fn.__name__ != "statistics":
+        import flows.nightly  # noqa: F401
+        return
+    # Prefect's task wrappers are swapped for their plain functions; the model is loaded before timing.
+    import flows.monitoring as step
+    from flows.subject import resolve_subject
+    from tasks.data import load_dataset
+    from tasks.registry import read_past_run
+    from tasks.reports import render_evidently_drift
+    from tasks.scoring import fetch_model, predict
+    from tasks.validation import run_expectations
+
+    for name, wrapped in (("load_dataset", load_dataset), ("run_expectations", run_expectations),
+                          ("render_evidently_drift", render_evidently_drift), ("fetch_model", fetch_model),
+                          ("predict", predict)):
+        setattr(step, name, wrapped.fn)
+    fleet, _ = _FLEET
+    ctx = resolve_subject(fleet.models[0], fleet.version)
+    scorer = step.Scorer(fleet.uri, fleet.models[0], fleet.version, ctx.tags)
+    scorer._loaded = fetch_model.fn(fleet.uri, fleet.models[0], fleet.version)
+    gate = read_past_run.fn(fleet.uri, ctx.tags.get("governance.last_gate_run"))
+    _STATE.update(ctx=ctx, scorer=scorer, baseline=gate.metrics if gate else None)
+
+
+_FLEET: tuple = ()
+_make = make_data
+
+
+def make_data(n_models: int, rows: int, workers: int):  # noqa: F811 - keeps the fleet for warm()
+    global _FLEET
+    _FLEET = _make(n_models, rows, workers)
+    return _FLEET
+
+
+def summarise(result: list[str]) -> str:
+    from collections import Counter
+
+    return ", ".join(f"{v} x{n}" for v, n in sorted(Counter(result).items()))
+
+
+def main() -> None:
+    from harness import last_summary
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--models", default="20,100,300")
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--speedup-models", type=int, default=20)
+    args = parser.parse_args()
+    sizes = [int(n) for n in args.models.split(",")]
+    print(f"fleet of N models, {args.rows:,} production rows each in 10 daily batches, labels joined by id")
+    stats, stats_mib = measure("fleet", "statistics", (1, args.rows, 1), repeats=3)
+    print(f"  reference: one model's monitoring steps without Prefect or MLflow: {stats:7.2f} s  "
+          f"peak +{stats_mib:6.0f} MiB  ({last_summary()})", flush=True)
+    one, _ = measure("fleet", "nightly", (args.speedup_models, args.rows, 1), repeats=1)
+    two, two_mib = measure("fleet", "nightly", (args.speedup_models, args.rows, 2), repeats=1)
+    two_summary = last_summary()
+    dask, _ = measure("fleet", "nightly_dask", (args.speedup_models, args.rows, 2), repeats=1)
+    print(f"  {args.speedup_models} models: 1 worker {one:7.1f} s; 2 threads {two:7.1f} s (speed-up {one / two:.2f}x); "
+          f"2 Dask worker processes {dask:7.1f} s (speed-up {one / dask:.2f}x)", flush=True)
+    per_model_one = one / args.speedup_models
+    print(f"  time per model at 1 worker {per_model_one:.2f} s, of which Prefect and MLflow "
+          f"{per_model_one - stats:.2f} s ({(per_model_one - stats) / per_model_one:.0%}) beyond the reference", flush=True)
+    print(f"  {'models':>6} {'workers':>7} {'wall s':>8} {'s/model':>8} {'peak MiB':>9}  verdicts")
+    for n in sizes:
+        if n == args.speedup_models:  # measured above
+            seconds, mib, summary = two, two_mib, two_summary
+        else:
+            seconds, mib = measure("fleet", "nightly", (n, args.rows, 2), repeats=1)
+            summary = last_summary()
+        print(f"  {n:>6} {2:>7} {seconds:8.1f} {seconds / n:8.2f} {mib:9.0f}  {summary}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
