@@ -12,11 +12,11 @@ from prefect import flow, get_run_logger, task
 
 from checks.decision import decide
 from checks.evidence import family_documents, key_metrics, period_metrics, verdict_document
+from checks.manifest import canonical_json, sha256_hex
 from checks.periods import last_stamp, monitoring_start, rows_after, split_periods
 from checks.results import CheckResult, Status, not_run
 from checks.signoff import check_serving
 from flows import monitoring as step
-from checks.manifest import canonical_json, sha256_hex
 from flows.alerts import alert_on_failure
 from flows.recording import findings_evidence, judge_and_record, record_evidence
 from flows.runners import nightly_task_runner
@@ -169,14 +169,15 @@ class NightlyOutcome:
 
 
 @flow(name="nightly-governance", task_runner=nightly_task_runner(Settings()))
-def nightly_governance(models: list[str] | None = None) -> NightlyOutcome:
+def nightly_governance(models: list[str] | None = None, tags: dict[str, str] | None = None) -> NightlyOutcome:
     """Per model, side by side on the task runner: gate every version never gated, then monitor every
-    deployed version; one version's error is recorded as its outcome and the rest go on."""
+    deployed version (of the named models, and whose model or version tags hold every `tags` pair); one
+    version's error is recorded as its outcome and the rest go on."""
     uri = Settings().resolved_tracking_uri
     ungated, deployed = defaultdict(list), defaultdict(list)
-    for model, version in list_ungated_versions(uri, models):
+    for model, version in list_ungated_versions(uri, models, tags):
         ungated[model].append(version)
-    for model, version in list_deployed_versions(uri, models):
+    for model, version in list_deployed_versions(uri, models, tags):
         deployed[model].append(version)
     futures = [govern_model.submit(m, ungated[m], deployed[m]) for m in sorted(set(ungated) | set(deployed))]
     gated, monitored = {}, []

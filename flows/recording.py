@@ -10,7 +10,8 @@ from checks.evidence import family_documents, key_metrics, verdict_document
 from checks.findings import findings, review_dates
 from checks.manifest import build_manifest, canonical_json
 from checks.results import CheckResult
-from flows.subject import Subject
+from flows.alerts import alert_on_failure
+from flows.subject import Subject, open_run
 from govflow.provenance import code_version
 from tasks.chain import publish_head
 from tasks.evidence import GovernanceRun, previous_manifest_sha256, supersede_incomplete, write_evidence
@@ -61,9 +62,6 @@ def judge_and_record(ctx: Subject, flow: str, results: list[CheckResult], *, fam
                      files: dict[str, bytes] | None = None, tags: dict[str, str] | None = None) -> Judged:
     """Decide on `results` (waivers applied) within `families`, write the verdict, findings and family
     documents as a new governance run, and alert on a blocking failure."""
-    from flows.alerts import alert_on_failure
-    from flows.subject import open_run
-
     run = open_run(ctx, flow)
     decision = decide(ctx.waived(results), ctx.tier, families=families, not_judged=not_judged)
     context = {"model": ctx.version.model, "version": ctx.version.version, "flow": flow,

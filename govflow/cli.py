@@ -135,15 +135,23 @@ def _print_monitoring(outcome) -> None:
 @app.command()
 def nightly(
     model: Annotated[list[str] | None, typer.Option("--model", help="only these models (repeatable)")] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="only versions tagged KEY=VALUE (repeatable)")] = None,
 ) -> None:
-    """Monitor every deployed version (one holding an alias). Exit 0 all pass, 1 any finding."""
+    """Gate versions never gated, then monitor every deployed version (one holding an alias). Exit 0 all
+    pass, 1 any finding, 2 bad input."""
     _settings()
+    wanted = {}
+    for item in tag or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            _usage_error(f"--tag '{item}' is not KEY=VALUE")
+        wanted[key] = value
     from flows.nightly import nightly_governance
     from tasks.registry import UnknownModelVersion
 
     try:
         with contextlib.redirect_stdout(sys.stderr):
-            result = nightly_governance(model or None)
+            result = nightly_governance(model or None, wanted or None)
     except UnknownModelVersion as exc:
         _usage_error(str(exc))
     for (name, version), verdict in result.gated.items():

@@ -62,9 +62,17 @@ def set_version_tags(tracking_uri: str, model: str, version: str, tags: dict[str
         client.set_model_version_tag(model, str(version), key, value)
 
 
+def _tagged(wanted: dict[str, str] | None, model_tags: dict[str, str], version_tags: dict[str, str]) -> bool:
+    """Whether the version's tags (over its model's) hold every wanted key and value."""
+    tags = {**model_tags, **version_tags}
+    return all(tags.get(k) == v for k, v in (wanted or {}).items())
+
+
 @task(retries=2, retry_delay_seconds=[1, 4])
-def list_deployed_versions(tracking_uri: str, models: list[str] | None = None) -> list[tuple[str, str]]:
-    """(model, version) for every version that holds an alias, optionally only of the named models."""
+def list_deployed_versions(tracking_uri: str, models: list[str] | None = None,
+                           tags: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """(model, version) for every version that holds an alias, optionally only of the named models and
+    only those whose tags (version over model) hold every `tags` pair."""
     client = MlflowClient(tracking_uri)
     if models:
         registered = []
@@ -84,6 +92,10 @@ def list_deployed_versions(tracking_uri: str, models: list[str] | None = None) -
             if not token:
                 break
     deployed = {(rm.name, str(v)) for rm in registered for v in (rm.aliases or {}).values()}
+    if tags:
+        deployed = {(name, v) for name, v in deployed
+                    if _tagged(tags, dict(next(r for r in registered if r.name == name).tags),
+                               dict(client.get_model_version(name, v).tags))}
     return sorted(deployed)
 
 
@@ -115,17 +127,25 @@ def read_past_run(tracking_uri: str, run_id: str | None) -> PastRun | None:
 
 
 @task(retries=2, retry_delay_seconds=[1, 4])
-def list_ungated_versions(tracking_uri: str, models: list[str] | None = None) -> list[tuple[str, str]]:
+def list_ungated_versions(tracking_uri: str, models: list[str] | None = None,
+                          tags: dict[str, str] | None = None) -> list[tuple[str, str]]:
     """(model, version) for every version with no `governance.status`: registered, but never gated (a
-    webhook delivery that was lost, or a registry without webhooks)."""
+    webhook delivery that was lost, or a registry without webhooks); filtered as `list_deployed_versions`."""
     client = MlflowClient(tracking_uri)
     names = set(models or ())
     found, token = [], None
+    model_tags: dict[str, dict[str, str]] = {}
     while True:
         page = client.search_model_versions(max_results=1000, page_token=token)
-        found += [(mv.name, str(mv.version)) for mv in page
-                  if (not names or mv.name in names) and not (mv.tags or {}).get("governance.status")
-                  and (mv.tags or {}).get("governance.lifecycle") not in ("retiring", "retired")]
+        for mv in page:
+            mine = dict(mv.tags or {})
+            if (names and mv.name not in names) or mine.get("governance.status") \
+                    or mine.get("governance.lifecycle") in ("retiring", "retired"):
+                continue
+            if tags and mv.name not in model_tags:
+                model_tags[mv.name] = dict(client.get_registered_model(mv.name).tags)
+            if _tagged(tags, model_tags.get(mv.name, {}), mine):
+                found.append((mv.name, str(mv.version)))
         token = page.token
         if not token:
             break

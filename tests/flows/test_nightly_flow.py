@@ -240,3 +240,26 @@ def test_two_versions_of_one_model_keep_one_intact_chain(deployed):
 
     outcome = evidence_verification("loan_approval")
     assert outcome.runs >= 4 and outcome.problems == ()
+
+
+def test_tag_filter_and_a_crashed_version_recorded_as_a_finding(deployed, fleet, client, monkeypatch):
+    """Runs last in this module. Only the medium-tier (credit) versions are chosen by tag; their monitoring
+    crashes, and the crash is a governance run whose checks could not run, with findings for the owner."""
+    import json
+
+    from flows import nightly
+
+    def crash(model, version):
+        raise RuntimeError("the batch store is unreachable")
+
+    monkeypatch.setattr(nightly, "monitor_version", crash)
+    result = nightly.nightly_governance(["credit_scoring", "loan_approval"], {"governance.risk_tier": "medium"})
+    assert {o.model for o in result.monitored} == {"credit_scoring"} and result.gated == {}
+    outcome = next(o for o in result.monitored if o.version == fleet["credit_scoring"].version)
+    assert outcome.verdict == "BLOCKED" and "the batch store is unreachable" in outcome.error
+    run = client.get_run(outcome.run_id)
+    assert run.data.tags["governance.flow"] == "monitor" and run.data.tags["governance.verdict"] == "BLOCKED"
+    path = client.download_artifacts(outcome.run_id, "evidence/findings.json")
+    findings = json.loads(open(path).read())["findings"]
+    assert findings and {f["severity"] for f in findings} == {"major"}
+    assert all(f["owner"] == "credit-decisioning@bank.example" for f in findings)
