@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
-from harness import measure
+from harness import measure, on_teardown, prefect_server
 
 
 @dataclass(frozen=True)
@@ -41,17 +41,13 @@ def make_data(n_models: int, rows: int, workers: int):
     folder = Path(tempfile.mkdtemp(prefix="govflow-fleet-"))
     os.environ["GOVFLOW_DATA_DIR"] = str(folder)
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
-    from prefect.testing.utilities import prefect_test_harness
-
     from govflow.demo.data import MONITORING_START, _credit_frame, credit_scoring
     from govflow.demo.seed import seed_fleet
     from govflow.settings import Settings, apply_environment
 
     settings = Settings()
     apply_environment(settings)
-    harness = prefect_test_harness(server_startup_timeout=180)
-    harness.__enter__()  # the server lives as long as this process; teardown() stops it
-    _HARNESS.append(harness)
+    prefect_server()
     rng = np.random.default_rng(7)
     per_day = rows // 10
     monitoring, labels = {}, []
@@ -85,7 +81,9 @@ def make_data(n_models: int, rows: int, workers: int):
     for name in names:
         client.set_model_version_tag(name, seeded.version, "governance.last_gate_run", gate.run_id)
         client.set_registered_model_alias(name, "champion", seeded.version)
-    return Fleet(tuple(names), seeded.version, settings.resolved_tracking_uri), workers
+    global _FLEET
+    _FLEET = Fleet(tuple(names), seeded.version, settings.resolved_tracking_uri), workers  # for warm()
+    return _FLEET
 
 
 def nightly(fleet: Fleet, workers: int) -> list[str]:
@@ -139,17 +137,7 @@ def statistics(fleet: Fleet, workers: int) -> list[str]:
 
 
 _STATE: dict = {}
-
-
-_HARNESS: list = []
-
-
-def teardown() -> None:
-    cluster = globals().get("_STATE", {}).get("cluster")
-    if cluster is not None:
-        cluster.close()
-    for harness in _HARNESS:
-        harness.__exit__(None, None, None)
+_FLEET: tuple = ()
 
 
 def warm(fn) -> None:
@@ -158,6 +146,7 @@ def warm(fn) -> None:
 
         _STATE["cluster"] = LocalCluster(n_workers=_FLEET[1], threads_per_worker=1, processes=True,
                                          dashboard_address=None)
+        on_teardown(_STATE["cluster"].close)
     if fn.__name__ != "statistics":
         import flows.nightly  # noqa: F401
         return
@@ -180,16 +169,6 @@ def warm(fn) -> None:
     scorer._loaded = fetch_model.fn(fleet.uri, fleet.models[0], fleet.version)
     gate = read_past_run.fn(fleet.uri, ctx.tags.get("governance.last_gate_run"))
     _STATE.update(ctx=ctx, scorer=scorer, baseline=gate.metrics if gate else None)
-
-
-_FLEET: tuple = ()
-_make = make_data
-
-
-def make_data(n_models: int, rows: int, workers: int):  # noqa: F811 - keeps the fleet for warm()
-    global _FLEET
-    _FLEET = _make(n_models, rows, workers)
-    return _FLEET
 
 
 def summarise(result: list[str]) -> str:

@@ -25,8 +25,8 @@ def _child(module: str, name: str, args: tuple, repeats: int, queue) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     summarise = getattr(mod, "summarise", None)
     queue.put((min(times), max(0, peak - base) / 1024, summarise(result) if summarise else None))
-    if teardown := getattr(mod, "teardown", None):  # servers the data needed (Prefect's) stop with it
-        teardown()
+    for close in reversed(_TEARDOWN):  # servers the data needed (Prefect's, Dask's) stop with the measurement
+        close()
 
 
 def measure(module: str, name: str, args: tuple, repeats: int = 3) -> tuple[float, float]:
@@ -44,6 +44,21 @@ def measure(module: str, name: str, args: tuple, repeats: int = 3) -> tuple[floa
 
 
 _SUMMARIES: list = []
+_TEARDOWN: list = []
+
+
+def on_teardown(close) -> None:
+    """Call `close()` when this process's measurement is done."""
+    _TEARDOWN.append(close)
+
+
+def prefect_server() -> None:
+    """Prefect's temporary server for this measuring process, stopped when the measurement is done."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    harness = prefect_test_harness(server_startup_timeout=180)
+    harness.__enter__()
+    on_teardown(lambda: harness.__exit__(None, None, None))
 
 
 def last_summary():

@@ -11,7 +11,7 @@ Seeding, the registration gate and Prefect's start are outside the timing.
 
 from __future__ import annotations
 
-from harness import measure, rows_argument
+from harness import measure, prefect_server, rows_argument
 
 BUDGET_SECONDS = 60.0
 
@@ -27,17 +27,13 @@ def make_data(rows: int):
     folder = Path(tempfile.mkdtemp(prefix="govflow-bench-"))
     os.environ["GOVFLOW_DATA_DIR"] = str(folder)
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # the figures, not every task's state
-    from prefect.testing.utilities import prefect_test_harness
-
     from govflow.demo.data import MONITORING_START, _credit_frame, credit_scoring
     from govflow.demo.seed import seed_fleet
     from govflow.settings import Settings, apply_environment
 
     settings = Settings()
     apply_environment(settings)
-    harness = prefect_test_harness(server_startup_timeout=180)
-    harness.__enter__()  # the server lives as long as this process; teardown() stops it
-    _HARNESS.append(harness)
+    prefect_server()
     rng = np.random.default_rng(1)
     days, per_day = 10, rows // 10
     monitoring, labels = {}, []
@@ -71,17 +67,6 @@ def monitor(model: str, version: str, client) -> str:
 
 def summarise(verdict: str) -> str:
     return verdict
-
-
-_HARNESS: list = []
-
-
-def teardown() -> None:
-    cluster = globals().get("_STATE", {}).get("cluster")
-    if cluster is not None:
-        cluster.close()
-    for harness in _HARNESS:
-        harness.__exit__(None, None, None)
 
 
 def warm(fn) -> None:

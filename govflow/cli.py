@@ -556,6 +556,8 @@ def serve(
         entries = read_deployments()
     except ServeError as exc:
         _usage_error(str(exc))
+    if settings.webhook_secret is not None:
+        _webhook_secret(settings)  # too short a secret is refused before anything starts
     server = None
     if not os.environ.get("PREFECT_API_URL"):
         try:
