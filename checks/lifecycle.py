@@ -26,7 +26,7 @@ class VersionFacts:
     owner: str | None
     registered: datetime
     last_gate: datetime | None = None          # when the gate last judged it (a review re-gates it)
-    monitored_through: datetime | None = None  # the newest production row its monitoring has seen
+    monitored_through: datetime | None = None  # newest production row monitored (else when monitoring ran)
     completed_runs: int = 0                    # governance runs whose manifest was written
     incomplete_runs: tuple[str, ...] = ()      # runs that stopped before their manifest, not yet rerun
     deleted_runs: tuple[str, ...] = ()         # governance runs someone deleted

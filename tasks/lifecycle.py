@@ -109,9 +109,11 @@ def read_version_facts(tracking_uri: str, experiment: str, models: list[str] | N
             if aliases or lifecycle == RETIRING:
                 gate = _run(client, tags.get("governance.last_gate_run"))
                 monitor = _run(client, tags.get("governance.last_monitor_run"))
+                # Without a timestamp column a monitoring run records no data time; when it ran stands in.
+                seen = (_parse(monitor.data.tags.get("governance.monitored_through")) or _stamp(monitor.info.start_time)
+                        if monitor else None)
                 extra = {"last_gate": _stamp(gate.info.end_time or gate.info.start_time) if gate else None,
-                         "monitored_through": _parse(monitor.data.tags.get("governance.monitored_through"))
-                         if monitor else None}
+                         "monitored_through": seen}
                 if lifecycle == RETIRING:
                     extra |= _evidence(client, experiment_id, name, str(mv.version))
             facts.append(VersionFacts(
