@@ -21,6 +21,7 @@ import argparse
 from dataclasses import dataclass
 
 from harness import measure, on_teardown, prefect_server
+from monitoring import credit_scenario
 
 
 @dataclass(frozen=True)
@@ -35,32 +36,16 @@ def make_data(n_models: int, rows: int, workers: int):
     import tempfile
     from pathlib import Path
 
-    import numpy as np
-    import pandas as pd
-
     folder = Path(tempfile.mkdtemp(prefix="govflow-fleet-"))
     os.environ["GOVFLOW_DATA_DIR"] = str(folder)
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
-    from govflow.demo.data import MONITORING_START, _credit_frame, credit_scoring
     from govflow.demo.seed import seed_fleet
     from govflow.settings import Settings, apply_environment
 
     settings = Settings()
     apply_environment(settings)
     prefect_server()
-    rng = np.random.default_rng(7)
-    per_day = rows // 10
-    monitoring, labels = {}, []
-    for day in range(10):
-        batch = _credit_frame(rng, per_day, shift=day / 10)
-        batch.insert(0, "application_id", [f"F{day:02d}{i:07d}" for i in range(per_day)])
-        batch.insert(1, "scored_at", MONITORING_START + pd.Timedelta(days=day)
-                     + pd.to_timedelta(rng.integers(0, 86400, per_day), unit="s"))
-        labels.append(batch[["application_id", "default"]])
-        monitoring[f"{(MONITORING_START + pd.Timedelta(days=day)).date()}"] = batch.drop(columns="default")
-    base = credit_scoring()
-    scenario = type(base)(**{**base.__dict__, "name": "fleet_000", "monitoring": monitoring,
-                             "labels": pd.concat(labels, ignore_index=True)})
+    scenario = credit_scenario(rows, seed=7, id_prefix="F", name="fleet_000")
     from mlflow import MlflowClient
 
     client = MlflowClient(settings.resolved_tracking_uri)

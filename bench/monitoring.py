@@ -16,37 +16,44 @@ from harness import measure, prefect_server, rows_argument
 BUDGET_SECONDS = 60.0
 
 
+def credit_scenario(rows: int, seed: int, id_prefix: str, name: str | None = None):
+    """The credit demo scenario with `rows` production rows in ten daily batches that drift day by day,
+    and their labels apart, joined by `application_id`."""
+    import numpy as np
+    import pandas as pd
+
+    from govflow.demo.data import MONITORING_START, _credit_frame, credit_scoring
+
+    rng = np.random.default_rng(seed)
+    per_day = rows // 10
+    monitoring, labels = {}, []
+    for day in range(10):
+        batch = _credit_frame(rng, per_day, shift=day / 10)
+        batch.insert(0, "application_id", [f"{id_prefix}{day:02d}{i:07d}" for i in range(per_day)])
+        batch.insert(1, "scored_at", MONITORING_START + pd.Timedelta(days=day)
+                     + pd.to_timedelta(rng.integers(0, 86400, per_day), unit="s"))
+        labels.append(batch[["application_id", "default"]])
+        monitoring[f"{(MONITORING_START + pd.Timedelta(days=day)).date()}"] = batch.drop(columns="default")
+    base = credit_scoring()
+    return type(base)(**{**base.__dict__, "name": name or base.name, "monitoring": monitoring,
+                         "labels": pd.concat(labels, ignore_index=True)})
+
+
 def make_data(rows: int):
     import os
     import tempfile
     from pathlib import Path
 
-    import numpy as np
-    import pandas as pd
-
     folder = Path(tempfile.mkdtemp(prefix="govflow-bench-"))
     os.environ["GOVFLOW_DATA_DIR"] = str(folder)
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # the figures, not every task's state
-    from govflow.demo.data import MONITORING_START, _credit_frame, credit_scoring
     from govflow.demo.seed import seed_fleet
     from govflow.settings import Settings, apply_environment
 
     settings = Settings()
     apply_environment(settings)
     prefect_server()
-    rng = np.random.default_rng(1)
-    days, per_day = 10, rows // 10
-    monitoring, labels = {}, []
-    for day in range(days):
-        batch = _credit_frame(rng, per_day, shift=day / days)
-        batch.insert(0, "application_id", [f"B{day:02d}{i:07d}" for i in range(per_day)])
-        batch.insert(1, "scored_at", MONITORING_START + pd.Timedelta(days=day)
-                     + pd.to_timedelta(rng.integers(0, 86400, per_day), unit="s"))
-        labels.append(batch[["application_id", "default"]])
-        monitoring[f"{(MONITORING_START + pd.Timedelta(days=day)).date()}"] = batch.drop(columns="default")
-    base = credit_scoring()
-    scenario = type(base)(**{**base.__dict__, "monitoring": monitoring,
-                             "labels": pd.concat(labels, ignore_index=True)})
+    scenario = credit_scenario(rows, seed=1, id_prefix="B")
     from mlflow import MlflowClient
 
     client = MlflowClient(settings.resolved_tracking_uri)
