@@ -1,0 +1,169 @@
+"""What the fleet dashboard and the management summary show, derived from the registry's facts, the runs
+and the register: the inventory, trends, findings by severity and age, reviews that are overdue."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from checks.register import RegisterEntry, RunRecord
+
+# Age buckets of open findings, in days since they opened: (label, first day, last day).
+AGE_BUCKETS = (("0-7 d", 0, 7), ("8-30 d", 8, 30), ("31-90 d", 31, 90), ("over 90 d", 91, None))
+SEVERITIES = ("critical", "major")
+# The trend series of the dashboard: a name, and how a run's metrics give its value (None: not measured).
+TREND_SERIES = ("drift share", "lowest fairness ratio", "performance")
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    """A registered model as the registry describes it now."""
+
+    model: str
+    owner: str | None = None
+    use_case: str | None = None
+    tier: str | None = None
+    description: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    # version -> (status tag, lifecycle tag, aliases)
+    versions: Mapping[str, tuple[str | None, str | None, tuple[str, ...]]] = field(default_factory=dict)
+
+    @property
+    def serving(self) -> list[str]:
+        """Versions holding an alias, newest first."""
+        return sorted((v for v, (_, _, aliases) in self.versions.items() if aliases), key=int, reverse=True)
+
+    @property
+    def current(self) -> str | None:
+        """The version the pages lead with: the newest serving one, else the newest."""
+        if self.serving:
+            return self.serving[0]
+        return max(self.versions, key=int) if self.versions else None
+
+    @property
+    def status(self) -> str:
+        return (self.versions[self.current][0] or "NOT_GATED") if self.current else "NO_VERSIONS"
+
+    @property
+    def lifecycle(self) -> str:
+        """retired, retiring, serving, or registered (not serving yet)."""
+        if not self.versions:
+            return "no versions"
+        stages = {life for _, life, _ in self.versions.values()}
+        if self.serving:
+            return "retiring" if "retiring" in stages else "serving"
+        if stages and stages <= {"retired"}:
+            return "retired"
+        return "retiring" if "retiring" in stages else "registered"
+
+
+def trend_value(series: str, metrics: Mapping[str, float]) -> float | None:
+    """A run's value of one trend series: `drift.share`; the lowest `fairness.*ratio*` over groups; AUC,
+    else accuracy."""
+    if series == "drift share":
+        return metrics.get("drift.share")
+    if series == "lowest fairness ratio":
+        ratios = [v for k, v in metrics.items()
+                  if k.startswith("fairness.") and "ratio" in k and not k.endswith((".ci_low", ".ci_high"))]
+        return min(ratios) if ratios else None
+    if series == "performance":
+        return metrics.get("performance.auc", metrics.get("performance.accuracy"))
+    raise KeyError(f"unknown trend series {series!r}; known: {', '.join(TREND_SERIES)}")
+
+
+def trends(runs: Iterable[RunRecord], max_points: int = 120) -> dict[str, dict[str, list[tuple[str, float]]]]:
+    """Per model and series, (date, value) from its gate and monitoring runs, oldest first; the last value
+    of each day, thinned evenly to at most `max_points` so a year of nights stays light."""
+    daily: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+    for run in sorted(runs, key=lambda r: r.started):
+        if run.flow not in ("gate", "monitor"):
+            continue
+        for series in TREND_SERIES:
+            value = trend_value(series, run.metrics)
+            if value is not None:
+                daily[run.model][series][run.started.date().isoformat()] = value
+    out: dict[str, dict[str, list[tuple[str, float]]]] = {}
+    for model, by_series in daily.items():
+        out[model] = {}
+        for series, points in by_series.items():
+            items = sorted(points.items())
+            if len(items) > max_points:
+                step = (len(items) - 1) / (max_points - 1)
+                items = [items[round(i * step)] for i in range(max_points)]
+            out[model][series] = items
+    return out
+
+
+def age_days(entry: RegisterEntry, today: date) -> int:
+    return (today - date.fromisoformat(entry.opened)).days
+
+
+def findings_by_age(register: Iterable[RegisterEntry], today: date) -> dict[str, dict[str, int]]:
+    """Open (and overdue) findings counted per severity and age bucket."""
+    table = {s: {label: 0 for label, _, _ in AGE_BUCKETS} for s in SEVERITIES}
+    for entry in register:
+        if entry.status == "closed":
+            continue
+        age = age_days(entry, today)
+        for label, low, high in AGE_BUCKETS:
+            if age >= low and (high is None or age <= high):
+                table[entry.severity][label] += 1
+                break
+    return table
+
+
+def inventory(models: Sequence[ModelFacts], runs: Iterable[RunRecord], register: Iterable[RegisterEntry],
+              today: date) -> list[dict]:
+    """One row per registered model: owner, tier, lifecycle, status, last run, open and overdue findings,
+    when its next review falls due."""
+    last: dict[str, RunRecord] = {}
+    review: dict[tuple[str, str], str] = {}
+    for run in sorted(runs, key=lambda r: r.started):
+        last[run.model] = run
+        if run.flow == "gate" and run.review_due:
+            review[(run.model, run.version)] = run.review_due
+    open_count: Counter[str] = Counter()
+    overdue_count: Counter[str] = Counter()
+    for entry in register:
+        if entry.status != "closed":
+            open_count[entry.model] += 1
+            overdue_count[entry.model] += entry.status == "overdue"
+    rows = []
+    for facts in models:
+        run = last.get(facts.model)
+        due = review.get((facts.model, facts.current)) if facts.current else None
+        rows.append({
+            "model": facts.model, "owner": facts.owner, "tier": facts.tier, "lifecycle": facts.lifecycle,
+            "version": facts.current, "status": facts.status,
+            "last_run": run.started.date().isoformat() if run else None,
+            "last_run_flow": run.flow if run else None, "last_run_link": run.link if run else None,
+            "last_run_missing": list(run.missing) if run else [],
+            "open_findings": open_count[facts.model], "overdue_findings": overdue_count[facts.model],
+            "review_due": due,
+            "review_overdue": bool(due and facts.serving and date.fromisoformat(due) < today),
+        })
+    return rows
+
+
+def management_summary(models: Sequence[ModelFacts], register: Sequence[RegisterEntry], since: date, until: date,
+                       top: int = 10) -> dict:
+    """One period's figures: models per status and tier, findings opened and closed in the period, open and
+    overdue at its end, and the top risks: open critical findings first, overdue first, oldest first."""
+    def within(day: str | None) -> bool:
+        return day is not None and since <= date.fromisoformat(day) <= until
+
+    open_now = [e for e in register if e.status != "closed"]
+    ranked = sorted(open_now, key=lambda e: (e.severity != "critical", e.status != "overdue", e.opened))
+    return {
+        "since": since.isoformat(), "until": until.isoformat(), "models": len(models),
+        "by_status": dict(sorted(Counter(m.status for m in models).items())),
+        "by_tier": dict(sorted(Counter(m.tier or "unknown" for m in models).items())),
+        "by_lifecycle": dict(sorted(Counter(m.lifecycle for m in models).items())),
+        "opened": sum(within(e.opened) for e in register),
+        "closed": sum(within(e.closed_on) for e in register),
+        "open": len(open_now), "overdue": sum(e.status == "overdue" for e in open_now),
+        "critical_open": sum(e.severity == "critical" for e in open_now),
+        "top_risks": ranked[:top],
+    }

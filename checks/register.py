@@ -1,0 +1,132 @@
+"""The risk register, derived from the evidence alone: a finding opens when a run's blocking check fails
+or cannot judge, and closes when a later run of the same version judges that check and it passes.
+
+Nothing here is stored apart from the runs, so the register cannot drift from the evidence it lists."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+
+# Severities that put a finding on the register: a blocking check that failed or could not judge.
+REGISTER_SEVERITIES = ("critical", "major")
+_RANK = {"minor": 0, "major": 1, "critical": 2}
+# Statuses that clear a finding when a later run of the same check ends in them.
+_CLEARED = frozenset({"PASS", "WAIVED"})
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What the register and the pages need of one governance run, read from its tags and evidence."""
+
+    run_id: str
+    model: str
+    version: str
+    flow: str
+    started: datetime
+    verdict: str | None = None
+    tier: str | None = None
+    judged: Mapping[str, str] = field(default_factory=dict)  # check id -> worst status in the run
+    findings: tuple[Mapping, ...] = ()  # rows of evidence/findings.json
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    missing: tuple[str, ...] = ()  # evidence files this run should hold and does not
+    review_due: str | None = None
+    note: Mapping | None = None  # a remediation note's evidence/note.json
+    signoff: Mapping | None = None  # a sign-off's evidence/signoff.json
+    link: str | None = None  # where the run's evidence is (MLflow UI or artifact folder)
+
+
+@dataclass(frozen=True)
+class RegisterEntry:
+    """One finding on the register: a model version's check that needs action, from the run that opened it
+    to the run that closed it."""
+
+    model: str
+    version: str
+    check_id: str
+    severity: str
+    tier: str | None
+    owner: str | None
+    opened: str
+    opened_run: str
+    due: str | None
+    status: str  # open, overdue or closed
+    message: str
+    last_seen_run: str
+    closed_on: str | None = None
+    closed_run: str | None = None
+    closed_link: str | None = None
+    notes: tuple[Mapping, ...] = ()
+
+    def row(self) -> dict:
+        """The entry as a flat row for CSV and JSON; an owner nobody named reads `unknown`."""
+        return {"model": self.model, "version": self.version, "check_id": self.check_id, "severity": self.severity,
+                "tier": self.tier or "unknown", "owner": self.owner or "unknown", "status": self.status,
+                "opened": self.opened, "due": self.due or "", "closed_on": self.closed_on or "",
+                "opened_run": self.opened_run, "last_seen_run": self.last_seen_run,
+                "closed_run": self.closed_run or "", "message": self.message,
+                "notes": " | ".join(f"{n.get('at', '')} {n.get('by', '')}: {n.get('text', '')}" for n in self.notes)}
+
+
+def worst_findings(rows: Iterable[Mapping]) -> dict[str, Mapping]:
+    """Per check id, its most severe register-worthy finding among a run's rows (a check judged per column
+    or group has several)."""
+    worst: dict[str, Mapping] = {}
+    for row in rows:
+        level = row.get("severity")
+        if level not in REGISTER_SEVERITIES:
+            continue
+        held = worst.get(row["check_id"])
+        if held is None or _RANK[level] > _RANK[held["severity"]]:
+            worst[row["check_id"]] = row
+    return worst
+
+
+def _status(due: str | None, today: date) -> str:
+    """open until the day after the due date, then overdue."""
+    return "overdue" if due is not None and date.fromisoformat(due) < today else "open"
+
+
+def risk_register(runs: Iterable[RunRecord], today: date) -> list[RegisterEntry]:
+    """Every finding the runs opened, oldest first, with the run that closed it if one did; remediation
+    notes (runs with a `note`) are attached to the finding open for that version and check when they were made."""
+    entries: list[RegisterEntry] = []
+    open_at: dict[tuple[str, str, str], int] = {}  # (model, version, check) -> index of its open entry
+    for run in sorted(runs, key=lambda r: (r.started, r.run_id)):
+        key_of = lambda check: (run.model, run.version, check)  # noqa: E731
+        if run.note is not None:
+            index = open_at.get(key_of(run.note.get("check_id")))
+            if index is None:  # a note on a closed finding belongs to the latest one of that check
+                index = next((i for i in range(len(entries) - 1, -1, -1)
+                              if (entries[i].model, entries[i].version, entries[i].check_id)
+                              == key_of(run.note.get("check_id"))), None)
+            if index is not None:
+                entries[index] = replace(entries[index], notes=(*entries[index].notes, dict(run.note)))
+            continue
+        if run.missing and not run.judged:
+            continue  # a run without its verdict neither opens nor closes anything; the pages show it
+        current = worst_findings(run.findings)
+        for check, status in run.judged.items():
+            index = open_at.get(key_of(check))
+            if index is not None and check not in current and status in _CLEARED:
+                entries[index] = replace(entries[index], status="closed", closed_on=run.started.date().isoformat(),
+                                         closed_run=run.run_id, closed_link=run.link)
+                del open_at[key_of(check)]
+        for check, row in current.items():
+            index = open_at.get(key_of(check))
+            if index is None:
+                open_at[key_of(check)] = len(entries)
+                entries.append(RegisterEntry(
+                    model=run.model, version=run.version, check_id=check, severity=row["severity"], tier=run.tier,
+                    owner=row.get("owner"), opened=run.started.date().isoformat(), opened_run=run.run_id,
+                    due=row.get("due"), status="open", message=row.get("message", ""), last_seen_run=run.run_id))
+            else:
+                held = entries[index]
+                worse = _RANK[row["severity"]] > _RANK[held.severity]
+                entries[index] = replace(held, last_seen_run=run.run_id, message=row.get("message", held.message),
+                                         severity=row["severity"] if worse else held.severity,
+                                         # a finding that turned critical is due by the stricter date
+                                         due=row.get("due") if worse else held.due,
+                                         owner=row.get("owner") or held.owner)
+    return [e if e.status == "closed" else replace(e, status=_status(e.due, today)) for e in entries]

@@ -1,0 +1,163 @@
+"""The report site: dashboard, a page per model, the register (HTML, CSV, JSON) and the management summary,
+rendered from the registry's facts and the runs' evidence. Every page is one self-contained HTML file."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from checks.controls import Catalogue, coverage
+from checks.fleet_view import (
+    AGE_BUCKETS, TREND_SERIES, ModelFacts, findings_by_age, inventory, management_summary, trends,
+)
+from checks.register import RegisterEntry, RunRecord, risk_register
+from checks.results import CheckResult
+from govflow.reports.charts import interval_chart, line_chart, stacked_bars
+
+DATA_TAGS = ("governance.reference_data", "governance.evaluation_data", "governance.monitoring_data",
+             "governance.label", "governance.prediction", "governance.score", "governance.sensitive_features",
+             "governance.timestamp")
+REGISTER_COLUMNS = ("model", "version", "check_id", "severity", "tier", "owner", "status", "opened", "due",
+                    "closed_on", "opened_run", "last_seen_run", "closed_run", "message", "notes")
+# The flows whose latest run of the current version a model page shows check by check.
+DETAILED_FLOWS = ("gate", "monitor", "serving", "retirement")
+DASHBOARD_POINTS = 60  # per trend on the dashboard; a model's own page shows up to a year of nights
+
+
+@dataclass(frozen=True)
+class LatestRun:
+    """The latest run of one flow for a model's current version, with every result its verdict holds."""
+
+    run: RunRecord
+    results: tuple[Mapping, ...] = ()
+
+
+@dataclass(frozen=True)
+class FleetEvidence:
+    """Everything the site is drawn from."""
+
+    models: Sequence[ModelFacts]
+    runs: Sequence[RunRecord]
+    latest: Mapping[str, Mapping[str, LatestRun]] = field(default_factory=dict)  # model -> flow -> run
+    catalogue: Catalogue | None = None
+    tracking: str = ""
+    code_version: str = ""
+
+
+def page_name(model: str) -> str:
+    """A file name for a model's page that any model name maps to, distinctly."""
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", model).strip("-.")[:60] or "model"
+    return f"{slug}-{hashlib.sha256(model.encode()).hexdigest()[:8]}.html"
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                      autoescape=select_autoescape(["j2", "html"]), undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.globals["fmt"] = _fmt
+    return env
+
+
+def register_files(entries: Sequence[RegisterEntry]) -> dict[str, bytes]:
+    """`register.csv` and `register.json`: one row per finding, the columns of REGISTER_COLUMNS."""
+    rows = [e.row() for e in entries]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=REGISTER_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return {"register.csv": buffer.getvalue().encode(),
+            "register.json": json.dumps({"findings": rows}, indent=1, sort_keys=True).encode()}
+
+
+def _families(results: Sequence[Mapping]) -> tuple[dict[str, list[Mapping]], int]:
+    """Whole-window results grouped by family, and how many per-period results were left out of the page."""
+    families: dict[str, list[Mapping]] = defaultdict(list)
+    per_period = 0
+    for r in results:
+        if r.get("period"):
+            per_period += 1
+        else:
+            families[r["check_id"].split(".", 1)[0]].append(r)
+    return dict(sorted(families.items())), per_period
+
+
+def _model_page(env: Environment, facts: ModelFacts, evidence: FleetEvidence, runs: Sequence[RunRecord],
+                entries: Sequence[RegisterEntry], series: Mapping[str, list], context: dict) -> bytes:
+    latest = {}
+    for flow, block in (evidence.latest.get(facts.model) or {}).items():
+        families, per_period = _families(block.results)
+        latest[flow] = {"run": block.run, "families": families, "per_period": per_period,
+                        "charts": {f: interval_chart(rows, f"{f}: value, interval and limit") for f, rows in families.items()}}
+    results = [r for block in latest.values() for fam in block["families"].values() for r in fam]
+    checked = [CheckResult.model_validate(r) for r in results]
+    rows = []
+    if evidence.catalogue is not None and checked:
+        rows = [{**row, "state": row["models"][facts.model]}
+                for row in coverage(evidence.catalogue, {facts.model: checked})]
+    return env.get_template("model.html.j2").render(
+        **context, root="../", m=facts, data_tags=DATA_TAGS,
+        assessment=[r for r in results if r["check_id"] == "governance.risk_assessment"],
+        versions=sorted(facts.versions.items(), key=lambda kv: int(kv[0]), reverse=True),
+        runs=sorted(runs, key=lambda r: r.started, reverse=True), latest=latest,
+        trend_charts=[line_chart(series.get(s, []), s, width=360, height=120) for s in TREND_SERIES],
+        entries=entries, waivers=[r for r in results if r["check_id"] == "governance.waivers" or r["status"] == "WAIVED"],
+        signoffs=[r for r in sorted(runs, key=lambda r: r.started, reverse=True) if r.signoff],
+        coverage=rows,
+    ).encode()
+
+
+def build_site(evidence: FleetEvidence, today: date, since: date, generated_at: datetime) -> dict[str, bytes]:
+    """Every page and file of the report, keyed by its path in the site."""
+    env = _environment()
+    register = risk_register(evidence.runs, today)
+    rows = inventory(evidence.models, evidence.runs, register, today)
+    summary = management_summary(evidence.models, register, since, today)
+    pages = {m.model: page_name(m.model) for m in evidence.models}
+    context = {"today": today.isoformat(), "generated_at": generated_at.isoformat(timespec="seconds"),
+               "code_version": evidence.code_version, "tracking": evidence.tracking, "pages": pages}
+    light = trends(evidence.runs, max_points=DASHBOARD_POINTS)
+    by_age = findings_by_age(register, today)
+    site = {
+        "dashboard.html": env.get_template("dashboard.html.j2").render(
+            **context, root="", inventory=rows, summary=summary, by_age=by_age,
+            age_buckets=[label for label, _, _ in AGE_BUCKETS], register_count=len(register),
+            age_chart=stacked_bars(by_age, "open findings by age"),
+            overdue_reviews=[r for r in rows if r["review_overdue"]],
+            trend_charts={r["model"]: [line_chart(light.get(r["model"], {}).get(s, []), s, width=220, height=70)
+                                       for s in TREND_SERIES] for r in rows},
+        ).encode(),
+        "register.html": env.get_template("register.html.j2").render(
+            **context, root="", root_models="models/", entries=register,
+            links={run.run_id: run.link for run in evidence.runs if run.link}).encode(),
+        "summary.html": env.get_template("summary.html.j2").render(**context, root="", s=summary).encode(),
+        **register_files(register),
+    }
+    full = trends(evidence.runs, max_points=366)
+    runs_of: dict[str, list[RunRecord]] = defaultdict(list)
+    for run in evidence.runs:
+        runs_of[run.model].append(run)
+    entries_of: dict[str, list[RegisterEntry]] = defaultdict(list)
+    for entry in register:
+        entries_of[entry.model].append(entry)
+    for facts in evidence.models:
+        site[f"models/{pages[facts.model]}"] = _model_page(
+            env, facts, evidence, runs_of[facts.model], entries_of[facts.model], full.get(facts.model, {}), context)
+    return site

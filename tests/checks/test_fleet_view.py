@@ -1,0 +1,94 @@
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from checks.fleet_view import ModelFacts, findings_by_age, inventory, management_summary, trend_value, trends
+from checks.register import RegisterEntry, RunRecord
+
+
+def entry(model="credit", opened="2026-10-01", status="open", severity="critical", closed_on=None):
+    return RegisterEntry(model=model, version="1", check_id="drift.share", severity=severity, tier="high",
+                         owner=None, opened=opened, opened_run="r", due="2026-10-10", status=status, message="",
+                         last_seen_run="r", closed_on=closed_on)
+
+
+def record(model, day, flow="monitor", metrics=None, review_due=None, version="1"):
+    return RunRecord(run_id=f"{model}-{day}", model=model, version=version, flow=flow,
+                     started=datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(days=day),
+                     metrics=metrics or {}, review_due=review_due)
+
+
+def test_trend_values_hand_worked():
+    metrics = {"drift.share": 0.25, "fairness.demographic_parity_ratio.sex": 0.83,
+               "fairness.equalized_odds_ratio.sex": 0.71, "fairness.equalized_odds_ratio.sex.ci_low": 0.5,
+               "fairness.demographic_parity_difference.sex": 0.02, "performance.accuracy": 0.8}
+    assert trend_value("drift share", metrics) == 0.25
+    assert trend_value("lowest fairness ratio", metrics) == 0.71  # not the CI bound, not a difference
+    assert trend_value("performance", metrics) == 0.8  # accuracy when there is no AUC
+    assert trend_value("performance", metrics | {"performance.auc": 0.9}) == 0.9
+    assert trend_value("drift share", {}) is None
+    with pytest.raises(KeyError, match="unknown trend series 'x'"):
+        trend_value("x", metrics)
+
+
+def test_trends_keep_the_last_value_of_a_day_and_thin_a_year_to_the_cap():
+    runs = [record("m", d, metrics={"drift.share": d / 1000}) for d in range(365)]
+    runs.append(RunRecord(run_id="late", model="m", version="1", flow="monitor",
+                          started=datetime(2026, 1, 1, 23, tzinfo=timezone.utc), metrics={"drift.share": 0.5}))
+    runs.append(record("m", 3, flow="approval", metrics={"drift.share": 9.0}))  # not a judging flow
+    series = trends(runs, max_points=50)["m"]["drift share"]
+    assert len(series) == 50
+    assert series[0] == ("2026-01-01", 0.5)  # the later run of that day wins
+    assert series[-1] == ("2026-12-31", 0.364)
+    assert all(a[0] < b[0] for a, b in zip(series, series[1:]))
+    assert "performance" not in trends(runs)["m"]
+
+
+@pytest.mark.parametrize(("opened", "bucket"), [
+    ("2026-10-31", "0-7 d"), ("2026-10-24", "0-7 d"), ("2026-10-23", "8-30 d"), ("2026-10-01", "8-30 d"),
+    ("2026-09-30", "31-90 d"), ("2026-08-02", "31-90 d"), ("2026-08-01", "over 90 d"),
+])
+def test_findings_by_age_bucket_boundaries(opened, bucket):
+    table = findings_by_age([entry(opened=opened), entry(opened=opened, status="closed")], today=date(2026, 10, 31))
+    assert table["critical"][bucket] == 1 and sum(table["critical"].values()) == 1
+    assert sum(table["major"].values()) == 0
+
+
+def test_model_lifecycle_and_status():
+    serving = ModelFacts("a", versions={"1": ("APPROVED", None, ()), "2": ("APPROVED", None, ("champion",))})
+    assert (serving.current, serving.status, serving.lifecycle) == ("2", "APPROVED", "serving")
+    retired = ModelFacts("b", versions={"1": ("APPROVED", "retired", ())})
+    assert retired.lifecycle == "retired"
+    fresh = ModelFacts("c", versions={"1": (None, None, ()), "10": (None, None, ())})
+    assert (fresh.current, fresh.status, fresh.lifecycle) == ("10", "NOT_GATED", "registered")
+    empty = ModelFacts("d")
+    assert (empty.current, empty.status, empty.lifecycle) == (None, "NO_VERSIONS", "no versions")
+
+
+def test_inventory_counts_findings_and_flags_an_overdue_review_of_a_serving_version():
+    models = [ModelFacts("credit", owner="risk@bank", tier="high", versions={"1": ("APPROVED", None, ("prod",))}),
+              ModelFacts("new")]
+    runs = [record("credit", 10, flow="gate", review_due="2026-01-20"), record("credit", 12)]
+    register = [entry(), entry(status="overdue"), entry(status="closed"), entry(model="other")]
+    rows = {r["model"]: r for r in inventory(models, runs, register, today=date(2026, 1, 21))}
+    assert rows["credit"]["open_findings"] == 2 and rows["credit"]["overdue_findings"] == 1
+    assert rows["credit"]["last_run"] == "2026-01-13" and rows["credit"]["last_run_flow"] == "monitor"
+    assert rows["credit"]["review_due"] == "2026-01-20" and rows["credit"]["review_overdue"]
+    assert rows["new"]["last_run"] is None and rows["new"]["status"] == "NO_VERSIONS"
+    on_time = {r["model"]: r for r in inventory(models, runs, register, today=date(2026, 1, 20))}
+    assert not on_time["credit"]["review_overdue"]
+
+
+def test_management_summary_counts_the_period_and_ranks_top_risks():
+    models = [ModelFacts("a", tier="high", versions={"1": ("REJECTED", None, ("prod",))}), ModelFacts("b")]
+    register = [
+        entry(opened="2026-09-01", severity="major", status="overdue"),
+        entry(opened="2026-10-05", status="open"),
+        entry(opened="2026-10-02", status="overdue"),
+        entry(opened="2026-09-15", status="closed", closed_on="2026-10-03"),
+        entry(opened="2026-11-02", status="open", severity="major"),
+    ]
+    s = management_summary(models, register, since=date(2026, 10, 1), until=date(2026, 10, 31), top=3)
+    assert (s["opened"], s["closed"], s["open"], s["overdue"], s["critical_open"]) == (2, 1, 4, 2, 2)
+    assert s["by_status"] == {"NO_VERSIONS": 1, "REJECTED": 1} and s["by_tier"] == {"high": 1, "unknown": 1}
+    assert [e.opened for e in s["top_risks"]] == ["2026-10-02", "2026-10-05", "2026-09-01"]

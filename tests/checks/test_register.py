@@ -1,0 +1,93 @@
+from datetime import date, datetime, timezone
+
+import pytest
+
+from checks.register import RunRecord, risk_register, worst_findings
+
+
+def run(run_id, day, *, judged=None, findings=(), version="1", flow="monitor", note=None, missing=()):
+    return RunRecord(run_id=run_id, model="credit", version=version, flow=flow,
+                     started=datetime(2026, 10, day, 2, tzinfo=timezone.utc), verdict="X", tier="high",
+                     judged=judged or {}, findings=tuple(findings), note=note, missing=missing, link=f"link/{run_id}")
+
+
+def finding(check, severity, due="2026-10-20", owner="risk@bank"):
+    return {"check_id": check, "severity": severity, "due": due, "owner": owner, "message": f"{check} bad"}
+
+
+def test_worst_finding_per_check_ignores_minor():
+    rows = [finding("drift.feature", "major"), finding("drift.feature", "critical"), finding("drift.share", "minor")]
+    assert {k: v["severity"] for k, v in worst_findings(rows).items()} == {"drift.feature": "critical"}
+
+
+def test_a_finding_opens_stays_open_and_closes_when_a_later_run_passes():
+    runs = [
+        run("r1", 1, judged={"fairness.demographic_parity_ratio": "FAIL"},
+            findings=[finding("fairness.demographic_parity_ratio", "critical")]),
+        run("r2", 2, judged={"fairness.demographic_parity_ratio": "FAIL"},
+            findings=[finding("fairness.demographic_parity_ratio", "critical", due="2026-10-21")]),
+        run("r3", 3, judged={"drift.share": "PASS"}),  # does not judge fairness: the finding stays open
+        run("r4", 4, judged={"fairness.demographic_parity_ratio": "PASS"}),
+    ]
+    [entry] = risk_register(runs, today=date(2026, 10, 30))
+    assert (entry.opened, entry.opened_run, entry.last_seen_run) == ("2026-10-01", "r1", "r2")
+    assert entry.due == "2026-10-20"  # the first run's due date holds while the severity does not rise
+    assert (entry.status, entry.closed_on, entry.closed_run, entry.closed_link) == ("closed", "2026-10-04", "r4", "link/r4")
+
+
+@pytest.mark.parametrize(("today", "status"), [
+    (date(2026, 10, 19), "open"),  # inside
+    (date(2026, 10, 20), "open"),  # on the due date
+    (date(2026, 10, 21), "overdue"),  # the day after
+])
+def test_overdue_from_the_day_after_the_due_date(today, status):
+    runs = [run("r1", 1, judged={"data.schema": "ERROR"}, findings=[finding("data.schema", "major")])]
+    assert risk_register(runs, today)[0].status == status
+
+
+def test_a_finding_is_per_version_and_a_new_failure_reopens_a_new_entry():
+    runs = [
+        run("a", 1, judged={"drift.share": "FAIL"}, findings=[finding("drift.share", "critical")]),
+        run("b", 2, judged={"drift.share": "FAIL"}, findings=[finding("drift.share", "critical")], version="2"),
+        run("c", 3, judged={"drift.share": "PASS"}),
+        run("d", 4, judged={"drift.share": "FAIL"}, findings=[finding("drift.share", "critical")]),
+    ]
+    entries = risk_register(runs, today=date(2026, 10, 5))
+    assert [(e.version, e.opened_run, e.status) for e in entries] == [
+        ("1", "a", "closed"), ("2", "b", "open"), ("1", "d", "open")]
+
+
+def test_a_waived_result_closes_and_an_error_that_turns_into_a_failure_raises_the_severity():
+    runs = [
+        run("a", 1, judged={"drift.share": "ERROR"}, findings=[finding("drift.share", "major", due="2026-10-31")]),
+        run("b", 2, judged={"drift.share": "FAIL"}, findings=[finding("drift.share", "critical", due="2026-10-09")]),
+        run("c", 3, judged={"drift.share": "WAIVED"}),
+    ]
+    [entry] = risk_register(runs, today=date(2026, 10, 3))
+    assert (entry.severity, entry.due, entry.status, entry.closed_run) == ("critical", "2026-10-09", "closed", "c")
+
+
+def test_a_run_without_its_verdict_neither_opens_nor_closes():
+    runs = [
+        run("a", 1, judged={"drift.share": "FAIL"}, findings=[finding("drift.share", "critical")]),
+        run("b", 2, missing=("evidence/verdict.json", "evidence/findings.json")),
+    ]
+    [entry] = risk_register(runs, today=date(2026, 10, 3))
+    assert entry.status == "open" and entry.last_seen_run == "a"
+
+
+def test_notes_attach_to_the_finding_open_for_that_version_and_check():
+    note = {"check_id": "drift.share", "by": "A. Rivera", "text": "retraining on Q3 data", "at": "2026-10-02"}
+    runs = [
+        run("a", 1, judged={"drift.share": "FAIL"}, findings=[finding("drift.share", "critical")]),
+        run("n", 2, flow="finding_note", note=note),
+        run("m", 2, flow="finding_note", note=note | {"check_id": "performance.auc"}),  # no such finding
+    ]
+    [entry] = risk_register(runs, today=date(2026, 10, 3))
+    assert entry.notes == (note,)
+
+
+def test_an_unknown_owner_reads_unknown_in_the_row():
+    runs = [run("a", 1, judged={"drift.share": "FAIL"}, findings=[finding("drift.share", "critical", owner=None)])]
+    row = risk_register(runs, today=date(2026, 10, 3))[0].row()
+    assert row["owner"] == "unknown" and row["status"] == "open" and row["closed_run"] == ""

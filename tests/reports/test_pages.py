@@ -1,0 +1,79 @@
+import csv
+import io
+import json
+from dataclasses import replace
+from datetime import date, datetime, timezone
+
+from checks.fleet_view import ModelFacts
+from govflow.demo.report_fleet import synthetic_fleet
+from govflow.reports.charts import interval_chart, line_chart, stacked_bars
+from govflow.reports.pages import REGISTER_COLUMNS, build_site, page_name
+
+TODAY, SINCE = date(2025, 12, 1), date(2025, 11, 1)
+NOW = datetime(2025, 12, 1, 6, tzinfo=timezone.utc)
+
+
+def site(evidence=None):
+    return build_site(evidence or synthetic_fleet(6, 40), TODAY, SINCE, NOW)
+
+
+def test_the_site_has_every_page_and_one_page_per_model():
+    pages = site()
+    assert {"dashboard.html", "register.html", "register.csv", "register.json", "summary.html"} <= set(pages)
+    assert sorted(k for k in pages if k.startswith("models/")) == sorted(
+        f"models/{page_name(f'model_{m:03d}')}" for m in range(6))
+
+
+def test_page_names_are_safe_and_distinct():
+    assert page_name("../../etc/passwd").startswith("etc-passwd-")
+    assert page_name("a b") != page_name("a-b")
+    assert "/" not in page_name("team/model") and page_name("") .startswith("model-")
+
+
+def test_register_csv_and_json_hold_the_same_rows():
+    pages = site()
+    rows = list(csv.DictReader(io.StringIO(pages["register.csv"].decode())))
+    assert rows and tuple(rows[0]) == REGISTER_COLUMNS
+    assert rows == json.loads(pages["register.json"])["findings"]
+    assert {r["owner"] for r in rows if r["model"] == "model_000"} == {"unknown"}
+
+
+def test_names_from_the_registry_are_escaped():
+    evidence = synthetic_fleet(3, 5)
+    hostile = ModelFacts("<script>alert(1)</script>", owner="<b>x</b>", versions={"1": (None, None, ())})
+    pages = site(replace(evidence, models=[*evidence.models, hostile]))
+    for name, body in pages.items():
+        if name.endswith(".html"):
+            assert b"<script>alert(1)" not in body and b"<b>x</b>" not in body, name
+    assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in pages["dashboard.html"]
+
+
+def test_edge_cases_show_as_such():
+    pages = site()
+    dashboard = pages["dashboard.html"].decode()
+    assert "no runs yet" in dashboard and "evidence missing" in dashboard and "unknown owner" in dashboard
+    no_runs = pages[f"models/{page_name('model_001')}"].decode()
+    assert "No governance runs yet" in no_runs and "no measurements yet" in no_runs
+    lost = pages[f"models/{page_name('model_002')}"].decode()
+    assert "evidence is incomplete: evidence/verdict.json, evidence/findings.json not found" in lost
+
+
+def test_line_chart_places_points_by_value():
+    svg = line_chart([("d1", 0.0), ("d2", 1.0), ("d3", 0.5)], "x", width=104, height=40, limit=0.8)
+    # plot area x 4..52, y 16..24 after padding the range 0..1 by 8% each side
+    points = svg.split(' points="')[1].split('"')[0].split()
+    xs = [float(p.split(",")[0]) for p in points]
+    ys = [float(p.split(",")[1]) for p in points]
+    assert xs == [4.0, 28.0, 52.0]
+    assert ys[0] > ys[2] > ys[1]  # SVG's y grows downwards
+    assert abs(ys[2] - 20.0) < 0.05  # the middle value sits mid-height
+    assert 'data-points="3"' in svg and "limit 0.8" in svg
+    assert "no measurements yet" in line_chart([], "x") and 'data-points="0"' in line_chart([("a", float("nan"))], "x")
+
+
+def test_interval_and_bar_charts_count_what_they_draw():
+    rows = [{"check_id": "a", "status": "PASS", "value": 0.5, "limit": 0.8, "ci": [0.4, 0.6]},
+            {"check_id": "b", "status": "ERROR", "value": None, "limit": 0.8}]
+    assert 'data-points="1"' in interval_chart(rows, "t")
+    bars = stacked_bars({"critical": {"0-7 d": 2, "8-30 d": 0}, "major": {"0-7 d": 1, "8-30 d": 3}}, "t")
+    assert 'data-points="6"' in bars and bars.count("<rect") == 3
