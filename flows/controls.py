@@ -13,22 +13,13 @@ from checks.governance_tags import effective_tags
 from govflow.policy_file import load_controls
 from govflow.settings import Settings
 from tasks.evidence import read_verdict
-from tasks.registry import lookup_model_version
+from tasks.registry import current_version, lookup_model_version
 
 
 @dataclass(frozen=True)
 class Coverage:
     models: dict[str, str]  # model -> the version judged
     rows: list[dict]
-
-
-def _judged_version(client: MlflowClient, model: str) -> str | None:
-    """The version that serves (holds an alias), else the newest one."""
-    registered = client.get_registered_model(model)
-    if registered.aliases:
-        return str(sorted(registered.aliases.values(), key=int)[-1])
-    versions = client.search_model_versions(f"name = '{model}'")
-    return str(max(int(v.version) for v in versions)) if versions else None
 
 
 @flow(name="controls-coverage")
@@ -41,7 +32,7 @@ def controls_coverage(model: str | None = None, framework: str | None = None) ->
     names = [model] if model else sorted(m.name for m in client.search_registered_models())
     results, judged = {}, {}
     for name in names:
-        version = _judged_version(client, name)
+        version = current_version(client, name)
         if version is None:
             continue
         info = lookup_model_version(uri, name, version)

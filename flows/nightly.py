@@ -19,6 +19,7 @@ from checks.signoff import check_serving
 from flows import monitoring as step
 from flows.alerts import alert_on_failure
 from flows.recording import findings_evidence, judge_and_record, record_evidence
+from flows.report import ReportOutcome, fleet_report
 from flows.runners import nightly_task_runner
 from flows.subject import Subject, open_run, resolve_subject
 from govflow.settings import Settings
@@ -166,13 +167,15 @@ def govern_model(model: str, ungated: list[str], deployed: list[str]) -> tuple[d
 class NightlyOutcome:
     monitored: list[MonitorOutcome]
     gated: dict[tuple[str, str], str]
+    report: ReportOutcome | None = None
+    report_error: str | None = None
 
 
 @flow(name="nightly-governance", task_runner=nightly_task_runner(Settings()))
 def nightly_governance(models: list[str] | None = None, tags: dict[str, str] | None = None) -> NightlyOutcome:
     """Per model, side by side on the task runner: gate every version never gated, then monitor every
     deployed version (of the named models, and whose model or version tags hold every `tags` pair); one
-    version's error is recorded as its outcome and the rest go on."""
+    version's error is recorded as its outcome and the rest go on; then refresh the reports."""
     uri = Settings().resolved_tracking_uri
     ungated, deployed = defaultdict(list), defaultdict(list)
     for model, version in list_ungated_versions(uri, models, tags):
@@ -185,4 +188,8 @@ def nightly_governance(models: list[str] | None = None, tags: dict[str, str] | N
         versions, outcomes = future.result()
         gated |= {(model, v): verdict for v, verdict in versions.items()}
         monitored += outcomes
-    return NightlyOutcome(monitored, gated)
+    try:  # the night's verdicts stand whatever happens to the pages that show them
+        return NightlyOutcome(monitored, gated, report=fleet_report())
+    except Exception as exc:
+        get_run_logger().error("The reports were not refreshed: %s: %s", type(exc).__name__, exc)
+        return NightlyOutcome(monitored, gated, report_error=f"{type(exc).__name__}: {exc}")

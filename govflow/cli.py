@@ -123,6 +123,14 @@ def approve(
     _print_outcome(outcome)
 
 
+def _print_report(report, error: str | None = None) -> None:
+    if report is not None:
+        typer.echo(f"reports: {report.dashboard} ({report.models} models, {report.open_findings} open findings, "
+                   f"{report.overdue_findings} overdue); in MLflow: {report.link}")
+    elif error:
+        typer.echo(f"reports were not refreshed: {error}")
+
+
 def _print_monitoring(outcome) -> None:
     reused = " (unchanged since the last run)" if outcome.reused else ""
     typer.echo(f"{outcome.model} v{outcome.version} (monitoring): {outcome.verdict}{reused}")
@@ -160,6 +168,7 @@ def nightly(
         typer.echo("no deployed versions (none holds an alias)")
     for outcome in result.monitored:
         _print_monitoring(outcome)
+    _print_report(result.report, result.report_error)
     fine = all(o.verdict == "APPROVED" for o in result.monitored) and all(
         v in ("APPROVED", "APPROVED_WITH_WAIVERS") for v in result.gated.values())
     raise typer.Exit(0 if fine else 1)
@@ -680,7 +689,8 @@ def demo() -> None:
     client = MlflowClient(uri)
     deployed = [o for o in outcomes if o.approved and deploy_if_unserved(client, o.model, o.version)]
     with contextlib.redirect_stdout(sys.stderr):
-        monitored = nightly_governance([o.model for o in outcomes if o.approved]).monitored
+        nightly_result = nightly_governance([o.model for o in outcomes if o.approved])
+    monitored = nightly_result.monitored
     typer.echo("")
     for o in deployed:
         typer.echo(f"deployed: {o.model} v{o.version} now holds the alias 'champion'")
@@ -688,8 +698,71 @@ def demo() -> None:
         _print_monitoring(outcome)
     typer.echo("")
     typer.echo("Verdicts: " + ", ".join(f"{o.model}={o.verdict}" for o in outcomes))
+    _print_report(nightly_result.report, nightly_result.report_error)
     if uri.startswith("sqlite:"):
         typer.echo(f"Browse the evidence: mlflow ui --backend-store-uri {uri}")
+
+
+@app.command()
+def report(
+    out: Annotated[str | None, typer.Option(help="folder for the pages (default: the data dir's reports folder)")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="the day the register is judged on, YYYY-MM-DD")] = None,
+) -> None:
+    """The fleet dashboard, a governance report per model, the risk register (HTML, CSV, JSON) and the
+    management summary; also logged to MLflow. Exit 0."""
+    from datetime import date
+
+    _settings()
+    if as_of:
+        try:
+            date.fromisoformat(as_of)
+        except ValueError:
+            _usage_error(f"--as-of '{as_of}' is not a date (YYYY-MM-DD)")
+    from flows.report import fleet_report
+
+    with contextlib.redirect_stdout(sys.stderr):
+        outcome = fleet_report(out, as_of)
+    _print_report(outcome)
+
+
+finding_app = typer.Typer(no_args_is_help=True, help="Findings on the risk register.")
+app.add_typer(finding_app, name="finding")
+
+
+@finding_app.command("note")
+def finding_note_command(
+    model: str, check: str,
+    by: Annotated[str, typer.Option(help="who did or decided it, by name")],
+    text: Annotated[str, typer.Option(help="what was done about the finding")],
+    version: Annotated[str | None, typer.Option(help="the version (default: the serving one, else the newest)")] = None,
+) -> None:
+    """Record a remediation note on a finding as evidence; the register shows it beside the finding. Exit 0."""
+    settings = _settings()
+    from checks import CHECKS
+    from tasks.registry import UnknownModelVersion, current_version, lookup_model_version
+
+    if check not in CHECKS:
+        _usage_error(f"unknown check id '{check}'; known ids are listed in the policy file and checks/__init__.py")
+    if len(by.strip()) < 3 or not text.strip():
+        _usage_error("--by needs the person's name and --text what was done")
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    uri = settings.resolved_tracking_uri
+    try:
+        version = version or current_version(MlflowClient(uri), model)
+        if version is None:
+            _usage_error(f"model '{model}' has no versions")
+        lookup_model_version(uri, model, version)
+    except UnknownModelVersion as exc:
+        _usage_error(str(exc))
+    except MlflowException:
+        _usage_error(f"model '{model}' is not registered")
+    from flows.finding_note import finding_note
+
+    with contextlib.redirect_stdout(sys.stderr):
+        run_id = finding_note(model, check, by.strip(), text.strip(), version)
+    typer.echo(f"note recorded on {model} v{version} {check} by {by.strip()} (evidence run {run_id})")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".govflow")
     tracking_uri: str | None = Field(default=None, description="used when MLFLOW_TRACKING_URI is unset")
     experiment: str = "governance"
+    report_experiment: str = Field(default="governance-reports", description=(
+        "experiment whose runs hold the generated reports; apart from the evidence, so reports are not links in "
+        "any model's chain"))
+    reports_dir: Path | None = Field(default=None, description="where `govflow report` writes; default <data_dir>/reports")
+    mlflow_ui_url: str | None = Field(default=None, description=(
+        "address of the MLflow UI that report links point to; default the tracking URI when it is http(s)"))
+    report_period_days: int = Field(default=30, ge=1, description="how far back the management summary looks")
     policy_file: Path = DEFAULT_POLICY
     waivers_file: Path = DEFAULT_WAIVERS
     controls_file: Path = DEFAULT_CONTROLS
@@ -73,6 +80,16 @@ class Settings(BaseSettings):
         """Artifact folder for experiments govflow creates, or None when a tracking server decides."""
         uri = self.resolved_tracking_uri
         return self.artifact_root if uri.startswith(("sqlite:", "file:", "/")) else None
+
+    @property
+    def resolved_reports_dir(self) -> Path:
+        return (self.reports_dir or self.data_dir / "reports").resolve()
+
+    @property
+    def resolved_ui_url(self) -> str | None:
+        """Where report links send people: the MLflow UI, when it has an address."""
+        uri = self.resolved_tracking_uri
+        return self.mlflow_ui_url or (uri if uri.startswith(("http://", "https://")) else None)
 
     @property
     def resolved_chain_log(self) -> Path:

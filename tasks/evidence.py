@@ -18,7 +18,7 @@ from checks.verification import MANIFEST, SIGNATURE, StoredRun
 from tasks.signing import sign
 
 
-def _experiment_id(client: MlflowClient, name: str, artifact_root: Path | None) -> str:
+def experiment_id_for(client: MlflowClient, name: str, artifact_root: Path | None) -> str:
     experiment = client.get_experiment_by_name(name)
     if experiment is not None:
         return experiment.experiment_id
@@ -41,7 +41,7 @@ def open_governance_run(
     """A new run in the governance experiment, tagged with what it governs."""
     client = MlflowClient(tracking_uri)
     run = client.create_run(
-        _experiment_id(client, experiment, artifact_root),
+        experiment_id_for(client, experiment, artifact_root),
         run_name=f"{flow}-{model}-v{version}",
         tags={"governance.model": model, "governance.version": str(version), "governance.flow": flow,
               "governance.prefect_flow_run_id": prefect_flow_run_id},

@@ -150,3 +150,12 @@ def list_ungated_versions(tracking_uri: str, models: list[str] | None = None,
         if not token:
             break
     return sorted(found, key=lambda mv: (mv[0], int(mv[1]) if mv[1].isdigit() else 0))
+
+
+def current_version(client: MlflowClient, model: str) -> str | None:
+    """The version that serves (the newest one holding an alias), else the newest one."""
+    registered = client.get_registered_model(model)
+    if registered.aliases:
+        return str(sorted(registered.aliases.values(), key=int)[-1])
+    versions = client.search_model_versions(f"name = '{model}'")
+    return str(max(int(v.version) for v in versions)) if versions else None

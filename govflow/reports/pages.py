@@ -124,8 +124,18 @@ def _model_page(env: Environment, facts: ModelFacts, evidence: FleetEvidence, ru
     ).encode()
 
 
-def build_site(evidence: FleetEvidence, today: date, since: date, generated_at: datetime) -> dict[str, bytes]:
-    """Every page and file of the report, keyed by its path in the site."""
+@dataclass(frozen=True)
+class Site:
+    """The report's files keyed by their path in the site, and the figures the flow also publishes."""
+
+    files: dict[str, bytes]
+    inventory: list[dict]
+    summary: dict
+    register: list[RegisterEntry]
+
+
+def build_site(evidence: FleetEvidence, today: date, since: date, generated_at: datetime) -> Site:
+    """Every page and file of the report: dashboard, register, summary for `since`..`today`, one page per model."""
     env = _environment()
     register = risk_register(evidence.runs, today)
     rows = inventory(evidence.models, evidence.runs, register, today)
@@ -160,4 +170,4 @@ def build_site(evidence: FleetEvidence, today: date, since: date, generated_at: 
     for facts in evidence.models:
         site[f"models/{pages[facts.model]}"] = _model_page(
             env, facts, evidence, runs_of[facts.model], entries_of[facts.model], full.get(facts.model, {}), context)
-    return site
+    return Site(site, rows, summary, register)

@@ -14,7 +14,7 @@ NOW = datetime(2025, 12, 1, 6, tzinfo=timezone.utc)
 
 
 def site(evidence=None):
-    return build_site(evidence or synthetic_fleet(6, 40), TODAY, SINCE, NOW)
+    return build_site(evidence or synthetic_fleet(6, 40), TODAY, SINCE, NOW).files
 
 
 def test_the_site_has_every_page_and_one_page_per_model():

@@ -1,0 +1,44 @@
+"""Remediation notes: what someone did about a finding, recorded as evidence in the model's chain, so the
+register shows it beside the finding and an auditor can verify it was not changed afterwards."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from mlflow import MlflowClient
+from prefect import flow
+
+from checks import CHECKS
+from checks.manifest import canonical_json
+from flows.recording import record_evidence
+from flows.subject import open_run, resolve_subject
+from govflow.settings import Settings
+from tasks.registry import UnknownModelVersion, current_version
+
+FLOW = "finding_note"
+
+
+class UnknownCheck(ValueError):
+    """The note names a check id the registry does not know; the CLI reports it and exits 2."""
+
+
+@flow(name="finding-note")
+def finding_note(model: str, check_id: str, by: str, text: str, version: str | None = None) -> str:
+    """Record `by`'s note on the finding of `check_id` for the version (default: the serving one, else the
+    newest); return the run id of the note's evidence."""
+    if check_id not in CHECKS:
+        raise UnknownCheck(f"unknown check id {check_id!r}: it is not in the registry (checks/__init__.py lists them)")
+    if not by.strip() or not text.strip():
+        raise ValueError("a note needs who wrote it (--by) and what it says (--text)")
+    if version is None:
+        version = current_version(MlflowClient(Settings().resolved_tracking_uri), model)
+        if version is None:
+            raise UnknownModelVersion(f"model '{model}' has no versions to note a finding on")
+    ctx = resolve_subject(model, version)
+    run = open_run(ctx, FLOW)
+    note = {"model": model, "version": ctx.version.version, "check_id": check_id, "by": by.strip(),
+            "text": text.strip(), "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    record_evidence(ctx, run, FLOW, files={"evidence/note.json": canonical_json(note)},
+                    inputs={"model_version": f"models:/{model}/{ctx.version.version}"}, metrics={},
+                    tags={"governance.note_check": check_id, "governance.note_by": by.strip()})
+    return run.run_id

@@ -1,0 +1,69 @@
+"""Reports: the fleet dashboard, a governance report per model, the risk register and the management
+summary, regenerated from MLflow's registry and evidence, written to a folder and logged as an MLflow run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from govflow.policy_file import load_controls
+from govflow.provenance import code_version
+from govflow.reports.pages import FleetEvidence, Site, build_site
+from govflow.settings import Settings
+from tasks.report_data import read_models, read_runs
+from tasks.report_store import log_site, publish_artifacts, write_site
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    dashboard: Path
+    run_id: str
+    link: str
+    models: int
+    open_findings: int
+    overdue_findings: int
+
+
+def _shown(uri: str) -> str:
+    """The tracking URI as the pages print it: never a password."""
+    parts = urlsplit(uri)
+    if parts.password is None:
+        return uri
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{parts.hostname}"
+                                           + (f":{parts.port}" if parts.port else "")))
+
+
+render_site = task(build_site, name="render_site", cache_policy=NO_CACHE)  # too big to hash for a key
+
+
+@flow(name="fleet-report")
+def fleet_report(out: str | None = None, as_of: str | None = None) -> ReportOutcome:
+    """Read every model and governance run, render the pages as of `as_of` (default today, UTC), write them
+    to `out` (default the data dir's reports folder), log them as a run of the reports experiment and
+    publish the fleet's status and the dashboard's link as Prefect artifacts."""
+    settings = Settings()
+    uri = settings.resolved_tracking_uri
+    today = date.fromisoformat(as_of) if as_of else datetime.now(timezone.utc).date()
+    models = read_models(uri)
+    runs, latest = read_runs(uri, settings.experiment, {m.model: m.current for m in models}, settings.resolved_ui_url)
+    evidence = FleetEvidence(models=models, runs=runs, latest=latest, catalogue=load_controls(settings.controls_file),
+                             tracking=_shown(uri), code_version=code_version())
+    site: Site = render_site(evidence, today, today - timedelta(days=settings.report_period_days),
+                             datetime.now(timezone.utc))
+    dashboard = write_site(Path(out).resolve() if out else settings.resolved_reports_dir, site.files)
+    summary = site.summary
+    run_id, experiment_id = log_site(uri, settings.report_experiment, settings.local_artifact_root, site.files, {
+        "governance.report_as_of": today.isoformat(), "governance.code_version": code_version(),
+        "governance.open_findings": str(summary["open"])})
+    ui = settings.resolved_ui_url
+    link = (f"{ui.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}/artifacts" if ui
+            else dashboard.as_uri())
+    publish_artifacts(site.inventory, link, f"{summary['models']} models; {summary['open']} open findings, "
+                                            f"{summary['overdue']} overdue, {summary['critical_open']} critical.")
+    get_run_logger().info("Report for %s: %s (MLflow run %s)", today, dashboard, run_id)
+    return ReportOutcome(dashboard, run_id, link, summary["models"], summary["open"], summary["overdue"])

@@ -1,0 +1,125 @@
+"""Tasks that read what the reports show from MLflow: the registry's models and versions, and every
+governance run's tags, metrics and the few evidence files the register and pages need."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from mlflow import MlflowClient
+from prefect import task
+
+from checks.fleet_view import ModelFacts
+from checks.governance_tags import effective_tags
+from checks.register import RunRecord
+from govflow.reports.pages import DETAILED_FLOWS, LatestRun
+
+JUDGING_FLOWS = ("gate", "monitor", "serving", "retirement")
+# The evidence each kind of run must hold for the pages; a run without it is shown as incomplete.
+NEEDED = {flow: ("evidence/verdict.json", "evidence/findings.json") for flow in JUDGING_FLOWS} | {
+    "approval": ("evidence/signoff.json",), "finding_note": ("evidence/note.json",)}
+_READERS = 8  # evidence files are small; reading them is waiting on the store, not the CPU
+
+
+def run_link(ui_url: str | None, experiment_id: str, run_id: str, artifact_uri: str) -> str | None:
+    """The run in the MLflow UI when its address is known, else its artifact folder when that is local."""
+    if ui_url:
+        return f"{ui_url.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}/artifacts"
+    return artifact_uri if artifact_uri.startswith("file:") else None
+
+
+@task(retries=2, retry_delay_seconds=[1, 4])
+def read_models(tracking_uri: str) -> list[ModelFacts]:
+    """Every registered model with its governance tags and each version's status, lifecycle and aliases."""
+    client = MlflowClient(tracking_uri)
+    facts, everything, token = [], [], None
+    while True:  # the registry answers at most 1,000 models a page
+        page = client.search_registered_models(max_results=1000, page_token=token)
+        everything += page
+        token = page.token
+        if not token:
+            break
+    for registered in everything:
+        model_tags = dict(registered.tags)
+        aliases: dict[str, list[str]] = {}
+        for alias, version in (registered.aliases or {}).items():
+            aliases.setdefault(str(version), []).append(alias)
+        versions, version_tags = {}, {}
+        for mv in client.search_model_versions(f"name = '{registered.name}'"):
+            tags = version_tags[str(mv.version)] = effective_tags(model_tags, dict(mv.tags))
+            versions[str(mv.version)] = (tags.get("governance.status"), tags.get("governance.lifecycle"),
+                                         tuple(sorted(aliases.get(str(mv.version), []))))
+        model = ModelFacts(registered.name, owner=model_tags.get("governance.owner"),
+                           use_case=model_tags.get("governance.use_case"), description=registered.description or None,
+                           tags=model_tags, versions=versions)
+        # The tier shown is the current version's: a version tag may set its own.
+        shown = version_tags.get(model.current, model_tags) if model.current else model_tags
+        facts.append(replace(model, tier=shown.get("governance.risk_tier"), tags=shown))
+    return sorted(facts, key=lambda f: f.model)
+
+
+def _read_json(client: MlflowClient, run_id: str, path: str) -> Mapping | None:
+    """An evidence JSON file, or None when the run does not hold it (or it is not JSON)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            local = client.download_artifacts(run_id, path, tmp)
+            return json.loads(Path(local).read_text())
+        except Exception:  # absent, unreadable or not JSON: the caller records it as missing
+            return None
+
+
+def _record(client: MlflowClient, run, ui_url: str | None) -> tuple[RunRecord, tuple[Mapping, ...]]:
+    tags = dict(run.data.tags)
+    flow = tags.get("governance.flow", "")
+    docs = {path: _read_json(client, run.info.run_id, path) for path in NEEDED.get(flow, ())}
+    verdict_doc = docs.get("evidence/verdict.json") or {}
+    results = tuple(verdict_doc.get("results") or ())
+    judged: dict[str, str] = {}
+    order = ["PASS", "WAIVED", "SKIPPED", "WARN", "INCONCLUSIVE", "ERROR", "FAIL"]
+    for r in results:
+        held = judged.get(r["check_id"])
+        if held is None or order.index(r["status"]) > order.index(held):
+            judged[r["check_id"]] = r["status"]
+    record = RunRecord(
+        run_id=run.info.run_id, model=tags.get("governance.model", ""), version=tags.get("governance.version", ""),
+        flow=flow, started=datetime.fromtimestamp(run.info.start_time / 1000, tz=timezone.utc),
+        verdict=tags.get("governance.verdict"), tier=tags.get("governance.risk_tier"), judged=judged,
+        findings=tuple((docs.get("evidence/findings.json") or {}).get("findings") or ()),
+        metrics=dict(run.data.metrics), missing=tuple(p for p, doc in docs.items() if doc is None),
+        review_due=verdict_doc.get("review_due"), note=docs.get("evidence/note.json"),
+        signoff=docs.get("evidence/signoff.json"),
+        link=run_link(ui_url, run.info.experiment_id, run.info.run_id, run.info.artifact_uri))
+    return record, results
+
+
+@task(retries=2, retry_delay_seconds=[1, 4])
+def read_runs(tracking_uri: str, experiment: str, current: Mapping[str, str | None], ui_url: str | None = None,
+              ) -> tuple[list[RunRecord], dict[str, dict[str, LatestRun]]]:
+    """Every governance run as a record (runs superseded by a later completion are left out: their
+    successor holds the evidence), and per model the latest run of each detailed flow for its `current`
+    version, with all its results."""
+    client = MlflowClient(tracking_uri)
+    exp = client.get_experiment_by_name(experiment)
+    if exp is None:
+        return [], {}
+    found, token = [], None
+    while True:
+        page = client.search_runs([exp.experiment_id], max_results=5000, page_token=token,
+                                  order_by=["attributes.start_time ASC"])
+        found += [r for r in page if "governance.superseded_by" not in r.data.tags]
+        token = page.token
+        if not token:
+            break
+    with ThreadPoolExecutor(_READERS) as pool:
+        read = list(pool.map(lambda r: _record(client, r, ui_url), found))
+    records = [record for record, _ in read]
+    latest: dict[str, dict[str, LatestRun]] = {}
+    for record, results in read:  # oldest first, so the last one written wins
+        if record.flow in DETAILED_FLOWS and current.get(record.model) == record.version:
+            latest.setdefault(record.model, {})[record.flow] = LatestRun(record, results)
+    return records, latest
