@@ -14,3 +14,59 @@ os.environ.update({
 })
 os.environ.pop("MLFLOW_TRACKING_URI", None)
 os.environ.pop("GOVFLOW_TRACKING_URI", None)
+
+
+import shutil  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+SCREENSHOTS = Path(__file__).parent / "artifacts" / "screenshots"
+# Without these, Chromium reaches out to Google's hosts at start, which a closed network refuses.
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright; `.ci/run` installs it."""
+    executable = os.environ.get("GOVFLOW_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        pytest.fail("no Chromium: install Debian's chromium (apt-get install chromium) or set GOVFLOW_CHROMIUM")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+class OpenedPage:
+    """A page opened in the browser, with every console error and uncaught exception it raised."""
+
+    def __init__(self, browser, path: Path):
+        self.errors: list[str] = []
+        self.page = browser.new_page(viewport={"width": 1300, "height": 900})
+        self.page.on("console", lambda m: self.errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
+        self.page.goto(path.resolve().as_uri(), wait_until="load")
+
+    def screenshot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        target = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(target), full_page=True)
+        return target
+
+
+@pytest.fixture
+def open_page(browser):
+    """Open a local HTML file; the page closes after the test."""
+    opened = []
+
+    def open_(path: Path) -> OpenedPage:
+        opened.append(OpenedPage(browser, path))
+        return opened[-1]
+
+    yield open_
+    for page in opened:
+        page.page.close()

@@ -25,7 +25,8 @@ def _result(check_id: str, status: str, value: float, limit: float, group: str |
 
 def synthetic_fleet(models: int, days: int, seed: int = 7, start: datetime | None = None) -> FleetEvidence:
     """`models` models, each gated on day 0 and monitored every night for `days` days; some drift into
-    failing drift and fairness checks for a while and recover. Model 0 has no owner, model 1 has no runs,
+    failing drift and fairness checks for a while and recover, and every fourth drifts for good in its last
+third. Model 0 has no owner, model 1 has no runs,
     and model 2's last night lost its evidence files."""
     rng = random.Random(seed)
     start = start or datetime(2025, 11, 1, 2, tzinfo=timezone.utc)
@@ -48,6 +49,8 @@ def synthetic_fleet(models: int, days: int, seed: int = 7, start: datetime | Non
         for d in range(1, days + 1):
             when = start + timedelta(days=d)
             share = max(0.0, 0.15 + wobble * math.sin(phase + d / 20) + rng.gauss(0, 0.02))
+            if m % 4 == 3 and d > days * 2 // 3:  # a lasting shift: findings that stay open and fall overdue
+                share += 0.25
             ratio = min(1.0, 0.88 + 0.08 * math.cos(phase + d / 30) + rng.gauss(0, 0.01))
             auc = 0.80 + 0.03 * math.sin(phase + d / 45) + rng.gauss(0, 0.005)
             status = {"drift.share": "FAIL" if share > 0.3 else "PASS",

@@ -1,0 +1,74 @@
+"""The report flow once on the demo fleet in the session's MLflow: the register lists the rejected model's
+finding with its remediation note, every model has a page, the site is logged to MLflow and announced as
+Prefect artifacts, and the real pages open in Chromium without an error."""
+
+import json
+
+import pytest
+
+from govflow.reports.pages import page_name
+
+CHECK = "fairness.demographic_parity_ratio"
+
+
+@pytest.fixture(scope="module")
+def report(fleet, prefect_harness, tmp_path_factory):
+    from flows.finding_note import finding_note
+    from flows.gate import registration_gate
+    from flows.report import fleet_report
+
+    version = fleet["hiring_promotion"].version
+    assert registration_gate("hiring_promotion", version).verdict == "REJECTED"
+    note_run = finding_note("hiring_promotion", CHECK, "A. Rivera", "re-weighting the training data", version)
+    out = tmp_path_factory.mktemp("report")
+    return out, fleet_report(str(out)), note_run
+
+
+def test_the_register_lists_the_failing_models_finding_with_its_note(report):
+    out, outcome, note_run = report
+    rows = json.loads((out / "register.json").read_text())["findings"]
+    [hiring] = [r for r in rows if r["model"] == "hiring_promotion" and r["check_id"] == CHECK and r["status"] != "closed"]
+    assert hiring["severity"] == "critical" and hiring["owner"] == "people-analytics@bank.example"
+    assert "A. Rivera: re-weighting the training data" in hiring["notes"]
+    assert outcome.open_findings == sum(r["status"] != "closed" for r in rows) > 0
+    csv_lines = (out / "register.csv").read_text().splitlines()
+    assert len(csv_lines) == len(rows) + 1
+
+
+def test_every_registered_model_has_a_page_and_the_site_is_logged_to_mlflow(report, client):
+    out, outcome, _ = report
+    for registered in client.search_registered_models():
+        assert (out / "models" / page_name(registered.name)).is_file()
+    logged = {f.path for f in client.list_artifacts(outcome.run_id)}
+    assert {"dashboard.html", "register.html", "register.csv", "register.json", "summary.html", "models"} <= logged
+    run = client.get_run(outcome.run_id)
+    assert run.info.status == "FINISHED" and run.data.tags["governance.flow"] == "report"
+    assert client.get_experiment(run.info.experiment_id).name == "governance-reports"
+
+
+def test_the_fleet_status_and_the_dashboard_link_are_prefect_artifacts(report):
+    from prefect.artifacts import Artifact
+
+    _, outcome, _ = report
+    table = Artifact.get("fleet-status", _sync=True)  # the browser fixture runs an event loop
+    assert table is not None and "hiring_promotion" in table.data and "REJECTED" in table.data
+    link = Artifact.get("fleet-dashboard", _sync=True)
+    assert link is not None and outcome.link in link.data
+
+
+def test_the_real_pages_open_in_chromium(report, open_page):
+    out, outcome, _ = report
+    dashboard = open_page(outcome.dashboard)
+    dashboard.screenshot("fleet-dashboard")
+    assert dashboard.errors == []
+    assert dashboard.page.locator("#inventory-table tbody tr").count() == outcome.models
+    dashboard.page.fill("#filter", "hiring")
+    assert dashboard.page.locator("#inventory-table tbody tr:visible").count() == 1
+    model = open_page(out / "models" / page_name("hiring_promotion"))
+    model.screenshot("hiring_promotion-report")
+    assert model.errors == []
+    drawn = model.page.evaluate("""() => Array.from(document.querySelectorAll('svg.intervals circle'))
+        .filter(c => c.getBBox().width > 0).length""")
+    assert drawn > 5
+    text = model.page.inner_text("body")
+    assert "re-weighting the training data" in text and "Framework coverage" in text
