@@ -8,21 +8,26 @@ import tempfile
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from mlflow import MlflowClient
 from prefect import task
+from pydantic import ValidationError
 
 from checks.fleet_view import ModelFacts
 from checks.governance_tags import effective_tags
-from checks.register import RunRecord
+from checks.register import REGISTER_SEVERITIES, RunRecord
+from checks.results import CheckResult, Status
 from govflow.reports.pages import DETAILED_FLOWS, LatestRun
 
 JUDGING_FLOWS = ("gate", "monitor", "serving", "retirement")
 # The evidence each kind of run must hold for the pages; a run without it is shown as incomplete.
 NEEDED = {flow: ("evidence/verdict.json", "evidence/findings.json") for flow in JUDGING_FLOWS} | {
     "approval": ("evidence/signoff.json",), "finding_note": ("evidence/note.json",)}
+SEVERITIES = (*REGISTER_SEVERITIES, "minor")
+# Worst last: the status a check had in a run is the worst of its results there.
+_ORDER = [Status.PASS, Status.WAIVED, Status.SKIPPED, Status.WARN, Status.INCONCLUSIVE, Status.ERROR, Status.FAIL]
 _READERS = 8  # evidence files are small; reading them is waiting on the store, not the CPU
 
 
@@ -73,26 +78,81 @@ def _read_json(client: MlflowClient, run_id: str, path: str) -> Mapping | None:
             return None
 
 
+def _results(doc: Mapping | None) -> tuple[dict, ...] | None:
+    """A verdict's results, each checked against the result type; None when any is not a result."""
+    try:
+        return tuple(CheckResult.model_validate(r).model_dump(mode="json") for r in doc.get("results") or ())
+    except (AttributeError, TypeError, ValidationError):
+        return None
+
+
+def _findings(doc: Mapping | None) -> tuple[dict, ...] | None:
+    """A findings file's rows, each naming a check and a known severity, with a due date that is a date
+    (or none); None when any row is not such a finding."""
+    rows = doc.get("findings") if isinstance(doc, Mapping) else None
+    if not isinstance(rows, list):
+        return None
+    for row in rows:
+        if not (isinstance(row, Mapping) and isinstance(row.get("check_id"), str)
+                and row.get("severity") in SEVERITIES):
+            return None
+        try:
+            if row.get("due") is not None:
+                date.fromisoformat(row["due"])
+        except (TypeError, ValueError):
+            return None
+    return tuple(rows)
+
+
+def _shaped(doc: Mapping | None, keys: tuple[str, ...], required: tuple[str, ...]) -> dict | None:
+    """The document with every key the pages read (absent ones None); None unless the required ones are text."""
+    if not isinstance(doc, Mapping) or not all(isinstance(doc.get(k), str) for k in required):
+        return None
+    return {k: doc.get(k) for k in keys}
+
+
+def _iso_date(value) -> str | None:
+    try:
+        return date.fromisoformat(value).isoformat()
+    except (TypeError, ValueError):
+        return None
+
+
 def _record(client: MlflowClient, run, ui_url: str | None) -> tuple[RunRecord, tuple[Mapping, ...]]:
     tags = dict(run.data.tags)
     flow = tags.get("governance.flow", "")
     docs = {path: _read_json(client, run.info.run_id, path) for path in NEEDED.get(flow, ())}
-    verdict_doc = docs.get("evidence/verdict.json") or {}
-    results = tuple(verdict_doc.get("results") or ())
+    missing = [p for p, doc in docs.items() if doc is None]
+    results, findings = (), ()
+    if "evidence/verdict.json" in docs and docs["evidence/verdict.json"] is not None:
+        results = _results(docs["evidence/verdict.json"])
+        if results is None:
+            missing.append("evidence/verdict.json (not a verdict)")
+            results = ()
+    if docs.get("evidence/findings.json") is not None:
+        findings = _findings(docs["evidence/findings.json"])
+        if findings is None:
+            missing.append("evidence/findings.json (not findings)")
+            findings = ()
     judged: dict[str, str] = {}
-    order = ["PASS", "WAIVED", "SKIPPED", "WARN", "INCONCLUSIVE", "ERROR", "FAIL"]
-    for r in results:
+    # Half a judgement (a verdict without its findings) would close findings it cannot see: none counts.
+    for r in results if not missing else ():
         held = judged.get(r["check_id"])
-        if held is None or order.index(r["status"]) > order.index(held):
+        if held is None or _ORDER.index(r["status"]) > _ORDER.index(held):
             judged[r["check_id"]] = r["status"]
+    shaped = {"evidence/note.json": _shaped(docs.get("evidence/note.json"), ("check_id", "by", "text", "at"),
+                                            ("check_id", "by", "text")),
+              "evidence/signoff.json": _shaped(docs.get("evidence/signoff.json"),
+                                               ("by", "role", "at", "verdict", "note"), ("by", "role"))}
+    missing += [f"{path} (unreadable)" for path, doc in shaped.items() if docs.get(path) is not None and doc is None]
+    verdict_doc = docs.get("evidence/verdict.json") or {}
     record = RunRecord(
         run_id=run.info.run_id, model=tags.get("governance.model", ""), version=tags.get("governance.version", ""),
         flow=flow, started=datetime.fromtimestamp(run.info.start_time / 1000, tz=timezone.utc),
         verdict=tags.get("governance.verdict"), tier=tags.get("governance.risk_tier"), judged=judged,
-        findings=tuple((docs.get("evidence/findings.json") or {}).get("findings") or ()),
-        metrics=dict(run.data.metrics), missing=tuple(p for p, doc in docs.items() if doc is None),
-        review_due=verdict_doc.get("review_due"), note=docs.get("evidence/note.json"),
-        signoff=docs.get("evidence/signoff.json"),
+        findings=findings, metrics=dict(run.data.metrics), missing=tuple(missing),
+        review_due=_iso_date(verdict_doc.get("review_due")) if isinstance(verdict_doc, Mapping) else None,
+        note=shaped["evidence/note.json"], signoff=shaped["evidence/signoff.json"],
         link=run_link(ui_url, run.info.experiment_id, run.info.run_id, run.info.artifact_uri))
     return record, results
 

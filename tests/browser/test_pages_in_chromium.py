@@ -74,16 +74,25 @@ def test_model_pages_open_and_show_their_case(site, open_page, model, shown):
         assert drawn(opened.page, "svg.trend") == 3 and drawn(opened.page, "svg.intervals") >= 2
 
 
-def test_register_and_summary_open_and_filter(site, open_page):
+def test_register_lists_open_findings_and_keeps_closed_ones_folded(site, open_page):
     opened = open_page(site / "register.html")
+    opened.screenshot("synthetic-register")
     assert opened.errors == []
-    rows = opened.page.locator("#register-table tbody tr")
-    total = rows.count()
-    opened.page.fill("#filter", "overdue")
-    visible = opened.page.locator("#register-table tbody tr:visible").count()
-    assert 0 < visible < total
+    page = opened.page
+    open_rows = page.locator("#register-table tbody tr")
+    assert open_rows.count() == 3 and page.locator("#closed-table tbody tr:visible").count() == 0
+    page.click("#closed summary")
+    closed = page.locator("#closed-table tbody tr:visible").count()
+    assert closed > 10
+    page.fill("#filter", "model_003")
+    assert page.locator("#register-table tbody tr:visible").count() == 1
+    assert 0 < page.locator("#closed-table tbody tr:visible").count() < closed
+    header = page.locator("#closed-table th", has_text="Opened")
+    header.click()
+    opened_days = page.locator("#closed-table tbody tr:visible td:nth-child(8)").all_inner_texts()
+    assert opened_days == sorted(opened_days)
     summary = open_page(site / "summary.html")
-    assert summary.errors == [] and summary.page.locator("#top-risks tbody tr").count() > 0
+    assert summary.errors == [] and summary.page.locator("#top-risks tbody tr").count() == 3
 
 
 def test_a_console_error_is_caught(tmp_path, open_page):

@@ -60,3 +60,32 @@ def test_links_prefer_the_mlflow_ui():
     assert run_link("http://mlflow:5000/", "3", "abc", "s3://b/x") == "http://mlflow:5000/#/experiments/3/runs/abc/artifacts"
     assert run_link(None, "3", "abc", "s3://b/x") is None
     assert run_link(None, "3", "abc", "file:///data/x") == "file:///data/x"
+
+
+def test_malformed_evidence_is_named_and_judges_nothing(tmp_path):
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    good_findings = json.dumps({"findings": []}).encode()
+    not_a_result = json.dumps({"results": [{"check_id": "drift.share", "status": "GREAT", "message": ""}]}).encode()
+    bad_due = json.dumps({"findings": [{"check_id": "drift.share", "severity": "critical", "due": "soon"}]}).encode()
+    ok_verdict = json.dumps({"results": [{"check_id": "drift.share", "status": "PASS", "message": ""}],
+                             "review_due": "next year"}).encode()
+    a = _run(uri, tmp_path, "m", "monitor", {"evidence/verdict.json": not_a_result,
+                                             "evidence/findings.json": good_findings})
+    b = _run(uri, tmp_path, "m", "monitor", {"evidence/verdict.json": ok_verdict, "evidence/findings.json": bad_due})
+    c = _run(uri, tmp_path, "m", "finding_note", {"evidence/note.json": json.dumps({"by": 3}).encode()})
+    d = _run(uri, tmp_path, "m", "approval", {"evidence/signoff.json": json.dumps({"by": "A", "role": "owner"}).encode()})
+    records = {r.run_id: r for r in read_runs.fn(uri, "governance", {"m": "1"})[0]}
+    assert records[a].missing == ("evidence/verdict.json (not a verdict)",) and records[a].judged == {}
+    assert records[b].missing == ("evidence/findings.json (not findings)",) and records[b].judged == {}
+    assert records[b].review_due is None  # "next year" is no date
+    assert records[c].note is None and records[c].missing == ("evidence/note.json (unreadable)",)
+    assert records[d].signoff == {"by": "A", "role": "owner", "at": None, "verdict": None, "note": None}
+
+
+def test_a_verdict_without_its_findings_file_judges_nothing_but_is_shown(tmp_path):
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    verdict = json.dumps({"results": [{"check_id": "drift.share", "status": "PASS", "message": ""}]}).encode()
+    run = _run(uri, tmp_path, "m", "gate", {"evidence/verdict.json": verdict})
+    records, latest = read_runs.fn(uri, "governance", {"m": "1"})
+    assert records[0].missing == ("evidence/findings.json",) and records[0].judged == {}
+    assert latest["m"]["gate"].run.run_id == run and len(latest["m"]["gate"].results) == 1

@@ -1,0 +1,80 @@
+"""Reading the fleet's evidence for the reports: `read_runs` over N governance runs in a local MLflow
+(SQLite and artifact folder), against plain MLflow doing the same reading one run at a time, in the same run.
+
+    .venv/bin/python bench/report_read.py [--runs 2000]
+
+Each run holds a verdict (30 results), its findings and 10 other evidence files, as the gate writes.
+`read_runs` pages through `search_runs` and downloads the two files it needs per run on 8 threads; the
+reference is `mlflow.search_runs` and `MlflowClient.download_artifacts` of the same two files, sequentially.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+from harness import measure, report
+
+_TMP = Path(tempfile.mkdtemp(prefix="govflow-bench-read-"))
+
+
+def make_data(runs: int):
+    from tasks.evidence import open_governance_run, write_evidence
+
+    uri = f"sqlite:///{_TMP / f'mlflow-{runs}.db'}"
+    results = [{"check_id": f"data.null_rate", "status": "PASS" if i % 7 else "FAIL", "value": 0.01 * i, "limit": 0.2,
+                "message": "null share", "column": f"c{i}"} for i in range(30)]
+    findings = {"findings": [{"check_id": "data.null_rate", "severity": "critical", "due": "2026-12-01",
+                              "owner": "o", "message": "m"}]}
+    files = {"evidence/verdict.json": json.dumps({"results": results, "review_due": "2027-01-01"}).encode(),
+             "evidence/findings.json": json.dumps(findings).encode(),
+             **{f"evidence/family{i}.json": b"{}" for i in range(10)}}
+    for i in range(runs):
+        run = open_governance_run.fn(uri, "governance", _TMP / "artifacts", f"model_{i % 50:02d}", "1", "monitor", "f")
+        write_evidence.fn(uri, run.run_id, files, {"artifacts": {}}, tags={"governance.verdict": "REJECTED"},
+                          metrics={"drift.share": 0.1})
+    return (uri,)
+
+
+def warm(fn) -> None:
+    import mlflow  # noqa: F401
+
+    import tasks.report_data  # noqa: F401
+
+
+def govflow_read(uri: str) -> int:
+    from tasks.report_data import read_runs
+
+    records, _ = read_runs.fn(uri, "governance", {})
+    return len(records)
+
+
+def mlflow_read(uri: str) -> int:
+    import mlflow
+    from mlflow import MlflowClient
+
+    client = MlflowClient(uri)
+    mlflow.set_tracking_uri(uri)
+    frame = mlflow.search_runs(experiment_names=["governance"], max_results=100_000)
+    with tempfile.TemporaryDirectory() as tmp:
+        for run_id in frame["run_id"]:
+            for path in ("evidence/verdict.json", "evidence/findings.json"):
+                json.loads(Path(client.download_artifacts(run_id, path, tmp)).read_text())
+    return len(frame)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=2000)
+    runs = parser.parse_args().runs
+    ours = measure("report_read", "govflow_read", (runs,), repeats=1)
+    ref = measure("report_read", "mlflow_read", (runs,), repeats=1)
+    report(f"reading {runs} governance runs for the reports (local MLflow)",
+           ("govflow read_runs", ours), ("MLflow, one run at a time", ref))
+    print(f"  govflow: {ours[0] / runs * 1000:.1f} ms per run")
+
+
+if __name__ == "__main__":
+    main()
