@@ -81,11 +81,11 @@ def _browser_figures(page_path: Path, charts_selector: str, expected: int, repea
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from playwright.sync_api import sync_playwright
 
-    from tests.conftest import CHROMIUM_FLAGS
+    from tests.chromium import CHROMIUM_FLAGS, chromium_executable
 
     best: dict = {}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_FLAGS)
+        browser = playwright.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_FLAGS)
         for _ in range(repeats):
             page = browser.new_page(viewport={"width": 1300, "height": 900})
             errors: list[str] = []

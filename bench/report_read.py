@@ -4,8 +4,9 @@
     .venv/bin/python bench/report_read.py [--runs 2000]
 
 Each run holds a verdict (30 results), its findings and 10 other evidence files, as the gate writes.
-`read_runs` pages through `search_runs` and downloads the two files it needs per run on 8 threads; the
-reference is `mlflow.search_runs` and `MlflowClient.download_artifacts` of the same two files, sequentially.
+`read_runs` pages through `search_runs` and downloads the two files it needs per run, by the artifact URI the
+search gave, on 4 threads; the reference is `mlflow.search_runs` and `MlflowClient.download_artifacts` (by run
+id) of the same two files, one run at a time.
 """
 
 from __future__ import annotations
@@ -17,14 +18,19 @@ from pathlib import Path
 
 from harness import measure, report
 
-_TMP = Path(tempfile.mkdtemp(prefix="govflow-bench-read-"))
+_STORE = Path(__file__).parent / "results" / "report_read"
 
 
 def make_data(runs: int):
     from tasks.evidence import open_governance_run, write_evidence
 
-    uri = f"sqlite:///{_TMP / f'mlflow-{runs}.db'}"
-    results = [{"check_id": f"data.null_rate", "status": "PASS" if i % 7 else "FAIL", "value": 0.01 * i, "limit": 0.2,
+    # Seeded once per size and kept, so both measured processes read the same store.
+    folder = _STORE / str(runs)
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    if (folder / "seeded").exists():
+        return (uri,)
+    folder.mkdir(parents=True, exist_ok=True)
+    results = [{"check_id": "data.null_rate", "status": "PASS" if i % 7 else "FAIL", "value": 0.01 * i, "limit": 0.2,
                 "message": "null share", "column": f"c{i}"} for i in range(30)]
     findings = {"findings": [{"check_id": "data.null_rate", "severity": "critical", "due": "2026-12-01",
                               "owner": "o", "message": "m"}]}
@@ -32,9 +38,10 @@ def make_data(runs: int):
              "evidence/findings.json": json.dumps(findings).encode(),
              **{f"evidence/family{i}.json": b"{}" for i in range(10)}}
     for i in range(runs):
-        run = open_governance_run.fn(uri, "governance", _TMP / "artifacts", f"model_{i % 50:02d}", "1", "monitor", "f")
+        run = open_governance_run.fn(uri, "governance", folder / "artifacts", f"model_{i % 50:02d}", "1", "monitor", "f")
         write_evidence.fn(uri, run.run_id, files, {"artifacts": {}}, tags={"governance.verdict": "REJECTED"},
                           metrics={"drift.share": 0.1})
+    (folder / "seeded").touch()
     return (uri,)
 
 

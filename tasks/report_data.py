@@ -28,7 +28,9 @@ NEEDED = {flow: ("evidence/verdict.json", "evidence/findings.json") for flow in 
 SEVERITIES = (*REGISTER_SEVERITIES, "minor")
 # Worst last: the status a check had in a run is the worst of its results there.
 _ORDER = [Status.PASS, Status.WAIVED, Status.SKIPPED, Status.WARN, Status.INCONCLUSIVE, Status.ERROR, Status.FAIL]
-_READERS = 8  # evidence files are small; reading them is waiting on the store, not the CPU
+# Evidence files are small: reading them is waiting on the store. Against a local store 2 to 8 threads differ
+# little (11 to 15 s for 2,000 runs); against a tracking server each read is a round trip, which threads overlap.
+_READERS = 4
 
 
 def run_link(ui_url: str | None, experiment_id: str, run_id: str, artifact_uri: str) -> str | None:
@@ -68,11 +70,15 @@ def read_models(tracking_uri: str) -> list[ModelFacts]:
     return sorted(facts, key=lambda f: f.model)
 
 
-def _read_json(client: MlflowClient, run_id: str, path: str) -> Mapping | None:
+def _read_json(tracking_uri: str, artifact_uri: str, path: str) -> Mapping | None:
     """An evidence JSON file, or None when the run does not hold it (or it is not JSON)."""
+    from mlflow.artifacts import download_artifacts
+
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            local = client.download_artifacts(run_id, path, tmp)
+            # By the run's artifact URI, which the search already gave: by run id, MLflow would read the run again.
+            local = download_artifacts(artifact_uri=f"{artifact_uri.rstrip('/')}/{path}", dst_path=tmp,
+                                       tracking_uri=tracking_uri)
             return json.loads(Path(local).read_text())
         except Exception:  # absent, unreadable or not JSON: the caller records it as missing
             return None
@@ -118,10 +124,10 @@ def _iso_date(value) -> str | None:
         return None
 
 
-def _record(client: MlflowClient, run, ui_url: str | None) -> tuple[RunRecord, tuple[Mapping, ...]]:
+def _record(tracking_uri: str, run, ui_url: str | None) -> tuple[RunRecord, tuple[Mapping, ...]]:
     tags = dict(run.data.tags)
     flow = tags.get("governance.flow", "")
-    docs = {path: _read_json(client, run.info.run_id, path) for path in NEEDED.get(flow, ())}
+    docs = {path: _read_json(tracking_uri, run.info.artifact_uri, path) for path in NEEDED.get(flow, ())}
     missing = [p for p, doc in docs.items() if doc is None]
     results, findings = (), ()
     if "evidence/verdict.json" in docs and docs["evidence/verdict.json"] is not None:
@@ -176,7 +182,7 @@ def read_runs(tracking_uri: str, experiment: str, current: Mapping[str, str | No
         if not token:
             break
     with ThreadPoolExecutor(_READERS) as pool:
-        read = list(pool.map(lambda r: _record(client, r, ui_url), found))
+        read = list(pool.map(lambda r: _record(tracking_uri, r, ui_url), found))
     records = [record for record, _ in read]
     latest: dict[str, dict[str, LatestRun]] = {}
     for record, results in read:  # oldest first, so the last one written wins

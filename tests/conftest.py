@@ -16,21 +16,19 @@ os.environ.pop("MLFLOW_TRACKING_URI", None)
 os.environ.pop("GOVFLOW_TRACKING_URI", None)
 
 
-import shutil  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
+from tests.chromium import CHROMIUM_FLAGS, chromium_executable  # noqa: E402
+
 SCREENSHOTS = Path(__file__).parent / "artifacts" / "screenshots"
-# Without these, Chromium reaches out to Google's hosts at start, which a closed network refuses.
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
 @pytest.fixture(scope="session")
 def browser():
     """Headless Debian Chromium driven by Playwright; `.ci/run` installs it."""
-    executable = os.environ.get("GOVFLOW_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    executable = chromium_executable()
     if executable is None:
         pytest.fail("no Chromium: install Debian's chromium (apt-get install chromium) or set GOVFLOW_CHROMIUM")
     from playwright.sync_api import sync_playwright
