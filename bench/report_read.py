@@ -6,7 +6,8 @@
 Each run holds a verdict (30 results), its findings and 10 other evidence files, as the gate writes.
 `read_runs` pages through `search_runs` and downloads the two files it needs per run, by the artifact URI the
 search gave, on 4 threads; the reference is `mlflow.search_runs` and `MlflowClient.download_artifacts` (by run
-id) of the same two files, one run at a time.
+id) of the same two files, one run at a time. A third measurement reads again with the cache of records a
+previous report left (`report-runs.jsonl` in the data dir).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from pathlib import Path
 from harness import measure, report
 
 _STORE = Path(__file__).parent / "results" / "report_read"
+_URI: list[str] = []  # the store make_data seeded, and its cache file, for warm()
+_CACHE: list[Path] = []
 
 
 def make_data(runs: int):
@@ -27,6 +30,8 @@ def make_data(runs: int):
     # Seeded once per size and kept, so both measured processes read the same store.
     folder = _STORE / str(runs)
     uri = f"sqlite:///{folder / 'mlflow.db'}"
+    _URI.append(uri)
+    _CACHE.append(folder / "report-runs.jsonl")
     if (folder / "seeded").exists():
         return (uri,)
     folder.mkdir(parents=True, exist_ok=True)
@@ -50,11 +55,23 @@ def warm(fn) -> None:
 
     import tasks.report_data  # noqa: F401
 
+    if fn is govflow_read_cached:  # the night before: every run read once into the cache
+        fn(_URI[0])
+
+
 
 def govflow_read(uri: str) -> int:
     from tasks.report_data import read_runs
 
     records, _ = read_runs.fn(uri, "governance", {})
+    return len(records)
+
+
+def govflow_read_cached(uri: str) -> int:
+    """The next night's read: every run but the latest per model comes from the cache."""
+    from tasks.report_data import read_runs
+
+    records, _ = read_runs.fn(uri, "governance", {f"model_{i:02d}": "1" for i in range(50)}, cache=_CACHE[0])
     return len(records)
 
 
@@ -78,9 +95,12 @@ def main() -> None:
     runs = parser.parse_args().runs
     ours = measure("report_read", "govflow_read", (runs,), repeats=1)
     ref = measure("report_read", "mlflow_read", (runs,), repeats=1)
+    cached = measure("report_read", "govflow_read_cached", (runs,), repeats=1)
     report(f"reading {runs} governance runs for the reports (local MLflow)",
            ("govflow read_runs", ours), ("MLflow, one run at a time", ref))
     print(f"  govflow: {ours[0] / runs * 1000:.1f} ms per run")
+    print(f"  govflow with its cache (every run read the night before; the 50 models' latest runs read again): "
+          f"{cached[0]:.3f} s  peak +{cached[1]:.1f} MiB, {ref[0] / cached[0]:.1f}x faster than plain MLflow")
 
 
 if __name__ == "__main__":

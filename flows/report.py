@@ -50,7 +50,8 @@ def fleet_report(out: str | None = None, as_of: str | None = None) -> ReportOutc
     uri = settings.resolved_tracking_uri
     today = date.fromisoformat(as_of) if as_of else datetime.now(timezone.utc).date()
     models = read_models(uri)
-    runs, latest = read_runs(uri, settings.experiment, {m.model: m.current for m in models}, settings.resolved_ui_url)
+    runs, latest = read_runs(uri, settings.experiment, {m.model: m.current for m in models}, settings.resolved_ui_url,
+                             cache=settings.data_dir.resolve() / "report-runs.jsonl")
     evidence = FleetEvidence(models=models, runs=runs, latest=latest, catalogue=load_controls(settings.controls_file),
                              tracking=_shown(uri), code_version=code_version())
     site: Site = render_site(evidence, today, today - timedelta(days=settings.report_period_days),

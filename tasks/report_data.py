@@ -163,12 +163,47 @@ def _record(tracking_uri: str, run, ui_url: str | None) -> tuple[RunRecord, tupl
     return record, results
 
 
+def _to_json(manifest: str, record: RunRecord) -> str:
+    row = {k: getattr(record, k) for k in RunRecord.__dataclass_fields__ if k != "link"}
+    return json.dumps({"manifest": manifest, **row, "started": record.started.isoformat()}, sort_keys=True)
+
+
+def _from_json(line: str) -> tuple[str, RunRecord]:
+    row = json.loads(line)
+    manifest = row.pop("manifest")
+    row["started"] = datetime.fromisoformat(row["started"])
+    row["findings"], row["missing"] = tuple(row["findings"]), tuple(row["missing"])
+    return manifest, RunRecord(**row)
+
+
+def load_cache(path: Path | None) -> dict[str, tuple[str, RunRecord]]:
+    """Run id -> (manifest hash, record) read before; empty when there is no cache or it cannot be read."""
+    if path is None or not path.is_file():
+        return {}
+    try:
+        return {record.run_id: (manifest, record)
+                for manifest, record in map(_from_json, path.read_text().splitlines())}
+    except (ValueError, KeyError, TypeError):  # a cache from another version of govflow: read everything again
+        return {}
+
+
+def save_cache(path: Path, rows: list[tuple[str, RunRecord]]) -> None:
+    """The records as JSON lines, replacing the file in one step so a crash leaves the old cache whole."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    partial.write_text("".join(_to_json(manifest, record) + "\n" for manifest, record in rows))
+    partial.replace(path)
+
+
 @task(retries=2, retry_delay_seconds=[1, 4])
 def read_runs(tracking_uri: str, experiment: str, current: Mapping[str, str | None], ui_url: str | None = None,
-              ) -> tuple[list[RunRecord], dict[str, dict[str, LatestRun]]]:
+              cache: Path | None = None) -> tuple[list[RunRecord], dict[str, dict[str, LatestRun]]]:
     """Every governance run as a record (runs superseded by a later completion are left out: their
     successor holds the evidence), and per model the latest run of each detailed flow for its `current`
-    version, with all its results."""
+    version, with all its results.
+
+    With a `cache`, a run whose manifest hash is the one recorded there is not read again: its evidence
+    cannot have changed without changing that hash. Runs with missing files are always read again."""
     client = MlflowClient(tracking_uri)
     exp = client.get_experiment_by_name(experiment)
     if exp is None:
@@ -181,11 +216,28 @@ def read_runs(tracking_uri: str, experiment: str, current: Mapping[str, str | No
         token = page.token
         if not token:
             break
+    known = load_cache(cache)
+
+    def one(run) -> tuple[RunRecord, tuple[Mapping, ...] | None]:
+        manifest = run.data.tags.get("governance.manifest_sha256")
+        hit = known.get(run.info.run_id)
+        if manifest and hit and hit[0] == manifest:
+            link = run_link(ui_url, run.info.experiment_id, run.info.run_id, run.info.artifact_uri)
+            return replace(hit[1], link=link), None  # results are read below, for the runs the pages detail
+        return _record(tracking_uri, run, ui_url)
+
     with ThreadPoolExecutor(_READERS) as pool:
-        read = list(pool.map(lambda r: _record(tracking_uri, r, ui_url), found))
-    records = [record for record, _ in read]
-    latest: dict[str, dict[str, LatestRun]] = {}
-    for record, results in read:  # oldest first, so the last one written wins
+        read = list(pool.map(one, found))
+    latest: dict[str, dict[str, int]] = {}
+    for i, (record, _) in enumerate(read):  # oldest first, so the last one written wins
         if record.flow in DETAILED_FLOWS and current.get(record.model) == record.version:
-            latest.setdefault(record.model, {})[record.flow] = LatestRun(record, results)
-    return records, latest
+            latest.setdefault(record.model, {})[record.flow] = i
+    for flows in latest.values():
+        for i in flows.values():
+            if read[i][1] is None:
+                read[i] = _record(tracking_uri, found[i], ui_url)
+    if cache is not None:
+        save_cache(cache, [(run.data.tags["governance.manifest_sha256"], record) for run, (record, _) in zip(found, read)
+                           if run.data.tags.get("governance.manifest_sha256") and not record.missing])
+    return [record for record, _ in read], {
+        model: {flow: LatestRun(read[i][0], read[i][1]) for flow, i in flows.items()} for model, flows in latest.items()}

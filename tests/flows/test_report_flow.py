@@ -46,12 +46,19 @@ def test_every_registered_model_has_a_page_and_the_site_is_logged_to_mlflow(repo
     assert client.get_experiment(run.info.experiment_id).name == "governance-reports"
 
 
-def test_the_fleet_status_and_the_dashboard_link_are_prefect_artifacts(report):
+def test_the_fleet_status_and_the_dashboard_link_are_prefect_artifacts(report, client):
     from prefect.artifacts import Artifact
+
+    from tasks.registry import current_version
 
     _, outcome, _ = report
     table = Artifact.get("fleet-status", _sync=True)  # the browser fixture runs an event loop
-    assert table is not None and "hiring_promotion" in table.data and "REJECTED" in table.data
+    rows = {row["model"]: row for row in json.loads(table.data)}
+    assert set(rows) == {m.name for m in client.search_registered_models()} and len(rows) == outcome.models
+    for model, row in rows.items():  # other tests may have registered newer versions: the current one is shown
+        version = current_version(client, model)
+        status = client.get_model_version(model, version).tags.get("governance.status", "NOT_GATED")
+        assert (row["version"], row["status"]) == (version, status)
     link = Artifact.get("fleet-dashboard", _sync=True)
     assert link is not None and outcome.link in link.data
 

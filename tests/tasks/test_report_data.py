@@ -89,3 +89,32 @@ def test_a_verdict_without_its_findings_file_judges_nothing_but_is_shown(tmp_pat
     records, latest = read_runs.fn(uri, "governance", {"m": "1"})
     assert records[0].missing == ("evidence/findings.json",) and records[0].judged == {}
     assert latest["m"]["gate"].run.run_id == run and len(latest["m"]["gate"].results) == 1
+
+
+def test_the_cache_skips_runs_whose_manifest_is_unchanged_and_rereads_the_rest(tmp_path, monkeypatch):
+    import tasks.report_data as report_data
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    cache = tmp_path / "cache.jsonl"
+    verdict = json.dumps({"results": [{"check_id": "drift.share", "status": "FAIL", "message": ""}]}).encode()
+    findings = json.dumps({"findings": [{"check_id": "drift.share", "severity": "critical", "due": None}]}).encode()
+    files = {"evidence/verdict.json": verdict, "evidence/findings.json": findings}
+    old = [_run(uri, tmp_path, "m", "monitor", files) for _ in range(3)]
+    lost = _run(uri, tmp_path, "m", "monitor", {"evidence/other.json": b"{}"})
+    newest = _run(uri, tmp_path, "m", "monitor", files)
+    cold, cold_latest = read_runs.fn(uri, "governance", {"m": "1"}, cache=cache)
+    assert len(cache.read_text().splitlines()) == 4  # the run with missing files is not cached
+
+    reads = []
+    real = report_data._read_json
+    monkeypatch.setattr(report_data, "_read_json", lambda u, a, p: reads.append(a) or real(u, a, p))
+    MlflowClient(uri).set_tag(old[0], "governance.manifest_sha256", "rewritten")
+    warm, warm_latest = read_runs.fn(uri, "governance", {"m": "1"}, cache=cache)
+    reread = {a.rstrip("/").split("/")[-2] for a in reads}
+    assert reread == {old[0], lost, newest}  # changed manifest, missing files, and the latest run's results
+    assert [r.run_id for r in warm] == [r.run_id for r in cold]
+    assert [(r.judged, r.findings, r.metrics, r.started, r.link) for r in warm] == \
+        [(r.judged, r.findings, r.metrics, r.started, r.link) for r in cold]
+    assert warm_latest["m"]["monitor"].results == cold_latest["m"]["monitor"].results
+    cache.write_text("not json\n")
+    assert len(read_runs.fn(uri, "governance", {"m": "1"}, cache=cache)[0]) == 5  # a broken cache is read past
