@@ -12,7 +12,7 @@ import pandas as pd
 from checks.decision import Decision
 from checks.manifest import canonical_json
 from checks.periods import ALL_PERIODS
-from checks.results import CheckResult
+from checks.results import STATUS_ORDER, CheckResult
 
 # MLflow metric keys allow letters, digits, _ - . / and spaces; group names may hold anything.
 _METRIC_UNSAFE = re.compile(r"[^\w\-./ ]")
@@ -41,13 +41,12 @@ def verdict_document(decision: Decision, context: Mapping[str, Any]) -> bytes:
 
 def column_summary(results: Iterable[CheckResult]) -> dict[str, dict[str, Any]]:
     """Per column: the worst status, and each check that did not pass with the periods it did not pass in."""
-    order = ["PASS", "WAIVED", "SKIPPED", "WARN", "INCONCLUSIVE", "ERROR", "FAIL"]
     summary: dict[str, dict[str, Any]] = {}
     for r in results:
         if r.column is None:
             continue
         entry = summary.setdefault(r.column, {"worst": "PASS", "not_passed": {}})
-        if order.index(r.status.value) > order.index(entry["worst"]):
+        if STATUS_ORDER.index(r.status.value) > STATUS_ORDER.index(entry["worst"]):
             entry["worst"] = r.status.value
         if r.status.value not in ("PASS", "WAIVED"):
             entry["not_passed"].setdefault(r.check_id, []).append(r.period or ALL_PERIODS)

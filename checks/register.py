@@ -93,14 +93,12 @@ def risk_register(runs: Iterable[RunRecord], today: date) -> list[RegisterEntry]
     notes (runs with a `note`) are attached to the finding open for that version and check when they were made."""
     entries: list[RegisterEntry] = []
     open_at: dict[tuple[str, str, str], int] = {}  # (model, version, check) -> index of its open entry
+    last_at: dict[tuple[str, str, str], int] = {}  # ... -> index of its latest entry, open or closed
     for run in sorted(runs, key=lambda r: (r.started, r.run_id)):
-        key_of = lambda check: (run.model, run.version, check)  # noqa: E731
         if run.note is not None:
-            index = open_at.get(key_of(run.note.get("check_id")))
-            if index is None:  # a note on a closed finding belongs to the latest one of that check
-                index = next((i for i in range(len(entries) - 1, -1, -1)
-                              if (entries[i].model, entries[i].version, entries[i].check_id)
-                              == key_of(run.note.get("check_id"))), None)
+            # A note on a finding already closed belongs to the latest one of that check.
+            key = (run.model, run.version, run.note.get("check_id"))
+            index = open_at.get(key, last_at.get(key))
             if index is not None:
                 entries[index] = replace(entries[index], notes=(*entries[index].notes, dict(run.note)))
             continue
@@ -108,15 +106,16 @@ def risk_register(runs: Iterable[RunRecord], today: date) -> list[RegisterEntry]
             continue  # a run without its verdict neither opens nor closes anything; the pages show it
         current = worst_findings(run.findings)
         for check, status in run.judged.items():
-            index = open_at.get(key_of(check))
+            index = open_at.get((run.model, run.version, check))
             if index is not None and check not in current and status in _CLEARED:
                 entries[index] = replace(entries[index], status="closed", closed_on=run.started.date().isoformat(),
                                          closed_run=run.run_id, closed_link=run.link)
-                del open_at[key_of(check)]
+                del open_at[(run.model, run.version, check)]
         for check, row in current.items():
-            index = open_at.get(key_of(check))
+            key = (run.model, run.version, check)
+            index = open_at.get(key)
             if index is None:
-                open_at[key_of(check)] = len(entries)
+                open_at[key] = last_at[key] = len(entries)
                 entries.append(RegisterEntry(
                     model=run.model, version=run.version, check_id=check, severity=row["severity"], tier=run.tier,
                     owner=row.get("owner"), opened=run.started.date().isoformat(), opened_run=run.run_id,

@@ -19,6 +19,10 @@ class Status(StrEnum):
     SKIPPED = "SKIPPED"
 
 
+# From best to worst: where a check judged several subjects in one run, it stands at its worst status.
+STATUS_ORDER = (Status.PASS, Status.WAIVED, Status.SKIPPED, Status.WARN, Status.INCONCLUSIVE, Status.ERROR,
+                Status.FAIL)
+
 # Statuses that mean "we do not know", which a blocking check turns into BLOCKED.
 UNKNOWN_STATUSES = frozenset({Status.ERROR, Status.INCONCLUSIVE, Status.SKIPPED})
 

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from checks.fleet_view import ModelFacts
 from checks.governance_tags import effective_tags
 from checks.register import REGISTER_SEVERITIES, RunRecord
-from checks.results import CheckResult, Status
+from checks.results import STATUS_ORDER, CheckResult
 from govflow.reports.pages import DETAILED_FLOWS, LatestRun
 
 JUDGING_FLOWS = ("gate", "monitor", "serving", "retirement")
@@ -26,8 +26,6 @@ JUDGING_FLOWS = ("gate", "monitor", "serving", "retirement")
 NEEDED = {flow: ("evidence/verdict.json", "evidence/findings.json") for flow in JUDGING_FLOWS} | {
     "approval": ("evidence/signoff.json",), "finding_note": ("evidence/note.json",)}
 SEVERITIES = (*REGISTER_SEVERITIES, "minor")
-# Worst last: the status a check had in a run is the worst of its results there.
-_ORDER = [Status.PASS, Status.WAIVED, Status.SKIPPED, Status.WARN, Status.INCONCLUSIVE, Status.ERROR, Status.FAIL]
 # Evidence files are small: reading them is waiting on the store. Against a local store 2 to 8 threads differ
 # little (11 to 15 s for 2,000 runs); against a tracking server each read is a round trip, which threads overlap.
 _READERS = 4
@@ -144,7 +142,7 @@ def _record(tracking_uri: str, run, ui_url: str | None) -> tuple[RunRecord, tupl
     # Half a judgement (a verdict without its findings) would close findings it cannot see: none counts.
     for r in results if not missing else ():
         held = judged.get(r["check_id"])
-        if held is None or _ORDER.index(r["status"]) > _ORDER.index(held):
+        if held is None or STATUS_ORDER.index(r["status"]) > STATUS_ORDER.index(held):
             judged[r["check_id"]] = r["status"]
     shaped = {"evidence/note.json": _shaped(docs.get("evidence/note.json"), ("check_id", "by", "text", "at"),
                                             ("check_id", "by", "text")),
@@ -237,7 +235,9 @@ def read_runs(tracking_uri: str, experiment: str, current: Mapping[str, str | No
             if read[i][1] is None:
                 read[i] = _record(tracking_uri, found[i], ui_url)
     if cache is not None:
-        save_cache(cache, [(run.data.tags["governance.manifest_sha256"], record) for run, (record, _) in zip(found, read)
-                           if run.data.tags.get("governance.manifest_sha256") and not record.missing])
-    return [record for record, _ in read], {
-        model: {flow: LatestRun(read[i][0], read[i][1]) for flow, i in flows.items()} for model, flows in latest.items()}
+        manifests = [run.data.tags.get("governance.manifest_sha256") for run in found]
+        save_cache(cache, [(manifest, record) for manifest, (record, _) in zip(manifests, read, strict=True)
+                           if manifest and not record.missing])
+    details = {model: {flow: LatestRun(read[i][0], read[i][1]) for flow, i in flows.items()}
+               for model, flows in latest.items()}
+    return [record for record, _ in read], details

@@ -91,3 +91,16 @@ def test_an_unknown_owner_reads_unknown_in_the_row():
     runs = [run("a", 1, judged={"drift.share": "FAIL"}, findings=[finding("drift.share", "critical", owner=None)])]
     row = risk_register(runs, today=date(2026, 10, 3))[0].row()
     assert row["owner"] == "unknown" and row["status"] == "open" and row["closed_run"] == ""
+
+
+def test_a_note_after_closure_goes_to_the_latest_finding_of_that_check():
+    note = {"check_id": "drift.share", "by": "A. Rivera", "text": "root cause: a feed change", "at": "2026-10-05"}
+    runs = [
+        run("a", 1, judged={"drift.share": "FAIL"}, findings=[finding("drift.share", "critical")]),
+        run("b", 2, judged={"drift.share": "PASS"}),
+        run("c", 3, judged={"drift.share": "FAIL"}, findings=[finding("drift.share", "critical")]),
+        run("d", 4, judged={"drift.share": "PASS"}),
+        run("n", 5, flow="finding_note", note=note),
+    ]
+    first, second = risk_register(runs, today=date(2026, 10, 6))
+    assert (first.notes, second.notes) == ((), (note,))
