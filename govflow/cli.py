@@ -125,8 +125,9 @@ def approve(
 
 def _print_report(report, error: str | None = None) -> None:
     if report is not None:
+        in_ui = f", {report.link}" if report.link.startswith("http") else ""
         typer.echo(f"reports: {report.dashboard} ({report.models} models, {report.open_findings} open findings, "
-                   f"{report.overdue_findings} overdue); in MLflow: {report.link}")
+                   f"{report.overdue_findings} overdue); logged as MLflow run {report.run_id}{in_ui}")
     elif error:
         typer.echo(f"reports were not refreshed: {error}")
 
