@@ -20,3 +20,14 @@ def test_bad_input_exits_2_naming_it(command, message):
     result = runner.invoke(app, command)
     assert result.exit_code == 2, result.output
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(("uri", "shown"), [
+    ("https://alice:s3cret@mlflow.bank.example:5000/", "https://alice:***@mlflow.bank.example:5000/"),
+    ("https://mlflow.bank.example", "https://mlflow.bank.example"),
+    ("sqlite:////data/mlflow.db", "sqlite:////data/mlflow.db"),
+])
+def test_the_pages_never_print_a_tracking_password(uri, shown):
+    from flows.report import _shown
+
+    assert _shown(uri) == shown
