@@ -104,7 +104,7 @@ def statistics(fleet: Fleet, workers: int) -> list[str]:
     """One model's monitoring steps with each task's plain function: no Prefect, no MLflow writes."""
     from flows import monitoring as step
 
-    model, version = fleet.models[0], fleet.version
+    model = fleet.models[0]
     ctx, scorer = _STATE["ctx"], _STATE["scorer"]
     tags, tier, policy = ctx.tags, ctx.tier, ctx.policy
     out = step.Collected()

@@ -9,6 +9,8 @@ from datetime import date, timedelta
 from checks.policy import TierPolicy
 from checks.results import UNKNOWN_STATUSES, CheckResult, Status
 
+SEVERITIES = ("critical", "major", "minor")  # most severe first
+
 
 def severity(result: CheckResult, tier: TierPolicy) -> str | None:
     """critical for a blocking FAIL, major for a blocking check that could not judge, minor for a WARN;

@@ -8,11 +8,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from checks.register import RegisterEntry, RunRecord
+from checks.register import REGISTER_SEVERITIES, RegisterEntry, RunRecord
 
 # Age buckets of open findings, in days since they opened: (label, first day, last day).
 AGE_BUCKETS = (("0-7 d", 0, 7), ("8-30 d", 8, 30), ("31-90 d", 31, 90), ("over 90 d", 91, None))
-SEVERITIES = ("critical", "major")
 # The trend series of the dashboard: a name, and how a run's metrics give its value (None: not measured).
 TREND_SERIES = ("drift share", "lowest fairness ratio", "performance")
 
@@ -102,7 +101,7 @@ def age_days(entry: RegisterEntry, today: date) -> int:
 
 def findings_by_age(register: Iterable[RegisterEntry], today: date) -> dict[str, dict[str, int]]:
     """Open (and overdue) findings counted per severity and age bucket."""
-    table = {s: {label: 0 for label, _, _ in AGE_BUCKETS} for s in SEVERITIES}
+    table = {s: {label: 0 for label, _, _ in AGE_BUCKETS} for s in REGISTER_SEVERITIES}
     for entry in register:
         if entry.status == "closed":
             continue

@@ -9,9 +9,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+from checks.findings import SEVERITIES
+
 # Severities that put a finding on the register: a blocking check that failed or could not judge.
-REGISTER_SEVERITIES = ("critical", "major")
-_RANK = {"minor": 0, "major": 1, "critical": 2}
+REGISTER_SEVERITIES = SEVERITIES[:2]
+_RANK = {level: len(SEVERITIES) - i for i, level in enumerate(SEVERITIES)}
 # Statuses that clear a finding when a later run of the same check ends in them.
 _CLEARED = frozenset({"PASS", "WAIVED"})
 

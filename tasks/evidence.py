@@ -15,6 +15,7 @@ from prefect import task
 from checks.manifest import canonical_json, sha256_hex
 from checks.results import CheckResult
 from checks.verification import MANIFEST, SIGNATURE, StoredRun
+from tasks.paging import every_page
 from tasks.signing import sign
 
 
@@ -64,6 +65,18 @@ def previous_manifest_sha256(tracking_uri: str, experiment: str, model: str) -> 
     return runs[0].data.tags["governance.manifest_sha256"] if runs else None
 
 
+def log_files(client: MlflowClient, run_id: str, files: dict[str, bytes]) -> None:
+    """Every file at its relative path among the run's artifacts, in one upload."""
+    if not files:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for rel, data in files.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_bytes(data)
+        client.log_artifacts(run_id, str(root))
+
+
 @task(retries=2, retry_delay_seconds=[1, 4])
 def write_evidence(
     tracking_uri: str, run_id: str, files: dict[str, bytes], manifest: dict,
@@ -74,14 +87,8 @@ def write_evidence(
     and metrics; return the manifest hash."""
     client = MlflowClient(tracking_uri)
     manifest_bytes = canonical_json(manifest)
+    log_files(client, run_id, files)
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "files"
-        for rel, data in files.items():
-            target = root / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        if files:
-            client.log_artifacts(run_id, str(root))
         manifest_path = Path(tmp) / MANIFEST
         manifest_path.write_bytes(manifest_bytes)
         client.log_artifact(run_id, str(manifest_path))
@@ -120,14 +127,10 @@ def fetch_runs(tracking_uri: str, experiment: str, model: str, until_ms: int | N
     exp = client.get_experiment_by_name(experiment)
     if exp is None:
         return []
-    runs, token = [], None
-    while True:
-        page = client.search_runs([exp.experiment_id], filter_string=f"tags.`governance.model` = '{model}'",
-                                  order_by=["attributes.start_time ASC"], max_results=500, page_token=token)
-        runs += [r for r in page if until_ms is None or r.info.start_time <= until_ms]
-        token = page.token
-        if not token:
-            break
+    runs = [r for r in every_page(client.search_runs, experiment_ids=[exp.experiment_id],
+                                  filter_string=f"tags.`governance.model` = '{model}'",
+                                  order_by=["attributes.start_time ASC"], max_results=500)
+            if until_ms is None or r.info.start_time <= until_ms]
     fetched = []
     for run in runs:
         with tempfile.TemporaryDirectory() as tmp:

@@ -12,6 +12,7 @@ from prefect import task
 
 from checks.governance_tags import effective_tags
 from checks.lifecycle import RETIRING, VersionFacts
+from tasks.paging import every_page
 from tasks.registry import UnknownModelVersion
 
 
@@ -50,28 +51,15 @@ def _model_names(client: MlflowClient, models: list[str] | None) -> list[str]:
                     raise UnknownModelVersion(f"model '{name}' is not registered in MLflow") from None
                 raise
         return list(models)
-    names, token = [], None
-    while True:
-        page = client.search_registered_models(max_results=200, page_token=token)
-        names += [m.name for m in page]
-        token = page.token
-        if not token:
-            return names
+    return [m.name for m in every_page(client.search_registered_models, max_results=200)]
 
 
 def _evidence(client: MlflowClient, experiment_id: str | None, model: str, version: str) -> dict:
     """Completed, incomplete (never finished, not rerun) and deleted governance runs of one version."""
     if experiment_id is None:
         return {}
-    runs, token = [], None
-    while True:
-        page = client.search_runs([experiment_id], run_view_type=ViewType.ALL, max_results=500, page_token=token,
-                                  filter_string=f"tags.`governance.model` = '{model}' and "
-                                                f"tags.`governance.version` = '{version}'")
-        runs += list(page)
-        token = page.token
-        if not token:
-            break
+    runs = every_page(client.search_runs, experiment_ids=[experiment_id], run_view_type=ViewType.ALL, max_results=500,
+                      filter_string=f"tags.`governance.model` = '{model}' and tags.`governance.version` = '{version}'")
     deleted = tuple(r.info.run_id for r in runs if r.info.lifecycle_stage == "deleted")
     live = [r for r in runs if r.info.lifecycle_stage != "deleted"]
     complete = [r for r in live if r.data.tags.get("governance.manifest_sha256")]
@@ -89,13 +77,7 @@ def read_version_facts(tracking_uri: str, experiment: str, models: list[str] | N
     out: dict[str, list[VersionFacts]] = {}
     for name in _model_names(client, models):
         registered = client.get_registered_model(name)
-        versions, token = [], None
-        while True:
-            page = client.search_model_versions(f"name = '{name}'", max_results=1000, page_token=token)
-            versions += list(page)
-            token = page.token
-            if not token:
-                break
+        versions = every_page(client.search_model_versions, filter_string=f"name = '{name}'", max_results=1000)
         # search_model_versions leaves aliases out; the registered model holds them.
         held: dict[str, list[str]] = {}
         for alias, number in (registered.aliases or {}).items():

@@ -8,6 +8,8 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 from prefect import task
 
+from tasks.paging import every_page
+
 
 class UnknownModelVersion(LookupError):
     """The registry has no such model or version; the CLI reports it and exits 2."""
@@ -84,13 +86,7 @@ def list_deployed_versions(tracking_uri: str, models: list[str] | None = None,
                     raise UnknownModelVersion(f"model '{name}' is not registered in MLflow ({tracking_uri})") from None
                 raise
     else:
-        registered, token = [], None
-        while True:
-            page = client.search_registered_models(max_results=200, page_token=token)
-            registered += list(page)
-            token = page.token
-            if not token:
-                break
+        registered = every_page(client.search_registered_models, max_results=200)
     deployed = {(rm.name, str(v)) for rm in registered for v in (rm.aliases or {}).values()}
     if tags:
         deployed = {(name, v) for name, v in deployed
@@ -133,22 +129,17 @@ def list_ungated_versions(tracking_uri: str, models: list[str] | None = None,
     webhook delivery that was lost, or a registry without webhooks); filtered as `list_deployed_versions`."""
     client = MlflowClient(tracking_uri)
     names = set(models or ())
-    found, token = [], None
+    found = []
     model_tags: dict[str, dict[str, str]] = {}
-    while True:
-        page = client.search_model_versions(max_results=1000, page_token=token)
-        for mv in page:
-            mine = dict(mv.tags or {})
-            if (names and mv.name not in names) or mine.get("governance.status") \
-                    or mine.get("governance.lifecycle") in ("retiring", "retired"):
-                continue
-            if tags and mv.name not in model_tags:
-                model_tags[mv.name] = dict(client.get_registered_model(mv.name).tags)
-            if _tagged(tags, model_tags.get(mv.name, {}), mine):
-                found.append((mv.name, str(mv.version)))
-        token = page.token
-        if not token:
-            break
+    for mv in every_page(client.search_model_versions, max_results=1000):
+        mine = dict(mv.tags or {})
+        if (names and mv.name not in names) or mine.get("governance.status") \
+                or mine.get("governance.lifecycle") in ("retiring", "retired"):
+            continue
+        if tags and mv.name not in model_tags:
+            model_tags[mv.name] = dict(client.get_registered_model(mv.name).tags)
+        if _tagged(tags, model_tags.get(mv.name, {}), mine):
+            found.append((mv.name, str(mv.version)))
     return sorted(found, key=lambda mv: (mv[0], int(mv[1]) if mv[1].isdigit() else 0))
 
 

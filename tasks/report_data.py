@@ -17,15 +17,15 @@ from pydantic import ValidationError
 
 from checks.fleet_view import ModelFacts
 from checks.governance_tags import effective_tags
-from checks.register import REGISTER_SEVERITIES, RunRecord
+from checks.findings import SEVERITIES
+from checks.register import RunRecord
 from checks.results import STATUS_ORDER, CheckResult
 from govflow.reports.pages import DETAILED_FLOWS, LatestRun
+from tasks.paging import every_page
 
-JUDGING_FLOWS = ("gate", "monitor", "serving", "retirement")
 # The evidence each kind of run must hold for the pages; a run without it is shown as incomplete.
-NEEDED = {flow: ("evidence/verdict.json", "evidence/findings.json") for flow in JUDGING_FLOWS} | {
+NEEDED = {flow: ("evidence/verdict.json", "evidence/findings.json") for flow in DETAILED_FLOWS} | {
     "approval": ("evidence/signoff.json",), "finding_note": ("evidence/note.json",)}
-SEVERITIES = (*REGISTER_SEVERITIES, "minor")
 # Evidence files are small: reading them is waiting on the store. Against a local store 2 to 8 threads differ
 # little (11 to 15 s for 2,000 runs); against a tracking server each read is a round trip, which threads overlap.
 _READERS = 4
@@ -42,20 +42,15 @@ def run_link(ui_url: str | None, experiment_id: str, run_id: str, artifact_uri: 
 def read_models(tracking_uri: str) -> list[ModelFacts]:
     """Every registered model with its governance tags and each version's status, lifecycle and aliases."""
     client = MlflowClient(tracking_uri)
-    facts, everything, token = [], [], None
-    while True:  # the registry answers at most 1,000 models a page
-        page = client.search_registered_models(max_results=1000, page_token=token)
-        everything += page
-        token = page.token
-        if not token:
-            break
-    for registered in everything:
+    facts = []
+    for registered in every_page(client.search_registered_models, max_results=1000):  # at most 1,000 a page
         model_tags = dict(registered.tags)
         aliases: dict[str, list[str]] = {}
         for alias, version in (registered.aliases or {}).items():
             aliases.setdefault(str(version), []).append(alias)
         versions, version_tags = {}, {}
-        for mv in client.search_model_versions(f"name = '{registered.name}'"):
+        for mv in every_page(client.search_model_versions, filter_string=f"name = '{registered.name}'",
+                             max_results=1000):
             tags = version_tags[str(mv.version)] = effective_tags(model_tags, dict(mv.tags))
             versions[str(mv.version)] = (tags.get("governance.status"), tags.get("governance.lifecycle"),
                                          tuple(sorted(aliases.get(str(mv.version), []))))
@@ -200,20 +195,16 @@ def read_runs(tracking_uri: str, experiment: str, current: Mapping[str, str | No
     successor holds the evidence), and per model the latest run of each detailed flow for its `current`
     version, with all its results.
 
-    With a `cache`, a run whose manifest hash is the one recorded there is not read again: its evidence
-    cannot have changed without changing that hash. Runs with missing files are always read again."""
+    With a `cache`, a run whose manifest hash is the one recorded there is not read again: a run's evidence
+    is final once its manifest is written, and a file changed behind the manifest is `verify`'s to find, not
+    the report's. Runs with missing files are always read again."""
     client = MlflowClient(tracking_uri)
     exp = client.get_experiment_by_name(experiment)
     if exp is None:
         return [], {}
-    found, token = [], None
-    while True:
-        page = client.search_runs([exp.experiment_id], max_results=5000, page_token=token,
-                                  order_by=["attributes.start_time ASC"])
-        found += [r for r in page if "governance.superseded_by" not in r.data.tags]
-        token = page.token
-        if not token:
-            break
+    found = [r for r in every_page(client.search_runs, experiment_ids=[exp.experiment_id], max_results=5000,
+                                   order_by=["attributes.start_time ASC"])
+             if "governance.superseded_by" not in r.data.tags]
     known = load_cache(cache)
 
     def one(run) -> tuple[RunRecord, tuple[Mapping, ...] | None]:

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from mlflow import MlflowClient
 from prefect import task
 
-from tasks.evidence import experiment_id_for
+from tasks.evidence import experiment_id_for, log_files
 
 
 @task
@@ -29,12 +28,7 @@ def log_site(tracking_uri: str, experiment: str, artifact_root: Path | None, fil
     client = MlflowClient(tracking_uri)
     experiment_id = experiment_id_for(client, experiment, artifact_root)
     run = client.create_run(experiment_id, run_name="fleet-report", tags={"governance.flow": "report", **tags})
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        for rel, data in files.items():
-            (root / rel).parent.mkdir(parents=True, exist_ok=True)
-            (root / rel).write_bytes(data)
-        client.log_artifacts(run.info.run_id, str(root))
+    log_files(client, run.info.run_id, files)
     client.set_terminated(run.info.run_id, "FINISHED")
     return run.info.run_id, experiment_id
 

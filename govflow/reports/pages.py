@@ -29,7 +29,7 @@ DATA_TAGS = ("governance.reference_data", "governance.evaluation_data", "governa
              "governance.timestamp")
 REGISTER_COLUMNS = ("model", "version", "check_id", "severity", "tier", "owner", "status", "opened", "due",
                     "closed_on", "opened_run", "last_seen_run", "closed_run", "message", "notes")
-# The flows whose latest run of the current version a model page shows check by check.
+# The flows that write a verdict and findings; a model page shows the latest run of each, check by check.
 DETAILED_FLOWS = ("gate", "monitor", "serving", "retirement")
 DASHBOARD_POINTS = 60  # per trend on the dashboard; a model's own page shows up to a year of nights
 
