@@ -47,6 +47,15 @@ CHECKS: dict[str, str] = {
     "lifecycle.owner": "a serving version's model names an accountable owner",
     "lifecycle.monitoring": "a serving version has monitored production data newer than the tier allows",
     "lifecycle.superseded": "no newer approved version serves while this one still holds an alias",
+    "documentation.model_card": "each model card field the policy requires is documented (no placeholder)",
+    "explainability.importance": "permutation importance of every input was measured through the registered model",
+    "explainability.stability": "the importance ranking on recent labelled data still agrees with the one at approval",
+    "proxy.association": "an input's association with a sensitive attribute (Cramer's V) is within the limits",
+    "proxy.predictability": "the inputs together predict a sensitive attribute no better than the limits allow (AUC)",
+    "robustness.noise": "small noise on the numeric inputs flips no more decisions than the limit",
+    "robustness.monotonic": "the score moves the way each declared monotonic relationship says (tag governance.monotonic)",
+    "robustness.missing_value": "a missing value in each input gets a prediction or a clear rejection, never a crash",
+    "feedback.stakeholder": "no stakeholder feedback at or above the policy's severity is unresolved",
     "lifecycle.retirement": "a retiring version holds no alias and its evidence is complete and kept",
 }
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 TierName = Literal["high", "medium", "low"]
 TIER_NAMES: tuple[str, ...] = ("high", "medium", "low")
@@ -217,6 +217,107 @@ class Lifecycle(_Frozen):
     retirement: Rule | None = None
 
 
+class ModelCardRule(Rule):
+    """Model card fields a version must document (each a result of its own) before approval."""
+
+    fields: tuple[str, ...] = Field(min_length=1)
+
+
+class DocumentationChecks(_Frozen):
+    model_card: ModelCardRule | None = None
+
+
+class StabilityRule(Rule):
+    """The importance ranking on recent labelled data must correlate with the one at approval (Spearman)
+    at least `min_rank_correlation`; below `min_samples` labelled rows, INCONCLUSIVE."""
+
+    min_rank_correlation: float = Field(ge=-1.0, le=1.0)
+    min_samples: int = Field(ge=1)
+
+
+class ExplainabilityChecks(_Frozen):
+    """Permutation importance through the registered model on a seeded sample of at most `sample_rows`
+    rows, `repeats` permutations per feature; partial dependence over `grid_points` values for the
+    `top_features` most important features."""
+
+    sample_rows: int = Field(ge=50)
+    repeats: int = Field(ge=2)
+    seed: int
+    top_features: int = Field(ge=1)
+    grid_points: int = Field(ge=2, le=100)
+    importance: Rule | None = None
+    stability: StabilityRule | None = None
+
+
+class BandRule(Rule):
+    """A measure above `warn` is a WARN and above `max` a FAIL."""
+
+    warn: float = Field(ge=0.0, le=1.0)
+    max: float = Field(ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BandRule:
+        if self.warn > self.max:
+            raise ValueError(f"warn ({self.warn}) must not exceed max ({self.max})")
+        return self
+
+
+class ProxyChecks(_Frozen):
+    """How much the model's inputs reveal the sensitive attributes, on a seeded sample of at most
+    `sample_rows` rows. `predictability`: the cross-validated (`folds`) AUC of a classifier predicting each
+    attribute from the inputs (0.5 is chance). `association`: Cramer's V of each input with each attribute,
+    a numeric input cut into `bins` quantile bins (0 is none, 1 is a perfect proxy)."""
+
+    sample_rows: int = Field(ge=100)
+    folds: int = Field(ge=2, le=20)
+    bins: int = Field(ge=2, le=50)
+    seed: int
+    predictability: BandRule | None = None
+    association: BandRule | None = None
+
+
+class NoiseRule(Rule):
+    """Gaussian noise of `scale` x each numeric input's standard deviation may flip at most `max` of the
+    decisions."""
+
+    scale: float = Field(gt=0.0)
+    max: float = Field(ge=0.0, le=1.0)
+
+
+class MonotonicRule(Rule):
+    """Shifting a declared input by `step` x its standard deviation may move the score the wrong way
+    (beyond `tolerance`) for at most `max_violations` of the rows."""
+
+    step: float = Field(gt=0.0)
+    tolerance: float = Field(ge=0.0)
+    max_violations: float = Field(ge=0.0, le=1.0)
+
+
+class RobustnessChecks(_Frozen):
+    """Perturbation tests on a seeded sample of at most `sample_rows` evaluation rows. `missing_value`: a
+    missing value in each input must give a prediction or a clear rejection, never a crash or a NaN."""
+
+    sample_rows: int = Field(ge=50)
+    seed: int
+    noise: NoiseRule | None = None
+    monotonic: MonotonicRule | None = None
+    missing_value: Rule | None = None
+
+
+FEEDBACK_SEVERITIES = ("low", "medium", "high", "critical")  # least severe first
+
+
+class FeedbackRule(Rule):
+    """Stakeholder feedback at or above `open_at` severity opens a finding for the model's owner, until
+    someone records its resolution."""
+
+    open_at: Literal["low", "medium", "high", "critical"]
+
+
+class FeedbackChecks(_Frozen):
+    stakeholder: FeedbackRule | None = None
+
+
 class TierPolicy(_Frozen):
     """The checks one risk tier runs; a check left out of a tier is not run for it."""
 
@@ -227,6 +328,11 @@ class TierPolicy(_Frozen):
     performance: PerformanceChecks = PerformanceChecks()
     fairness: FairnessChecks | None = None
     drift: DriftChecks | None = None
+    documentation: DocumentationChecks = DocumentationChecks()
+    explainability: ExplainabilityChecks | None = None
+    proxy: ProxyChecks | None = None
+    robustness: RobustnessChecks | None = None
+    feedback: FeedbackChecks = FeedbackChecks()
 
     def _rules(self) -> dict[str, Rule]:
         """Check id -> rule for every check this tier runs, in policy order."""

@@ -1,0 +1,70 @@
+"""Documentation completeness: the model card fields a version must have before approval, each judged on
+its own, read from the version's or model's `governance.<field>` tags, a model card file logged with the
+model, or headed sections of the registered model's description (`## Intended use`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from checks.policy import ModelCardRule
+from checks.results import CheckResult, Status
+
+# Text that holds a place for a field rather than filling it.
+PLACEHOLDERS = frozenset({"", "tbd", "todo", "tba", "n/a", "na", "none", "-", "?", "..."})
+
+
+def field_key(heading: str) -> str:
+    """'Out-of-scope uses' -> 'out_of_scope_uses': how a heading or card key names a field."""
+    return re.sub(r"[^a-z0-9]+", "_", heading.strip().lower()).strip("_")
+
+
+def description_sections(description: str | None) -> dict[str, str]:
+    """Markdown sections of a description by field key: the text under each `#`-heading to the next."""
+    sections: dict[str, list[str]] = {}
+    current = None
+    for line in (description or "").splitlines():
+        if match := re.match(r"\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", line):
+            current = field_key(match.group(1))
+            sections.setdefault(current, [])
+        elif current is not None:
+            sections[current].append(line)
+    return {key: "\n".join(lines).strip() for key, lines in sections.items()}
+
+
+def model_card(tags: Mapping[str, str], card: Mapping | None, description: str | None) -> dict[str, tuple[str, str]]:
+    """Every documented field: key -> (text, where it was found); tags win over the card file, the card
+    over the description."""
+    found: dict[str, tuple[str, str]] = {}
+    for key, text in description_sections(description).items():
+        found[key] = (text, "registered model description")
+    for key, value in (card or {}).items():
+        if isinstance(value, (str, int, float)) or (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            found[field_key(str(key))] = ("; ".join(value) if isinstance(value, list) else str(value), "model card file")
+    for tag, value in tags.items():
+        if tag.startswith("governance."):
+            found[field_key(tag.removeprefix("governance."))] = (value, f"tag {tag}")
+    return found
+
+
+def model_card_results(tags: Mapping[str, str], card: Mapping | None, description: str | None,
+                       rule: ModelCardRule, card_error: str | None = None) -> list[CheckResult]:
+    """`documentation.model_card` per field the policy requires: PASS where documented, FAIL where absent or
+    a placeholder ('TBD', 'n/a'), naming where it was looked for."""
+    found = model_card(tags, card, description)
+    looked = "a governance.<field> tag, a model_card.yaml/json logged with the model, or a '## <Field>' " \
+             "section of the registered model's description"
+    out = []
+    for name in rule.fields:
+        key = field_key(name)
+        text, source = found.get(key, ("", ""))
+        common = {"check_id": "documentation.model_card", "column": key}
+        if text.strip().lower().strip(".") in PLACEHOLDERS:
+            what = f"holds only the placeholder '{text.strip()}' ({source})" if text.strip() else "is not documented"
+            error = f"; the model card file could not be read: {card_error}" if card_error else ""
+            out.append(CheckResult(**common, status=Status.FAIL, message=f"model card field '{key}' {what}{error}",
+                                   hint=f"document it in {looked}"))
+        else:
+            out.append(CheckResult(**common, status=Status.PASS, value=source,
+                                   message=f"'{key}' is documented ({source}, {len(text.strip())} characters)"))
+    return out
