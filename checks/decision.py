@@ -40,7 +40,7 @@ def apply_severity(results: Iterable[CheckResult], tier: TierPolicy) -> list[Che
 
 
 # Checks that need production over time (outcomes, decision ids); a registration gate cannot judge them.
-MONITORING_ONLY = ("performance.decay.", "data.unique", "governance.serving")
+MONITORING_ONLY = ("performance.decay.", "data.unique", "governance.serving", "explainability.stability")
 
 
 def expected_checks(tier: TierPolicy, families: tuple[str, ...] | None = None,

@@ -10,6 +10,9 @@ from collections.abc import Mapping
 from checks.policy import ModelCardRule
 from checks.results import CheckResult, Status
 
+# The fields of a model card (Mitchell et al., 2019, and EU AI Act Annex IV), in the order a reader wants them.
+STANDARD_FIELDS = ("intended_use", "out_of_scope_uses", "limitations", "training_data", "evaluation_data",
+                   "ethical_considerations", "contact")
 # Text that holds a place for a field rather than filling it.
 PLACEHOLDERS = frozenset({"", "tbd", "todo", "tba", "n/a", "na", "none", "-", "?", "..."})
 
@@ -49,8 +52,9 @@ def model_card(tags: Mapping[str, str], card: Mapping | None, description: str |
 
 def model_card_results(tags: Mapping[str, str], card: Mapping | None, description: str | None,
                        rule: ModelCardRule, card_error: str | None = None) -> list[CheckResult]:
-    """`documentation.model_card` per field the policy requires: PASS where documented, FAIL where absent or
-    a placeholder ('TBD', 'n/a'), naming where it was looked for."""
+    """`documentation.model_card` per field the policy requires: PASS where documented, ERROR where absent
+    (the registration is incomplete, as with a missing required tag), FAIL where only a placeholder ('TBD',
+    'n/a') fills it; each names where it was looked for."""
     found = model_card(tags, card, description)
     looked = "a governance.<field> tag, a model_card.yaml/json logged with the model, or a '## <Field>' " \
              "section of the registered model's description"
@@ -59,12 +63,23 @@ def model_card_results(tags: Mapping[str, str], card: Mapping | None, descriptio
         key = field_key(name)
         text, source = found.get(key, ("", ""))
         common = {"check_id": "documentation.model_card", "column": key}
-        if text.strip().lower().strip(".") in PLACEHOLDERS:
-            what = f"holds only the placeholder '{text.strip()}' ({source})" if text.strip() else "is not documented"
-            error = f"; the model card file could not be read: {card_error}" if card_error else ""
-            out.append(CheckResult(**common, status=Status.FAIL, message=f"model card field '{key}' {what}{error}",
-                                   hint=f"document it in {looked}"))
+        error = f"; the model card file could not be read: {card_error}" if card_error else ""
+        if not text.strip():
+            # Like a missing required tag: the registration is incomplete, so the version is blocked.
+            out.append(CheckResult(**common, status=Status.ERROR, message=f"model card field '{key}' is not "
+                                   f"documented{error}", hint=f"document it in {looked}"))
+        elif text.strip().lower().strip(".") in PLACEHOLDERS:
+            out.append(CheckResult(**common, status=Status.FAIL, message=(
+                f"model card field '{key}' holds only the placeholder '{text.strip()}' ({source})"),
+                hint=f"document it in {looked}"))
         else:
             out.append(CheckResult(**common, status=Status.PASS, value=source,
                                    message=f"'{key}' is documented ({source}, {len(text.strip())} characters)"))
     return out
+
+
+def documented_fields(tags: Mapping[str, str], description: str | None) -> list[tuple[str, str | None, str | None]]:
+    """The standard fields as (field, text, where found), text None where the tags and description lack it."""
+    found = model_card(tags, None, description)
+    return [(key, *found[key]) if key in found and found[key][0].strip().lower() not in PLACEHOLDERS
+            else (key, None, None) for key in STANDARD_FIELDS]

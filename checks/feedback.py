@@ -24,7 +24,7 @@ UNTHEMED = "unthemed"
 def entry(row: Mapping, where: str) -> dict:
     """One feedback entry, checked: role, severity and text required, severity one of FEEDBACK_SEVERITIES;
     ValueError naming `where` and the field."""
-    unknown = sorted(set(row) - set(FIELDS) - set(OPTIONAL) - {"model"})
+    unknown = sorted(set(row) - set(FIELDS) - set(OPTIONAL) - {"model", "row"})
     if unknown:
         raise ValueError(f"{where}: unknown field(s) {unknown}; expected {list(FIELDS + OPTIONAL)}")
     values = {k: ("" if row.get(k) is None else str(row.get(k)).strip()) for k in (*FIELDS, *OPTIONAL)}
@@ -64,7 +64,7 @@ def parse_bulk(text: str, source: str) -> tuple[list[dict], list[str]]:
             bad.append(f"{where}: more cells than the header has columns")
             continue
         try:
-            good.append({**entry(row, where), "model": (row.get("model") or "").strip() or None})
+            good.append({**entry(row, where), "model": str(row.get("model") or "").strip() or None, "row": where})
         except ValueError as exc:
             bad.append(str(exc))
     return good, bad

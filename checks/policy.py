@@ -286,8 +286,11 @@ class NoiseRule(Rule):
 
 class MonotonicRule(Rule):
     """Shifting a declared input by `step` x its standard deviation may move the score the wrong way
-    (beyond `tolerance`) for at most `max_violations` of the rows."""
+    (beyond `tolerance`) for at most `max_violations` of the rows. With `require_declaration`, a version
+    that declares no relationship (tag governance.monotonic) cannot be judged; without, the check applies
+    only where one is declared."""
 
+    require_declaration: bool = False
     step: float = Field(gt=0.0)
     tolerance: float = Field(ge=0.0)
     max_violations: float = Field(ge=0.0, le=1.0)

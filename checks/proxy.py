@@ -21,12 +21,17 @@ MISSING = "(missing)"
 
 
 def as_categories(values: pd.Series, bins: int) -> pd.Series:
-    """A column as category labels: a numeric one with more than `bins` distinct values cut into `bins`
-    quantile bins; a missing value is a category of its own."""
+    """A column as category labels: a numeric one with more than `bins` distinct values cut at its inner
+    quantiles (a value repeated across quantiles, such as a mass of zeros, keeps a bin of its own); a
+    missing value is a category of its own."""
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values) \
             and values.nunique(dropna=True) > bins:
-        cut = pd.qcut(values, bins, duplicates="drop").astype(str)
-        return cut.where(values.notna(), MISSING)
+        present = values.to_numpy(dtype=float)
+        inner = np.unique(np.nanquantile(present, np.arange(1, bins) / bins))
+        index = np.searchsorted(inner, present, side="left")
+        labels = pd.Series([f"<= {inner[i]:.4g}" if i < len(inner) else f"> {inner[-1]:.4g}" for i in index],
+                           index=values.index)
+        return labels.where(values.notna(), MISSING)
     return values.astype(object).where(values.notna(), MISSING).astype(str)
 
 

@@ -36,6 +36,7 @@ class RunRecord:
     review_due: str | None = None
     note: Mapping | None = None  # a remediation note's evidence/note.json
     signoff: Mapping | None = None  # a sign-off's evidence/signoff.json
+    feedback: tuple[Mapping, ...] = ()  # the entries of a feedback run's evidence/feedback/entries.json
     link: str | None = None  # where the run's evidence is (MLflow UI or artifact folder)
 
 

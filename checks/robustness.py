@@ -162,15 +162,18 @@ def missing_value_results(predict: Predict, frame: pd.DataFrame, features: Seque
 
 def robustness_audit(predict: Predict, frame: pd.DataFrame, features: Sequence[str], monotonic_tag: str | None,
                      rules: RobustnessChecks, confidence: float) -> tuple[list[CheckResult], dict]:
-    """Every robustness check the tier runs, on a seeded sample of at most `sample_rows` rows."""
+    """Every robustness check the tier runs, on a seeded sample of at most `sample_rows` rows; the monotonic
+    check gives no result when nothing is declared and the policy does not require a declaration."""
     sample = seeded_sample(frame, rules.sample_rows, rules.seed)
     results: list[CheckResult] = []
     if rules.noise is not None:
         results.append(noise_result(predict, sample, features, rules.noise, rules.seed, confidence))
     if rules.monotonic is not None:
         if not monotonic_tag:
-            results.append(CheckResult(check_id="robustness.monotonic", status=Status.SKIPPED, message=(
-                f"no monotonic relationship is declared (tag {MONOTONIC_TAG}, e.g. 'income:+,debt_ratio:-')")))
+            if rules.monotonic.require_declaration:
+                results.append(CheckResult(check_id="robustness.monotonic", status=Status.INCONCLUSIVE, message=(
+                    f"no monotonic relationship is declared (tag {MONOTONIC_TAG}, e.g. 'income:+,debt_ratio:-'), "
+                    f"and the policy requires one"), hint=f"declare the expected directions in {MONOTONIC_TAG}"))
         else:
             try:
                 declared = parse_monotonic(monotonic_tag)
@@ -180,5 +183,5 @@ def robustness_audit(predict: Predict, frame: pd.DataFrame, features: Sequence[s
                 results += monotonic_results(predict, sample, features, declared, rules.monotonic, confidence)
     if rules.missing_value is not None:
         results += missing_value_results(predict, sample, features)
-    return results, {"rows": len(sample), "of_rows": len(frame), "seed": rules.seed,
-                     "results": [r.model_dump(mode="json") for r in results]}
+    return results, {"rows": len(sample), "of_rows": len(frame), "seed": rules.seed, "features": list(features),
+                     "declared_monotonic": monotonic_tag}

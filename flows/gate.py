@@ -7,17 +7,23 @@ from dataclasses import dataclass
 
 from prefect import flow, get_run_logger
 
-from checks.data_validation import check_columns_present, check_readable, derive_expectations, judge_validation
+from checks.data_validation import (
+    check_columns_present,
+    check_readable,
+    derive_expectations,
+    judge_validation,
+)
 from checks.decision import MONITORING_ONLY, Verdict, decide, expected_checks
 from checks.evidence import family_documents, key_metrics, verdict_document
-from checks.governance_tags import TIER_TAG, check_required_tags, declared_columns
 from checks.fairness import fairness_audit
 from checks.fairness_html import fairness_html
+from checks.governance_tags import TIER_TAG, check_required_tags, declared_columns
 from checks.manifest import canonical_json, sha256_hex
 from checks.performance import performance_results
 from checks.policy import TierPolicy
-from checks.signoff import check_signoffs
 from checks.results import CheckResult, not_run
+from checks.signoff import check_signoffs
+from flows import transparency
 from flows.alerts import alert_on_failure
 from flows.recording import findings_evidence, record_evidence
 from flows.subject import open_run, resolve_subject
@@ -29,7 +35,7 @@ from tasks.validation import run_expectations
 
 FLOW = "gate"
 # Drift needs production data, so the nightly run judges it, not the gate.
-FAMILIES = ("governance", "data", "performance", "fairness")
+FAMILIES = ("governance", "data", "performance", "fairness", "documentation", "explainability", "proxy", "robustness")
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,9 @@ def _evaluate(uri: str, subject: ModelVersionInfo, tags: dict[str, str], tier: T
     loaded = fetch_model(uri, subject.model, subject.version)
     if loaded.error:
         ev.results += not_run(["data.schema"], loaded.error)
+    documented, files = transparency.documentation(subject, tags, loaded, tier)
+    ev.results += documented
+    ev.files |= files
     needed = list(dict.fromkeys([*loaded.input_columns, *declared_columns(tags)]))
     for name, data in (("reference", reference), ("evaluation", evaluation)):
         if data.has_rows:
@@ -97,7 +106,8 @@ def _validate_data(subject: ModelVersionInfo, reference: LoadedData, evaluation:
 def _score_and_judge(subject: ModelVersionInfo, evaluation: LoadedData, loaded: LoadedModel, tags: dict[str, str],
                      tier: TierPolicy, confidence: float, ev: _Evidence) -> None:
     """Score the evaluation data with the registered model; judge performance and fairness on it."""
-    scored_ids = expected_checks(tier, ("performance", "fairness"), MONITORING_ONLY)
+    scored_ids = [*expected_checks(tier, ("performance", "fairness"), MONITORING_ONLY),
+                  *transparency.probed_checks(tier, tags)]
     label = tags.get("governance.label")
     sensitive = [c for c in declared_columns(tags) if c != label]
     if loaded.error or not evaluation.has_rows:
@@ -116,6 +126,10 @@ def _score_and_judge(subject: ModelVersionInfo, evaluation: LoadedData, loaded: 
         return
     y = evaluation.frame[label].to_numpy()
     ev.results += performance_results(y, scored.pred, scored.score, tier.performance, confidence, label_column=label)
+    probed, files = transparency.probe(subject, loaded, evaluation.frame, y, sensitive,
+                                       tuple(declared_columns(tags)), tags, tier, confidence)
+    ev.results += probed
+    ev.files |= files
     if tier.fairness is None:
         return
     if missing := [c for c in sensitive if c not in evaluation.columns]:
@@ -153,10 +167,11 @@ def registration_gate(model: str, version: str) -> GateOutcome:
         logger.error("gate stopped early for %s v%s: %s", model, subject.version, exc)
         ev.files["evidence/errors.txt"] = traceback.format_exc().encode()
         done = {r.check_id for r in ev.results}
-        expected = expected_checks(tier, FAMILIES, MONITORING_ONLY)
+        expected = expected_checks(tier, FAMILIES, MONITORING_ONLY + transparency.not_applicable(tier, tags))
         ev.results += not_run([c for c in expected if c not in done], f"gate stopped: {exc}")
 
-    decision = decide(ctx.waived(ev.results), tier, families=FAMILIES, not_judged=MONITORING_ONLY)
+    decision = decide(ctx.waived(ev.results), tier, families=FAMILIES,
+                      not_judged=MONITORING_ONLY + transparency.not_applicable(tier, tags))
     context = {"model": model, "version": subject.version, "flow": FLOW, "risk_tier": tier_name,
                "tier_declared": tags.get("governance.risk_tier")}
     dates, findings_file = findings_evidence(ctx, decision.results)

@@ -13,19 +13,25 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from checks.data_validation import (
-    check_readable, compare_columns, derive_expectations, judge_validation, unique_expectations,
+    check_readable,
+    compare_columns,
+    derive_expectations,
+    judge_validation,
+    unique_expectations,
 )
 from checks.decay import decay_results, validation_baseline
 from checks.drift import drift_report, output_drift, shared_columns
 from checks.evidence import column_summary
+from checks.explainability import stability_result
 from checks.fairness import fairness_audit
 from checks.governance_tags import declared_columns
 from checks.manifest import canonical_json
+from checks.performance import performance_results
 from checks.periods import ALL_PERIODS, join_labels, labelled_window, split_periods
 from checks.policy import Policy, TierPolicy
-from checks.performance import performance_results
 from checks.results import CheckResult, Status, not_run
 from tasks.data import load_dataset
+from tasks.probes import explain_model
 from tasks.reports import render_evidently_drift
 from tasks.scoring import LoadedModel, fetch_model, predict
 from tasks.validation import run_expectations
@@ -62,16 +68,21 @@ class Scorer:
         self._where, self._tags = (uri, model, version), tags
         self._loaded: LoadedModel | None = None
 
+    def model(self) -> LoadedModel:
+        """The registered model, loaded on first use."""
+        if self._loaded is None:
+            self._loaded = fetch_model(*self._where)
+        return self._loaded
+
     def with_outputs(self, frame: pd.DataFrame) -> tuple[pd.DataFrame | None, str | None]:
         """The frame with prediction (and score) columns, as logged or as the model scores it; else why not."""
         prediction, score = _column(self._tags, "prediction"), _column(self._tags, "score")
         if prediction in frame.columns:
             return frame, None
-        if self._loaded is None:
-            self._loaded = fetch_model(*self._where)
-        if self._loaded.error:
-            return None, self._loaded.error
-        scored = predict(self._loaded, frame, exclude=tuple(declared_columns(self._tags)))
+        loaded = self.model()
+        if loaded.error:
+            return None, loaded.error
+        scored = predict(loaded, frame, exclude=tuple(declared_columns(self._tags)))
         if scored.error:
             return None, scored.error
         frame = frame.assign(**{prediction: scored.pred})
@@ -181,6 +192,38 @@ def performance(periods: Periods, new: set[str], tags: dict[str, str], tier: Tie
                               validation_baseline(baseline_metrics or {}), rule, policy.confidence,
                               [period for period, _ in window]))
     return pending
+
+
+def stability(periods: Periods, tags: dict[str, str], tier: TierPolicy, policy: Policy, scorer: Scorer,
+              approval: dict | None, out: Collected) -> None:
+    """The importance ranking on the labelled window (the decay window's periods) against the one the gate
+    recorded; nothing until outcomes arrive, like decay."""
+    rules = tier.explainability
+    if rules is None or rules.stability is None:
+        return
+    label = _column(tags, "label")
+    window = labelled_window(periods, label, tier.performance.decay.window if tier.performance.decay else 1)
+    if not window:
+        return
+    pooled = pd.concat([rows for _, rows in window], ignore_index=True)
+    before = {r["feature"]: r["mean"] for r in approval["importance"]} if approval and "importance" in approval else None
+    judged = [period for period, _ in window]
+    if before is None or len(pooled) < rules.stability.min_samples:
+        out.add([stability_result(before, {}, len(pooled), rules.stability)])
+        return
+    loaded = scorer.model()
+    if loaded.error:
+        out.add(not_run(["explainability.stability"], loaded.error))
+        return
+    exclude = tuple(declared_columns(tags)) + tuple(not_features(tags))
+    features = list(loaded.input_columns) or [c for c in pooled.columns if c not in exclude]
+    probed = explain_model(loaded, pooled, pooled[label].to_numpy(), features, rules, policy.confidence, exclude)
+    if "importance" not in probed.document:
+        out.add(not_run(["explainability.stability"], probed.document.get("error", "importance not measured")))
+        return
+    after = {r["feature"]: r["mean"] for r in probed.document["importance"]}
+    out.add([stability_result(before, after, len(pooled), rules.stability)])
+    out.files["evidence/explainability/importance_recent.json"] = canonical_json({**probed.document, "periods": judged})
 
 
 def fairness(periods: Periods, columns: list[str], tags: dict[str, str], tier: TierPolicy, policy: Policy,

@@ -11,7 +11,12 @@ from dataclasses import dataclass
 from prefect import flow, get_run_logger, task
 
 from checks.decision import decide
-from checks.evidence import family_documents, key_metrics, period_metrics, verdict_document
+from checks.evidence import (
+    family_documents,
+    key_metrics,
+    period_metrics,
+    verdict_document,
+)
 from checks.manifest import canonical_json, sha256_hex
 from checks.periods import last_stamp, monitoring_start, rows_after, split_periods
 from checks.results import CheckResult, Status, not_run
@@ -23,13 +28,20 @@ from flows.report import ReportOutcome, fleet_report
 from flows.runners import nightly_task_runner
 from flows.subject import Subject, open_run, resolve_subject
 from govflow.settings import Settings
-from tasks.evidence import find_completed_run, read_verdict
-from tasks.registry import list_deployed_versions, list_ungated_versions, read_past_run, set_version_tags
+from tasks.evidence import find_completed_run, read_evidence_json, read_verdict
+from tasks.registry import (
+    list_deployed_versions,
+    list_ungated_versions,
+    read_past_run,
+    set_version_tags,
+)
 
 FLOW = "monitor"
-FAMILIES = ("data", "performance", "fairness", "drift")
+FAMILIES = ("data", "performance", "fairness", "drift", "explainability")
 # Judged only where they apply (outcomes, a declared id); a crashed run does not expect them.
-MONITORING_OPTIONAL = ("drift.label", "data.unique", "performance.decay.")
+MONITORING_OPTIONAL = ("drift.label", "data.unique", "performance.decay.", "explainability.")
+# Measured at the gate only; the nightly run compares against it (explainability.stability).
+GATE_ONLY = ("explainability.importance",)
 
 @dataclass(frozen=True)
 class MonitorOutcome:
@@ -63,7 +75,8 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
     if tier.governance.serving is not None:
         out.add(check_serving(subject.aliases, tags.get("governance.status")))
     scorer = step.Scorer(uri, model, subject.version, tags)
-    needs_data = [c for family in FAMILIES for c in tier.enabled_check_ids(family) if c != "data.readable"]
+    needs_data = [c for family in FAMILIES for c in tier.enabled_check_ids(family)
+                  if c != "data.readable" and c not in GATE_ONLY]
     timestamp = tags.get("governance.timestamp")
 
     frame = step.load_production(tags, scorer, out, needs_data)
@@ -88,9 +101,11 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
             families += ("fairness", "drift")
         pending = step.performance(periods, {p for p, _ in new_periods}, tags, tier, policy,
                                    gate.metrics if gate else None, out)
-        # Performance is expected once any outcome is known; until then the periods wait for labels.
-        if any(r.family == "performance" for r in out.results):
-            families += ("performance",)
+        step.stability(periods, tags, tier, policy, scorer, read_evidence_json(
+            uri, gate.run_id if gate else None, "evidence/explainability/importance.json"), out)
+        # Performance and explanation stability are expected once any outcome is known; until then the
+        # periods wait for labels.
+        families += tuple(f for f in ("performance", "explainability") if any(r.family == f for r in out.results))
     key = run_key(ctx, out.inputs, through, gate.run_id if gate else None)
     if (done := find_completed_run(uri, ctx.settings.experiment, model, key)) is not None:
         # Same version, data window, inputs and policy as a run already recorded: its evidence stands.
@@ -99,6 +114,7 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
             tuple(read_verdict(uri, done.run_id)), done.run_id, reused=True)
     # Judged only where they apply: outcome drift once labels arrive, uniqueness where an id is declared.
     not_judged = tuple(c for c in ("drift.label", "data.unique") if not any(r.check_id == c for r in out.results))
+    not_judged += GATE_ONLY
     decision = decide(ctx.waived(out.results), tier, families=families, not_judged=not_judged)
     context = {"model": model, "version": subject.version, "flow": FLOW, "risk_tier": tier_name,
                "period": policy.monitoring_period, "monitored_from": start, "monitored_through": through,
@@ -125,9 +141,9 @@ def _failed(model: str, version: str, exc: Exception) -> MonitorOutcome:
     error = f"{type(exc).__name__}: {exc}"
     try:
         ctx = resolve_subject(model, version)
-        expected = [c for f in FAMILIES for c in ctx.tier.enabled_check_ids(f)]
+        expected = [c for f in FAMILIES for c in ctx.tier.enabled_check_ids(f) if c not in GATE_ONLY]
         judged = judge_and_record(ctx, FLOW, not_run(expected, f"monitoring stopped: {error}"), families=FAMILIES,
-                                  not_judged=MONITORING_OPTIONAL, context={"error": error})
+                                  not_judged=MONITORING_OPTIONAL + GATE_ONLY, context={"error": error})
         return MonitorOutcome(model, version, judged.decision.verdict.value, judged.decision.reasons,
                               judged.decision.results, judged.run_id, error=error)
     except Exception as again:  # nothing can be recorded (MLflow or the policy is unusable): the log says so

@@ -68,8 +68,11 @@ def judge_and_record(ctx: Subject, flow: str, results: list[CheckResult], *, fam
                "risk_tier": ctx.tier_name, **(context or {})}
     dates, findings_file = findings_evidence(ctx, decision.results)
     context |= dates
-    documents = {**(files or {}), **family_documents(decision.results, context), **findings_file,
+    generated = {**family_documents(decision.results, context), **findings_file,
                  "evidence/verdict.json": verdict_document(decision, context)}
+    if clash := sorted(set(files or {}) & set(generated)):
+        raise ValueError(f"evidence file(s) {clash} would be overwritten by the verdict's own documents")
+    documents = {**(files or {}), **generated}
     digest = record_evidence(ctx, run, flow, files=documents, inputs={
         "model_version": f"models:/{ctx.version.model}/{ctx.version.version}"}, metrics=key_metrics(decision.results),
         tags={"governance.verdict": decision.verdict.value, "governance.risk_tier": ctx.tier_name, **(tags or {})})

@@ -482,6 +482,24 @@ def _demo_signoffs(outcomes: list) -> list:
     return signed
 
 
+def _demo_feedback(outcomes: list) -> None:
+    """A complaint about the loan model, as its service desk would record it: it opens a finding."""
+    from checks.feedback import entry
+    from flows.feedback import record_feedback
+
+    loan = next((o for o in outcomes if o.model == "loan_approval"), None)
+    if loan is None:
+        return
+    items = [entry({"from": "applicant", "severity": "high", "theme": "explanation",
+                    "text": "declined with no reason I can act on; the letter names no factor"}, "demo"),
+             entry({"from": "branch staff", "severity": "low", "theme": "explanation",
+                    "text": "customers ask which income counts"}, "demo")]
+    with contextlib.redirect_stdout(sys.stderr):
+        outcome = record_feedback(loan.model, items, loan.version, "demo")
+    typer.echo("")
+    _print_feedback(outcome)
+
+
 def _print_lifecycle(outcome) -> None:
     state = f" [{outcome.lifecycle}]" if outcome.lifecycle else ""
     typer.echo(f"{outcome.model} v{outcome.version}{state} (lifecycle): {outcome.verdict}")
@@ -689,6 +707,7 @@ def demo() -> None:
     outcomes = _demo_signoffs(outcomes)
     client = MlflowClient(uri)
     deployed = [o for o in outcomes if o.approved and deploy_if_unserved(client, o.model, o.version)]
+    _demo_feedback(outcomes)
     with contextlib.redirect_stdout(sys.stderr):
         nightly_result = nightly_governance([o.model for o in outcomes if o.approved])
     monitored = nightly_result.monitored
@@ -764,6 +783,120 @@ def finding_note_command(
     with contextlib.redirect_stdout(sys.stderr):
         run_id = finding_note(model, check, by.strip(), text.strip(), version)
     typer.echo(f"note recorded on {model} v{version} {check} by {by.strip()} (evidence run {run_id})")
+
+
+feedback_app = typer.Typer(no_args_is_help=True, help="Stakeholder feedback and incidents, recorded as evidence.")
+app.add_typer(feedback_app, name="feedback")
+
+
+def _feedback_version(settings: Settings, model: str, version: str | None) -> str:
+    """The version named, else the serving one, else the newest; exit 2 naming what is unknown."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    from tasks.registry import current_version
+
+    try:
+        found = version or current_version(MlflowClient(settings.resolved_tracking_uri), model)
+    except MlflowException:
+        found = None
+    if found is None:
+        _usage_error(f"model '{model}' is not registered or has no versions")
+    _check_subject(settings, model, found)
+    return found
+
+
+def _print_feedback(outcome) -> None:
+    opened = "; a feedback.stakeholder finding is open for the owner" if outcome.finding else ""
+    typer.echo(f"{outcome.model} v{outcome.version}: {outcome.recorded} feedback entr"
+               f"{'y' if outcome.recorded == 1 else 'ies'} recorded (evidence run {outcome.run_id}){opened}")
+
+
+@feedback_app.command("add")
+def feedback_add(
+    model: str,
+    source: Annotated[str, typer.Option("--from", help="who gives it: a role (applicant, branch staff, regulator)")],
+    severity: Annotated[str, typer.Option(help="low, medium, high or critical")],
+    text: Annotated[str, typer.Option(help="what was reported")],
+    version: Annotated[str | None, typer.Option(help="the version (default: the serving one, else the newest)")] = None,
+    theme: Annotated[str | None, typer.Option(help="what it is about (fairness, explanation, error...)")] = None,
+) -> None:
+    """Record one piece of feedback as evidence; at or above the policy's severity it opens a finding. Exit 0."""
+    settings = _settings()
+    from checks.feedback import entry
+
+    try:
+        item = entry({"from": source, "severity": severity, "text": text, "theme": theme}, "feedback")
+    except ValueError as exc:
+        _usage_error(str(exc))
+    version = _feedback_version(settings, model, version)
+    from flows.feedback import record_feedback
+
+    with contextlib.redirect_stdout(sys.stderr):
+        outcome = record_feedback(model, [item], version, "cli")
+    _print_feedback(outcome)
+
+
+@feedback_app.command("import")
+def feedback_import(
+    path: Annotated[str, typer.Argument(help="a CSV file with a header row, or a JSON list of objects")],
+    model: Annotated[str | None, typer.Option(help="the model of rows that name none")] = None,
+) -> None:
+    """Record feedback from a file, one evidence run per model version. Bad rows are named and skipped, good
+    rows kept. Exit 0 all recorded, 1 some rows bad, 2 the file unusable."""
+    settings = _settings()
+    from pathlib import Path
+
+    from checks.feedback import parse_bulk
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        _usage_error(f"cannot read {path}: {exc}")
+    good, bad = parse_bulk(text, str(path))
+    groups: dict[tuple[str, str | None], list[dict]] = {}
+    for item in good:
+        name = item.pop("model") or model
+        if not name:
+            bad.append(f"{item['row']}: no model (give a 'model' column or --model)")
+            continue
+        groups.setdefault((name, item["version"]), []).append(item)
+    from flows.feedback import record_feedback
+
+    for (name, version), items in groups.items():
+        try:
+            resolved = _feedback_version(settings, name, version)
+        except typer.Exit:
+            bad += [f"{item['row']}: model '{name}'{f' version {version}' if version else ''} is unknown"
+                    for item in items]
+            continue
+        with contextlib.redirect_stdout(sys.stderr):
+            outcome = record_feedback(name, items, resolved, str(path))
+        _print_feedback(outcome)
+    for message in bad:
+        typer.echo(f"govflow: skipped {message}", err=True)
+    if bad:
+        raise typer.Exit(1)
+
+
+@feedback_app.command("resolve")
+def feedback_resolve(
+    model: str,
+    by: Annotated[str, typer.Option(help="who resolved it, by name")],
+    text: Annotated[str, typer.Option(help="how it was resolved")],
+    version: Annotated[str | None, typer.Option(help="the version (default: the serving one, else the newest)")] = None,
+) -> None:
+    """Record the resolution of a version's open feedback finding; the register shows it closed. Exit 0."""
+    settings = _settings()
+    if len(by.strip()) < 3 or not text.strip():
+        _usage_error("--by needs the person's name and --text how it was resolved")
+    version = _feedback_version(settings, model, version)
+    from flows.feedback import resolve_feedback
+
+    with contextlib.redirect_stdout(sys.stderr):
+        outcome = resolve_feedback(model, by.strip(), text.strip(), version)
+    typer.echo(f"{outcome.model} v{outcome.version}: feedback resolution recorded by {by.strip()} "
+               f"(evidence run {outcome.run_id})")
 
 
 if __name__ == "__main__":

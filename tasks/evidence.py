@@ -144,22 +144,26 @@ def fetch_runs(tracking_uri: str, experiment: str, model: str, until_ms: int | N
 
 
 @task(retries=2, retry_delay_seconds=[1, 4])
-def read_verdict(tracking_uri: str, run_id: str | None) -> list[CheckResult]:
-    """The results a governance run's `evidence/verdict.json` holds; none when there is no such run or file."""
+def read_evidence_json(tracking_uri: str, run_id: str | None, path: str) -> dict | None:
+    """One JSON evidence file of a governance run; None when there is no such run or file."""
     import json
 
     from mlflow.artifacts import download_artifacts
     from mlflow.exceptions import MlflowException
 
     if not run_id:
-        return []
+        return None
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            path = download_artifacts(run_id=run_id, artifact_path="evidence/verdict.json", dst_path=tmp,
-                                      tracking_uri=tracking_uri)
+            local = download_artifacts(run_id=run_id, artifact_path=path, dst_path=tmp, tracking_uri=tracking_uri)
         except (MlflowException, OSError):
-            return []
-        document = json.loads(Path(path).read_text())
+            return None
+        return json.loads(Path(local).read_text())
+
+
+def read_verdict(tracking_uri: str, run_id: str | None) -> list[CheckResult]:
+    """The results a governance run's `evidence/verdict.json` holds; none when there is no such run or file."""
+    document = read_evidence_json(tracking_uri, run_id, "evidence/verdict.json") or {}
     return [CheckResult.model_validate(r) for r in document.get("results", [])]
 
 

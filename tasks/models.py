@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 from mlflow import MlflowClient
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -16,9 +17,10 @@ from prefect.cache_policies import NO_CACHE
 TRUSTED_TYPES = ["numpy.dtype", "sklearn.tree._tree.Tree"]
 
 
-def log_sklearn_model(client: MlflowClient, run_id: str, model: Any, sample: pd.DataFrame) -> str:
+def log_sklearn_model(client: MlflowClient, run_id: str, model: Any, sample: pd.DataFrame,
+                      card: dict[str, str] | None = None) -> str:
     """Save `model` as an MLflow model whose pyfunc returns probabilities, log it under `model/`
-    of the run, and return the artifact URI to register."""
+    of the run (with `card` as its `model_card.yaml`), and return the artifact URI to register."""
     import mlflow.sklearn
     from mlflow.models import infer_signature
 
@@ -31,6 +33,8 @@ def log_sklearn_model(client: MlflowClient, run_id: str, model: Any, sample: pd.
             # Explicit requirements: inferring them costs seconds per model.
             pip_requirements=mlflow.sklearn.get_default_pip_requirements(),
         )
+        if card:
+            (path / "model_card.yaml").write_text(yaml.safe_dump(card, sort_keys=False), encoding="utf-8")
         client.log_artifacts(run_id, str(path), "model")
     return f"{client.get_run(run_id).info.artifact_uri}/model"
 

@@ -24,6 +24,7 @@ class ModelVersionInfo:
     model_tags: dict[str, str] = field(default_factory=dict)
     version_tags: dict[str, str] = field(default_factory=dict)
     aliases: tuple[str, ...] = ()
+    description: str = ""  # the registered model's, then the version's, as written in the registry
 
 
 def _transient(task, task_run, state) -> bool:
@@ -49,6 +50,7 @@ def lookup_model_version(tracking_uri: str, model: str, version: str) -> ModelVe
     return ModelVersionInfo(
         model=model, version=str(mv.version), source=mv.source, run_id=mv.run_id,
         model_tags=dict(registered.tags), version_tags=dict(mv.tags), aliases=tuple(mv.aliases or ()),
+        description="\n\n".join(d for d in (registered.description, mv.description) if d),
     )
 
 

@@ -15,9 +15,9 @@ from mlflow import MlflowClient
 from prefect import task
 from pydantic import ValidationError
 
+from checks.findings import SEVERITIES
 from checks.fleet_view import ModelFacts
 from checks.governance_tags import effective_tags
-from checks.findings import SEVERITIES
 from checks.register import RunRecord
 from checks.results import STATUS_ORDER, CheckResult
 from govflow.reports.pages import DETAILED_FLOWS, LatestRun
@@ -25,7 +25,8 @@ from tasks.paging import every_page
 
 # The evidence each kind of run must hold for the pages; a run without it is shown as incomplete.
 NEEDED = {flow: ("evidence/verdict.json", "evidence/findings.json") for flow in DETAILED_FLOWS} | {
-    "approval": ("evidence/signoff.json",), "finding_note": ("evidence/note.json",)}
+    "approval": ("evidence/signoff.json",), "finding_note": ("evidence/note.json",),
+    "feedback": ("evidence/verdict.json", "evidence/findings.json", "evidence/feedback/entries.json")}
 # Evidence files are small: reading them is waiting on the store. Against a local store 2 to 8 threads differ
 # little (11 to 15 s for 2,000 runs); against a tracking server each read is a round trip, which threads overlap.
 _READERS = 4
@@ -110,6 +111,16 @@ def _shaped(doc: Mapping | None, keys: tuple[str, ...], required: tuple[str, ...
     return {k: doc.get(k) for k in keys}
 
 
+def _feedback_entries(doc: Mapping | None) -> tuple[Mapping, ...] | None:
+    """A feedback run's entries, each with role, severity and text; None when the file is not that shape."""
+    if not isinstance(doc, Mapping) or not isinstance(doc.get("entries"), list):
+        return None
+    keys = ("from", "severity", "text", "theme", "received", "version")
+    if not all(isinstance(e, Mapping) and all(isinstance(e.get(k), str) for k in keys[:3]) for e in doc["entries"]):
+        return None
+    return tuple({k: e.get(k) for k in keys} for e in doc["entries"])
+
+
 def _iso_date(value) -> str | None:
     try:
         return date.fromisoformat(value).isoformat()
@@ -144,6 +155,9 @@ def _record(tracking_uri: str, run, ui_url: str | None) -> tuple[RunRecord, tupl
               "evidence/signoff.json": _shaped(docs.get("evidence/signoff.json"),
                                                ("by", "role", "at", "verdict", "note"), ("by", "role"))}
     missing += [f"{path} (unreadable)" for path, doc in shaped.items() if docs.get(path) is not None and doc is None]
+    feedback = _feedback_entries(docs.get("evidence/feedback/entries.json"))
+    if docs.get("evidence/feedback/entries.json") is not None and feedback is None:
+        missing.append("evidence/feedback/entries.json (unreadable)")
     verdict_doc = docs.get("evidence/verdict.json") or {}
     record = RunRecord(
         run_id=run.info.run_id, model=tags.get("governance.model", ""), version=tags.get("governance.version", ""),
@@ -151,7 +165,7 @@ def _record(tracking_uri: str, run, ui_url: str | None) -> tuple[RunRecord, tupl
         verdict=tags.get("governance.verdict"), tier=tags.get("governance.risk_tier"), judged=judged,
         findings=findings, metrics=dict(run.data.metrics), missing=tuple(missing),
         review_due=_iso_date(verdict_doc.get("review_due")) if isinstance(verdict_doc, Mapping) else None,
-        note=shaped["evidence/note.json"], signoff=shaped["evidence/signoff.json"],
+        note=shaped["evidence/note.json"], signoff=shaped["evidence/signoff.json"], feedback=feedback or (),
         link=run_link(ui_url, run.info.experiment_id, run.info.run_id, run.info.artifact_uri))
     return record, results
 
@@ -166,6 +180,7 @@ def _from_json(line: str) -> tuple[str, RunRecord]:
     manifest = row.pop("manifest")
     row["started"] = datetime.fromisoformat(row["started"])
     row["findings"], row["missing"] = tuple(row["findings"]), tuple(row["missing"])
+    row["feedback"] = tuple(row.get("feedback") or ())
     return manifest, RunRecord(**row)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +64,24 @@ def split_output(raw: Any) -> tuple[np.ndarray, np.ndarray | None]:
         # A single probability column: the positive class wins where it is the likelier one.
         return (arr > 0.5).astype(int), arr.astype(float)
     return arr, None
+
+
+def predictor(loaded: LoadedModel, exclude: tuple[str, ...] = ()) -> Callable[[pd.DataFrame], tuple]:
+    """The loaded model as the checks' `Predict`: rows in, (classes, scores or None) out. MLflow refusing the
+    rows against the model's signature is a `Rejected` (a clear rejection); any other error propagates."""
+    from mlflow.exceptions import MlflowException
+
+    from checks.robustness import Rejected
+
+    def run(rows: pd.DataFrame) -> tuple:
+        columns = list(loaded.input_columns) or [c for c in rows.columns if c not in exclude]
+        try:
+            raw = loaded.model.predict(rows[columns])
+        except MlflowException as exc:
+            raise Rejected(exc.message) from exc
+        return split_output(raw)
+
+    return run
 
 
 @task(cache_policy=NO_CACHE)

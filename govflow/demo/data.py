@@ -31,6 +31,8 @@ class Scenario:
     tags: dict[str, str] = field(default_factory=dict)
     estimator: str = "logistic_regression"
     id_column: str | None = None
+    description: str = ""  # the registered model's description (markdown)
+    card: dict[str, str] = field(default_factory=dict)  # model_card.yaml logged with the model
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -73,7 +75,19 @@ def loan_approval(seed: int = 7) -> Scenario:
         sensitive=("race", "sex"), reference=_loan_frame(rng, 6000), evaluation=_loan_frame(rng, 5000),
         monitoring=monitoring,
         tags={"governance.owner": "retail-credit-risk@bank.example", "governance.risk_tier": "high",
-              "governance.use_case": "approve or decline consumer loan applications"},
+              "governance.use_case": "approve or decline consumer loan applications",
+              # The model card as tags.
+              "governance.intended_use": "recommend approve or decline for unsecured consumer loans up to "
+                                         "50,000, reviewed by an underwriter",
+              "governance.out_of_scope_uses": "mortgages, business lending, and any decision without an underwriter",
+              "governance.limitations": "trained on 2024-2025 applications; self-declared employment years are "
+                                        "sometimes blank",
+              "governance.training_data": "6,000 past applications with their approval outcome",
+              "governance.evaluation_data": "5,000 held-out applications from the same period",
+              "governance.ethical_considerations": "race and sex are not inputs; disparate impact is tested by "
+                                                   "race and sex before approval and nightly",
+              "governance.contact": "retail-credit-risk@bank.example",
+              "governance.monotonic": "income:+,debt_to_income:-,credit_history_years:+"},
     )
 
 
@@ -85,7 +99,9 @@ def _hiring_frame(rng: np.random.Generator, n: int) -> pd.DataFrame:
     performance_rating = np.clip(rng.normal(3.3, 0.8, n), 1, 5).round(1)
     projects_led = rng.poisson(2.0, n).astype(float)
     # The disparity is built in: career gaps and part-time work are proxies for sex,
-    # and the historical promotion labels penalise them beyond their merit.
+    # and the historical promotion labels penalise them beyond their merit. The model learns that penalty,
+    # which contradicts the model card's rule that a career gap never lowers a recommendation
+    # (`career_gap_years:+`): the seeded violation the robustness check catches.
     career_gap_years = np.where(female & (rng.random(n) < 0.45), rng.gamma(1.5, 1.0, n), 0.0).round(1)
     part_time = np.where(rng.random(n) < np.where(female, 0.30, 0.06), "yes", "no")
     department = rng.choice(["engineering", "sales", "operations", "finance", "people"], n)
@@ -99,6 +115,32 @@ def _hiring_frame(rng: np.random.Generator, n: int) -> pd.DataFrame:
     })
 
 
+HIRING_CARD = """Ranks employees for the annual promotion review.
+
+## Intended use
+Shortlist employees for a promotion panel, which makes every decision.
+
+## Out-of-scope uses
+Pay, dismissal, or any decision without the panel.
+
+## Limitations
+Learned from ten years of past promotion decisions, which reflect the panels of their time.
+
+## Training data
+5,000 past promotion-review records.
+
+## Evaluation data
+2,000 held-out records.
+
+## Ethical considerations
+Sex and age band are not inputs; the history they shaped is. A career gap must never lower a
+recommendation (declared in governance.monotonic).
+
+## Contact
+people-analytics@bank.example
+"""
+
+
 def hiring_promotion(seed: int = 11) -> Scenario:
     """Internal promotion recommender trained on biased history: selects fewer women."""
     rng = np.random.default_rng(seed)
@@ -108,7 +150,11 @@ def hiring_promotion(seed: int = 11) -> Scenario:
                   "part_time", "department"),
         sensitive=("sex", "age_band"), reference=_hiring_frame(rng, 5000), evaluation=_hiring_frame(rng, 2000),
         tags={"governance.owner": "people-analytics@bank.example", "governance.risk_tier": "high",
-              "governance.use_case": "recommend employees for promotion review"},
+              "governance.use_case": "recommend employees for promotion review",
+              # A career gap must never lower a recommendation: the model, trained on history, breaks this.
+              "governance.monotonic": "performance_rating:+,years_experience:+,projects_led:+,career_gap_years:+"},
+        # The model card as headed sections of the registered model's description.
+        description=HIRING_CARD,
     )
 
 
@@ -161,8 +207,14 @@ def credit_scoring(seed: int = 23) -> Scenario:
         monitoring=monitoring, labels=pd.concat(labels, ignore_index=True),
         tags={"governance.owner": "credit-decisioning@bank.example", "governance.risk_tier": "medium",
               "governance.use_case": "probability of default for credit-card limit decisions",
-              "governance.timestamp": "scored_at"},
+              "governance.timestamp": "scored_at",
+              "governance.monotonic": "utilization:+,late_payments_12m:+,recent_inquiries:+"},
         id_column="application_id",
+        # The model card as a file logged with the model.
+        card={"intended_use": "probability of default behind credit-card limit decisions",
+              "limitations": "calibrated on a benign economy; monitored for drift as conditions change",
+              "training_data": "6,000 applicants with 12-month default outcomes",
+              "contact": "credit-decisioning@bank.example"},
     )
 
 

@@ -70,10 +70,11 @@ def _register(client: MlflowClient, scenario: Scenario, experiment_id: str) -> s
     model = _pipeline(scenario, x).fit(x, scenario.reference[scenario.label])
     run = client.create_run(experiment_id, run_name=f"train-{scenario.name}",
                             tags={"govflow.demo": "true", "mlflow.source.type": "LOCAL"})
-    source = log_sklearn_model(client, run.info.run_id, model, x)
+    source = log_sklearn_model(client, run.info.run_id, model, x, card=scenario.card or None)
     client.log_param(run.info.run_id, "estimator", scenario.estimator)
     client.set_terminated(run.info.run_id)
-    client.create_registered_model(scenario.name, tags=scenario.tags | {"govflow.demo": "true"})
+    client.create_registered_model(scenario.name, tags=scenario.tags | {"govflow.demo": "true"},
+                                   description=scenario.description or None)
     return client.create_model_version(scenario.name, source=source, run_id=run.info.run_id).version
 
 

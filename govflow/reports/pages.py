@@ -17,8 +17,16 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from checks.controls import Catalogue, coverage
+from checks.documentation import documented_fields
+from checks.feedback import summary
 from checks.fleet_view import (
-    AGE_BUCKETS, TREND_SERIES, ModelFacts, findings_by_age, inventory, management_summary, trends,
+    AGE_BUCKETS,
+    TREND_SERIES,
+    ModelFacts,
+    findings_by_age,
+    inventory,
+    management_summary,
+    trends,
 )
 from checks.register import RegisterEntry, RunRecord, risk_register
 from checks.results import CheckResult
@@ -101,6 +109,7 @@ def _families(results: Sequence[Mapping]) -> tuple[dict[str, list[Mapping]], int
 
 def _model_page(env: Environment, facts: ModelFacts, evidence: FleetEvidence, runs: Sequence[RunRecord],
                 entries: Sequence[RegisterEntry], series: Mapping[str, list], context: dict) -> bytes:
+    feedback = [e for r in sorted(runs, key=lambda r: r.started, reverse=True) for e in r.feedback]
     latest = {}
     for flow, block in (evidence.latest.get(facts.model) or {}).items():
         families, per_period = _families(block.results)
@@ -120,8 +129,18 @@ def _model_page(env: Environment, facts: ModelFacts, evidence: FleetEvidence, ru
         trend_charts=[line_chart(series.get(s, []), s, width=360, height=120) for s in TREND_SERIES],
         entries=entries, waivers=[r for r in results if r["check_id"] == "governance.waivers" or r["status"] == "WAIVED"],
         signoffs=[r for r in sorted(runs, key=lambda r: r.started, reverse=True) if r.signoff],
-        coverage=rows,
+        coverage=rows, card=documented_fields(facts.tags, facts.description),
+        feedback=feedback, feedback_summary=summary(feedback) if feedback else None,
     ).encode()
+
+
+def feedback_in(runs: Sequence[RunRecord], since: date, until: date) -> dict[str, dict]:
+    """Per model, counts of the stakeholder feedback recorded from `since` to `until`, by severity, role, theme."""
+    entries: dict[str, list] = defaultdict(list)
+    for run in runs:
+        if run.feedback and since <= run.started.date() <= until:
+            entries[run.model] += run.feedback
+    return {model: summary(rows) for model, rows in sorted(entries.items())}
 
 
 @dataclass(frozen=True)
@@ -157,7 +176,8 @@ def build_site(evidence: FleetEvidence, today: date, since: date, generated_at: 
         "register.html": env.get_template("register.html.j2").render(
             **context, root="", root_models="models/", entries=register,
             links={run.run_id: run.link for run in evidence.runs if run.link}).encode(),
-        "summary.html": env.get_template("summary.html.j2").render(**context, root="", s=summary).encode(),
+        "summary.html": env.get_template("summary.html.j2").render(
+            **context, root="", s=summary, feedback=feedback_in(evidence.runs, since, today)).encode(),
         **register_files(register),
     }
     full = trends(evidence.runs, max_points=366)

@@ -39,6 +39,9 @@ def test_numeric_inputs_are_binned_and_missing_is_a_category():
     cats = as_categories(values, 4)
     assert cats.nunique() == 5 and cats.iloc[-1] == "(missing)"
     assert as_categories(pd.Series([1, 2, 1]), 4).tolist() == ["1", "2", "1"]
+    # A mass of zeros fills every inner quantile: zeros and the rest still fall apart.
+    gaps = pd.Series([0.0] * 80 + list(np.linspace(0.5, 4.0, 20)))
+    assert as_categories(gaps, 5).value_counts().to_dict() == {"<= 0": 80, "> 0.1": 20}
 
 
 # A 2x2 table with V exactly 0.5 judged against limits just below, at and just above it.

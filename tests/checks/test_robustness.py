@@ -118,10 +118,17 @@ def test_missing_values_predicted_rejected_crashing_or_nan():
     assert results["count"].status is Status.FAIL and results["count"].value == "nan"
 
 
-def test_audit_without_a_tag_skips_and_with_a_bad_tag_errors():
+def test_audit_without_a_tag_is_silent_unless_a_declaration_is_required():
     rules = RobustnessChecks(sample_rows=50, seed=1, monotonic=RULE, missing_value=Rule())
     results, doc = robustness_audit(linear, FRAME, ["income", "debt"], None, rules, 0.95)
-    assert results[0].check_id == "robustness.monotonic" and results[0].status is Status.SKIPPED
+    assert not any(r.check_id == "robustness.monotonic" for r in results)
     assert doc["rows"] == 50 and doc["of_rows"] == 100
+    strict = rules.model_copy(update={"monotonic": RULE.model_copy(update={"require_declaration": True})})
+    results, _ = robustness_audit(linear, FRAME, ["income", "debt"], "", strict, 0.95)
+    assert results[0].check_id == "robustness.monotonic" and results[0].status is Status.INCONCLUSIVE
+
+
+def test_audit_with_a_bad_tag_errors():
+    rules = RobustnessChecks(sample_rows=50, seed=1, monotonic=RULE, missing_value=Rule())
     bad, _ = robustness_audit(linear, FRAME, ["income", "debt"], "income:maybe", rules, 0.95)
     assert bad[0].status is Status.ERROR and "governance.monotonic" in bad[0].message

@@ -64,8 +64,10 @@ def test_signoff_by_owner_and_validator_approves_and_is_evidence(approved_loan, 
 def test_hiring_fails_on_disparate_impact_with_its_interval_in_the_evidence(outcomes, client, tmp_path):
     hiring = outcomes["hiring_promotion"]
     failed = [r for r in hiring.results if r.status is Status.FAIL]
-    assert {r.check_id for r in failed} == {"fairness.demographic_parity_ratio"}
-    sex = next(r for r in failed if r.group == "sex")
+    # Also a proxy and the seeded monotonicity violation: test_hiring_transparency_names_... below.
+    assert {r.check_id for r in failed} == {"fairness.demographic_parity_ratio", "proxy.association",
+                                            "robustness.monotonic"}
+    sex = next(r for r in failed if r.group == "sex" and r.check_id == "fairness.demographic_parity_ratio")
     assert sex.value < 0.8 and sex.ci[1] < 0.8
     assert_manifest_intact(client, hiring.run_id, tmp_path)
     evidence = json.loads((tmp_path / "evidence" / "fairness.json").read_text())
@@ -80,6 +82,47 @@ def test_hiring_fails_on_disparate_impact_with_its_interval_in_the_evidence(outc
     metrics = client.get_run(hiring.run_id).data.metrics
     assert metrics["fairness.demographic_parity_ratio.sex"] == pytest.approx(sex.value)
     assert metrics["fairness.demographic_parity_ratio.sex_age_band"] < 0.8
+
+
+def test_hiring_transparency_names_the_proxy_and_catches_the_seeded_monotonic_violation(outcomes, client, tmp_path,
+                                                                                       open_page):
+    hiring = outcomes["hiring_promotion"]
+    failed = {(r.check_id, r.column) for r in hiring.results if r.status is Status.FAIL}
+    # The disparity is built into career gaps (45% of women, no men): the proxy check names that input.
+    assert ("proxy.association", "career_gap_years") in failed
+    predict_sex = next(r for r in hiring.results if r.check_id == "proxy.predictability" and r.column == "sex")
+    assert predict_sex.value > 0.65 and "strongest single proxy 'career_gap_years'" in predict_sex.message
+    # A career gap must never lower a recommendation (career_gap_years:+); trained on history that penalised
+    # gaps, the model lowers it on every row ...
+    monotonic = next(r for r in hiring.results if r.check_id == "robustness.monotonic" and r.status is Status.FAIL)
+    assert monotonic.column == "career_gap_years" and monotonic.value == 1.0
+    # ... and keeps the three relationships that hold.
+    held = {r.column for r in hiring.results if r.check_id == "robustness.monotonic" and r.status is Status.PASS}
+    assert held == {"performance_rating", "projects_led", "years_experience"}
+    assert_manifest_intact(client, hiring.run_id, tmp_path)
+    importance = json.loads((tmp_path / "evidence" / "explainability" / "importance.json").read_text())
+    assert importance["importance"][0]["feature"] == "performance_rating" and importance["rows"] == 2000
+    assert len(importance["partial_dependence"]) == 3
+    page = open_page(tmp_path / "evidence" / "explainability" / "report.html")
+    page.screenshot("hiring_promotion-explainability")
+    assert page.errors == []
+    drawn = page.page.evaluate("""() => Array.from(document.querySelectorAll('svg circle, svg polyline'))
+        .filter(c => c.getBBox().width > 0 || c.getBBox().height > 0).length""")
+    assert drawn >= 6 + 3  # a dot per feature, a curve per top feature
+    assert "career_gap_years" in page.page.inner_text("body")
+    card = json.loads((tmp_path / "evidence" / "model_card.json").read_text())
+    assert card["fields"]["contact"]["source"] == "registered model description"
+
+
+def test_every_loadable_demo_model_has_importance_and_robustness_evidence(outcomes):
+    for name in ("loan_approval", "hiring_promotion", "credit_scoring"):
+        ids = {r.check_id: r.status for r in outcomes[name].results}
+        assert ids["explainability.importance"] is Status.PASS, name
+        assert {"robustness.noise", "robustness.missing_value", "robustness.monotonic"} <= set(ids), name
+    # The vendor model declares no data, so nothing can be measured: ERROR, never a pass.
+    vendor = {r.check_id: r for r in outcomes["vendor_fraud_score"].results}
+    assert vendor["explainability.importance"].status is Status.ERROR
+    assert "not documented" in vendor["documentation.model_card"].message
 
 
 def test_vendor_is_blocked_listing_each_missing_tag(outcomes):
@@ -227,17 +270,22 @@ def test_a_waiver_takes_a_finding_away_until_it_expires(fleet, monkeypatch, tmp_
         monkeypatch.setenv("GOVFLOW_WAIVERS_FILE", str(waivers))
         return registration_gate("hiring_promotion", version)
 
+    def fairness_failures(outcome):
+        return [r for r in outcome.reasons if r.startswith("fairness.") and " FAIL:" in r]
+
     narrow = gate_with_waiver("2099-01-01", "    subject: sex\n")
     assert narrow.verdict == "REJECTED"  # sex is waived; the sex & age-band intersection still fails
-    findings = [r for r in narrow.reasons if not r.startswith("governance.signoff")]
-    assert findings and all("[sex&age_band]" in r for r in findings)
+    assert fairness_failures(narrow) and all("[sex&age_band]" in r for r in fairness_failures(narrow))
     waived = gate_with_waiver("2099-01-01")
-    # With the finding waived only the high tier's sign-off is awaited (then APPROVED_WITH_WAIVERS).
-    assert waived.verdict == "BLOCKED" and all(r.startswith("governance.signoff") for r in waived.reasons)
+    # With the finding waived no fairness failure is left; the proxy and the seeded monotonicity violation
+    # still reject the version.
+    assert fairness_failures(waived) == []
+    assert waived.verdict == "REJECTED" and all(
+        r.startswith(("proxy.", "robustness.")) for r in waived.reasons if " FAIL:" in r)
     ratio = next(r for r in waived.results if r.check_id == "fairness.demographic_parity_ratio" and r.group == "sex")
     assert ratio.status is Status.WAIVED and ratio.value < 0.8 and "was FAIL" in ratio.message
     expired = gate_with_waiver("2020-01-01")
-    assert expired.verdict == "REJECTED"
+    assert expired.verdict == "REJECTED" and any("[sex]" in r for r in fairness_failures(expired))
     report = next(r for r in expired.results if r.check_id == "governance.waivers")
     assert report.status is Status.WARN and "expired on 2020-01-01" in report.message
 

@@ -63,9 +63,12 @@ def test_register_the_recommended_mitigation(fleet, client, tmp_path, monkeypatc
     assert version.tags["governance.mitigation_of"] == f"hiring_promotion/{fleet['hiring_promotion'].version}"
     assert version.tags["governance.mitigation_method"] == "reweighing"
     gated = registration_gate("hiring_promotion", outcome.registered_version)
-    # It passes every check; as a high-tier version it then awaits its owner's and a validator's sign-off.
-    assert gated.verdict == "BLOCKED" and gated.reasons == (
-        "governance.signoff INCONCLUSIVE: awaiting sign-off by owner, validator",)
+    # Reweighing narrows the disparity but keeps the inputs: the career-gap proxy, and the penalty for a
+    # career gap the model card forbids, still reject it; nothing else fails.
+    failed = sorted(r.split(" FAIL:")[0] for r in gated.reasons if " FAIL:" in r)
+    assert failed == ["proxy.association[career_gap_years]", "robustness.monotonic[career_gap_years]"], gated.reasons
+    assert gated.verdict == "REJECTED" and all(
+        " FAIL:" in r or r.startswith("governance.signoff") for r in gated.reasons)
 
 
 def test_a_model_without_sensitive_features_is_bad_input(fleet):

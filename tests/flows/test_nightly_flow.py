@@ -2,6 +2,9 @@
 credit data, label-free checks before outcomes arrive, one broken model not stopping the rest, and a
 rerun judging only the batches that arrived since."""
 
+import json
+from pathlib import Path
+
 import mlflow.pyfunc
 import pandas as pd
 import pytest
@@ -148,6 +151,28 @@ def test_credit_decay_over_the_last_labelled_weeks_against_the_gate_baseline(dep
     assert any(reason.startswith("performance.decay.auc FAIL") for reason in outcome.reasons)
     metrics = client.get_run(outcome.run_id).data.metrics
     assert metrics["performance.decay.auc"] == pytest.approx(expected, abs=1e-12)
+
+
+def test_credit_explanation_stability_against_the_gate_ranking_matches_scipy(deployed, fleet, client, tmp_path):
+    from scipy.stats import spearmanr
+
+    outcome = deployed[0][("credit_scoring", fleet["credit_scoring"].version)]
+    frame, _ = _credit_frame_scored(fleet, client)
+    labelled = frame[frame["default"].notna()]
+    window = sorted(labelled["week"].unique())[-3:]
+    stability = next(r for r in outcome.results if r.check_id == "explainability.stability")
+    gate_run = client.get_model_version("credit_scoring", "1").tags["governance.last_gate_run"]
+    at_gate = json.loads(Path(client.download_artifacts(
+        gate_run, "evidence/explainability/importance.json", str(tmp_path))).read_text())
+    recent = json.loads(Path(client.download_artifacts(
+        outcome.run_id, "evidence/explainability/importance_recent.json", str(tmp_path))).read_text())
+    assert recent["of_rows"] == len(labelled[labelled["week"].isin(window)]) == stability.n
+    before = {r["feature"]: r["mean"] for r in at_gate["importance"]}
+    after = {r["feature"]: r["mean"] for r in recent["importance"]}
+    features = sorted(before)
+    expected = spearmanr([before[f] for f in features], [after[f] for f in features]).statistic
+    assert stability.value == pytest.approx(expected, abs=1e-9)
+    assert stability.status is (Status.PASS if expected >= stability.limit else Status.FAIL)
 
 
 def test_every_week_is_validated_by_great_expectations_with_the_suite_as_evidence(deployed, fleet, client, tmp_path):

@@ -1,0 +1,86 @@
+"""The gate's transparency and robustness steps: the model card, then importance, proxies and perturbation
+tests through the registered model. Each composes tasks (reading, questioning the model) and checks (the
+statistics), returning results and evidence files; flows/gate.py runs them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from checks.decision import MONITORING_ONLY, expected_checks
+from checks.documentation import model_card, model_card_results
+from checks.manifest import canonical_json
+from checks.policy import TierPolicy
+from checks.proxy import proxy_audit
+from checks.results import CheckResult, not_run
+from checks.robustness import MONOTONIC_TAG
+from govflow.reports.explanation import explanation_html
+from tasks.probes import explain_model, probe_robustness, read_model_card
+from tasks.registry import ModelVersionInfo
+from tasks.scoring import LoadedModel
+
+# Families that question the model on the evaluation data; the model card needs neither.
+PROBED = ("explainability", "proxy", "robustness")
+REPORT = "evidence/explainability/report.html"
+
+
+def not_applicable(tier: TierPolicy, tags: dict[str, str]) -> tuple[str, ...]:
+    """Checks that apply only where declared: the monotonic check of a version that declares no relationship,
+    unless the policy requires a declaration."""
+    rule = tier.robustness.monotonic if tier.robustness is not None else None
+    if rule is not None and not rule.require_declaration and not tags.get(MONOTONIC_TAG):
+        return ("robustness.monotonic",)
+    return ()
+
+
+def probed_checks(tier: TierPolicy, tags: dict[str, str]) -> list[str]:
+    """The probing checks this tier runs at the gate (stability needs production data, so not it)."""
+    return expected_checks(tier, PROBED, MONITORING_ONLY + not_applicable(tier, tags))
+
+
+def documentation(subject: ModelVersionInfo, tags: dict[str, str], loaded: LoadedModel,
+                  tier: TierPolicy) -> tuple[list[CheckResult], dict[str, bytes]]:
+    """One `documentation.model_card` result per required field, and what was found where."""
+    rule = tier.documentation.model_card
+    if rule is None:
+        return [], {}
+    card, card_file, card_error = read_model_card(loaded.local_path)
+    found = model_card(tags, card, subject.description)
+    document = {"required": list(rule.fields), "card_file": card_file, "card_error": card_error,
+                "fields": {k: {"text": text, "source": source} for k, (text, source) in found.items()
+                           if k in rule.fields}}
+    return (model_card_results(tags, card, subject.description, rule, card_error),
+            {"evidence/model_card.json": canonical_json(document)})
+
+
+def probe(subject: ModelVersionInfo, loaded: LoadedModel, frame: pd.DataFrame, y: np.ndarray, sensitive: list[str],
+          exclude: tuple[str, ...], tags: dict[str, str], tier: TierPolicy,
+          confidence: float) -> tuple[list[CheckResult], dict[str, bytes]]:
+    """Importance and partial dependence, proxies and robustness on the evaluation data, with the page."""
+    features = list(loaded.input_columns) or [c for c in frame.columns if c not in exclude]
+    results: list[CheckResult] = []
+    files: dict[str, bytes] = {}
+    importance = proxy = None
+    if tier.explainability is not None and tier.explainability.importance is not None:
+        probed = explain_model(loaded, frame, y, features, tier.explainability, confidence, exclude)
+        results += probed.results
+        importance = probed.document
+        files["evidence/explainability/importance.json"] = canonical_json(importance)
+    if tier.proxy is not None:
+        proxy_ids = expected_checks(tier, ("proxy",))
+        if not sensitive:
+            results += not_run(proxy_ids, "no sensitive attributes are declared (tag governance.sensitive_features)")
+        elif missing := [c for c in sensitive if c not in frame.columns]:
+            results += not_run(proxy_ids, f"evaluation data lacks sensitive column(s) {missing}")
+        else:
+            proxy_results, proxy = proxy_audit(frame, features, sensitive, tier.proxy)
+            results += proxy_results
+            files["evidence/proxy/measures.json"] = canonical_json(proxy)
+    if tier.robustness is not None:
+        probed = probe_robustness(loaded, frame, features, tags.get(MONOTONIC_TAG), tier.robustness, confidence,
+                                  exclude)
+        results += probed.results
+        files["evidence/robustness/perturbations.json"] = canonical_json(probed.document)
+    files[REPORT] = explanation_html(f"Transparency and robustness: {subject.model} v{subject.version}",
+                                     importance, proxy, results)
+    return results, files

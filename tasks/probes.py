@@ -1,0 +1,81 @@
+"""Tasks that question a loaded model through its predictions (importance, robustness) and read the model
+card file logged with it; the statistics are in checks/."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from checks.explainability import explain
+from checks.policy import ExplainabilityChecks, RobustnessChecks
+from checks.results import CheckResult, Status
+from checks.robustness import robustness_audit
+from tasks.scoring import LoadedModel, predictor
+
+CARD_FILES = ("model_card.yaml", "model_card.yml", "model_card.json")
+
+
+@dataclass(frozen=True)
+class Probed:
+    """What questioning the model found: results and the evidence document (or why it could not run)."""
+
+    results: list[CheckResult]
+    document: dict
+
+
+def _crashed(check_ids: list[str], exc: Exception) -> Probed:
+    message = f"the model could not be questioned: {type(exc).__name__}: {str(exc)[:300]}"
+    return Probed([CheckResult(check_id=c, status=Status.ERROR, message=message) for c in check_ids],
+                  {"error": message})
+
+
+@task(cache_policy=NO_CACHE)
+def explain_model(loaded: LoadedModel, frame: pd.DataFrame, y: np.ndarray, features: list[str],
+                  rules: ExplainabilityChecks, confidence: float, exclude: tuple[str, ...]) -> Probed:
+    """Permutation importance and partial dependence through the registered model."""
+    try:
+        result, document = explain(predictor(loaded, exclude), frame, y, features, rules, confidence)
+    except Exception as exc:  # a model that fails on shuffled rows is an ERROR result, evidence still written
+        return _crashed(["explainability.importance"], exc)
+    return Probed([result], document)
+
+
+@task(cache_policy=NO_CACHE)
+def probe_robustness(loaded: LoadedModel, frame: pd.DataFrame, features: list[str], monotonic_tag: str | None,
+                     rules: RobustnessChecks, confidence: float, exclude: tuple[str, ...]) -> Probed:
+    """Noise, declared monotonic relationships and missing values, through the registered model."""
+    try:
+        results, document = robustness_audit(predictor(loaded, exclude), frame, features, monotonic_tag, rules,
+                                             confidence)
+    except Exception as exc:  # the intact rows failed to score: the checks cannot judge
+        ids = [f"robustness.{name}" for name in ("noise", "monotonic", "missing_value") if getattr(rules, name)]
+        return _crashed(ids, exc)
+    return Probed(results, document)
+
+
+@task(cache_policy=NO_CACHE)
+def read_model_card(local_path: str | None) -> tuple[dict | None, str | None, str | None]:
+    """The model card file logged with the model (`model_card.yaml` or `.json`): its fields, its name, and
+    why it could not be read, if so."""
+    if not local_path:
+        return None, None, None
+    for name in CARD_FILES:
+        path = Path(local_path) / name
+        if not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+            card = json.loads(text) if name.endswith(".json") else yaml.safe_load(text)
+        except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+            return None, name, f"{name}: {exc}"
+        if not isinstance(card, dict):
+            return None, name, f"{name}: expected a mapping of fields, got {type(card).__name__}"
+        return card, name, None
+    return None, None, None
