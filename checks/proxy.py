@@ -59,6 +59,13 @@ def association_results(frame: pd.DataFrame, features: Sequence[str], sensitive:
     results, rows = [], []
     for attribute in sensitive:
         target = as_categories(frame[attribute], rules.bins)
+        if frame[attribute].nunique(dropna=True) < 2:
+            # Nothing can be associated with an attribute that does not vary: no evidence, not a pass.
+            if rule is not None:
+                results.append(CheckResult(check_id="proxy.association", status=Status.INCONCLUSIVE, group=attribute,
+                                           n=len(frame), message=f"'{attribute}' has fewer than two known values "
+                                                                 f"in {len(frame)} rows; no input can be judged"))
+            continue
         for feature in features:
             v = cramers_v(as_categories(frame[feature], rules.bins), target)
             rows.append({"feature": feature, "attribute": attribute, "cramers_v": v})

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from mlflow import MlflowClient
 from prefect import flow
 
 from checks.feedback import feedback_result, resolution_result, summary
@@ -15,7 +14,7 @@ from checks.manifest import canonical_json
 from flows.recording import judge_and_record
 from flows.subject import resolve_subject
 from govflow.settings import Settings
-from tasks.registry import UnknownModelVersion, current_version
+from tasks.registry import named_or_current
 
 FLOW = "feedback"
 
@@ -30,23 +29,13 @@ class FeedbackOutcome:
     run_id: str
 
 
-def _version(model: str, version: str | None) -> str:
-    """The version named, else the serving one, else the newest."""
-    if version is not None:
-        return version
-    found = current_version(MlflowClient(Settings().resolved_tracking_uri), model)
-    if found is None:
-        raise UnknownModelVersion(f"model '{model}' has no versions to record feedback on")
-    return found
-
-
 @flow(name="stakeholder-feedback")
 def record_feedback(model: str, entries: list[dict], version: str | None = None, source: str = "cli") -> FeedbackOutcome:
     """Record checked feedback entries for one version as evidence/feedback/entries.json and judge them
     against the tier's `feedback.stakeholder` rule."""
     if not entries:
         raise ValueError("no feedback entries to record")
-    ctx = resolve_subject(model, _version(model, version))
+    ctx = resolve_subject(model, named_or_current(Settings().resolved_tracking_uri, model, version))
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     entries = [{**e, "version": ctx.version.version, "received": e.get("received") or now} for e in entries]
     rule = ctx.tier.feedback.stakeholder
@@ -68,7 +57,7 @@ def resolve_feedback(model: str, by: str, text: str, version: str | None = None)
     """Record who resolved the version's open feedback finding and how; its PASS closes the finding."""
     if not by.strip() or not text.strip():
         raise ValueError("a resolution needs who resolved it (--by) and how (--text)")
-    ctx = resolve_subject(model, _version(model, version))
+    ctx = resolve_subject(model, named_or_current(Settings().resolved_tracking_uri, model, version))
     document = {"model": model, "version": ctx.version.version, "resolved_by": by.strip(), "resolution": text.strip(),
                 "at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "entries": []}
     judged = judge_and_record(ctx, FLOW, [resolution_result(by.strip(), text.strip())], families=("feedback",),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from mlflow import MlflowClient
 from prefect import flow
 
 from checks import CHECKS
@@ -13,7 +12,7 @@ from checks.manifest import canonical_json
 from flows.recording import record_evidence
 from flows.subject import open_run, resolve_subject
 from govflow.settings import Settings
-from tasks.registry import UnknownModelVersion, current_version
+from tasks.registry import named_or_current
 
 FLOW = "finding_note"
 
@@ -30,11 +29,7 @@ def finding_note(model: str, check_id: str, by: str, text: str, version: str | N
         raise UnknownCheck(f"unknown check id {check_id!r}: it is not in the registry (checks/__init__.py lists them)")
     if not by.strip() or not text.strip():
         raise ValueError("a note needs who wrote it (--by) and what it says (--text)")
-    if version is None:
-        version = current_version(MlflowClient(Settings().resolved_tracking_uri), model)
-        if version is None:
-            raise UnknownModelVersion(f"model '{model}' has no versions to note a finding on")
-    ctx = resolve_subject(model, version)
+    ctx = resolve_subject(model, named_or_current(Settings().resolved_tracking_uri, model, version))
     run = open_run(ctx, FLOW)
     note = {"model": model, "version": ctx.version.version, "check_id": check_id, "by": by.strip(),
             "text": text.strip(), "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}

@@ -7,12 +7,7 @@ from dataclasses import dataclass
 
 from prefect import flow, get_run_logger
 
-from checks.data_validation import (
-    check_columns_present,
-    check_readable,
-    derive_expectations,
-    judge_validation,
-)
+from checks.data_validation import check_columns_present, check_readable, derive_expectations, judge_validation
 from checks.decision import MONITORING_ONLY, Verdict, decide, expected_checks
 from checks.evidence import family_documents, key_metrics, verdict_document
 from checks.fairness import fairness_audit
@@ -105,7 +100,8 @@ def _validate_data(subject: ModelVersionInfo, reference: LoadedData, evaluation:
 
 def _score_and_judge(subject: ModelVersionInfo, evaluation: LoadedData, loaded: LoadedModel, tags: dict[str, str],
                      tier: TierPolicy, confidence: float, ev: _Evidence) -> None:
-    """Score the evaluation data with the registered model; judge performance and fairness on it."""
+    """Score the evaluation data with the registered model; judge performance and fairness on it, and question
+    the model on it (importance, proxies, robustness)."""
     scored_ids = [*expected_checks(tier, ("performance", "fairness"), MONITORING_ONLY),
                   *transparency.probed_checks(tier, tags)]
     label = tags.get("governance.label")

@@ -11,12 +11,7 @@ from dataclasses import dataclass
 from prefect import flow, get_run_logger, task
 
 from checks.decision import decide
-from checks.evidence import (
-    family_documents,
-    key_metrics,
-    period_metrics,
-    verdict_document,
-)
+from checks.evidence import family_documents, key_metrics, period_metrics, verdict_document
 from checks.manifest import canonical_json, sha256_hex
 from checks.periods import last_stamp, monitoring_start, rows_after, split_periods
 from checks.results import CheckResult, Status, not_run
@@ -29,12 +24,7 @@ from flows.runners import nightly_task_runner
 from flows.subject import Subject, open_run, resolve_subject
 from govflow.settings import Settings
 from tasks.evidence import find_completed_run, read_evidence_json, read_verdict
-from tasks.registry import (
-    list_deployed_versions,
-    list_ungated_versions,
-    read_past_run,
-    set_version_tags,
-)
+from tasks.registry import list_deployed_versions, list_ungated_versions, read_past_run, set_version_tags
 
 FLOW = "monitor"
 FAMILIES = ("data", "performance", "fairness", "drift", "explainability")

@@ -152,3 +152,13 @@ def current_version(client: MlflowClient, model: str) -> str | None:
         return str(sorted(registered.aliases.values(), key=int)[-1])
     versions = client.search_model_versions(f"name = '{model}'")
     return str(max(int(v.version) for v in versions)) if versions else None
+
+
+def named_or_current(tracking_uri: str, model: str, version: str | None) -> str:
+    """The version named, else the one that serves, else the newest; UnknownModelVersion when there is none."""
+    if version is not None:
+        return version
+    found = current_version(MlflowClient(tracking_uri), model)
+    if found is None:
+        raise UnknownModelVersion(f"model '{model}' has no versions")
+    return found

@@ -76,6 +76,13 @@ def test_audit_names_the_proxy_and_the_predictability():
     assert doc["predictability"][0]["strongest_proxy"] == "career_gap"
 
 
+def test_an_attribute_that_does_not_vary_is_inconclusive_not_a_pass():
+    frame = pd.DataFrame({"x": np.arange(50.0), "sex": [None] * 49 + ["f"]})
+    results, rows = association_results(frame, ["x"], ["sex"], rules())
+    assert rows == [] and [r.status for r in results] == [Status.INCONCLUSIVE]
+    assert "'sex' has fewer than two known values" in results[0].message
+
+
 def test_an_exact_copy_predicts_with_auc_one_and_tiny_groups_are_inconclusive():
     rng = np.random.default_rng(0)
     group = rng.choice(["a", "b", "c"], 300)
