@@ -20,13 +20,7 @@ from checks.controls import Catalogue, coverage
 from checks.documentation import documented_fields
 from checks.feedback import summary
 from checks.fleet_view import (
-    AGE_BUCKETS,
-    TREND_SERIES,
-    ModelFacts,
-    findings_by_age,
-    inventory,
-    management_summary,
-    trends,
+    AGE_BUCKETS, TREND_SERIES, ModelFacts, findings_by_age, inventory, management_summary, trends,
 )
 from checks.register import RegisterEntry, RunRecord, risk_register
 from checks.results import CheckResult
