@@ -119,12 +119,13 @@ def monotonic_results(predict: Predict, frame: pd.DataFrame, features: Sequence[
         share = wrong / n
         worst = float(-change[judged].min()) if wrong else 0.0
         status = Status.PASS if share <= rule.max_violations else Status.FAIL
-        against = "down" if direction > 0 else "up"
+        against, declared = ("down" if direction > 0 else "up"), f"'{column}:{'+' if direction > 0 else '-'}'"
+        message = (f"raising '{column}' by {step:.4g} moves the score {against} on {wrong} of {n} rows ({share:.2%}; "
+                   f"largest move {worst:.4f}), against the declared {declared}; at most {rule.max_violations:.2%} may"
+                   if wrong else f"raising '{column}' by {step:.4g} never moves the score against the declared "
+                                 f"{declared} ({n} rows)")
         out.append(CheckResult(**common, status=status, value=share, n=n, ci=wilson_interval(wrong, n, confidence),
-                               message=(f"raising '{column}' by {step:.4g} moves the score {against} on {wrong} of {n} "
-                                        f"rows ({share:.2%}; largest move {worst:.4f}), against the declared "
-                                        f"'{column}:{'+' if direction > 0 else '-'}'; at most "
-                                        f"{rule.max_violations:.2%} may"),
+                               message=message,
                                hint=None if status is Status.PASS else
                                f"the model contradicts the declared relationship of '{column}': constrain or retrain it"))
     return out

@@ -172,6 +172,7 @@ def registration_gate(model: str, version: str) -> GateOutcome:
                "tier_declared": tags.get("governance.risk_tier")}
     dates, findings_file = findings_evidence(ctx, decision.results)
     context |= dates
+    ev.files[transparency.REPORT] = transparency.report_page(subject, ev.files, decision.results)
     ev.files |= family_documents(decision.results, context) | findings_file
     ev.files["evidence/verdict.json"] = verdict_document(decision, context)
     digest = record_evidence(

@@ -4,6 +4,9 @@ statistics), returning results and evidence files; flows/gate.py runs them."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -22,6 +25,8 @@ from tasks.scoring import LoadedModel
 # Families that question the model on the evaluation data; the model card needs neither.
 PROBED = ("explainability", "proxy", "robustness")
 REPORT = "evidence/explainability/report.html"
+IMPORTANCE = "evidence/explainability/importance.json"
+PROXY = "evidence/proxy/measures.json"
 
 
 def not_applicable(tier: TierPolicy, tags: dict[str, str]) -> tuple[str, ...]:
@@ -56,16 +61,14 @@ def documentation(subject: ModelVersionInfo, tags: dict[str, str], loaded: Loade
 def probe(subject: ModelVersionInfo, loaded: LoadedModel, frame: pd.DataFrame, y: np.ndarray, sensitive: list[str],
           exclude: tuple[str, ...], tags: dict[str, str], tier: TierPolicy,
           confidence: float) -> tuple[list[CheckResult], dict[str, bytes]]:
-    """Importance and partial dependence, proxies and robustness on the evaluation data, with the page."""
+    """Importance and partial dependence, proxies and robustness on the evaluation data; their documents."""
     features = list(loaded.input_columns) or [c for c in frame.columns if c not in exclude]
     results: list[CheckResult] = []
     files: dict[str, bytes] = {}
-    importance = proxy = None
     if tier.explainability is not None and tier.explainability.importance is not None:
         probed = explain_model(loaded, frame, y, features, tier.explainability, confidence, exclude)
         results += probed.results
-        importance = probed.document
-        files["evidence/explainability/importance.json"] = canonical_json(importance)
+        files[IMPORTANCE] = canonical_json(probed.document)
     if tier.proxy is not None:
         proxy_ids = expected_checks(tier, ("proxy",))
         if not sensitive:
@@ -75,12 +78,20 @@ def probe(subject: ModelVersionInfo, loaded: LoadedModel, frame: pd.DataFrame, y
         else:
             proxy_results, proxy = proxy_audit(frame, features, sensitive, tier.proxy)
             results += proxy_results
-            files["evidence/proxy/measures.json"] = canonical_json(proxy)
+            files[PROXY] = canonical_json(proxy)
     if tier.robustness is not None:
         probed = probe_robustness(loaded, frame, features, tags.get(MONOTONIC_TAG), tier.robustness, confidence,
                                   exclude)
         results += probed.results
         files["evidence/robustness/perturbations.json"] = canonical_json(probed.document)
-    files[REPORT] = explanation_html(f"Transparency and robustness: {subject.model} v{subject.version}",
-                                     importance, proxy, results)
     return results, files
+
+
+def report_page(subject: ModelVersionInfo, files: dict[str, bytes], results: Iterable[CheckResult]) -> bytes:
+    """The evidence page of the probing families, drawn from their documents and the judged results (the
+    tier's severity applied, so it shows what the verdict rests on)."""
+    def document(path: str) -> dict | None:
+        return json.loads(files[path]) if path in files else None
+
+    return explanation_html(f"Transparency and robustness: {subject.model} v{subject.version}",
+                            document(IMPORTANCE), document(PROXY), [r for r in results if r.family in PROBED])

@@ -59,9 +59,14 @@ def line_chart(points: Sequence[tuple[str, float]], title: str, *, width: int = 
     return "".join(parts) + "</svg>"
 
 
-def interval_chart(rows: Sequence[Mapping], title: str, *, width: int = 560) -> str:
+def _numbers(r: Mapping) -> list[float]:
+    return [r["value"]] + list(r.get("ci") or ()) + ([r["limit"]] if isinstance(r.get("limit"), (int, float)) else [])
+
+
+def interval_chart(rows: Sequence[Mapping], title: str, *, width: int = 560, shared: bool = False) -> str:
     """One line per numeric result: the value as a dot coloured by status, its confidence interval as a
-    whisker and its limit as a tick, each line on its own scale (checks measure different things)."""
+    whisker and its limit as a tick, each line on its own scale (checks measure different things), or all
+    on one scale with a zero line when `shared` (one measure across subjects, such as importance)."""
     rows = [r for r in rows if isinstance(r.get("value"), (int, float)) and math.isfinite(r["value"])]
     row_h, label_w = 22, 250
     height = max(len(rows), 1) * row_h + 22
@@ -71,10 +76,15 @@ def interval_chart(rows: Sequence[Mapping], title: str, *, width: int = 560) -> 
     if not rows:
         parts.append('<text x="2" y="34" class="empty">no numeric results</text>')
     span = width - label_w - 70
+    common = None
+    if shared and rows:
+        every = [n for r in rows for n in _numbers(r)]
+        common = _scale(min(0.0, *every), max(0.0, *every))
+        zero = label_w + span * (0.0 - common[0]) / (common[1] - common[0])
+        parts.append(f'<line x1="{zero:.1f}" x2="{zero:.1f}" y1="18" y2="{height - 2}" class="axis"/>')
     for i, r in enumerate(rows):
         y = 22 + i * row_h + 11
-        numbers = [r["value"]] + list(r.get("ci") or ()) + ([r["limit"]] if isinstance(r.get("limit"), (int, float)) else [])
-        low, high = _scale(min(numbers), max(numbers))
+        low, high = common or _scale(min(_numbers(r)), max(_numbers(r)))
 
         def x(v: float) -> float:
             return label_w + span * (v - low) / (high - low)  # noqa: B023 - used within this iteration only

@@ -39,7 +39,7 @@ def _importance(doc: Mapping) -> str:
         return f"<p>Not measured: {escape(str((doc or {}).get('error', 'no evaluation data to explain')))}</p>"
     rows = doc["importance"]
     chart = interval_chart([{"check_id": r["feature"], "value": r["mean"], "ci": r["ci"], "status": "PASS"}
-                            for r in rows], f"Drop in {doc['metric']} when the feature is shuffled")
+                            for r in rows], f"Drop in {doc['metric']} when the feature is shuffled (0: unused)", shared=True)
     table = "".join(f'<tr><td class="num">{r["rank"]}</td><td>{escape(r["feature"])}</td><td class="num">{_num(r["mean"])}'
                     f'</td><td class="num">[{_num(r["ci"][0])}, {_num(r["ci"][1])}]</td><td class="num">{_num(r["std"])}'
                     f"</td></tr>" for r in rows)

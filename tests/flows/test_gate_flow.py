@@ -109,7 +109,11 @@ def test_hiring_transparency_names_the_proxy_and_catches_the_seeded_monotonic_vi
     drawn = page.page.evaluate("""() => Array.from(document.querySelectorAll('svg circle, svg polyline'))
         .filter(c => c.getBBox().width > 0 || c.getBBox().height > 0).length""")
     assert drawn >= 6 + 3  # a dot per feature, a curve per top feature
-    assert "career_gap_years" in page.page.inner_text("body")
+    body = page.page.inner_text("body")
+    assert "career_gap_years" in body
+    # The page shows the judged results: the non-blocking predictability FAIL as the WARN the verdict saw.
+    row = page.page.locator("tr", has_text="the inputs predict 'sex'").inner_text()
+    assert "WARN" in row and "non-blocking for this tier" in row
     card = json.loads((tmp_path / "evidence" / "model_card.json").read_text())
     assert card["fields"]["contact"]["source"] == "registered model description"
 

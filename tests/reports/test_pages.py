@@ -77,3 +77,17 @@ def test_interval_and_bar_charts_count_what_they_draw():
     assert 'data-points="1"' in interval_chart(rows, "t")
     bars = stacked_bars({"critical": {"0-7 d": 2, "8-30 d": 0}, "major": {"0-7 d": 1, "8-30 d": 3}}, "t")
     assert 'data-points="6"' in bars and bars.count("<rect") == 3
+
+
+def test_a_shared_scale_places_values_against_each_other_and_zero():
+    import re
+
+    import pytest
+
+    rows = [{"check_id": "a", "value": 0.1, "ci": [0.05, 0.15]}, {"check_id": "b", "value": 0.4, "ci": [0.3, 0.5]}]
+    own = [float(x) for x in re.findall(r'<circle cx="([\d.]+)"', interval_chart(rows, "t"))]
+    shared = [float(x) for x in re.findall(r'<circle cx="([\d.]+)"', interval_chart(rows, "t", shared=True))]
+    assert own[0] == own[1]  # each on its own scale: both dots mid-line
+    # One scale from 0 to 0.5 (padded by 8%): the dots sit at 0.1 and 0.4 of it, in proportion.
+    zero = float(re.search(r'<line x1="([\d.]+)" x2="[\d.]+" y1="18"', interval_chart(rows, "t", shared=True))[1])
+    assert (shared[1] - zero) / (shared[0] - zero) == pytest.approx(4.0, rel=1e-2)  # pixels to 0.1
