@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from checks.performance import auc_delong
+from checks.performance import auc_delong, binary_labels
 from checks.policy import ExplainabilityChecks, StabilityRule
 from checks.results import CheckResult, Status
 from checks.sampling import seeded_sample
@@ -57,7 +57,7 @@ def permutation_importance(predict: Predict, frame: pd.DataFrame, y: np.ndarray,
     Every feature is shuffled from the same `seed`, each repeat reshuffling the previous order, as
     scikit-learn's `permutation_importance` does given `random_state.randint(2**31)` == `seed`.
     """
-    y = np.asarray(y).astype(int)
+    y = binary_labels(np.asarray(y))  # raises naming stray labels; a cast would turn NaN into a number
     pred, score = predict(frame)
     name, measure = _metric(y, pred, score)
     baseline = measure(pred, score)

@@ -79,6 +79,14 @@ def test_an_unused_feature_has_exactly_zero_importance():
     assert ours[0].mean > 0.3
 
 
+def test_labels_that_are_not_binary_are_refused_not_cast(fitted):
+    model, frame, y = fitted
+    labels = y.astype(float)
+    labels[0] = np.nan
+    with pytest.raises(ValueError, match="labels must be 0/1"):
+        permutation_importance(_predict(model), frame, labels, ["income"], 2, 1, 0.95)
+
+
 def test_partial_dependence_equals_scikit_learn(fitted):
     model, frame, _ = fitted
     for feature in ("income", "region"):
