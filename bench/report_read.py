@@ -44,7 +44,7 @@ def make_data(runs: int):
              **{f"evidence/family{i}.json": b"{}" for i in range(10)}}
     for i in range(runs):
         run = open_governance_run.fn(uri, "governance", folder / "artifacts", f"model_{i % 50:02d}", "1", "monitor", "f")
-        write_evidence.fn(uri, run.run_id, files, {"artifacts": {}}, tags={"governance.verdict": "REJECTED"},
+        write_evidence(uri, run.run_id, files, {"artifacts": {}}, tags={"governance.verdict": "REJECTED"},
                           metrics={"drift.share": 0.1})
     (folder / "seeded").touch()
     return (uri,)

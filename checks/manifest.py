@@ -21,12 +21,16 @@ def canonical_json(obj: Any) -> bytes:
 def build_manifest(
     *, model: str, version: str, flow: str, created_at: str, artifacts: Mapping[str, bytes],
     inputs: Mapping[str, str], policy_sha256: str, code_version: str, previous_manifest_sha256: str | None,
+    sequence: int | None = None, verdict: str | None = None,
 ) -> dict[str, Any]:
-    """The manifest of DESIGN.md: artifact path -> SHA-256 of its bytes, and what produced them."""
+    """The manifest of DESIGN.md: artifact path -> SHA-256 of its bytes, and what produced them; `sequence`
+    is the model's chain position the head store gave, `verdict` what the run decided (both also run tags)."""
     return {
         "model": model,
         "version": str(version),
         "flow": flow,
+        "sequence": sequence,
+        "verdict": verdict,
         "created_at": created_at,
         "artifacts": {path: sha256_hex(data) for path, data in sorted(artifacts.items())},
         "inputs": dict(sorted(inputs.items())),

@@ -9,11 +9,13 @@ from pathlib import Path
 
 from prefect import flow
 
-from checks.verification import Problem, evidence_problems, superseded_runs
+from checks.heads import head_line
+from checks.verification import Problem, evidence_notes, evidence_problems
 from govflow.bundle import recorded_hashes, select_config, write_bundle
 from govflow.settings import Settings
 from tasks.chain import read_published_heads
 from tasks.evidence import fetch_runs
+from tasks.signing import sign
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,7 @@ class Verification:
     runs: int
     files: int
     problems: tuple[Problem, ...]
-    superseded: tuple[tuple[str, str], ...] = ()  # (run that stopped early, run that completed it)
+    notes: tuple[str, ...] = ()  # runs a rerun completed, head-log appends a writer healed
 
     @property
     def intact(self) -> bool:
@@ -46,17 +48,17 @@ def as_of_ms(as_of: str | None) -> int | None:
 
 @flow(name="evidence-verification")
 def evidence_verification(model: str, version: str | None = None, kept: tuple[int, str] | None = None,
-                          public_key: bytes | None = None) -> Verification:
+                          public_key: bytes | None = None, use_heads: bool = True) -> Verification:
     """Recompute every hash and the manifest chain of the model's governance runs in MLflow, and hold the
-    chain against the heads published outside MLflow, the head an auditor kept (sequence, SHA-256) and,
-    given the public key, every manifest's signature."""
+    chain against the heads published outside MLflow (unless the auditor says `use_heads=False`), the head an
+    auditor kept (sequence, SHA-256) and, given the public key, every manifest's and head's signature."""
     settings = Settings()
     fetched = fetch_runs(settings.resolved_tracking_uri, settings.experiment, model)
     stored = [f.stored for f in fetched]
-    heads = read_published_heads(settings.resolved_chain_log)
-    problems = evidence_problems(stored, heads, model, version, kept, public_key)
+    log = read_published_heads(settings.resolved_chain_log) if use_heads else None
+    problems = evidence_problems(stored, log, model, version, kept, public_key)
     return Verification(model, len(stored), sum(len(s.files) for s in stored), tuple(problems),
-                        tuple(superseded_runs(stored)))
+                        tuple(evidence_notes(stored, log, model)))
 
 
 @flow(name="evidence-export")
@@ -75,8 +77,8 @@ def evidence_export(model: str, out: str, version: str | None = None, as_of: str
     config, missing = select_config(files, recorded, always={"controls", "questionnaire"})
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     exported = {f.stored.run_id for f in fetched}
-    heads = [h for h in read_published_heads(settings.resolved_chain_log)
-             if h.get("model") == model and h.get("run_id") in exported]
+    heads = [head_line(h) for h in read_published_heads(settings.resolved_chain_log).of(model) if h.run_id in exported]
+    key = settings.signing_key
     index = write_bundle(Path(out), model, version, as_of or now, now, [(f.stored, f.tags) for f in fetched], config,
-                         heads)
+                         heads, (lambda data: sign(key, data)) if key is not None else None)
     return {**index, "config_not_exported": missing}

@@ -18,6 +18,7 @@ from checks.results import CheckResult, Status, not_run
 from checks.signoff import check_serving
 from flows import monitoring as step
 from flows.alerts import alert_on_failure
+from flows.reconcile import gate_or_error
 from flows.recording import findings_evidence, judge_and_record, record_evidence
 from flows.report import ReportOutcome, fleet_report
 from flows.runners import nightly_task_runner
@@ -150,22 +151,11 @@ def _monitor(model: str, version: str) -> MonitorOutcome:
         return _failed(model, version, exc)
 
 
-def _gate(model: str, version: str) -> str:
-    """Gate a version registered without a gate (a lost webhook); its verdict, or the error."""
-    from flows.gate import registration_gate
-
-    try:
-        return registration_gate(model, version).verdict
-    except Exception as exc:  # the next nightly run tries again; the receiver log and this one say why
-        get_run_logger().error("gating %s v%s failed: %s", model, version, exc)
-        return f"ERROR: {type(exc).__name__}: {exc}"
-
-
 @task(name="govern-model", tags=["govflow-nightly"])
 def govern_model(model: str, ungated: list[str], deployed: list[str]) -> tuple[dict[str, str], list[MonitorOutcome]]:
     """One model's night in order: gate its versions never gated, then monitor its deployed ones. A model's
     runs never run side by side, because each extends that model's one manifest chain."""
-    gated = {version: _gate(model, version) for version in ungated}
+    gated = {version: gate_or_error(model, version) for version in ungated}
     return gated, [_monitor(model, version) for version in deployed]
 
 

@@ -1,4 +1,5 @@
-"""Writing a governance run's evidence, shared by every flow: files, then `manifest.json` last."""
+"""Recording a governance run's evidence, the one path every flow takes: files, then under the model's chain
+lock the manifest, the published head and the recorded hash."""
 
 from __future__ import annotations
 
@@ -12,31 +13,61 @@ from checks.manifest import build_manifest, canonical_json
 from checks.results import CheckResult
 from flows.alerts import alert_on_failure
 from flows.subject import Subject, open_run
+from govflow.failpoints import failpoint
 from govflow.provenance import code_version
-from tasks.chain import publish_head
-from tasks.evidence import GovernanceRun, previous_manifest_sha256, supersede_incomplete, write_evidence
+from tasks.chain import append_head, chain_tip, model_lock
+from tasks.evidence import (GovernanceRun, commit_run, complete_committed, has_recorded_runs, supersede_incomplete,
+                            upload_evidence, upload_manifest)
+
+
+class ChainHeadsMissing(RuntimeError):
+    """The head log lost a model's heads while MLflow kept its runs: recording would fork the chain."""
 
 
 def record_evidence(
     ctx: Subject, run: GovernanceRun, flow: str, *, files: dict[str, bytes], inputs: dict[str, str],
     tags: dict[str, str], metrics: dict[str, float], history: list[tuple[str, float, int]] | None = None,
 ) -> str:
-    """Log the files and a manifest chained to the model's previous one, publish the new chain head outside
-    MLflow; return the manifest's SHA-256."""
-    model, experiment = ctx.version.model, ctx.settings.experiment
-    manifest = build_manifest(
-        model=model, version=ctx.version.version, flow=flow,
-        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), artifacts=files,
-        inputs={**inputs, "waivers_file": f"sha256:{ctx.waivers_sha}"},
-        policy_sha256=ctx.policy_sha, code_version=code_version(),
-        previous_manifest_sha256=previous_manifest_sha256(ctx.uri, experiment, model),
-    )
-    digest = write_evidence(ctx.uri, run.run_id, files, manifest, tags={
-        **tags, "governance.policy_sha256": ctx.policy_sha, "governance.code_version": code_version(),
-    }, metrics=metrics, history=history, signing_key=ctx.settings.signing_key)
-    publish_head(ctx.settings.resolved_chain_log, model, digest, run.run_id)
-    # A run of this flow that the store lost mid-write is now completed by this one.
-    supersede_incomplete(ctx.uri, experiment, model, ctx.version.version, flow, run.run_id)
+    """The one record path: log the files, then, holding the model's chain lock, chain a manifest to the tip the
+    head store names, publish the new head (the commit point) and record the hash on the run; return the
+    manifest's SHA-256.
+
+    A crash before the head leaves a run that vouches for nothing and that the next run of the same flow and
+    version supersedes; a crash after it leaves a committed run that the model's next recording completes.
+    """
+    model, settings = ctx.version.model, ctx.settings
+    log = settings.resolved_chain_log
+    failpoint("before_artifacts")
+    upload_evidence(ctx.uri, run.run_id, files)
+    failpoint("after_artifacts")
+    with model_lock(log, model, settings.chain_lock_timeout_seconds):
+        tip = chain_tip(log, model)
+        if tip is None and has_recorded_runs(ctx.uri, settings.experiment, model):
+            raise ChainHeadsMissing(
+                f"the head log {log} has no head of '{model}', but MLflow holds its recorded governance runs: "
+                "the log was lost or GOVFLOW_CHAIN_LOG points elsewhere. Restore it before recording; a new chain "
+                "here would fork the old one")
+        if tip is not None:
+            complete_committed(ctx.uri, tip.run_id, tip.manifest_sha256)
+        sequence = tip.sequence + 1 if tip else 1
+        manifest = build_manifest(
+            model=model, version=ctx.version.version, flow=flow,
+            created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), artifacts=files,
+            inputs={**inputs, "waivers_file": f"sha256:{ctx.waivers_sha}"},
+            policy_sha256=ctx.policy_sha, code_version=code_version(),
+            previous_manifest_sha256=tip.manifest_sha256 if tip else None, sequence=sequence,
+            verdict=tags.get("governance.verdict"),
+        )
+        digest = upload_manifest(ctx.uri, run.run_id, manifest, settings.signing_key)
+        failpoint("after_manifest")
+        append_head(log, model, sequence, digest, run.run_id, settings.signing_key)
+        failpoint("after_head")
+        commit_run(ctx.uri, run.run_id, digest, {
+            **tags, "governance.policy_sha256": ctx.policy_sha, "governance.code_version": code_version(),
+            "governance.sequence": str(sequence)}, metrics, history)
+    failpoint("after_recorded_hash")
+    # A run of this flow that stopped before it was committed is now completed by this one.
+    supersede_incomplete(ctx.uri, settings.experiment, model, ctx.version.version, flow, run.run_id)
     return digest
 
 

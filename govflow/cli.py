@@ -176,6 +176,24 @@ def nightly(
 
 
 @app.command()
+def reconcile(
+    model: Annotated[list[str] | None, typer.Option("--model", help="only these models (repeatable)")] = None,
+) -> None:
+    """Gate every registered version that has no governance status (a webhook that was lost); `govflow serve`
+    runs this every few minutes. Exit 0 all approved or none to gate, 1 otherwise."""
+    _settings()
+    from flows.reconcile import reconciliation
+
+    with contextlib.redirect_stdout(sys.stderr):
+        gated = reconciliation(model or None)
+    if not gated:
+        typer.echo("every registered version has a governance status")
+    for name, verdict in gated.items():
+        typer.echo(f"{name} had no governance status; gate: {verdict}")
+    raise typer.Exit(0 if all(v in ("APPROVED", "APPROVED_WITH_WAIVERS") for v in gated.values()) else 1)
+
+
+@app.command()
 def mitigate(
     model: str, version: str,
     register: Annotated[bool, typer.Option("--register", help="register the recommended mitigated model")] = False,
@@ -211,16 +229,16 @@ def mitigate(
                    else "  registered: nothing (no registrable mitigation passes the policy)")
 
 
-def _print_verification(model: str, runs: int, files: int, problems, source: str, superseded) -> None:
+def _print_verification(model: str, runs: int, files: int, problems, source: str, notes) -> None:
     if not runs:
         typer.echo(f"{model}: no governance runs found in {source}; nothing to verify")
-        return
-    state = "intact" if not problems else f"NOT intact: {len(problems)} problem(s)"
-    typer.echo(f"{model}: {runs} run(s), {files} file(s) in {source}: {state}")
+    else:
+        state = "intact" if not problems else f"NOT intact: {len(problems)} problem(s)"
+        typer.echo(f"{model}: {runs} run(s), {files} file(s) in {source}: {state}")
     for p in problems:
         typer.echo(f"  {p.kind.upper():<10} {p.message}")
-    for stopped, completed in superseded:
-        typer.echo(f"  {'NOTE':<10} run {stopped} stopped before its manifest; run {completed} completed it")
+    for note in notes:
+        typer.echo(f"  {'NOTE':<10} {note}")
 
 
 @app.command()
@@ -230,12 +248,14 @@ def verify(
     bundle: Annotated[str | None, typer.Option(help="verify an exported bundle offline instead of MLflow")] = None,
     head: Annotated[str | None, typer.Option(help="a chain head you kept earlier, as SEQUENCE:SHA256")] = None,
     public_key: Annotated[str | None, typer.Option(help="Ed25519 public key (PEM): every manifest must be signed")] = None,
+    no_heads: Annotated[bool, typer.Option("--no-heads", help=(
+        "verify hashes and links without the published heads (a whole-chain rewrite then goes unseen)"))] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")] = False,
 ) -> None:
     """Recompute every hash and the manifest chain. Exit 0 intact, 1 altered or missing, 2 bad input."""
     from pathlib import Path
 
-    from checks.verification import evidence_problems, signature_problems, superseded_runs
+    from checks.verification import evidence_notes, evidence_problems, signature_problems
 
     kept = None
     if head is not None:
@@ -243,6 +263,8 @@ def verify(
         if not (sequence.isdigit() and len(digest) == 64):
             _usage_error(f"--head '{head}' is not SEQUENCE:SHA256 (a number, a colon, 64 hex digits)")
         kept = (int(sequence), digest.lower())
+    if kept is not None and no_heads:
+        _usage_error("--head is checked against the head log; it cannot be combined with --no-heads")
     key_pem = None
     if public_key is not None:
         try:
@@ -254,30 +276,32 @@ def verify(
         from govflow.bundle import BundleError, read_bundle, read_bundle_heads
 
         try:
-            index, runs, problems = read_bundle(Path(bundle))
+            index, runs, problems = read_bundle(Path(bundle), key_pem)
         except BundleError as exc:
             _usage_error(str(exc))
         if index.get("model") != model:
             _usage_error(f"{bundle} holds evidence of '{index.get('model')}', not '{model}'")
-        problems += evidence_problems(runs, read_bundle_heads(Path(bundle)), model, version or index.get("version"),
-                                      kept, key_pem)
+        log = None if no_heads else read_bundle_heads(Path(bundle))
+        problems += evidence_problems(runs, log, model, version, kept, key_pem)
         count, files, source = len(index.get("runs", [])), sum(len(r.files) for r in runs), bundle
-        superseded = superseded_runs(runs)
+        notes = evidence_notes(runs, log, model)
     else:
         _settings()
         from flows.evidence import evidence_verification
 
         with contextlib.redirect_stdout(sys.stderr):
-            outcome = evidence_verification(model, version, kept, key_pem)
+            outcome = evidence_verification(model, version, kept, key_pem, use_heads=not no_heads)
         count, files, problems, source = outcome.runs, outcome.files, list(outcome.problems), "MLflow"
-        superseded = list(outcome.superseded)
+        notes = list(outcome.notes)
     intact = count > 0 and not problems
     if as_json:
         sys.stdout.write(json.dumps({"model": model, "intact": intact, "runs": count, "files": files,
-                                     "problems": [p.__dict__ for p in problems],
-                                     "superseded": [list(pair) for pair in superseded]}) + "\n")
+                                     "problems": [p.__dict__ for p in problems], "notes": notes,
+                                     "heads_checked": not no_heads}) + "\n")
     else:
-        _print_verification(model, count, files, problems, source, superseded)
+        _print_verification(model, count, files, problems, source, notes)
+        if no_heads:
+            typer.echo("  (--no-heads: hashes and links only; a consistent rewrite of the whole chain is not ruled out)")
     raise typer.Exit(0 if intact else 1)
 
 
@@ -293,18 +317,28 @@ def evidence_pull(
     as_of: Annotated[str | None, typer.Option(help="only runs started up to this date (YYYY-MM-DD, UTC)")] = None,
 ) -> None:
     """Export every governance run of the model as a bundle that `govflow verify --bundle` checks offline."""
+    from pathlib import Path
+
     settings = _settings()
     from flows.evidence import as_of_ms, evidence_export
     from tasks.registry import UnknownModelVersion, lookup_model_version
 
+    target = Path(out)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        _usage_error(f"{out}: the folder already holds files; export a bundle into a new or empty folder")
     try:
         as_of_ms(as_of)
         if version:
             lookup_model_version(settings.resolved_tracking_uri, model, version)
     except (ValueError, UnknownModelVersion) as exc:
         _usage_error(str(exc))
-    with contextlib.redirect_stdout(sys.stderr):
-        index = evidence_export(model, out, version, as_of)
+    from govflow.bundle import BundleError
+
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            index = evidence_export(model, out, version, as_of)
+    except BundleError as exc:
+        _usage_error(str(exc))
     if not index["runs"]:
         _usage_error(f"no governance runs of '{model}' up to {index['as_of']}")
     typer.echo(f"{model}: {len(index['runs'])} run(s) written to {out}; verify with "
@@ -598,7 +632,7 @@ def serve(
 
         from govflow.serve import runner_deployments
 
-        deployments = runner_deployments(entries)
+        deployments = runner_deployments(entries, interval_seconds=settings.reconcile_seconds)
         if settings.webhook_secret is not None:
             start_receiver(settings, webhook_host, webhook_port)
             typer.echo(f"webhooks: http://{webhook_host}:{webhook_port}/webhooks/mlflow", err=True)
@@ -618,9 +652,13 @@ WEBHOOK_EVENTS = ("model_version.created", "model_version_alias.created")
 
 
 def _webhook_secret(settings: Settings) -> str:
-    if settings.webhook_secret is None or len(settings.webhook_secret.get_secret_value()) < 16:
-        _usage_error("set GOVFLOW_WEBHOOK_SECRET to a shared secret of at least 16 characters")
-    return settings.webhook_secret.get_secret_value()  # type: ignore[union-attr]
+    from govflow.webhooks.signature import WeakSecret, require_secret
+
+    try:
+        return require_secret(settings.webhook_secret.get_secret_value() if settings.webhook_secret else None)
+    except WeakSecret as exc:
+        _usage_error(str(exc))
+        raise
 
 
 @webhook_app.command("serve")
@@ -640,7 +678,7 @@ def webhook_serve(
     from govflow.webhooks.receiver import PATH, create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    dispatcher = dispatcher_for_environment()
+    dispatcher = dispatcher_for_environment(settings.webhook_queue)
     ledger = DeliveryLedger(settings.webhook_ledger, settings.webhook_tolerance_seconds)
     app_ = create_app(secret, ledger, dispatcher, tolerance_seconds=settings.webhook_tolerance_seconds,
                       max_body_bytes=settings.webhook_max_body_bytes)

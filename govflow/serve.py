@@ -3,8 +3,8 @@
 It serves the deployments prefect.yaml declares (the same file `prefect deploy --all` reads), so the
 schedules, event triggers and concurrency limits are declared once. Schedules and triggers need a Prefect
 server: the one PREFECT_API_URL names, else a loopback `prefect server start` this process starts and stops.
-With GOVFLOW_WEBHOOK_SECRET set, the webhook receiver runs in the same process and emits the events the
-gate and serving-check deployments are triggered by.
+With GOVFLOW_WEBHOOK_SECRET set, the webhook receiver runs in the same process and creates flow runs of the
+gate and serving-check deployments (stored by the server before the delivery is answered).
 """
 
 from __future__ import annotations
@@ -43,9 +43,9 @@ def read_deployments(path: Path = DEPLOYMENTS_FILE) -> list[dict]:
     return entries
 
 
-def runner_deployments(entries: list[dict], root: Path = PACKAGE_ROOT) -> list:
+def runner_deployments(entries: list[dict], root: Path = PACKAGE_ROOT, interval_seconds: int | None = None) -> list:
     """Each prefect.yaml deployment as a deployment this process serves: its flow, schedules, triggers,
-    concurrency limit and description."""
+    concurrency limit and description; `interval_seconds` replaces every interval schedule's period."""
     from prefect.client.schemas.objects import ConcurrencyLimitConfig
     from prefect.events import DeploymentEventTrigger
     from prefect.flows import load_flow_from_entrypoint
@@ -57,8 +57,10 @@ def runner_deployments(entries: list[dict], root: Path = PACKAGE_ROOT) -> list:
         triggers = [DeploymentEventTrigger(**{k: v for k, v in t.items() if k != "type"})
                     for t in entry.get("triggers") or [] if t.get("type", "event") == "event"]
         cron = [s["cron"] for s in entry.get("schedules") or [] if "cron" in s]
+        interval = [interval_seconds or s["interval"] for s in entry.get("schedules") or [] if "interval" in s]
         out.append(flow.to_deployment(
-            name=entry["name"], description=entry.get("description"), cron=cron or None, triggers=triggers or None,
+            name=entry["name"], description=entry.get("description"), cron=cron or None, interval=interval or None,
+            triggers=triggers or None,
             concurrency_limit=ConcurrencyLimitConfig(**limit) if isinstance(limit, dict) else limit))
     return out
 
@@ -85,16 +87,16 @@ def start_prefect_server(settings: Settings, port: int) -> tuple[str, subprocess
 
 
 def start_receiver(settings: Settings, host: str, port: int) -> threading.Thread:
-    """The webhook receiver in a daemon thread, emitting Prefect events for the triggered deployments."""
+    """The webhook receiver in a daemon thread, creating flow runs of the gate and serving-check deployments."""
     import uvicorn
 
-    from govflow.webhooks.dispatch import PrefectEventDispatcher
+    from govflow.webhooks.dispatch import PrefectDeploymentDispatcher
     from govflow.webhooks.ledger import DeliveryLedger
     from govflow.webhooks.receiver import create_app
 
     app = create_app(settings.webhook_secret.get_secret_value(),  # type: ignore[union-attr]
                      DeliveryLedger(settings.webhook_ledger, settings.webhook_tolerance_seconds),
-                     PrefectEventDispatcher(), tolerance_seconds=settings.webhook_tolerance_seconds,
+                     PrefectDeploymentDispatcher(), tolerance_seconds=settings.webhook_tolerance_seconds,
                      max_body_bytes=settings.webhook_max_body_bytes)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
     server.install_signal_handlers = lambda: None  # Prefect's runner owns SIGINT/SIGTERM in this process

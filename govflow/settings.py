@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     chain_log: Path | None = Field(default=None, description=(
         "append-only file outside MLflow where each model's chain head is published; put it where MLflow "
         "administrators cannot rewrite it (another host, WORM storage)"))
+    chain_lock_timeout_seconds: float = Field(default=600, gt=0, description=(
+        "how long a recording waits for another process's hold on the same model's chain lock"))
     notify_url: str | None = Field(default=None, description=(
         "Apprise URL told when a blocking check fails (mailto://, slack://, json://host/path, ...)"))
     webhook_secret: SecretStr | None = Field(default=None, description=(
@@ -59,6 +61,8 @@ class Settings(BaseSettings):
     webhook_tolerance_seconds: int = Field(default=300, ge=1, description=(
         "how far a delivery's timestamp may be from now; covers MLflow's retries of one delivery"))
     webhook_max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    reconcile_seconds: int | None = Field(default=None, ge=30, description=(
+        "how often `govflow serve` gates versions a lost webhook left ungated; default prefect.yaml's 300 s"))
     workers: int = Field(default=2, ge=1, description="threads that monitor models side by side in the nightly run")
     dask_address: str | None = Field(default=None, description=(
         "Dask scheduler (tcp://host:8786); when set, the nightly run fans out on that cluster"))
@@ -98,6 +102,10 @@ class Settings(BaseSettings):
     @property
     def webhook_ledger(self) -> Path:
         return self.data_dir.resolve() / "webhook-deliveries.sqlite"
+
+    @property
+    def webhook_queue(self) -> Path:
+        return self.data_dir.resolve() / "webhook-jobs.sqlite"
 
     @property
     def prefect_home(self) -> Path:

@@ -11,6 +11,7 @@ from pathlib import Path
 from mlflow import MlflowClient
 from mlflow.entities import Metric, RunTag
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 
 from checks.manifest import canonical_json, sha256_hex
 from checks.results import CheckResult
@@ -51,18 +52,14 @@ def open_governance_run(
 
 
 @task(retries=2, retry_delay_seconds=[1, 4])
-def previous_manifest_sha256(tracking_uri: str, experiment: str, model: str) -> str | None:
-    """The manifest hash of this model's latest completed governance run: the chain's last link."""
+def has_recorded_runs(tracking_uri: str, experiment: str, model: str) -> bool:
+    """Whether MLflow holds a committed governance run of the model (one that recorded its manifest hash)."""
     client = MlflowClient(tracking_uri)
     exp = client.get_experiment_by_name(experiment)
     if exp is None:
-        return None
-    runs = client.search_runs(
-        [exp.experiment_id],
-        filter_string=f"tags.`governance.model` = '{model}' and tags.`governance.manifest_sha256` != ''",
-        order_by=["attributes.start_time DESC"], max_results=1,
-    )
-    return runs[0].data.tags["governance.manifest_sha256"] if runs else None
+        return False
+    return bool(client.search_runs([exp.experiment_id], max_results=1, filter_string=(
+        f"tags.`governance.model` = '{model}' and tags.`governance.manifest_sha256` != ''")))
 
 
 def log_files(client: MlflowClient, run_id: str, files: dict[str, bytes]) -> None:
@@ -77,26 +74,28 @@ def log_files(client: MlflowClient, run_id: str, files: dict[str, bytes]) -> Non
         client.log_artifacts(run_id, str(root))
 
 
-@task(retries=2, retry_delay_seconds=[1, 4])
-def write_evidence(
-    tracking_uri: str, run_id: str, files: dict[str, bytes], manifest: dict,
-    tags: dict[str, str], metrics: dict[str, float], history: list[tuple[str, float, int]] | None = None,
-    signing_key: Path | None = None,
-) -> str:
-    """Log every evidence file, then `manifest.json` (and its signature, given a key), then the run's tags
-    and metrics; return the manifest hash."""
-    client = MlflowClient(tracking_uri)
+@task(retries=2, retry_delay_seconds=[1, 4], cache_policy=NO_CACHE)
+def upload_evidence(tracking_uri: str, run_id: str, files: dict[str, bytes]) -> None:
+    """Log every evidence file of the run (the manifest comes later, under the model's chain lock)."""
+    log_files(MlflowClient(tracking_uri), run_id, files)
+
+
+@task(retries=2, retry_delay_seconds=[1, 4], cache_policy=NO_CACHE)
+def upload_manifest(tracking_uri: str, run_id: str, manifest: dict, signing_key: Path | None = None) -> str:
+    """Log `manifest.json` (and its signature, given a key); return the manifest's SHA-256."""
     manifest_bytes = canonical_json(manifest)
-    log_files(client, run_id, files)
-    with tempfile.TemporaryDirectory() as tmp:
-        manifest_path = Path(tmp) / MANIFEST
-        manifest_path.write_bytes(manifest_bytes)
-        client.log_artifact(run_id, str(manifest_path))
-        if signing_key is not None:
-            signature_path = Path(tmp) / SIGNATURE
-            signature_path.write_bytes(sign(signing_key, manifest_bytes))
-            client.log_artifact(run_id, str(signature_path))
-    digest = sha256_hex(manifest_bytes)
+    files = {MANIFEST: manifest_bytes}
+    if signing_key is not None:
+        files[SIGNATURE] = sign(signing_key, manifest_bytes)
+    log_files(MlflowClient(tracking_uri), run_id, files)
+    return sha256_hex(manifest_bytes)
+
+
+@task(retries=2, retry_delay_seconds=[1, 4], cache_policy=NO_CACHE)
+def commit_run(tracking_uri: str, run_id: str, manifest_sha256: str, tags: dict[str, str],
+               metrics: dict[str, float], history: list[tuple[str, float, int]] | None = None) -> None:
+    """Record the manifest hash, tags and metrics on the run and mark it FINISHED (after its head is published)."""
+    client = MlflowClient(tracking_uri)
     now = int(time.time() * 1000)
     steps: Counter[str] = Counter()  # each metric's history counts its own steps from 0
     entries = [Metric(key, float(value), now, 0) for key, value in metrics.items()]
@@ -104,10 +103,49 @@ def write_evidence(
         entries.append(Metric(key, float(value), stamp, steps[key]))
         steps[key] += 1
     # MlflowClient.log_batch splits what exceeds MLflow's per-request limits itself.
-    client.log_batch(run_id, metrics=entries,
-                     tags=[RunTag(k, v) for k, v in (tags | {"governance.manifest_sha256": digest}).items()])
+    client.log_batch(run_id, metrics=entries, tags=[
+        RunTag(k, v) for k, v in (tags | {"governance.manifest_sha256": manifest_sha256}).items()])
     client.set_terminated(run_id, "FINISHED")
+
+
+def write_evidence(tracking_uri: str, run_id: str, files: dict[str, bytes], manifest: dict,
+                   tags: dict[str, str], metrics: dict[str, float], history: list[tuple[str, float, int]] | None = None,
+                   signing_key: Path | None = None) -> str:
+    """Files, manifest and tags of a run outside any chain (reports, tests, benchmarks); return the manifest
+    hash. Governance flows record through flows/recording.py, which also publishes the head."""
+    upload_evidence.fn(tracking_uri, run_id, files)
+    digest = upload_manifest.fn(tracking_uri, run_id, manifest, signing_key)
+    commit_run.fn(tracking_uri, run_id, digest, tags, metrics, history)
     return digest
+
+
+@task(retries=2, retry_delay_seconds=[1, 4], cache_policy=NO_CACHE)
+def complete_committed(tracking_uri: str, run_id: str, manifest_sha256: str) -> bool:
+    """Finish a run whose head was published but whose process died before MLflow recorded the hash: record
+    the hash and the labels its manifest holds, mark it FINISHED. Returns whether there was anything to do.
+
+    The head log is the commit point, so this rolls the run forward; a manifest that does not hash to the
+    head is left alone for `verify` to name.
+    """
+    import json
+
+    from mlflow.artifacts import download_artifacts
+
+    client = MlflowClient(tracking_uri)
+    run = client.get_run(run_id)
+    if run.data.tags.get("governance.manifest_sha256"):
+        return False
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(download_artifacts(run_id=run_id, artifact_path=MANIFEST, dst_path=tmp,
+                                       tracking_uri=tracking_uri)).read_bytes()
+    if sha256_hex(data) != manifest_sha256:
+        return False
+    manifest = json.loads(data)
+    labels = {f"governance.{k}": str(manifest[k]) for k in ("verdict", "sequence") if manifest.get(k) is not None}
+    client.log_batch(run_id, tags=[RunTag(k, v) for k, v in (labels | {
+        "governance.manifest_sha256": manifest_sha256, "governance.completed_from_head": "true"}).items()])
+    client.set_terminated(run_id, "FINISHED")
+    return True
 
 
 @dataclass(frozen=True)
@@ -139,7 +177,7 @@ def fetch_runs(tracking_uri: str, experiment: str, model: str, until_ms: int | N
         tags = dict(run.data.tags)
         fetched.append(FetchedRun(StoredRun(run.info.run_id, run.info.start_time, tags.get("governance.version", ""),
                                             tags.get("governance.manifest_sha256"), files,
-                                            tags.get("governance.superseded_by")), tags))
+                                            tags.get("governance.superseded_by"), tags), tags))
     return fetched
 
 

@@ -27,7 +27,7 @@ def test_ci_runs_the_readme_test_command():
 def test_every_deployment_entrypoint_is_a_flow():
     from prefect import Flow
     from prefect.events import DeploymentTriggerTypes
-    from prefect.client.schemas.schedules import CronSchedule
+    from prefect.client.schemas.schedules import CronSchedule, IntervalSchedule
     from pydantic import TypeAdapter
 
     config = yaml.safe_load((ROOT / "prefect.yaml").read_text())
@@ -40,4 +40,7 @@ def test_every_deployment_entrypoint_is_a_flow():
         for trigger in deployment.get("triggers", []):
             TypeAdapter(DeploymentTriggerTypes).validate_python(trigger)
         for schedule in deployment.get("schedules", []):
-            CronSchedule(cron=schedule["cron"], timezone=schedule["timezone"])
+            if "interval" in schedule:
+                IntervalSchedule(interval=schedule["interval"])
+            else:
+                CronSchedule(cron=schedule["cron"], timezone=schedule["timezone"])

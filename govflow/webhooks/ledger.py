@@ -1,5 +1,11 @@
 """Which webhook deliveries the receiver has accepted, kept in SQLite so a restart forgets nothing: each
-delivery id is accepted once, and one event (model, version, action) starts one job however often it comes."""
+delivery id is accepted once, and one event (model, version, action) starts one job however often it comes.
+
+A delivery is admitted as *pending*, and only counts as accepted once its job was handed off durably
+(`confirm`). If the hand-off fails it is `release`d, so MLflow's retry of the same delivery id is admitted
+again instead of being refused as a replay; a retry that finds its delivery still pending (the receiver died
+mid hand-off) is admitted again too, and hand-offs are idempotent.
+"""
 
 from __future__ import annotations
 
@@ -16,31 +22,48 @@ class Admission(str, Enum):
 
 
 class DeliveryLedger:
-    """Accepted deliveries; entries older than the window are dropped, since the timestamp check rejects them."""
+    """Deliveries admitted; entries older than the window are dropped, since the timestamp check rejects them."""
 
     def __init__(self, path: Path, window_seconds: int) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")  # an accepted delivery survives a power cut
         self._db.execute("CREATE TABLE IF NOT EXISTS delivery (id TEXT PRIMARY KEY, event TEXT NOT NULL, at REAL NOT NULL)")
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(delivery)")}
+        if "confirmed" not in columns:  # ledgers written before hand-offs were confirmed held only accepted ones
+            self._db.execute("ALTER TABLE delivery ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 1")
         self._db.execute("CREATE INDEX IF NOT EXISTS delivery_event ON delivery (event, at)")
         self._lock = threading.Lock()
         self._window = window_seconds
 
     def admit(self, delivery_id: str, event: str, now: float) -> Admission:
-        """Record the delivery unless its id or its event was seen; say which."""
+        """Record the delivery as pending unless its id was accepted or its event seen; say which."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 # Kept twice the window: a delivery id must outlive every timestamp the tolerance accepts.
                 self._db.execute("DELETE FROM delivery WHERE at < ?", (now - 2 * self._window,))
-                if self._db.execute("SELECT 1 FROM delivery WHERE id = ?", (delivery_id,)).fetchone():
-                    return Admission.REPLAY
-                seen = self._db.execute("SELECT 1 FROM delivery WHERE event = ? AND at >= ?",
+                row = self._db.execute("SELECT confirmed FROM delivery WHERE id = ?", (delivery_id,)).fetchone()
+                if row is not None:
+                    return Admission.REPLAY if row[0] else Admission.ACCEPTED
+                seen = self._db.execute("SELECT 1 FROM delivery WHERE event = ? AND at >= ? AND confirmed = 1",
                                         (event, now - self._window)).fetchone()
-                self._db.execute("INSERT INTO delivery (id, event, at) VALUES (?, ?, ?)", (delivery_id, event, now))
+                self._db.execute("INSERT INTO delivery (id, event, at, confirmed) VALUES (?, ?, ?, 0)",
+                                 (delivery_id, event, now))
                 return Admission.DUPLICATE if seen else Admission.ACCEPTED
             finally:
                 self._db.execute("COMMIT")
+
+    def confirm(self, delivery_id: str) -> None:
+        """The delivery's job was handed off: from now on the id is a replay."""
+        with self._lock:
+            self._db.execute("UPDATE delivery SET confirmed = 1 WHERE id = ?", (delivery_id,))
+
+    def release(self, delivery_id: str) -> None:
+        """The hand-off failed: forget the delivery, so MLflow's retry of it is admitted."""
+        with self._lock:
+            self._db.execute("DELETE FROM delivery WHERE id = ? AND confirmed = 0", (delivery_id,))
 
     def close(self) -> None:
         self._db.close()

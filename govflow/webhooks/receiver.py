@@ -1,9 +1,11 @@
 """The HTTP receiver for MLflow registry webhooks (`POST /webhooks/mlflow`).
 
-Every delivery is authenticated before its body is read as JSON; an accepted event is handed to a
-dispatcher and answered 202 at once. Answers: 401 unsigned, forged or stale; 409 a delivery id seen
-before; 413 a body over the limit; 400 a body that is not an MLflow event; 202 otherwise (also for
-events govflow does not act on, and duplicates of an event already started).
+Every delivery is authenticated before its body is read as JSON; an accepted event's job is handed off to a
+dispatcher durably (a queued job on disk, or a flow run the Prefect server stored) before the answer. Answers:
+401 unsigned, forged or stale; 409 a delivery id accepted before; 413 a body over the limit; 400 a body that
+is not an MLflow event; 503 a job that could not be handed off (MLflow retries the delivery, which is then
+admitted again); 202 otherwise (also for events govflow does not act on, and duplicates of an event already
+started). No input gives any other 5xx.
 """
 
 from __future__ import annotations
@@ -15,14 +17,16 @@ from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from govflow.webhooks.ledger import Admission, DeliveryLedger
 from govflow.webhooks.signature import (DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, Unauthenticated,
-                                        authenticate)
+                                        authenticate, require_secret)
 
 log = logging.getLogger("govflow.webhooks")
 PATH = "/webhooks/mlflow"
 ACTED_ON = {("model_version", "created"), ("model_version_alias", "created")}
+MAX_NAME_LENGTH = 256  # MLflow's own limit on registered model names
 
 
 class BadEvent(ValueError):
@@ -35,6 +39,8 @@ def parse_event(body: bytes) -> tuple[str, str, dict]:
         document = json.loads(body)
     except ValueError as exc:
         raise BadEvent(f"body is not JSON: {exc}") from None
+    except RecursionError:
+        raise BadEvent("body is nested too deeply to be an MLflow event") from None
     if not isinstance(document, dict):
         raise BadEvent("body must be a JSON object with entity, action and data")
     entity, action, data = document.get("entity"), document.get("action"), document.get("data")
@@ -42,14 +48,22 @@ def parse_event(body: bytes) -> tuple[str, str, dict]:
         raise BadEvent("body lacks 'entity' and 'action' strings and a 'data' object")
     if (entity, action) in ACTED_ON:
         for key in ("name", "version") + (("alias",) if entity == "model_version_alias" else ()):
-            if not isinstance(data.get(key), (str, int)) or str(data.get(key)) == "":
+            value = data.get(key)
+            if not isinstance(value, (str, int)) or isinstance(value, bool) or str(value) == "":
                 raise BadEvent(f"{entity}.{action} event lacks data.{key}")
+            if not str(value).isprintable() or len(str(value)) > MAX_NAME_LENGTH:
+                raise BadEvent(f"data.{key} is not a printable name of at most {MAX_NAME_LENGTH} characters")
+        if not str(data["version"]).isdigit() or len(str(data["version"])) > 10:
+            raise BadEvent("data.version is not a model version number")
     return entity, action, data
 
 
 def create_app(secret: str, ledger: DeliveryLedger, dispatcher, *, tolerance_seconds: int, max_body_bytes: int,
                clock: Callable[[], float] = time.time) -> FastAPI:
-    """The receiver app; `dispatcher` has gate(model, version) and alias(model, version, alias)."""
+    """The receiver app; `dispatcher` has gate(model, version, key) and alias(model, version, alias, key),
+    which return once the job is handed off durably and raise when it cannot be. WeakSecret for a secret too
+    short to authenticate anything."""
+    require_secret(secret)
     app = FastAPI(title="govflow webhook receiver", docs_url=None, redoc_url=None, openapi_url=None)
 
     def answer(status: int, message: str, **extra) -> JSONResponse:
@@ -90,14 +104,20 @@ def create_app(secret: str, ledger: DeliveryLedger, dispatcher, *, tolerance_sec
         if admission is Admission.REPLAY:
             return answer(409, f"delivery {delivery} was accepted before (a replay)")
         if admission is Admission.DUPLICATE:
+            ledger.confirm(delivery)  # type: ignore[arg-type]
             return answer(202, f"{event} was started by an earlier delivery", action="duplicate")
-        if alias is None:
-            dispatcher.gate(model, version)
-            job = "gate"
-        else:
-            dispatcher.alias(model, version, str(alias))
-            job = "serving-check"
-        log.info("accepted %s (delivery %s): %s started", event, delivery, job)
+        job = "gate" if alias is None else "serving-check"
+        try:
+            if alias is None:
+                await run_in_threadpool(dispatcher.gate, model, version, delivery)
+            else:
+                await run_in_threadpool(dispatcher.alias, model, version, str(alias), delivery)
+        except Exception as exc:  # MLflow retries on 503; the reconciliation pass catches what it never retries
+            ledger.release(delivery)  # type: ignore[arg-type]
+            return answer(503, f"the {job} for {model} v{version} could not be handed off "
+                               f"({type(exc).__name__}); retry the delivery")
+        ledger.confirm(delivery)  # type: ignore[arg-type]
+        log.info("accepted %s (delivery %s): %s handed off", event, delivery, job)
         return answer(202, f"{job} started for {model} v{version}", action=job)
 
     return app

@@ -11,6 +11,20 @@ SIGNATURE_HEADER = "X-MLflow-Signature"
 TIMESTAMP_HEADER = "X-MLflow-Timestamp"
 DELIVERY_HEADER = "X-MLflow-Delivery-Id"
 VERSION = "v1"
+MIN_SECRET_LENGTH = 16
+MAX_DELIVERY_ID_LENGTH = 200
+MAX_TIMESTAMP_DIGITS = 12  # Unix seconds until the year 33658; longer is no time MLflow sends
+
+
+class WeakSecret(ValueError):
+    """A shared secret too short to authenticate anything; refused wherever a receiver is built."""
+
+
+def require_secret(secret: str | None) -> str:
+    """The secret, or WeakSecret when it is missing or shorter than MIN_SECRET_LENGTH."""
+    if not secret or len(secret) < MIN_SECRET_LENGTH:
+        raise WeakSecret(f"the webhook secret must be at least {MIN_SECRET_LENGTH} characters (set GOVFLOW_WEBHOOK_SECRET)")
+    return secret
 
 
 class Unauthenticated(ValueError):
@@ -32,10 +46,11 @@ def authenticate(secret: str, delivery_id: str | None, timestamp: str | None, si
         missing = [h for h, v in ((DELIVERY_HEADER, delivery_id), (TIMESTAMP_HEADER, timestamp),
                                   (SIGNATURE_HEADER, signature)) if not v]
         raise Unauthenticated(f"missing header(s) {', '.join(missing)}")
-    try:
-        sent = int(timestamp)
-    except ValueError:
-        raise Unauthenticated(f"{TIMESTAMP_HEADER} '{timestamp[:40]}' is not a Unix time in seconds") from None
+    if len(delivery_id) > MAX_DELIVERY_ID_LENGTH:
+        raise Unauthenticated(f"{DELIVERY_HEADER} is longer than {MAX_DELIVERY_ID_LENGTH} characters")
+    if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > MAX_TIMESTAMP_DIGITS:
+        raise Unauthenticated(f"{TIMESTAMP_HEADER} '{timestamp[:40]}' is not a Unix time in seconds")
+    sent = int(timestamp)
     if abs(now - sent) > tolerance_seconds:
         raise Unauthenticated(f"{TIMESTAMP_HEADER} is {int(now - sent)} s from now; the tolerance is "
                               f"{tolerance_seconds} s (a stale or replayed delivery)")

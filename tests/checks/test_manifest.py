@@ -14,7 +14,7 @@ def test_manifest_has_the_design_fields_and_independent_hashes():
     files = {"evidence/b.json": b'{"x": 1}\n', "evidence/a.json": b""}
     manifest = _manifest(files)
     assert set(manifest) == {"model", "version", "flow", "created_at", "artifacts", "inputs", "policy_sha256",
-                             "code_version", "previous_manifest_sha256"}
+                             "code_version", "previous_manifest_sha256", "sequence", "verdict"}
     assert manifest["artifacts"] == {p: hashlib.sha256(d).hexdigest() for p, d in files.items()}
     assert list(manifest["artifacts"]) == ["evidence/a.json", "evidence/b.json"]
     assert manifest_problems(manifest, files) == []

@@ -1,9 +1,12 @@
 """Stored evidence verification: one altered byte, a deleted file, an added file, a broken chain."""
 
+import dataclasses
+
 import pytest
 
+from checks.heads import Head, HeadLog
 from checks.manifest import build_manifest, canonical_json, sha256_hex
-from checks.verification import StoredRun, verify_runs
+from checks.verification import StoredRun, evidence_problems, verify_runs
 
 
 def _chain(n: int = 3) -> list[StoredRun]:
@@ -89,8 +92,8 @@ def test_a_run_that_stopped_before_its_manifest_is_incomplete_until_superseded()
 
 
 def _heads(runs):
-    return [{"model": "m", "sequence": i + 1, "manifest_sha256": sha256_hex(r.files["manifest.json"]),
-             "run_id": r.run_id} for i, r in enumerate(runs)]
+    return HeadLog(tuple(Head("m", i + 1, sha256_hex(r.files["manifest.json"]), r.run_id, "2026-11-30T00:00:00+00:00")
+                         for i, r in enumerate(runs)))
 
 
 def test_published_heads_match_an_intact_chain():
@@ -99,7 +102,7 @@ def test_published_heads_match_an_intact_chain():
     runs = _chain()
     heads = _heads(runs)
     assert head_problems(runs, heads, "m") == []
-    assert head_problems(runs, heads, "m", kept=(2, heads[1]["manifest_sha256"])) == []
+    assert head_problems(runs, heads, "m", kept=(2, heads.heads[1].manifest_sha256)) == []
 
 
 def test_a_consistently_rewritten_chain_is_caught_by_the_heads_outside():
@@ -110,9 +113,11 @@ def test_a_consistently_rewritten_chain_is_caught_by_the_heads_outside():
     heads = _heads(runs)
     forged = canonical_json({"forged": True})
     rewritten = _replace(runs, 2, files={"manifest.json": forged}, recorded_manifest_sha256=sha256_hex(forged))
-    problems = head_problems(rewritten, heads, "m")
-    assert {p.run_id for p in problems} == {"r2"} and len(problems) == 2
-    assert "no manifest in the store" in problems[0].message and "not the latest published head" in problems[1].message
+    (problem,) = head_problems(rewritten, heads, "m")
+    assert problem.run_id == "r2" and "no manifest in the store" in problem.message
+    problems = evidence_problems(rewritten, heads, "m")
+    assert {p.run_id for p in problems} == {"r2"}
+    assert any("its published head" in p.message and p.kind == "manifest" for p in problems)
 
 
 def test_a_removed_last_run_and_an_edited_log_are_caught():
@@ -121,10 +126,10 @@ def test_a_removed_last_run_and_an_edited_log_are_caught():
     runs = _chain()
     heads = _heads(runs)
     assert any("no manifest in the store" in p.message for p in head_problems(runs[:2], heads, "m"))
-    backwards = [*heads[:2], {**heads[2], "sequence": 2}]
+    backwards = HeadLog((*heads.heads[:2], dataclasses.replace(heads.heads[2], sequence=2)))
     assert any("where 3 was due" in p.message for p in head_problems(runs, backwards, "m"))
-    kept = (3, heads[2]["manifest_sha256"])
-    assert any("the head you kept" in p.message for p in head_problems(runs[:2], heads[:2], "m", kept=kept))
+    kept = (3, heads.heads[2].manifest_sha256)
+    assert any("the head you kept" in p.message for p in head_problems(runs[:2], HeadLog(heads.heads[:2]), "m", kept=kept))
 
 
 def _keys():

@@ -99,12 +99,15 @@ def test_a_consistent_rewrite_in_mlflow_is_caught_by_the_published_head(store, c
     client.set_tag(run_id, "governance.manifest_sha256", hashlib.sha256(forged).hexdigest())
     try:
         outcome = evidence_verification(MODEL)
-        kept = next(h for h in read_heads(settings.resolved_chain_log) if h["run_id"] == run_id)
-        cli = runner.invoke(app, ["verify", MODEL, "--head", f"{kept['sequence']}:{kept['manifest_sha256']}"])
+        kept = next(h for h in read_heads(settings.resolved_chain_log).heads if h.run_id == run_id)
+        cli = runner.invoke(app, ["verify", MODEL, "--head", f"{kept.sequence}:{kept.manifest_sha256}"])
     finally:
         client.set_tag(run_id, "governance.manifest_sha256", original)
-    assert {p.kind for p in outcome.problems} == {"chain"}
+    assert {p.run_id for p in outcome.problems} == {run_id}
     assert any("is no manifest in the store" in p.message for p in outcome.problems)
+    assert any(p.kind == "manifest" and "its published head" in p.message for p in outcome.problems)
+    # The forged manifest says flow 'g4te' while the run's tag still says 'gate': a relabelled run.
+    assert any(p.kind == "altered" and "governance.flow" in p.message for p in outcome.problems)
     assert cli.exit_code == 1 and "the head you kept" in cli.output
 
 
@@ -140,8 +143,11 @@ def test_a_bundle_with_an_altered_byte_a_missing_and_an_added_file_is_named(bund
     (files / "evidence" / "governance.json").unlink()
     (files / "evidence" / "extra.json").write_text("{}")
     code, problems = _verify_bundle(bundle)
+    at = f"runs/{runs[1][1]}/files/evidence"
+    # Named twice: against the run's manifest, and against the bundle manifest that covers every file.
     assert code == 1 and problems == {("altered", "evidence/performance.json"), ("missing", "evidence/governance.json"),
-                                      ("unlisted", "evidence/extra.json")}
+                                      ("unlisted", "evidence/extra.json"), ("altered", f"{at}/performance.json"),
+                                      ("missing", f"{at}/governance.json"), ("unlisted", f"{at}/extra.json")}
 
 
 def test_a_bundle_with_a_run_removed_or_planted_is_named(bundle, runs):
@@ -178,9 +184,10 @@ def test_signed_manifests_verify_with_the_public_key_and_a_forgery_does_not(flee
     monkeypatch.setenv("GOVFLOW_SIGNING_KEY", str(tmp_path / "signing.pem"))
     signed = registration_gate(MODEL, fleet[MODEL].version)
     outcome = evidence_verification(MODEL, public_key=(tmp_path / "signing.pub").read_bytes())
-    unsigned = {p.run_id for p in outcome.problems if p.path == "manifest.sig"}
+    unsigned = {p.run_id for p in outcome.problems}
     assert signed.run_id not in unsigned  # earlier runs were written before a key was set: named as unsigned
-    assert all(p.kind == "missing" and p.path == "manifest.sig" for p in outcome.problems)
+    assert all((p.kind, p.path) == ("missing", "manifest.sig") or (p.kind == "heads" and "is not signed" in p.message)
+               for p in outcome.problems)
 
     folder = Path(signed.artifact_uri.removeprefix("file://"))
     manifest = folder / "manifest.json"

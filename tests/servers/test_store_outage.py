@@ -57,5 +57,5 @@ def test_a_run_cut_off_mid_write_is_incomplete_until_the_rerun(proxied, tmp_path
     assert after.info.status == "FAILED" and after.data.tags["governance.superseded_by"] != stopped.info.run_id
     intact = _govflow(["verify", "vendor_fraud_score"], env)
     assert intact.returncode == 0, intact.stdout
-    assert f"NOTE       run {stopped.info.run_id} stopped before its manifest; run " \
+    assert f"NOTE       run {stopped.info.run_id} stopped before it was committed; run " \
            f"{after.data.tags['governance.superseded_by']} completed it" in intact.stdout

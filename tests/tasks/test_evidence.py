@@ -9,7 +9,7 @@ def test_a_long_period_history_is_logged_with_its_own_steps(tmp_path):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     run = open_governance_run.fn(uri, "governance", tmp_path / "artifacts", "m", "1", "monitor", "flow-run")
     history = [("fairness.demographic_parity_ratio.sex", i / 2000, 86_400_000 * i) for i in range(1500)]
-    digest = write_evidence.fn(uri, run.run_id, {"evidence/a.json": b"{}\n"}, {"artifacts": {}},
+    digest = write_evidence(uri, run.run_id, {"evidence/a.json": b"{}\n"}, {"artifacts": {}},
                                tags={"governance.verdict": "APPROVED"}, metrics={"performance.auc": 0.8},
                                history=history)
     client = MlflowClient(uri)

@@ -11,7 +11,7 @@ from tasks.report_data import read_models, read_runs, run_link
 
 def _run(uri, tmp_path, model, flow, files, tags=None):
     run = open_governance_run.fn(uri, "governance", tmp_path / "artifacts", model, "1", flow, "flow-run")
-    write_evidence.fn(uri, run.run_id, files, {"artifacts": {}}, tags={"governance.verdict": "REJECTED",
+    write_evidence(uri, run.run_id, files, {"artifacts": {}}, tags={"governance.verdict": "REJECTED",
                                                                         "governance.risk_tier": "high", **(tags or {})},
                       metrics={"drift.share": 0.4})
     return run.run_id

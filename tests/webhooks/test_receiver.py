@@ -14,15 +14,22 @@ NOW = 1_800_000_000.0
 
 
 class Recorder:
+    """Records each hand-off; while `down`, every hand-off fails as a Prefect API that is away would."""
+
     pending = 0
 
     def __init__(self):
         self.calls = []
+        self.down = False
 
-    def gate(self, model, version):
+    def gate(self, model, version, key=None):
+        if self.down:
+            raise ConnectionError("the Prefect API is down")
         self.calls.append(("gate", model, version))
 
-    def alias(self, model, version, alias):
+    def alias(self, model, version, alias, key=None):
+        if self.down:
+            raise ConnectionError("the Prefect API is down")
         self.calls.append(("alias", model, version, alias))
 
 
@@ -124,10 +131,42 @@ def test_events_govflow_does_not_act_on_are_acknowledged(receiver):
 def test_ledger_remembers_across_restarts_and_forgets_after_twice_the_window(tmp_path):
     ledger = DeliveryLedger(tmp_path / "l.sqlite", 300)
     assert ledger.admit("d-1", "e", NOW) is Admission.ACCEPTED
+    ledger.confirm("d-1")
     ledger.close()
     reopened = DeliveryLedger(tmp_path / "l.sqlite", 300)
     assert reopened.admit("d-1", "e", NOW + 10) is Admission.REPLAY
     assert reopened.admit("d-2", "e", NOW + 300) is Admission.DUPLICATE
+    reopened.confirm("d-2")
     assert reopened.admit("d-3", "e", NOW + 301 + 300) is Admission.ACCEPTED  # d-1 at NOW is past the window
+    reopened.confirm("d-3")
     assert reopened.admit("d-1", "e2", NOW + 601) is Admission.ACCEPTED  # pruned after twice the window
     reopened.close()
+
+
+def test_a_failed_hand_off_answers_503_and_the_retry_of_the_same_delivery_is_accepted(receiver):
+    client, dispatcher = receiver
+    dispatcher.down = True
+    failed = _post(client, _event())
+    assert failed.status_code == 503 and "retry" in failed.json()["message"]
+    assert dispatcher.calls == []
+    dispatcher.down = False
+    retried = _post(client, _event())  # MLflow retries with the same delivery id and timestamp
+    assert retried.status_code == 202 and dispatcher.calls == [("gate", "credit", "3")]
+    assert _post(client, _event()).status_code == 409
+
+
+def test_a_delivery_left_pending_by_a_dead_receiver_is_admitted_again(tmp_path):
+    ledger = DeliveryLedger(tmp_path / "l.sqlite", 300)
+    assert ledger.admit("d-1", "e", NOW) is Admission.ACCEPTED  # the receiver died before confirming
+    assert ledger.admit("d-1", "e", NOW + 5) is Admission.ACCEPTED
+    ledger.release("d-1")
+    assert ledger.admit("d-1", "e", NOW + 6) is Admission.ACCEPTED
+
+
+@pytest.mark.parametrize("secret", ["", "short", "x" * 15])
+def test_a_missing_or_short_secret_is_refused_when_the_app_is_built(tmp_path, secret):
+    from govflow.webhooks.signature import WeakSecret
+
+    with pytest.raises(WeakSecret, match="at least 16 characters"):
+        create_app(secret, DeliveryLedger(tmp_path / "l.sqlite", 300), Recorder(), tolerance_seconds=300,
+                   max_body_bytes=4096)

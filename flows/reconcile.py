@@ -1,0 +1,29 @@
+"""Reconciliation: gate every registered version that has no governance status. MLflow's webhooks promise no
+delivery (a receiver that was down, a retry that gave up), so `govflow serve` runs this every few minutes and
+a lost event costs minutes, not the day until the nightly run."""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger
+
+from govflow.settings import Settings
+from tasks.registry import list_ungated_versions
+
+
+def gate_or_error(model: str, version: str) -> str:
+    """Gate a version registered without a gate; its verdict, or the error that stopped it (the next pass
+    tries again)."""
+    from flows.gate import registration_gate
+
+    try:
+        return registration_gate(model, version).verdict
+    except Exception as exc:  # one version's failure must not stop the others; the log says why
+        get_run_logger().error("gating %s v%s failed: %s", model, version, type(exc).__name__)
+        return f"ERROR: {type(exc).__name__}"
+
+
+@flow(name="reconciliation")
+def reconciliation(models: list[str] | None = None) -> dict[str, str]:
+    """Gate every version (of the named models) that was registered but never gated; "model vN" -> verdict."""
+    uri = Settings().resolved_tracking_uri
+    return {f"{model} v{version}": gate_or_error(model, version) for model, version in list_ungated_versions(uri, models)}
