@@ -32,7 +32,7 @@ def _rules(resamples: int):
 
     return FairnessChecks(
         min_group_size=30, min_class_count=10, resamples=resamples, seed=1, on_straddle="INCONCLUSIVE",
-        compare="between_groups", ece_bins=10,
+        compare="between_groups", ece_bins=10, max_groups=50,
         demographic_parity_difference=MaximumRule(max=0.1), demographic_parity_ratio=RatioRule(min=0.8),
         equalized_odds_difference=MaximumRule(max=0.1), equalized_odds_ratio=RatioRule(min=0.8),
         equal_opportunity_difference=MaximumRule(max=0.1), predictive_parity_difference=MaximumRule(max=0.1),

@@ -17,7 +17,7 @@ from scipy import stats
 from scipy.spatial import distance
 
 from checks.data_validation import column_kind
-from checks.policy import DriftChecks
+from checks.policy import DriftChecks, MaximumRule
 from checks.results import CheckResult, Status
 
 P_VALUE_METHODS = frozenset({"ks", "chisquare", "z"})
@@ -161,6 +161,11 @@ def measure_column(column: str, reference: pd.DataFrame, current: pd.DataFrame, 
         return _feature_row(column), CheckResult(
             check_id="drift.feature", status=Status.ERROR, column=column,
             message=f"{' and '.join(missing)} data has no column '{column}'")
+    empty = [name for name, frame in (("reference", reference), ("current", current)) if frame[column].isna().all()]
+    if empty:  # a column with no value at all has no type to compare; drift.missing names the change
+        return _feature_row(column), CheckResult(
+            check_id="drift.feature", status=Status.INCONCLUSIVE, column=column, n=len(current),
+            message=f"column '{column}' holds no value in the {' and '.join(empty)} data")
     kinds = {column_kind(reference[column]), column_kind(current[column])}
     if len(kinds) > 1:
         return _feature_row(column), CheckResult(
@@ -205,9 +210,58 @@ def judge_row(row: dict[str, Any], rules: DriftChecks, check_id: str = "drift.fe
     )
 
 
+def missing_share(series: pd.Series) -> float:
+    """The share of a column's values that are null, or infinite in a numeric column: values no test can use."""
+    if len(series) == 0:
+        return float("nan")
+    missing = series.isna().to_numpy()
+    if column_kind(series) == "numeric":
+        values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+        missing = missing | np.isinf(values)
+    return float(missing.mean())
+
+
+def judge_missing(column: str, reference: pd.DataFrame, current: pd.DataFrame, rule: MaximumRule) -> CheckResult:
+    """`drift.missing`: the share of missing values now against the reference, a change of at most `max`.
+
+    A feed that starts sending nulls would otherwise shrink the sample the distribution test sees, without
+    a word; a column that went wholly null could not be tested at all.
+    """
+    before, now = missing_share(reference[column]), missing_share(current[column])
+    change = now - before
+    failed = abs(change) > rule.max
+    return CheckResult(
+        check_id="drift.missing", status=Status.FAIL if failed else Status.PASS, column=column, value=change,
+        limit=rule.max, n=len(current),
+        message=(f"missing values {before:.1%} in the reference, {now:.1%} now: a change of {change * 100:+.1f} "
+                 f"points, at most {rule.max * 100:.1f} allowed"),
+        hint="find where the feed loses values (a join, a parser, a source outage)" if failed else None)
+
+
+def _share(rows: list[dict[str, Any]], rule: MaximumRule) -> CheckResult:
+    """`drift.share` over every column compared: a column that could not be judged might have drifted, so
+    the share passes only if it would even then, and fails once the judged drift alone exceeds the limit."""
+    drifted = sum(bool(r["drifted"]) for r in rows)
+    unjudged = [r["column"] for r in rows if r["drifted"] is None]
+    total = len(rows)
+    share, worst = drifted / total, (drifted + len(unjudged)) / total
+    message = f"{drifted} of {total} features drifted ({share:.2%})"
+    if share > rule.max or worst <= rule.max:
+        status = Status.FAIL if share > rule.max else Status.PASS
+        if unjudged:
+            message += f"; {len(unjudged)} could not be judged ({', '.join(unjudged)})"
+    else:
+        status = Status.INCONCLUSIVE
+        message += (f"; {len(unjudged)} could not be judged ({', '.join(unjudged)}), and had they drifted the share "
+                    f"would be {worst:.2%}")
+    return CheckResult(check_id="drift.share", status=status, value=share, limit=rule.max, n=total,
+                       message=message + f", at most {rule.max:.0%} allowed")
+
+
 def drift_report(reference: pd.DataFrame, current: pd.DataFrame, columns: Sequence[str], rules: DriftChecks,
                  methods: dict[str, str] | None = None) -> DriftReport:
-    """Every column's drift and the dataset's share of drifted columns, judged by the policy.
+    """Every column's drift and missing-value change, and the dataset's share of drifted columns, judged by
+    the policy.
 
     p-values are corrected across the columns together (Benjamini-Hochberg) before judging.
     """
@@ -217,21 +271,15 @@ def drift_report(reference: pd.DataFrame, current: pd.DataFrame, columns: Sequen
         rows.append(row)
         if unjudged is not None:
             results.append(unjudged)
+        if rules.missing is not None and column in reference and column in current:
+            results.append(judge_missing(column, reference, current, rules.missing))
     tested = [r for r in rows if r["p_value"] is not None]
     for row, adjusted in zip(tested, benjamini_hochberg([r["p_value"] for r in tested])):
         row["p_adjusted"] = adjusted
     results += [judge_row(row, rules) for row in rows if row["score"] is not None]
-    judged = [r for r in rows if r["drifted"] is not None]
     if rules.share is not None:
-        if judged:
-            share = sum(r["drifted"] for r in judged) / len(judged)
-            status = Status.PASS if share <= rules.share.max else Status.FAIL
-            results.append(CheckResult(
-                check_id="drift.share", status=status, value=share, limit=rules.share.max, n=len(judged),
-                message=f"{sum(r['drifted'] for r in judged)} of {len(judged)} judged features drifted ({share:.2%})"))
-        else:
-            results.append(CheckResult(check_id="drift.share", status=Status.INCONCLUSIVE, limit=rules.share.max,
-                                       message="no feature could be judged"))
+        results.append(_share(rows, rules.share) if rows else CheckResult(
+            check_id="drift.share", status=Status.INCONCLUSIVE, limit=rules.share.max, message="no feature to judge"))
     return DriftReport(results, rows)
 
 

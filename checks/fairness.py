@@ -104,14 +104,16 @@ def _compare(values: dict[str, np.ndarray], eligible: dict[str, np.ndarray], met
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: no comparable group
             if ref is None:
                 hi, lo = np.nanmax(v, axis=-1, keepdims=True), np.nanmin(v, axis=-1, keepdims=True)
-                per_metric.append(hi - lo if kind == "difference" else lo / hi)
+                gap = hi - lo if kind == "difference" else lo / hi
+                # One group compared with itself is no comparison: a gap of 0 would pass by silence.
+                per_metric.append(np.where(np.isfinite(v).sum(axis=-1, keepdims=True) >= 2, gap, np.nan))
             else:
                 r = v[..., ref : ref + 1]
                 per_metric.append(np.abs(v - r) if kind == "difference" else np.minimum(v / r, r / v))
     stacked = np.stack(per_metric)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        worst = np.nanmax(stacked, axis=0) if kind == "difference" else np.nanmin(stacked, axis=0)
+    # Equalized odds is the worse of TPR and FPR: when either is undefined the aggregate is undefined, never
+    # judged on the other alone (all labels 0 leaves TPR undefined while FPR could pass).
+    worst = np.max(stacked, axis=0) if kind == "difference" else np.min(stacked, axis=0)
     columns = [0] if ref is None else [g for g in range(stacked.shape[-1]) if g != ref]
     return worst, columns
 
@@ -242,6 +244,13 @@ def fairness_audit(
         score = np.asarray(score, dtype=float)
         if not np.all(np.isfinite(score)) or score.min() < 0 or score.max() > 1:
             return FairnessAudit(not_run(enabled, "scores must be probabilities in [0, 1] with no nulls"), [])
+    for column in sensitive.columns:
+        distinct = sensitive[column].nunique(dropna=False)
+        if distinct > rules.max_groups:
+            return FairnessAudit(not_run(enabled, (
+                f"sensitive column '{column}' has {distinct} distinct values, more than max_groups {rules.max_groups} "
+                "(fairness.max_groups in the policy): an identifier or a continuous value cannot be compared group "
+                "by group; bin it first")), [])
     counted: GroupCounts = count_groups(y, pred, sensitive, score, rules.ece_bins)
     boot = bootstrap_fine_counts(counted.fine_counts, rules.resamples, rules.seed)
     results, groups = [], []

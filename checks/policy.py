@@ -98,10 +98,12 @@ class FairnessChecks(_Frozen):
     A group smaller than `min_group_size`, or with fewer than `min_class_count` of the rows a
     metric divides by (positives for TPR, negatives for FPR, predicted positives for PPV), is
     reported but left out of that comparison. An interval wholly within the limit passes, wholly
-    beyond fails, and one that straddles it is `on_straddle`.
+    beyond fails, and one that straddles it is `on_straddle`. A sensitive column with more than
+    `max_groups` distinct values (an identifier, a continuous value) is refused: it must be binned.
     """
 
     min_group_size: int = Field(ge=1)
+    max_groups: int = Field(ge=2)
     min_class_count: int = Field(ge=1)
     resamples: int = Field(ge=100)
     seed: int
@@ -151,6 +153,8 @@ class DriftChecks(_Frozen):
     min_effect: DriftEffects
     feature: Rule | None = None
     share: MaximumRule | None = None
+    # The share of missing (null or infinite) values in a column may move by at most `max` (0.05: 5 points).
+    missing: MaximumRule | None = None
     prediction: Rule | None = None
     label: Rule | None = None
 

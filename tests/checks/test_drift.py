@@ -186,7 +186,42 @@ def test_all_null_constant_unseen_category_and_type_change_never_crash_or_pass_s
     assert by_column["typed"].status is Status.ERROR
     assert by_column["typed"].message == "column 'typed' changed type: numeric in the reference, categorical now"
     share = next(r for r in report.results if r.check_id == "drift.share")
-    assert share.n == 2 and share.value == 0.5  # judged over the two columns that could be judged
+    # Over all four columns: one drifted, two could not be judged and might have: not a pass by silence.
+    assert share.n == 4 and share.value == 0.25 and share.status is Status.INCONCLUSIVE
+    assert "2 could not be judged (empty, typed)" in share.message and "would be 75.00%" in share.message
+
+
+@pytest.mark.parametrize("drifted, unjudged, expected", [
+    (0, 0, Status.PASS), (1, 1, Status.PASS), (1, 2, Status.INCONCLUSIVE), (3, 0, Status.FAIL), (3, 1, Status.FAIL),
+])
+def test_the_drift_share_counts_columns_that_could_not_be_judged(drifted, unjudged, expected):
+    from checks.drift import _share
+
+    rows = ([{"column": f"d{i}", "drifted": True} for i in range(drifted)]
+            + [{"column": f"u{i}", "drifted": None} for i in range(unjudged)]
+            + [{"column": f"k{i}", "drifted": False} for i in range(6 - drifted - unjudged)])
+    result = _share(rows, MaximumRule(max=0.34))  # two of six may drift
+    assert result.status is expected and result.n == 6
+
+
+def test_a_change_in_the_share_of_missing_values_is_its_own_drift_check():
+    rng = np.random.default_rng(11)
+    n = 900
+    reference = pd.DataFrame({"x": rng.normal(size=n), "y": rng.normal(size=n), "z": rng.normal(size=n)})
+    current = reference.sample(frac=1, random_state=1).reset_index(drop=True)
+    current.loc[: n // 3 - 1, "x"] = np.nan          # a third went null: the remaining rows do not drift
+    current["y"] = np.nan                             # wholly null
+    current.loc[::10, "z"] = np.inf                   # a tenth infinite
+    report = drift_report(reference, current, ["x", "y", "z"], rules(missing=MaximumRule(max=0.05)))
+    missing = {r.column: r for r in report.results if r.check_id == "drift.missing"}
+    assert missing["x"].status is Status.FAIL and missing["x"].value == pytest.approx(1 / 3)
+    assert "0.0% in the reference, 33.3% now" in missing["x"].message
+    assert missing["y"].status is Status.FAIL and missing["y"].value == 1.0
+    assert missing["z"].status is Status.FAIL and missing["z"].value == pytest.approx(0.1)
+    features = {r.column: r for r in report.results if r.check_id == "drift.feature"}
+    assert features["x"].status is Status.PASS  # the distribution test alone would have said nothing
+    unchanged = drift_report(reference, reference, ["x"], rules(missing=MaximumRule(max=0.05)))
+    assert [r.status for r in unchanged.results if r.check_id == "drift.missing"] == [Status.PASS]
 
 
 @pytest.mark.parametrize("check_id", ["drift.prediction", "drift.label"])

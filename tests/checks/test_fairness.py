@@ -24,7 +24,7 @@ ALL_RULES = dict(
 
 def rules(**overrides) -> FairnessChecks:
     base = dict(min_group_size=1, min_class_count=1, resamples=200, seed=7, on_straddle="INCONCLUSIVE",
-                compare="between_groups", ece_bins=10, **ALL_RULES)
+                compare="between_groups", ece_bins=10, max_groups=50, **ALL_RULES)
     return FairnessChecks(**{**base, **overrides})
 
 
@@ -273,3 +273,31 @@ def test_a_declared_category_without_rows_is_reported_empty_not_dropped():
     assert "E&f" not in _table(audit, "race&sex")
     ratio = next(r for r in audit.results if r.check_id == "fairness.demographic_parity_ratio" and r.group == "race")
     assert "left out: E (0 rows" in ratio.message
+
+
+@pytest.mark.parametrize("values", [["f"] * 400, [None] * 400], ids=["one_group", "all_null"])
+def test_a_feature_with_fewer_than_two_groups_is_inconclusive_never_a_pass(values):
+    rng = np.random.default_rng(3)
+    y, pred = rng.integers(0, 2, 400), rng.integers(0, 2, 400)
+    audit = fairness_audit(y, pred, pd.DataFrame({"sex": values}), rules(), 0.95)
+    assert audit.results and all(r.status is Status.INCONCLUSIVE for r in audit.results)
+    assert all("fewer than two groups can be compared" in r.message for r in audit.results)
+
+
+def test_equalized_odds_is_undefined_when_one_of_its_rates_is_even_if_the_other_would_pass():
+    rng = np.random.default_rng(4)
+    sensitive = pd.DataFrame({"sex": rng.choice(["f", "m"], 2000)})
+    pred = rng.integers(0, 2, 2000)
+    audit = fairness_audit(np.zeros(2000, dtype=int), pred, sensitive, rules(), 0.95)  # every label 0: no TPR
+    by_id = {r.check_id: r for r in audit.results}
+    for check in ("equalized_odds_difference", "equalized_odds_ratio", "equal_opportunity_difference"):
+        assert by_id[f"fairness.{check}"].status is Status.INCONCLUSIVE, check
+    assert by_id["fairness.demographic_parity_ratio"].status is Status.PASS  # needs no positives
+
+
+def test_a_sensitive_column_with_more_groups_than_the_policy_allows_is_refused_at_once():
+    rng = np.random.default_rng(5)
+    sensitive = pd.DataFrame({"applicant_id": [f"id{i}" for i in range(2000)]})
+    audit = fairness_audit(rng.integers(0, 2, 2000), rng.integers(0, 2, 2000), sensitive, rules(max_groups=50), 0.95)
+    assert {r.status for r in audit.results} == {Status.ERROR}
+    assert "sensitive column 'applicant_id' has 2000 distinct values, more than max_groups 50" in audit.results[0].message
