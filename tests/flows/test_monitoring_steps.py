@@ -47,7 +47,8 @@ def test_drift_is_still_computed_for_the_rest(broken):
     assert features["b"].status is Status.ERROR and "changed type" in features["b"].message
     assert "c" not in features and "d" not in features  # the schema check names them; drift compares shared ones
     share = next(r for r in broken.results if r.check_id == "drift.share")
-    assert share.n == 1  # judged over the one feature both sides hold with one type
+    # Over both shared features: the retyped one could not be judged, and the share says so.
+    assert share.n == 2 and "1 could not be judged (b)" in share.message
 
 
 def test_a_repeated_decision_id_is_found(broken):
