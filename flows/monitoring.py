@@ -190,6 +190,12 @@ def performance(periods: Periods, new: set[str], tags: dict[str, str], tier: Tie
     return pending
 
 
+def outcomes_known(periods: Periods, tags: dict[str, str]) -> bool:
+    """Whether any period holds a labelled row: from then on performance and explanation stability are
+    expected of the run, so a step that produced nothing blocks instead of passing by silence."""
+    return bool(labelled_window(periods, _column(tags, "label"), 1))
+
+
 def stability(periods: Periods, tags: dict[str, str], tier: TierPolicy, policy: Policy, scorer: Scorer,
               approval: dict | None, out: Collected) -> None:
     """The importance ranking on the labelled window (the decay window's periods) against the one the gate

@@ -94,9 +94,10 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
                                    gate.metrics if gate else None, out)
         step.stability(periods, tags, tier, policy, scorer, read_evidence_json(
             uri, gate.run_id if gate else None, "evidence/explainability/importance.json"), out)
-        # Performance and explanation stability are expected once any outcome is known; until then the
-        # periods wait for labels.
-        families += tuple(f for f in ("performance", "explainability") if any(r.family == f for r in out.results))
+        # Performance and explanation stability are expected once any outcome is known (read from the data,
+        # not from what the steps returned); until then the periods wait for labels.
+        if step.outcomes_known(periods, tags):
+            families += ("performance", "explainability")
     key = run_key(ctx, out.inputs, through, gate.run_id if gate else None)
     if (done := find_completed_run(uri, ctx.settings.experiment, model, key)) is not None:
         # Same version, data window, inputs and policy as a run already recorded: its evidence stands.

@@ -19,7 +19,7 @@ from checks.signoff import check_serving
 from flows.recording import judge_and_record
 from flows.subject import resolve_subject
 from govflow.settings import Settings
-from tasks.lifecycle import read_version_facts
+from tasks.lifecycle import list_models, read_version_facts
 from tasks.registry import set_version_tags
 
 FLOW = "retirement"
@@ -69,7 +69,15 @@ def retirement_sweep(models: list[str] | None = None, as_of: datetime | None = N
     settings = Settings()
     now = as_of or datetime.now(timezone.utc)
     outcomes = []
-    for model, versions in read_version_facts(settings.resolved_tracking_uri, settings.experiment, models).items():
+    for model in list_models(settings.resolved_tracking_uri, models):
+        try:
+            versions = read_version_facts(settings.resolved_tracking_uri, settings.experiment, [model])[model]
+        except Exception as exc:  # retried with backoff first; a store that stays away is an error, not a finding
+            logger.error("the facts of %s could not be read from the tracking store: %s", model, type(exc).__name__)
+            outcomes.append(LifecycleOutcome(model, "*", "BLOCKED", None, error=(
+                f"the tracking store could not be read ({type(exc).__name__}); nothing was judged, run the sweep "
+                "again once it answers")))
+            continue
         newer = superseded_by(versions)
         for facts in versions:
             if not (facts.serving or facts.lifecycle == RETIRING):

@@ -36,8 +36,12 @@ def _run(client: MlflowClient, run_id: str | None):
         return None
     try:
         run = client.get_run(run_id)
-    except MlflowException:
-        return None
+    except MlflowException as exc:
+        # Only a run that is gone reads as "never gated"; a store that is down is an error the task retries,
+        # never a lifecycle finding.
+        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+            return None
+        raise
     return None if run.info.lifecycle_stage == "deleted" else run
 
 
@@ -66,6 +70,12 @@ def _evidence(client: MlflowClient, experiment_id: str | None, model: str, versi
     incomplete = tuple(r.info.run_id for r in live if not r.data.tags.get("governance.manifest_sha256")
                        and not r.data.tags.get("governance.superseded_by"))
     return {"completed_runs": len(complete), "incomplete_runs": incomplete, "deleted_runs": deleted}
+
+
+@task(retries=2, retry_delay_seconds=[1, 4])
+def list_models(tracking_uri: str, models: list[str] | None = None) -> list[str]:
+    """The named models (UnknownModelVersion for one not registered), or every registered model."""
+    return _model_names(MlflowClient(tracking_uri), models)
 
 
 @task(retries=2, retry_delay_seconds=[1, 4])

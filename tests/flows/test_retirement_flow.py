@@ -96,3 +96,36 @@ def test_unknown_model_or_version_is_bad_input(legacy):
         retirement_sweep(["no_such_model"])
     with pytest.raises(UnknownModelVersion, match="no version '99'"):
         retire(MODEL, "99")
+
+
+def test_a_store_that_stays_away_blocks_the_model_and_opens_no_finding(legacy, monkeypatch):
+    """The store answers 503 for every read of the model's facts: the sweep says so, judges nothing, records
+    no lifecycle finding (a hiccup must not read as "never gated" or "monitoring stale")."""
+    from mlflow.exceptions import MlflowException
+
+    import flows.retirement
+
+    def unavailable(*args, **kwargs):
+        raise MlflowException("the tracking server answered 503", error_code="TEMPORARILY_UNAVAILABLE")
+
+    monkeypatch.setattr(flows.retirement, "read_version_facts", unavailable)
+    [outcome] = retirement_sweep([MODEL])
+    assert (outcome.model, outcome.verdict, outcome.results, outcome.run_id) == (MODEL, "BLOCKED", (), None)
+    assert "the tracking store could not be read (MlflowException)" in outcome.error
+
+
+def test_only_a_run_that_is_gone_reads_as_absent_a_store_error_is_raised():
+    from mlflow.exceptions import MlflowException
+
+    from tasks.lifecycle import _run
+
+    class Store:
+        def __init__(self, code):
+            self.code = code
+
+        def get_run(self, run_id):
+            raise MlflowException(f"run {run_id}", error_code=self.code)
+
+    assert _run(Store("RESOURCE_DOES_NOT_EXIST"), "r1") is None
+    with pytest.raises(MlflowException):
+        _run(Store("TEMPORARILY_UNAVAILABLE"), "r1")
