@@ -15,6 +15,7 @@ from flows.alerts import alert_on_failure
 from flows.subject import Subject, open_run
 from govflow.failpoints import failpoint
 from govflow.provenance import code_version
+from govflow.redact import redact_bytes
 from tasks.chain import append_head, chain_tip, model_lock
 from tasks.evidence import (GovernanceRun, commit_run, complete_committed, has_recorded_runs, supersede_incomplete,
                             upload_evidence, upload_manifest)
@@ -37,6 +38,8 @@ def record_evidence(
     """
     model, settings = ctx.version.model, ctx.settings
     log = settings.resolved_chain_log
+    # Error texts and messages can quote a URI with its password: masked before anything is hashed or stored.
+    files = {rel: redact_bytes(data) for rel, data in files.items()}
     failpoint("before_artifacts")
     upload_evidence(ctx.uri, run.run_id, files)
     failpoint("after_artifacts")

@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from govflow.policy_file import load_controls
 from govflow.provenance import code_version
+from govflow.redact import redact, redact_bytes
 from govflow.reports.pages import FleetEvidence, Site, build_site
 from govflow.settings import Settings
 from tasks.report_data import read_models, read_runs
@@ -27,15 +27,6 @@ class ReportOutcome:
     models: int
     open_findings: int
     overdue_findings: int
-
-
-def _shown(uri: str) -> str:
-    """The tracking URI as the pages print it: never a password."""
-    parts = urlsplit(uri)
-    if parts.password is None:
-        return uri
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{parts.hostname}"
-                                           + (f":{parts.port}" if parts.port else "")))
 
 
 render_site = task(build_site, name="render_site", cache_policy=NO_CACHE)  # too big to hash for a key
@@ -53,12 +44,13 @@ def fleet_report(out: str | None = None, as_of: str | None = None) -> ReportOutc
     runs, latest = read_runs(uri, settings.experiment, {m.model: m.current for m in models}, settings.resolved_ui_url,
                              cache=settings.data_dir.resolve() / "report-runs.jsonl")
     evidence = FleetEvidence(models=models, runs=runs, latest=latest, catalogue=load_controls(settings.controls_file),
-                             tracking=_shown(uri), code_version=code_version())
+                             tracking=redact(uri), code_version=code_version())
     site: Site = render_site(evidence, today, today - timedelta(days=settings.report_period_days),
                              datetime.now(timezone.utc))
-    dashboard = write_site(Path(out).resolve() if out else settings.resolved_reports_dir, site.files)
+    files = {rel: redact_bytes(data) for rel, data in site.files.items()}  # no page shows a password
+    dashboard = write_site(Path(out).resolve() if out else settings.resolved_reports_dir, files)
     summary = site.summary
-    run_id, experiment_id = log_site(uri, settings.report_experiment, settings.local_artifact_root, site.files, {
+    run_id, experiment_id = log_site(uri, settings.report_experiment, settings.local_artifact_root, files, {
         "governance.report_as_of": today.isoformat(), "governance.code_version": code_version(),
         "governance.open_findings": str(summary["open"])})
     ui = settings.resolved_ui_url

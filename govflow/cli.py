@@ -15,8 +15,15 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
 
 def _settings() -> Settings:
+    from govflow.redact import RedactingStream
+
     settings = Settings()
     apply_environment(settings)
+    # Whatever any library prints (MLflow's errors quote the tracking URI), no password reaches the terminal.
+    if not isinstance(sys.stdout, RedactingStream):
+        sys.stdout = RedactingStream(sys.stdout)
+    if not isinstance(sys.stderr, RedactingStream):
+        sys.stderr = RedactingStream(sys.stderr)
     return settings
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from govflow.redact import redact_log_records, without_credentials
+
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_POLICY = PACKAGE_ROOT / "config" / "policy.yaml"
 DEFAULT_WAIVERS = PACKAGE_ROOT / "config" / "waivers.yaml"
@@ -93,7 +95,8 @@ class Settings(BaseSettings):
     def resolved_ui_url(self) -> str | None:
         """Where report links send people: the MLflow UI, when it has an address."""
         uri = self.resolved_tracking_uri
-        return self.mlflow_ui_url or (uri if uri.startswith(("http://", "https://")) else None)
+        link = self.mlflow_ui_url or (uri if uri.startswith(("http://", "https://")) else None)
+        return without_credentials(link) if link else None
 
     @property
     def resolved_chain_log(self) -> Path:
@@ -124,5 +127,8 @@ def apply_environment(settings: Settings) -> None:
     os.environ.setdefault("PREFECT_HOME", str(settings.prefect_home))
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # bars on stderr drown the report
+    # MLflow prints a "View run" link with the tracking URI, credentials and all, each time a run ends.
+    os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
+    redact_log_records()
     # The embedded Prefect server migrates a fresh database on first start; 20 s is not enough on 2 cores.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
