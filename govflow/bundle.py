@@ -38,9 +38,12 @@ To check that nothing was altered, removed or added, with no MLflow and no netwo
 
     govflow verify {model} --bundle <this folder>
 
-It recomputes every hash and the chain of manifests and names each problem; exit 0 intact, 1 not.
-Add `--head SEQUENCE:SHA256` with a chain head you noted earlier (from `heads.jsonl` of an earlier
-bundle, or from the head log itself) to prove the chain was not rewritten since.
+It recomputes the hash of every file against `bundle-manifest.json`, every run's files against its
+manifest, the chain of manifests in sequence order against the heads in `heads.jsonl` (published outside
+MLflow when the runs were written), and each run's labels against its manifest; it names each problem,
+exit 0 intact, 1 not, 2 for a folder it cannot read as a bundle. Add `--head SEQUENCE:SHA256` with a chain
+head you noted earlier (from `heads.jsonl` of an earlier bundle, or from the head log itself) to prove the
+chain was not rewritten since, and `--public-key FILE` to check the signatures where a signing key was set.
 By hand: `sha256sum` each file and compare with its run's manifest; hash each manifest and compare with
 the next run's `previous_manifest_sha256` and with `index.json`.
 
