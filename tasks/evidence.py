@@ -194,8 +194,13 @@ def read_evidence_json(tracking_uri: str, run_id: str | None, path: str) -> dict
     with tempfile.TemporaryDirectory() as tmp:
         try:
             local = download_artifacts(run_id=run_id, artifact_path=path, dst_path=tmp, tracking_uri=tracking_uri)
-        except (MlflowException, OSError):
+        except FileNotFoundError:
             return None
+        except MlflowException as exc:
+            # Only a file that is not there reads as none; a store that is away is retried, then an error.
+            if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+                return None
+            raise
         return json.loads(Path(local).read_text())
 
 

@@ -19,3 +19,22 @@ def test_a_long_period_history_is_logged_with_its_own_steps(tmp_path):
     assert finished.info.status == "FINISHED"
     assert finished.data.tags["governance.manifest_sha256"] == digest
     assert {f.path for f in client.list_artifacts(run.run_id)} == {"evidence", "manifest.json"}
+
+
+def test_a_missing_evidence_file_reads_as_none_and_a_store_error_is_raised(tmp_path, monkeypatch):
+    import mlflow.artifacts
+    import pytest
+    from mlflow.exceptions import MlflowException
+
+    from tasks.evidence import read_evidence_json
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    run = open_governance_run.fn(uri, "governance", tmp_path / "artifacts", "m", "1", "gate", "flow-run")
+    assert read_evidence_json.fn(uri, run.run_id, "evidence/absent.json") is None
+
+    def unavailable(**kwargs):
+        raise MlflowException("the artifact store answered 503", error_code="TEMPORARILY_UNAVAILABLE")
+
+    monkeypatch.setattr(mlflow.artifacts, "download_artifacts", unavailable)
+    with pytest.raises(MlflowException, match="503"):
+        read_evidence_json.fn(uri, run.run_id, "evidence/verdict.json")
