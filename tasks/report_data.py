@@ -219,7 +219,8 @@ def read_runs(tracking_uri: str, experiment: str, current: Mapping[str, str | No
         return [], {}
     found = [r for r in every_page(client.search_runs, experiment_ids=[exp.experiment_id], max_results=5000,
                                    order_by=["attributes.start_time ASC"])
-             if "governance.superseded_by" not in r.data.tags]
+             # A run a rerun superseded vouches for nothing, unless it went on to commit (it ran beside the rerun).
+             if "governance.superseded_by" not in r.data.tags or r.data.tags.get("governance.manifest_sha256")]
     known = load_cache(cache)
 
     def one(run) -> tuple[RunRecord, tuple[Mapping, ...] | None]:

@@ -27,16 +27,19 @@ def test_runs_are_read_with_their_evidence_and_missing_files_are_named(tmp_path)
     judged = _run(uri, tmp_path, "m", "gate", {"evidence/verdict.json": json.dumps(verdict).encode(),
                                                "evidence/findings.json": json.dumps(findings).encode()})
     lost = _run(uri, tmp_path, "m", "monitor", {"evidence/other.json": b"{}"})
-    _run(uri, tmp_path, "m", "monitor", {}, tags={"governance.superseded_by": lost})
+    stopped = open_governance_run.fn(uri, "governance", tmp_path / "artifacts", "m", "1", "monitor", "flow-run")
+    MlflowClient(uri).set_tag(stopped.run_id, "governance.superseded_by", lost)  # stopped early, rerun as `lost`
+    beside = _run(uri, tmp_path, "m", "monitor", {}, tags={"governance.superseded_by": lost})
     records, latest = read_runs.fn(uri, "governance", {"m": "1"})
     by_id = {r.run_id: r for r in records}
-    assert set(by_id) == {judged, lost}
+    # A run marked superseded while it was still running, that then committed, is evidence like any other.
+    assert set(by_id) == {judged, lost, beside}
     gate = by_id[judged]
     assert gate.judged == {"drift.share": "FAIL", "data.schema": "PASS"}  # the worst status per check
     assert gate.findings[0]["severity"] == "critical" and gate.review_due == "2027-01-01"
     assert gate.metrics == {"drift.share": 0.4} and gate.tier == "high" and gate.link.startswith("file:")
     assert by_id[lost].missing == ("evidence/verdict.json", "evidence/findings.json") and not by_id[lost].judged
-    assert len(latest["m"]["gate"].results) == 3 and latest["m"]["monitor"].run.run_id == lost
+    assert len(latest["m"]["gate"].results) == 3 and latest["m"]["monitor"].run.run_id == beside
     assert read_runs.fn(uri, "no-such-experiment", {}) == ([], {})
 
 
