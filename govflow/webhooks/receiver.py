@@ -114,6 +114,7 @@ def create_app(secret: str, ledger: DeliveryLedger, dispatcher, *, tolerance_sec
                 await run_in_threadpool(dispatcher.alias, model, version, str(alias), delivery)
         except Exception as exc:  # MLflow retries on 503; the reconciliation pass catches what it never retries
             ledger.release(delivery)  # type: ignore[arg-type]
+            log.warning("hand-off of the %s for %s v%s failed: %s", job, model, version, exc)  # masked on record
             return answer(503, f"the {job} for {model} v{version} could not be handed off "
                                f"({type(exc).__name__}); retry the delivery")
         ledger.confirm(delivery)  # type: ignore[arg-type]
