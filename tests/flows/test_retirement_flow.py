@@ -102,11 +102,12 @@ def test_a_store_that_stays_away_blocks_the_model_and_opens_no_finding(legacy, m
     """The store answers 503 for every read of the model's facts: the sweep says so, judges nothing, records
     no lifecycle finding (a hiccup must not read as "never gated" or "monitoring stale")."""
     from mlflow.exceptions import MlflowException
+    from mlflow.protos.databricks_pb2 import TEMPORARILY_UNAVAILABLE
 
     import flows.retirement
 
     def unavailable(*args, **kwargs):
-        raise MlflowException("the tracking server answered 503", error_code="TEMPORARILY_UNAVAILABLE")
+        raise MlflowException("the tracking server answered 503", error_code=TEMPORARILY_UNAVAILABLE)
 
     monkeypatch.setattr(flows.retirement, "read_version_facts", unavailable)
     [outcome] = retirement_sweep([MODEL])
@@ -116,6 +117,7 @@ def test_a_store_that_stays_away_blocks_the_model_and_opens_no_finding(legacy, m
 
 def test_only_a_run_that_is_gone_reads_as_absent_a_store_error_is_raised():
     from mlflow.exceptions import MlflowException
+    from mlflow.protos.databricks_pb2 import RESOURCE_DOES_NOT_EXIST, TEMPORARILY_UNAVAILABLE
 
     from tasks.lifecycle import _run
 
@@ -126,6 +128,6 @@ def test_only_a_run_that_is_gone_reads_as_absent_a_store_error_is_raised():
         def get_run(self, run_id):
             raise MlflowException(f"run {run_id}", error_code=self.code)
 
-    assert _run(Store("RESOURCE_DOES_NOT_EXIST"), "r1") is None
+    assert _run(Store(RESOURCE_DOES_NOT_EXIST), "r1") is None
     with pytest.raises(MlflowException):
-        _run(Store("TEMPORARILY_UNAVAILABLE"), "r1")
+        _run(Store(TEMPORARILY_UNAVAILABLE), "r1")

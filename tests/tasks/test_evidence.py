@@ -25,6 +25,7 @@ def test_a_missing_evidence_file_reads_as_none_and_a_store_error_is_raised(tmp_p
     import mlflow.artifacts
     import pytest
     from mlflow.exceptions import MlflowException
+    from mlflow.protos.databricks_pb2 import TEMPORARILY_UNAVAILABLE
 
     from tasks.evidence import read_evidence_json
 
@@ -33,7 +34,7 @@ def test_a_missing_evidence_file_reads_as_none_and_a_store_error_is_raised(tmp_p
     assert read_evidence_json.fn(uri, run.run_id, "evidence/absent.json") is None
 
     def unavailable(**kwargs):
-        raise MlflowException("the artifact store answered 503", error_code="TEMPORARILY_UNAVAILABLE")
+        raise MlflowException("the artifact store answered 503", error_code=TEMPORARILY_UNAVAILABLE)
 
     monkeypatch.setattr(mlflow.artifacts, "download_artifacts", unavailable)
     with pytest.raises(MlflowException, match="503"):
