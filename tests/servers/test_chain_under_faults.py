@@ -129,7 +129,7 @@ def test_a_kill_at_every_step_of_recording_is_named_and_the_rerun_clears_it(stac
         assert sequences == list(range(1, len(sequences) + 1)), point  # never a fork in the head log
         rerun = _note(stack, model)
         assert rerun.returncode == 0, (point, rerun.stderr[-2000:])
-        problems, notes, sequences = _state(stack, model)
+        problems, _, sequences = _state(stack, model)
         assert problems == [], (point, problems)
         assert sequences == list(range(1, len(sequences) + 1)), point
     # Three runs stopped before they were committed and were superseded; one was completed from its head.
