@@ -13,7 +13,7 @@ from checks.heads import head_line
 from checks.verification import Problem, evidence_notes, evidence_problems
 from govflow.bundle import recorded_hashes, select_config, write_bundle
 from govflow.settings import Settings
-from tasks.chain import read_published_heads
+from tasks.chain import head_store, read_published_heads
 from tasks.evidence import fetch_runs
 from tasks.signing import sign
 
@@ -55,7 +55,7 @@ def evidence_verification(model: str, version: str | None = None, kept: tuple[in
     settings = Settings()
     fetched = fetch_runs(settings.resolved_tracking_uri, settings.experiment, model)
     stored = [f.stored for f in fetched]
-    log = read_published_heads(settings.resolved_chain_log) if use_heads else None
+    log = read_published_heads(head_store(settings)) if use_heads else None
     problems = evidence_problems(stored, log, model, version, kept, public_key)
     return Verification(model, len(stored), sum(len(s.files) for s in stored), tuple(problems),
                         tuple(evidence_notes(stored, log, model)))
@@ -77,7 +77,7 @@ def evidence_export(model: str, out: str, version: str | None = None, as_of: str
     config, missing = select_config(files, recorded, always={"controls", "questionnaire"})
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     exported = {f.stored.run_id for f in fetched}
-    heads = [head_line(h) for h in read_published_heads(settings.resolved_chain_log).of(model) if h.run_id in exported]
+    heads = [head_line(h) for h in read_published_heads(head_store(settings)).of(model) if h.run_id in exported]
     key = settings.signing_key
     index = write_bundle(Path(out), model, version, as_of or now, now, [(f.stored, f.tags) for f in fetched], config,
                          heads, (lambda data: sign(key, data)) if key is not None else None)

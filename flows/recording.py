@@ -16,13 +16,13 @@ from flows.subject import Subject, open_run
 from govflow.failpoints import failpoint
 from govflow.provenance import code_version
 from govflow.redact import redact_bytes
-from tasks.chain import append_head, chain_tip, model_lock
+from tasks.chain import append_head, chain_tip, head_store, model_lock
 from tasks.evidence import (GovernanceRun, commit_run, complete_committed, has_recorded_runs, supersede_incomplete,
                             upload_evidence, upload_manifest)
 
 
 class ChainHeadsMissing(RuntimeError):
-    """The head log lost a model's heads while MLflow kept its runs: recording would fork the chain."""
+    """The head store lost a model's heads while MLflow kept its runs: recording would fork the chain."""
 
 
 def record_evidence(
@@ -37,19 +37,19 @@ def record_evidence(
     version supersedes; a crash after it leaves a committed run that the model's next recording completes.
     """
     model, settings = ctx.version.model, ctx.settings
-    log = settings.resolved_chain_log
+    store = head_store(settings)
     # Error texts and messages can quote a URI with its password: masked before anything is hashed or stored.
     files = {rel: redact_bytes(data) for rel, data in files.items()}
     failpoint("before_artifacts")
     upload_evidence(ctx.uri, run.run_id, files)
     failpoint("after_artifacts")
-    with model_lock(log, model, settings.chain_lock_timeout_seconds):
-        tip = chain_tip(log, model)
+    with model_lock(store, model, settings.chain_lock_timeout_seconds):
+        tip = chain_tip(store, model)
         if tip is None and has_recorded_runs(ctx.uri, settings.experiment, model):
             raise ChainHeadsMissing(
-                f"the head log {log} has no head of '{model}', but MLflow holds its recorded governance runs: "
-                "the log was lost or GOVFLOW_CHAIN_LOG points elsewhere. Restore it before recording; a new chain "
-                "here would fork the old one")
+                f"{store.describe()} has no head of '{model}', but MLflow holds its recorded governance runs: "
+                "the heads were lost, or GOVFLOW_CHAIN_LOG / GOVFLOW_DATABASE_URL points elsewhere. Restore them "
+                "before recording; a new chain here would fork the old one")
         if tip is not None:
             complete_committed(ctx.uri, tip.run_id, tip.manifest_sha256)
         sequence = tip.sequence + 1 if tip else 1
@@ -63,7 +63,7 @@ def record_evidence(
         )
         digest = upload_manifest(ctx.uri, run.run_id, manifest, settings.signing_key)
         failpoint("after_manifest")
-        append_head(log, model, sequence, digest, run.run_id, settings.signing_key)
+        append_head(store, model, sequence, digest, run.run_id, settings.signing_key)
         failpoint("after_head")
         commit_run(ctx.uri, run.run_id, digest, {
             **tags, "governance.policy_sha256": ctx.policy_sha, "governance.code_version": code_version(),

@@ -681,12 +681,12 @@ def webhook_serve(
     import uvicorn
 
     from govflow.webhooks.dispatch import dispatcher_for_environment
-    from govflow.webhooks.ledger import DeliveryLedger
+    from govflow.webhooks.ledger import open_ledger
     from govflow.webhooks.receiver import PATH, create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     dispatcher = dispatcher_for_environment(settings.webhook_queue)
-    ledger = DeliveryLedger(settings.webhook_ledger, settings.webhook_tolerance_seconds)
+    ledger = open_ledger(settings)
     app_ = create_app(secret, ledger, dispatcher, tolerance_seconds=settings.webhook_tolerance_seconds,
                       max_body_bytes=settings.webhook_max_body_bytes)
     typer.echo(f"receiving MLflow webhooks at http://{host}:{port}{PATH} "

@@ -91,11 +91,11 @@ def start_receiver(settings: Settings, host: str, port: int) -> threading.Thread
     import uvicorn
 
     from govflow.webhooks.dispatch import PrefectDeploymentDispatcher
-    from govflow.webhooks.ledger import DeliveryLedger
+    from govflow.webhooks.ledger import open_ledger
     from govflow.webhooks.receiver import create_app
 
     app = create_app(settings.webhook_secret.get_secret_value(),  # type: ignore[union-attr]
-                     DeliveryLedger(settings.webhook_ledger, settings.webhook_tolerance_seconds),
+                     open_ledger(settings),
                      PrefectDeploymentDispatcher(), tolerance_seconds=settings.webhook_tolerance_seconds,
                      max_body_bytes=settings.webhook_max_body_bytes)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     chain_log: Path | None = Field(default=None, description=(
         "append-only file outside MLflow where each model's chain head is published; put it where MLflow "
         "administrators cannot rewrite it (another host, WORM storage)"))
+    database_url: SecretStr | None = Field(default=None, description=(
+        "PostgreSQL (postgresql://user:password@host:5432/db) where the chain head store and the webhook ledger "
+        "live, shared by every receiver and worker on every host; unset, they are files in the data dir"))
     chain_lock_timeout_seconds: float = Field(default=600, gt=0, description=(
         "how long a recording waits for another process's hold on the same model's chain lock"))
     notify_url: str | None = Field(default=None, description=(

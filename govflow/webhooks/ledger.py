@@ -1,10 +1,13 @@
-"""Which webhook deliveries the receiver has accepted, kept in SQLite so a restart forgets nothing: each
+"""Which webhook deliveries the receivers have accepted, kept durably so a restart forgets nothing: each
 delivery id is accepted once, and one event (model, version, action) starts one job however often it comes.
 
 A delivery is admitted as *pending*, and only counts as accepted once its job was handed off durably
 (`confirm`). If the hand-off fails it is `release`d, so MLflow's retry of the same delivery id is admitted
 again instead of being refused as a replay; a retry that finds its delivery still pending (the receiver died
 mid hand-off) is admitted again too, and hand-offs are idempotent.
+
+One receiver keeps its ledger in SQLite; several receivers (on several hosts) share one in govflow's
+PostgreSQL database (GOVFLOW_DATABASE_URL), where an advisory lock makes each admission atomic across them.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import sqlite3
 import threading
 from enum import Enum
 from pathlib import Path
+
+from govflow.settings import Settings
 
 
 class Admission(str, Enum):
@@ -67,3 +72,61 @@ class DeliveryLedger:
 
     def close(self) -> None:
         self._db.close()
+
+
+class DatabaseLedger:
+    """The same ledger as rows of `govflow_webhook_deliveries`, shared by every receiver that reaches the
+    database; one admission at a time across all of them (a transaction-scoped advisory lock)."""
+
+    def __init__(self, url: str, window_seconds: int) -> None:
+        from govflow.database import advisory_key, connect
+
+        self._connect = lambda: connect(url)
+        self._key = advisory_key("webhook-ledger")
+        self._window = window_seconds
+        self._connect().close()  # an unreachable database fails the receiver's start, not its first delivery
+
+    def _transaction(self, statements):
+        conn = self._connect()
+        try:
+            with conn.cursor() as cur:
+                result = statements(cur)
+            conn.commit()
+            return result
+        finally:
+            conn.close()
+
+    def admit(self, delivery_id: str, event: str, now: float) -> Admission:
+        def admit(cur) -> Admission:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (self._key,))
+            cur.execute("DELETE FROM govflow_webhook_deliveries WHERE at < %s", (now - 2 * self._window,))
+            cur.execute("SELECT confirmed FROM govflow_webhook_deliveries WHERE id = %s", (delivery_id,))
+            row = cur.fetchone()
+            if row is not None:
+                return Admission.REPLAY if row[0] else Admission.ACCEPTED
+            cur.execute("SELECT 1 FROM govflow_webhook_deliveries WHERE event = %s AND at >= %s AND confirmed",
+                        (event, now - self._window))
+            seen = cur.fetchone()
+            cur.execute("INSERT INTO govflow_webhook_deliveries (id, event, at, confirmed) VALUES (%s, %s, %s, false)",
+                        (delivery_id, event, now))
+            return Admission.DUPLICATE if seen else Admission.ACCEPTED
+
+        return self._transaction(admit)
+
+    def confirm(self, delivery_id: str) -> None:
+        self._transaction(lambda cur: cur.execute(
+            "UPDATE govflow_webhook_deliveries SET confirmed = true WHERE id = %s", (delivery_id,)))
+
+    def release(self, delivery_id: str) -> None:
+        self._transaction(lambda cur: cur.execute(
+            "DELETE FROM govflow_webhook_deliveries WHERE id = %s AND NOT confirmed", (delivery_id,)))
+
+    def close(self) -> None:
+        pass
+
+
+def open_ledger(settings: Settings) -> DeliveryLedger | DatabaseLedger:
+    """The database's ledger when GOVFLOW_DATABASE_URL is set, else the data dir's SQLite file."""
+    if settings.database_url is not None:
+        return DatabaseLedger(settings.database_url.get_secret_value(), settings.webhook_tolerance_seconds)
+    return DeliveryLedger(settings.webhook_ledger, settings.webhook_tolerance_seconds)

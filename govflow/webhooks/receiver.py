@@ -19,7 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from govflow.webhooks.ledger import Admission, DeliveryLedger
+from govflow.webhooks.ledger import Admission, DatabaseLedger, DeliveryLedger
 from govflow.webhooks.signature import (DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, Unauthenticated,
                                         authenticate, require_secret)
 
@@ -58,7 +58,7 @@ def parse_event(body: bytes) -> tuple[str, str, dict]:
     return entity, action, data
 
 
-def create_app(secret: str, ledger: DeliveryLedger, dispatcher, *, tolerance_seconds: int, max_body_bytes: int,
+def create_app(secret: str, ledger: DeliveryLedger | DatabaseLedger, dispatcher, *, tolerance_seconds: int, max_body_bytes: int,
                clock: Callable[[], float] = time.time) -> FastAPI:
     """The receiver app; `dispatcher` has gate(model, version, key) and alias(model, version, alias, key),
     which return once the job is handed off durably and raise when it cannot be. WeakSecret for a secret too
@@ -100,11 +100,15 @@ def create_app(secret: str, ledger: DeliveryLedger, dispatcher, *, tolerance_sec
             return answer(202, f"{entity}.{action} needs no governance job", action="ignored")
         model, version, alias = str(data["name"]), str(data["version"]), data.get("alias")
         event = f"{entity}.{action}:{model}:{version}:{alias or ''}"
-        admission = ledger.admit(delivery, event, clock())  # type: ignore[arg-type]
+        try:  # a ledger in a database can be out of reach; MLflow retries on 503
+            admission = await run_in_threadpool(ledger.admit, delivery, event, clock())
+        except Exception as exc:
+            log.warning("the delivery ledger could not admit %s: %s", delivery, exc)  # masked on record
+            return answer(503, f"the delivery ledger is unavailable ({type(exc).__name__}); retry the delivery")
         if admission is Admission.REPLAY:
             return answer(409, f"delivery {delivery} was accepted before (a replay)")
         if admission is Admission.DUPLICATE:
-            ledger.confirm(delivery)  # type: ignore[arg-type]
+            await run_in_threadpool(ledger.confirm, delivery)
             return answer(202, f"{event} was started by an earlier delivery", action="duplicate")
         job = "gate" if alias is None else "serving-check"
         try:
@@ -113,11 +117,12 @@ def create_app(secret: str, ledger: DeliveryLedger, dispatcher, *, tolerance_sec
             else:
                 await run_in_threadpool(dispatcher.alias, model, version, str(alias), delivery)
         except Exception as exc:  # MLflow retries on 503; the reconciliation pass catches what it never retries
-            ledger.release(delivery)  # type: ignore[arg-type]
+            await run_in_threadpool(ledger.release, delivery)
             log.warning("hand-off of the %s for %s v%s failed: %s", job, model, version, exc)  # masked on record
             return answer(503, f"the {job} for {model} v{version} could not be handed off "
                                f"({type(exc).__name__}); retry the delivery")
-        ledger.confirm(delivery)  # type: ignore[arg-type]
+        # Should this fail, the delivery stays pending and MLflow's retry is admitted again; hand-offs are idempotent.
+        await run_in_threadpool(ledger.confirm, delivery)
         log.info("accepted %s (delivery %s): %s handed off", event, delivery, job)
         return answer(202, f"{job} started for {model} v{version}", action=job)
 
