@@ -140,10 +140,18 @@ def _score_and_judge(subject: ModelVersionInfo, evaluation: LoadedData, loaded: 
 
 
 @flow(name="registration-gate")
-def registration_gate(model: str, version: str) -> GateOutcome:
-    """Judge one model version against its tier's policy; record a verdict and verifiable evidence."""
+def registration_gate(model: str, version: str, only_if_ungated: bool = False) -> GateOutcome | None:
+    """Judge one model version against its tier's policy; record a verdict and verifiable evidence.
+
+    Automation (a webhook delivery, reconciliation) passes `only_if_ungated`: a version that already carries a
+    governance status is left alone and None returned, so a delivery's queued run and a reconciliation pass
+    that both reach one version gate it once. A person asking for a gate always gets one.
+    """
     logger = get_run_logger()
     ctx = resolve_subject(model, version)
+    if only_if_ungated and (status := ctx.version.version_tags.get("governance.status")):
+        logger.info("%s v%s was gated already (%s); not gated again", model, ctx.version.version, status)
+        return None
     uri, subject, tags, tier_name, tier = ctx.uri, ctx.version, ctx.tags, ctx.tier_name, ctx.tier
     run = open_run(ctx, FLOW)
 

@@ -16,7 +16,8 @@ def gate_or_error(model: str, version: str) -> str:
     from flows.gate import registration_gate
 
     try:
-        return registration_gate(model, version).verdict
+        outcome = registration_gate(model, version, only_if_ungated=True)
+        return outcome.verdict if outcome else "gated meanwhile by its delivery"
     except Exception as exc:  # one version's failure must not stop the others; the log says why
         get_run_logger().error("gating %s v%s failed: %s", model, version, type(exc).__name__)
         return f"ERROR: {type(exc).__name__}"

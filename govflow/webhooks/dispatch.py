@@ -88,8 +88,8 @@ class LocalDispatcher:
         if self._known(model, version):
             from flows.gate import registration_gate
 
-            outcome = registration_gate(model, version)
-            log.info("gated %s v%s: %s", model, version, outcome.verdict)
+            outcome = registration_gate(model, version, only_if_ungated=True)
+            log.info("gated %s v%s: %s", model, version, outcome.verdict if outcome else "gated already")
             return outcome
         return None
 
@@ -113,7 +113,7 @@ class PrefectDeploymentDispatcher:
     pending = 0
 
     def gate(self, model: str, version: str, key: str | None = None) -> None:
-        self._run(GATE_DEPLOYMENT, {"model": model, "version": str(version)}, key)
+        self._run(GATE_DEPLOYMENT, {"model": model, "version": str(version), "only_if_ungated": True}, key)
 
     def alias(self, model: str, version: str, alias: str, key: str | None = None) -> None:
         self._run(SERVING_DEPLOYMENT, {"model": model, "version": str(version), "alias": alias}, key)

@@ -321,3 +321,20 @@ def test_findings_carry_owner_severity_and_due_date(outcomes, client, tmp_path):
     verdict = json.loads((tmp_path / "evidence" / "verdict.json").read_text())
     assert verdict["review_due"] in {(d + timedelta(days=90)).isoformat() for d in days}
     assert verdict["retain_until"] in {d.replace(year=d.year + 10).isoformat() for d in days}
+
+
+def test_automation_gates_a_version_once_a_person_as_often_as_asked(outcomes, client):
+    from flows.reconcile import reconciliation
+    from tasks.evidence import fetch_runs
+
+    version = outcomes["hiring_promotion"].version
+    def gates() -> int:
+        return sum(f.stored.version == version for f in fetch_runs.fn(client.tracking_uri, "governance", "hiring_promotion")
+                   if f.tags.get("governance.flow") == "gate")
+    before = gates()
+    # A delivery's queued run, or reconciliation, reaching a version gated meanwhile leaves it alone.
+    assert registration_gate("hiring_promotion", version, only_if_ungated=True) is None
+    assert "hiring_promotion v" + version not in reconciliation(["hiring_promotion"])
+    assert gates() == before
+    assert registration_gate("hiring_promotion", version).verdict == "REJECTED"
+    assert gates() == before + 1
