@@ -20,7 +20,7 @@ from checks.results import CheckResult, not_run
 from checks.signoff import check_signoffs
 from flows import transparency
 from flows.alerts import alert_on_failure
-from flows.recording import findings_evidence, record_evidence
+from flows.recording import AlreadyRecorded, findings_evidence, record_evidence
 from flows.subject import open_run, resolve_subject
 from govflow.datasets import LoadedData
 from tasks.data import load_dataset
@@ -143,9 +143,11 @@ def _score_and_judge(subject: ModelVersionInfo, evaluation: LoadedData, loaded: 
 def registration_gate(model: str, version: str, only_if_ungated: bool = False) -> GateOutcome | None:
     """Judge one model version against its tier's policy; record a verdict and verifiable evidence.
 
-    Automation (a webhook delivery, reconciliation) passes `only_if_ungated`: a version that already carries a
-    governance status is left alone and None returned, so a delivery's queued run and a reconciliation pass
-    that both reach one version gate it once. A person asking for a gate always gets one.
+    Automation (a webhook delivery, reconciliation, the nightly run) passes `only_if_ungated`: a version that
+    already carries a governance status is left alone and None returned, and of two such gates judging one
+    version at once only the first to record counts (checked under the model's chain lock), so a delivery's
+    queued run and a reconciliation pass that both reach a version gate it once. A person asking for a gate
+    always gets one.
     """
     logger = get_run_logger()
     ctx = resolve_subject(model, version)
@@ -183,10 +185,14 @@ def registration_gate(model: str, version: str, only_if_ungated: bool = False) -
     ev.files[transparency.REPORT] = transparency.report_page(subject, ev.files, decision.results)
     ev.files |= family_documents(decision.results, context) | findings_file
     ev.files["evidence/verdict.json"] = verdict_document(decision, context)
-    digest = record_evidence(
-        ctx, run, FLOW, files=ev.files, inputs=ev.inputs, metrics=key_metrics(decision.results),
-        tags={"governance.verdict": decision.verdict.value, "governance.risk_tier": tier_name},
-    )
+    try:
+        digest = record_evidence(
+            ctx, run, FLOW, files=ev.files, inputs=ev.inputs, metrics=key_metrics(decision.results),
+            tags={"governance.verdict": decision.verdict.value, "governance.risk_tier": tier_name},
+            once_per_version=only_if_ungated)
+    except AlreadyRecorded as done:  # another automated gate got there while this one judged
+        logger.info("%s v%s was gated meanwhile by run %s; this run is set aside", model, subject.version, done.run_id)
+        return None
     alert_on_failure(ctx, FLOW, decision, run.run_id)
     set_version_tags(uri, model, subject.version, {
         "governance.status": decision.verdict.value, f"governance.last_{FLOW}_run": run.run_id,

@@ -17,8 +17,16 @@ from govflow.failpoints import failpoint
 from govflow.provenance import code_version
 from govflow.redact import redact_bytes
 from tasks.chain import append_head, chain_tip, head_store, model_lock
-from tasks.evidence import (GovernanceRun, commit_run, complete_committed, has_recorded_runs, supersede_incomplete,
-                            upload_evidence, upload_manifest)
+from tasks.evidence import (GovernanceRun, abandon_run, commit_run, committed_run_of, complete_committed,
+                            has_recorded_runs, supersede_incomplete, upload_evidence, upload_manifest)
+
+
+class AlreadyRecorded(RuntimeError):
+    """Recording once per version, and another run of the flow committed for this version first."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"run {run_id} already recorded this flow for this version")
+        self.run_id = run_id
 
 
 class ChainHeadsMissing(RuntimeError):
@@ -28,6 +36,7 @@ class ChainHeadsMissing(RuntimeError):
 def record_evidence(
     ctx: Subject, run: GovernanceRun, flow: str, *, files: dict[str, bytes], inputs: dict[str, str],
     tags: dict[str, str], metrics: dict[str, float], history: list[tuple[str, float, int]] | None = None,
+    once_per_version: bool = False,
 ) -> str:
     """The one record path: log the files, then, holding the model's chain lock, chain a manifest to the tip the
     head store names, publish the new head (the commit point) and record the hash on the run; return the
@@ -35,6 +44,9 @@ def record_evidence(
 
     A crash before the head leaves a run that vouches for nothing and that the next run of the same flow and
     version supersedes; a crash after it leaves a committed run that the model's next recording completes.
+
+    With `once_per_version`, a run of this flow already committed for the version (checked under the lock, so
+    two runs racing cannot both pass) wins: this run is marked superseded by it and AlreadyRecorded raised.
     """
     model, settings = ctx.version.model, ctx.settings
     store = head_store(settings)
@@ -52,6 +64,10 @@ def record_evidence(
                 "before recording; a new chain here would fork the old one")
         if tip is not None:
             complete_committed(ctx.uri, tip.run_id, tip.manifest_sha256)
+        if once_per_version and (done := committed_run_of(ctx.uri, settings.experiment, model, ctx.version.version,
+                                                          flow)):
+            abandon_run(ctx.uri, run.run_id, done)
+            raise AlreadyRecorded(done)
         sequence = tip.sequence + 1 if tip else 1
         manifest = build_manifest(
             model=model, version=ctx.version.version, flow=flow,

@@ -233,6 +233,27 @@ def find_completed_run(tracking_uri: str, experiment: str, model: str, run_key: 
 
 
 @task(retries=2, retry_delay_seconds=[1, 4])
+def committed_run_of(tracking_uri: str, experiment: str, model: str, version: str, flow: str) -> str | None:
+    """A committed run of `flow` for this version (one that recorded its manifest hash), or None."""
+    client = MlflowClient(tracking_uri)
+    exp = client.get_experiment_by_name(experiment)
+    if exp is None:
+        return None
+    runs = client.search_runs([exp.experiment_id], max_results=1, filter_string=(
+        f"tags.`governance.model` = '{model}' and tags.`governance.version` = '{version}' "
+        f"and tags.`governance.flow` = '{flow}' and tags.`governance.manifest_sha256` != ''"))
+    return runs[0].info.run_id if runs else None
+
+
+@task(retries=2, retry_delay_seconds=[1, 4])
+def abandon_run(tracking_uri: str, run_id: str, superseded_by: str) -> None:
+    """A run that will not be committed because `superseded_by` already did its work: tagged so, FAILED."""
+    client = MlflowClient(tracking_uri)
+    client.set_tag(run_id, "governance.superseded_by", superseded_by)
+    client.set_terminated(run_id, "FAILED")
+
+
+@task(retries=2, retry_delay_seconds=[1, 4])
 def supersede_incomplete(tracking_uri: str, experiment: str, model: str, version: str, flow: str, run_id: str) -> list[str]:
     """Mark this version's earlier runs of `flow` that stopped before their manifest as completed by `run_id`
     (tag `governance.superseded_by`, status FAILED); return their ids."""

@@ -338,3 +338,26 @@ def test_automation_gates_a_version_once_a_person_as_often_as_asked(outcomes, cl
     assert gates() == before
     assert registration_gate("hiring_promotion", version).verdict == "REJECTED"
     assert gates() == before + 1
+
+
+def test_of_two_automated_gates_judging_one_version_at_once_only_the_first_to_record_counts(outcomes, client):
+    from checks.verification import evidence_notes, evidence_problems
+    from tasks.chain import read_heads
+    from tasks.evidence import fetch_runs
+    from govflow.settings import Settings
+
+    model = "vendor_fraud_score"
+    version = _new_version(client, model, {})
+    first = registration_gate(model, version, only_if_ungated=True)
+    # The second started before the first tagged the version: its check at the start passed.
+    client.delete_model_version_tag(model, version, "governance.status")
+    assert registration_gate(model, version, only_if_ungated=True) is None
+    runs = [f for f in fetch_runs.fn(client.tracking_uri, "governance", model) if f.stored.version == version]
+    set_aside = [f for f in runs if f.stored.run_id != first.run_id]
+    assert len(runs) == 2 and set_aside[0].tags["governance.superseded_by"] == first.run_id
+    assert "governance.manifest_sha256" not in set_aside[0].tags
+    stored, heads = [f.stored for f in fetch_runs.fn(client.tracking_uri, "governance", model)], read_heads(
+        Settings().resolved_chain_log)
+    assert evidence_problems(stored, heads, model) == []
+    assert f"run {set_aside[0].stored.run_id} stopped before it was committed; run {first.run_id} completed it" in \
+        evidence_notes(stored, heads, model)

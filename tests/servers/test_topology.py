@@ -160,3 +160,130 @@ def _now_iso() -> str:
     from datetime import datetime, timezone
 
     return datetime.now(timezone.utc).isoformat()
+
+
+@pytest.fixture(scope="module")
+def fleet(topology):
+    """The demo fleet in the topology's MLflow, every first version deployed (alias `champion`), not yet gated:
+    the nightly run gates and monitors it."""
+    from govflow.demo.seed import seed_fleet
+
+    client = MlflowClient(topology.mlflow_url)
+    seeded = seed_fleet(client, topology.root / "datasets", None)
+    for s in seeded:
+        client.set_registered_model_alias(s.model, "champion", s.version)
+    return {s.model: s.version for s in seeded}
+
+
+def _committed(client: MlflowClient, model: str, flow: str) -> list:
+    return [f for f in fetch_runs.fn(client.tracking_uri, "governance", model)
+            if f.tags.get("governance.flow") == flow and f.tags.get("governance.manifest_sha256")]
+
+
+def _problems(topology, model: str) -> list:
+    fetched = [f.stored for f in fetch_runs.fn(topology.mlflow_url, "governance", model)]
+    heads = read_heads(DatabaseHeadStore(SecretStr(topology.env["GOVFLOW_DATABASE_URL"])))
+    assert [h.sequence for h in heads.of(model)] == list(range(1, len(heads.of(model)) + 1)), model  # never a fork
+    return evidence_problems(fetched, heads, model)
+
+
+def test_an_mlflow_restart_mid_nightly_leaves_only_named_incomplete_runs(topology, fleet):
+    client = MlflowClient(topology.mlflow_url)
+    night = subprocess.Popen([str(BIN / "govflow"), "nightly"], env=topology.env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 900
+    # Once the first model's monitoring is recorded, the others are mid-flight: take MLflow away for 15 s.
+    _wait(lambda: night.poll() is not None or any(_committed(client, m, "monitor") for m in fleet),
+          "the first monitoring run", topology, deadline)
+    assert night.poll() is None, "the nightly run finished before MLflow could be restarted"
+    topology.restart("mlflow", down_seconds=15)
+    out, err = night.communicate(timeout=900)
+    assert night.returncode in (0, 1), err[-3000:]
+    assert "Traceback" not in out + err, err[-3000:]
+    for model in fleet:
+        problems = _problems(topology, model)
+        assert {p.kind for p in problems} <= {"incomplete"}, (model, problems)
+        for version in client.search_model_versions(f"name='{model}'"):
+            # An interrupted run vouches for nothing: a version it judged shows no verdict from it.
+            runs = {f.stored.run_id for f in _committed(client, model, "monitor") + _committed(client, model, "gate")}
+            for key in ("governance.last_monitor_run", "governance.last_gate_run"):
+                if key in version.tags:
+                    assert version.tags[key] in runs, (model, version.version, key)
+
+
+def test_the_nightly_run_fans_out_over_a_dask_cluster_and_completes_what_the_restart_interrupted(topology, fleet):
+    from distributed import Client
+
+    from tests.servers.processes import free_port, spawn, stop
+
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    # Started as separate commands, as on separate hosts; the workers get govflow's environment.
+    processes = [spawn([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                       topology.root / "dask-scheduler.log", topology.env)]
+    try:
+        processes += [spawn([str(BIN / "dask"), "worker", address, "--nthreads", "1", "--no-dashboard",
+                             "--name", f"dask-{n}", "--memory-limit", "6GiB"], topology.root / f"dask-worker-{n}.log",
+                            topology.env) for n in range(2)]
+        with Client(address, timeout=60) as cluster:
+            cluster.wait_for_workers(2, timeout=120)
+            started = time.monotonic()
+            night = subprocess.run([str(BIN / "govflow"), "nightly"], env=topology.env | {"GOVFLOW_DASK_ADDRESS": address},
+                                   capture_output=True, text=True, timeout=1200)
+            seconds = time.monotonic() - started
+            prefixes = cluster.run_on_scheduler(lambda dask_scheduler: sorted(dask_scheduler.task_prefixes))
+    finally:
+        for proc in processes[::-1]:
+            stop(proc)
+    assert night.returncode in (0, 1), night.stderr[-3000:]
+    assert any("govern" in p for p in prefixes), prefixes  # the models' nights ran on the cluster's workers
+    client = MlflowClient(topology.mlflow_url)
+    for model, version in fleet.items():
+        assert _problems(topology, model) == [], model  # the restart's incomplete runs were superseded
+        monitored = [f for f in _committed(client, model, "monitor") if f.stored.version == version]
+        assert monitored, model
+    print(f"\nnightly on a 2-worker Dask cluster (PostgreSQL MLflow): {len(fleet)} models in {seconds:.1f} s")
+
+
+def test_two_workers_gating_and_monitoring_one_model_at_once_leave_one_linear_chain(topology, fleet):
+    client = MlflowClient(topology.mlflow_url)
+    model = "credit_scoring"
+    first = client.get_model_version(model, fleet[model])
+    fresh = client.create_model_version(model, first.source, run_id=first.run_id).version
+    before = len(read_heads(DatabaseHeadStore(SecretStr(topology.env["GOVFLOW_DATABASE_URL"]))).of(model))
+    runs = [subprocess.run([str(BIN / "prefect"), "deployment", "run", name, *params], capture_output=True,
+                           text=True, env=topology.env, timeout=120)
+            for name, params in (("registration-gate/registration-gate", ["--param", f"model={model}", "--param",
+                                                                          f"version={fresh}"]),
+                                 ("nightly-governance/nightly-governance", ["--param", f'models=["{model}"]']))]
+    assert all(r.returncode == 0 for r in runs), [r.stderr[-1500:] for r in runs]
+    deadline = time.monotonic() + 900
+    _wait(lambda: "governance.status" in client.get_model_version(model, fresh).tags and not [
+        r for r in _flow_runs(topology) if r["state_type"] in ("PENDING", "RUNNING")], "both runs", topology, deadline)
+    assert _problems(topology, model) == []
+    assert len(read_heads(DatabaseHeadStore(SecretStr(topology.env["GOVFLOW_DATABASE_URL"]))).of(model)) > before
+
+
+def test_a_prefect_server_restart_while_a_worker_runs_the_gate_leaves_the_version_gated_once(topology, fleet):
+    client = MlflowClient(topology.mlflow_url)
+    model = "hiring_promotion"
+    first = client.get_model_version(model, fleet[model])
+    # The webhook's delivery starts a gate too; with this one, two automated gates race for the version.
+    fresh = client.create_model_version(model, first.source, run_id=first.run_id).version
+    ran = subprocess.run([str(BIN / "prefect"), "deployment", "run", "registration-gate/registration-gate",
+                          "--param", f"model={model}", "--param", f"version={fresh}", "--param", "only_if_ungated=true"],
+                         capture_output=True, text=True, env=topology.env, timeout=120)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    deadline = time.monotonic() + 900
+    _wait(lambda: any(r["state_type"] == "RUNNING" and r["parameters"].get("version") == fresh
+                      for r in _flow_runs(topology)), "the gate to run on a worker", topology, deadline)
+    topology.restart("prefect", down_seconds=10)
+    _wait(lambda: not [r for r in _flow_runs(topology) if r["state_type"] in ("PENDING", "RUNNING")
+                       and r["parameters"].get("version") == fresh], "the interrupted gate to end", topology, deadline)
+    if "governance.status" not in client.get_model_version(model, fresh).tags:  # not recovered: reconciliation reruns it
+        reconciled = _govflow(topology, "reconcile", "--model", model)
+        assert reconciled.returncode in (0, 1), reconciled.stderr[-2000:]
+    assert "governance.status" in client.get_model_version(model, fresh).tags
+    gates = [f for f in _committed(client, model, "gate") if f.stored.version == fresh]
+    assert len(gates) == 1, [f.stored.run_id for f in gates]  # recovered or rerun, never recorded twice
+    assert {p.kind for p in _problems(topology, model)} <= {"incomplete"}

@@ -126,6 +126,12 @@ class Topology:
                                           c["MLFLOW_PORT"], str(self.root / "artifacts")], log, env)
         wait_healthy(f"{self.mlflow_url}/health", self.processes["mlflow"], log)
 
+    def restart(self, name: str, down_seconds: float) -> None:
+        """Stop a server (SIGTERM to its group), leave it down a while, start it again on the same port."""
+        stop(self.processes.pop(name))
+        time.sleep(down_seconds)
+        {"mlflow": self.start_mlflow, "prefect": self.start_prefect, "receiver": self.start_receiver}[name]()
+
     def start_prefect(self) -> None:
         c = self.config
         env = {**self.env, "PREFECT_HOME": str(self.root / "prefect-server"),
