@@ -1,6 +1,7 @@
 """The nightly run over a synthetic fleet: every model of 100,000 production rows, through the real flow.
 
     .venv/bin/python bench/fleet.py [--models 20,100,300] [--rows 100000] [--speedup-models 20]
+    .venv/bin/python bench/fleet.py --backend-models 20     # embedded SQLite against PostgreSQL, same run
 
 N registered models, each a version of the credit-scoring demo model with 100,000 production rows in
 ten daily Parquet batches and labels joined by id, each holding the alias `champion` and approved by one
@@ -13,15 +14,23 @@ The reference is the same monitoring steps for one model with Prefect and MLflow
 plain function, the model already loaded, no evidence written): what the statistics and the reading cost.
 Time per model beyond it is Prefect's and MLflow's overhead. Seeding and Prefect's start are outside the
 timing.
+
+`--backend-models N` runs the nightly over N models twice in one run: on the embedded stores (SQLite MLflow,
+heads in a file) and on the production ones (a throwaway PostgreSQL cluster, `mlflow server` on it with
+proxied artifacts, heads in PostgreSQL), each beside the statistics-only reference.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
-from harness import measure, on_teardown, prefect_server
-from monitoring import credit_scenario
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.servers starts the PostgreSQL stores
+
+from harness import measure, on_teardown, prefect_server  # noqa: E402
+from monitoring import credit_scenario  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -31,13 +40,40 @@ class Fleet:
     uri: str
 
 
-def make_data(n_models: int, rows: int, workers: int):
+def postgres_backend(folder) -> None:
+    """The production stores for this measuring process: a throwaway PostgreSQL cluster, `mlflow server` on it
+    with proxied artifacts (its schema upgraded first, as in deploy/), govflow's head store in it too."""
+    import os
+    import subprocess
+
+    from tests.servers.postgres import Postgres
+    from tests.servers.processes import BIN, free_port, spawn, stop, wait_healthy
+
+    cluster = Postgres()
+    on_teardown(cluster.stop)
+    store = cluster.create("mlflow").replace("postgresql://", "postgresql+psycopg2://")
+    os.environ["GOVFLOW_DATABASE_URL"] = cluster.create("govflow")
+    subprocess.run([str(BIN / "mlflow"), "db", "upgrade", store], check=True, capture_output=True)
+    port = free_port()
+    log = folder / "mlflow-server.log"
+    server = spawn([str(BIN / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
+                    "--backend-store-uri", store, "--serve-artifacts", "--artifacts-destination",
+                    str(folder / "artifacts")], log, {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true",
+                                                       "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"})
+    on_teardown(lambda: stop(server))
+    wait_healthy(f"http://127.0.0.1:{port}/health", server, log)
+    os.environ["MLFLOW_TRACKING_URI"] = f"http://127.0.0.1:{port}"
+
+
+def make_data(n_models: int, rows: int, workers: int, backend: str = "sqlite"):
     import os
     import tempfile
     from pathlib import Path
 
     folder = Path(tempfile.mkdtemp(prefix="govflow-fleet-"))
     os.environ["GOVFLOW_DATA_DIR"] = str(folder)
+    if backend == "postgres":
+        postgres_backend(folder)
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
     from govflow.demo.seed import seed_fleet
     from govflow.settings import Settings, apply_environment
@@ -169,7 +205,13 @@ def main() -> None:
     parser.add_argument("--models", default="20,100,300")
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--speedup-models", type=int, default=20)
+    parser.add_argument("--backend-models", type=int, default=0, help=(
+        "also compare the embedded SQLite stores with PostgreSQL (mlflow server on it, heads in it) on this many "
+        "models, 2 threads; 0 skips it"))
     args = parser.parse_args()
+    if args.backend_models:
+        compare_backends(args.backend_models, args.rows)
+        return
     sizes = [int(n) for n in args.models.split(",")]
     print(f"fleet of N models, {args.rows:,} production rows each in 10 daily batches, labels joined by id")
     stats, stats_mib = measure("fleet", "statistics", (1, args.rows, 1), repeats=3)
@@ -192,6 +234,19 @@ def main() -> None:
             seconds, mib = measure("fleet", "nightly", (n, args.rows, 2), repeats=1)
             summary = last_summary()
         print(f"  {n:>6} {2:>7} {seconds:8.1f} {seconds / n:8.2f} {mib:9.0f}  {summary}", flush=True)
+
+
+def compare_backends(n: int, rows: int) -> None:
+    """The nightly run over n models on each store, with the statistics-only reference measured in the run."""
+    stats, _ = measure("fleet", "statistics", (1, rows, 1), repeats=3)
+    print(f"  reference: one model's monitoring steps without Prefect or MLflow: {stats:.2f} s", flush=True)
+    print(f"  {'backend':>9} {'models':>6} {'wall s':>8} {'s/model':>8} {'overhead s/model':>17} {'peak MiB':>9}  verdicts")
+    for backend in ("sqlite", "postgres"):
+        seconds, mib = measure("fleet", "nightly", (n, rows, 2, backend), repeats=1)
+        # With 2 threads, a model's own wall share is 2 x seconds / n; beyond the reference it is orchestration.
+        own = 2 * seconds / n
+        print(f"  {backend:>9} {n:>6} {seconds:8.1f} {seconds / n:8.2f} {own - stats:17.2f} {mib:9.0f}  "
+              f"{last_summary()}", flush=True)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,9 @@ def wait_healthy(url: str, proc: subprocess.Popen, log: Path, seconds: float = 1
 def start_mlflow(root: Path, extra_env: dict[str, str] | None = None) -> tuple[str, subprocess.Popen]:
     """`mlflow server` on SQLite with proxied artifacts; returns its URL and process."""
     port = free_port()
-    env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", **(extra_env or {})}
+    # MLflow's job runner (seven GenAI consumer processes) is not what govflow uses; deploy/govflow.env turns it off.
+    env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+           **(extra_env or {})}
     log = root / "mlflow-server.log"
     proc = spawn([str(BIN / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
                   "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}",

@@ -70,10 +70,26 @@ def test_mlflow_and_prefect_refuse_calls_without_their_credentials(topology):
     assert _status(runs, {"Authorization": f"Basic {auth}"}, b"{}") == 200
 
 
-def _flow_runs(topology) -> list[dict]:
+def test_the_deployments_schedules_create_their_runs(topology):
+    """The server schedules the reconciliation, nightly and retirement runs (SQLAlchemy 2.1 silently broke this
+    in Prefect 3.8.8's scheduler: no scheduled run was ever created)."""
+    _wait(lambda: _flow_runs(topology, ["SCHEDULED"]), "scheduled runs", topology, time.monotonic() + 120)
+    scheduled = _flow_runs(topology, ["SCHEDULED"])
+    assert len({r["deployment_id"] for r in scheduled}) >= 3  # reconciliation, nightly, retirement
+    assert "bulk_dml" not in (topology.root / "prefect-server.log").read_text()
+
+
+ACTIVE = ["PENDING", "RUNNING", "COMPLETED", "FAILED", "CRASHED", "CANCELLED", "CANCELLING", "PAUSED"]
+
+
+def _flow_runs(topology, states: list[str] = ACTIVE, due: bool = False) -> list[dict]:
+    """Flow runs in these state types (by default all but the schedules' future runs), or SCHEDULED ones now due."""
+    query: dict = {"state": {"type": {"any_": ["SCHEDULED"] if due else states}}}
+    if due:
+        query["expected_start_time"] = {"before_": _now_iso()}
     auth = base64.b64encode(topology.env["PREFECT_API_AUTH_STRING"].encode()).decode()
     request = urllib.request.Request(f"{topology.config['PREFECT_API_URL']}/flow_runs/filter",
-                                     data=json.dumps({"limit": 200}).encode(), method="POST",
+                                     data=json.dumps({"flow_runs": query, "limit": 200}).encode(), method="POST",
                                      headers={"Authorization": f"Basic {auth}", "Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
@@ -103,22 +119,30 @@ def test_a_burst_of_registrations_through_webhooks_is_gated_once_each_with_a_rec
     run = client.create_run("0")
     client.set_terminated(run.info.run_id)
     versions: list[tuple[str, str]] = []
-    for i in range(REGISTRATIONS):
+
+    def register(i: int) -> None:
         model = models[i % MODELS]
         versions.append((model, client.create_model_version(model, f"runs:/{run.info.run_id}/model",
                                                             run.info.run_id).version))
-        if i == REGISTRATIONS // 2:  # mid-burst: accepted jobs queued, later deliveries refused and lost
-            os.killpg(topology.processes["receiver"].pid, signal.SIGKILL)
-            topology.processes.pop("receiver").wait(timeout=30)
+
+    half = REGISTRATIONS // 2
+    for i in range(half):
+        register(i)
+    # Mid-burst: once the first half's deliveries have been handed off, the receiver dies with their jobs
+    # queued on the workers; the second half's deliveries find no receiver and are lost.
+    _wait(lambda: len([r for r in _flow_runs(topology, ACTIVE + ["SCHEDULED"]) if r["name"] and r["parameters"].get("model", "").startswith(
+        "burst-")]) >= half, "the first half's deliveries", topology, deadline)
+    os.killpg(topology.processes["receiver"].pid, signal.SIGKILL)
+    topology.processes.pop("receiver").wait(timeout=30)
+    for i in range(half, REGISTRATIONS):
+        register(i)
     burst_seconds = time.monotonic() - started
     time.sleep(20)  # longer than MLflow's retries of one delivery (1, 2, 4 s): what the dead receiver missed is lost
     topology.start_receiver()
 
     def drained() -> bool:
         """No run pending or running, and none scheduled for now (the schedules' future runs aside)."""
-        now = _now_iso()
-        return not [r for r in _flow_runs(topology) if r["state_type"] in ("PENDING", "RUNNING")
-                    or (r["state_type"] == "SCHEDULED" and r["expected_start_time"] <= now)]
+        return not _flow_runs(topology, ["PENDING", "RUNNING"]) and not _flow_runs(topology, due=True)
     time.sleep(5)  # the last deliveries' runs are created
     _wait(drained, "the delivered gate runs to finish", topology, deadline)
     ungated = [mv for mv in versions if "governance.status" not in client.get_model_version(*mv).tags]
@@ -126,14 +150,13 @@ def test_a_burst_of_registrations_through_webhooks_is_gated_once_each_with_a_rec
     assert len(ungated) < len(versions), "no delivery reached the receiver:\n" + topology.logs()
 
     # Reconciliation, as its schedule would run it, through the deployment on a worker.
-    ran = subprocess.run([str(BIN / "prefect"), "deployment", "run", "reconciliation/reconciliation"],
-                         capture_output=True, text=True, env=topology.env, timeout=120)
+    ran = _start(topology, "reconciliation/reconciliation", {})
     assert ran.returncode == 0, ran.stderr[-2000:]
     _wait(lambda: all("governance.status" in client.get_model_version(*mv).tags for mv in versions),
           "every version to carry a governance status", topology, deadline)
     last_status_seconds = time.monotonic() - started
 
-    failed = [r for r in _flow_runs(topology) if r["state_type"] in ("FAILED", "CRASHED")]
+    failed = _flow_runs(topology, ["FAILED", "CRASHED"])
     assert not failed, [(r["name"], r["state_name"]) for r in failed]
     store = DatabaseHeadStore(SecretStr(topology.env["GOVFLOW_DATABASE_URL"]))
     heads = read_heads(store)
@@ -154,6 +177,12 @@ def test_a_burst_of_registrations_through_webhooks_is_gated_once_each_with_a_rec
     print(f"\nburst: {REGISTRATIONS} registrations over {MODELS} models in {burst_seconds:.1f} s; "
           f"{len(ungated)} lost with the receiver and gated by reconciliation; last status after "
           f"{last_status_seconds:.1f} s; gated once each: {len(gates)}/{len(versions)}")
+
+
+def _start(topology, deployment: str, parameters: dict) -> subprocess.CompletedProcess:
+    """A flow run of the deployment, created through Prefect's CLI as an operator would."""
+    return subprocess.run([str(BIN / "prefect"), "deployment", "run", deployment, "--params", json.dumps(parameters)],
+                          capture_output=True, text=True, env=topology.env, timeout=120)
 
 
 def _now_iso() -> str:
@@ -251,15 +280,13 @@ def test_two_workers_gating_and_monitoring_one_model_at_once_leave_one_linear_ch
     first = client.get_model_version(model, fleet[model])
     fresh = client.create_model_version(model, first.source, run_id=first.run_id).version
     before = len(read_heads(DatabaseHeadStore(SecretStr(topology.env["GOVFLOW_DATABASE_URL"]))).of(model))
-    runs = [subprocess.run([str(BIN / "prefect"), "deployment", "run", name, *params], capture_output=True,
-                           text=True, env=topology.env, timeout=120)
-            for name, params in (("registration-gate/registration-gate", ["--param", f"model={model}", "--param",
-                                                                          f"version={fresh}"]),
-                                 ("nightly-governance/nightly-governance", ["--param", f'models=["{model}"]']))]
-    assert all(r.returncode == 0 for r in runs), [r.stderr[-1500:] for r in runs]
+    runs = [_start(topology, name, params) for name, params in (
+        ("registration-gate/registration-gate", {"model": model, "version": fresh}),
+        ("nightly-governance/nightly-governance", {"models": [model]}))]
+    assert all(r.returncode == 0 for r in runs), [(r.stdout + r.stderr)[-1500:] for r in runs]
     deadline = time.monotonic() + 900
     _wait(lambda: "governance.status" in client.get_model_version(model, fresh).tags and not [
-        r for r in _flow_runs(topology) if r["state_type"] in ("PENDING", "RUNNING")], "both runs", topology, deadline)
+        r for r in _flow_runs(topology, ["PENDING", "RUNNING"])], "both runs", topology, deadline)
     assert _problems(topology, model) == []
     assert len(read_heads(DatabaseHeadStore(SecretStr(topology.env["GOVFLOW_DATABASE_URL"]))).of(model)) > before
 
@@ -270,16 +297,15 @@ def test_a_prefect_server_restart_while_a_worker_runs_the_gate_leaves_the_versio
     first = client.get_model_version(model, fleet[model])
     # The webhook's delivery starts a gate too; with this one, two automated gates race for the version.
     fresh = client.create_model_version(model, first.source, run_id=first.run_id).version
-    ran = subprocess.run([str(BIN / "prefect"), "deployment", "run", "registration-gate/registration-gate",
-                          "--param", f"model={model}", "--param", f"version={fresh}", "--param", "only_if_ungated=true"],
-                         capture_output=True, text=True, env=topology.env, timeout=120)
-    assert ran.returncode == 0, ran.stderr[-2000:]
+    ran = _start(topology, "registration-gate/registration-gate",
+                 {"model": model, "version": fresh, "only_if_ungated": True})
+    assert ran.returncode == 0, (ran.stdout + ran.stderr)[-2000:]
     deadline = time.monotonic() + 900
-    _wait(lambda: any(r["state_type"] == "RUNNING" and r["parameters"].get("version") == fresh
-                      for r in _flow_runs(topology)), "the gate to run on a worker", topology, deadline)
+    _wait(lambda: any(r["parameters"].get("version") == fresh for r in _flow_runs(topology, ["RUNNING"])),
+          "the gate to run on a worker", topology, deadline)
     topology.restart("prefect", down_seconds=10)
-    _wait(lambda: not [r for r in _flow_runs(topology) if r["state_type"] in ("PENDING", "RUNNING")
-                       and r["parameters"].get("version") == fresh], "the interrupted gate to end", topology, deadline)
+    _wait(lambda: not [r for r in _flow_runs(topology, ["PENDING", "RUNNING"]) if r["parameters"].get("version") == fresh],
+          "the interrupted gate to end", topology, deadline)
     if "governance.status" not in client.get_model_version(model, fresh).tags:  # not recovered: reconciliation reruns it
         reconciled = _govflow(topology, "reconcile", "--model", model)
         assert reconciled.returncode in (0, 1), reconciled.stderr[-2000:]
