@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.servers starts the PostgreSQL stores
 
-from harness import measure, on_teardown, prefect_server  # noqa: E402
+from harness import last_summary, measure, on_teardown, prefect_server  # noqa: E402
 from monitoring import credit_scenario  # noqa: E402
 
 
@@ -199,8 +199,6 @@ def summarise(result: list[str]) -> str:
 
 
 def main() -> None:
-    from harness import last_summary
-
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--models", default="20,100,300")
     parser.add_argument("--rows", type=int, default=100_000)

@@ -61,7 +61,8 @@ def record_evidence(
             raise ChainHeadsMissing(
                 f"{store.describe()} has no head of '{model}', but MLflow holds its recorded governance runs: "
                 "the heads were lost, or GOVFLOW_CHAIN_LOG / GOVFLOW_DATABASE_URL points elsewhere. Restore them "
-                "before recording; a new chain here would fork the old one")
+                "before recording (`govflow evidence import-heads` copies a head log into the database); a new "
+                "chain here would fork the old one")
         if tip is not None:
             complete_committed(ctx.uri, tip.run_id, tip.manifest_sha256)
         if once_per_version and (done := committed_run_of(ctx.uri, settings.experiment, model, ctx.version.version,

@@ -355,6 +355,37 @@ def evidence_pull(
                    "used is not the current one; fetch it from the repository's history")
 
 
+@evidence_app.command("import-heads")
+def evidence_import_heads(
+    source: Annotated[str | None, typer.Option("--from", help="the head log to copy (default GOVFLOW_CHAIN_LOG)")] = None,
+) -> None:
+    """Copy a head log's heads into the database head store (GOVFLOW_DATABASE_URL), once, when moving an
+    installation to PostgreSQL; until then recording refuses to start chains the log already holds. Exit 0
+    copied, 1 a head conflicts with one already there, 2 bad input."""
+    from pathlib import Path
+
+    settings = _settings()
+    from govflow.database import DatabaseUnavailable
+    from tasks.head_store import DatabaseHeadStore, FileHeadStore
+
+    if settings.database_url is None:
+        _usage_error("GOVFLOW_DATABASE_URL is not set: there is no database head store to copy into")
+    log = FileHeadStore(Path(source) if source else settings.resolved_chain_log)
+    read = log.read()
+    if not read.exists:
+        _usage_error(f"{log.path}: no such head log")
+    try:
+        inserted, present, conflicts = DatabaseHeadStore(settings.database_url).copy_in(read.heads)
+    except (DatabaseUnavailable, ValueError) as exc:
+        _usage_error(str(exc))
+    typer.echo(f"{log.path}: {inserted} head(s) copied, {present} already there, {len(conflicts)} in conflict"
+               + (f"; {len(read.defects)} line(s) that are not heads were left (govflow verify names them)"
+                  if read.defects else ""))
+    for conflict in conflicts:
+        typer.echo(f"  conflict: {conflict}")
+    raise typer.Exit(1 if conflicts else 0)
+
+
 controls_app = typer.Typer(no_args_is_help=True, help="The control catalogue and its framework coverage.")
 app.add_typer(controls_app, name="controls")
 

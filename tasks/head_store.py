@@ -180,4 +180,32 @@ class DatabaseHeadStore:
             conn.close()
 
 
+    def copy_in(self, heads: tuple[Head, ...]) -> tuple[int, int, list[str]]:
+        """Insert heads published elsewhere (a head log moving here), in their order, in one transaction:
+        (inserted, already here, conflicts). A head already here with another hash or run is a conflict, named
+        and left as it is."""
+        conn = self._connect()
+        inserted, present, conflicts = 0, 0, []
+        try:
+            with conn.cursor() as cur:
+                for head in heads:
+                    cur.execute("INSERT INTO govflow_chain_heads (model, sequence, manifest_sha256, run_id, at, signature) "
+                                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (model, sequence) DO NOTHING",
+                                (head.model, head.sequence, head.manifest_sha256, head.run_id, head.at, head.signature))
+                    if cur.rowcount:
+                        inserted += 1
+                        continue
+                    cur.execute("SELECT manifest_sha256, run_id FROM govflow_chain_heads WHERE model = %s AND "
+                                "sequence = %s", (head.model, head.sequence))
+                    if cur.fetchone() == (head.manifest_sha256, head.run_id):
+                        present += 1
+                    else:
+                        conflicts.append(f"'{head.model}' sequence {head.sequence}: {self.describe()} holds another "
+                                         "head there")
+            conn.commit()
+        finally:
+            conn.close()
+        return inserted, present, conflicts
+
+
 HeadStore = FileHeadStore | DatabaseHeadStore

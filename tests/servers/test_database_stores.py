@@ -1,6 +1,7 @@
 """The head store and the webhook ledger in a real PostgreSQL: the same contract as the files (a linear chain
 per model under the lock, one acceptance per delivery), now shared by processes that share nothing else."""
 
+import os
 import signal
 import subprocess
 import sys
@@ -126,3 +127,32 @@ def test_an_unreachable_database_is_named_without_its_password():
     assert "127.0.0.1:1/govflow" in str(failed.value) and "Sup3r-secret" not in str(failed.value)
     with pytest.raises(ValueError, match="GOVFLOW_DATABASE_URL must be a postgresql:// URL"):
         DatabaseLedger("mysql://u:p@h/db", 300)
+
+
+def test_a_head_log_moves_into_the_database_once_and_a_conflict_is_named(postgres, tmp_path):
+    from tests.servers.processes import BIN
+
+    url = postgres.create("moved")
+    log = tmp_path / "heads.jsonl"
+    for model, sequence, digest in (("a", 1, "1" * 64), ("b", 1, "2" * 64), ("a", 2, "3" * 64)):
+        append_head.fn(log, model, sequence, digest, f"r-{model}{sequence}")
+    env = {**os.environ, "GOVFLOW_DATABASE_URL": url, "GOVFLOW_CHAIN_LOG": str(log), "GOVFLOW_DATA_DIR": str(tmp_path)}
+
+    def copy() -> subprocess.CompletedProcess:
+        return subprocess.run([str(BIN / "govflow"), "evidence", "import-heads"], capture_output=True, text=True,
+                              env=env, timeout=120)
+
+    first = copy()
+    assert first.returncode == 0 and "3 head(s) copied, 0 already there, 0 in conflict" in first.stdout, first.stderr
+    store = DatabaseHeadStore(SecretStr(url))
+    assert [(h.model, h.sequence, h.run_id) for h in read_heads(store).heads] == [
+        ("a", 1, "r-a1"), ("b", 1, "r-b1"), ("a", 2, "r-a2")]
+    again = copy()
+    assert again.returncode == 0 and "0 head(s) copied, 3 already there" in again.stdout
+    append_head.fn(log, "c", 1, "4" * 64, "r-c1")
+    append_head.fn(store, "c", 1, "5" * 64, "r-other")
+    clash = copy()
+    assert clash.returncode == 1 and "conflict: 'c' sequence 1" in clash.stdout and "pg-Secret" not in clash.stdout
+    missing = subprocess.run([str(BIN / "govflow"), "evidence", "import-heads", "--from", str(tmp_path / "none")],
+                             capture_output=True, text=True, env=env, timeout=120)
+    assert missing.returncode == 2 and "no such head log" in missing.stderr and "Traceback" not in missing.stderr
