@@ -192,6 +192,9 @@ def registration_gate(model: str, version: str, only_if_ungated: bool = False) -
             once_per_version=only_if_ungated)
     except AlreadyRecorded as done:  # another automated gate got there while this one judged
         logger.info("%s v%s was gated meanwhile by run %s; this run is set aside", model, subject.version, done.run_id)
+        # The winner may have died between its commit and its tags: the version still gets the status it earned.
+        set_version_tags(uri, model, subject.version, {"governance.status": done.verdict,
+                                                       f"governance.last_{FLOW}_run": done.run_id})
         return None
     alert_on_failure(ctx, FLOW, decision, run.run_id)
     set_version_tags(uri, model, subject.version, {

@@ -24,9 +24,9 @@ from tasks.evidence import (GovernanceRun, abandon_run, commit_run, committed_ru
 class AlreadyRecorded(RuntimeError):
     """Recording once per version, and another run of the flow committed for this version first."""
 
-    def __init__(self, run_id: str) -> None:
-        super().__init__(f"run {run_id} already recorded this flow for this version")
-        self.run_id = run_id
+    def __init__(self, run_id: str, verdict: str) -> None:
+        super().__init__(f"run {run_id} already recorded this flow for this version ({verdict})")
+        self.run_id, self.verdict = run_id, verdict
 
 
 class ChainHeadsMissing(RuntimeError):
@@ -67,8 +67,8 @@ def record_evidence(
             complete_committed(ctx.uri, tip.run_id, tip.manifest_sha256)
         if once_per_version and (done := committed_run_of(ctx.uri, settings.experiment, model, ctx.version.version,
                                                           flow)):
-            abandon_run(ctx.uri, run.run_id, done)
-            raise AlreadyRecorded(done)
+            abandon_run(ctx.uri, run.run_id, done.run_id)
+            raise AlreadyRecorded(done.run_id, done.verdict)
         sequence = tip.sequence + 1 if tip else 1
         manifest = build_manifest(
             model=model, version=ctx.version.version, flow=flow,

@@ -233,7 +233,7 @@ def find_completed_run(tracking_uri: str, experiment: str, model: str, run_key: 
 
 
 @task(retries=2, retry_delay_seconds=[1, 4])
-def committed_run_of(tracking_uri: str, experiment: str, model: str, version: str, flow: str) -> str | None:
+def committed_run_of(tracking_uri: str, experiment: str, model: str, version: str, flow: str) -> PastRunRef | None:
     """A committed run of `flow` for this version (one that recorded its manifest hash), or None."""
     client = MlflowClient(tracking_uri)
     exp = client.get_experiment_by_name(experiment)
@@ -242,7 +242,7 @@ def committed_run_of(tracking_uri: str, experiment: str, model: str, version: st
     runs = client.search_runs([exp.experiment_id], max_results=1, filter_string=(
         f"tags.`governance.model` = '{model}' and tags.`governance.version` = '{version}' "
         f"and tags.`governance.flow` = '{flow}' and tags.`governance.manifest_sha256` != ''"))
-    return runs[0].info.run_id if runs else None
+    return PastRunRef(runs[0].info.run_id, runs[0].data.tags.get("governance.verdict", "")) if runs else None
 
 
 @task(retries=2, retry_delay_seconds=[1, 4])

@@ -349,9 +349,12 @@ def test_of_two_automated_gates_judging_one_version_at_once_only_the_first_to_re
     model = "vendor_fraud_score"
     version = _new_version(client, model, {})
     first = registration_gate(model, version, only_if_ungated=True)
-    # The second started before the first tagged the version: its check at the start passed.
+    # The second started before the first tagged the version (or the first died before tagging it): its check
+    # at the start passed. It is set aside, and the version gets the status the first one earned.
     client.delete_model_version_tag(model, version, "governance.status")
     assert registration_gate(model, version, only_if_ungated=True) is None
+    tags = client.get_model_version(model, version).tags
+    assert (tags["governance.status"], tags["governance.last_gate_run"]) == (first.verdict, first.run_id)
     runs = [f for f in fetch_runs.fn(client.tracking_uri, "governance", model) if f.stored.version == version]
     set_aside = [f for f in runs if f.stored.run_id != first.run_id]
     assert len(runs) == 2 and set_aside[0].tags["governance.superseded_by"] == first.run_id
