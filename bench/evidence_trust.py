@@ -41,8 +41,8 @@ def chain_tampering(count: int) -> None:
 
 
 def bundle_tampering(count: int) -> None:
-    from tests.test_bundle_tamper import FILE_MUTATIONS, _problems, _write
     from tests.tamper import build_chain
+    from tests.test_bundle_tamper import FILE_MUTATIONS, _problems, _write
 
     runs, heads = build_chain(5)
     root = Path(tempfile.mkdtemp())

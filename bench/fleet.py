@@ -29,8 +29,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.servers starts the PostgreSQL stores
 
-from harness import last_summary, measure, on_teardown, prefect_server  # noqa: E402
-from monitoring import credit_scenario  # noqa: E402
+from harness import last_summary, measure, on_teardown, prefect_server
+from monitoring import credit_scenario
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ that verifies offline (govflow/bundle.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 from prefect import flow
@@ -42,7 +42,7 @@ def as_of_ms(as_of: str | None) -> int | None:
     if len(as_of) == 10:
         moment = datetime.combine(moment.date(), time.max)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp() * 1000)
 
 
@@ -75,7 +75,7 @@ def evidence_export(model: str, out: str, version: str | None = None, as_of: str
                   "questionnaire": settings.questionnaire_file}
     files = {kind: Path(path).read_bytes() for kind, path in candidates.items() if Path(path).is_file()}
     config, missing = select_config(files, recorded, always={"controls", "questionnaire"})
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     exported = {f.stored.run_id for f in fetched}
     heads = [head_line(h) for h in read_published_heads(head_store(settings)).of(model) if h.run_id in exported]
     key = settings.signing_key

@@ -13,7 +13,11 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from checks.data_validation import (
-    check_readable, compare_columns, derive_expectations, judge_validation, unique_expectations,
+    check_readable,
+    compare_columns,
+    derive_expectations,
+    judge_validation,
+    unique_expectations,
 )
 from checks.decay import decay_results, validation_baseline
 from checks.drift import drift_report, output_drift, shared_columns

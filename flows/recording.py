@@ -4,7 +4,7 @@ lock the manifest, the published head and the recorded hash."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from checks.decision import Decision, decide
 from checks.evidence import family_documents, key_metrics, verdict_document
@@ -17,8 +17,17 @@ from govflow.failpoints import failpoint
 from govflow.provenance import code_version
 from govflow.redact import redact_bytes
 from tasks.chain import append_head, chain_tip, head_store, model_lock
-from tasks.evidence import (GovernanceRun, abandon_run, commit_run, committed_run_of, complete_committed,
-                            has_recorded_runs, supersede_incomplete, upload_evidence, upload_manifest)
+from tasks.evidence import (
+    GovernanceRun,
+    abandon_run,
+    commit_run,
+    committed_run_of,
+    complete_committed,
+    has_recorded_runs,
+    supersede_incomplete,
+    upload_evidence,
+    upload_manifest,
+)
 
 
 class AlreadyRecorded(RuntimeError):
@@ -72,7 +81,7 @@ def record_evidence(
         sequence = tip.sequence + 1 if tip else 1
         manifest = build_manifest(
             model=model, version=ctx.version.version, flow=flow,
-            created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), artifacts=files,
+            created_at=datetime.now(UTC).isoformat(timespec="seconds"), artifacts=files,
             inputs={**inputs, "waivers_file": f"sha256:{ctx.waivers_sha}"},
             policy_sha256=ctx.policy_sha, code_version=code_version(),
             previous_manifest_sha256=tip.manifest_sha256 if tip else None, sequence=sequence,
@@ -94,7 +103,7 @@ def record_evidence(
 def findings_evidence(ctx: Subject, results) -> tuple[dict[str, str | None], dict[str, bytes]]:
     """The review and retention dates for the verdict, and `evidence/findings.json`: each finding with its
     severity, the model's owner and the date the policy allows to fix it."""
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     rows = findings(results, ctx.tier, ctx.tags.get("governance.owner"), today)
     return review_dates(ctx.tier, today), {"evidence/findings.json": canonical_json({"findings": rows})}
 

@@ -4,7 +4,7 @@ summary, regenerated from MLflow's registry and evidence, written to a folder an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -39,14 +39,14 @@ def fleet_report(out: str | None = None, as_of: str | None = None) -> ReportOutc
     publish the fleet's status and the dashboard's link as Prefect artifacts."""
     settings = Settings()
     uri = settings.resolved_tracking_uri
-    today = date.fromisoformat(as_of) if as_of else datetime.now(timezone.utc).date()
+    today = date.fromisoformat(as_of) if as_of else datetime.now(UTC).date()
     models = read_models(uri)
     runs, latest = read_runs(uri, settings.experiment, {m.model: m.current for m in models}, settings.resolved_ui_url,
                              cache=settings.data_dir.resolve() / "report-runs.jsonl")
     evidence = FleetEvidence(models=models, runs=runs, latest=latest, catalogue=load_controls(settings.controls_file),
                              tracking=redact(uri), code_version=code_version())
     site: Site = render_site(evidence, today, today - timedelta(days=settings.report_period_days),
-                             datetime.now(timezone.utc))
+                             datetime.now(UTC))
     files = {rel: redact_bytes(data) for rel, data in site.files.items()}  # no page shows a password
     dashboard = write_site(Path(out).resolve() if out else settings.resolved_reports_dir, files)
     summary = site.summary

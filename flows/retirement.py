@@ -8,7 +8,7 @@ it marked `retired`, with the date its evidence must be kept until."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from prefect import flow, get_run_logger
 
@@ -67,7 +67,7 @@ def retirement_sweep(models: list[str] | None = None, as_of: datetime | None = N
     then); one version's error is its outcome, not the sweep's."""
     logger = get_run_logger()
     settings = Settings()
-    now = as_of or datetime.now(timezone.utc)
+    now = as_of or datetime.now(UTC)
     outcomes = []
     for model in list_models(settings.resolved_tracking_uri, models):
         try:
@@ -103,7 +103,7 @@ def retire(model: str, version: str | None = None, by: str | None = None) -> lis
         from tasks.registry import UnknownModelVersion
 
         raise UnknownModelVersion(f"model '{model}' has no version '{version}'")
-    stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
     for facts in chosen:
         if facts.lifecycle != RETIRING:
             set_version_tags(uri, model, facts.version, {"governance.lifecycle": RETIRING,

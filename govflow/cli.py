@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+from datetime import UTC
 from typing import Annotated
 
 import typer
@@ -591,7 +592,7 @@ def retirement(
 ) -> None:
     """Sweep serving and retiring versions: review, owner, monitoring, succession, retirement. Exit 0 none
     found, 1 any finding, 2 bad input."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     _settings()
     moment = None
@@ -600,7 +601,7 @@ def retirement(
             moment = datetime.fromisoformat(as_of)
         except ValueError:
             _usage_error(f"--as-of '{as_of}' is not a date (YYYY-MM-DD) or an ISO timestamp")
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     from flows.retirement import retirement_sweep
     from tasks.registry import UnknownModelVersion
 

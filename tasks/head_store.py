@@ -16,6 +16,7 @@ what a SIGKILL mid-record needs.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import time
@@ -153,11 +154,11 @@ class DatabaseHeadStore:
                 yield
             finally:
                 if not conn.closed:
-                    try:
-                        with conn.cursor() as cur:
-                            cur.execute("SELECT pg_advisory_unlock(%s)", (key,))
-                    except Exception:  # noqa: BLE001 - a lost connection has released the lock already
-                        pass
+                    import psycopg2
+
+                    # A lost connection has released the lock already; there is nothing left to unlock.
+                    with contextlib.suppress(psycopg2.Error), conn.cursor() as cur:
+                        cur.execute("SELECT pg_advisory_unlock(%s)", (key,))
         finally:
             conn.close()
 

@@ -3,7 +3,7 @@ governance runs hold (last gate, newest monitored row, completed, incomplete and
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from mlflow import MlflowClient
 from mlflow.entities import ViewType
@@ -17,7 +17,7 @@ from tasks.registry import UnknownModelVersion
 
 
 def _stamp(ms: int | None) -> datetime | None:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc) if ms else None
+    return datetime.fromtimestamp(ms / 1000, tz=UTC) if ms else None
 
 
 def _parse(text: str | None) -> datetime | None:
@@ -28,7 +28,7 @@ def _parse(text: str | None) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _run(client: MlflowClient, run_id: str | None):
@@ -111,6 +111,6 @@ def read_version_facts(tracking_uri: str, experiment: str, models: list[str] | N
             facts.append(VersionFacts(
                 model=name, version=str(mv.version), aliases=aliases, status=tags.get("governance.status"),
                 lifecycle=lifecycle, owner=tags.get("governance.owner"), registered=_stamp(mv.creation_timestamp)
-                or datetime.now(timezone.utc), **extra))
+                or datetime.now(UTC), **extra))
         out[name] = facts
     return out

@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from mlflow import MlflowClient
@@ -161,7 +161,7 @@ def _record(tracking_uri: str, run, ui_url: str | None) -> tuple[RunRecord, tupl
     verdict_doc = docs.get("evidence/verdict.json") or {}
     record = RunRecord(
         run_id=run.info.run_id, model=tags.get("governance.model", ""), version=tags.get("governance.version", ""),
-        flow=flow, started=datetime.fromtimestamp(run.info.start_time / 1000, tz=timezone.utc),
+        flow=flow, started=datetime.fromtimestamp(run.info.start_time / 1000, tz=UTC),
         verdict=tags.get("governance.verdict"), tier=tags.get("governance.risk_tier"), judged=judged,
         findings=findings, metrics=dict(run.data.metrics), missing=tuple(missing),
         review_due=_iso_date(verdict_doc.get("review_due")) if isinstance(verdict_doc, Mapping) else None,

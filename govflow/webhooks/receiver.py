@@ -20,8 +20,14 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from govflow.webhooks.ledger import Admission, DatabaseLedger, DeliveryLedger
-from govflow.webhooks.signature import (DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, Unauthenticated,
-                                        authenticate, require_secret)
+from govflow.webhooks.signature import (
+    DELIVERY_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    Unauthenticated,
+    authenticate,
+    require_secret,
+)
 
 log = logging.getLogger("govflow.webhooks")
 PATH = "/webhooks/mlflow"

@@ -24,10 +24,10 @@ EVIDENTLY_NAMES = {"wasserstein": "wasserstein", "jensenshannon": "jensenshannon
 
 
 def rules(**overrides) -> DriftChecks:
-    base = dict(min_samples=100, report_rows=1000, seed=1,
-                thresholds=DriftThresholds(wasserstein=0.1, jensenshannon=0.1, psi=0.1, ks=0.05, chisquare=0.05, z=0.05),
-                min_effect=DriftEffects(ks=0.1, chisquare=0.1, z=0.05),
-                feature=Rule(blocking=False), share=MaximumRule(max=0.5))
+    base = {"min_samples": 100, "report_rows": 1000, "seed": 1,
+                "thresholds": DriftThresholds(wasserstein=0.1, jensenshannon=0.1, psi=0.1, ks=0.05, chisquare=0.05, z=0.05),
+                "min_effect": DriftEffects(ks=0.1, chisquare=0.1, z=0.05),
+                "feature": Rule(blocking=False), "share": MaximumRule(max=0.5)}
     return DriftChecks(**{**base, **overrides})
 
 

@@ -1,14 +1,15 @@
 """The registration gate end to end, once per scenario, under a session Prefect harness and a temporary MLflow."""
 
 import json
+from datetime import UTC
 
 import pandas as pd
 import pytest
 
 from checks.results import Status
 from flows.gate import registration_gate
-from govflow.demo.seed import data_tags, seed_fleet
 from govflow.demo.data import vendor_scoring
+from govflow.demo.seed import data_tags, seed_fleet
 from tasks.registry import UnknownModelVersion
 from tests.evidence_check import assert_manifest_intact
 
@@ -309,13 +310,13 @@ def test_the_risk_assessment_on_file_sets_the_tier_and_is_evidence(outcomes, cli
 
 
 def test_findings_carry_owner_severity_and_due_date(outcomes, client, tmp_path):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     hiring = outcomes["hiring_promotion"]
     assert_manifest_intact(client, hiring.run_id, tmp_path)
     rows = json.loads((tmp_path / "evidence" / "findings.json").read_text())["findings"]
     ratio = next(r for r in rows if r["check_id"] == "fairness.demographic_parity_ratio" and r["subject"] == "sex")
-    days = {datetime.now(timezone.utc).date() - timedelta(days=d) for d in (0, 1)}  # the run may predate midnight
+    days = {datetime.now(UTC).date() - timedelta(days=d) for d in (0, 1)}  # the run may predate midnight
     assert ratio["severity"] == "critical" and ratio["owner"] == "people-analytics@bank.example"
     assert ratio["due"] in {(d + timedelta(days=14)).isoformat() for d in days}  # high tier: 14 days
     verdict = json.loads((tmp_path / "evidence" / "verdict.json").read_text())
@@ -342,9 +343,9 @@ def test_automation_gates_a_version_once_a_person_as_often_as_asked(outcomes, cl
 
 def test_of_two_automated_gates_judging_one_version_at_once_only_the_first_to_record_counts(outcomes, client):
     from checks.verification import evidence_notes, evidence_problems
+    from govflow.settings import Settings
     from tasks.chain import read_heads
     from tasks.evidence import fetch_runs
-    from govflow.settings import Settings
 
     model = "vendor_fraud_score"
     version = _new_version(client, model, {})

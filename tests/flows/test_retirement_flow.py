@@ -1,7 +1,7 @@
 """The retirement sweep and `retire` on a model of three versions: one superseded and ownerless, one
 current, one rejected yet serving; retirement waits for the alias and for deleted evidence."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -51,7 +51,7 @@ def test_sweep_names_superseded_ownerless_and_rejected_serving_versions(legacy, 
 
 
 def test_sweep_as_of_a_later_date_finds_overdue_reviews_and_stale_monitoring(legacy):
-    later = datetime.now(timezone.utc) + timedelta(days=181)  # the medium tier reviews every 180 days
+    later = datetime.now(UTC) + timedelta(days=181)  # the medium tier reviews every 180 days
     current = next(o for o in retirement_sweep([MODEL], as_of=later) if o.version == legacy[1])
     checks = _by_check(current)
     assert checks["lifecycle.review"].status is Status.FAIL and "overdue by 1 day(s)" in checks["lifecycle.review"].message
@@ -72,7 +72,7 @@ def test_retirement_completes_only_once_the_alias_is_gone(legacy, client):
     assert done.lifecycle == "retired" and _by_check(done)["lifecycle.retirement"].status is Status.PASS
     tags = client.get_model_version(MODEL, v1).tags
     assert tags["governance.lifecycle"] == "retired" and tags["governance.retirement_run"] == done.run_id
-    assert tags["governance.retain_until"] == f"{datetime.now(timezone.utc).year + 7}" + tags["governance.retired_at"][4:10]
+    assert tags["governance.retain_until"] == f"{datetime.now(UTC).year + 7}" + tags["governance.retired_at"][4:10]
     # A retired version is no longer swept, nor gated by the nightly run.
     assert v1 not in {o.version for o in retirement_sweep([MODEL])}
 

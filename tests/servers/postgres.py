@@ -59,14 +59,14 @@ class Postgres:
 
     @staticmethod
     def _has_c_utf8() -> bool:
-        out = subprocess.run(["locale", "-a"], capture_output=True, text=True).stdout.lower()
+        out = subprocess.run(["locale", "-a"], check=False, capture_output=True, text=True).stdout.lower()
         return "c.utf8" in out or "c.utf-8" in out
 
     def _run(self, tool: str, *args: str) -> None:
         command = [str(self.bin / tool), *args]
         if self._as_root:
             command = ["runuser", "-u", "postgres", "--", *command]
-        done = subprocess.run(command, capture_output=True, text=True, cwd=self.root)
+        done = subprocess.run(command, check=False, capture_output=True, text=True, cwd=self.root)
         if done.returncode != 0:
             log = self.root / "server.log"
             raise RuntimeError(f"{tool} failed: {done.stderr[-2000:]}{log.read_text()[-2000:] if log.exists() else ''}")

@@ -81,7 +81,7 @@ def _state(stack, model: str) -> tuple[list, list[str], list[int]]:
 def _note(stack, model: str, failpoint: str | None = None) -> subprocess.CompletedProcess:
     env = {**stack["env"], **({"GOVFLOW_FAILPOINT": failpoint} if failpoint else {})}
     return subprocess.run([str(BIN / "govflow"), "finding", "note", model, CHECK, "--by", "tests", "--text", "t"],
-                          capture_output=True, text=True, env=env, timeout=300)
+                          check=False, capture_output=True, text=True, env=env, timeout=300)
 
 
 def test_concurrent_processes_recording_on_one_model_leave_one_unforked_chain(stack):
@@ -97,7 +97,7 @@ def test_concurrent_processes_recording_on_one_model_leave_one_unforked_chain(st
     problems, notes, sequences = _state(stack, model)
     assert problems == [] and notes == []
     assert sequences == list(range(1, processes * each + 1))
-    verified = subprocess.run([str(BIN / "govflow"), "verify", model, "--json"], capture_output=True, text=True,
+    verified = subprocess.run([str(BIN / "govflow"), "verify", model, "--json"], check=False, capture_output=True, text=True,
                               env=stack["env"], timeout=300)
     assert verified.returncode == 0 and json.loads(verified.stdout)["runs"] == processes * each
 
@@ -133,7 +133,7 @@ def test_a_kill_at_every_step_of_recording_is_named_and_the_rerun_clears_it(stac
         assert problems == [], (point, problems)
         assert sequences == list(range(1, len(sequences) + 1)), point
     # Three runs stopped before they were committed and were superseded; one was completed from its head.
-    verified = subprocess.run([str(BIN / "govflow"), "verify", model, "--json"], capture_output=True, text=True,
+    verified = subprocess.run([str(BIN / "govflow"), "verify", model, "--json"], check=False, capture_output=True, text=True,
                               env=stack["env"], timeout=300)
     outcome = json.loads(verified.stdout)
     assert verified.returncode == 0 and outcome["problems"] == []

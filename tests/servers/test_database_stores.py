@@ -13,9 +13,9 @@ import pytest
 from pydantic import SecretStr
 
 from checks.heads import Head
+from govflow.webhooks.ledger import Admission, DatabaseLedger
 from tasks.chain import ChainLockTimeout, HeadConflict, append_head, chain_tip, model_lock, read_heads
 from tasks.head_store import DatabaseHeadStore
-from govflow.webhooks.ledger import Admission, DatabaseLedger
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.servers
@@ -81,9 +81,8 @@ def test_the_advisory_lock_excludes_another_process_until_it_is_killed(database)
     holder = subprocess.Popen([sys.executable, "-c", _HOLD, database], cwd=REPO, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(ChainLockTimeout, match="chain lock of 'held'"):
-            with model_lock(store, "held", timeout_seconds=0.5):
-                pass
+        with pytest.raises(ChainLockTimeout, match="chain lock of 'held'"), model_lock(store, "held", timeout_seconds=0.5):
+            pass
         with model_lock(store, "other", timeout_seconds=0.5):
             pass
         holder.send_signal(signal.SIGKILL)
@@ -139,7 +138,7 @@ def test_a_head_log_moves_into_the_database_once_and_a_conflict_is_named(postgre
     env = {**os.environ, "GOVFLOW_DATABASE_URL": url, "GOVFLOW_CHAIN_LOG": str(log), "GOVFLOW_DATA_DIR": str(tmp_path)}
 
     def copy() -> subprocess.CompletedProcess:
-        return subprocess.run([str(BIN / "govflow"), "evidence", "import-heads"], capture_output=True, text=True,
+        return subprocess.run([str(BIN / "govflow"), "evidence", "import-heads"], check=False, capture_output=True, text=True,
                               env=env, timeout=120)
 
     first = copy()
@@ -154,5 +153,5 @@ def test_a_head_log_moves_into_the_database_once_and_a_conflict_is_named(postgre
     clash = copy()
     assert clash.returncode == 1 and "conflict: 'c' sequence 1" in clash.stdout and "pg-Secret" not in clash.stdout
     missing = subprocess.run([str(BIN / "govflow"), "evidence", "import-heads", "--from", str(tmp_path / "none")],
-                             capture_output=True, text=True, env=env, timeout=120)
+                             check=False, capture_output=True, text=True, env=env, timeout=120)
     assert missing.returncode == 2 and "no such head log" in missing.stderr and "Traceback" not in missing.stderr

@@ -35,7 +35,7 @@ def read_env(path: Path, given: dict[str, str]) -> dict[str, str]:
         if key in given:
             continue
 
-        def resolve(match: re.Match) -> str:
+        def resolve(match: re.Match, number: int = number) -> str:
             if match.group(1) not in values:
                 raise ValueError(f"{path}:{number}: ${{{match.group(1)}}} is not defined above it")
             return values[match.group(1)]
@@ -51,7 +51,7 @@ def _fernet_key() -> str:
 
 
 def _run(args: list[str], env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess:
-    done = subprocess.run(args, capture_output=True, text=True, env=env, cwd=REPO, timeout=timeout)
+    done = subprocess.run(args, check=False, capture_output=True, text=True, env=env, cwd=REPO, timeout=timeout)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(args[:4])} failed: {done.stderr[-3000:]}")
     return done

@@ -95,7 +95,7 @@ def test_a_verdict_without_its_findings_file_judges_nothing_but_is_shown(tmp_pat
 
 
 def test_the_cache_skips_runs_whose_manifest_is_unchanged_and_rereads_the_rest(tmp_path, monkeypatch):
-    import tasks.report_data as report_data
+    from tasks import report_data
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     cache = tmp_path / "cache.jsonl"
