@@ -16,7 +16,7 @@ import argparse
 import shutil
 import sys
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from harness import measure
@@ -39,7 +39,7 @@ def warm(fn) -> None:
 def render_govflow(evidence) -> dict[str, bytes]:
     from govflow.reports.pages import build_site
 
-    return build_site(evidence, AS_OF, SINCE, datetime(2026, 11, 1, tzinfo=timezone.utc)).files
+    return build_site(evidence, AS_OF, SINCE, datetime(2026, 11, 1, tzinfo=UTC)).files
 
 
 def render_plotly(evidence) -> dict[str, bytes]:
@@ -47,7 +47,7 @@ def render_plotly(evidence) -> dict[str, bytes]:
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    from checks.fleet_view import trends
+    from govflow.checks.fleet_view import trends
     from govflow.reports.pages import DASHBOARD_POINTS
 
     series = trends(evidence.runs, max_points=DASHBOARD_POINTS)

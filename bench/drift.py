@@ -30,7 +30,7 @@ def make_data(rows: int):
 
 
 def _rules():
-    from checks.policy import DriftChecks, DriftEffects, DriftThresholds, MaximumRule, Rule
+    from govflow.checks.policy import DriftChecks, DriftEffects, DriftThresholds, MaximumRule, Rule
 
     return DriftChecks(min_samples=100, report_rows=1000, seed=1,
                        thresholds=DriftThresholds(wasserstein=0.1, jensenshannon=0.1, psi=0.1, ks=0.05, chisquare=0.05, z=0.05),
@@ -39,7 +39,7 @@ def _rules():
 
 
 def govflow_drift(reference, current):
-    from checks.drift import drift_report
+    from govflow.checks.drift import drift_report
 
     return drift_report(reference, current, list(reference.columns), _rules())
 

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def chain_tampering(count: int) -> None:
-    from checks.verification import evidence_problems
+    from govflow.checks.verification import evidence_problems
     from tests.tamper import MODEL, build_chain, mutate
 
     runs, heads = build_chain()

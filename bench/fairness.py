@@ -28,7 +28,7 @@ def make_data(rows: int):
 
 
 def _rules(resamples: int):
-    from checks.policy import FairnessChecks, MaximumRule, RatioRule
+    from govflow.checks.policy import FairnessChecks, MaximumRule, RatioRule
 
     return FairnessChecks(
         min_group_size=30, min_class_count=10, resamples=resamples, seed=1, on_straddle="INCONCLUSIVE",
@@ -40,13 +40,13 @@ def _rules(resamples: int):
 
 
 def govflow_metrics(y, pred, score, sensitive):
-    from checks.fairness import fairness_audit
+    from govflow.checks.fairness import fairness_audit
 
     return fairness_audit(y, pred, sensitive, _rules(100), 0.95, score=score)
 
 
 def govflow_bootstrap_1000(y, pred, score, sensitive):
-    from checks.fairness import fairness_audit
+    from govflow.checks.fairness import fairness_audit
 
     return fairness_audit(y, pred, sensitive, _rules(1000), 0.95, score=score)
 
@@ -54,7 +54,11 @@ def govflow_bootstrap_1000(y, pred, score, sensitive):
 def fairlearn_metricframe(y, pred, score, sensitive):
     import numpy as np
     from fairlearn.metrics import (
-        MetricFrame, false_negative_rate, false_positive_rate, selection_rate, true_positive_rate,
+        MetricFrame,
+        false_negative_rate,
+        false_positive_rate,
+        selection_rate,
+        true_positive_rate,
     )
     from sklearn.metrics import accuracy_score, brier_score_loss, precision_score, roc_auc_score
 

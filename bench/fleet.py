@@ -86,7 +86,7 @@ def make_data(n_models: int, rows: int, workers: int, backend: str = "sqlite"):
 
     client = MlflowClient(settings.resolved_tracking_uri)
     (seeded,) = seed_fleet(client, settings.datasets_dir, settings.local_artifact_root, scenarios=[scenario])
-    from flows.gate import registration_gate
+    from govflow.flows.gate import registration_gate
 
     gate = registration_gate(seeded.model, seeded.version)
     first = client.get_model_version(seeded.model, seeded.version)
@@ -111,7 +111,7 @@ def nightly(fleet: Fleet, workers: int) -> list[str]:
     from mlflow import MlflowClient
     from prefect.task_runners import ThreadPoolTaskRunner
 
-    from flows.nightly import nightly_governance
+    from govflow.flows.nightly import nightly_governance
 
     client = MlflowClient(fleet.uri)
     for name in fleet.models:  # each repeat judges every batch again, as a first monitoring run would
@@ -126,7 +126,7 @@ def nightly_dask(fleet: Fleet, workers: int) -> list[str]:
     from mlflow import MlflowClient
     from prefect_dask import DaskTaskRunner
 
-    from flows.nightly import nightly_governance
+    from govflow.flows.nightly import nightly_governance
 
     client = MlflowClient(fleet.uri)
     for name in fleet.models:
@@ -138,7 +138,7 @@ def nightly_dask(fleet: Fleet, workers: int) -> list[str]:
 
 def statistics(fleet: Fleet, workers: int) -> list[str]:
     """One model's monitoring steps with each task's plain function: no Prefect, no MLflow writes."""
-    from flows import monitoring as step
+    from govflow.flows import monitoring as step
 
     model = fleet.models[0]
     ctx, scorer = _STATE["ctx"], _STATE["scorer"]
@@ -169,16 +169,16 @@ def warm(fn) -> None:
                                          dashboard_address=None)
         on_teardown(_STATE["cluster"].close)
     if fn.__name__ != "statistics":
-        import flows.nightly  # noqa: F401
+        import govflow.flows.nightly  # noqa: F401
         return
     # Prefect's task wrappers are swapped for their plain functions; the model is loaded before timing.
-    import flows.monitoring as step
-    from flows.subject import resolve_subject
-    from tasks.data import load_dataset
-    from tasks.registry import read_past_run
-    from tasks.reports import render_evidently_drift
-    from tasks.scoring import fetch_model, predict
-    from tasks.validation import run_expectations
+    import govflow.flows.monitoring as step
+    from govflow.flows.subject import resolve_subject
+    from govflow.tasks.data import load_dataset
+    from govflow.tasks.registry import read_past_run
+    from govflow.tasks.reports import render_evidently_drift
+    from govflow.tasks.scoring import fetch_model, predict
+    from govflow.tasks.validation import run_expectations
 
     for name, wrapped in (("load_dataset", load_dataset), ("run_expectations", run_expectations),
                           ("render_evidently_drift", render_evidently_drift), ("fetch_model", fetch_model),

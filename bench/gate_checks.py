@@ -26,7 +26,7 @@ def make_data(rows: int):
 
 
 def _ours_auc(y, score, frame):
-    from checks.performance import auc_delong
+    from govflow.checks.performance import auc_delong
 
     return auc_delong(y, score)
 
@@ -38,9 +38,9 @@ def _sklearn_auc(y, score, frame):
 
 
 def _gx_validation(y, score, frame):
-    from checks.data_validation import derive_expectations, judge_validation
-    from checks.policy import CategorySetRule, DataChecks, NullRateRule, NumericRangeRule
-    from tasks.validation import run_expectations
+    from govflow.checks.data_validation import derive_expectations, judge_validation
+    from govflow.checks.policy import CategorySetRule, DataChecks, NullRateRule, NumericRangeRule
+    from govflow.tasks.validation import run_expectations
 
     rules = DataChecks(null_rate=NullRateRule(max_increase=0.02),
                        numeric_range=NumericRangeRule(tolerance=0.1, max_outside=0.01),

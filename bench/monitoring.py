@@ -58,14 +58,14 @@ def make_data(rows: int):
 
     client = MlflowClient(settings.resolved_tracking_uri)
     (seeded,) = seed_fleet(client, settings.datasets_dir, settings.local_artifact_root, scenarios=[scenario])
-    from flows.gate import registration_gate
+    from govflow.flows.gate import registration_gate
 
     registration_gate(seeded.model, seeded.version)  # the validation baseline for decay
     return seeded.model, seeded.version, client
 
 
 def monitor(model: str, version: str, client) -> str:
-    from flows.nightly import monitor_version
+    from govflow.flows.nightly import monitor_version
 
     # Each repeat judges every batch again, as a first monitoring run would.
     client.delete_model_version_tag(model, version, "governance.last_monitor_run")
@@ -78,7 +78,7 @@ def summarise(verdict: str) -> str:
 
 def warm(fn) -> None:
     """Imports only: a warm-up run would need its own seeded store."""
-    import flows.nightly  # noqa: F401
+    import govflow.flows.nightly  # noqa: F401
 
 
 def main() -> None:

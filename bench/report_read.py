@@ -25,7 +25,7 @@ _CACHE: list[Path] = []
 
 
 def make_data(runs: int):
-    from tasks.evidence import open_governance_run, write_evidence
+    from govflow.tasks.evidence import open_governance_run, write_evidence
 
     # Seeded once per size and kept, so both measured processes read the same store.
     folder = _STORE / str(runs)
@@ -53,7 +53,7 @@ def make_data(runs: int):
 def warm(fn) -> None:
     import mlflow  # noqa: F401
 
-    import tasks.report_data  # noqa: F401
+    import govflow.tasks.report_data  # noqa: F401
 
     if fn is govflow_read_cached:  # the night before: every run read once into the cache
         fn(_URI[0])
@@ -61,7 +61,7 @@ def warm(fn) -> None:
 
 
 def govflow_read(uri: str) -> int:
-    from tasks.report_data import read_runs
+    from govflow.tasks.report_data import read_runs
 
     records, _ = read_runs.fn(uri, "governance", {})
     return len(records)
@@ -69,7 +69,7 @@ def govflow_read(uri: str) -> int:
 
 def govflow_read_cached(uri: str) -> int:
     """The next night's read: every run but the latest per model comes from the cache."""
-    from tasks.report_data import read_runs
+    from govflow.tasks.report_data import read_runs
 
     records, _ = read_runs.fn(uri, "governance", {f"model_{i:02d}": "1" for i in range(50)}, cache=_CACHE[0])
     return len(records)

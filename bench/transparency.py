@@ -30,8 +30,9 @@ def make_data(rows: int):
     from govflow.demo.data import _loan_frame, loan_approval
     from govflow.demo.seed import _pipeline
     from govflow.policy_file import load_policy
-    from tasks.models import TRUSTED_TYPES
-    from tasks.scoring import LoadedModel
+    from govflow.settings import DEFAULT_POLICY
+    from govflow.tasks.models import TRUSTED_TYPES
+    from govflow.tasks.scoring import LoadedModel
 
     scenario = loan_approval()
     reference = scenario.reference
@@ -44,12 +45,12 @@ def make_data(rows: int):
     pyfunc = mlflow.pyfunc.load_model(str(path))
     loaded = LoadedModel(model=pyfunc, input_columns=tuple(FEATURES), local_path=str(path))
     frame = _loan_frame(np.random.default_rng(1), rows)
-    tier = load_policy(Path(__file__).resolve().parent.parent / "config" / "policy.yaml")[0].tier("high")
+    tier = load_policy(DEFAULT_POLICY)[0].tier("high")
     return loaded, model, frame, tier
 
 
 def _importance(loaded, model, frame, tier):
-    from tasks.probes import explain_model
+    from govflow.tasks.probes import explain_model
 
     return explain_model.fn(loaded, frame, frame["approved"].to_numpy(), FEATURES, tier.explainability, 0.95,
                             ("approved", *SENSITIVE))
@@ -60,8 +61,8 @@ def _sklearn_importance_sample(loaded, model, frame, tier):
     grid, calling the scikit-learn pipeline directly (no MLflow in the way)."""
     from sklearn.inspection import partial_dependence, permutation_importance
 
-    from checks.explainability import grid
-    from checks.sampling import seeded_sample
+    from govflow.checks.explainability import grid
+    from govflow.checks.sampling import seeded_sample
 
     rules = tier.explainability
     sample = seeded_sample(frame, rules.sample_rows, rules.seed)
@@ -83,7 +84,7 @@ def _sklearn_importance_all_rows(loaded, model, frame, tier):
 
 
 def _proxy(loaded, model, frame, tier):
-    from checks.proxy import proxy_audit
+    from govflow.checks.proxy import proxy_audit
 
     return proxy_audit(frame, FEATURES, SENSITIVE, tier.proxy)
 
@@ -93,8 +94,8 @@ def _scipy_association(loaded, model, frame, tier):
     import pandas as pd
     from scipy.stats.contingency import association
 
-    from checks.proxy import as_categories
-    from checks.sampling import seeded_sample
+    from govflow.checks.proxy import as_categories
+    from govflow.checks.sampling import seeded_sample
 
     sample = seeded_sample(frame[FEATURES + SENSITIVE], tier.proxy.sample_rows, tier.proxy.seed)
     return [association(pd.crosstab(as_categories(sample[f], tier.proxy.bins), sample[a]).to_numpy(), method="cramer")
@@ -102,7 +103,7 @@ def _scipy_association(loaded, model, frame, tier):
 
 
 def _robustness(loaded, model, frame, tier):
-    from tasks.probes import probe_robustness
+    from govflow.tasks.probes import probe_robustness
 
     return probe_robustness.fn(loaded, frame, FEATURES, "income:+,debt_to_income:-,credit_history_years:+",
                                tier.robustness, 0.95, ("approved", *SENSITIVE))
@@ -114,7 +115,7 @@ CARD = {f"governance.{field}": f"the {field.replace('_', ' ')} of the loan model
 
 
 def _documentation(loaded, model, frame, tier):
-    from checks.documentation import model_card_results
+    from govflow.checks.documentation import model_card_results
 
     return model_card_results(CARD, None, None, tier.documentation.model_card)
 

@@ -5,7 +5,7 @@ Every check id is a stable dotted name used alike in the policy YAML, the result
 the evidence artifact names and the test ids.
 """
 
-from checks.results import CheckResult, Status
+from govflow.checks.results import CheckResult, Status
 
 # The registry: check id -> what it judges. The policy chooses from this table per tier.
 CHECKS: dict[str, str] = {

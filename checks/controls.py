@@ -9,8 +9,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from checks.policy import PolicyError, _Frozen, line_of, parse_typed
-from checks.results import CheckResult, Status
+from govflow.checks.policy import PolicyError, _Frozen, line_of, parse_typed
+from govflow.checks.results import CheckResult, Status
 
 Framework = Literal["nist_ai_rmf", "iso_42001", "sr_11_7", "sr_26_2", "eu_ai_act", "naic"]
 FRAMEWORKS: tuple[str, ...] = ("nist_ai_rmf", "iso_42001", "sr_11_7", "sr_26_2", "eu_ai_act", "naic")

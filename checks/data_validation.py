@@ -15,8 +15,8 @@ import pandas as pd
 from pandas.api import types as ptypes
 from pydantic import BaseModel, ConfigDict
 
-from checks.policy import DataChecks
-from checks.results import CheckResult, Status
+from govflow.checks.policy import DataChecks
+from govflow.checks.results import CheckResult, Status
 
 Kind = Literal["numeric", "categorical", "datetime"]
 

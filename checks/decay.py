@@ -11,9 +11,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from checks.performance import HIGHER_IS_BETTER, LABELS, METRICS, NEEDS_SCORE, Undefined, binary_labels, measure
-from checks.policy import DecayRule
-from checks.results import CheckResult, Status, not_run
+from govflow.checks.performance import HIGHER_IS_BETTER, LABELS, METRICS, NEEDS_SCORE, Undefined, binary_labels, measure
+from govflow.checks.policy import DecayRule
+from govflow.checks.results import CheckResult, Status, not_run
 
 
 def validation_baseline(gate_metrics: Mapping[str, float]) -> dict[str, float]:

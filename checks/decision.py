@@ -7,8 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from checks.policy import TierPolicy
-from checks.results import UNKNOWN_STATUSES, CheckResult, Status
+from govflow.checks.policy import TierPolicy
+from govflow.checks.results import UNKNOWN_STATUSES, CheckResult, Status
 
 
 class Verdict(StrEnum):

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from checks.policy import ModelCardRule
-from checks.results import CheckResult, Status
+from govflow.checks.policy import ModelCardRule
+from govflow.checks.results import CheckResult, Status
 
 # The fields of a model card (Mitchell et al., 2019, and EU AI Act Annex IV), in the order a reader wants them.
 STANDARD_FIELDS = ("intended_use", "out_of_scope_uses", "limitations", "training_data", "evaluation_data",

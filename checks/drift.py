@@ -16,9 +16,9 @@ import pandas as pd
 from scipy import stats
 from scipy.spatial import distance
 
-from checks.data_validation import column_kind
-from checks.policy import DriftChecks, MaximumRule
-from checks.results import CheckResult, Status
+from govflow.checks.data_validation import column_kind
+from govflow.checks.policy import DriftChecks, MaximumRule
+from govflow.checks.results import CheckResult, Status
 
 P_VALUE_METHODS = frozenset({"ks", "chisquare", "z"})
 METHODS = ("wasserstein", "jensenshannon", "psi", "ks", "chisquare", "z")

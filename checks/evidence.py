@@ -9,10 +9,10 @@ from typing import Any
 
 import pandas as pd
 
-from checks.decision import Decision
-from checks.manifest import canonical_json
-from checks.periods import ALL_PERIODS
-from checks.results import STATUS_ORDER, CheckResult
+from govflow.checks.decision import Decision
+from govflow.checks.manifest import canonical_json
+from govflow.checks.periods import ALL_PERIODS
+from govflow.checks.results import STATUS_ORDER, CheckResult
 
 # MLflow metric keys allow letters, digits, _ - . / and spaces; group names may hold anything.
 _METRIC_UNSAFE = re.compile(r"[^\w\-./ ]")

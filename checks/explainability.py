@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from checks.performance import auc_delong, binary_labels
-from checks.policy import ExplainabilityChecks, StabilityRule
-from checks.results import CheckResult, Status
-from checks.sampling import seeded_sample
+from govflow.checks.performance import auc_delong, binary_labels
+from govflow.checks.policy import ExplainabilityChecks, StabilityRule
+from govflow.checks.results import CheckResult, Status
+from govflow.checks.sampling import seeded_sample
 
 # Rows in, (predicted classes, positive-class scores or None) out.
 Predict = Callable[[pd.DataFrame], tuple[np.ndarray, np.ndarray | None]]

@@ -16,10 +16,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from checks.group_counts import GroupCounts, Level, bootstrap_fine_counts, count_groups
-from checks.performance import binary_labels
-from checks.policy import FairnessChecks, MaximumRule, RatioRule
-from checks.results import CheckResult, Status, not_run
+from govflow.checks.group_counts import GroupCounts, Level, bootstrap_fine_counts, count_groups
+from govflow.checks.performance import binary_labels
+from govflow.checks.policy import FairnessChecks, MaximumRule, RatioRule
+from govflow.checks.results import CheckResult, Status, not_run
 
 _HINTS = {
     Status.FAIL: "compare mitigations (ThresholdOptimizer, ExponentiatedGradient, reweighing) before retraining",

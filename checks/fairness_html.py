@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from html import escape
 from typing import Any
 
-from checks.results import CheckResult
+from govflow.checks.results import CheckResult
 
 _BAR_H, _GAP, _LEFT, _WIDTH = 18, 6, 220, 360
 _COLOURS = {"PASS": "#2e7d32", "WARN": "#ef6c00", "FAIL": "#c62828", "ERROR": "#6a1b9a",

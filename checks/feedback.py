@@ -13,8 +13,8 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
-from checks.policy import FEEDBACK_SEVERITIES, FeedbackRule
-from checks.results import CheckResult, Status
+from govflow.checks.policy import FEEDBACK_SEVERITIES, FeedbackRule
+from govflow.checks.results import CheckResult, Status
 
 FIELDS = ("from", "severity", "text")  # required in every entry
 OPTIONAL = ("version", "theme", "received")

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from checks.policy import TierPolicy
-from checks.results import UNKNOWN_STATUSES, CheckResult, Status
+from govflow.checks.policy import TierPolicy
+from govflow.checks.results import UNKNOWN_STATUSES, CheckResult, Status
 
 SEVERITIES = ("critical", "major", "minor")  # most severe first
 

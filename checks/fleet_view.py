@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from checks.register import REGISTER_SEVERITIES, RegisterEntry, RunRecord
+from govflow.checks.register import REGISTER_SEVERITIES, RegisterEntry, RunRecord
 
 # Age buckets of open findings, in days since they opened: (label, first day, last day).
 AGE_BUCKETS = (("0-7 d", 0, 7), ("8-30 d", 8, 30), ("31-90 d", 31, 90), ("over 90 d", 91, None))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from checks.policy import TIER_NAMES, Policy
-from checks.results import CheckResult, Status
+from govflow.checks.policy import TIER_NAMES
+from govflow.checks.results import CheckResult, Status
 
 TIER_TAG = "governance.risk_tier"
 

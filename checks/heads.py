@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from checks.manifest import sha256_hex
+from govflow.checks.manifest import sha256_hex
 
 HEAD_FIELDS = ("model", "sequence", "manifest_sha256", "run_id", "at")
 

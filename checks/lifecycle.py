@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from checks.policy import Lifecycle
-from checks.results import CheckResult, Status
+from govflow.checks.policy import Lifecycle
+from govflow.checks.results import CheckResult, Status
 
 RETIRING, RETIRED = "retiring", "retired"
 APPROVED = ("APPROVED", "APPROVED_WITH_WAIVERS")
@@ -82,7 +82,7 @@ def check_monitoring(facts: VersionFacts, max_days: int, now: datetime) -> Check
     if since is None:
         since, what = facts.registered, "registration, with no monitoring data since"
     age = (now - since).total_seconds() / 86_400
-    result = dict(check_id="lifecycle.monitoring", value=round(age, 2), limit=max_days)
+    result = {"check_id": "lifecycle.monitoring", "value": round(age, 2), "limit": max_days}
     if age > max_days:
         return CheckResult(status=Status.FAIL, message=f"{age:.1f} days since {what} ({since:%Y-%m-%d %H:%M}); "
                                                        f"the limit is {max_days} days",

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from checks.decision import MONITORING_ONLY, decide
-from checks.policy import TierPolicy
-from checks.results import CheckResult
+from govflow.checks.decision import MONITORING_ONLY, decide
+from govflow.checks.policy import TierPolicy
+from govflow.checks.results import CheckResult
 
 
 def reweighing_weights(y: np.ndarray, groups: np.ndarray) -> np.ndarray:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from checks.policy import LossRule, MinimumRule, PerformanceChecks
-from checks.results import CheckResult, Status, not_run
+from govflow.checks.policy import LossRule, MinimumRule, PerformanceChecks
+from govflow.checks.results import CheckResult, Status, not_run
 
 METRICS = ("auc", "accuracy", "precision", "recall", "log_loss", "brier")
 HIGHER_IS_BETTER = {"auc": True, "accuracy": True, "precision": True, "recall": True,

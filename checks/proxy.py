@@ -13,9 +13,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from checks.policy import BandRule, ProxyChecks
-from checks.results import CheckResult, Status
-from checks.sampling import seeded_sample
+from govflow.checks.policy import BandRule, ProxyChecks
+from govflow.checks.results import CheckResult, Status
+from govflow.checks.sampling import seeded_sample
 
 MISSING = "(missing)"
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from checks.findings import SEVERITIES
+from govflow.checks.findings import SEVERITIES
 
 # Severities that put a finding on the register: a blocking check that failed or could not judge.
 REGISTER_SEVERITIES = SEVERITIES[:2]

@@ -7,8 +7,8 @@ from datetime import date
 
 from pydantic import Field
 
-from checks.policy import TIER_NAMES, PolicyError, _Frozen, line_of, parse_typed
-from checks.results import CheckResult, Status
+from govflow.checks.policy import TIER_NAMES, PolicyError, _Frozen, line_of, parse_typed
+from govflow.checks.results import CheckResult, Status
 
 
 class Answer(_Frozen):

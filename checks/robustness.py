@@ -13,11 +13,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from checks.explainability import Predict
-from checks.performance import wilson_interval
-from checks.policy import MonotonicRule, NoiseRule, RobustnessChecks
-from checks.results import CheckResult, Status
-from checks.sampling import seeded_sample
+from govflow.checks.explainability import Predict
+from govflow.checks.performance import wilson_interval
+from govflow.checks.policy import MonotonicRule, NoiseRule, RobustnessChecks
+from govflow.checks.results import CheckResult, Status
+from govflow.checks.sampling import seeded_sample
 
 MONOTONIC_TAG = "governance.monotonic"
 

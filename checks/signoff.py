@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 
-from checks.policy import SignoffRule
-from checks.results import CheckResult, Status
+from govflow.checks.policy import SignoffRule
+from govflow.checks.results import CheckResult, Status
 
 SIGNOFF_TAG = "governance.signoff."
 APPROVED = ("APPROVED", "APPROVED_WITH_WAIVERS")

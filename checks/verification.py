@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from checks.heads import Head, HeadLog
-from checks.manifest import sha256_hex
+from govflow.checks.heads import Head, HeadLog
+from govflow.checks.manifest import sha256_hex
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"  # base64 Ed25519 signature of manifest.json's bytes, where a signing key is set

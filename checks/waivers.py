@@ -11,8 +11,8 @@ from datetime import date
 
 from pydantic import Field, field_validator
 
-from checks.policy import PolicyError, _Frozen, line_of, parse_typed
-from checks.results import CheckResult, Status
+from govflow.checks.policy import PolicyError, _Frozen, line_of, parse_typed
+from govflow.checks.results import CheckResult, Status
 
 WAIVABLE = frozenset({Status.FAIL, Status.WARN, Status.ERROR, Status.INCONCLUSIVE})
 

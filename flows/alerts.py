@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from prefect import get_run_logger
 
-from checks.decision import Decision, Verdict
-from checks.findings import severity
-from flows.subject import Subject
-from tasks.notify import notify
+from govflow.checks.decision import Decision, Verdict
+from govflow.checks.findings import severity
+from govflow.flows.subject import Subject
+from govflow.tasks.notify import notify
 
 
 def alert_on_failure(ctx: Subject, flow: str, decision: Decision, run_id: str) -> bool:

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mlflow import MlflowClient
 from prefect import flow
 
-from checks.controls import coverage
-from checks.governance_tags import effective_tags
+from govflow.checks.controls import coverage
+from govflow.checks.governance_tags import effective_tags
 from govflow.policy_file import load_controls
 from govflow.settings import Settings
-from tasks.evidence import read_verdict
-from tasks.registry import current_version, lookup_model_version
+from govflow.tasks.evidence import read_verdict
+from govflow.tasks.registry import find_current_version, list_model_names, read_model_version
 
 
 @dataclass(frozen=True)
@@ -28,14 +27,13 @@ def controls_coverage(model: str | None = None, framework: str | None = None) ->
     settings = Settings()
     catalogue = load_controls(settings.controls_file)
     uri = settings.resolved_tracking_uri
-    client = MlflowClient(uri)
-    names = [model] if model else sorted(m.name for m in client.search_registered_models())
+    names = [model] if model else list_model_names(uri)
     results, judged = {}, {}
     for name in names:
-        version = current_version(client, name)
+        version = find_current_version(uri, name)
         if version is None:
             continue
-        info = lookup_model_version(uri, name, version)
+        info = read_model_version(uri, name, version)
         tags = effective_tags(info.model_tags, info.version_tags)
         judged[name] = version
         results[name] = (read_verdict(uri, tags.get("governance.last_gate_run"))

@@ -9,13 +9,13 @@ from pathlib import Path
 
 from prefect import flow
 
-from checks.heads import head_line
-from checks.verification import Problem, evidence_notes, evidence_problems
-from govflow.bundle import recorded_hashes, select_config, write_bundle
+from govflow.bundle import recorded_hashes, select_config
+from govflow.checks.heads import head_line
+from govflow.checks.verification import Problem, evidence_notes, evidence_problems
 from govflow.settings import Settings
-from tasks.chain import head_store, read_published_heads
-from tasks.evidence import fetch_runs
-from tasks.signing import sign
+from govflow.tasks.bundle_files import read_config_files, write_evidence_bundle
+from govflow.tasks.chain import head_store, read_published_heads
+from govflow.tasks.evidence import fetch_runs
 
 
 @dataclass(frozen=True)
@@ -73,12 +73,11 @@ def evidence_export(model: str, out: str, version: str | None = None, as_of: str
     candidates = {"policy": settings.policy_file, "waivers": settings.waivers_file,
                   "assessment": assessment, "controls": settings.controls_file,
                   "questionnaire": settings.questionnaire_file}
-    files = {kind: Path(path).read_bytes() for kind, path in candidates.items() if Path(path).is_file()}
+    files = read_config_files(candidates)
     config, missing = select_config(files, recorded, always={"controls", "questionnaire"})
     now = datetime.now(UTC).isoformat(timespec="seconds")
     exported = {f.stored.run_id for f in fetched}
     heads = [head_line(h) for h in read_published_heads(head_store(settings)).of(model) if h.run_id in exported]
-    key = settings.signing_key
-    index = write_bundle(Path(out), model, version, as_of or now, now, [(f.stored, f.tags) for f in fetched], config,
-                         heads, (lambda data: sign(key, data)) if key is not None else None)
+    index = write_evidence_bundle(Path(out), model, version, as_of or now, now, [(f.stored, f.tags) for f in fetched],
+                                  config, heads, settings.signing_key)
     return {**index, "config_not_exported": missing}

@@ -3,16 +3,16 @@ register shows it beside the finding and an auditor can verify it was not change
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from prefect import flow
 
-from checks import CHECKS
-from checks.manifest import canonical_json
-from flows.recording import record_evidence
-from flows.subject import open_run, resolve_subject
+from govflow.checks import CHECKS
+from govflow.checks.manifest import canonical_json
+from govflow.flows.recording import record_evidence
+from govflow.flows.subject import open_run, resolve_subject
 from govflow.settings import Settings
-from tasks.registry import named_or_current
+from govflow.tasks.registry import named_or_current
 
 FLOW = "finding_note"
 
@@ -32,7 +32,7 @@ def finding_note(model: str, check_id: str, by: str, text: str, version: str | N
     ctx = resolve_subject(model, named_or_current(Settings().resolved_tracking_uri, model, version))
     run = open_run(ctx, FLOW)
     note = {"model": model, "version": ctx.version.version, "check_id": check_id, "by": by.strip(),
-            "text": text.strip(), "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            "text": text.strip(), "at": datetime.now(UTC).isoformat(timespec="seconds")}
     record_evidence(ctx, run, FLOW, files={"evidence/note.json": canonical_json(note)},
                     inputs={"model_version": f"models:/{model}/{ctx.version.version}"}, metrics={},
                     tags={"governance.note_check": check_id, "governance.note_by": by.strip()})

@@ -7,26 +7,26 @@ from dataclasses import dataclass
 
 from prefect import flow, get_run_logger
 
-from checks.data_validation import check_columns_present, check_readable, derive_expectations, judge_validation
-from checks.decision import MONITORING_ONLY, Verdict, decide, expected_checks
-from checks.evidence import family_documents, key_metrics, verdict_document
-from checks.fairness import fairness_audit
-from checks.fairness_html import fairness_html
-from checks.governance_tags import TIER_TAG, check_required_tags, declared_columns
-from checks.manifest import canonical_json, sha256_hex
-from checks.performance import performance_results
-from checks.policy import TierPolicy
-from checks.results import CheckResult, not_run
-from checks.signoff import check_signoffs
-from flows import transparency
-from flows.alerts import alert_on_failure
-from flows.recording import AlreadyRecorded, findings_evidence, record_evidence
-from flows.subject import open_run, resolve_subject
+from govflow.checks.data_validation import check_columns_present, check_readable, derive_expectations, judge_validation
+from govflow.checks.decision import MONITORING_ONLY, Verdict, decide, expected_checks
+from govflow.checks.evidence import family_documents, key_metrics, verdict_document
+from govflow.checks.fairness import fairness_audit
+from govflow.checks.fairness_html import fairness_html
+from govflow.checks.governance_tags import TIER_TAG, check_required_tags, declared_columns
+from govflow.checks.manifest import canonical_json, sha256_hex
+from govflow.checks.performance import performance_results
+from govflow.checks.policy import TierPolicy
+from govflow.checks.results import CheckResult, not_run
+from govflow.checks.signoff import check_signoffs
 from govflow.datasets import LoadedData
-from tasks.data import load_dataset
-from tasks.registry import ModelVersionInfo, set_version_tags
-from tasks.scoring import LoadedModel, fetch_model, predict
-from tasks.validation import run_expectations
+from govflow.flows import transparency
+from govflow.flows.alerts import alert_on_failure
+from govflow.flows.recording import AlreadyRecorded, findings_evidence, record_evidence
+from govflow.flows.subject import open_run, resolve_subject
+from govflow.tasks.data import load_dataset
+from govflow.tasks.registry import ModelVersionInfo, set_version_tags
+from govflow.tasks.scoring import LoadedModel, fetch_model, predict
+from govflow.tasks.validation import run_expectations
 
 FLOW = "gate"
 # Drift needs production data, so the nightly run judges it, not the gate.

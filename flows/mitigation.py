@@ -9,20 +9,24 @@ from dataclasses import dataclass
 import numpy as np
 from prefect import flow, get_run_logger
 
-from checks.decision import apply_severity
-from checks.fairness import fairness_audit
-from checks.governance_tags import declared_columns
-from checks.manifest import canonical_json
-from checks.mitigation import comparison_table, recommend
-from checks.performance import performance_results
-from flows.recording import record_evidence
-from tasks.data import load_dataset
-from tasks.mitigation import (
-    Candidate, fit_exponentiated_gradient, fit_reweighing, fit_threshold_optimizer, load_sklearn_model,
+from govflow.checks.decision import apply_severity
+from govflow.checks.fairness import fairness_audit
+from govflow.checks.governance_tags import declared_columns
+from govflow.checks.manifest import canonical_json
+from govflow.checks.mitigation import comparison_table, recommend
+from govflow.checks.performance import performance_results
+from govflow.flows.recording import record_evidence
+from govflow.flows.subject import open_run, resolve_subject
+from govflow.tasks.data import load_dataset
+from govflow.tasks.mitigation import (
+    Candidate,
+    fit_exponentiated_gradient,
+    fit_reweighing,
+    fit_threshold_optimizer,
+    load_sklearn_model,
 )
-from tasks.models import register_sklearn_version
-from flows.subject import open_run, resolve_subject
-from tasks.scoring import fetch_model, predict
+from govflow.tasks.models import register_sklearn_version
+from govflow.tasks.scoring import fetch_model, predict
 
 FLOW = "mitigation"
 # Only a plain scikit-learn pipeline can be registered and served as it is; the Fairlearn

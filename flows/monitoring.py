@@ -12,29 +12,29 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from checks.data_validation import (
+from govflow.checks.data_validation import (
     check_readable,
     compare_columns,
     derive_expectations,
     judge_validation,
     unique_expectations,
 )
-from checks.decay import decay_results, validation_baseline
-from checks.drift import drift_report, output_drift, shared_columns
-from checks.evidence import column_summary
-from checks.explainability import stability_result
-from checks.fairness import fairness_audit
-from checks.governance_tags import declared_columns
-from checks.manifest import canonical_json
-from checks.performance import performance_results
-from checks.periods import ALL_PERIODS, join_labels, labelled_window, split_periods
-from checks.policy import Policy, TierPolicy
-from checks.results import CheckResult, Status, not_run
-from tasks.data import load_dataset
-from tasks.probes import explain_model
-from tasks.reports import render_evidently_drift
-from tasks.scoring import LoadedModel, fetch_model, predict
-from tasks.validation import run_expectations
+from govflow.checks.decay import decay_results, validation_baseline
+from govflow.checks.drift import drift_report, output_drift, shared_columns
+from govflow.checks.evidence import column_summary
+from govflow.checks.explainability import stability_result
+from govflow.checks.fairness import fairness_audit
+from govflow.checks.governance_tags import declared_columns
+from govflow.checks.manifest import canonical_json
+from govflow.checks.performance import performance_results
+from govflow.checks.periods import ALL_PERIODS, join_labels, labelled_window, split_periods
+from govflow.checks.policy import Policy, TierPolicy
+from govflow.checks.results import CheckResult, Status, not_run
+from govflow.tasks.data import load_dataset
+from govflow.tasks.probes import explain_model
+from govflow.tasks.reports import render_evidently_drift
+from govflow.tasks.scoring import LoadedModel, fetch_model, predict
+from govflow.tasks.validation import run_expectations
 
 Periods = list[tuple[str, pd.DataFrame]]
 

@@ -10,22 +10,22 @@ from dataclasses import dataclass
 
 from prefect import flow, get_run_logger, task
 
-from checks.decision import decide
-from checks.evidence import family_documents, key_metrics, period_metrics, verdict_document
-from checks.manifest import canonical_json, sha256_hex
-from checks.periods import last_stamp, monitoring_start, rows_after, split_periods
-from checks.results import CheckResult, Status, not_run
-from checks.signoff import check_serving
-from flows import monitoring as step
-from flows.alerts import alert_on_failure
-from flows.reconcile import gate_or_error
-from flows.recording import findings_evidence, judge_and_record, record_evidence
-from flows.report import ReportOutcome, fleet_report
-from flows.runners import nightly_task_runner
-from flows.subject import Subject, open_run, resolve_subject
+from govflow.checks.decision import decide
+from govflow.checks.evidence import family_documents, key_metrics, period_metrics, verdict_document
+from govflow.checks.manifest import canonical_json, sha256_hex
+from govflow.checks.periods import last_stamp, monitoring_start, rows_after, split_periods
+from govflow.checks.results import CheckResult, Status, not_run
+from govflow.checks.signoff import check_serving
+from govflow.flows import monitoring as step
+from govflow.flows.alerts import alert_on_failure
+from govflow.flows.reconcile import gate_or_error
+from govflow.flows.recording import findings_evidence, judge_and_record, record_evidence
+from govflow.flows.report import ReportOutcome, fleet_report
+from govflow.flows.runners import SettingsTaskRunner
+from govflow.flows.subject import Subject, open_run, resolve_subject
 from govflow.settings import Settings
-from tasks.evidence import find_completed_run, read_evidence_json, read_verdict
-from tasks.registry import list_deployed_versions, list_ungated_versions, read_past_run, set_version_tags
+from govflow.tasks.evidence import find_completed_run, read_evidence_json, read_verdict
+from govflow.tasks.registry import list_deployed_versions, list_ungated_versions, read_past_run, set_version_tags
 
 FLOW = "monitor"
 FAMILIES = ("data", "performance", "fairness", "drift", "explainability")
@@ -168,7 +168,7 @@ class NightlyOutcome:
     report_error: str | None = None
 
 
-@flow(name="nightly-governance", task_runner=nightly_task_runner(Settings()))
+@flow(name="nightly-governance", task_runner=SettingsTaskRunner())
 def nightly_governance(models: list[str] | None = None, tags: dict[str, str] | None = None) -> NightlyOutcome:
     """Per model, side by side on the task runner: gate every version never gated, then monitor every
     deployed version (of the named models, and whose model or version tags hold every `tags` pair); one

@@ -7,13 +7,13 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 
 from govflow.settings import Settings
-from tasks.registry import list_ungated_versions
+from govflow.tasks.registry import list_ungated_versions
 
 
 def gate_or_error(model: str, version: str) -> str:
     """Gate a version registered without a gate; its verdict, or the error that stopped it (the next pass
     tries again)."""
-    from flows.gate import registration_gate
+    from govflow.flows.gate import registration_gate
 
     try:
         outcome = registration_gate(model, version, only_if_ungated=True)

@@ -6,18 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from checks.decision import Decision, decide
-from checks.evidence import family_documents, key_metrics, verdict_document
-from checks.findings import findings, review_dates
-from checks.manifest import build_manifest, canonical_json
-from checks.results import CheckResult
-from flows.alerts import alert_on_failure
-from flows.subject import Subject, open_run
+from govflow.checks.decision import Decision, decide
+from govflow.checks.evidence import family_documents, key_metrics, verdict_document
+from govflow.checks.findings import findings, review_dates
+from govflow.checks.manifest import build_manifest, canonical_json
+from govflow.checks.results import CheckResult
 from govflow.failpoints import failpoint
+from govflow.flows.alerts import alert_on_failure
+from govflow.flows.subject import Subject, open_run
 from govflow.provenance import code_version
 from govflow.redact import redact_bytes
-from tasks.chain import append_head, chain_tip, head_store, model_lock
-from tasks.evidence import (
+from govflow.tasks.chain import append_head, chain_tip, head_store, model_lock
+from govflow.tasks.evidence import (
     GovernanceRun,
     abandon_run,
     commit_run,

@@ -15,8 +15,8 @@ from govflow.provenance import code_version
 from govflow.redact import redact, redact_bytes
 from govflow.reports.pages import FleetEvidence, Site, build_site
 from govflow.settings import Settings
-from tasks.report_data import read_models, read_runs
-from tasks.report_store import log_site, publish_artifacts, write_site
+from govflow.tasks.report_data import read_models, read_runs
+from govflow.tasks.report_store import log_site, publish_artifacts, write_site
 
 
 @dataclass(frozen=True)

@@ -12,15 +12,15 @@ from datetime import UTC, datetime
 
 from prefect import flow, get_run_logger
 
-from checks.findings import review_dates
-from checks.lifecycle import RETIRED, RETIRING, VersionFacts, lifecycle_results, superseded_by
-from checks.results import CheckResult, Status
-from checks.signoff import check_serving
-from flows.recording import judge_and_record
-from flows.subject import resolve_subject
+from govflow.checks.findings import review_dates
+from govflow.checks.lifecycle import RETIRED, RETIRING, VersionFacts, lifecycle_results, superseded_by
+from govflow.checks.results import CheckResult, Status
+from govflow.checks.signoff import check_serving
+from govflow.flows.recording import judge_and_record
+from govflow.flows.subject import resolve_subject
 from govflow.settings import Settings
-from tasks.lifecycle import list_models, read_version_facts
-from tasks.registry import set_version_tags
+from govflow.tasks.lifecycle import list_models, read_version_facts
+from govflow.tasks.registry import set_version_tags
 
 FLOW = "retirement"
 
@@ -100,7 +100,7 @@ def retire(model: str, version: str | None = None, by: str | None = None) -> lis
     versions = read_version_facts(uri, settings.experiment, [model])[model]
     chosen = [f for f in versions if (version is None or f.version == str(version)) and f.lifecycle != RETIRED]
     if version is not None and not any(f.version == str(version) for f in versions):
-        from tasks.registry import UnknownModelVersion
+        from govflow.tasks.registry import UnknownModelVersion
 
         raise UnknownModelVersion(f"model '{model}' has no version '{version}'")
     stamp = datetime.now(UTC).isoformat(timespec="seconds")

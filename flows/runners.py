@@ -3,6 +3,8 @@ scheduler address is set (GOVFLOW_DASK_ADDRESS)."""
 
 from __future__ import annotations
 
+from prefect.task_runners import ThreadPoolTaskRunner
+
 from govflow.settings import Settings
 
 
@@ -12,6 +14,12 @@ def nightly_task_runner(settings: Settings):
         from prefect_dask import DaskTaskRunner
 
         return DaskTaskRunner(address=settings.dask_address)
-    from prefect.task_runners import ThreadPoolTaskRunner
-
     return ThreadPoolTaskRunner(max_workers=settings.workers)
+
+
+class SettingsTaskRunner(ThreadPoolTaskRunner):
+    """Stands in on the flow until a run starts: Prefect enters `duplicate()` for each run, and that is
+    when the settings are read, so importing the flow reads no environment."""
+
+    def duplicate(self):
+        return nightly_task_runner(Settings())

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from prefect import flow, get_run_logger
 
-from checks.signoff import check_serving
-from flows.recording import judge_and_record
-from flows.subject import resolve_subject
+from govflow.checks.signoff import check_serving
+from govflow.flows.recording import judge_and_record
+from govflow.flows.subject import resolve_subject
 
 FLOW = "serving"
 

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from prefect.runtime import flow_run
 
-from checks.governance_tags import TIER_TAG, effective_tags
-from checks.risk_assessment import answers_document, assessed_tier, judge_tier
-from checks.policy import Policy, TierPolicy
-from checks.results import CheckResult
-from checks.waivers import Waiver, apply_waivers
+from govflow.checks.governance_tags import TIER_TAG, effective_tags
+from govflow.checks.policy import Policy, TierPolicy
+from govflow.checks.results import CheckResult
+from govflow.checks.risk_assessment import answers_document, assessed_tier, judge_tier
+from govflow.checks.waivers import Waiver, apply_waivers
 from govflow.policy_file import load_assessment, load_policy, load_waivers
 from govflow.settings import Settings
-from tasks.evidence import GovernanceRun, open_governance_run
-from tasks.registry import ModelVersionInfo, read_model_version
+from govflow.tasks.evidence import GovernanceRun, open_governance_run
+from govflow.tasks.registry import ModelVersionInfo, read_model_version
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Subject:
     def waived(self, results: list[CheckResult]) -> list[CheckResult]:
         """Results with this version's unexpired waivers applied, as of today (UTC)."""
         return apply_waivers(results, self.waivers, self.version.model, self.version.version,
-                             datetime.now(timezone.utc).date())
+                             datetime.now(UTC).date())
 
 
 def resolve_subject(model: str, version: str) -> Subject:

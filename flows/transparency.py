@@ -10,17 +10,17 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from checks.decision import MONITORING_ONLY, expected_checks
-from checks.documentation import model_card, model_card_results
-from checks.manifest import canonical_json
-from checks.policy import TierPolicy
-from checks.proxy import proxy_audit
-from checks.results import CheckResult, not_run
-from checks.robustness import MONOTONIC_TAG
+from govflow.checks.decision import MONITORING_ONLY, expected_checks
+from govflow.checks.documentation import model_card, model_card_results
+from govflow.checks.manifest import canonical_json
+from govflow.checks.policy import TierPolicy
+from govflow.checks.proxy import proxy_audit
+from govflow.checks.results import CheckResult, not_run
+from govflow.checks.robustness import MONOTONIC_TAG
 from govflow.reports.explanation import explanation_html
-from tasks.probes import explain_model, probe_robustness, read_model_card
-from tasks.registry import ModelVersionInfo
-from tasks.scoring import LoadedModel
+from govflow.tasks.probes import explain_model, probe_robustness, read_model_card
+from govflow.tasks.registry import ModelVersionInfo
+from govflow.tasks.scoring import LoadedModel
 
 # Families that question the model on the evaluation data; the model card needs neither.
 PROBED = ("explainability", "proxy", "robustness")

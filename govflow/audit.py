@@ -7,11 +7,11 @@ from typing import Any
 
 import pandas as pd
 
-from checks.decision import Decision, decide
-from checks.drift import drift_report
-from checks.fairness import fairness_audit
-from checks.policy import Policy
-from checks.results import CheckResult
+from govflow.checks.decision import Decision, decide
+from govflow.checks.drift import drift_report
+from govflow.checks.fairness import fairness_audit
+from govflow.checks.policy import Policy
+from govflow.checks.results import CheckResult
 
 
 class AuditInputError(ValueError):

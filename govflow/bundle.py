@@ -18,9 +18,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from checks.heads import HeadLog, parse_head_log
-from checks.manifest import canonical_json, sha256_hex
-from checks.verification import Problem, StoredRun, signature_valid
+from govflow.checks.heads import HeadLog, parse_head_log
+from govflow.checks.manifest import canonical_json, sha256_hex
+from govflow.checks.verification import Problem, StoredRun, signature_valid
 
 BUNDLE_FORMAT = "govflow-bundle/1"
 BUNDLE_MANIFEST = "bundle-manifest.json"  # SHA-256 of every other file of the bundle, written last

@@ -35,9 +35,9 @@ def _usage_error(message: str) -> None:
 
 def _check_subject(settings: Settings, model: str, version: str) -> None:
     """Answer bad input (policy, model, version) in a second, before the flow engine starts."""
-    from checks.policy import PolicyError
+    from govflow.checks.policy import PolicyError
     from govflow.policy_file import load_assessment, load_policy, load_waivers
-    from tasks.registry import UnknownModelVersion, lookup_model_version
+    from govflow.tasks.registry import UnknownModelVersion, lookup_model_version
 
     try:
         load_policy(settings.policy_file)
@@ -83,9 +83,9 @@ def gate(
     _check_subject(_settings(), model, version)
     from mlflow.exceptions import MlflowException
 
-    from checks.policy import PolicyError
-    from flows.gate import registration_gate
-    from tasks.registry import UnknownModelVersion
+    from govflow.checks.policy import PolicyError
+    from govflow.flows.gate import registration_gate
+    from govflow.tasks.registry import UnknownModelVersion
 
     try:
         # Libraries print (MLflow's "View run at ..."); stdout is kept for our report alone.
@@ -123,7 +123,7 @@ def approve(
     roles = sorted({r for tier in policy.tiers.values() if tier.governance.signoff for r in tier.governance.signoff.roles})
     if roles and role not in roles:
         _usage_error(f"role '{role}' is not one the policy signs off in ({', '.join(roles)})")
-    from flows.approval import sign_off
+    from govflow.flows.approval import sign_off
 
     with contextlib.redirect_stdout(sys.stderr):
         outcome = sign_off(model, version, by.strip(), role, note)
@@ -163,8 +163,8 @@ def nightly(
         if not sep or not key:
             _usage_error(f"--tag '{item}' is not KEY=VALUE")
         wanted[key] = value
-    from flows.nightly import nightly_governance
-    from tasks.registry import UnknownModelVersion
+    from govflow.flows.nightly import nightly_governance
+    from govflow.tasks.registry import UnknownModelVersion
 
     try:
         with contextlib.redirect_stdout(sys.stderr):
@@ -190,7 +190,7 @@ def reconcile(
     """Gate every registered version that has no governance status (a webhook that was lost); `govflow serve`
     runs this every few minutes. Exit 0 all approved or none to gate, 1 otherwise."""
     _settings()
-    from flows.reconcile import reconciliation
+    from govflow.flows.reconcile import reconciliation
 
     with contextlib.redirect_stdout(sys.stderr):
         gated = reconciliation(model or None)
@@ -208,7 +208,7 @@ def mitigate(
 ) -> None:
     """Compare bias mitigations with the model as it is, before / after, on held-out data."""
     _check_subject(_settings(), model, version)
-    from flows.mitigation import MitigationInputError, mitigation_evaluation
+    from govflow.flows.mitigation import MitigationInputError, mitigation_evaluation
 
     try:
         with contextlib.redirect_stdout(sys.stderr):
@@ -263,7 +263,7 @@ def verify(
     """Recompute every hash and the manifest chain. Exit 0 intact, 1 altered or missing, 2 bad input."""
     from pathlib import Path
 
-    from checks.verification import evidence_notes, evidence_problems, signature_problems
+    from govflow.checks.verification import evidence_notes, evidence_problems, signature_problems
 
     kept = None
     if head is not None:
@@ -295,7 +295,7 @@ def verify(
         notes = evidence_notes(runs, log, model)
     else:
         _settings()
-        from flows.evidence import evidence_verification
+        from govflow.flows.evidence import evidence_verification
 
         with contextlib.redirect_stdout(sys.stderr):
             outcome = evidence_verification(model, version, kept, key_pem, use_heads=not no_heads)
@@ -328,8 +328,8 @@ def evidence_pull(
     from pathlib import Path
 
     settings = _settings()
-    from flows.evidence import as_of_ms, evidence_export
-    from tasks.registry import UnknownModelVersion, lookup_model_version
+    from govflow.flows.evidence import as_of_ms, evidence_export
+    from govflow.tasks.registry import UnknownModelVersion, lookup_model_version
 
     target = Path(out)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
@@ -367,7 +367,7 @@ def evidence_import_heads(
 
     settings = _settings()
     from govflow.database import DatabaseUnavailable
-    from tasks.head_store import DatabaseHeadStore, FileHeadStore
+    from govflow.tasks.head_store import DatabaseHeadStore, FileHeadStore
 
     if settings.database_url is None:
         _usage_error("GOVFLOW_DATABASE_URL is not set: there is no database head store to copy into")
@@ -399,10 +399,10 @@ def controls_coverage_command(
 ) -> None:
     """Per framework clause: whether each model has current evidence, an attestation, or nothing."""
     settings = _settings()
-    from checks.controls import FRAMEWORKS
-    from checks.policy import PolicyError
+    from govflow.checks.controls import FRAMEWORKS
+    from govflow.checks.policy import PolicyError
     from govflow.policy_file import load_controls
-    from tasks.registry import UnknownModelVersion, lookup_model_version
+    from govflow.tasks.registry import UnknownModelVersion, lookup_model_version
 
     if framework is not None and framework not in FRAMEWORKS:
         _usage_error(f"unknown framework '{framework}' (known: {', '.join(FRAMEWORKS)})")
@@ -416,7 +416,7 @@ def controls_coverage_command(
                     raise
     except (PolicyError, UnknownModelVersion) as exc:
         _usage_error(str(exc))
-    from flows.controls import controls_coverage
+    from govflow.flows.controls import controls_coverage
 
     with contextlib.redirect_stdout(sys.stderr):
         result = controls_coverage(model, framework)
@@ -462,8 +462,8 @@ def audit_fairness_command(
 ) -> None:
     """Group fairness of a file of predictions. Exit 0 pass, 1 fail or inconclusive, 2 bad input."""
     settings = _settings()
-    from checks.policy import PolicyError
     from govflow.audit import AuditInputError, audit_fairness
+    from govflow.checks.policy import PolicyError
     from govflow.policy_file import load_policy
 
     frame = _read_or_exit(data)
@@ -515,8 +515,8 @@ def audit_drift_command(
 ) -> None:
     """Drift of one file from another, per column. Exit 0 no drift, 1 drift, 2 bad input."""
     settings = _settings()
-    from checks.policy import PolicyError
     from govflow.audit import AuditInputError, audit_drift
+    from govflow.checks.policy import PolicyError
     from govflow.policy_file import load_policy
 
     chosen = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
@@ -537,7 +537,7 @@ DEMO_SIGNERS = {"owner": "A. Rivera (model owner)", "validator": "M. Chen (model
 
 def _demo_signoffs(outcomes: list) -> list:
     """Versions that pass every check but await sign-off get it from the demo's owner and validator."""
-    from flows.approval import sign_off
+    from govflow.flows.approval import sign_off
 
     signed = []
     for outcome in outcomes:
@@ -557,8 +557,8 @@ def _demo_signoffs(outcomes: list) -> list:
 
 def _demo_feedback(outcomes: list) -> None:
     """A complaint about the loan model, as its service desk would record it: it opens a finding."""
-    from checks.feedback import entry
-    from flows.feedback import record_feedback
+    from govflow.checks.feedback import entry
+    from govflow.flows.feedback import record_feedback
 
     loan = next((o for o in outcomes if o.model == "loan_approval"), None)
     if loan is None:
@@ -602,8 +602,8 @@ def retirement(
         except ValueError:
             _usage_error(f"--as-of '{as_of}' is not a date (YYYY-MM-DD) or an ISO timestamp")
         moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    from flows.retirement import retirement_sweep
-    from tasks.registry import UnknownModelVersion
+    from govflow.flows.retirement import retirement_sweep
+    from govflow.tasks.registry import UnknownModelVersion
 
     try:
         with contextlib.redirect_stdout(sys.stderr):
@@ -625,8 +625,8 @@ def retire(
     """Start retiring a version; it is retired once no alias and no lost evidence remain. Exit 0 retired,
     1 still retiring (what remains is named), 2 bad input."""
     _settings()
-    from flows.retirement import retire as retire_flow
-    from tasks.registry import UnknownModelVersion
+    from govflow.flows.retirement import retire as retire_flow
+    from govflow.tasks.registry import UnknownModelVersion
 
     try:
         with contextlib.redirect_stdout(sys.stderr):
@@ -762,10 +762,10 @@ def demo() -> None:
     settings = _settings()
     from mlflow import MlflowClient
 
-    from checks.policy import PolicyError
-    from flows.gate import registration_gate
-    from flows.nightly import nightly_governance
+    from govflow.checks.policy import PolicyError
     from govflow.demo.seed import deploy_if_unserved, seed_fleet
+    from govflow.flows.gate import registration_gate
+    from govflow.flows.nightly import nightly_governance
 
     uri = settings.resolved_tracking_uri
     typer.echo(f"MLflow: {uri}")
@@ -815,7 +815,7 @@ def report(
             date.fromisoformat(as_of)
         except ValueError:
             _usage_error(f"--as-of '{as_of}' is not a date (YYYY-MM-DD)")
-    from flows.report import fleet_report
+    from govflow.flows.report import fleet_report
 
     with contextlib.redirect_stdout(sys.stderr):
         outcome = fleet_report(out, as_of)
@@ -835,8 +835,8 @@ def finding_note_command(
 ) -> None:
     """Record a remediation note on a finding as evidence; the register shows it beside the finding. Exit 0."""
     settings = _settings()
-    from checks import CHECKS
-    from tasks.registry import UnknownModelVersion, current_version, lookup_model_version
+    from govflow.checks import CHECKS
+    from govflow.tasks.registry import UnknownModelVersion, current_version, lookup_model_version
 
     if check not in CHECKS:
         _usage_error(f"unknown check id '{check}'; known ids are listed in the policy file and checks/__init__.py")
@@ -855,7 +855,7 @@ def finding_note_command(
         _usage_error(str(exc))
     except MlflowException:
         _usage_error(f"model '{model}' is not registered")
-    from flows.finding_note import finding_note
+    from govflow.flows.finding_note import finding_note
 
     with contextlib.redirect_stdout(sys.stderr):
         run_id = finding_note(model, check, by.strip(), text.strip(), version)
@@ -871,7 +871,7 @@ def _feedback_version(settings: Settings, model: str, version: str | None) -> st
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
-    from tasks.registry import current_version
+    from govflow.tasks.registry import current_version
 
     try:
         found = version or current_version(MlflowClient(settings.resolved_tracking_uri), model)
@@ -900,14 +900,14 @@ def feedback_add(
 ) -> None:
     """Record one piece of feedback as evidence; at or above the policy's severity it opens a finding. Exit 0."""
     settings = _settings()
-    from checks.feedback import entry
+    from govflow.checks.feedback import entry
 
     try:
         item = entry({"from": source, "severity": severity, "text": text, "theme": theme}, "feedback")
     except ValueError as exc:
         _usage_error(str(exc))
     version = _feedback_version(settings, model, version)
-    from flows.feedback import record_feedback
+    from govflow.flows.feedback import record_feedback
 
     with contextlib.redirect_stdout(sys.stderr):
         outcome = record_feedback(model, [item], version, "cli")
@@ -924,7 +924,7 @@ def feedback_import(
     settings = _settings()
     from pathlib import Path
 
-    from checks.feedback import parse_bulk
+    from govflow.checks.feedback import parse_bulk
 
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -938,7 +938,7 @@ def feedback_import(
             bad.append(f"{item['row']}: no model (give a 'model' column or --model)")
             continue
         groups.setdefault((name, item["version"]), []).append(item)
-    from flows.feedback import record_feedback
+    from govflow.flows.feedback import record_feedback
 
     for (name, version), items in groups.items():
         try:
@@ -968,7 +968,7 @@ def feedback_resolve(
     if len(by.strip()) < 3 or not text.strip():
         _usage_error("--by needs the person's name and --text how it was resolved")
     version = _feedback_version(settings, model, version)
-    from flows.feedback import resolve_feedback
+    from govflow.flows.feedback import resolve_feedback
 
     with contextlib.redirect_stdout(sys.stderr):
         outcome = resolve_feedback(model, by.strip(), text.strip(), version)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from checks.manifest import sha256_hex
-from checks.controls import Catalogue, parse_controls
-from checks.policy import Policy, PolicyError, parse_policy
-from checks.risk_assessment import Assessment, Questionnaire, parse_assessment, parse_questionnaire
-from checks.waivers import Waiver, parse_waivers
+from govflow.checks.controls import Catalogue, parse_controls
+from govflow.checks.manifest import sha256_hex
+from govflow.checks.policy import Policy, PolicyError, parse_policy
+from govflow.checks.risk_assessment import Assessment, Questionnaire, parse_assessment, parse_questionnaire
+from govflow.checks.waivers import Waiver, parse_waivers
 
 
 def _read(path: Path, what: str) -> tuple[str, bytes]:
@@ -30,7 +30,7 @@ def load_policy(path: Path) -> tuple[Policy, str]:
 
 def load_waivers(path: Path) -> tuple[tuple[Waiver, ...], str]:
     """The waivers and the SHA-256 of the file's bytes; check ids are held against the registry."""
-    from checks import CHECKS
+    from govflow.checks import CHECKS
 
     text, raw = _read(path, "waivers")
     return parse_waivers(text, str(path), CHECKS), sha256_hex(raw)
@@ -38,7 +38,7 @@ def load_waivers(path: Path) -> tuple[tuple[Waiver, ...], str]:
 
 def load_controls(path: Path) -> Catalogue:
     """The control catalogue; its check ids are held against the registry."""
-    from checks import CHECKS
+    from govflow.checks import CHECKS
 
     text, _ = _read(path, "controls")
     return parse_controls(text, str(path), CHECKS)

@@ -12,6 +12,8 @@ from govflow.settings import PACKAGE_ROOT
 @functools.cache
 def code_version() -> str:
     """`govflow <version>` plus `+g<commit>` (and `.dirty`) when running from a git checkout."""
+    if not (PACKAGE_ROOT / ".git").exists():  # a wheel in site-packages: any repository around it is not ours
+        return f"govflow {__version__}"
     try:
         sha = subprocess.run(["git", "-C", str(PACKAGE_ROOT), "rev-parse", "--short=12", "HEAD"],
                              capture_output=True, text=True, timeout=5, check=True).stdout.strip()

@@ -19,9 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from govflow.settings import PACKAGE_ROOT, Settings
-
-DEPLOYMENTS_FILE = PACKAGE_ROOT / "prefect.yaml"
+from govflow.settings import DEPLOYMENTS_FILE, Settings
 
 
 class ServeError(RuntimeError):
@@ -43,7 +41,7 @@ def read_deployments(path: Path = DEPLOYMENTS_FILE) -> list[dict]:
     return entries
 
 
-def runner_deployments(entries: list[dict], root: Path = PACKAGE_ROOT, interval_seconds: int | None = None) -> list:
+def runner_deployments(entries: list[dict], interval_seconds: int | None = None) -> list:
     """Each prefect.yaml deployment as a deployment this process serves: its flow, schedules, triggers,
     concurrency limit and description; `interval_seconds` replaces every interval schedule's period."""
     from prefect.client.schemas.objects import ConcurrencyLimitConfig
@@ -52,7 +50,7 @@ def runner_deployments(entries: list[dict], root: Path = PACKAGE_ROOT, interval_
 
     out = []
     for entry in entries:
-        flow = load_flow_from_entrypoint(str(root / entry["entrypoint"]))
+        flow = load_flow_from_entrypoint(entry["entrypoint"])
         limit = entry.get("concurrency_limit")
         triggers = [DeploymentEventTrigger(**{k: v for k, v in t.items() if k != "type"})
                     for t in entry.get("triggers") or [] if t.get("type", "event") == "event"]
@@ -68,9 +66,10 @@ def runner_deployments(entries: list[dict], root: Path = PACKAGE_ROOT, interval_
 def start_prefect_server(settings: Settings, port: int) -> tuple[str, subprocess.Popen]:
     """A loopback `prefect server start` on the data dir's database; its API URL once healthy."""
     log = settings.data_dir.resolve() / "prefect-server.log"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        stdout=open(log, "ab"), stderr=subprocess.STDOUT, env={**os.environ})
+    with open(log, "ab") as out:  # the child holds its own copy of the descriptor
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            stdout=out, stderr=subprocess.STDOUT, env={**os.environ})
     url = f"http://127.0.0.1:{port}/api"
     deadline = time.time() + 180
     while time.time() < deadline:

@@ -11,14 +11,19 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from govflow import config as config_package
 from govflow.redact import redact_log_records, without_credentials
 
+# In a checkout, the folder holding pyproject.toml; installed from a wheel, site-packages (no git there).
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_POLICY = PACKAGE_ROOT / "config" / "policy.yaml"
-DEFAULT_WAIVERS = PACKAGE_ROOT / "config" / "waivers.yaml"
-DEFAULT_CONTROLS = PACKAGE_ROOT / "config" / "controls.yaml"
-DEFAULT_QUESTIONNAIRE = PACKAGE_ROOT / "config" / "questionnaire.yaml"
-DEFAULT_ASSESSMENTS = PACKAGE_ROOT / "config" / "assessments"
+# The shipped config/ (package data `govflow.config`): the checkout's folder, or the wheel's copy.
+CONFIG_DIR = Path(config_package.__file__).resolve().parent
+DEFAULT_POLICY = CONFIG_DIR / "policy.yaml"
+DEFAULT_WAIVERS = CONFIG_DIR / "waivers.yaml"
+DEFAULT_CONTROLS = CONFIG_DIR / "controls.yaml"
+DEFAULT_QUESTIONNAIRE = CONFIG_DIR / "questionnaire.yaml"
+DEFAULT_ASSESSMENTS = CONFIG_DIR / "assessments"
+DEPLOYMENTS_FILE = CONFIG_DIR / "prefect.yaml"
 
 # Telemetry stays off wherever govflow runs; these are set before Prefect, MLflow or GX import.
 TELEMETRY_OFF = {

@@ -11,10 +11,10 @@ from pathlib import Path
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from checks.heads import Head, HeadLog
+from govflow.checks.heads import Head, HeadLog
 from govflow.settings import Settings
-from tasks.head_store import ChainLockTimeout, DatabaseHeadStore, FileHeadStore, HeadConflict, HeadStore
-from tasks.signing import sign
+from govflow.tasks.head_store import ChainLockTimeout, DatabaseHeadStore, FileHeadStore, HeadConflict, HeadStore
+from govflow.tasks.signing import sign
 
 __all__ = ["ChainLockTimeout", "HeadConflict", "HeadStore", "append_head", "chain_tip", "head_store", "model_lock",
            "read_heads", "read_published_heads"]

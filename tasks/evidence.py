@@ -13,11 +13,11 @@ from mlflow.entities import Metric, RunTag
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from checks.manifest import canonical_json, sha256_hex
-from checks.results import CheckResult
-from checks.verification import MANIFEST, SIGNATURE, StoredRun
-from tasks.paging import every_page
-from tasks.signing import sign
+from govflow.checks.manifest import canonical_json, sha256_hex
+from govflow.checks.results import CheckResult
+from govflow.checks.verification import MANIFEST, SIGNATURE, StoredRun
+from govflow.tasks.paging import every_page
+from govflow.tasks.signing import sign
 
 
 def experiment_id_for(client: MlflowClient, name: str, artifact_root: Path | None) -> str:
@@ -204,6 +204,7 @@ def read_evidence_json(tracking_uri: str, run_id: str | None, path: str) -> dict
         return json.loads(Path(local).read_text())
 
 
+@task(retries=2, retry_delay_seconds=[1, 4])
 def read_verdict(tracking_uri: str, run_id: str | None) -> list[CheckResult]:
     """The results a governance run's `evidence/verdict.json` holds; none when there is no such run or file."""
     document = read_evidence_json(tracking_uri, run_id, "evidence/verdict.json") or {}

@@ -27,8 +27,8 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from checks.heads import Head, HeadLog, head_line, healed_line, parse_head_log
-from checks.manifest import sha256_hex
+from govflow.checks.heads import Head, HeadLog, head_line, healed_line, parse_head_log
+from govflow.checks.manifest import sha256_hex
 from govflow.redact import without_credentials
 
 

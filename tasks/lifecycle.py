@@ -10,10 +10,10 @@ from mlflow.entities import ViewType
 from mlflow.exceptions import MlflowException
 from prefect import task
 
-from checks.governance_tags import effective_tags
-from checks.lifecycle import RETIRING, VersionFacts
-from tasks.paging import every_page
-from tasks.registry import UnknownModelVersion
+from govflow.checks.governance_tags import effective_tags
+from govflow.checks.lifecycle import RETIRING, VersionFacts
+from govflow.tasks.paging import every_page
+from govflow.tasks.registry import UnknownModelVersion
 
 
 def _stamp(ms: int | None) -> datetime | None:

@@ -10,8 +10,8 @@ import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from checks.mitigation import reweighing_weights
-from tasks.scoring import split_output
+from govflow.checks.mitigation import reweighing_weights
+from govflow.tasks.scoring import split_output
 
 
 @dataclass(frozen=True)

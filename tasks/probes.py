@@ -13,11 +13,11 @@ import yaml
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from checks.explainability import explain
-from checks.policy import ExplainabilityChecks, RobustnessChecks
-from checks.results import CheckResult, Status
-from checks.robustness import robustness_audit
-from tasks.scoring import LoadedModel, predictor
+from govflow.checks.explainability import explain
+from govflow.checks.policy import ExplainabilityChecks, RobustnessChecks
+from govflow.checks.results import CheckResult, Status
+from govflow.checks.robustness import robustness_audit
+from govflow.tasks.scoring import LoadedModel, predictor
 
 CARD_FILES = ("model_card.yaml", "model_card.yml", "model_card.json")
 

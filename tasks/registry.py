@@ -8,7 +8,7 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 from prefect import task
 
-from tasks.paging import every_page
+from govflow.tasks.paging import every_page
 
 
 class UnknownModelVersion(LookupError):
@@ -149,9 +149,22 @@ def current_version(client: MlflowClient, model: str) -> str | None:
     """The version that serves (the newest one holding an alias), else the newest one."""
     registered = client.get_registered_model(model)
     if registered.aliases:
-        return str(sorted(registered.aliases.values(), key=int)[-1])
-    versions = client.search_model_versions(f"name = '{model}'")
+        return str(max(registered.aliases.values(), key=int))
+    versions = every_page(client.search_model_versions, filter_string=f"name = '{model}'", max_results=1000)
     return str(max(int(v.version) for v in versions)) if versions else None
+
+
+@task(retries=2, retry_delay_seconds=[1, 4])
+def list_model_names(tracking_uri: str, page_size: int = 200) -> list[str]:
+    """Every registered model's name, every page of them (MLflow answers 100 to a page unless asked)."""
+    client = MlflowClient(tracking_uri)
+    return sorted(m.name for m in every_page(client.search_registered_models, max_results=page_size))
+
+
+@task(retries=2, retry_delay_seconds=[1, 4])
+def find_current_version(tracking_uri: str, model: str) -> str | None:
+    """The version that serves, else the newest; None for a model with no versions."""
+    return current_version(MlflowClient(tracking_uri), model)
 
 
 def named_or_current(tracking_uri: str, model: str, version: str | None) -> str:

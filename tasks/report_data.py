@@ -15,13 +15,13 @@ from mlflow import MlflowClient
 from prefect import task
 from pydantic import ValidationError
 
-from checks.findings import SEVERITIES
-from checks.fleet_view import ModelFacts
-from checks.governance_tags import effective_tags
-from checks.register import RunRecord
-from checks.results import STATUS_ORDER, CheckResult
+from govflow.checks.findings import SEVERITIES
+from govflow.checks.fleet_view import ModelFacts
+from govflow.checks.governance_tags import effective_tags
+from govflow.checks.register import RunRecord
+from govflow.checks.results import STATUS_ORDER, CheckResult
 from govflow.reports.pages import DETAILED_FLOWS, LatestRun
-from tasks.paging import every_page
+from govflow.tasks.paging import every_page
 
 # The evidence each kind of run must hold for the pages; a run without it is shown as incomplete.
 NEEDED = {flow: ("evidence/verdict.json", "evidence/findings.json") for flow in DETAILED_FLOWS} | {

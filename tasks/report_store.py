@@ -8,7 +8,7 @@ from pathlib import Path
 from mlflow import MlflowClient
 from prefect import task
 
-from tasks.evidence import experiment_id_for, log_files
+from govflow.tasks.evidence import experiment_id_for, log_files
 
 
 @task

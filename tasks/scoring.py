@@ -71,7 +71,7 @@ def predictor(loaded: LoadedModel, exclude: tuple[str, ...] = ()) -> Callable[[p
     rows against the model's signature is a `Rejected` (a clear rejection); any other error propagates."""
     from mlflow.exceptions import MlflowException
 
-    from checks.robustness import Rejected
+    from govflow.checks.robustness import Rejected
 
     def run(rows: pd.DataFrame) -> tuple:
         columns = list(loaded.input_columns) or [c for c in rows.columns if c not in exclude]

@@ -10,7 +10,7 @@ import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from checks.data_validation import TYPE_LISTS, ColumnExpectation
+from govflow.checks.data_validation import TYPE_LISTS, ColumnExpectation
 
 
 def build_suite(name: str, expectations: list[ColumnExpectation]):

@@ -16,11 +16,11 @@ os.environ.pop("MLFLOW_TRACKING_URI", None)
 os.environ.pop("GOVFLOW_TRACKING_URI", None)
 
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
-from tests.chromium import CHROMIUM_FLAGS, chromium_executable  # noqa: E402
+from tests.chromium import CHROMIUM_FLAGS, chromium_executable
 
 SCREENSHOTS = Path(__file__).parent / "artifacts" / "screenshots"
 

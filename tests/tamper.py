@@ -11,9 +11,9 @@ import dataclasses
 import json
 import random
 
-from checks.heads import Head, HeadLog
-from checks.manifest import build_manifest, canonical_json, sha256_hex
-from checks.verification import MANIFEST, StoredRun
+from govflow.checks.heads import Head, HeadLog
+from govflow.checks.manifest import build_manifest, canonical_json, sha256_hex
+from govflow.checks.verification import MANIFEST, StoredRun
 
 MODEL = "m"
 

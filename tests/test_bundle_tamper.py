@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from checks.heads import head_line
-from checks.verification import evidence_problems
 from govflow.bundle import BUNDLE_MANIFEST, BundleError, read_bundle, read_bundle_heads, write_bundle
+from govflow.checks.heads import head_line
+from govflow.checks.verification import evidence_problems
 from govflow.cli import app
 from tests.tamper import MODEL, build_chain, mutate
 

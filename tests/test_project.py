@@ -26,15 +26,17 @@ def test_ci_runs_the_readme_test_command():
 
 def test_every_deployment_entrypoint_is_a_flow():
     from prefect import Flow
-    from prefect.events import DeploymentTriggerTypes
     from prefect.client.schemas.schedules import CronSchedule, IntervalSchedule
+    from prefect.events import DeploymentTriggerTypes
     from pydantic import TypeAdapter
 
     config = yaml.safe_load((ROOT / "prefect.yaml").read_text())
     assert config["deployments"]
     for deployment in config["deployments"]:
-        path, name = deployment["entrypoint"].split(":")
-        module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+        # Module paths, not files: a worker or `govflow serve` from a wheel finds them without a checkout.
+        path, name = deployment["entrypoint"].rsplit(".", 1)
+        assert path.startswith("govflow.flows."), deployment["entrypoint"]
+        module = importlib.import_module(path)
         assert isinstance(getattr(module, name), Flow), deployment["name"]
         assert deployment["enforce_parameter_schema"] is True
         for trigger in deployment.get("triggers", []):

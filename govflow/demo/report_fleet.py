@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import math
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from checks.fleet_view import ModelFacts
-from checks.register import RunRecord
+from govflow.checks.fleet_view import ModelFacts
+from govflow.checks.register import RunRecord
 from govflow.reports.pages import FleetEvidence, LatestRun
 
 TIERS = ("high", "medium", "low")
@@ -29,7 +29,7 @@ def synthetic_fleet(models: int, days: int, seed: int = 7, start: datetime | Non
 third. Model 0 has no owner, model 1 has no runs,
     and model 2's last night lost its evidence files."""
     rng = random.Random(seed)
-    start = start or datetime(2025, 11, 1, 2, tzinfo=timezone.utc)
+    start = start or datetime(2025, 11, 1, 2, tzinfo=UTC)
     facts, runs, latest = [], [], {}
     for m in range(models):
         name = f"model_{m:03d}"

@@ -14,7 +14,7 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from govflow.demo.data import Scenario, demo_fleet
-from tasks.models import log_sklearn_model
+from govflow.tasks.models import log_sklearn_model
 
 TRAINING_EXPERIMENT = "govflow-demo-training"
 

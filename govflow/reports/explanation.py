@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from html import escape
 
-from checks.results import CheckResult
+from govflow.checks.results import CheckResult
 from govflow.reports.charts import STATUS_COLOURS, interval_chart, line_chart
 
 _STYLE = """body { font: 14px system-ui, sans-serif; margin: 24px; color: #212121; max-width: 1000px; }

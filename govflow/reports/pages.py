@@ -16,14 +16,20 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from checks.controls import Catalogue, coverage
-from checks.documentation import documented_fields
-from checks.feedback import summary
-from checks.fleet_view import (
-    AGE_BUCKETS, TREND_SERIES, ModelFacts, findings_by_age, inventory, management_summary, trends,
+from govflow.checks.controls import Catalogue, coverage
+from govflow.checks.documentation import documented_fields
+from govflow.checks.feedback import summary
+from govflow.checks.fleet_view import (
+    AGE_BUCKETS,
+    TREND_SERIES,
+    ModelFacts,
+    findings_by_age,
+    inventory,
+    management_summary,
+    trends,
 )
-from checks.register import RegisterEntry, RunRecord, risk_register
-from checks.results import CheckResult
+from govflow.checks.register import RegisterEntry, RunRecord, risk_register
+from govflow.checks.results import CheckResult
 from govflow.reports.charts import interval_chart, line_chart, stacked_bars
 
 DATA_TAGS = ("governance.reference_data", "governance.evaluation_data", "governance.monitoring_data",

@@ -75,7 +75,7 @@ class LocalDispatcher:
     @staticmethod
     def _known(model: str, version: str) -> bool:
         from govflow.settings import Settings
-        from tasks.registry import UnknownModelVersion, lookup_model_version
+        from govflow.tasks.registry import UnknownModelVersion, lookup_model_version
 
         try:
             lookup_model_version(Settings().resolved_tracking_uri, model, version)
@@ -86,7 +86,7 @@ class LocalDispatcher:
 
     def _gate(self, model: str, version: str):
         if self._known(model, version):
-            from flows.gate import registration_gate
+            from govflow.flows.gate import registration_gate
 
             outcome = registration_gate(model, version, only_if_ungated=True)
             log.info("gated %s v%s: %s", model, version, outcome.verdict if outcome else "gated already")
@@ -95,7 +95,7 @@ class LocalDispatcher:
 
     def _alias(self, model: str, version: str, alias: str):
         if self._known(model, version):
-            from flows.serving import serving_check
+            from govflow.flows.serving import serving_check
 
             return serving_check(model, version, alias)
         return None

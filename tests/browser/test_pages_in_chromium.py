@@ -2,7 +2,7 @@
 and the edge cases (no runs, missing evidence, unknown owner) shown as such. Screenshots are kept in
 tests/artifacts/screenshots."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -14,7 +14,7 @@ from govflow.reports.pages import build_site, page_name
 def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("site")
     files = build_site(synthetic_fleet(12, 90), date(2026, 1, 30), date(2025, 12, 31),
-                       datetime(2026, 1, 30, tzinfo=timezone.utc)).files
+                       datetime(2026, 1, 30, tzinfo=UTC)).files
     for rel, data in files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_bytes(data)

@@ -1,8 +1,15 @@
 """Small hand-made policies for check tests; limits here are the test's own, not the shipped ones."""
 
-from checks.policy import (
-    CategorySetRule, DataChecks, GovernanceChecks, MinimumRule, NullRateRule, NumericRangeRule,
-    PerformanceChecks, Rule, TierPolicy,
+from govflow.checks.policy import (
+    CategorySetRule,
+    DataChecks,
+    GovernanceChecks,
+    MinimumRule,
+    NullRateRule,
+    NumericRangeRule,
+    PerformanceChecks,
+    Rule,
+    TierPolicy,
 )
 
 

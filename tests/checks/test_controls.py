@@ -2,10 +2,10 @@
 
 import pytest
 
-from checks import CHECKS
-from checks.controls import FRAMEWORKS, Catalogue, control_coverage, coverage, parse_controls
-from checks.policy import PolicyError
-from checks.results import CheckResult, Status
+from govflow.checks import CHECKS
+from govflow.checks.controls import FRAMEWORKS, Catalogue, control_coverage, coverage, parse_controls
+from govflow.checks.policy import PolicyError
+from govflow.checks.results import CheckResult, Status
 
 CATALOGUE = """version: 1
 controls:

@@ -2,10 +2,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from checks.data_validation import (
-    check_columns_present, check_readable, column_kind, derive_expectations, judge_validation,
+from govflow.checks.data_validation import (
+    check_columns_present,
+    check_readable,
+    column_kind,
+    derive_expectations,
+    judge_validation,
 )
-from checks.results import Status
+from govflow.checks.results import Status
 from tests.checks.policies import tier
 
 REFERENCE = pd.DataFrame({
@@ -95,7 +99,7 @@ def test_judge_validation_type_by_dtype():
 
 
 def test_columns_added_or_missing_since_the_reference_fail_by_name():
-    from checks.data_validation import compare_columns
+    from govflow.checks.data_validation import compare_columns
 
     results = compare_columns(["a", "b", "label"], ["a", "c", "scored_at"], ignore={"label", "scored_at", None})
     assert [(r.check_id, r.status, r.column) for r in results] == [
@@ -106,14 +110,14 @@ def test_columns_added_or_missing_since_the_reference_fail_by_name():
 
 
 def test_an_empty_monitoring_batch_is_inconclusive_not_an_error():
-    from checks.data_validation import check_readable
+    from govflow.checks.data_validation import check_readable
 
     (result,) = check_readable("monitoring", "batches/", 0, None, empty=Status.INCONCLUSIVE)
     assert result.status is Status.INCONCLUSIVE and "has no rows" in result.message
 
 
 def test_reference_infinities_do_not_become_the_range():
-    from checks.data_validation import derive_expectations
+    from govflow.checks.data_validation import derive_expectations
 
     reference = pd.DataFrame({"x": [0.0, 10.0, np.inf, -np.inf, np.nan]})
     (exp,) = derive_expectations(reference, ["x"], tier().data)

@@ -5,9 +5,9 @@ import pytest
 from sklearn.metrics import brier_score_loss
 from statsmodels.stats.proportion import proportion_confint
 
-from checks.decay import decay_results
-from checks.policy import DecayRule
-from checks.results import Status
+from govflow.checks.decay import decay_results
+from govflow.checks.policy import DecayRule
+from govflow.checks.results import Status
 
 WINDOW = ["2026-10-05/2026-10-11", "2026-10-12/2026-10-18"]
 
@@ -84,7 +84,7 @@ def test_missing_baseline_and_missing_scores_are_never_a_pass():
 
 
 def test_rule_names_one_check_per_metric():
-    from checks.policy import PerformanceChecks, TierPolicy
+    from govflow.checks.policy import PerformanceChecks, TierPolicy
 
     tier = TierPolicy(performance=PerformanceChecks(decay=_rule(auc=0.05, brier=0.02)))
     assert tier.enabled_check_ids("performance") == ["performance.decay.auc", "performance.decay.brier"]
@@ -96,8 +96,7 @@ def test_rule_names_one_check_per_metric():
                                       "performance.decay.log_loss", "performance.decay.brier"])
 def test_every_metric_worsens_in_its_own_direction(check_id):
     """A window 0.01 worse than the baseline, in the metric's bad direction, is worse by +0.01."""
-    from sklearn.metrics import (accuracy_score, brier_score_loss, log_loss, precision_score, recall_score,
-                                 roc_auc_score)
+    from sklearn.metrics import accuracy_score, brier_score_loss, log_loss, precision_score, recall_score, roc_auc_score
 
     rng = np.random.default_rng(6)
     y = rng.integers(0, 2, 4000)

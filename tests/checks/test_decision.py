@@ -1,7 +1,8 @@
 import pytest
+from pydantic import ValidationError
 
-from checks.decision import Verdict, apply_severity, decide
-from checks.results import CheckResult, Status
+from govflow.checks.decision import Verdict, apply_severity, decide
+from govflow.checks.results import CheckResult, Status
 from tests.checks.policies import tier
 
 ALL_IDS = tier().enabled_check_ids()
@@ -72,9 +73,9 @@ def test_severity_leaves_unknown_check_ids_alone():
 
 def test_result_is_frozen_and_statuses_closed():
     result = CheckResult(check_id="a.b", status=Status.PASS, message="m")
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         result.status = Status.FAIL  # type: ignore[misc]
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="status"):
         CheckResult(check_id="a.b", status="MAYBE", message="m")
     assert {s.value for s in Status} == {"PASS", "WARN", "FAIL", "ERROR", "INCONCLUSIVE", "WAIVED", "SKIPPED"}
 
@@ -88,8 +89,8 @@ def test_an_audit_of_one_family_expects_only_that_family():
 
 def test_checks_not_judged_by_a_job_are_not_expected():
     """The gate cannot judge decay; its absence must not block, while other silent checks still do."""
-    from checks.decision import MONITORING_ONLY, expected_checks
-    from checks.policy import DecayRule, PerformanceChecks
+    from govflow.checks.decision import MONITORING_ONLY, expected_checks
+    from govflow.checks.policy import DecayRule, PerformanceChecks
 
     base = tier()
     with_decay = base.model_copy(update={"performance": PerformanceChecks(

@@ -2,9 +2,9 @@
 
 import pytest
 
-from checks.documentation import description_sections, field_key, model_card_results
-from checks.policy import ModelCardRule
-from checks.results import Status
+from govflow.checks.documentation import description_sections, field_key, model_card_results
+from govflow.checks.policy import ModelCardRule
+from govflow.checks.results import Status
 
 RULE = ModelCardRule(fields=("intended_use", "out_of_scope_uses", "limitations", "contact"))
 

@@ -13,9 +13,9 @@ from evidently.legacy.calculations.stattests.z_stattest import _z_stat_test
 from evidently.legacy.core import ColumnType
 from statsmodels.stats.multitest import multipletests
 
-from checks.drift import benjamini_hochberg, default_method, drift_report, score
-from checks.policy import DriftChecks, DriftEffects, DriftThresholds, MaximumRule, Rule
-from checks.results import Status
+from govflow.checks.drift import benjamini_hochberg, default_method, drift_report, score
+from govflow.checks.policy import DriftChecks, DriftEffects, DriftThresholds, MaximumRule, Rule
+from govflow.checks.results import Status
 
 EVIDENTLY = {"wasserstein": _wasserstein_distance_norm, "jensenshannon": _jensenshannon, "psi": _psi,
              "ks": _ks_stat_test, "chisquare": _chi_stat_test, "z": _z_stat_test}
@@ -130,7 +130,7 @@ def test_unknown_method_is_named():
 
 
 def test_shared_columns_keep_reference_order_and_drop_non_features():
-    from checks.drift import shared_columns
+    from govflow.checks.drift import shared_columns
 
     assert shared_columns(["a", "y", "b", "c"], ["c", "b", "a", "id"], {"y", "id", None}) == ["a", "b", "c"]
 
@@ -139,7 +139,7 @@ def test_shared_columns_keep_reference_order_and_drop_non_features():
 def test_wasserstein_distance_equals_scipy_with_ties_and_unequal_sizes(n, m, values):
     from scipy.stats import wasserstein_distance as scipy_wasserstein
 
-    from checks.drift import wasserstein_distance
+    from govflow.checks.drift import wasserstein_distance
 
     rng = np.random.default_rng(n)
     u, v = rng.normal(0, 1, n), rng.normal(0.4, 2, m)
@@ -196,7 +196,7 @@ def test_all_null_constant_unseen_category_and_type_change_never_crash_or_pass_s
     (0, 0, Status.PASS), (1, 1, Status.PASS), (1, 2, Status.INCONCLUSIVE), (3, 0, Status.FAIL), (3, 1, Status.FAIL),
 ])
 def test_the_drift_share_counts_columns_that_could_not_be_judged(drifted, unjudged, expected):
-    from checks.drift import _share
+    from govflow.checks.drift import _share
 
     rows = ([{"column": f"d{i}", "drifted": True} for i in range(drifted)]
             + [{"column": f"u{i}", "drifted": None} for i in range(unjudged)]
@@ -230,7 +230,7 @@ def test_output_drift_is_judged_alone_without_correction(check_id):
     rng = np.random.default_rng(10)
     reference = pd.DataFrame({"out": rng.choice([0, 1], 400, p=[0.8, 0.2])})
     current = pd.DataFrame({"out": rng.choice([0, 1], 300, p=[0.6, 0.4])})
-    from checks.drift import output_drift
+    from govflow.checks.drift import output_drift
 
     result, row = output_drift(check_id, "out", reference, current, rules())
     expected, _ = _z_stat_test(reference["out"], current["out"], ColumnType.Categorical, 0.05)

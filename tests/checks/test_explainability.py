@@ -13,7 +13,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from checks.explainability import (
+from govflow.checks.explainability import (
     explain,
     grid,
     partial_dependence,
@@ -21,8 +21,8 @@ from checks.explainability import (
     rank_correlation,
     stability_result,
 )
-from checks.policy import ExplainabilityChecks, Rule, StabilityRule
-from checks.results import Status
+from govflow.checks.policy import ExplainabilityChecks, Rule, StabilityRule
+from govflow.checks.results import Status
 
 
 @pytest.fixture(scope="module")

@@ -4,22 +4,29 @@ import numpy as np
 import pandas as pd
 import pytest
 from fairlearn.metrics import (
-    MetricFrame, demographic_parity_difference, demographic_parity_ratio, equal_opportunity_difference,
-    equalized_odds_difference, equalized_odds_ratio, false_negative_rate, false_positive_rate, selection_rate,
+    MetricFrame,
+    demographic_parity_difference,
+    demographic_parity_ratio,
+    equal_opportunity_difference,
+    equalized_odds_difference,
+    equalized_odds_ratio,
+    false_negative_rate,
+    false_positive_rate,
+    selection_rate,
     true_positive_rate,
 )
 from sklearn.metrics import accuracy_score, brier_score_loss, precision_score, roc_auc_score
 
-from checks.fairness import _judge, fairness_audit
-from checks.policy import FairnessChecks, MaximumRule, RatioRule
-from checks.results import Status
+from govflow.checks.fairness import _judge, fairness_audit
+from govflow.checks.policy import FairnessChecks, MaximumRule, RatioRule
+from govflow.checks.results import Status
 
-ALL_RULES = dict(
-    demographic_parity_difference=MaximumRule(max=0.1), demographic_parity_ratio=RatioRule(min=0.8),
-    equalized_odds_difference=MaximumRule(max=0.1), equalized_odds_ratio=RatioRule(min=0.8),
-    equal_opportunity_difference=MaximumRule(max=0.1), predictive_parity_difference=MaximumRule(max=0.1),
-    calibration_gap=MaximumRule(max=0.05),
-)
+ALL_RULES = {
+    "demographic_parity_difference": MaximumRule(max=0.1), "demographic_parity_ratio": RatioRule(min=0.8),
+    "equalized_odds_difference": MaximumRule(max=0.1), "equalized_odds_ratio": RatioRule(min=0.8),
+    "equal_opportunity_difference": MaximumRule(max=0.1), "predictive_parity_difference": MaximumRule(max=0.1),
+    "calibration_gap": MaximumRule(max=0.05),
+}
 
 
 def rules(**overrides) -> FairnessChecks:
@@ -162,7 +169,7 @@ def test_fewer_than_two_comparable_groups_is_inconclusive():
 
 
 def test_bootstrap_is_seeded_and_brackets_the_estimate():
-    y, pred, score, sensitive = random_data(2)
+    y, pred, _score, sensitive = random_data(2)
     first = fairness_audit(y, pred, sensitive, rules(seed=11), 0.95)
     again = fairness_audit(y, pred, sensitive, rules(seed=11), 0.95)
     other = fairness_audit(y, pred, sensitive, rules(seed=12), 0.95)
@@ -214,14 +221,14 @@ def test_ratio_judged_on_its_interval_with_the_policys_straddle_status(ci, statu
 
 
 def test_missing_sensitive_values_form_their_own_group():
-    y, pred, score, sensitive = random_data(5)
+    y, pred, _score, sensitive = random_data(5)
     sensitive.loc[:99, "sex"] = None
     audit = fairness_audit(y, pred, sensitive, rules(), 0.95)
     assert _table(audit, "sex")["missing"]["n"] == 100
 
 
 def test_reference_group_comparison():
-    y, pred, score, sensitive = random_data(6)
+    y, pred, _score, sensitive = random_data(6)
     audit = fairness_audit(y, pred, sensitive[["race"]], rules(compare="to_reference", reference_groups={"race": "B"}), 0.95)
     by_group = MetricFrame(metrics=selection_rate, y_true=y, y_pred=pred, sensitive_features=sensitive["race"]).by_group
     diffs = {r.group: r.value for r in audit.results if r.check_id == "fairness.demographic_parity_difference"}
@@ -264,7 +271,7 @@ def test_calibration_gap_is_reported_on_the_point_estimate():
 
 
 def test_a_declared_category_without_rows_is_reported_empty_not_dropped():
-    y, pred, score, sensitive = random_data(7)
+    y, pred, _score, sensitive = random_data(7)
     sensitive["race"] = pd.Categorical(sensitive["race"], categories=["A", "B", "C", "D", "E"])
     audit = fairness_audit(y, pred, sensitive, rules(min_group_size=5), 0.95)
     empty = _table(audit, "race")["E"]

@@ -1,5 +1,5 @@
-from checks.fairness_html import fairness_html
-from checks.results import CheckResult, Status
+from govflow.checks.fairness_html import fairness_html
+from govflow.checks.results import CheckResult, Status
 
 GROUPS = [
     {"feature": "sex", "group": "f<script>", "n": 10, "selection_rate": 0.25, "tpr": None,

@@ -5,15 +5,15 @@ import json
 
 import pytest
 
-from checks.feedback import (
+from govflow.checks.feedback import (
     entry,
     feedback_result,
     parse_bulk,
     resolution_result,
     summary,
 )
-from checks.policy import FeedbackRule
-from checks.results import Status
+from govflow.checks.policy import FeedbackRule
+from govflow.checks.results import Status
 
 
 def test_an_entry_needs_role_severity_and_text():

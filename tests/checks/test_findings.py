@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
-from checks.findings import findings, review_dates, severity
-from checks.policy import FixWithin, Lifecycle
-from checks.results import CheckResult, Status
+from govflow.checks.findings import findings, review_dates, severity
+from govflow.checks.policy import FixWithin, Lifecycle
+from govflow.checks.results import CheckResult, Status
 from tests.checks.policies import tier
 
 LIFE = Lifecycle(review_every_days=90, retention_years=10, fix_within_days=FixWithin(critical=14, major=30, minor=90))

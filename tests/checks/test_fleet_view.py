@@ -1,9 +1,10 @@
-from datetime import date, datetime, timedelta, timezone
+import itertools
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from checks.fleet_view import ModelFacts, findings_by_age, inventory, management_summary, trend_value, trends
-from checks.register import RegisterEntry, RunRecord
+from govflow.checks.fleet_view import ModelFacts, findings_by_age, inventory, management_summary, trend_value, trends
+from govflow.checks.register import RegisterEntry, RunRecord
 
 
 def entry(model="credit", opened="2026-10-01", status="open", severity="critical", closed_on=None):
@@ -14,7 +15,7 @@ def entry(model="credit", opened="2026-10-01", status="open", severity="critical
 
 def record(model, day, flow="monitor", metrics=None, review_due=None, version="1"):
     return RunRecord(run_id=f"{model}-{day}", model=model, version=version, flow=flow,
-                     started=datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(days=day),
+                     started=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=day),
                      metrics=metrics or {}, review_due=review_due)
 
 
@@ -34,13 +35,13 @@ def test_trend_values_hand_worked():
 def test_trends_keep_the_last_value_of_a_day_and_thin_a_year_to_the_cap():
     runs = [record("m", d, metrics={"drift.share": d / 1000}) for d in range(365)]
     runs.append(RunRecord(run_id="late", model="m", version="1", flow="monitor",
-                          started=datetime(2026, 1, 1, 23, tzinfo=timezone.utc), metrics={"drift.share": 0.5}))
+                          started=datetime(2026, 1, 1, 23, tzinfo=UTC), metrics={"drift.share": 0.5}))
     runs.append(record("m", 3, flow="approval", metrics={"drift.share": 9.0}))  # not a judging flow
     series = trends(runs, max_points=50)["m"]["drift share"]
     assert len(series) == 50
     assert series[0] == ("2026-01-01", 0.5)  # the later run of that day wins
     assert series[-1] == ("2026-12-31", 0.364)
-    assert all(a[0] < b[0] for a, b in zip(series, series[1:]))
+    assert all(a[0] < b[0] for a, b in itertools.pairwise(series))
     assert "performance" not in trends(runs)["m"]
 
 

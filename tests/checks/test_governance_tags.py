@@ -1,8 +1,7 @@
-import pytest
 
-from checks.governance_tags import check_required_tags, declared_columns, effective_tags
-from checks.policy import parse_policy
-from checks.results import Status
+from govflow.checks.governance_tags import check_required_tags, declared_columns, effective_tags
+from govflow.checks.policy import parse_policy
+from govflow.checks.results import Status
 from govflow.settings import DEFAULT_POLICY
 
 POLICY = parse_policy(DEFAULT_POLICY.read_text(), "policy.yaml")

@@ -1,6 +1,6 @@
 """The head log read back: heads, a torn last line, a healed torn line, a corrupt line in the middle."""
 
-from checks.heads import Head, head_line, healed_line, parse_head_log
+from govflow.checks.heads import Head, head_line, healed_line, parse_head_log
 
 
 def _line(model: str, sequence: int) -> bytes:

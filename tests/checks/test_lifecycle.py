@@ -1,17 +1,23 @@
 """Lifecycle checks of the retirement sweep on hand-made registry facts, at and around each limit."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from checks.lifecycle import (
-    VersionFacts, check_monitoring, check_owner, check_retirement, check_review, check_superseded, lifecycle_results,
+from govflow.checks.lifecycle import (
+    VersionFacts,
+    check_monitoring,
+    check_owner,
+    check_retirement,
+    check_review,
+    check_superseded,
+    lifecycle_results,
     superseded_by,
 )
-from checks.policy import FixWithin, Lifecycle, Rule, StaleRule
-from checks.results import Status
+from govflow.checks.policy import FixWithin, Lifecycle, Rule, StaleRule
+from govflow.checks.results import Status
 
-NOW = datetime(2027, 3, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 RULES = Lifecycle(review_every_days=90, retention_years=7, fix_within_days=FixWithin(critical=14, major=30, minor=90),
                   review=Rule(blocking=True), owner=Rule(blocking=True),
                   monitoring=StaleRule(blocking=True, max_days_without_data=7), superseded=Rule(blocking=False),
@@ -19,9 +25,9 @@ RULES = Lifecycle(review_every_days=90, retention_years=7, fix_within_days=FixWi
 
 
 def facts(**change) -> VersionFacts:
-    base = dict(model="credit", version="3", aliases=("champion",), status="APPROVED", lifecycle=None,
-                owner="A. Rivera", registered=NOW - timedelta(days=200), last_gate=NOW - timedelta(days=10),
-                monitored_through=NOW - timedelta(days=1), completed_runs=4)
+    base = {"model": "credit", "version": "3", "aliases": ("champion",), "status": "APPROVED", "lifecycle": None,
+                "owner": "A. Rivera", "registered": NOW - timedelta(days=200), "last_gate": NOW - timedelta(days=10),
+                "monitored_through": NOW - timedelta(days=1), "completed_runs": 4}
     return VersionFacts(**(base | change))
 
 

@@ -1,7 +1,7 @@
 import hashlib
 import json
 
-from checks.manifest import build_manifest, canonical_json, manifest_problems
+from govflow.checks.manifest import build_manifest, canonical_json, manifest_problems
 
 
 def _manifest(files):

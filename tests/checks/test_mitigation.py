@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from checks.mitigation import comparison_table, recommend, reweighing_weights
-from checks.results import CheckResult, Status
+from govflow.checks.mitigation import comparison_table, recommend, reweighing_weights
+from govflow.checks.results import CheckResult, Status
 from tests.checks.policies import tier
 
 

@@ -4,9 +4,9 @@ from scipy import stats
 from sklearn.metrics import accuracy_score, roc_auc_score
 from statsmodels.stats.proportion import proportion_confint
 
-from checks.performance import auc_delong, binary_labels, performance_results, wilson_interval
-from checks.policy import MinimumRule, PerformanceChecks
-from checks.results import Status
+from govflow.checks.performance import auc_delong, binary_labels, performance_results, wilson_interval
+from govflow.checks.policy import MinimumRule, PerformanceChecks
+from govflow.checks.results import Status
 
 
 def _delong_brute_force(y, s):
@@ -114,9 +114,9 @@ def test_binary_labels_accept_bool_and_reject_strings_and_nulls():
 
 
 def _all_metrics(**limits):
-    from checks.policy import LossRule
+    from govflow.checks.policy import LossRule
 
-    minimum = dict(min_samples=10)
+    minimum = {"min_samples": 10}
     return PerformanceChecks(
         auc=MinimumRule(min=limits.get("auc", 0.5), **minimum),
         accuracy=MinimumRule(min=limits.get("accuracy", 0.5), **minimum),

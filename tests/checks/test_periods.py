@@ -2,10 +2,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from checks.evidence import key_metrics, period_metrics
-from checks.fairness import fairness_audit
-from checks.periods import ALL_PERIODS, join_labels, split_periods
-from checks.results import CheckResult, Status
+from govflow.checks.evidence import key_metrics, period_metrics
+from govflow.checks.fairness import fairness_audit
+from govflow.checks.periods import ALL_PERIODS, join_labels, split_periods
+from govflow.checks.results import CheckResult, Status
 from tests.checks.test_fairness import rules
 
 BATCHES = pd.DataFrame({"id": ["a", "b", "c"], "at": ["2026-10-01 10:00", "2026-10-02 09:00", "2026-10-09 12:00"],
@@ -81,13 +81,13 @@ def test_without_labels_only_selection_rates_are_judged():
     ({"governance.verdict": "BLOCKED", "governance.monitored_through": "2026-10-02T09:00:00"}, None),
 ])
 def test_monitoring_start_follows_the_previous_run(previous, start):
-    from checks.periods import monitoring_start
+    from govflow.checks.periods import monitoring_start
 
     assert monitoring_start(previous) == start
 
 
 def test_rows_after_the_start_and_the_next_start():
-    from checks.periods import last_stamp, rows_after
+    from govflow.checks.periods import last_stamp, rows_after
 
     assert rows_after(BATCHES, "at", None).equals(BATCHES)
     newer = rows_after(BATCHES, "at", "2026-10-02T09:00:00")  # strictly after: that row was judged already
@@ -98,7 +98,7 @@ def test_rows_after_the_start_and_the_next_start():
 
 
 def test_labelled_window_keeps_the_last_labelled_periods():
-    from checks.periods import labelled_window
+    from govflow.checks.periods import labelled_window
 
     frame = BATCHES.assign(y=[1, None, None], at=["2026-10-01", "2026-10-08", "2026-10-15"])
     frame = pd.concat([frame, frame.assign(y=[None, 0, None], id=["d", "e", "f"])])

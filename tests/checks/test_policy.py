@@ -1,9 +1,10 @@
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from checks import CHECKS
-from checks.policy import TIER_NAMES, Policy, PolicyError, parse_policy
+from govflow.checks import CHECKS
+from govflow.checks.policy import TIER_NAMES, Policy, PolicyError, parse_policy
 from govflow.policy_file import load_policy
 from govflow.settings import DEFAULT_POLICY
 
@@ -31,7 +32,7 @@ def test_every_check_a_tier_can_enable_is_registered():
 
 def test_policy_is_frozen():
     policy = parse_policy(SHIPPED, "policy.yaml")
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         policy.tier("high").performance.auc.min = 0.1  # type: ignore[misc]
 
 

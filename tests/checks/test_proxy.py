@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from scipy.stats.contingency import association
 
-from checks.policy import BandRule, ProxyChecks
-from checks.proxy import as_categories, association_results, cramers_v, proxy_audit
-from checks.results import Status
+from govflow.checks.policy import BandRule, ProxyChecks
+from govflow.checks.proxy import as_categories, association_results, cramers_v, proxy_audit
+from govflow.checks.results import Status
 
 
 def rules(**over) -> ProxyChecks:

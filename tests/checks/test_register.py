@@ -1,13 +1,13 @@
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
-from checks.register import RunRecord, risk_register, worst_findings
+from govflow.checks.register import RunRecord, risk_register, worst_findings
 
 
 def run(run_id, day, *, judged=None, findings=(), version="1", flow="monitor", note=None, missing=()):
     return RunRecord(run_id=run_id, model="credit", version=version, flow=flow,
-                     started=datetime(2026, 10, day, 2, tzinfo=timezone.utc), verdict="X", tier="high",
+                     started=datetime(2026, 10, day, 2, tzinfo=UTC), verdict="X", tier="high",
                      judged=judged or {}, findings=tuple(findings), note=note, missing=missing, link=f"link/{run_id}")
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from checks import CHECKS
+from govflow.checks import CHECKS
 
 TESTS = Path(__file__).resolve().parent.parent
 

@@ -3,10 +3,13 @@ floors; the stricter of assessed and declared wins; bad files name the file, key
 
 import pytest
 
-from checks.policy import PolicyError
-from checks.results import Status
-from checks.risk_assessment import (
-    assessed_tier, judge_tier, parse_assessment, parse_questionnaire,
+from govflow.checks.policy import PolicyError
+from govflow.checks.results import Status
+from govflow.checks.risk_assessment import (
+    assessed_tier,
+    judge_tier,
+    parse_assessment,
+    parse_questionnaire,
 )
 from govflow.settings import DEFAULT_ASSESSMENTS, DEFAULT_QUESTIONNAIRE
 

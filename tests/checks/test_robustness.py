@@ -5,10 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from checks.performance import wilson_interval
-from checks.policy import MonotonicRule, NoiseRule, RobustnessChecks, Rule
-from checks.results import Status
-from checks.robustness import (
+from govflow.checks.performance import wilson_interval
+from govflow.checks.policy import MonotonicRule, NoiseRule, RobustnessChecks, Rule
+from govflow.checks.results import Status
+from govflow.checks.robustness import (
     Rejected,
     missing_value_results,
     monotonic_results,

@@ -2,9 +2,9 @@
 
 import pytest
 
-from checks.policy import SignoffRule
-from checks.results import Status
-from checks.signoff import check_serving, check_signoffs, signoff_record, signoff_tag
+from govflow.checks.policy import SignoffRule
+from govflow.checks.results import Status
+from govflow.checks.signoff import check_serving, check_signoffs, signoff_record, signoff_tag
 
 RULE = SignoffRule(roles=("owner", "validator"))
 

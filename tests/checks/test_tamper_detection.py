@@ -3,7 +3,7 @@ log kept outside MLflow and no signing key, `verify` names every one."""
 
 from collections import Counter
 
-from checks.verification import evidence_problems
+from govflow.checks.verification import evidence_problems
 from tests.tamper import MODEL, MUTATIONS, build_chain, mutate
 
 MUTATION_COUNT = 1000

@@ -4,9 +4,9 @@ import dataclasses
 
 import pytest
 
-from checks.heads import Head, HeadLog
-from checks.manifest import build_manifest, canonical_json, sha256_hex
-from checks.verification import StoredRun, evidence_problems, verify_runs
+from govflow.checks.heads import Head, HeadLog
+from govflow.checks.manifest import build_manifest, canonical_json, sha256_hex
+from govflow.checks.verification import StoredRun, evidence_problems, verify_runs
 
 
 def _chain(n: int = 3) -> list[StoredRun]:
@@ -78,7 +78,7 @@ def test_a_run_whose_manifest_was_removed_is_unverifiable_not_intact():
 
 
 def test_a_run_that_stopped_before_its_manifest_is_incomplete_until_superseded():
-    from checks.verification import superseded_runs
+    from govflow.checks.verification import superseded_runs
 
     runs = _chain(2)
     stopped = _replace(runs, 0, files={"evidence/verdict.json": b"{}"}, recorded_manifest_sha256=None)
@@ -97,7 +97,7 @@ def _heads(runs):
 
 
 def test_published_heads_match_an_intact_chain():
-    from checks.verification import head_problems
+    from govflow.checks.verification import head_problems
 
     runs = _chain()
     heads = _heads(runs)
@@ -107,7 +107,7 @@ def test_published_heads_match_an_intact_chain():
 
 def test_a_consistently_rewritten_chain_is_caught_by_the_heads_outside():
     """Whoever administers MLflow rewrites the last run and re-chains; the published head still differs."""
-    from checks.verification import head_problems
+    from govflow.checks.verification import head_problems
 
     runs = _chain()
     heads = _heads(runs)
@@ -121,7 +121,7 @@ def test_a_consistently_rewritten_chain_is_caught_by_the_heads_outside():
 
 
 def test_a_removed_last_run_and_an_edited_log_are_caught():
-    from checks.verification import head_problems
+    from govflow.checks.verification import head_problems
 
     runs = _chain()
     heads = _heads(runs)
@@ -151,7 +151,7 @@ def _signed(runs, private):
 
 
 def test_signed_manifests_verify_and_the_signature_is_not_an_unlisted_file():
-    from checks.verification import signature_problems
+    from govflow.checks.verification import signature_problems
 
     private, public = _keys()
     runs = _signed(_chain(), private)
@@ -160,7 +160,7 @@ def test_signed_manifests_verify_and_the_signature_is_not_an_unlisted_file():
 
 def test_a_consistent_rewrite_cannot_carry_a_valid_signature():
     """Manifest rewritten and its recorded hash with it: the chain alone cannot tell, the signature can."""
-    from checks.verification import signature_problems
+    from govflow.checks.verification import signature_problems
 
     private, public = _keys()
     runs = _signed(_chain(1), private)
@@ -173,9 +173,9 @@ def test_a_consistent_rewrite_cannot_carry_a_valid_signature():
 
 
 def test_unsigned_and_wrongly_signed_manifests_are_named():
-    from checks.verification import signature_problems
+    from govflow.checks.verification import signature_problems
 
-    private, public = _keys()
+    _private, public = _keys()
     other, _ = _keys()
     runs = _chain(2)
     unsigned = signature_problems(runs, public)

@@ -5,10 +5,10 @@ from datetime import date
 
 import pytest
 
-from checks import CHECKS
-from checks.policy import PolicyError
-from checks.results import CheckResult, Status
-from checks.waivers import Waiver, apply_waivers, parse_waivers
+from govflow.checks import CHECKS
+from govflow.checks.policy import PolicyError
+from govflow.checks.results import CheckResult, Status
+from govflow.checks.waivers import Waiver, apply_waivers, parse_waivers
 
 WAIVER = Waiver(check="fairness.demographic_parity_ratio", model="m", versions=("2",), subject="sex",
                 reason="reviewed by second line, MRM-114", approved_by="J. Okafor", expires=date(2026, 12, 31))

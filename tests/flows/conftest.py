@@ -39,7 +39,7 @@ def fleet(settings, client):
 @pytest.fixture(scope="session")
 def signed_off(fleet, prefect_harness):
     """Sign a version off as owner and validator through the approval flow; returns the last gate outcome."""
-    from flows.approval import sign_off
+    from govflow.flows.approval import sign_off
 
     def sign(model: str) -> object:
         version = fleet[model].version

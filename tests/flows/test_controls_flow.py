@@ -6,9 +6,9 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from checks.controls import FRAMEWORKS
-from flows.gate import registration_gate
+from govflow.checks.controls import FRAMEWORKS
 from govflow.cli import app
+from govflow.flows.gate import registration_gate
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 runner = CliRunner()

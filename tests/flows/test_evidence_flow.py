@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows.evidence import evidence_verification
-from flows.gate import registration_gate
 from govflow.cli import app
+from govflow.flows.evidence import evidence_verification
+from govflow.flows.gate import registration_gate
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 MODEL = "loan_approval"
@@ -90,7 +90,7 @@ def test_a_consistent_rewrite_in_mlflow_is_caught_by_the_published_head(store, c
     """An MLflow administrator rewrites the latest run's manifest and the hash its run recorded."""
     import hashlib
 
-    from tasks.chain import read_heads
+    from govflow.tasks.chain import read_heads
 
     forged = (store / "manifest.json").read_bytes().replace(b'"gate"', b'"g4te"')
     (store / "manifest.json").write_bytes(forged)

@@ -16,7 +16,7 @@ MODEL = "loan_approval"
 
 @pytest.fixture(scope="module")
 def recorded(fleet, prefect_harness, tmp_path_factory):
-    from flows.report import fleet_report
+    from govflow.flows.report import fleet_report
 
     added = runner.invoke(app, ["feedback", "add", MODEL, "--from", "applicant", "--severity", "high", "--theme",
                                 "explanation", "--text", "declined with no reason I can act on"])
@@ -62,7 +62,7 @@ def test_counts_and_themes_appear_on_the_pages(recorded):
 
 
 def test_a_resolution_closes_the_finding(recorded, tmp_path):
-    from flows.report import fleet_report
+    from govflow.flows.report import fleet_report
 
     resolved = runner.invoke(app, ["feedback", "resolve", MODEL, "--by", "A. Rivera", "--text",
                                    "decline letters now name the top three factors"])

@@ -6,11 +6,11 @@ from datetime import UTC
 import pandas as pd
 import pytest
 
-from checks.results import Status
-from flows.gate import registration_gate
+from govflow.checks.results import Status
 from govflow.demo.data import vendor_scoring
 from govflow.demo.seed import data_tags, seed_fleet
-from tasks.registry import UnknownModelVersion
+from govflow.flows.gate import registration_gate
+from govflow.tasks.registry import UnknownModelVersion
 from tests.evidence_check import assert_manifest_intact
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -41,7 +41,7 @@ def test_demo_verdicts(outcomes):
 @pytest.fixture(scope="module")
 def approved_loan(outcomes):
     """The unsigned loan version signed off by its owner, then by a validator, through the approval flow."""
-    from flows.approval import sign_off
+    from govflow.flows.approval import sign_off
 
     version = outcomes["loan_approval"].version
     owner = sign_off("loan_approval", version, "A. Rivera", "owner", "reviewed the evidence")
@@ -248,12 +248,12 @@ def test_seeding_twice_does_not_duplicate(fleet, client, settings):
 
 
 def test_an_unexpected_failure_blocks_and_keeps_the_evidence(fleet, client, tmp_path, monkeypatch):
-    import flows.gate
+    import govflow.flows.gate
 
     def broken(*args, **kwargs):
         raise RuntimeError("simulated defect")
 
-    monkeypatch.setattr(flows.gate, "performance_results", broken)
+    monkeypatch.setattr(govflow.flows.gate, "performance_results", broken)
     outcome = registration_gate("loan_approval", fleet["loan_approval"].version)
     assert outcome.verdict == "BLOCKED"
     assert any(r.check_id == "performance.auc" and "gate stopped: simulated defect" in r.message for r in outcome.results)
@@ -325,8 +325,8 @@ def test_findings_carry_owner_severity_and_due_date(outcomes, client, tmp_path):
 
 
 def test_automation_gates_a_version_once_a_person_as_often_as_asked(outcomes, client):
-    from flows.reconcile import reconciliation
-    from tasks.evidence import fetch_runs
+    from govflow.flows.reconcile import reconciliation
+    from govflow.tasks.evidence import fetch_runs
 
     version = outcomes["hiring_promotion"].version
     def gates() -> int:
@@ -342,10 +342,10 @@ def test_automation_gates_a_version_once_a_person_as_often_as_asked(outcomes, cl
 
 
 def test_of_two_automated_gates_judging_one_version_at_once_only_the_first_to_record_counts(outcomes, client):
-    from checks.verification import evidence_notes, evidence_problems
+    from govflow.checks.verification import evidence_notes, evidence_problems
     from govflow.settings import Settings
-    from tasks.chain import read_heads
-    from tasks.evidence import fetch_runs
+    from govflow.tasks.chain import read_heads
+    from govflow.tasks.evidence import fetch_runs
 
     model = "vendor_fraud_score"
     version = _new_version(client, model, {})

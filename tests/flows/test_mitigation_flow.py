@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from flows.gate import registration_gate
-from flows.mitigation import MitigationInputError, mitigation_evaluation
+from govflow.flows.gate import registration_gate
+from govflow.flows.mitigation import MitigationInputError, mitigation_evaluation
 from govflow.settings import DEFAULT_POLICY
 from tests.evidence_check import assert_manifest_intact
 

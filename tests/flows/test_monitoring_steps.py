@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from checks.results import Status
-from flows import monitoring as step
+from govflow.checks.results import Status
+from govflow.flows import monitoring as step
 from govflow.policy_file import load_policy
 from govflow.settings import Settings
 

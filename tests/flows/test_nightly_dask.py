@@ -11,7 +11,7 @@ def test_nightly_run_on_a_dask_local_cluster(fleet, client, tmp_path):
     from distributed import LocalCluster
     from prefect_dask import DaskTaskRunner
 
-    from flows.nightly import nightly_governance
+    from govflow.flows.nightly import nightly_governance
 
     first = client.get_model_version("credit_scoring", fleet["credit_scoring"].version)
     canary = client.create_model_version("credit_scoring", first.source, run_id=first.run_id)

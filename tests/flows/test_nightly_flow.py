@@ -11,10 +11,10 @@ import pytest
 from fairlearn.metrics import demographic_parity_ratio, equalized_odds_difference
 from sklearn.metrics import roc_auc_score
 
-from checks.periods import join_labels
-from checks.results import Status
-from flows.nightly import nightly_governance
-from tasks.registry import UnknownModelVersion
+from govflow.checks.periods import join_labels
+from govflow.checks.results import Status
+from govflow.flows.nightly import nightly_governance
+from govflow.tasks.registry import UnknownModelVersion
 from tests.evidence_check import assert_manifest_intact
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 @pytest.fixture(scope="module")
 def deployed(fleet, client, signed_off):
-    from flows.gate import registration_gate
+    from govflow.flows.gate import registration_gate
 
     registration_gate("credit_scoring", fleet["credit_scoring"].version)  # the baseline decay is measured from
     signed_off("loan_approval")  # a high-tier version serves only once signed off
@@ -229,8 +229,8 @@ def _monitor_runs(client, model):
 
 def test_a_rerun_judges_only_the_batches_since_the_last_run(deployed, fleet, client):
     """Runs last in this module: it adds a batch to the credit data."""
-    from flows.nightly import monitor_version
     from govflow.demo.data import _credit_frame
+    from govflow.flows.nightly import monitor_version
 
     version = fleet["credit_scoring"].version
     first = deployed[0][("credit_scoring", version)]
@@ -261,7 +261,7 @@ def test_a_rerun_judges_only_the_batches_since_the_last_run(deployed, fleet, cli
 def test_two_versions_of_one_model_keep_one_intact_chain(deployed):
     """Both loan_approval versions were monitored (and one gated) in one night: one model's runs never
     run side by side, so its manifest chain has no fork."""
-    from flows.evidence import evidence_verification
+    from govflow.flows.evidence import evidence_verification
 
     outcome = evidence_verification("loan_approval")
     assert outcome.runs >= 4 and outcome.problems == ()
@@ -272,7 +272,7 @@ def test_tag_filter_and_a_crashed_version_recorded_as_a_finding(deployed, fleet,
     crashes, and the crash is a governance run whose checks could not run, with findings for the owner."""
     import json
 
-    from flows import nightly
+    from govflow.flows import nightly
 
     def crash(model, version):
         raise RuntimeError("the batch store is unreachable")
@@ -285,6 +285,6 @@ def test_tag_filter_and_a_crashed_version_recorded_as_a_finding(deployed, fleet,
     run = client.get_run(outcome.run_id)
     assert run.data.tags["governance.flow"] == "monitor" and run.data.tags["governance.verdict"] == "BLOCKED"
     path = client.download_artifacts(outcome.run_id, "evidence/findings.json")
-    findings = json.loads(open(path).read())["findings"]
+    findings = json.loads(Path(path).read_text())["findings"]
     assert findings and {f["severity"] for f in findings} == {"major"}
     assert all(f["owner"] == "credit-decisioning@bank.example" for f in findings)

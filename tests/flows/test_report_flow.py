@@ -13,9 +13,9 @@ CHECK = "fairness.demographic_parity_ratio"
 
 @pytest.fixture(scope="module")
 def report(fleet, prefect_harness, tmp_path_factory):
-    from flows.finding_note import finding_note
-    from flows.gate import registration_gate
-    from flows.report import fleet_report
+    from govflow.flows.finding_note import finding_note
+    from govflow.flows.gate import registration_gate
+    from govflow.flows.report import fleet_report
 
     version = fleet["hiring_promotion"].version
     assert registration_gate("hiring_promotion", version).verdict == "REJECTED"
@@ -25,7 +25,7 @@ def report(fleet, prefect_harness, tmp_path_factory):
 
 
 def test_the_register_lists_the_failing_models_finding_with_its_note(report):
-    out, outcome, note_run = report
+    out, outcome, _note_run = report
     rows = json.loads((out / "register.json").read_text())["findings"]
     [hiring] = [r for r in rows if r["model"] == "hiring_promotion" and r["check_id"] == CHECK and r["status"] != "closed"]
     assert hiring["severity"] == "critical" and hiring["owner"] == "people-analytics@bank.example"
@@ -49,7 +49,7 @@ def test_every_registered_model_has_a_page_and_the_site_is_logged_to_mlflow(repo
 def test_the_fleet_status_and_the_dashboard_link_are_prefect_artifacts(report, client):
     from prefect.artifacts import Artifact
 
-    from tasks.registry import current_version
+    from govflow.tasks.registry import current_version
 
     _, outcome, _ = report
     table = Artifact.get("fleet-status", _sync=True)  # the browser fixture runs an event loop

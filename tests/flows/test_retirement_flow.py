@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from checks.results import Status
-from flows.gate import registration_gate
-from flows.retirement import retire, retirement_sweep
-from tasks.registry import UnknownModelVersion
+from govflow.checks.results import Status
+from govflow.flows.gate import registration_gate
+from govflow.flows.retirement import retire, retirement_sweep
+from govflow.tasks.registry import UnknownModelVersion
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 MODEL = "legacy_scoring"
@@ -104,12 +104,12 @@ def test_a_store_that_stays_away_blocks_the_model_and_opens_no_finding(legacy, m
     from mlflow.exceptions import MlflowException
     from mlflow.protos.databricks_pb2 import TEMPORARILY_UNAVAILABLE
 
-    import flows.retirement
+    import govflow.flows.retirement
 
     def unavailable(*args, **kwargs):
         raise MlflowException("the tracking server answered 503", error_code=TEMPORARILY_UNAVAILABLE)
 
-    monkeypatch.setattr(flows.retirement, "read_version_facts", unavailable)
+    monkeypatch.setattr(govflow.flows.retirement, "read_version_facts", unavailable)
     [outcome] = retirement_sweep([MODEL])
     assert (outcome.model, outcome.verdict, outcome.results, outcome.run_id) == (MODEL, "BLOCKED", (), None)
     assert "the tracking store could not be read (MlflowException)" in outcome.error
@@ -119,7 +119,7 @@ def test_only_a_run_that_is_gone_reads_as_absent_a_store_error_is_raised():
     from mlflow.exceptions import MlflowException
     from mlflow.protos.databricks_pb2 import RESOURCE_DOES_NOT_EXIST, TEMPORARILY_UNAVAILABLE
 
-    from tasks.lifecycle import _run
+    from govflow.tasks.lifecycle import _run
 
     class Store:
         def __init__(self, code):

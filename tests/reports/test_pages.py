@@ -2,15 +2,15 @@ import csv
 import io
 import json
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
-from checks.fleet_view import ModelFacts
+from govflow.checks.fleet_view import ModelFacts
 from govflow.demo.report_fleet import synthetic_fleet
 from govflow.reports.charts import interval_chart, line_chart, stacked_bars
 from govflow.reports.pages import REGISTER_COLUMNS, build_site, page_name
 
 TODAY, SINCE = date(2025, 12, 1), date(2025, 11, 1)
-NOW = datetime(2025, 12, 1, 6, tzinfo=timezone.utc)
+NOW = datetime(2025, 12, 1, 6, tzinfo=UTC)
 
 
 def site(evidence=None):

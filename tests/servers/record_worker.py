@@ -5,7 +5,7 @@ import sys
 
 
 def main(model: str, count: int, tag: str) -> None:
-    from flows.finding_note import finding_note
+    from govflow.flows.finding_note import finding_note
 
     for i in range(count):
         run_id = finding_note(model, "fairness.demographic_parity_ratio", f"worker {tag}", f"note {i} from {tag}")

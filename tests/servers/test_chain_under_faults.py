@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from mlflow import MlflowClient
 
-from checks.verification import evidence_notes, evidence_problems
+from govflow.checks.verification import evidence_notes, evidence_problems
 from govflow.failpoints import POINTS
-from tasks.chain import read_heads
-from tasks.evidence import fetch_runs
+from govflow.tasks.chain import read_heads
+from govflow.tasks.evidence import fetch_runs
 from tests.servers.processes import BIN, free_port, spawn, start_mlflow, stop, wait_healthy
 
 REPO = Path(__file__).resolve().parents[2]

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from checks.heads import Head
+from govflow.checks.heads import Head
+from govflow.tasks.chain import ChainLockTimeout, HeadConflict, append_head, chain_tip, model_lock, read_heads
+from govflow.tasks.head_store import DatabaseHeadStore
 from govflow.webhooks.ledger import Admission, DatabaseLedger
-from tasks.chain import ChainLockTimeout, HeadConflict, append_head, chain_tip, model_lock, read_heads
-from tasks.head_store import DatabaseHeadStore
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.servers
@@ -43,8 +43,8 @@ def test_heads_number_per_model_and_a_second_head_at_one_sequence_is_refused(dat
 _RECORD = """
 import sys
 from pydantic import SecretStr
-from tasks.chain import append_head, chain_tip, model_lock
-from tasks.head_store import DatabaseHeadStore
+from govflow.tasks.chain import append_head, chain_tip, model_lock
+from govflow.tasks.head_store import DatabaseHeadStore
 store = DatabaseHeadStore(SecretStr(sys.argv[1]))
 for i in range(int(sys.argv[2])):
     with model_lock(store, "shared"):
@@ -68,8 +68,8 @@ def test_processes_appending_under_the_advisory_lock_leave_one_linear_chain(data
 _HOLD = """
 import sys, time
 from pydantic import SecretStr
-from tasks.chain import model_lock
-from tasks.head_store import DatabaseHeadStore
+from govflow.tasks.chain import model_lock
+from govflow.tasks.head_store import DatabaseHeadStore
 with model_lock(DatabaseHeadStore(SecretStr(sys.argv[1])), "held"):
     print("held", flush=True)
     time.sleep(120)

@@ -21,10 +21,10 @@ import pytest
 from mlflow import MlflowClient
 from pydantic import SecretStr
 
-from checks.verification import evidence_problems
-from tasks.chain import read_heads
-from tasks.evidence import fetch_runs
-from tasks.head_store import DatabaseHeadStore
+from govflow.checks.verification import evidence_problems
+from govflow.tasks.chain import read_heads
+from govflow.tasks.evidence import fetch_runs
+from govflow.tasks.head_store import DatabaseHeadStore
 from tests.servers.processes import BIN
 from tests.servers.topology import Topology
 

@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from checks.heads import HeadLog
-from checks.verification import head_problems
-from tasks.chain import ChainLockTimeout, append_head, chain_tip, model_lock, read_heads
+from govflow.checks.heads import HeadLog
+from govflow.checks.verification import head_problems
+from govflow.tasks.chain import ChainLockTimeout, append_head, chain_tip, model_lock, read_heads
 
 
 def test_appends_number_by_model_and_a_torn_tail_is_healed(tmp_path):
@@ -41,7 +41,7 @@ def test_signed_heads_verify_and_an_edited_head_does_not(tmp_path):
     log = tmp_path / "heads.jsonl"
     append_head.fn(log, "a", 1, "1" * 64, "r1", tmp_path / "k.pem")
     assert read_heads(log).heads[0].signature
-    from checks.verification import StoredRun
+    from govflow.checks.verification import StoredRun
     run = StoredRun("r1", 0, "1", None, {})
     assert not [p for p in head_problems([run], read_heads(log), "a", public_key_pem=public) if p.kind == "heads"]
     log.write_text(log.read_text().replace('"r1"', '"r9"'))
@@ -51,7 +51,7 @@ def test_signed_heads_verify_and_an_edited_head_does_not(tmp_path):
 
 _HOLD = """
 import sys, time
-from tasks.chain import model_lock
+from govflow.tasks.chain import model_lock
 with model_lock(sys.argv[1], "m"):
     print("held", flush=True)
     time.sleep(60)
@@ -64,9 +64,8 @@ def test_the_model_lock_excludes_another_process_until_it_is_killed(tmp_path):
                               cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
     try:
         assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(ChainLockTimeout, match="chain lock of 'm'"):
-            with model_lock(log, "m", timeout_seconds=0.5):
-                pass
+        with pytest.raises(ChainLockTimeout, match="chain lock of 'm'"), model_lock(log, "m", timeout_seconds=0.5):
+            pass
         with model_lock(log, "other", timeout_seconds=0.5):  # another model's lock is free
             pass
         holder.send_signal(signal.SIGKILL)

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from tasks.data import load_dataset
+from govflow.tasks.data import load_dataset
 
 FRAME = pd.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"]})
 

@@ -2,7 +2,7 @@
 
 from mlflow import MlflowClient
 
-from tasks.evidence import open_governance_run, write_evidence
+from govflow.tasks.evidence import open_governance_run, write_evidence
 
 
 def test_a_long_period_history_is_logged_with_its_own_steps(tmp_path):
@@ -27,7 +27,7 @@ def test_a_missing_evidence_file_reads_as_none_and_a_store_error_is_raised(tmp_p
     from mlflow.exceptions import MlflowException
     from mlflow.protos.databricks_pb2 import TEMPORARILY_UNAVAILABLE
 
-    from tasks.evidence import read_evidence_json
+    from govflow.tasks.evidence import read_evidence_json
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     run = open_governance_run.fn(uri, "governance", tmp_path / "artifacts", "m", "1", "gate", "flow-run")

@@ -5,10 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from checks.policy import ExplainabilityChecks, MonotonicRule, NoiseRule, RobustnessChecks, Rule
-from checks.results import Status
-from tasks.probes import explain_model, probe_robustness, read_model_card
-from tasks.scoring import LoadedModel
+from govflow.checks.policy import ExplainabilityChecks, MonotonicRule, NoiseRule, RobustnessChecks, Rule
+from govflow.checks.results import Status
+from govflow.tasks.probes import explain_model, probe_robustness, read_model_card
+from govflow.tasks.scoring import LoadedModel
 
 
 @pytest.fixture(scope="module")

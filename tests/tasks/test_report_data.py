@@ -5,8 +5,8 @@ import json
 
 from mlflow import MlflowClient
 
-from tasks.evidence import open_governance_run, write_evidence
-from tasks.report_data import read_models, read_runs, run_link
+from govflow.tasks.evidence import open_governance_run, write_evidence
+from govflow.tasks.report_data import read_models, read_runs, run_link
 
 
 def _run(uri, tmp_path, model, flow, files, tags=None):
@@ -95,7 +95,7 @@ def test_a_verdict_without_its_findings_file_judges_nothing_but_is_shown(tmp_pat
 
 
 def test_the_cache_skips_runs_whose_manifest_is_unchanged_and_rereads_the_rest(tmp_path, monkeypatch):
-    from tasks import report_data
+    from govflow.tasks import report_data
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     cache = tmp_path / "cache.jsonl"

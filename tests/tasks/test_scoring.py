@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 
-from tasks.scoring import LoadedModel, predict, split_output
+from govflow.tasks.scoring import LoadedModel, predict, split_output
 
 
 def test_two_column_probabilities():

@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from checks.data_validation import derive_expectations, judge_validation
-from checks.results import Status
-from tasks.validation import run_expectations
+from govflow.checks.data_validation import derive_expectations, judge_validation
+from govflow.checks.results import Status
+from govflow.tasks.validation import run_expectations
 from tests.checks.policies import tier
 
 REFERENCE = pd.DataFrame({
@@ -87,7 +87,7 @@ def test_infinities_in_production_count_as_out_of_range():
 
 
 def test_repeated_ids_share_equals_pandas():
-    from checks.data_validation import unique_expectations
+    from govflow.checks.data_validation import unique_expectations
 
     frame = pd.DataFrame({"application_id": ["a", "b", "b", "c", "d", "d", "d", "e"]})
     run = run_expectations.fn(frame, unique_expectations(["application_id"], tier().data), "ids")

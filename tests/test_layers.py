@@ -1,0 +1,55 @@
+"""The import contract (pyproject's [tool.importlinter]) and ruff, run as part of the suite.
+
+import-linter finds modules by walking the package folder, and checks/, tasks/, flows/ and config/ live beside
+govflow/ in the checkout (they install inside it), so the contract is checked on a staged copy laid out as
+the wheel lays it out."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+MAPPED = ("checks", "tasks", "flows", "config")
+
+
+def _stage(target: Path) -> Path:
+    shutil.copytree(ROOT / "govflow", target / "govflow", ignore=shutil.ignore_patterns("__pycache__"))
+    for folder in MAPPED:
+        shutil.copytree(ROOT / folder, target / "govflow" / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
+def _lint_imports(staged: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / "lint-imports"), "--no-cache", str(ROOT / "pyproject.toml")], cwd=staged,
+                          env={**os.environ, "PYTHONPATH": str(staged)}, capture_output=True, text=True, timeout=300,
+                          check=False)
+
+
+def test_imports_go_down_the_layers_only(tmp_path):
+    result = _lint_imports(_stage(tmp_path))
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "0 broken" in result.stdout
+
+
+@pytest.mark.parametrize(("module", "line"), [
+    ("checks/results.py", "import govflow.tasks.chain"),  # a check reaching up into a task
+    ("flows/controls.py", "from mlflow import MlflowClient"),  # a flow doing its own I/O
+    ("govflow/settings.py", "import govflow.cli"),  # the base importing an application
+])
+def test_the_contract_catches_an_import_the_wrong_way(tmp_path, module, line):
+    staged = _stage(tmp_path)
+    path = staged / "govflow" / (module.removeprefix("govflow/"))
+    path.write_text(path.read_text() + f"\n{line}  # noqa\n")
+    result = _lint_imports(staged)
+    assert result.returncode != 0 and "BROKEN" in result.stdout, result.stdout[-2000:]
+
+
+def test_ruff_finds_nothing():
+    result = subprocess.run([str(BIN / "ruff"), "check", "--no-cache", "."], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stdout[-6000:]
