@@ -39,11 +39,7 @@ def apply_severity(results: Iterable[CheckResult], tier: TierPolicy) -> list[Che
     return out
 
 
-# Checks that need production over time (outcomes, decision ids); a registration gate cannot judge them.
-MONITORING_ONLY = ("performance.decay.", "data.unique", "governance.serving", "explainability.stability")
-
-
-def expected_checks(tier: TierPolicy, families: tuple[str, ...] | None = None,
+def _expected(tier: TierPolicy, families: tuple[str, ...] | None = None,
                     not_judged: tuple[str, ...] = ()) -> list[str]:
     """The tier's enabled check ids in `families` (all if None), less `not_judged` ids and '.'-ended prefixes."""
     ids = [c for f in families for c in tier.enabled_check_ids(f)] if families else tier.enabled_check_ids()
@@ -56,8 +52,8 @@ def decide(results: Iterable[CheckResult], tier: TierPolicy, families: tuple[str
     inconclusive, skipped or has no result at all; else approved (with waivers if any).
 
     `families` limits what is expected to the named check families (an ad-hoc audit of one family);
-    `not_judged` names check ids, or prefixes ending in '.', this job does not judge (the gate does not
-    judge decay, which needs production outcomes).
+    `not_judged` names check ids, or prefixes ending in '.', this job does not judge (the registry's
+    `not_expected_at` says which, per job).
     """
     judged = apply_severity(results, tier)
     blocking = [r for r in judged if (rule := tier.rule(r.check_id)) is not None and rule.blocking]
@@ -66,7 +62,7 @@ def decide(results: Iterable[CheckResult], tier: TierPolicy, families: tuple[str
     failed = [r for r in blocking if r.status is Status.FAIL]
     unknown = [r for r in blocking if r.status in UNKNOWN_STATUSES]
     seen = {r.check_id for r in judged}
-    expected = expected_checks(tier, families, not_judged)
+    expected = _expected(tier, families, not_judged)
     silent = [c for c in expected if tier.rule(c).blocking and c not in seen]  # type: ignore[union-attr]
 
     reasons += [_reason(r) for r in failed]

@@ -7,8 +7,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from govflow.checks.decision import MONITORING_ONLY, decide
+from govflow.checks.decision import decide
 from govflow.checks.policy import TierPolicy
+from govflow.checks.registry import Stage, not_expected_at
 from govflow.checks.results import CheckResult
 
 
@@ -40,7 +41,7 @@ def recommend(candidates: Mapping[str, list[CheckResult]], tier: TierPolicy, eli
     for name, results in candidates.items():
         if name not in eligible:
             continue
-        decision = decide(results, tier, families=("performance", "fairness"), not_judged=MONITORING_ONLY)
+        decision = decide(results, tier, families=("performance", "fairness"), not_judged=not_expected_at(Stage.GATE, tier))
         if decision.verdict.value not in ("APPROVED", "APPROVED_WITH_WAIVERS"):
             continue
         accuracy = next((r.value for r in results if r.check_id == "performance.accuracy"), None)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from prefect import flow, get_run_logger
 
 from govflow.checks.data_validation import check_columns_present, check_readable, derive_expectations, judge_validation
-from govflow.checks.decision import MONITORING_ONLY, Verdict, decide, expected_checks
+from govflow.checks.decision import Verdict, decide
 from govflow.checks.evidence import family_documents, key_metrics, verdict_document
 from govflow.checks.fairness import fairness_audit
 from govflow.checks.fairness_html import fairness_html
@@ -16,6 +16,7 @@ from govflow.checks.governance_tags import TIER_TAG, check_required_tags, declar
 from govflow.checks.manifest import canonical_json, sha256_hex
 from govflow.checks.performance import performance_results
 from govflow.checks.policy import TierPolicy
+from govflow.checks.registry import Stage, expected_at, not_expected_at
 from govflow.checks.results import CheckResult, not_run
 from govflow.checks.signoff import check_signoffs
 from govflow.datasets import LoadedData
@@ -29,8 +30,6 @@ from govflow.tasks.scoring import LoadedModel, fetch_model, predict
 from govflow.tasks.validation import run_expectations
 
 FLOW = "gate"
-# Drift needs production data, so the nightly run judges it, not the gate.
-FAMILIES = ("governance", "data", "performance", "fairness", "documentation", "explainability", "proxy", "robustness")
 
 
 @dataclass(frozen=True)
@@ -83,7 +82,7 @@ def _evaluate(uri: str, subject: ModelVersionInfo, tags: dict[str, str], tier: T
 def _validate_data(subject: ModelVersionInfo, reference: LoadedData, evaluation: LoadedData, needed: list[str],
                    tier: TierPolicy, ev: _Evidence) -> None:
     """The evaluation data against expectations derived from the reference data, through Great Expectations."""
-    data_ids = [c for c in expected_checks(tier, ("data",), MONITORING_ONLY) if c != "data.readable"]
+    data_ids = [c for c in expected_at(Stage.GATE, tier, families=("data",)) if c != "data.readable"]
     if not (reference.has_rows and evaluation.has_rows):
         ev.results += not_run(data_ids, "reference and evaluation data are both needed")
     else:
@@ -102,7 +101,7 @@ def _score_and_judge(subject: ModelVersionInfo, evaluation: LoadedData, loaded: 
                      tier: TierPolicy, confidence: float, ev: _Evidence) -> None:
     """Score the evaluation data with the registered model; judge performance and fairness on it, and question
     the model on it (importance, proxies, robustness)."""
-    scored_ids = [*expected_checks(tier, ("performance", "fairness"), MONITORING_ONLY),
+    scored_ids = [*expected_at(Stage.GATE, tier, tags, families=("performance", "fairness")),
                   *transparency.probed_checks(tier, tags)]
     label = tags.get("governance.label")
     sensitive = [c for c in declared_columns(tags) if c != label]
@@ -173,11 +172,10 @@ def registration_gate(model: str, version: str, only_if_ungated: bool = False) -
         logger.error("gate stopped early for %s v%s: %s", model, subject.version, exc)
         ev.files["evidence/errors.txt"] = traceback.format_exc().encode()
         done = {r.check_id for r in ev.results}
-        expected = expected_checks(tier, FAMILIES, MONITORING_ONLY + transparency.not_applicable(tier, tags))
+        expected = expected_at(Stage.GATE, tier, tags)
         ev.results += not_run([c for c in expected if c not in done], f"gate stopped: {exc}")
 
-    decision = decide(ctx.waived(ev.results), tier, families=FAMILIES,
-                      not_judged=MONITORING_ONLY + transparency.not_applicable(tier, tags))
+    decision = decide(ctx.waived(ev.results), tier, not_judged=not_expected_at(Stage.GATE, tier, tags))
     context = {"model": model, "version": subject.version, "flow": FLOW, "risk_tier": tier_name,
                "tier_declared": tags.get("governance.risk_tier")}
     dates, findings_file = findings_evidence(ctx, decision.results)

@@ -14,6 +14,7 @@ from govflow.checks.decision import decide
 from govflow.checks.evidence import family_documents, key_metrics, period_metrics, verdict_document
 from govflow.checks.manifest import canonical_json, sha256_hex
 from govflow.checks.periods import last_stamp, monitoring_start, rows_after, split_periods
+from govflow.checks.registry import EVERYTHING, Need, Stage, expected_at, not_expected_at
 from govflow.checks.results import CheckResult, Status, not_run
 from govflow.checks.signoff import check_serving
 from govflow.flows import monitoring as step
@@ -28,11 +29,6 @@ from govflow.tasks.evidence import find_completed_run, read_evidence_json, read_
 from govflow.tasks.registry import list_deployed_versions, list_ungated_versions, read_past_run, set_version_tags
 
 FLOW = "monitor"
-FAMILIES = ("data", "performance", "fairness", "drift", "explainability")
-# Judged only where they apply (outcomes, a declared id); a crashed run does not expect them.
-MONITORING_OPTIONAL = ("drift.label", "data.unique", "performance.decay.", "explainability.")
-# Measured at the gate only; the nightly run compares against it (explainability.stability).
-GATE_ONLY = ("explainability.importance",)
 
 @dataclass(frozen=True)
 class MonitorOutcome:
@@ -66,18 +62,18 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
     if tier.governance.serving is not None:
         out.add(check_serving(subject.aliases, tags.get("governance.status")))
     scorer = step.Scorer(uri, model, subject.version, tags)
-    needs_data = [c for family in FAMILIES for c in tier.enabled_check_ids(family)
-                  if c != "data.readable" and c not in GATE_ONLY]
+    needs_data = expected_at(Stage.MONITORING, tier, tags, needing=Need.DATA)
     timestamp = tags.get("governance.timestamp")
 
     frame = step.load_production(tags, scorer, out, needs_data)
     reference = step.load_reference(tags, out, needs_data) if frame is not None else None
     periods = step.split(frame, timestamp, policy.monitoring_period, out, needs_data) if reference is not None else None
-    families, pending, through = FAMILIES, [], start
+    # What tonight has decides what it is expected to judge; data that never loaded expects everything.
+    has, pending, through = set(EVERYTHING), [], start
     if periods is not None:
         new = rows_after(frame, timestamp, start)
         new_periods = split_periods(new, timestamp, policy.monitoring_period)
-        families = ("data",)
+        has = {Need.DATA}
         if new.empty:
             out.add([CheckResult(check_id="data.readable", status=Status.INCONCLUSIVE, column="monitoring", n=0,
                                  message=f"no monitoring rows after {start}, where the last monitoring run stopped",
@@ -89,7 +85,7 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
             step.fairness(new_periods, columns, tags, tier, policy, out)
             step.drift(new_periods, columns, reference, scorer, tags, tier, out)
             step.evidently_report(new, reference, tags, tier, out)
-            families += ("fairness", "drift")
+            has.add(Need.ROWS)
         pending = step.performance(periods, {p for p, _ in new_periods}, tags, tier, policy,
                                    gate.metrics if gate else None, out)
         step.stability(periods, tags, tier, policy, scorer, read_evidence_json(
@@ -97,17 +93,15 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
         # Performance and explanation stability are expected once any outcome is known (read from the data,
         # not from what the steps returned); until then the periods wait for labels.
         if step.outcomes_known(periods, tags):
-            families += ("performance", "explainability")
+            has |= {Need.LABELS, Need.MODEL}
     key = run_key(ctx, out.inputs, through, gate.run_id if gate else None)
     if (done := find_completed_run(uri, ctx.settings.experiment, model, key)) is not None:
         # Same version, data window, inputs and policy as a run already recorded: its evidence stands.
         return MonitorOutcome(model, subject.version, done.verdict, (
             f"unchanged since monitoring run {done.run_id} (same data window, inputs and policy); not run again",),
             tuple(read_verdict(uri, done.run_id)), done.run_id, reused=True)
-    # Judged only where they apply: outcome drift once labels arrive, uniqueness where an id is declared.
-    not_judged = tuple(c for c in ("drift.label", "data.unique") if not any(r.check_id == c for r in out.results))
-    not_judged += GATE_ONLY
-    decision = decide(ctx.waived(out.results), tier, families=families, not_judged=not_judged)
+    not_judged = not_expected_at(Stage.MONITORING, tier, tags, has, produced={r.check_id for r in out.results})
+    decision = decide(ctx.waived(out.results), tier, not_judged=not_judged)
     context = {"model": model, "version": subject.version, "flow": FLOW, "risk_tier": tier_name,
                "period": policy.monitoring_period, "monitored_from": start, "monitored_through": through,
                "periods_awaiting_labels": pending}
@@ -133,9 +127,9 @@ def _failed(model: str, version: str, exc: Exception) -> MonitorOutcome:
     error = f"{type(exc).__name__}: {exc}"
     try:
         ctx = resolve_subject(model, version)
-        expected = [c for f in FAMILIES for c in ctx.tier.enabled_check_ids(f) if c not in GATE_ONLY]
-        judged = judge_and_record(ctx, FLOW, not_run(expected, f"monitoring stopped: {error}"), families=FAMILIES,
-                                  not_judged=MONITORING_OPTIONAL + GATE_ONLY, context={"error": error})
+        expected = expected_at(Stage.MONITORING, ctx.tier, ctx.tags)  # all it could have judged, not run
+        judged = judge_and_record(ctx, FLOW, not_run(expected, f"monitoring stopped: {error}"),
+                                  not_judged=not_expected_at(Stage.MONITORING, ctx.tier, ctx.tags), context={"error": error})
         return MonitorOutcome(model, version, judged.decision.verdict.value, judged.decision.reasons,
                               judged.decision.results, judged.run_id, error=error)
     except Exception as again:  # nothing can be recorded (MLflow or the policy is unusable): the log says so

@@ -117,10 +117,10 @@ class Judged:
     manifest_sha256: str
 
 
-def judge_and_record(ctx: Subject, flow: str, results: list[CheckResult], *, families: tuple[str, ...],
+def judge_and_record(ctx: Subject, flow: str, results: list[CheckResult], *, families: tuple[str, ...] | None = None,
                      not_judged: tuple[str, ...] = (), context: dict | None = None,
                      files: dict[str, bytes] | None = None, tags: dict[str, str] | None = None) -> Judged:
-    """Decide on `results` (waivers applied) within `families`, write the verdict, findings and family
+    """Decide on `results` (waivers applied) within `families` (all, if None), write the verdict, findings and family
     documents as a new governance run, and alert on a blocking failure."""
     run = open_run(ctx, flow)
     decision = decide(ctx.waived(results), ctx.tier, families=families, not_judged=not_judged)

@@ -10,11 +10,11 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from govflow.checks.decision import MONITORING_ONLY, expected_checks
 from govflow.checks.documentation import model_card, model_card_results
 from govflow.checks.manifest import canonical_json
 from govflow.checks.policy import TierPolicy
 from govflow.checks.proxy import proxy_audit
+from govflow.checks.registry import Stage, expected_at
 from govflow.checks.results import CheckResult, not_run
 from govflow.checks.robustness import MONOTONIC_TAG
 from govflow.reports.explanation import explanation_html
@@ -29,18 +29,9 @@ IMPORTANCE = "evidence/explainability/importance.json"
 PROXY = "evidence/proxy/measures.json"
 
 
-def not_applicable(tier: TierPolicy, tags: dict[str, str]) -> tuple[str, ...]:
-    """Checks that apply only where declared: the monotonic check of a version that declares no relationship,
-    unless the policy requires a declaration."""
-    rule = tier.robustness.monotonic if tier.robustness is not None else None
-    if rule is not None and not rule.require_declaration and not tags.get(MONOTONIC_TAG):
-        return ("robustness.monotonic",)
-    return ()
-
-
 def probed_checks(tier: TierPolicy, tags: dict[str, str]) -> list[str]:
-    """The probing checks this tier runs at the gate (stability needs production data, so not it)."""
-    return expected_checks(tier, PROBED, MONITORING_ONLY + not_applicable(tier, tags))
+    """The probing checks this tier runs at the gate."""
+    return expected_at(Stage.GATE, tier, tags, families=PROBED)
 
 
 def documentation(subject: ModelVersionInfo, tags: dict[str, str], loaded: LoadedModel,
@@ -70,7 +61,7 @@ def probe(subject: ModelVersionInfo, loaded: LoadedModel, frame: pd.DataFrame, y
         results += probed.results
         files[IMPORTANCE] = canonical_json(probed.document)
     if tier.proxy is not None:
-        proxy_ids = expected_checks(tier, ("proxy",))
+        proxy_ids = expected_at(Stage.GATE, tier, tags, families=("proxy",))
         if not sensitive:
             results += not_run(proxy_ids, "no sensitive attributes are declared (tag governance.sensitive_features)")
         elif missing := [c for c in sensitive if c not in frame.columns]:

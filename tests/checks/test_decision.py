@@ -89,14 +89,15 @@ def test_an_audit_of_one_family_expects_only_that_family():
 
 def test_checks_not_judged_by_a_job_are_not_expected():
     """The gate cannot judge decay; its absence must not block, while other silent checks still do."""
-    from govflow.checks.decision import MONITORING_ONLY, expected_checks
     from govflow.checks.policy import DecayRule, PerformanceChecks
+    from govflow.checks.registry import Stage, expected_at, not_expected_at
 
     base = tier()
     with_decay = base.model_copy(update={"performance": PerformanceChecks(
         auc=base.performance.auc, accuracy=base.performance.accuracy,
         decay=DecayRule(window=2, min_samples=10, max_worsening={"auc": 0.05}))})
-    assert "performance.decay.auc" in expected_checks(with_decay, ("performance",))
-    assert expected_checks(with_decay, ("performance",), MONITORING_ONLY) == ["performance.auc", "performance.accuracy"]
-    assert decide(passing(), with_decay, not_judged=MONITORING_ONLY).verdict is Verdict.APPROVED
+    assert "performance.decay.auc" in expected_at(Stage.MONITORING, with_decay, families=("performance",))
+    assert expected_at(Stage.GATE, with_decay, families=("performance",)) == ["performance.auc", "performance.accuracy"]
+    gate_skips = not_expected_at(Stage.GATE, with_decay)
+    assert decide(passing(), with_decay, not_judged=gate_skips).verdict is Verdict.APPROVED
     assert decide(passing(), with_decay).verdict is Verdict.BLOCKED

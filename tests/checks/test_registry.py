@@ -1,15 +1,69 @@
-"""Completeness: every registered check id is exercised by some test (Evidently's `test_all_presets_tested`)."""
+"""The check registry: complete (every check has a test and a control, every policy id an entry) and the one
+place that says which job expects which check."""
 
 from pathlib import Path
 
 import pytest
 
 from govflow.checks import CHECKS
+from govflow.checks.registry import EVERYTHING, REGISTRY, Need, Stage, expected_at, not_expected_at
+from govflow.checks.robustness import MONOTONIC_TAG
+from govflow.policy_file import load_controls, load_policy
+from govflow.settings import DEFAULT_CONTROLS, DEFAULT_POLICY
 
 TESTS = Path(__file__).resolve().parent.parent
+POLICY = load_policy(DEFAULT_POLICY)[0]
 
 
 @pytest.mark.parametrize("check_id", sorted(CHECKS))
 def test_every_check_has_a_test(check_id):
     sources = [p.read_text() for p in TESTS.rglob("test_*.py") if p.name != "test_registry.py"]
     assert any(check_id in text for text in sources), f"no test mentions {check_id}"
+
+
+@pytest.mark.parametrize("check_id", sorted(CHECKS))
+def test_every_check_has_a_control(check_id):
+    controls = [c.id for c in load_controls(DEFAULT_CONTROLS).controls if check_id in c.checks]
+    assert controls, f"no control in controls.yaml maps {check_id}"
+
+
+def test_every_check_the_shipped_policy_runs_is_registered_and_judged_by_some_job():
+    for name, tier in POLICY.tiers.items():
+        for check_id in tier.enabled_check_ids():
+            assert check_id in REGISTRY, f"tier {name}: {check_id} has no registry entry"
+            assert REGISTRY[check_id].stages, check_id
+
+
+def test_the_gate_and_the_nightly_run_split_the_checks_by_stage():
+    high = POLICY.tier("high")
+    gate, night = set(expected_at(Stage.GATE, high)), set(expected_at(Stage.MONITORING, high))
+    assert "explainability.importance" in gate - night  # measured once, at approval
+    assert {"explainability.stability", "governance.serving"} <= night - gate
+    assert not any(c.startswith(("drift.", "performance.decay.", "lifecycle.", "feedback.")) for c in gate)
+    assert {c for c in night if c.startswith("performance.decay.")}, "the shipped high tier judges decay"
+    # Whatever a job does not expect is exactly what decide() is told not to wait for.
+    assert set(not_expected_at(Stage.GATE, high)) == set(high.enabled_check_ids()) - gate
+
+
+def test_what_a_night_has_decides_what_it_expects():
+    high = POLICY.tier("high")
+    no_rows = set(expected_at(Stage.MONITORING, high, has={Need.DATA}))
+    assert "data.schema" in no_rows and not any(c.startswith(("fairness.", "drift.", "performance.")) for c in no_rows)
+    rows = set(expected_at(Stage.MONITORING, high, has={Need.DATA, Need.ROWS}))
+    assert {c for c in rows if c.startswith(("fairness.", "drift."))} and not any(c.startswith("performance.") for c in rows)
+    everything = set(expected_at(Stage.MONITORING, high, has=EVERYTHING))
+    assert "performance.auc" in everything and "explainability.stability" in everything
+    # Outcome drift is judged where it was produced, never waited for.
+    assert "drift.label" not in everything
+    assert "drift.label" in expected_at(Stage.MONITORING, high, produced={"drift.label"})
+
+
+def test_a_check_asked_for_by_declaration_applies_only_when_declared_unless_policy_requires_it():
+    assert REGISTRY["robustness.monotonic"].declared_by == MONOTONIC_TAG
+    high = POLICY.tier("high")
+    rule = high.robustness.monotonic
+    assert rule is not None
+    required = rule.require_declaration
+    expected = "robustness.monotonic" in expected_at(Stage.GATE, high, {})
+    assert expected is required
+    assert "robustness.monotonic" in expected_at(Stage.GATE, high, {MONOTONIC_TAG: "income:increasing"})

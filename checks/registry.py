@@ -1,0 +1,188 @@
+"""The check registry: one entry per check id saying what it judges, which jobs run it and what it needs.
+
+Which checks a job expects comes from here and nowhere else: a job names its stage and what it has (a
+readable dataset, new rows, outcomes, a loadable model), and `expected_at` answers with the tier's enabled
+checks that apply. A blocking check that applies and produced no result blocks the verdict (`decide`).
+Adding a check: an entry here, its rule in the policy model (checks/policy.py), its function and its test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the policy model validates check ids against this registry at import
+    from govflow.checks.policy import TierPolicy
+
+
+class Stage(StrEnum):
+    """The jobs that judge checks."""
+
+    GATE = "gate"  # the registration gate, on the evaluation data
+    MONITORING = "monitoring"  # the nightly run, on production batches over time
+    LIFECYCLE = "lifecycle"  # the retirement sweep
+    SERVING = "serving"  # the check when a version is given an alias
+    FEEDBACK = "feedback"  # a stakeholder's complaint or its resolution
+
+
+class Need(StrEnum):
+    """What a check needs before it can be expected to produce a result."""
+
+    DATA = "data"  # a readable dataset
+    ROWS = "rows"  # rows to judge (the evaluation data; at night, rows since the last run)
+    LABELS = "labels"  # known outcomes
+    MODEL = "model"  # the registered model, loaded and questioned
+
+
+# Everything the gate has once its inputs load: the evaluation data is labelled and the model is loaded.
+EVERYTHING = frozenset(Need)
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    check_id: str
+    description: str
+    stages: frozenset[Stage]
+    needs: frozenset[Need] = frozenset()
+    # A tag the version sets to ask for the check; without it the check does not apply, unless the policy's
+    # rule says `require_declaration: true`.
+    declared_by: str | None = None
+    # Judged where a result appears (outcome drift once labels arrive, uniqueness where an id is declared).
+    only_when_produced: bool = False
+
+    @property
+    def family(self) -> str:
+        return self.check_id.split(".")[0]
+
+
+def _spec(check_id: str, description: str, stages: Iterable[Stage], needs: Iterable[Need] = (),
+          **extra: object) -> CheckSpec:
+    return CheckSpec(check_id, description, frozenset(stages), frozenset(needs), **extra)  # type: ignore[arg-type]
+
+
+_G, _M = Stage.GATE, Stage.MONITORING
+_D, _R, _L, _X = Need.DATA, Need.ROWS, Need.LABELS, Need.MODEL
+
+REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
+    _spec("governance.required_tags", "every tag the policy requires is set on the version or its model", [_G]),
+    _spec("governance.risk_assessment",
+          "the tier judged by rests on a risk assessment on file, and the declared tier is not lower", [_G]),
+    _spec("governance.waivers", "each waiver of the version still applies (WARN once it has expired)", [_G]),
+    _spec("governance.signoff", "every role the tier names has signed the version off, each a different person", [_G]),
+    _spec("governance.serving", "a version that holds an alias (serves) has an approved status",
+          [_M, Stage.SERVING]),
+    _spec("data.readable", "the dataset the check needs can be read and has rows", [_G, _M]),
+    _spec("data.schema", "every column the model and policy need is present with the reference type", [_G, _M], [_D]),
+    _spec("data.null_rate", "a column's null share is at most the reference share plus the allowed increase",
+          [_G, _M], [_D]),
+    _spec("data.numeric_range", "the share of values outside the widened reference range is within the limit",
+          [_G, _M], [_D]),
+    _spec("data.category_set", "the share of categories unseen in the reference is within the limit", [_G, _M], [_D]),
+    _spec("data.unique", "a column declared unique (the decision id, governance.id_column) repeats no value",
+          [_M], [_D], only_when_produced=True),
+    _spec("performance.auc", "ROC AUC on the labelled rows is at least the tier's minimum", [_G, _M], [_D, _L]),
+    _spec("performance.accuracy", "accuracy on the labelled rows is at least the tier's minimum", [_G, _M], [_D, _L]),
+    _spec("performance.precision",
+          "precision (share of predicted positives that are positive) is at least the minimum", [_G, _M], [_D, _L]),
+    _spec("performance.recall", "recall (share of positives predicted positive) is at least the minimum",
+          [_G, _M], [_D, _L]),
+    _spec("performance.log_loss", "log loss of the scores is at most the maximum", [_G, _M], [_D, _L]),
+    _spec("performance.brier", "Brier score of the scores is at most the maximum", [_G, _M], [_D, _L]),
+    _spec("performance.decay.auc",
+          "AUC over the rolling window is at most the allowed drop below the validation baseline", [_M], [_D, _L]),
+    _spec("performance.decay.accuracy",
+          "accuracy over the rolling window has not dropped more than allowed since validation", [_M], [_D, _L]),
+    _spec("performance.decay.precision",
+          "precision over the rolling window has not dropped more than allowed since validation", [_M], [_D, _L]),
+    _spec("performance.decay.recall",
+          "recall over the rolling window has not dropped more than allowed since validation", [_M], [_D, _L]),
+    _spec("performance.decay.log_loss",
+          "log loss over the rolling window has not risen more than allowed since validation", [_M], [_D, _L]),
+    _spec("performance.decay.brier",
+          "Brier score over the rolling window has not risen more than allowed since validation", [_M], [_D, _L]),
+    _spec("fairness.demographic_parity_difference",
+          "largest gap in selection rate between groups is within the limit", [_G, _M], [_D, _R]),
+    _spec("fairness.demographic_parity_ratio",
+          "lowest over highest selection rate (disparate impact) is at least the limit", [_G, _M], [_D, _R]),
+    _spec("fairness.equalized_odds_difference",
+          "the larger of the TPR and FPR gaps between groups is within the limit", [_G, _M], [_D, _R]),
+    _spec("fairness.equalized_odds_ratio",
+          "the smaller of the TPR and FPR ratios between groups is at least the limit", [_G, _M], [_D, _R]),
+    _spec("fairness.equal_opportunity_difference",
+          "largest gap in true positive rate between groups is within the limit", [_G, _M], [_D, _R]),
+    _spec("fairness.predictive_parity_difference",
+          "largest gap in precision (PPV) between groups is within the limit", [_G, _M], [_D, _R]),
+    _spec("fairness.calibration_gap",
+          "largest gap in expected calibration error between groups is within the limit", [_G, _M], [_D, _R]),
+    _spec("drift.feature",
+          "a feature's distribution has not drifted from the reference (significant and large enough)", [_M], [_D, _R]),
+    _spec("drift.share",
+          "the share of drifted features is within the limit, counting features that could not be judged",
+          [_M], [_D, _R]),
+    _spec("drift.missing", "a column's share of missing (null or infinite) values has not moved beyond the limit",
+          [_M], [_D, _R]),
+    _spec("drift.prediction", "the model's predictions have not drifted from its predictions on the reference data",
+          [_M], [_D, _R]),
+    _spec("drift.label", "the outcome rate has not drifted from the reference data's", [_M], [_D, _R, _L],
+          only_when_produced=True),
+    _spec("lifecycle.review", "a serving version was gated (reviewed) within the tier's review cadence",
+          [Stage.LIFECYCLE]),
+    _spec("lifecycle.owner", "a serving version's model names an accountable owner", [Stage.LIFECYCLE]),
+    _spec("lifecycle.monitoring", "a serving version has monitored production data newer than the tier allows",
+          [Stage.LIFECYCLE]),
+    _spec("lifecycle.superseded", "no newer approved version serves while this one still holds an alias",
+          [Stage.LIFECYCLE]),
+    _spec("documentation.model_card", "each model card field the policy requires is documented (no placeholder)",
+          [_G]),
+    _spec("explainability.importance",
+          "permutation importance of every input was measured through the registered model", [_G], [_D, _L, _X]),
+    _spec("explainability.stability",
+          "the importance ranking on recent labelled data still agrees with the one at approval", [_M], [_D, _L, _X]),
+    _spec("proxy.association",
+          "an input's association with a sensitive attribute (Cramer's V) is within the limits", [_G], [_D]),
+    _spec("proxy.predictability",
+          "the inputs together predict a sensitive attribute no better than the limits allow (AUC)", [_G], [_D]),
+    _spec("robustness.noise", "small noise on the numeric inputs flips no more decisions than the limit",
+          [_G], [_D, _X]),
+    _spec("robustness.monotonic",
+          "the score moves the way each declared monotonic relationship says (tag governance.monotonic)",
+          [_G], [_D, _X], declared_by="governance.monotonic"),
+    _spec("robustness.missing_value",
+          "a missing value in each input gets a prediction or a clear rejection, never a crash", [_G], [_D, _X]),
+    _spec("feedback.stakeholder", "no stakeholder feedback at or above the policy's severity is unresolved",
+          [Stage.FEEDBACK]),
+    _spec("lifecycle.retirement", "a retiring version holds no alias and its evidence is complete and kept",
+          [Stage.LIFECYCLE]),
+)}
+
+
+def applies(spec: CheckSpec, tier: TierPolicy, tags: Mapping[str, str]) -> bool:
+    """Whether a check asked for by declaration is asked for: declared by its tag, or required by policy."""
+    if spec.declared_by is None or tags.get(spec.declared_by):
+        return True
+    return bool(getattr(tier.rule(spec.check_id), "require_declaration", False))
+
+
+def expected_at(stage: Stage, tier: TierPolicy, tags: Mapping[str, str] | None = None,
+                has: Iterable[Need] = EVERYTHING, families: Iterable[str] | None = None,
+                produced: Iterable[str] = (), needing: Need | None = None) -> list[str]:
+    """The tier's enabled checks (of `families`, and `needing` a thing, if given) this stage judges, given
+    what the job `has`; a check judged only when produced is expected once `produced` holds it."""
+    available, wanted, seen = frozenset(has), set(families) if families is not None else None, set(produced)
+    out = []
+    for check_id in tier.enabled_check_ids():
+        spec = REGISTRY[check_id]
+        if (stage in spec.stages and spec.needs <= available and applies(spec, tier, tags or {})
+                and (wanted is None or spec.family in wanted) and (needing is None or needing in spec.needs)
+                and (not spec.only_when_produced or check_id in seen)):
+            out.append(check_id)
+    return out
+
+
+def not_expected_at(stage: Stage, tier: TierPolicy, tags: Mapping[str, str] | None = None,
+                    has: Iterable[Need] = EVERYTHING, produced: Iterable[str] = ()) -> tuple[str, ...]:
+    """The tier's enabled checks this stage does not judge: what `decide` is told not to wait for."""
+    expected = set(expected_at(stage, tier, tags, has, produced=produced))
+    return tuple(c for c in tier.enabled_check_ids() if c not in expected)
