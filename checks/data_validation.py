@@ -38,6 +38,7 @@ class ColumnExpectation(BaseModel):
     kind: Kind | None = None
     reference_null_share: float = 0.0
     max_null_share: float | None = None
+    max_missing_share: float | None = None
     min_value: float | None = None
     max_value: float | None = None
     max_outside: float | None = None
@@ -112,6 +113,8 @@ def derive_expectations(reference: pd.DataFrame, columns: Sequence[str], rules: 
         fields: dict[str, Any] = {"column": col, "kind": kind, "reference_null_share": null_share}
         if rules.null_rate is not None:
             fields["max_null_share"] = min(1.0, null_share + rules.null_rate.max_increase)
+        if rules.missing_share is not None:
+            fields["max_missing_share"] = rules.missing_share.max_share
         values = series.dropna()
         finite = values[np.isfinite(values.to_numpy(dtype=float))] if kind == "numeric" else values
         if kind == "numeric" and rules.numeric_range is not None and len(finite):
@@ -134,7 +137,7 @@ def unique_expectations(columns: Sequence[str], rules: DataChecks) -> list[Colum
 # Great Expectations expectation type -> our check id; the suite carries the id in `meta` too.
 EXPECTATION_CHECKS: Mapping[str, str] = {
     "expect_column_values_to_be_in_type_list": "data.schema",
-    "expect_column_values_to_not_be_null": "data.null_rate",
+    "expect_column_values_to_not_be_null": "data.null_rate",  # data.missing_share names itself in meta
     "expect_column_values_to_be_between": "data.numeric_range",
     "expect_column_values_to_be_in_set": "data.category_set",
     "expect_column_values_to_be_unique": "data.unique",

@@ -35,6 +35,13 @@ class NullRateRule(Rule):
     max_increase: float = Field(ge=0.0, le=1.0)
 
 
+class MissingShareRule(Rule):
+    """At most `max_share` of a column's values may be missing (null), an absolute cap that a reference
+    with many nulls does not widen (null_rate moves with the reference; this does not)."""
+
+    max_share: float = Field(ge=0.0, le=1.0)
+
+
 class NumericRangeRule(Rule):
     """The reference [min, max] is widened by `tolerance` x its width on each side;
     at most `max_outside` of non-null values may fall outside it."""
@@ -177,6 +184,7 @@ class DataChecks(_Frozen):
     readable: Rule | None = None
     schema_: Rule | None = Field(default=None, alias="schema")
     null_rate: NullRateRule | None = None
+    missing_share: MissingShareRule | None = None
     numeric_range: NumericRangeRule | None = None
     category_set: CategorySetRule | None = None
     unique: Rule | None = None

@@ -80,6 +80,8 @@ REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
     _spec("data.numeric_range", "the share of values outside the widened reference range is within the limit",
           [_G, _M], [_D]),
     _spec("data.category_set", "the share of categories unseen in the reference is within the limit", [_G, _M], [_D]),
+    _spec("data.missing_share", "a column's share of missing values is at most the policy's maximum, whatever the "
+          "reference held", [_G, _M], [_D]),
     _spec("data.unique", "a column declared unique (the decision id, governance.id_column) repeats no value",
           [_M], [_D], only_when_produced=True),
     _spec("performance.auc", "ROC AUC on the labelled rows is at least the tier's minimum", [_G, _M], [_D, _L]),

@@ -38,6 +38,11 @@ def build_suite(name: str, expectations: list[ColumnExpectation]):
                 column=col, mostly=1.0 - exp.max_null_share,
                 meta={"check_id": "data.null_rate", "limit": exp.max_null_share, "describes": "null share",
                       "hint": f"reference null share was {exp.reference_null_share:.4f}; check the upstream feed"}))
+        if exp.max_missing_share is not None:
+            suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(
+                column=col, mostly=1.0 - exp.max_missing_share,
+                meta={"check_id": "data.missing_share", "limit": exp.max_missing_share, "describes": "missing share",
+                      "hint": "too many missing values for the model to be judged on this column; fix the feed"}))
         if exp.min_value is not None and exp.max_value is not None:
             suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(
                 column=col, min_value=exp.min_value, max_value=exp.max_value, mostly=1.0 - exp.max_outside,

@@ -95,3 +95,21 @@ def test_repeated_ids_share_equals_pandas():
     assert result.check_id == "data.unique" and result.status is Status.FAIL
     assert result.value == pytest.approx(frame["application_id"].duplicated(keep=False).mean())  # 5 of 8 rows
     assert unique_expectations(["application_id"], tier().data.model_copy(update={"unique": None})) == []
+
+
+def test_missing_share_is_an_absolute_cap_the_reference_does_not_widen():
+    from govflow.checks.policy import MissingShareRule
+
+    # The reference is 40% missing, so null_rate (reference + 0.05) allows 45%; the cap of 0.30 does not.
+    reference = pd.DataFrame({"income": [np.nan] * 40 + list(np.linspace(1.0, 2.0, 60))})
+    current = pd.DataFrame({"income": [np.nan] * 35 + [1.5] * 65})
+    rules = tier().data.model_copy(update={"missing_share": MissingShareRule(blocking=True, max_share=0.30)})
+    run = run_expectations.fn(current, derive_expectations(reference, ["income"], rules), "missing")
+    results = {r.check_id: r for r in judge_validation(run.result)}
+    assert results["data.null_rate"].status is Status.PASS  # 0.35 <= 0.40 + 0.05
+    capped = results["data.missing_share"]
+    assert capped.value == pytest.approx(current["income"].isna().mean(), abs=1e-12)  # 35 of 100, by pandas
+    assert capped.status is Status.FAIL and capped.limit == 0.30 and capped.column == "income"
+    within = pd.DataFrame({"income": [np.nan] * 30 + [1.5] * 70})
+    run = run_expectations.fn(within, derive_expectations(reference, ["income"], rules), "missing")
+    assert {r.check_id: r for r in judge_validation(run.result)}["data.missing_share"].status is Status.PASS
