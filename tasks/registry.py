@@ -15,6 +15,24 @@ class UnknownModelVersion(LookupError):
     """The registry has no such model or version; the CLI reports it and exits 2."""
 
 
+class UnknownModel(UnknownModelVersion):
+    """The registry has no model of that name at all (not merely no such version)."""
+
+
+def _registered(client: MlflowClient, model: str, tracking_uri: str):
+    try:
+        return client.get_registered_model(model)
+    except MlflowException as exc:
+        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+            raise UnknownModel(f"model '{model}' is not registered in MLflow ({tracking_uri})") from None
+        raise
+
+
+def ensure_registered(tracking_uri: str, model: str) -> None:
+    """UnknownModel naming the model unless the registry holds it."""
+    _registered(MlflowClient(tracking_uri), model, tracking_uri)
+
+
 @dataclass(frozen=True)
 class ModelVersionInfo:
     model: str
@@ -35,12 +53,7 @@ def _transient(task, task_run, state) -> bool:
 def lookup_model_version(tracking_uri: str, model: str, version: str) -> ModelVersionInfo:
     """The version, its model's tags and its own tags, as the registry holds them now."""
     client = MlflowClient(tracking_uri)
-    try:
-        registered = client.get_registered_model(model)
-    except MlflowException as exc:
-        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
-            raise UnknownModelVersion(f"model '{model}' is not registered in MLflow ({tracking_uri})") from None
-        raise
+    registered = _registered(client, model, tracking_uri)
     try:
         mv = client.get_model_version(model, str(version))
     except MlflowException as exc:
@@ -146,8 +159,9 @@ def list_ungated_versions(tracking_uri: str, models: list[str] | None = None,
 
 
 def current_version(client: MlflowClient, model: str) -> str | None:
-    """The version that serves (the newest one holding an alias), else the newest one."""
-    registered = client.get_registered_model(model)
+    """The version that serves (the newest one holding an alias), else the newest one; UnknownModel when the
+    registry has no such model."""
+    registered = _registered(client, model, client.tracking_uri)
     if registered.aliases:
         return str(max(registered.aliases.values(), key=int))
     versions = every_page(client.search_model_versions, filter_string=f"name = '{model}'", max_results=1000)

@@ -31,6 +31,11 @@ def test_the_wheel_holds_only_namespaced_packages_and_the_shipped_config(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     top = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
     assert top == {"govflow"}, top
+    # Every package of the checkout is in the wheel (a folder left out of pyproject's list fails here).
+    packages = {f"govflow/{p.parent.relative_to(ROOT / 'govflow').as_posix()}/__init__.py".replace("/./", "/")
+                for p in (ROOT / "govflow").rglob("__init__.py")}
+    packages |= {f"govflow/{folder}/__init__.py" for folder in ("checks", "tasks", "flows", "config")}
+    assert packages <= set(names), packages - set(names)
     for shipped in ("govflow/config/policy.yaml", "govflow/config/prefect.yaml", "govflow/config/controls.yaml",
                     "govflow/config/assessments/loan_approval.yaml", "govflow/checks/fairness.py",
                     "govflow/flows/gate.py", "govflow/tasks/chain.py", "govflow/reports/templates/base.html.j2"):

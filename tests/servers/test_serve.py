@@ -84,7 +84,12 @@ def test_a_signed_registration_event_runs_the_gate_deployment(served, tmp_path):
     else:
         pytest.fail(f"the gate deployment did not run: {served['log'].read_text()[-4000:]}")
     assert status == "BLOCKED"  # it names no owner
-    runs = _api(served["api"], "/flow_runs/filter", {"deployments": {"name": {"any_": ["registration-gate"]}}})
+    # The status tag is written before the gate's last steps; the flow run ends a moment later.
+    while True:
+        runs = _api(served["api"], "/flow_runs/filter", {"deployments": {"name": {"any_": ["registration-gate"]}}})
+        if time.time() > deadline or (runs and runs[0]["state"]["type"] not in ("SCHEDULED", "PENDING", "RUNNING")):
+            break
+        time.sleep(1)
     # A delivery's gate is automation: it gates a version only if nothing gated it meanwhile.
     assert [r["parameters"] for r in runs] == [{"model": "vendor_fraud_score", "version": seeded.version,
                                                 "only_if_ungated": True}]

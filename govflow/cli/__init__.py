@@ -1,0 +1,34 @@
+"""Model-risk governance for the models in your MLflow registry: gate each new version against its tier's
+policy, monitor deployed versions every night, sweep for reviews and retirements, and keep evidence an
+auditor can verify offline.
+
+Start with `govflow demo`; then `govflow gate MODEL VERSION`, `govflow nightly`, `govflow report`,
+`govflow verify MODEL`. Exit codes: 0 approved (waivers included) or nothing found, 1 a finding,
+2 bad input.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from govflow.cli import audit, controls, demo, evidence, findings, gating, operations, webhooks
+
+
+def _paragraphs(text: str | None) -> str | None:
+    """A docstring as help: its lines joined, its blank lines kept (the terminal wraps, not the source)."""
+    return "\n\n".join(" ".join(p.split()) for p in text.strip().split("\n\n")) if text else None
+
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=_paragraphs(__doc__))
+# One module per group of commands; the top-level commands of each are merged into `govflow` itself.
+for module in (gating, operations, evidence, demo):
+    app.registered_commands += module.app.registered_commands
+for name, group in (("evidence", evidence.group), ("controls", controls.group), ("audit", audit.group),
+                    ("webhook", webhooks.group), ("finding", findings.finding_group),
+                    ("feedback", findings.feedback_group)):
+    app.add_typer(group, name=name)
+for typer_app in (app, *(info.typer_instance for info in app.registered_groups)):
+    for command in typer_app.registered_commands:
+        command.help = command.help or _paragraphs(command.callback.__doc__ if command.callback else None)
+
+__all__ = ["app"]

@@ -1,0 +1,92 @@
+"""How results read in the terminal: one formatter per kind of outcome, shared by the commands."""
+
+from __future__ import annotations
+
+import typer
+
+
+def print_outcome(outcome) -> None:
+    """Every non-passing result in full with its fix; passing results counted per check."""
+    typer.echo(f"{outcome.model} v{outcome.version} [{outcome.tier} tier]: {outcome.verdict}")
+    passed: dict[str, int] = {}
+    for r in outcome.results:
+        if r.status.value == "PASS" and (r.column or r.group):
+            passed[r.check_id] = passed.get(r.check_id, 0) + 1
+            continue
+        where = f"[{r.column or r.group}]" if (r.column or r.group) else ""
+        ci = f"  CI [{r.ci[0]:.4f}, {r.ci[1]:.4f}]" if r.ci else ""
+        typer.echo(f"  {r.status.value:<12} {r.check_id}{where}: {r.message}{ci}")
+        if r.hint and r.status.value != "PASS":
+            typer.echo(f"  {'':<12} fix: {r.hint}")
+    for check_id, count in passed.items():
+        typer.echo(f"  {'PASS':<12} {check_id}: {count} column(s) or group(s) within limits")
+    typer.echo(f"  evidence: {outcome.artifact_uri}")
+
+
+def outcome_json(outcome) -> dict:
+    return {
+        "model": outcome.model, "version": outcome.version, "tier": outcome.tier, "verdict": outcome.verdict,
+        "reasons": list(outcome.reasons), "run_id": outcome.run_id, "evidence": outcome.artifact_uri,
+        "results": [r.model_dump(mode="json", exclude_none=False) for r in outcome.results],
+    }
+
+
+def print_report(report, error: str | None = None) -> None:
+    if report is not None:
+        in_ui = f", {report.link}" if report.link.startswith("http") else ""
+        typer.echo(f"reports: {report.dashboard} ({report.models} models, {report.open_findings} open findings, "
+                   f"{report.overdue_findings} overdue); logged as MLflow run {report.run_id}{in_ui}")
+    elif error:
+        typer.echo(f"reports were not refreshed: {error}")
+
+
+def print_monitoring(outcome) -> None:
+    reused = " (unchanged since the last run)" if outcome.reused else ""
+    typer.echo(f"{outcome.model} v{outcome.version} (monitoring): {outcome.verdict}{reused}")
+    if outcome.error:
+        typer.echo(f"  ERROR        {outcome.error}")
+    for reason in outcome.reasons:
+        typer.echo(f"  {reason}")
+
+
+def print_verification(model: str, runs: int, files: int, problems, source: str, notes) -> None:
+    if not runs:
+        typer.echo(f"{model}: no governance runs found in {source}; nothing to verify")
+    else:
+        state = "intact" if not problems else f"NOT intact: {len(problems)} problem(s)"
+        typer.echo(f"{model}: {runs} run(s), {files} file(s) in {source}: {state}")
+    for p in problems:
+        typer.echo(f"  {p.kind.upper():<10} {p.message}")
+    for note in notes:
+        typer.echo(f"  {'NOTE':<10} {note}")
+
+
+def print_lifecycle(outcome) -> None:
+    state = f" [{outcome.lifecycle}]" if outcome.lifecycle else ""
+    typer.echo(f"{outcome.model} v{outcome.version}{state} (lifecycle): {outcome.verdict}")
+    if outcome.error:
+        typer.echo(f"  ERROR        {outcome.error}")
+    for r in outcome.results:
+        if r.status.value != "PASS":
+            typer.echo(f"  {r.status.value:<12} {r.check_id}: {r.message}")
+            if r.hint:
+                typer.echo(f"  {'':<12} fix: {r.hint}")
+
+
+def print_feedback(outcome) -> None:
+    opened = "; a feedback.stakeholder finding is open for the owner" if outcome.finding else ""
+    typer.echo(f"{outcome.model} v{outcome.version}: {outcome.recorded} feedback entr"
+               f"{'y' if outcome.recorded == 1 else 'ies'} recorded (evidence run {outcome.run_id}){opened}")
+
+
+_GROUP_COLUMNS = ("n", "selection_rate", "tpr", "fpr", "fnr", "ppv", "accuracy", "auc", "brier", "ece")
+
+
+def print_groups(groups: list[dict]) -> None:
+    shown = [c for c in _GROUP_COLUMNS if any(g.get(c) is not None for g in groups)]
+    width = max([len(f"{g['feature']}={g['group']}") for g in groups] + [5])
+    typer.echo(f"  {'group':<{width}}  " + "  ".join(f"{c:>14}" for c in shown))
+    for g in groups:
+        cells = [("-" if g.get(c) is None else f"{g[c]:.4f}" if c != "n" else str(g[c])) for c in shown]
+        mark = "  (inconclusive: " + "; ".join(f"{k}: {v}" for k, v in g["inconclusive"].items()) + ")" if g["inconclusive"] else ""
+        typer.echo(f"  {g['feature'] + '=' + g['group']:<{width}}  " + "  ".join(f"{c:>14}" for c in cells) + mark)

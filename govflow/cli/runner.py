@@ -1,0 +1,93 @@
+"""What every `govflow` command shares: settings with telemetry off and secrets masked, one mapping of bad
+input to exit 2, one rule from verdicts to an exit code, and stdout kept for the command's own report."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from typing import NoReturn
+
+import typer
+
+from govflow.settings import Settings, apply_environment
+
+# A verdict that lets the version serve exits 0; every other verdict exits 1 (2 is kept for bad input).
+PASSING_VERDICTS = frozenset({"APPROVED", "APPROVED_WITH_WAIVERS"})
+
+
+def load_settings() -> Settings:
+    """The GOVFLOW_* settings, with the environment prepared and every output stream masking secrets."""
+    from govflow.redact import RedactingStream
+
+    settings = Settings()
+    apply_environment(settings)
+    # Whatever any library prints (MLflow's errors quote the tracking URI), no password reaches the terminal.
+    if not isinstance(sys.stdout, RedactingStream):
+        sys.stdout = RedactingStream(sys.stdout)
+    if not isinstance(sys.stderr, RedactingStream):
+        sys.stderr = RedactingStream(sys.stderr)
+    return settings
+
+
+def usage_error(message: str) -> NoReturn:
+    """Bad input: one line on stderr naming what is wrong, exit 2."""
+    typer.echo(f"govflow: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def bad_input_types() -> tuple[type[Exception], ...]:
+    """The exceptions that mean the user's input is wrong (an unknown model, a broken policy file), not that
+    govflow failed; imported here, late, because they live beside MLflow."""
+    from govflow.checks.policy import PolicyError
+    from govflow.tasks.registry import UnknownModelVersion
+
+    return (UnknownModelVersion, PolicyError)
+
+
+@contextlib.contextmanager
+def flow_output() -> Iterator[None]:
+    """Run a flow with what libraries print (MLflow's "View run at ...") sent to stderr, so stdout holds the
+    command's report alone (one JSON object under --json); bad input raised inside becomes exit 2."""
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    except bad_input_types() as exc:
+        usage_error(str(exc))
+
+
+def exit_code(verdicts: Iterable[str]) -> int:
+    """0 when every verdict lets its version serve (none at all included), else 1: the rule of every command."""
+    return 0 if all(str(v) in PASSING_VERDICTS for v in verdicts) else 1
+
+
+def exit_for(verdicts: Iterable[str]) -> NoReturn:
+    raise typer.Exit(exit_code(verdicts))
+
+
+def emit_json(document: object) -> None:
+    """One JSON object on stdout, a line of its own."""
+    sys.stdout.write(json.dumps(document) + "\n")
+
+
+def validate_subject(settings: Settings, model: str, version: str | None) -> str:
+    """The version (named, else the serving one, else the newest) once the policy, waiver and assessment files
+    read and the registry holds it; raises the bad-input exception naming what is wrong."""
+    from govflow.policy_file import load_assessment, load_policy, load_waivers
+    from govflow.tasks.registry import lookup_model_version, named_or_current
+
+    load_policy(settings.policy_file)
+    load_waivers(settings.waivers_file)
+    load_assessment(settings.questionnaire_file, settings.assessments_dir, model)
+    found = named_or_current(settings.resolved_tracking_uri, model, version)
+    lookup_model_version(settings.resolved_tracking_uri, model, found)
+    return found
+
+
+def check_subject(settings: Settings, model: str, version: str | None) -> str:
+    """`validate_subject`, answering bad input with exit 2 in a second, before the flow engine starts."""
+    try:
+        return validate_subject(settings, model, version)
+    except bad_input_types() as exc:
+        usage_error(str(exc))
