@@ -68,3 +68,19 @@ def open_page(browser):
     yield open_
     for page in opened:
         page.page.close()
+
+
+# Which layer a test sits in says how heavy it is: whole flows on the shipped policy, real servers and a real
+# browser are `slow`; `pytest -m "not slow"` is the inner loop (statistics, tasks on a local store, the CLI's
+# bad-input paths, the import contract and ruff).
+_SLOW_FOLDERS = {"flows": (), "servers": ("servers",), "browser": ("browser",)}
+_FAST_IN_SLOW_FOLDERS = {"test_runners.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        parts = Path(str(item.fspath)).relative_to(Path(__file__).parent).parts
+        if len(parts) > 1 and parts[0] in _SLOW_FOLDERS and parts[-1] not in _FAST_IN_SLOW_FOLDERS:
+            item.add_marker(pytest.mark.slow)
+            for marker in _SLOW_FOLDERS[parts[0]]:
+                item.add_marker(getattr(pytest.mark, marker))

@@ -19,6 +19,8 @@ from govflow.checks.verification import evidence_problems
 from govflow.cli import app
 from tests.tamper import MODEL, build_chain, mutate
 
+pytestmark = pytest.mark.slow  # hundreds of exported bundles mutated and verified
+
 MUTATION_COUNT = 1000
 runner = CliRunner()
 

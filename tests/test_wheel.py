@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # builds a wheel and runs the demo from it
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

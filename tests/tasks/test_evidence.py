@@ -1,10 +1,12 @@
 """write_evidence against a temporary MLflow: every file, the manifest, tags, and a long metric history."""
 
+import pytest
 from mlflow import MlflowClient
 
 from govflow.tasks.evidence import open_governance_run, write_evidence
 
 
+@pytest.mark.slow  # logs a thousand metric steps to a local MLflow store
 def test_a_long_period_history_is_logged_with_its_own_steps(tmp_path):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     run = open_governance_run.fn(uri, "governance", tmp_path / "artifacts", "m", "1", "monitor", "flow-run")

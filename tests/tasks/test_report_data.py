@@ -3,10 +3,13 @@ missing shown as such, a superseded run left out, and the registry's facts with 
 
 import json
 
+import pytest
 from mlflow import MlflowClient
 
 from govflow.tasks.evidence import open_governance_run, write_evidence
 from govflow.tasks.report_data import read_models, read_runs, run_link
+
+pytestmark = pytest.mark.slow  # writes and reads governance runs in a local MLflow store
 
 
 def _run(uri, tmp_path, model, flow, files, tags=None):

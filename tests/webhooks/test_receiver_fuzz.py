@@ -13,6 +13,8 @@ from govflow.webhooks.receiver import PATH, create_app
 from govflow.webhooks.signature import sign
 from tests.webhooks.test_receiver import NOW, SECRET, Recorder
 
+pytestmark = pytest.mark.slow  # thousands of fuzzed deliveries
+
 VARIANTS = 1000
 
 
