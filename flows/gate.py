@@ -30,6 +30,7 @@ from govflow.tasks.scoring import LoadedModel, fetch_model, predict
 from govflow.tasks.validation import run_expectations
 
 FLOW = "gate"
+FAIRNESS_PAGE = "evidence/fairness.html"
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class _Evidence:
     results: list[CheckResult]
     files: dict[str, bytes]
     inputs: dict[str, str]
+    fairness_groups: list[dict] | None = None  # drawn once the decision has applied severity and waivers
 
 
 def _evaluate(uri: str, subject: ModelVersionInfo, tags: dict[str, str], tier: TierPolicy, confidence: float, ev: _Evidence) -> None:
@@ -134,8 +136,7 @@ def _score_and_judge(subject: ModelVersionInfo, evaluation: LoadedData, loaded: 
                                score=scored.score, label_column=label, prediction_column="model prediction")
         ev.results += audit.results
         ev.files["evidence/fairness_groups.json"] = canonical_json({"groups": audit.groups})
-        ev.files["evidence/fairness.html"] = fairness_html(
-            f"Fairness: {subject.model} v{subject.version}", audit.groups, audit.results).encode()
+        ev.fairness_groups = audit.groups
 
 
 @flow(name="registration-gate")
@@ -181,6 +182,10 @@ def registration_gate(model: str, version: str, only_if_ungated: bool = False) -
     dates, findings_file = findings_evidence(ctx, decision.results)
     context |= dates
     ev.files[transparency.REPORT] = transparency.report_page(subject, ev.files, decision.results)
+    if ev.fairness_groups is not None:  # the statuses the verdict rests on: severity and waivers applied
+        ev.files[FAIRNESS_PAGE] = fairness_html(f"Fairness: {model} v{subject.version}", ev.fairness_groups,
+                                                [r for r in decision.results if r.check_id.startswith("fairness.")]
+                                                ).encode()
     ev.files |= family_documents(decision.results, context) | findings_file
     ev.files["evidence/verdict.json"] = verdict_document(decision, context)
     try:

@@ -123,6 +123,11 @@ class Settings(BaseSettings):
         return self.data_dir.resolve() / "prefect"
 
     @property
+    def models_dir(self) -> Path:
+        """One copy of each registered version's artifacts, downloaded once and reused (they never change)."""
+        return self.data_dir.resolve() / "models"
+
+    @property
     def datasets_dir(self) -> Path:
         return self.data_dir.resolve() / "datasets"
 

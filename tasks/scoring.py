@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,22 +36,54 @@ class Scored:
     error: str | None = None
 
 
-@task(retries=1, retry_delay_seconds=2)
-def fetch_model(tracking_uri: str, model: str, version: str) -> LoadedModel:
-    """Download the version's artifacts with an explicit tracking URI and load them as pyfunc."""
-    import mlflow.pyfunc
-    from mlflow import MlflowClient
+def _cached_download(tracking_uri: str, source: str, target: Path) -> str:
+    """The artifacts at `source` in `target`, downloaded once: into a fresh folder beside it, then renamed into
+    place, so a process that loses the race (or dies mid-download) never leaves a half copy where others read.
+    Without a target MLflow would leave a new temporary copy behind on every load of a long-running worker."""
     from mlflow.artifacts import download_artifacts
 
+    if (target / "MLmodel").is_file():
+        return str(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        downloaded = Path(download_artifacts(artifact_uri=source, dst_path=str(staging), tracking_uri=tracking_uri))
+        if not target.exists():
+            os.replace(downloaded, target)
+    except OSError:
+        if not (target / "MLmodel").is_file():  # not merely another process finishing first
+            raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return str(target)
+
+
+@task(retries=1, retry_delay_seconds=2)
+def fetch_model(tracking_uri: str, model: str, version: str, cache_dir: Path | None = None) -> LoadedModel:
+    """Download the version's artifacts (once, into `cache_dir`, default the data dir's models folder) with an
+    explicit tracking URI and load them as pyfunc."""
+    import mlflow.pyfunc
+    from mlflow import MlflowClient
+
+    from govflow.settings import Settings
+
+    root = cache_dir or Settings().models_dir
     try:
         source = MlflowClient(tracking_uri).get_model_version_download_uri(model, str(version))
-        local = download_artifacts(artifact_uri=source, tracking_uri=tracking_uri)
+        local = _cached_download(tracking_uri, source, root / _safe(model) / _safe(str(version)))
         loaded = mlflow.pyfunc.load_model(local)
     except Exception as exc:  # a model that will not load is a finding about the model, not a crash
         return LoadedModel(error=f"cannot load model '{model}' version {version}: {type(exc).__name__}: {exc}")
     schema = loaded.metadata.get_input_schema()
     columns = tuple(schema.input_names()) if schema is not None and schema.has_input_names() else ()
     return LoadedModel(model=loaded, input_columns=columns, local_path=local)
+
+
+def _safe(name: str) -> str:
+    """A registry name as one folder name: readable, and distinct for names that differ only in characters a
+    folder name cannot hold (model names may hold '/' or '..')."""
+    readable = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:80]
+    return f"{readable}-{hashlib.sha256(name.encode()).hexdigest()[:12]}"
 
 
 def split_output(raw: Any) -> tuple[np.ndarray, np.ndarray | None]:

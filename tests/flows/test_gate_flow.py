@@ -2,6 +2,7 @@
 
 import json
 from datetime import UTC
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -261,7 +262,7 @@ def test_an_unexpected_failure_blocks_and_keeps_the_evidence(fleet, client, tmp_
     assert "RuntimeError: simulated defect" in (tmp_path / "evidence" / "errors.txt").read_text()
 
 
-def test_a_waiver_takes_a_finding_away_until_it_expires(fleet, monkeypatch, tmp_path):
+def test_a_waiver_takes_a_finding_away_until_it_expires(fleet, client, monkeypatch, tmp_path):
     """Hiring fails disparate impact by sex; an approved waiver of exactly that takes the finding away, and once
     expired the same finding rejects it again."""
     version = fleet["hiring_promotion"].version
@@ -289,6 +290,9 @@ def test_a_waiver_takes_a_finding_away_until_it_expires(fleet, monkeypatch, tmp_
         r.startswith(("proxy.", "robustness.")) for r in waived.reasons if " FAIL:" in r)
     ratio = next(r for r in waived.results if r.check_id == "fairness.demographic_parity_ratio" and r.group == "sex")
     assert ratio.status is Status.WAIVED and ratio.value < 0.8 and "was FAIL" in ratio.message
+    # The fairness page shows the statuses the verdict rests on (waivers and severity applied), not raw ones.
+    page = Path(client.download_artifacts(waived.run_id, "evidence/fairness.html", str(tmp_path))).read_text()
+    assert ">WAIVED</td>" in page and "fairness.demographic_parity_ratio</td><td>sex</td>" in page
     expired = gate_with_waiver("2020-01-01")
     assert expired.verdict == "REJECTED" and any("[sex]" in r for r in fairness_failures(expired))
     report = next(r for r in expired.results if r.check_id == "governance.waivers")

@@ -1,5 +1,8 @@
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pytest
 
 from govflow.tasks.scoring import LoadedModel, predict, split_output
 
@@ -15,8 +18,6 @@ def test_single_probability_column():
 
 
 def test_more_than_two_classes_is_refused():
-    import pytest
-
     with pytest.raises(ValueError, match="3 columns per row"):
         split_output(np.full((4, 3), 1 / 3))
 
@@ -48,3 +49,39 @@ def test_model_without_signature_never_sees_the_label():
     frame = pd.DataFrame({"x": [1.0], "y": [0], "sex": ["f"]})
     predict.fn(LoadedModel(model=Spy()), frame, exclude=("y", "sex"))
     assert seen["columns"] == ["x"]
+
+
+@pytest.mark.slow  # registers a model in a fresh MLflow store
+def test_a_registered_version_is_downloaded_once_and_no_temporary_copy_is_left(tmp_path, monkeypatch):
+    """A long-running worker loads the same versions night after night: one cached copy per version, none in
+    the temporary folder."""
+    import tempfile
+
+    import mlflow.sklearn
+    from mlflow import MlflowClient
+    from sklearn.linear_model import LogisticRegression
+
+    from govflow.tasks.scoring import fetch_model
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    client = MlflowClient(uri)
+    experiment = client.create_experiment("train", artifact_location=(tmp_path / "artifacts").as_uri())
+    run = client.create_run(experiment)
+    model = LogisticRegression().fit(pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]}), [0, 0, 1, 1])
+    mlflow.sklearn.save_model(model, str(tmp_path / "saved"),
+                              pip_requirements=mlflow.sklearn.get_default_pip_requirements())
+    client.log_artifacts(run.info.run_id, str(tmp_path / "saved"), "model")
+    client.create_registered_model("Credit scoring (EU)")  # a name that is no tidy folder name
+    client.create_model_version("Credit scoring (EU)", f"runs:/{run.info.run_id}/model", run.info.run_id)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    cache = tmp_path / "models"
+    first = fetch_model.fn(uri, "Credit scoring (EU)", "1", cache)
+    second = fetch_model.fn(uri, "Credit scoring (EU)", "1", cache)
+    assert first.error is None and second.error is None, first.error
+    assert first.local_path == second.local_path and (Path(first.local_path) / "MLmodel").is_file()
+    assert [p.name for p in cache.iterdir()] == [Path(first.local_path).parent.name]
+    assert len(list(Path(first.local_path).parent.iterdir())) == 1  # no staging folder left beside it
+    assert list(scratch.iterdir()) == []
+    assert list(first.model.predict(pd.DataFrame({"x": [0.0, 3.0]}))) == [0, 1]
