@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 
 from govflow.checks.group_counts import GroupCounts, Level, bootstrap_fine_counts, count_groups
+from govflow.checks.limits import Straddle
 from govflow.checks.performance import binary_labels
-from govflow.checks.policy import FairnessChecks, MaximumRule, RatioRule
+from govflow.checks.policy import FairnessChecks
 from govflow.checks.results import CheckResult, Status, not_run
 
 _HINTS = {
@@ -118,15 +119,6 @@ def _compare(values: dict[str, np.ndarray], eligible: dict[str, np.ndarray], met
     return worst, columns
 
 
-def _judge(value: float, ci: tuple[float, float] | None, rule: MaximumRule | RatioRule, straddle: Status) -> Status:
-    """PASS when the interval lies wholly within the limit, FAIL wholly beyond, else `straddle`."""
-    if not np.isfinite(value):
-        return Status.INCONCLUSIVE
-    low, high = ci if ci is not None else (value, value)
-    if isinstance(rule, MaximumRule):
-        return Status.PASS if high <= rule.max else Status.FAIL if low > rule.max else straddle
-    return Status.PASS if low >= rule.min else Status.FAIL if high < rule.min else straddle
-
 
 @dataclass(frozen=True)
 class FairnessAudit:
@@ -167,7 +159,7 @@ def _level_results(level: Level, boot: np.ndarray, rules: FairnessChecks, confid
                     table[name] = np.full_like(table[name], np.nan, dtype=float)
     eligible = {name: np.array([r is None for r in reasons[name]]) for name in figures}
     n = level.counts.sum(axis=1)
-    straddle = Status(rules.on_straddle)
+    straddle = Straddle(rules.on_straddle)
 
     table = []
     for g, group in enumerate(level.groups):
@@ -195,17 +187,17 @@ def _level_results(level: Level, boot: np.ndarray, rules: FairnessChecks, confid
         for column in columns:
             value = float(point[column])
             ci = None if metric == "calibration_gap" else _interval(sampled[:, column], value, confidence)
-            status = _judge(value, ci, rule, straddle)
+            status = rule.limit().judge(value, ci, straddle)
             subject = level.feature if ref is None else f"{level.feature}={level.groups[column]}"
             versus = "" if ref is None else f" against {level.groups[ref]}"
-            limit = rule.max if isinstance(rule, MaximumRule) else rule.min
+            limit = rule.limit().bound
             if np.isfinite(value):
                 message = f"{metric.replace('_', ' ')} {value:.4f}{versus}"
             elif not labelled and not set(names) <= LABEL_FREE:
                 message = f"{metric.replace('_', ' ')} needs outcome labels: {NO_LABELS}"
             else:
                 message = f"{metric.replace('_', ' ')} undefined: fewer than two groups can be compared"
-            message += f", {'at most' if isinstance(rule, MaximumRule) else 'at least'} {limit} allowed"
+            message += f", {rule.limit().describe()} allowed"
             if ci is None and np.isfinite(value):
                 message += " (judged on the point estimate: no interval for this metric)"
             if left_out:

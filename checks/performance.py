@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from govflow.checks.limits import Straddle
 from govflow.checks.policy import LossRule, MinimumRule, PerformanceChecks
 from govflow.checks.results import CheckResult, Status, not_run
 
@@ -121,15 +122,14 @@ def measure(metric: str, y: np.ndarray, pred: np.ndarray, score: np.ndarray | No
     raise ValueError(f"unknown performance metric '{metric}' (known: {', '.join(METRICS)})")
 
 
-def _judge(metric: str, value: float, ci: tuple[float, float], n: int, rule: MinimumRule | LossRule) -> CheckResult:
-    limit = rule.min if isinstance(rule, MinimumRule) else rule.max
-    passed = value >= limit if isinstance(rule, MinimumRule) else value <= limit
-    relation = (">=" if passed else "<") if isinstance(rule, MinimumRule) else ("<=" if passed else ">")
-    bound = "minimum" if isinstance(rule, MinimumRule) else "maximum"
+def _judge(metric: str, value: float, ci: tuple[float, float], n: int, rule: MinimumRule | LossRule,
+           straddle: Straddle) -> CheckResult:
+    limit = rule.limit()
+    status = limit.judge(value, ci, straddle)
     return CheckResult(
-        check_id=f"performance.{metric}", status=Status.PASS if passed else Status.FAIL, value=value, limit=limit,
-        ci=ci, n=n, message=f"{LABELS[metric]} {value:.4f} {relation} {bound} {limit}",
-        hint=None if passed else "retrain or recalibrate; compare against the validation baseline",
+        check_id=f"performance.{metric}", status=status, value=value, limit=limit.bound, ci=ci, n=n,
+        message=f"{LABELS[metric]} {value:.4f}, {limit.describe()} allowed",
+        hint=None if status is Status.PASS else "retrain or recalibrate; compare against the validation baseline",
     )
 
 
@@ -156,7 +156,7 @@ def performance_results(
         rule = getattr(rules, metric)
         if rule is None:
             continue
-        check_id, limit = f"performance.{metric}", rule.min if isinstance(rule, MinimumRule) else rule.max
+        check_id, limit = f"performance.{metric}", rule.limit().bound
         if metric in NEEDS_SCORE and score is None:
             out.append(CheckResult(check_id=check_id, status=Status.ERROR, n=n, limit=limit,
                                    message="no score column and the model gives no probabilities",
@@ -174,5 +174,5 @@ def performance_results(
                 out.append(CheckResult(check_id=check_id, status=Status.ERROR, n=n, limit=limit,
                                        message=f"score column: {exc}"))
             else:
-                out.append(_judge(metric, value, ci, used, rule))
+                out.append(_judge(metric, value, ci, used, rule, rules.on_straddle))
     return out

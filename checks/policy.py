@@ -11,6 +11,8 @@ from typing import Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from govflow.checks.limits import Direction, Limit, Straddle
+
 TierName = Literal["high", "medium", "low"]
 TIER_NAMES: tuple[str, ...] = ("high", "medium", "low")
 
@@ -62,12 +64,18 @@ class MinimumRule(Rule):
     min: float
     min_samples: int = Field(ge=1)
 
+    def limit(self) -> Limit:
+        return Limit(self.min, Direction.AT_LEAST)
+
 
 class LossRule(Rule):
     """A loss (log loss, Brier score) must be at most `max`; below `min_samples` rows INCONCLUSIVE."""
 
     max: float = Field(ge=0.0)
     min_samples: int = Field(ge=1)
+
+    def limit(self) -> Limit:
+        return Limit(self.max, Direction.AT_MOST)
 
 
 MetricName = Literal["auc", "accuracy", "precision", "recall", "log_loss", "brier"]
@@ -92,11 +100,17 @@ class MaximumRule(Rule):
 
     max: float = Field(ge=0.0)
 
+    def limit(self) -> Limit:
+        return Limit(self.max, Direction.AT_MOST)
+
 
 class RatioRule(Rule):
     """A ratio of group rates (lowest over highest) must be at least `min`, e.g. 0.8 for four-fifths."""
 
     min: float = Field(gt=0.0, le=1.0)
+
+    def limit(self) -> Limit:
+        return Limit(self.min, Direction.AT_LEAST)
 
 
 class FairnessChecks(_Frozen):
@@ -191,6 +205,10 @@ class DataChecks(_Frozen):
 
 
 class PerformanceChecks(_Frozen):
+    """Limits on model-level metrics, each judged with its interval; `on_straddle` says what a metric whose
+    interval reaches across its limit earns (by default its point estimate decides)."""
+
+    on_straddle: Straddle = Straddle.POINT
     auc: MinimumRule | None = None
     accuracy: MinimumRule | None = None
     precision: MinimumRule | None = None
@@ -295,6 +313,9 @@ class NoiseRule(Rule):
     scale: float = Field(gt=0.0)
     max: float = Field(ge=0.0, le=1.0)
 
+    def limit(self) -> Limit:
+        return Limit(self.max, Direction.AT_MOST)
+
 
 class MonotonicRule(Rule):
     """Shifting a declared input by `step` x its standard deviation may move the score the wrong way
@@ -314,6 +335,8 @@ class RobustnessChecks(_Frozen):
 
     sample_rows: int = Field(ge=50)
     seed: int
+    # A flip rate whose interval reaches across `noise.max`: PASS when the rate is within it, else WARN.
+    on_straddle: Straddle = Straddle.POINT_ELSE_WARN
     noise: NoiseRule | None = None
     monotonic: MonotonicRule | None = None
     missing_value: Rule | None = None

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from govflow.checks.explainability import Predict
+from govflow.checks.limits import Straddle
 from govflow.checks.performance import wilson_interval
 from govflow.checks.policy import MonotonicRule, NoiseRule, RobustnessChecks
 from govflow.checks.results import CheckResult, Status
@@ -38,7 +39,7 @@ def _shifted(values: pd.Series, delta: np.ndarray) -> np.ndarray:
 
 
 def noise_result(predict: Predict, frame: pd.DataFrame, features: Sequence[str], rule: NoiseRule, seed: int,
-                 confidence: float) -> CheckResult:
+                 confidence: float, straddle: Straddle = Straddle.POINT_ELSE_WARN) -> CheckResult:
     """`robustness.noise`: the share of decisions that flip when every numeric input gets Gaussian noise of
     `scale` x its standard deviation. Above `max` with the interval wholly above it FAILs; above `max` but
     the interval reaching it WARNs."""
@@ -56,7 +57,7 @@ def noise_result(predict: Predict, frame: pd.DataFrame, features: Sequence[str],
     flips = int(np.sum(np.asarray(before) != np.asarray(after)))
     rate = flips / len(frame)
     ci = wilson_interval(flips, len(frame), confidence)
-    status = Status.PASS if rate <= rule.max else Status.FAIL if ci[0] > rule.max else Status.WARN
+    status = rule.limit().judge(rate, ci, straddle)
     return CheckResult(**common, status=status, value=rate, ci=ci, message=(
         f"{flips} of {len(frame)} decisions ({rate:.2%}) flip under noise of {rule.scale} standard deviations on "
         f"{len(numeric)} numeric input(s); at most {rule.max:.2%} may"),
@@ -168,7 +169,8 @@ def robustness_audit(predict: Predict, frame: pd.DataFrame, features: Sequence[s
     sample = seeded_sample(frame, rules.sample_rows, rules.seed)
     results: list[CheckResult] = []
     if rules.noise is not None:
-        results.append(noise_result(predict, sample, features, rules.noise, rules.seed, confidence))
+        results.append(noise_result(predict, sample, features, rules.noise, rules.seed, confidence,
+                                       rules.on_straddle))
     if rules.monotonic is not None:
         if not monotonic_tag:
             if rules.monotonic.require_declaration:

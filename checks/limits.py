@@ -1,0 +1,54 @@
+"""One way to judge a limit: a bound with a direction judges a value and its interval the same way in every
+family, with the policy's rule for an interval that straddles the bound."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+
+from govflow.checks.results import Status
+
+
+class Direction(StrEnum):
+    AT_MOST = "at most"
+    AT_LEAST = "at least"
+
+
+class Straddle(StrEnum):
+    """What a value earns when its interval reaches across the bound (the policy chooses, per family)."""
+
+    INCONCLUSIVE = "INCONCLUSIVE"  # more rows are needed before it can be judged
+    WARN = "WARN"
+    POINT = "point"  # the point estimate decides: PASS within the bound, FAIL beyond it
+    POINT_ELSE_WARN = "point_else_warn"  # PASS when the point estimate is within the bound, else WARN
+
+
+@dataclass(frozen=True)
+class Limit:
+    bound: float
+    direction: Direction
+
+    def within(self, x: float) -> bool:
+        return x <= self.bound if self.direction is Direction.AT_MOST else x >= self.bound
+
+    def judge(self, value: float | None, ci: tuple[float, float] | None = None,
+              straddle: Straddle = Straddle.POINT) -> Status:
+        """PASS when the whole interval (the value alone, without one) is within the bound, FAIL when it is
+        wholly beyond, else what `straddle` says; a value that is not a number cannot be judged."""
+        if value is None or not math.isfinite(value):
+            return Status.INCONCLUSIVE
+        low, high = ci if ci is not None else (value, value)
+        worst, best = (high, low) if self.direction is Direction.AT_MOST else (low, high)
+        if self.within(worst):
+            return Status.PASS
+        if not self.within(best):
+            return Status.FAIL
+        if straddle is Straddle.POINT:
+            return Status.PASS if self.within(value) else Status.FAIL
+        if straddle is Straddle.POINT_ELSE_WARN:
+            return Status.PASS if self.within(value) else Status.WARN
+        return Status(straddle.value)
+
+    def describe(self) -> str:
+        return f"{self.direction.value} {self.bound:g}"
