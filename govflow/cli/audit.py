@@ -11,6 +11,7 @@ from govflow.cli.runner import emit_json, exit_for, load_settings, usage_error
 
 group = typer.Typer(no_args_is_help=True, help="Ad-hoc audits of a data file; no MLflow needed.")
 
+
 @group.command("fairness")
 def audit_fairness_command(
     data: Annotated[str, typer.Option(help="CSV or Parquet: a file, folder or glob")],

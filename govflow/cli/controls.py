@@ -10,6 +10,7 @@ from govflow.cli.runner import bad_input_types, emit_json, flow_output, load_set
 
 group = typer.Typer(no_args_is_help=True, help="The control catalogue and its framework coverage.")
 
+
 @group.command("coverage")
 def controls_coverage_command(
     model: Annotated[str | None, typer.Argument(help="one model (default: every registered model)")] = None,

@@ -13,6 +13,7 @@ from govflow.cli.runner import emit_json, flow_output, load_settings, usage_erro
 app = typer.Typer()
 group = typer.Typer(no_args_is_help=True, help="Evidence for auditors.")
 
+
 @app.command()
 def verify(
     model: str,

@@ -12,6 +12,7 @@ from govflow.cli.runner import check_subject, flow_output, load_settings, usage_
 finding_group = typer.Typer(no_args_is_help=True, help="Findings on the risk register.")
 feedback_group = typer.Typer(no_args_is_help=True, help="Stakeholder feedback and incidents, recorded as evidence.")
 
+
 @finding_group.command("note")
 def finding_note_command(
     model: str, check: str,

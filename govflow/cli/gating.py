@@ -12,6 +12,7 @@ from govflow.cli.runner import check_subject, emit_json, exit_for, flow_output, 
 
 app = typer.Typer()
 
+
 @app.command()
 def gate(
     model: str, version: str,

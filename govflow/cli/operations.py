@@ -13,6 +13,7 @@ from govflow.cli.runner import exit_for, flow_output, load_settings, usage_error
 
 app = typer.Typer()
 
+
 @app.command()
 def nightly(
     model: Annotated[list[str] | None, typer.Option("--model", help="only these models (repeatable)")] = None,
