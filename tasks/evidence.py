@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import tempfile
 import time
 from collections import Counter
@@ -62,8 +63,14 @@ def has_recorded_runs(tracking_uri: str, experiment: str, model: str) -> bool:
         f"tags.`governance.model` = '{model}' and tags.`governance.manifest_sha256` != ''")))
 
 
+class StoredCopyDiffers(RuntimeError):
+    """The store holds other bytes than were uploaded (a request MLflow's client retried after a dropped
+    connection can resend a spent file body); the task uploads again rather than vouch for what is not there."""
+
+
 def log_files(client: MlflowClient, run_id: str, files: dict[str, bytes]) -> None:
-    """Every file at its relative path among the run's artifacts, in one upload."""
+    """Every file at its relative path among the run's artifacts, in one upload; StoredCopyDiffers when the
+    store then lists any of them at another size than was sent."""
     if not files:
         return
     with tempfile.TemporaryDirectory() as tmp:
@@ -72,6 +79,20 @@ def log_files(client: MlflowClient, run_id: str, files: dict[str, bytes]) -> Non
             (root / rel).parent.mkdir(parents=True, exist_ok=True)
             (root / rel).write_bytes(data)
         client.log_artifacts(run_id, str(root))
+    sizes = _stored_sizes(client, run_id, {posixpath.dirname(rel) for rel in files})
+    if short := sorted(rel for rel, data in files.items() if sizes.get(rel) != len(data)):
+        raise StoredCopyDiffers(f"run {run_id}: the store holds {', '.join(short)} at another size than was "
+                                "uploaded; uploading again")
+
+
+def _stored_sizes(client: MlflowClient, run_id: str, folders: set[str]) -> dict[str, int | None]:
+    """Size of every file directly in the named artifact folders ('' for the root)."""
+    sizes: dict[str, int | None] = {}
+    for folder in sorted(folders):
+        for info in client.list_artifacts(run_id, folder or None):
+            if not info.is_dir:
+                sizes[info.path] = info.file_size
+    return sizes
 
 
 @task(retries=2, retry_delay_seconds=[1, 4], cache_policy=NO_CACHE)
@@ -87,7 +108,17 @@ def upload_manifest(tracking_uri: str, run_id: str, manifest: dict, signing_key:
     files = {MANIFEST: manifest_bytes}
     if signing_key is not None:
         files[SIGNATURE] = sign(signing_key, manifest_bytes)
-    log_files(MlflowClient(tracking_uri), run_id, files)
+    client = MlflowClient(tracking_uri)
+    log_files(client, run_id, files)
+    # The head about to be published vouches for these exact bytes: read them back before it is.
+    with tempfile.TemporaryDirectory() as tmp:
+        from mlflow.artifacts import download_artifacts
+
+        stored = Path(download_artifacts(run_id=run_id, artifact_path=MANIFEST, dst_path=tmp,
+                                         tracking_uri=tracking_uri)).read_bytes()
+    if stored != manifest_bytes:
+        raise StoredCopyDiffers(f"run {run_id}: {MANIFEST} in the store is not the manifest uploaded "
+                                f"({len(stored)} of {len(manifest_bytes)} bytes); uploading again")
     return sha256_hex(manifest_bytes)
 
 

@@ -41,3 +41,35 @@ def test_a_missing_evidence_file_reads_as_none_and_a_store_error_is_raised(tmp_p
     monkeypatch.setattr(mlflow.artifacts, "download_artifacts", unavailable)
     with pytest.raises(MlflowException, match="503"):
         read_evidence_json.fn(uri, run.run_id, "evidence/verdict.json")
+
+
+@pytest.mark.slow  # a local MLflow store
+@pytest.mark.parametrize("what", ["manifest.json", "evidence/a.json"])
+def test_a_file_the_store_holds_other_than_sent_is_never_vouched_for(tmp_path, monkeypatch, what):
+    """MLflow's client retries a PUT after a dropped connection with the same, already read, file object; a
+    store that then keeps a short copy must make the upload fail (and the task upload again), before a head
+    is published for bytes that are not there."""
+    from govflow.tasks.evidence import StoredCopyDiffers, upload_evidence, upload_manifest
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    run = open_governance_run.fn(uri, "governance", tmp_path / "artifacts", "m", "1", "monitor", "flow-run")
+    real = MlflowClient.log_artifacts
+
+    def short_copy(self, run_id, local_dir, artifact_path=None):
+        real(self, run_id, local_dir, artifact_path)
+        target = tmp_path / "short" / what
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(b"{")
+        real(self, run_id, str(target.parent), artifact_path or (what.rpartition("/")[0] or None))
+
+    monkeypatch.setattr(MlflowClient, "log_artifacts", short_copy)
+    with pytest.raises(StoredCopyDiffers, match=what):
+        if what == "manifest.json":
+            upload_manifest.fn(uri, run.run_id, {"artifacts": {}, "sequence": 1})
+        else:
+            upload_evidence.fn(uri, run.run_id, {what: b'{"a": 1}\n'})
+    monkeypatch.setattr(MlflowClient, "log_artifacts", real)  # the retry finds an honest store
+    if what == "manifest.json":
+        assert upload_manifest.fn(uri, run.run_id, {"artifacts": {}, "sequence": 1})
+    else:
+        upload_evidence.fn(uri, run.run_id, {what: b'{"a": 1}\n'})
