@@ -70,7 +70,10 @@ def fetch_model(tracking_uri: str, model: str, version: str, cache_dir: Path | N
     root = cache_dir or Settings().models_dir
     try:
         source = MlflowClient(tracking_uri).get_model_version_download_uri(model, str(version))
-        local = _cached_download(tracking_uri, source, root / _safe(model) / _safe(str(version)))
+        # Keyed by where the artifacts are, not the version number alone: a model deleted and registered again
+        # reuses version numbers, and one data dir may serve more than one store.
+        where = hashlib.sha256(f"{tracking_uri}\n{source}".encode()).hexdigest()[:16]
+        local = _cached_download(tracking_uri, source, root / _safe(model) / f"{_safe(str(version))}-{where}")
         loaded = mlflow.pyfunc.load_model(local)
     except Exception as exc:  # a model that will not load is a finding about the model, not a crash
         return LoadedModel(error=f"cannot load model '{model}' version {version}: {type(exc).__name__}: {exc}")

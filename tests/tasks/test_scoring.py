@@ -85,3 +85,15 @@ def test_a_registered_version_is_downloaded_once_and_no_temporary_copy_is_left(t
     assert len(list(Path(first.local_path).parent.iterdir())) == 1  # no staging folder left beside it
     assert list(scratch.iterdir()) == []
     assert list(first.model.predict(pd.DataFrame({"x": [0.0, 3.0]}))) == [0, 1]
+    # The model deleted and registered again reuses version 1 for other artifacts: not the cached copy.
+    client.delete_registered_model("Credit scoring (EU)")
+    rerun = client.create_run(experiment)
+    flipped = LogisticRegression().fit(pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]}), [1, 1, 0, 0])
+    mlflow.sklearn.save_model(flipped, str(tmp_path / "flipped"),
+                              pip_requirements=mlflow.sklearn.get_default_pip_requirements())
+    client.log_artifacts(rerun.info.run_id, str(tmp_path / "flipped"), "model")
+    client.create_registered_model("Credit scoring (EU)")
+    client.create_model_version("Credit scoring (EU)", f"runs:/{rerun.info.run_id}/model", rerun.info.run_id)
+    again = fetch_model.fn(uri, "Credit scoring (EU)", "1", cache)
+    assert again.local_path != first.local_path
+    assert list(again.model.predict(pd.DataFrame({"x": [0.0, 3.0]}))) == [1, 0]
