@@ -40,10 +40,10 @@ def apply_severity(results: Iterable[CheckResult], tier: TierPolicy) -> list[Che
 
 
 def _expected(tier: TierPolicy, families: tuple[str, ...] | None = None,
-                    not_judged: tuple[str, ...] = ()) -> list[str]:
-    """The tier's enabled check ids in `families` (all if None), less `not_judged` ids and '.'-ended prefixes."""
+              not_judged: tuple[str, ...] = ()) -> list[str]:
+    """The tier's enabled check ids in `families` (all if None), less the `not_judged` ids."""
     ids = [c for f in families for c in tier.enabled_check_ids(f)] if families else tier.enabled_check_ids()
-    return [c for c in ids if not any(c == n or (n.endswith(".") and c.startswith(n)) for n in not_judged)]
+    return [c for c in ids if c not in not_judged]
 
 
 def decide(results: Iterable[CheckResult], tier: TierPolicy, families: tuple[str, ...] | None = None,
@@ -52,8 +52,8 @@ def decide(results: Iterable[CheckResult], tier: TierPolicy, families: tuple[str
     inconclusive, skipped or has no result at all; else approved (with waivers if any).
 
     `families` limits what is expected to the named check families (an ad-hoc audit of one family);
-    `not_judged` names check ids, or prefixes ending in '.', this job does not judge (the registry's
-    `not_expected_at` says which, per job).
+    `not_judged` names the check ids this job does not judge (the registry's `not_expected_at` says which,
+    per job).
     """
     judged = apply_severity(results, tier)
     blocking = [r for r in judged if (rule := tier.rule(r.check_id)) is not None and rule.blocking]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from prefect import flow, get_run_logger
 
+from govflow.checks.registry import Stage, not_expected_at
 from govflow.checks.signoff import check_serving
 from govflow.flows.recording import judge_and_record
 from govflow.flows.subject import resolve_subject
@@ -30,8 +31,8 @@ def serving_check(model: str, version: str, alias: str) -> ServingOutcome:
     # The registry may not show the alias yet if the event raced ahead of the read; the event says it is there.
     aliases = tuple(dict.fromkeys([*ctx.version.aliases, alias]))
     status = ctx.tags.get("governance.status")
-    others = tuple(c for c in ctx.tier.enabled_check_ids("governance") if c != "governance.serving")
-    judged = judge_and_record(ctx, FLOW, check_serving(aliases, status), families=("governance",),
-                              not_judged=others, context={"alias": alias, "status": status})
+    judged = judge_and_record(ctx, FLOW, check_serving(aliases, status),
+                              not_judged=not_expected_at(Stage.SERVING, ctx.tier, ctx.tags),
+                              context={"alias": alias, "status": status})
     get_run_logger().info("%s v%s given alias %s: %s", model, version, alias, judged.decision.verdict.value)
     return ServingOutcome(model, ctx.version.version, alias, judged.decision.verdict.value, judged.run_id)
