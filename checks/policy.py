@@ -95,6 +95,50 @@ class DecayRule(Rule):
         return tuple(self.max_worsening)
 
 
+EstimableMetric = Literal["auc", "accuracy", "precision", "recall"]
+
+
+class EstimatedRule(Rule):
+    """Performance estimated from calibrated scores for periods still awaiting outcomes (checks/estimation.py):
+    each metric at least the validation baseline less `max_worsening[metric]`, like its realised twin
+    `performance.decay.<metric>`. A band that reaches across that floor earns `on_straddle`. Below
+    `min_samples` rows in a period, INCONCLUSIVE. `draws` seeded simulations give the bands."""
+
+    max_worsening: dict[EstimableMetric, float] = Field(min_length=1)
+    min_samples: int = Field(ge=1)
+    on_straddle: Straddle = Straddle.POINT_ELSE_WARN
+    draws: int = Field(default=1000, ge=100)
+    seed: int = 0
+
+    def sub_checks(self) -> tuple[str, ...]:
+        return tuple(self.max_worsening)
+
+
+class EstimationErrorRule(Rule):
+    """Once a period's outcomes arrive: the realised metric may differ from the estimate for the same rows by
+    at most `max_error[metric]`; a larger miss means the estimator's assumption (no concept drift) broke."""
+
+    max_error: dict[EstimableMetric, float] = Field(min_length=1)
+
+    def sub_checks(self) -> tuple[str, ...]:
+        return tuple(self.max_error)
+
+
+GapName = Literal["equal_opportunity_difference", "equalized_odds_difference"]
+
+
+class EstimatedFairnessRule(Rule):
+    """Fairness gaps estimated from scores calibrated within each group, for periods awaiting outcomes: each
+    named gap held to the limit of its realised twin (`fairness.<gap>`) with the fairness straddle rule."""
+
+    gaps: tuple[GapName, ...] = Field(min_length=1)
+    draws: int = Field(default=1000, ge=100)
+    seed: int = 0
+
+    def sub_checks(self) -> tuple[str, ...]:
+        return self.gaps
+
+
 class MaximumRule(Rule):
     """A disparity must be at most `max`; judged on its bootstrap interval, not the point alone."""
 
@@ -139,6 +183,15 @@ class FairnessChecks(_Frozen):
     equal_opportunity_difference: MaximumRule | None = None
     predictive_parity_difference: MaximumRule | None = None
     calibration_gap: MaximumRule | None = None
+    estimated: EstimatedFairnessRule | None = None
+
+    @model_validator(mode="after")
+    def _estimates_have_twins(self) -> FairnessChecks:
+        """An estimated gap is held to its realised twin's limit, so the twin must be set."""
+        for gap in self.estimated.gaps if self.estimated else ():
+            if getattr(self, gap) is None:
+                raise ValueError(f"estimated.gaps names {gap}, which this tier does not limit: set {gap}.max")
+        return self
 
 
 class DriftThresholds(_Frozen):
@@ -216,6 +269,8 @@ class PerformanceChecks(_Frozen):
     log_loss: LossRule | None = None
     brier: LossRule | None = None
     decay: DecayRule | None = None
+    estimated: EstimatedRule | None = None
+    estimation_error: EstimationErrorRule | None = None
 
 
 class FixWithin(_Frozen):

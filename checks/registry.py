@@ -104,6 +104,19 @@ REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
           "log loss over the rolling window has not risen more than allowed since validation", [_M], [_D, _L]),
     _spec("performance.decay.brier",
           "Brier score over the rolling window has not risen more than allowed since validation", [_M], [_D, _L]),
+    *(_spec(f"performance.estimated.{m}", f"{label} estimated from calibrated scores for a period awaiting "
+            "outcomes is at least the validation baseline less the allowed worsening", [_M], [_D, _R],
+            only_when_produced=True)
+      for m, label in (("auc", "AUC"), ("accuracy", "accuracy"), ("precision", "precision"), ("recall", "recall"))),
+    *(_spec(f"performance.estimation_error.{m}", f"once outcomes arrive, realised {label} is within the allowed "
+            "miss of the estimate made before them (else the estimator's assumption broke)", [_M], [_D, _L],
+            only_when_produced=True)
+      for m, label in (("auc", "AUC"), ("accuracy", "accuracy"), ("precision", "precision"), ("recall", "recall"))),
+    _spec("fairness.estimated.equal_opportunity_difference", "the TPR gap between groups, estimated from scores "
+          "calibrated within each group before outcomes arrive, is within the realised gap's limit", [_M], [_D, _R],
+          only_when_produced=True),
+    _spec("fairness.estimated.equalized_odds_difference", "the larger of the TPR and FPR gaps, estimated before "
+          "outcomes arrive, is within the realised gap's limit", [_M], [_D, _R], only_when_produced=True),
     _spec("fairness.demographic_parity_difference",
           "largest gap in selection rate between groups is within the limit", [_G, _M], [_D, _R]),
     _spec("fairness.demographic_parity_ratio",

@@ -9,6 +9,7 @@ os.environ.update({
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "GX_ANALYTICS_ENABLED": "false",
     "MLFLOW_DISABLE_TELEMETRY": "true",
+    "NML_DISABLE_USAGE_LOGGING": "1",  # NannyML, the estimation oracle, reports usage unless told not to
     "PREFECT_HOME": os.path.join(_ROOT, "prefect"),
     "GOVFLOW_DATA_DIR": os.path.join(_ROOT, "data"),
 })

@@ -3,11 +3,14 @@
 from govflow.checks.policy import (
     CategorySetRule,
     DataChecks,
+    FairnessChecks,
     GovernanceChecks,
+    MaximumRule,
     MinimumRule,
     NullRateRule,
     NumericRangeRule,
     PerformanceChecks,
+    RatioRule,
     Rule,
     TierPolicy,
 )
@@ -27,3 +30,12 @@ def tier(*, blocking: bool = True, auc_min: float = 0.75, acc_min: float = 0.7, 
             accuracy=MinimumRule(blocking=blocking, min=acc_min, min_samples=min_samples),
         ),
     )
+
+
+def fairness_rules(**overrides) -> FairnessChecks:
+    """Fairness limits of 0.1 on the gaps and four-fifths on the ratios, judged on intervals (INCONCLUSIVE)."""
+    values = {"min_group_size": 30, "max_groups": 50, "min_class_count": 10, "resamples": 200, "seed": 1,
+              "on_straddle": "INCONCLUSIVE", "compare": "between_groups", "ece_bins": 10,
+              "demographic_parity_difference": MaximumRule(max=0.1), "demographic_parity_ratio": RatioRule(min=0.8),
+              "equalized_odds_difference": MaximumRule(max=0.1), "equal_opportunity_difference": MaximumRule(max=0.1)}
+    return FairnessChecks(**(values | overrides))

@@ -1,0 +1,195 @@
+"""Anytime-valid nightly looks (checks/sequential.py): the pieces against independent computations, then a
+simulation of 1,000 deployments x 365 nightly looks: the lifetime false-alarm rate, the naive fixed-level rate
+on the same streams, and the power against an injected shift with the median night it is found.
+
+    .venv/bin/python -m pytest tests/checks/test_sequential.py -s
+
+prints the figures."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from govflow.checks.sequential import (
+    MeanSequence,
+    batched_sequence_bounds,
+    gap_interval,
+    gap_lower_bound,
+    judge_look,
+    ks_distance,
+    ks_margin,
+    paired_batch,
+    sequence_bounds,
+    spent_alpha,
+    tvd_margin,
+)
+
+ALPHA = 0.05
+RUNS, NIGHTS = 1000, 365
+
+
+def test_the_budget_spent_over_a_lifetime_sums_to_alpha():
+    assert sum(spent_alpha(ALPHA, t, 4) * 4 for t in range(1, 200_001)) == pytest.approx(ALPHA, rel=1e-4)
+    assert spent_alpha(ALPHA, 1, 1) == ALPHA / 2
+    with pytest.raises(ValueError):
+        spent_alpha(ALPHA, 0)
+
+
+def test_ks_distance_equals_scipy():
+    rng = np.random.default_rng(0)
+    reference = np.sort(np.round(rng.normal(size=3000), 2))  # ties on purpose
+    current = np.round(rng.normal(0.1, 1, (5, 400)), 2)
+    for row, d in zip(current, ks_distance(reference, current)):
+        assert d == pytest.approx(stats.ks_2samp(reference, row).statistic, abs=1e-12)
+
+
+def test_the_ks_margin_is_at_least_the_exact_critical_value():
+    """The bound used is conservative: never below the two-sample KS critical value at the same level."""
+    for n, m, level in ((150, 5000, 1e-3), (400, 6000, 1e-5), (50, 50, 0.05)):
+        critical = stats.kstwo.ppf(1 - level, round(n * m / (n + m)))  # the large-sample equivalent sample size
+        assert ks_margin(n, m, level) >= critical * 0.98
+
+
+def test_a_material_shift_drifts_and_a_negligible_one_in_a_huge_sample_does_not():
+    level = spent_alpha(ALPHA, 30, 10)
+    huge = judge_look(0.01, ks_margin(1_000_000, 1_000_000, level), level, materiality=0.05)
+    assert not huge.drifted and huge.lower_bound < 0.05  # significant, but not material
+    assert judge_look(0.3, ks_margin(400, 6000, level), level, materiality=0.05).drifted
+    assert tvd_margin(400, 6000, 4, level) > ks_margin(400, 6000, level)  # categories cost a little more
+
+
+def test_the_batched_sequence_is_the_single_one_run_many_times():
+    rng = np.random.default_rng(1)
+    counts = rng.integers(50, 200, (3, 40))
+    hits = rng.binomial(counts, 0.3)
+    low, high = batched_sequence_bounds(ALPHA, counts, hits)
+    for s in range(3):
+        single = sequence_bounds(ALPHA, counts[s], hits[s])
+        assert np.allclose(low[s], [b[0] for b in single]) and np.allclose(high[s], [b[1] for b in single])
+    values = rng.random((2, 30))
+    low, high = batched_sequence_bounds(ALPHA, np.ones_like(values), values, values**2)
+    single = sequence_bounds(ALPHA, [1] * 30, values[1], values[1] ** 2)
+    assert np.allclose(low[1], [b[0] for b in single]) and np.allclose(high[1], [b[1] for b in single])
+
+
+def test_the_sequence_covers_the_mean_at_every_step_of_a_single_value_stream():
+    """Values in [0, 1] one at a time (beta distributed): the bounds miss the mean on any step in at most
+    alpha of the streams."""
+    rng = np.random.default_rng(9)
+    values = rng.beta(2, 5, (2000, 300))
+    low, high = batched_sequence_bounds(ALPHA, np.ones_like(values), values, values**2)
+    mean = 2 / 7
+    assert ((low > mean) | (high < mean)).any(axis=1).mean() <= ALPHA
+
+
+def test_the_sequence_narrows_around_the_mean_and_a_single_state_updates():
+    state = MeanSequence(ALPHA)
+    for _ in range(200):
+        state = state.update(100, 30)
+    low, high = state.bounds()
+    assert low < 0.3 < high and high - low < 0.05
+    assert gap_lower_bound([(0.05, 0.1), (-0.2, -0.15)]) == pytest.approx(0.15)
+    assert gap_lower_bound([(-0.01, 0.02), (-0.05, 0.01)]) == 0.0
+    rng, gap = np.random.default_rng(3), MeanSequence(ALPHA)
+    for _ in range(300):
+        gap = gap.update(*paired_batch(rng.random(200) < 0.55, rng.random(150) < 0.45, rng))
+    low, high = gap_interval(gap)
+    assert 0 < low < 0.1 < high and gap.rows == 300 * 150
+
+
+def _first_night(alarms: np.ndarray) -> np.ndarray:
+    """The first night (1-based) each run alarms, or 0 when it never does."""
+    return np.where(alarms.any(axis=1), alarms.argmax(axis=1) + 1, 0)
+
+
+def _report(name: str, sequential: np.ndarray, naive: np.ndarray) -> None:
+    print(f"\n{name}: lifetime false-alarm rate {sequential.mean():.3f} anytime-valid, {naive.mean():.3f} naive "
+          f"(alpha {ALPHA}, {RUNS} runs x {NIGHTS} looks)")
+
+
+def _fairness_streams(rng, gap: float, per_group: int = 150):
+    """Two groups' nightly selections, `per_group` decisions each a night at rates 0.5 and 0.5 - gap, as the
+    nightly counts of row pairs (paired_batch) that are (1, 0), (0, 1), (1, 1) and (0, 0)."""
+    pa, pb = 0.5, 0.5 - gap
+    probabilities = [pa * (1 - pb), (1 - pa) * pb, pa * pb, (1 - pa) * (1 - pb)]
+    return np.full((RUNS, NIGHTS), per_group), rng.multinomial(per_group, probabilities, size=(RUNS, NIGHTS))
+
+
+def _fairness_alarms(counts, pairs):
+    one_zero, zero_one, both, neither = (pairs[..., i] for i in range(4))
+    # Anytime-valid: one confidence sequence on the pairs' (x_a - x_b + 1) / 2; an alarm when it leaves 1/2.
+    same = both + neither
+    low, high = batched_sequence_bounds(ALPHA, counts, one_zero + 0.5 * same, one_zero + 0.25 * same)
+    sequential = (2 * low - 1 > 0.0) | (2 * high - 1 < 0.0)
+    # Naive: a two-proportion z-test on the cumulative counts at 0.05, every night.
+    a, b = one_zero + both, zero_one + both
+    n, sa, sb = np.cumsum(counts, axis=1), np.cumsum(a, axis=1), np.cumsum(b, axis=1)
+    pooled = (sa + sb) / (2 * n)
+    z = (sa - sb) / n / np.sqrt(pooled * (1 - pooled) * 2 / n)
+    naive = np.abs(z) > stats.norm.ppf(1 - ALPHA / 2)
+    return sequential, naive
+
+
+@pytest.mark.slow
+def test_fairness_gap_lifetime_false_alarms_at_most_alpha_and_a_three_point_gap_is_found():
+    rng = np.random.default_rng(20261202)
+    sequential, naive = _fairness_alarms(*_fairness_streams(rng, 0.0))
+    rate, naive_rate = sequential.any(axis=1), naive.any(axis=1)
+    _report("fairness gap (selection rate, 2 groups x 150 a night)", rate, naive_rate)
+    assert rate.mean() <= ALPHA
+    assert naive_rate.mean() > 0.3  # looked at every night, the fixed-level test alarms on a stable model
+    found, _ = _fairness_alarms(*_fairness_streams(rng, 0.03))
+    nights = _first_night(found)
+    power = (nights > 0).mean()
+    print(f"  power against a 3-point gap: {power:.3f} within {NIGHTS} nights, median night "
+          f"{int(np.median(nights[nights > 0]))}")
+    assert power >= 0.8
+
+
+@pytest.mark.slow
+def test_decay_lifetime_false_alarms_at_most_alpha_at_the_limit_itself():
+    """Accuracy exactly at the floor (the worst stable case): the upper bound never falls below it, but for
+    alpha; a model 5 points below the floor is found."""
+    rng = np.random.default_rng(7)
+    floor, counts = 0.75, np.full((RUNS, NIGHTS), 200)
+    hits = rng.binomial(counts, floor)
+    _, high = batched_sequence_bounds(ALPHA, counts, hits)
+    sequential = (high < floor).any(axis=1)
+    cumulative = np.cumsum(hits, axis=1) / np.cumsum(counts, axis=1)
+    naive = (cumulative + stats.norm.ppf(1 - ALPHA) * np.sqrt(cumulative * (1 - cumulative) / np.cumsum(counts, axis=1))
+             < floor).any(axis=1)
+    _report("performance decay (accuracy at its floor, 200 labelled a night)", sequential, naive)
+    assert sequential.mean() <= ALPHA < naive.mean()
+    _, high = batched_sequence_bounds(ALPHA, counts, rng.binomial(counts, floor - 0.05))
+    nights = _first_night(high < floor)
+    print(f"  power against accuracy 5 points below the floor: {(nights > 0).mean():.3f}, median night "
+          f"{int(np.median(nights[nights > 0]))}")
+    assert (nights > 0).mean() >= 0.99
+
+
+@pytest.mark.slow
+def test_drift_lifetime_false_alarms_at_most_alpha_and_a_half_sd_shift_is_found():
+    """Five numeric features, a reference of 5,000 rows, 400 rows a night; spending alpha / (F t (t + 1))."""
+    rng = np.random.default_rng(11)
+    features, n, m = 5, 400, 5000
+    reference = [np.sort(rng.normal(size=m)) for _ in range(features)]
+    naive_margin = ks_margin(n, m, ALPHA)
+    spent = np.array([ks_margin(n, m, spent_alpha(ALPHA, t, features)) for t in range(1, NIGHTS + 1)])
+    sequential, naive = np.zeros(RUNS, bool), np.zeros(RUNS, bool)
+    shift_start, shifted_found = 100, np.zeros(RUNS, int)
+    for night in range(NIGHTS):
+        for f in range(features):
+            d = ks_distance(reference[f], rng.normal(size=(RUNS, n)))
+            sequential |= d > spent[night]
+            naive |= d > naive_margin
+        if night >= shift_start:  # a second fleet of the same runs, one feature shifted by half a SD
+            d = ks_distance(reference[0], rng.normal(0.5, 1, (RUNS, n)))
+            shifted_found = np.where((shifted_found == 0) & (d > spent[night]), night + 1 - shift_start, shifted_found)
+    _report(f"per-feature drift ({features} features, {n} rows a night, KS)", sequential, naive)
+    assert sequential.mean() <= ALPHA and naive.mean() > 0.9
+    power = (shifted_found > 0).mean()
+    print(f"  power against a 0.5 SD shift from night {shift_start}: {power:.3f}, median delay "
+          f"{int(np.median(shifted_found[shifted_found > 0]))} night(s)")
+    assert power >= 0.99 and math.isfinite(np.median(shifted_found))
