@@ -139,6 +139,58 @@ class EstimatedFairnessRule(Rule):
         return self.gaps
 
 
+class LifetimeRule(Rule):
+    """A judgement over a deployment's whole life, looked at every night, whose chance of any false alarm over
+    that life is at most `alpha` (checks/sequential.py)."""
+
+    alpha: float = Field(gt=0.0, lt=0.5)
+
+
+RateMetric = Literal["accuracy", "precision", "recall"]
+
+
+class LifetimeDecayRule(LifetimeRule):
+    """Each metric's confidence sequence over the matured labelled periods (those a later labelled period
+    follows) may not fall wholly below the validation baseline less `max_worsening[metric]`."""
+
+    max_worsening: dict[RateMetric, float] = Field(min_length=1)
+
+    def sub_checks(self) -> tuple[str, ...]:
+        return tuple(self.max_worsening)
+
+
+LifetimeGap = Literal["demographic_parity_difference", "equal_opportunity_difference"]
+
+
+class LifetimeFairnessRule(LifetimeRule):
+    """Each gap's lower confidence bound over the closed periods (selection rates) or matured labelled ones
+    (true positive rates), pairs of the reference's groups compared, may not exceed the realised twin's `max`
+    (the materiality). Rows of two groups are paired at random (`seed`) within each period."""
+
+    gaps: tuple[LifetimeGap, ...] = Field(min_length=1)
+    seed: int = 0
+
+    def sub_checks(self) -> tuple[str, ...]:
+        return self.gaps
+
+
+class DriftMateriality(_Frozen):
+    """The smallest shift that matters: the Kolmogorov-Smirnov distance of a numeric feature, the total
+    variation distance of a categorical one's shares."""
+
+    ks: float = Field(ge=0.0, le=1.0)
+    tvd: float = Field(ge=0.0, le=1.0)
+
+
+class LifetimeDriftRule(LifetimeRule):
+    """Each closed period `t` of a deployment tests each of its `F` features at alpha / (F t (t + 1)): the
+    feature drifted when the lower confidence bound of its distance from the reference at that level exceeds
+    the materiality. Fewer than `min_samples` rows in a period, INCONCLUSIVE."""
+
+    materiality: DriftMateriality
+    min_samples: int = Field(ge=1)
+
+
 class MaximumRule(Rule):
     """A disparity must be at most `max`; judged on its bootstrap interval, not the point alone."""
 
@@ -184,13 +236,16 @@ class FairnessChecks(_Frozen):
     predictive_parity_difference: MaximumRule | None = None
     calibration_gap: MaximumRule | None = None
     estimated: EstimatedFairnessRule | None = None
+    lifetime: LifetimeFairnessRule | None = None
 
     @model_validator(mode="after")
     def _estimates_have_twins(self) -> FairnessChecks:
-        """An estimated gap is held to its realised twin's limit, so the twin must be set."""
-        for gap in self.estimated.gaps if self.estimated else ():
-            if getattr(self, gap) is None:
-                raise ValueError(f"estimated.gaps names {gap}, which this tier does not limit: set {gap}.max")
+        """An estimated or lifetime gap is held to its realised twin's limit, so the twin must be set."""
+        for section, gaps in (("estimated", self.estimated.gaps if self.estimated else ()),
+                              ("lifetime", self.lifetime.gaps if self.lifetime else ())):
+            for gap in gaps:
+                if getattr(self, gap) is None:
+                    raise ValueError(f"{section}.gaps names {gap}, which this tier does not limit: set {gap}.max")
         return self
 
 
@@ -231,6 +286,7 @@ class DriftChecks(_Frozen):
     missing: MaximumRule | None = None
     prediction: Rule | None = None
     label: Rule | None = None
+    lifetime: LifetimeDriftRule | None = None
 
 
 class SignoffRule(Rule):
@@ -271,6 +327,7 @@ class PerformanceChecks(_Frozen):
     decay: DecayRule | None = None
     estimated: EstimatedRule | None = None
     estimation_error: EstimationErrorRule | None = None
+    lifetime: LifetimeDecayRule | None = None
 
 
 class FixWithin(_Frozen):

@@ -117,6 +117,14 @@ REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
           only_when_produced=True),
     _spec("fairness.estimated.equalized_odds_difference", "the larger of the TPR and FPR gaps, estimated before "
           "outcomes arrive, is within the realised gap's limit", [_M], [_D, _R], only_when_produced=True),
+    *(_spec(f"performance.lifetime.{m}", f"{label}'s confidence sequence over the deployment's matured labelled "
+            "periods has not fallen wholly below the validation baseline less the allowed worsening (anytime-valid)",
+            [_M], [_D, _L]) for m, label in (("accuracy", "accuracy"), ("precision", "precision"), ("recall", "recall"))),
+    _spec("fairness.lifetime.demographic_parity_difference", "the selection-rate gap's lower confidence bound over "
+          "the deployment's closed periods, valid at every nightly look, is within the gap's limit", [_M], [_D, _R]),
+    _spec("fairness.lifetime.equal_opportunity_difference", "the TPR gap's lower confidence bound over the "
+          "deployment's matured labelled periods, valid at every nightly look, is within the gap's limit",
+          [_M], [_D, _L]),
     _spec("fairness.demographic_parity_difference",
           "largest gap in selection rate between groups is within the limit", [_G, _M], [_D, _R]),
     _spec("fairness.demographic_parity_ratio",
@@ -142,6 +150,8 @@ REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
           [_M], [_D, _R]),
     _spec("drift.label", "the outcome rate has not drifted from the reference data's", [_M], [_D, _R, _L],
           only_when_produced=True),
+    _spec("drift.lifetime", "a feature's drift in each closed period, tested with the lifetime error budget "
+          "spent across periods and a lower bound on the shift against a materiality", [_M], [_D, _R]),
     _spec("lifecycle.review", "a serving version was gated (reviewed) within the tier's review cadence",
           [Stage.LIFECYCLE]),
     _spec("lifecycle.owner", "a serving version's model names an accountable owner", [Stage.LIFECYCLE]),

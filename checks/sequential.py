@@ -21,7 +21,7 @@ false-alarm rate, the naive rate of the fixed-level test on the same streams, an
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,19 +80,27 @@ def judge_look(distance: float, margin: float, level: float, materiality: float)
 # --- confidence sequences ----------------------------------------------------------------------------
 
 
+def _bets(alpha: float, variance: np.ndarray, first: np.ndarray, count: int, cap: float) -> np.ndarray:
+    """Lambda for each of the next `count` observations, numbered from `first`: WSR's predictable plug-in
+    sqrt(2 log(2/alpha) / (variance t log(1 + t))), capped. It depends on the data before the batch (the
+    variance estimate) and on the observation's number alone, so it is predictable."""
+    t = first[..., None] + np.arange(count)
+    return np.minimum(np.sqrt(2 * math.log(2 / alpha) / (variance[..., None] * t * np.log1p(t))), cap)
+
+
 @dataclass(frozen=True)
 class MeanSequence:
-    """The running state of an empirical-Bernstein confidence sequence for a mean of values in [0, 1], fed in
-    batches.
+    """The running state of an empirical-Bernstein confidence sequence for a mean of values in [0, 1], fed a
+    batch (a night's rows, in order) at a time.
 
-    Within a batch the bet `lambda` and the centring mean are those fixed by the batches before it (predictable),
-    which keeps the sequence valid; a batch enters through its count, sum and sum of squares alone.
+    Each row gets its own bet from the variance estimated on the batches before and its own number, and is
+    centred on the mean of the batches before: everything it is weighed by was fixed before it was seen.
     """
 
     alpha: float
     rows: int = 0
     total: float = 0.0  # sum of values
-    squares: float = 0.25  # 1/4 + sum of (x - running mean)^2, the variance estimate's numerator
+    squares: float = 0.25  # 1/4 + sum of (x - the centre it was weighed against)^2: the variance's numerator
     weights: float = 0.0  # sum of lambda
     weighted: float = 0.0  # sum of lambda x
     penalty: float = 0.0  # sum of v psi(lambda)
@@ -102,24 +110,19 @@ class MeanSequence:
     def mean(self) -> float:
         return (0.5 + self.total) / (self.rows + 1)
 
-    def bet(self) -> float:
-        """The next observation's lambda, from the data so far."""
-        t = self.rows + 1
-        return min(math.sqrt(2 * math.log(2 / self.alpha) / (self.squares * math.log(1 + t))), self.cap)
-
-    def update(self, count: int, total: float, squares: float | None = None) -> MeanSequence:
-        """Add a batch of `count` values summing to `total` whose squares sum to `squares` (for 0/1 values, the
-        total)."""
-        if count == 0:
+    def update(self, values: np.ndarray) -> MeanSequence:
+        """Add a batch of values in [0, 1], in the order they arrived."""
+        x = np.asarray(values, dtype=float)
+        if len(x) == 0:
             return self
-        squares = total if squares is None else squares
-        lam, centre = self.bet(), self.mean
-        psi = (-math.log(1 - lam) - lam) / 4
-        deviations = squares - 2 * centre * total + count * centre * centre  # sum of (x - centre)^2
+        lam = _bets(self.alpha, np.array(self.squares / (self.rows + 1)), np.array(self.rows + 1), len(x), self.cap)
+        centre = self.mean
+        deviation = (x - centre) ** 2
+        psi = (-np.log1p(-lam) - lam) / 4
         return MeanSequence(
-            self.alpha, self.rows + count, self.total + total, self.squares + deviations,
-            self.weights + lam * count, self.weighted + lam * total, self.penalty + 4 * deviations * psi,
-            self.cap)
+            self.alpha, self.rows + len(x), self.total + float(x.sum()), self.squares + float(deviation.sum()),
+            self.weights + float(lam.sum()), self.weighted + float((lam * x).sum()),
+            self.penalty + float((4 * deviation * psi).sum()), self.cap)
 
     def bounds(self) -> tuple[float, float]:
         """The interval that holds the mean at every step at once with probability at least 1 - alpha."""
@@ -130,25 +133,22 @@ class MeanSequence:
         return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def sequence_bounds(alpha: float, counts: Sequence[int], totals: Sequence[float],
-                    squares: Sequence[float] | None = None) -> list[tuple[float, float]]:
-    """The bounds after each night, for nights of `counts` values summing to `totals` (0/1 values unless
-    `squares` gives each night's sum of squares)."""
+def sequence_bounds(alpha: float, batches: Sequence[np.ndarray]) -> list[tuple[float, float]]:
+    """The bounds after each batch (a night's values in [0, 1])."""
     state, out = MeanSequence(alpha), []
-    for i, (count, total) in enumerate(zip(counts, totals, strict=True)):
-        state = state.update(count, total, None if squares is None else squares[i])
+    for batch in batches:
+        state = state.update(batch)
         out.append(state.bounds())
     return out
 
 
-def paired_batch(a: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> tuple[int, float, float]:
+def paired_batch(a: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One night's 0/1 rows of two groups paired at random (the larger group's extra rows left out), each pair
-    giving (x_a - x_b + 1) / 2 in [0, 1], whose mean is one half exactly when the groups' rates are equal:
-    (count, sum, sum of squares) to feed a `MeanSequence` on the gap. One sequence on the pairs is far
-    narrower than two groups' sequences set side by side, whose widths add."""
+    giving (x_a - x_b + 1) / 2 in [0, 1], whose mean is one half exactly when the groups' rates are equal: the
+    batch to feed a `MeanSequence` on the gap. One sequence on the pairs is far narrower than two groups'
+    sequences set side by side, whose widths add."""
     n = min(len(a), len(b))
-    z = (rng.permutation(np.asarray(a, dtype=float))[:n] - rng.permutation(np.asarray(b, dtype=float))[:n] + 1) / 2
-    return n, float(z.sum()), float((z * z).sum())
+    return (rng.permutation(np.asarray(a, dtype=float))[:n] - rng.permutation(np.asarray(b, dtype=float))[:n] + 1) / 2
 
 
 def gap_interval(state: MeanSequence) -> tuple[float, float]:
@@ -166,26 +166,24 @@ def gap_lower_bound(bounds: Sequence[tuple[float, float]]) -> float:
 # --- vectorised over many simulated deployments (the simulation in the tests) -----------------------------
 
 
-def batched_sequence_bounds(alpha: float, counts: np.ndarray, totals: np.ndarray,
-                            squares: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """`sequence_bounds` for many streams at once: `counts`, `totals` (and `squares`) are (streams, nights)."""
-    squares = totals if squares is None else squares
-    streams, nights = counts.shape
-    rows, total, spread = np.zeros(streams), np.zeros(streams), np.full(streams, 0.25)
-    weights, weighted, penalty = np.zeros(streams), np.zeros(streams), np.zeros(streams)
-    low, high = np.empty((streams, nights)), np.empty((streams, nights))
+def batched_sequence_bounds(alpha: float, nights: Iterable[np.ndarray], cap: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """`sequence_bounds` for many streams at once: each night is a (streams, rows) array of values in [0, 1]."""
+    low, high = [], []
+    rows = total = weights = weighted = penalty = None
     log_term = math.log(2 / alpha)
-    for night in range(nights):
-        t = rows + 1
-        lam = np.minimum(np.sqrt(2 * log_term / (spread * np.log1p(t))), 0.5)
-        centre = (0.5 + total) / t
-        n, s = counts[:, night], totals[:, night]
-        deviations = squares[:, night] - 2 * centre * s + n * centre * centre
+    for night in nights:
+        x = np.asarray(night, dtype=float)
+        if rows is None:
+            rows, total = np.zeros(len(x)), np.zeros(len(x))
+            squares, weights, weighted, penalty = np.full(len(x), 0.25), np.zeros(len(x)), np.zeros(len(x)), np.zeros(len(x))
+        lam = _bets(alpha, squares / (rows + 1), rows + 1, x.shape[1], cap)
+        deviation = (x - ((0.5 + total) / (rows + 1))[:, None]) ** 2
         psi = (-np.log1p(-lam) - lam) / 4
-        rows, total, spread = rows + n, total + s, spread + deviations
-        weights, weighted, penalty = weights + lam * n, weighted + lam * s, penalty + 4 * deviations * psi
+        rows, total, squares = rows + x.shape[1], total + x.sum(axis=1), squares + deviation.sum(axis=1)
+        weights, weighted = weights + lam.sum(axis=1), weighted + (lam * x).sum(axis=1)
+        penalty = penalty + (4 * deviation * psi).sum(axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):
             mid, half = weighted / weights, (log_term + penalty) / weights
-        low[:, night] = np.where(weights > 0, np.maximum(0.0, mid - half), 0.0)
-        high[:, night] = np.where(weights > 0, np.minimum(1.0, mid + half), 1.0)
-    return low, high
+        low.append(np.where(weights > 0, np.maximum(0.0, mid - half), 0.0))
+        high.append(np.where(weights > 0, np.minimum(1.0, mid + half), 1.0))
+    return np.stack(low, axis=1), np.stack(high, axis=1)

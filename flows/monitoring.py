@@ -33,6 +33,7 @@ from govflow.checks.evidence import column_summary
 from govflow.checks.explainability import stability_result
 from govflow.checks.fairness import fairness_audit
 from govflow.checks.governance_tags import declared_columns
+from govflow.checks.lifetime import closed, lifetime_decay, lifetime_drift, lifetime_fairness
 from govflow.checks.manifest import canonical_json
 from govflow.checks.performance import performance_results
 from govflow.checks.periods import ALL_PERIODS, join_labels, labelled_window, split_periods
@@ -269,6 +270,28 @@ def estimates(periods: Periods, new: set[str], reference: pd.DataFrame, scorer: 
         "calibrated_groups": sorted(by_group.by_group) if by_group else [],
         "periods_estimated": [p for p, _ in waiting], "periods_compared": [p for p, _ in arrived] if error else [],
         "groups": tables})
+
+
+def lifetime(periods: Periods, new: set[str], reference: pd.DataFrame, tags: dict[str, str], tier: TierPolicy,
+             baseline_metrics: dict[str, float] | None, out: Collected) -> None:
+    """The deployment's whole life, judged anytime-valid: per-feature drift for the periods closed since the
+    last run (and the latest closed one), decay and fairness gaps over every closed or matured period."""
+    label, prediction = _column(tags, "label"), _column(tags, "prediction")
+    drift_rule = tier.drift.lifetime if tier.drift else None
+    if drift_rule is not None:
+        looks = closed(periods)
+        report = {p for p, _ in looks if p in new} | ({looks[-1][0]} if looks else set())
+        features = shared_columns(list(reference.columns), list(periods[0][1].columns), not_features(tags))
+        results, rows = lifetime_drift(reference, periods, features, report, drift_rule)
+        out.add(results)
+        out.files["evidence/drift_lifetime.json"] = canonical_json({"looks": rows})
+    if tier.performance.lifetime is not None:
+        out.add(lifetime_decay(periods, label, prediction, validation_baseline(baseline_metrics or {}),
+                               tier.performance.lifetime))
+    if tier.fairness is not None and tier.fairness.lifetime is not None:
+        sensitive = [c for c in declared_columns(tags) if c != label]
+        out.add(lifetime_fairness(reference, periods, label, prediction, sensitive, tier.fairness,
+                                  tier.fairness.lifetime))
 
 
 def outcomes_known(periods: Periods, tags: dict[str, str]) -> bool:

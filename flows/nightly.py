@@ -90,6 +90,8 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
                                    gate.metrics if gate else None, out)
         step.estimates(periods, {p for p, _ in new_periods}, reference, scorer, tags, tier, policy,
                        gate.metrics if gate else None, out)
+        step.lifetime(periods, {p for p, _ in new_periods}, reference, tags, tier, gate.metrics if gate else None,
+                      out)
         step.stability(periods, tags, tier, policy, scorer, read_evidence_json(
             uri, gate.run_id if gate else None, "evidence/explainability/importance.json"), out)
         # Performance and explanation stability are expected once any outcome is known (read from the data,

@@ -62,39 +62,33 @@ def test_a_material_shift_drifts_and_a_negligible_one_in_a_huge_sample_does_not(
 
 def test_the_batched_sequence_is_the_single_one_run_many_times():
     rng = np.random.default_rng(1)
-    counts = rng.integers(50, 200, (3, 40))
-    hits = rng.binomial(counts, 0.3)
-    low, high = batched_sequence_bounds(ALPHA, counts, hits)
+    nights = [(rng.random((3, int(n))) < 0.3).astype(float) for n in rng.integers(50, 200, 40)]
+    low, high = batched_sequence_bounds(ALPHA, nights)
     for s in range(3):
-        single = sequence_bounds(ALPHA, counts[s], hits[s])
+        single = sequence_bounds(ALPHA, [night[s] for night in nights])
         assert np.allclose(low[s], [b[0] for b in single]) and np.allclose(high[s], [b[1] for b in single])
-    values = rng.random((2, 30))
-    low, high = batched_sequence_bounds(ALPHA, np.ones_like(values), values, values**2)
-    single = sequence_bounds(ALPHA, [1] * 30, values[1], values[1] ** 2)
-    assert np.allclose(low[1], [b[0] for b in single]) and np.allclose(high[1], [b[1] for b in single])
 
 
-def test_the_sequence_covers_the_mean_at_every_step_of_a_single_value_stream():
-    """Values in [0, 1] one at a time (beta distributed): the bounds miss the mean on any step in at most
+def test_the_sequence_covers_the_mean_at_every_step_of_a_stream():
+    """Values in [0, 1] (beta distributed), nights of 20: the bounds miss the mean on any night in at most
     alpha of the streams."""
     rng = np.random.default_rng(9)
-    values = rng.beta(2, 5, (2000, 300))
-    low, high = batched_sequence_bounds(ALPHA, np.ones_like(values), values, values**2)
+    low, high = batched_sequence_bounds(ALPHA, (rng.beta(2, 5, (2000, 20)) for _ in range(300)))
     mean = 2 / 7
     assert ((low > mean) | (high < mean)).any(axis=1).mean() <= ALPHA
 
 
 def test_the_sequence_narrows_around_the_mean_and_a_single_state_updates():
-    state = MeanSequence(ALPHA)
+    rng, state = np.random.default_rng(2), MeanSequence(ALPHA)
     for _ in range(200):
-        state = state.update(100, 30)
+        state = state.update((rng.random(100) < 0.3).astype(float))
     low, high = state.bounds()
-    assert low < 0.3 < high and high - low < 0.05
+    assert low < 0.3 < high and high - low < 0.04
     assert gap_lower_bound([(0.05, 0.1), (-0.2, -0.15)]) == pytest.approx(0.15)
     assert gap_lower_bound([(-0.01, 0.02), (-0.05, 0.01)]) == 0.0
-    rng, gap = np.random.default_rng(3), MeanSequence(ALPHA)
+    gap = MeanSequence(ALPHA)
     for _ in range(300):
-        gap = gap.update(*paired_batch(rng.random(200) < 0.55, rng.random(150) < 0.45, rng))
+        gap = gap.update(paired_batch(rng.random(200) < 0.55, rng.random(150) < 0.45, rng))
     low, high = gap_interval(gap)
     assert 0 < low < 0.1 < high and gap.rows == 300 * 150
 
@@ -109,38 +103,38 @@ def _report(name: str, sequential: np.ndarray, naive: np.ndarray) -> None:
           f"(alpha {ALPHA}, {RUNS} runs x {NIGHTS} looks)")
 
 
-def _fairness_streams(rng, gap: float, per_group: int = 150):
-    """Two groups' nightly selections, `per_group` decisions each a night at rates 0.5 and 0.5 - gap, as the
-    nightly counts of row pairs (paired_batch) that are (1, 0), (0, 1), (1, 1) and (0, 0)."""
-    pa, pb = 0.5, 0.5 - gap
-    probabilities = [pa * (1 - pb), (1 - pa) * pb, pa * pb, (1 - pa) * (1 - pb)]
-    return np.full((RUNS, NIGHTS), per_group), rng.multinomial(per_group, probabilities, size=(RUNS, NIGHTS))
+def _fairness_alarms(rng, gap: float, per_group: int = 150):
+    """Two groups' nightly selections, `per_group` decisions each a night at rates 0.5 and 0.5 - gap. Anytime-
+    valid: one confidence sequence on the paired rows' (x_a - x_b + 1) / 2, an alarm when it leaves 1/2. Naive:
+    a two-proportion z-test on the cumulative counts at 0.05, every night."""
+    cumulative = np.zeros((2, RUNS))
+    naive = np.zeros((RUNS, NIGHTS), bool)
 
+    def nights():
+        for night in range(NIGHTS):
+            a = (rng.random((RUNS, per_group)) < 0.5).astype(float)
+            b = (rng.random((RUNS, per_group)) < 0.5 - gap).astype(float)
+            cumulative[0] += a.sum(axis=1)
+            cumulative[1] += b.sum(axis=1)
+            n = per_group * (night + 1)
+            pooled = cumulative.sum(axis=0) / (2 * n)
+            z = (cumulative[0] - cumulative[1]) / n / np.sqrt(pooled * (1 - pooled) * 2 / n)
+            naive[:, night] = np.abs(z) > stats.norm.ppf(1 - ALPHA / 2)
+            yield (a - b + 1) / 2
 
-def _fairness_alarms(counts, pairs):
-    one_zero, zero_one, both, neither = (pairs[..., i] for i in range(4))
-    # Anytime-valid: one confidence sequence on the pairs' (x_a - x_b + 1) / 2; an alarm when it leaves 1/2.
-    same = both + neither
-    low, high = batched_sequence_bounds(ALPHA, counts, one_zero + 0.5 * same, one_zero + 0.25 * same)
-    sequential = (2 * low - 1 > 0.0) | (2 * high - 1 < 0.0)
-    # Naive: a two-proportion z-test on the cumulative counts at 0.05, every night.
-    a, b = one_zero + both, zero_one + both
-    n, sa, sb = np.cumsum(counts, axis=1), np.cumsum(a, axis=1), np.cumsum(b, axis=1)
-    pooled = (sa + sb) / (2 * n)
-    z = (sa - sb) / n / np.sqrt(pooled * (1 - pooled) * 2 / n)
-    naive = np.abs(z) > stats.norm.ppf(1 - ALPHA / 2)
-    return sequential, naive
+    low, high = batched_sequence_bounds(ALPHA, nights())
+    return (2 * low - 1 > 0.0) | (2 * high - 1 < 0.0), naive
 
 
 @pytest.mark.slow
 def test_fairness_gap_lifetime_false_alarms_at_most_alpha_and_a_three_point_gap_is_found():
     rng = np.random.default_rng(20261202)
-    sequential, naive = _fairness_alarms(*_fairness_streams(rng, 0.0))
+    sequential, naive = _fairness_alarms(rng, 0.0)
     rate, naive_rate = sequential.any(axis=1), naive.any(axis=1)
     _report("fairness gap (selection rate, 2 groups x 150 a night)", rate, naive_rate)
     assert rate.mean() <= ALPHA
     assert naive_rate.mean() > 0.3  # looked at every night, the fixed-level test alarms on a stable model
-    found, _ = _fairness_alarms(*_fairness_streams(rng, 0.03))
+    found, _ = _fairness_alarms(rng, 0.03)
     nights = _first_night(found)
     power = (nights > 0).mean()
     print(f"  power against a 3-point gap: {power:.3f} within {NIGHTS} nights, median night "
@@ -153,20 +147,24 @@ def test_decay_lifetime_false_alarms_at_most_alpha_at_the_limit_itself():
     """Accuracy exactly at the floor (the worst stable case): the upper bound never falls below it, but for
     alpha; a model 5 points below the floor is found."""
     rng = np.random.default_rng(7)
-    floor, counts = 0.75, np.full((RUNS, NIGHTS), 200)
-    hits = rng.binomial(counts, floor)
-    _, high = batched_sequence_bounds(ALPHA, counts, hits)
+    floor, per_night = 0.75, 200
+
+    def nights(accuracy):
+        return [(rng.random((RUNS, per_night)) < accuracy).astype(float) for _ in range(NIGHTS)]
+
+    stable = nights(floor)
+    _, high = batched_sequence_bounds(ALPHA, stable)
     sequential = (high < floor).any(axis=1)
-    cumulative = np.cumsum(hits, axis=1) / np.cumsum(counts, axis=1)
-    naive = (cumulative + stats.norm.ppf(1 - ALPHA) * np.sqrt(cumulative * (1 - cumulative) / np.cumsum(counts, axis=1))
-             < floor).any(axis=1)
-    _report("performance decay (accuracy at its floor, 200 labelled a night)", sequential, naive)
+    rows = per_night * np.arange(1, NIGHTS + 1)
+    cumulative = np.cumsum(np.stack([night.sum(axis=1) for night in stable], axis=1), axis=1) / rows
+    naive = (cumulative + stats.norm.ppf(1 - ALPHA) * np.sqrt(cumulative * (1 - cumulative) / rows) < floor).any(axis=1)
+    _report(f"performance decay (accuracy at its floor, {per_night} labelled a night)", sequential, naive)
     assert sequential.mean() <= ALPHA < naive.mean()
-    _, high = batched_sequence_bounds(ALPHA, counts, rng.binomial(counts, floor - 0.05))
-    nights = _first_night(high < floor)
-    print(f"  power against accuracy 5 points below the floor: {(nights > 0).mean():.3f}, median night "
-          f"{int(np.median(nights[nights > 0]))}")
-    assert (nights > 0).mean() >= 0.99
+    _, high = batched_sequence_bounds(ALPHA, nights(floor - 0.05))
+    found = _first_night(high < floor)
+    print(f"  power against accuracy 5 points below the floor: {(found > 0).mean():.3f}, median night "
+          f"{int(np.median(found[found > 0]))}")
+    assert (found > 0).mean() >= 0.99
 
 
 @pytest.mark.slow

@@ -1,0 +1,201 @@
+"""A deployment's whole life judged every night without false alarms: feature drift with the error budget spent
+across periods, and performance decay and fairness gaps on time-uniform confidence sequences
+(checks/sequential.py). The chance of any false alarm over the deployment's life is at most the policy's
+`alpha`, however many nights look.
+
+Every look is recomputed from the deployment's rows, in period order, so the sequence a night sees is the one
+every earlier night saw with periods added at its end. That holds only for periods that no longer change: a
+period joins once it is closed (a later period has rows), and for outcome-based figures once it has matured
+(a later period has outcomes, so this one's have arrived).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+from govflow.checks.data_validation import column_kind
+from govflow.checks.estimation import group_labels
+from govflow.checks.performance import LABELS, binary_labels
+from govflow.checks.policy import FairnessChecks, LifetimeDecayRule, LifetimeDriftRule, LifetimeFairnessRule
+from govflow.checks.results import CheckResult, Status, not_run
+from govflow.checks.sequential import (
+    MeanSequence,
+    gap_interval,
+    ks_distance,
+    ks_margin,
+    paired_batch,
+    spent_alpha,
+    tvd_margin,
+)
+
+Periods = Sequence[tuple[str, pd.DataFrame]]
+
+
+def closed(periods: Periods) -> list[tuple[str, pd.DataFrame]]:
+    """Every period but the last: a later period has rows, so no more will arrive in these."""
+    return list(periods[:-1])
+
+
+def matured(periods: Periods, label: str) -> list[tuple[str, pd.DataFrame]]:
+    """Closed periods with outcomes that a later period with outcomes follows, each with its labelled rows."""
+    labelled = [i for i, (_, rows) in enumerate(periods) if label in rows and rows[label].notna().any()]
+    return [(periods[i][0], periods[i][1][periods[i][1][label].notna()]) for i in labelled[:-1]]
+
+
+def _distance(reference: pd.Series, current: pd.Series, numeric: bool, level: float) -> tuple[str, float, float]:
+    """(measure, distance, margin at `level`) of one feature's period against the reference."""
+    ref, cur = reference.dropna(), current.dropna()
+    if numeric:
+        ref_values = np.sort(ref.to_numpy(dtype=float))
+        cur_values = cur.to_numpy(dtype=float)
+        d = float(ks_distance(ref_values[np.isfinite(ref_values)], cur_values[np.isfinite(cur_values)][None, :])[0])
+        return "ks", d, ks_margin(len(cur), len(ref), level)
+    ref_share, cur_share = ref.value_counts(normalize=True), cur.value_counts(normalize=True)
+    keys = ref_share.index.union(cur_share.index)
+    d = 0.5 * float(np.abs(ref_share.reindex(keys, fill_value=0) - cur_share.reindex(keys, fill_value=0)).sum())
+    return "tvd", d, tvd_margin(len(cur), len(ref), len(keys), level)
+
+
+def lifetime_drift(reference: pd.DataFrame, periods: Periods, features: Sequence[str], report: set[str],
+                   rule: LifetimeDriftRule) -> tuple[list[CheckResult], list[dict]]:
+    """`drift.lifetime` per feature for each closed period in `report` (look t = its place among the closed
+    periods): drifted when the distance's lower bound at alpha / (F t (t + 1)) exceeds the materiality.
+    Results carry their period; rows for the evidence."""
+    looks = closed(periods)
+    if not looks:
+        return [CheckResult(check_id="drift.lifetime", status=Status.INCONCLUSIVE, message=(
+            "no closed period yet: a period is judged over the deployment's life once a later one has rows"))], []
+    results, rows = [], []
+    for t, (period, batch) in enumerate(looks, start=1):
+        if period not in report:
+            continue
+        level = spent_alpha(rule.alpha, t, len(features))
+        for column in features:
+            common = {"check_id": "drift.lifetime", "column": column, "period": period}
+            if column not in batch or column not in reference:
+                results.append(CheckResult(status=Status.ERROR, **common, message=f"no column '{column}' in both"))
+                continue
+            usable = min(int(batch[column].notna().sum()), int(reference[column].notna().sum()))
+            if usable < rule.min_samples:
+                results.append(CheckResult(status=Status.INCONCLUSIVE, n=usable, **common, message=(
+                    f"{usable} usable rows, at least {rule.min_samples} needed")))
+                continue
+            numeric = column_kind(reference[column]) == "numeric" and column_kind(batch[column]) == "numeric"
+            measure, distance, margin = _distance(reference[column], batch[column], numeric, level)
+            lower = max(0.0, distance - margin)
+            floor = rule.materiality.ks if measure == "ks" else rule.materiality.tvd
+            drifted = lower > floor
+            rows.append({"column": column, "period": period, "look": t, "measure": measure, "distance": distance,
+                         "lower_bound": lower, "level": level, "materiality": floor, "drifted": drifted})
+            results.append(CheckResult(
+                status=Status.FAIL if drifted else Status.PASS, value=distance, ci=(lower, min(1.0, distance + margin)),
+                limit=floor, n=int(batch[column].notna().sum()), **common,
+                message=(f"look {t}: {measure.upper()} distance {distance:.4f}, at least {lower:.4f} at level "
+                         f"{level:.2g} (the lifetime alpha {rule.alpha} spent over {len(features)} features and "
+                         f"{t} looks); drift when that exceeds {floor}"),
+                hint="the shift is material and holds up however often the run looks: compare the feature's "
+                     "source with the reference" if drifted else None))
+    return results, rows
+
+
+def lifetime_decay(periods: Periods, label: str, prediction: str, baseline: Mapping[str, float],
+                   rule: LifetimeDecayRule) -> list[CheckResult]:
+    """`performance.lifetime.<metric>`: the metric's confidence sequence over the matured labelled periods; FAIL
+    once its upper bound falls below the validation baseline less the allowed worsening."""
+    ids = [f"performance.lifetime.{m}" for m in rule.max_worsening]
+    cohorts = matured(periods, label)
+    if not cohorts:
+        return [CheckResult(check_id=c, status=Status.INCONCLUSIVE, message=(
+            "no matured labelled period yet (one whose outcomes a later labelled period shows have arrived)"))
+            for c in ids]
+    try:
+        pairs = [(binary_labels(rows[label].to_numpy()), binary_labels(rows[prediction].to_numpy()))
+                 for _, rows in cohorts]
+    except ValueError as exc:
+        return not_run(ids, f"labels or predictions: {exc}")
+    out = []
+    span = cohorts[0][0] if len(cohorts) == 1 else f"{cohorts[0][0]} to {cohorts[-1][0]}"
+    for metric, worsening in rule.max_worsening.items():
+        check_id = f"performance.lifetime.{metric}"
+        if metric not in baseline:
+            out.append(CheckResult(check_id=check_id, status=Status.INCONCLUSIVE, message=(
+                f"no validation baseline for {LABELS[metric]} (the gate's performance.{metric})")))
+            continue
+        state = MeanSequence(rule.alpha)
+        for y, pred in pairs:
+            hits = {"accuracy": y == pred, "precision": y[pred == 1] == 1, "recall": pred[y == 1] == 1}[metric]
+            state = state.update(hits.astype(float))
+        floor = baseline[metric] - worsening
+        low, high = state.bounds()
+        point = state.total / state.rows if state.rows else float("nan")
+        failed = high < floor
+        out.append(CheckResult(
+            check_id=check_id, status=Status.FAIL if failed else Status.PASS, value=point, ci=(low, high),
+            limit=floor, n=state.rows,
+            message=(f"{LABELS[metric]} {point:.4f} over {len(cohorts)} matured period(s) ({span}), within "
+                     f"[{low:.4f}, {high:.4f}] at every night's look (lifetime alpha {rule.alpha}); decayed when "
+                     f"wholly below {floor:.4f}, the validation baseline {baseline[metric]:.4f} less {worsening}"),
+            hint="the decay is real however often the run looked: retrain or recalibrate" if failed else None))
+    return out
+
+
+def lifetime_fairness(reference: pd.DataFrame, periods: Periods, label: str, prediction: str,
+                      sensitive: Sequence[str], rules: FairnessChecks,
+                      rule: LifetimeFairnessRule) -> list[CheckResult]:
+    """`fairness.lifetime.<gap>`: for every pair of the reference's groups (each at least `min_group_size`
+    rows there), a confidence sequence on the gap in selection rate (closed periods) or true positive rate
+    (matured periods), each at alpha / pairs; FAIL when the largest gap's lower bound exceeds the twin's max."""
+    ids = [f"fairness.lifetime.{g}" for g in rule.gaps]
+    if missing := [c for c in sensitive if c not in reference.columns]:
+        return not_run(ids, f"the reference data lacks sensitive column(s) {missing}")
+    counts = pd.Series(group_labels(reference[list(sensitive)])).value_counts()
+    groups = sorted(counts[counts >= rules.min_group_size].index)
+    if len(groups) < 2:
+        return [CheckResult(check_id=c, status=Status.INCONCLUSIVE, message=(
+            f"fewer than two groups of the reference have {rules.min_group_size} rows")) for c in ids]
+    pairs = list(combinations(groups, 2))
+    out = []
+    for gap in rule.gaps:
+        check_id, limit = f"fairness.lifetime.{gap}", getattr(rules, gap).max
+        cohorts = closed(periods) if gap == "demographic_parity_difference" else matured(periods, label)
+        if not cohorts:
+            out.append(CheckResult(check_id=check_id, status=Status.INCONCLUSIVE, limit=limit, message=(
+                "no closed period yet" if gap == "demographic_parity_difference" else
+                "no matured labelled period yet")))
+            continue
+        rng = np.random.default_rng(rule.seed)
+        states = {pair: MeanSequence(rule.alpha / len(pairs)) for pair in pairs}
+        try:
+            for _, rows in cohorts:
+                chosen = rows if gap == "demographic_parity_difference" else rows[binary_labels(
+                    rows[label].to_numpy()) == 1]
+                decided = binary_labels(chosen[prediction].to_numpy())
+                member = group_labels(chosen[list(sensitive)])
+                for a, b in pairs:
+                    states[(a, b)] = states[(a, b)].update(paired_batch(decided[member == a], decided[member == b],
+                                                                        rng))
+        except ValueError as exc:
+            out.append(not_run([check_id], f"labels or predictions: {exc}")[0])
+            continue
+        bounds = {pair: gap_interval(state) for pair, state in states.items() if state.rows}
+        if not bounds:
+            out.append(CheckResult(check_id=check_id, status=Status.INCONCLUSIVE, limit=limit, message=(
+                "no period had rows of two groups to pair")))
+            continue
+        (a, b), (low, high) = max(bounds.items(), key=lambda item: max(item[1][0], -item[1][1]))
+        lower = max(0.0, low, -high)
+        point = (states[(a, b)].total / states[(a, b)].rows) * 2 - 1
+        failed = lower > limit
+        out.append(CheckResult(
+            check_id=check_id, status=Status.FAIL if failed else Status.PASS, value=abs(point),
+            ci=(lower, max(abs(low), abs(high))), limit=limit, n=sum(s.rows for s in states.values()),
+            message=(f"largest gap {a} against {b}: {point:+.4f} over {len(cohorts)} period(s), at least "
+                     f"{lower:.4f} at every night's look (lifetime alpha {rule.alpha}, {len(pairs)} pair(s)); "
+                     f"at most {limit} allowed"),
+            hint="the gap is real however often the run looked: review the model's treatment of these groups"
+            if failed else None))
+    return out
