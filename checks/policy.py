@@ -191,6 +191,18 @@ class LifetimeDriftRule(LifetimeRule):
     min_samples: int = Field(ge=1)
 
 
+class MultivariateRule(Rule):
+    """A domain classifier telling current rows from reference rows (checks/multivariate.py), on a seeded sample
+    of at most `sample_rows` a side, `folds`-fold cross-validated: drift when its AUC's lower confidence bound
+    exceeds `max_auc` (0.5 is indistinguishable). Fewer than `min_samples` rows a side, INCONCLUSIVE."""
+
+    max_auc: float = Field(gt=0.5, lt=1.0)
+    sample_rows: int = Field(ge=100)
+    min_samples: int = Field(ge=20)
+    folds: int = Field(ge=2, le=10)
+    seed: int = 0
+
+
 class MaximumRule(Rule):
     """A disparity must be at most `max`; judged on its bootstrap interval, not the point alone."""
 
@@ -287,6 +299,7 @@ class DriftChecks(_Frozen):
     prediction: Rule | None = None
     label: Rule | None = None
     lifetime: LifetimeDriftRule | None = None
+    multivariate: MultivariateRule | None = None
 
 
 class SignoffRule(Rule):

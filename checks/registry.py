@@ -152,6 +152,9 @@ REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
           only_when_produced=True),
     _spec("drift.lifetime", "a feature's drift in each closed period, tested with the lifetime error budget "
           "spent across periods and a lower bound on the shift against a materiality", [_M], [_D, _R]),
+    _spec("drift.multivariate", "a classifier cannot tell the period's rows from the reference rows beyond the "
+          "tolerance (its AUC's lower confidence bound), so no joint shift hides behind unchanged features",
+          [_M], [_D, _R]),
     _spec("lifecycle.review", "a serving version was gated (reviewed) within the tier's review cadence",
           [Stage.LIFECYCLE]),
     _spec("lifecycle.owner", "a serving version's model names an accountable owner", [Stage.LIFECYCLE]),

@@ -35,6 +35,7 @@ from govflow.checks.fairness import fairness_audit
 from govflow.checks.governance_tags import declared_columns
 from govflow.checks.lifetime import closed, lifetime_decay, lifetime_drift, lifetime_fairness
 from govflow.checks.manifest import canonical_json
+from govflow.checks.multivariate import domain_classifier
 from govflow.checks.performance import performance_results
 from govflow.checks.periods import ALL_PERIODS, join_labels, labelled_window, split_periods
 from govflow.checks.policy import Policy, TierPolicy
@@ -390,6 +391,22 @@ def drift(periods: Periods, columns: list[str], reference: pd.DataFrame, scorer:
             out.add([result], period)
             rows_out.append({**row, "period": period})
     out.files["evidence/drift_features.json"] = canonical_json({"features": rows_out})
+
+
+def multivariate(periods: Periods, columns: list[str], reference: pd.DataFrame, tags: dict[str, str],
+                 tier: TierPolicy, policy: Policy, out: Collected) -> None:
+    """Per period, a classifier trained to tell its rows from the reference's: a joint shift no single feature
+    shows."""
+    rule = tier.drift.multivariate if tier.drift else None
+    if rule is None:
+        return
+    features = shared_columns(list(reference.columns), columns, not_features(tags))
+    documents = []
+    for period, rows in periods:
+        result, document = domain_classifier(reference, rows, features, rule, policy.confidence)
+        out.add([result], period)
+        documents.append({**document, "period": period})
+    out.files["evidence/drift_multivariate.json"] = canonical_json({"periods": documents})
 
 
 def evidently_report(frame: pd.DataFrame, reference: pd.DataFrame, tags: dict[str, str], tier: TierPolicy,

@@ -1,0 +1,53 @@
+"""drift.multivariate (checks/multivariate.py): a joint shift no single feature shows is caught; the same
+population, however large, is not."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from govflow.checks.drift import drift_report
+from govflow.checks.multivariate import domain_classifier
+from govflow.checks.policy import MultivariateRule
+from govflow.checks.results import Status
+
+RULE = MultivariateRule(max_auc=0.55, sample_rows=3000, min_samples=100, folds=5, seed=1)
+
+
+def _population(rng, n, correlation):
+    """Income and debt standard normal each, correlated by `correlation`; a region column alongside."""
+    income = rng.normal(size=n)
+    debt = correlation * income + np.sqrt(1 - correlation**2) * rng.normal(size=n)
+    return pd.DataFrame({"income": income, "debt": debt, "region": rng.choice(list("nsew"), n)})
+
+
+@pytest.fixture(scope="module")
+def joint_shift():
+    rng = np.random.default_rng(0)
+    return _population(rng, 5000, 0.8), _population(rng, 5000, -0.8)
+
+
+def test_a_joint_shift_with_unchanged_marginals_is_caught_and_its_features_named(joint_shift):
+    from tests.checks.test_drift import rules
+
+    reference, current = joint_shift
+    per_feature = drift_report(reference, current, ["income", "debt", "region"], rules())
+    assert {r.status for r in per_feature.results if r.check_id == "drift.feature"} == {Status.PASS}
+    result, document = domain_classifier(reference, current, ["income", "debt", "region"], RULE, 0.95)
+    assert result.status is Status.FAIL and result.ci[0] > 0.55 and result.value > 0.7
+    assert {f["feature"] for f in document["features"][:2]} == {"income", "debt"}
+    assert "income" in result.message and "debt" in result.message
+
+
+def test_the_same_population_in_a_large_sample_does_not_alarm():
+    rng = np.random.default_rng(1)
+    reference, current = _population(rng, 50_000, 0.5), _population(rng, 50_000, 0.5)
+    result, document = domain_classifier(reference, current, ["income", "debt", "region"], RULE, 0.95)
+    assert result.status is Status.PASS and abs(result.value - 0.5) < 0.05
+    assert document["rows"] == {"reference": 3000, "current": 3000}  # capped
+
+
+def test_too_few_rows_is_inconclusive_and_no_shared_feature_an_error():
+    rng = np.random.default_rng(2)
+    small = _population(rng, 50, 0.5)
+    assert domain_classifier(small, small, ["income"], RULE, 0.95)[0].status is Status.INCONCLUSIVE
+    assert domain_classifier(small, small.rename(columns=str.upper), ["income"], RULE, 0.95)[0].status is Status.ERROR
