@@ -5,13 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from pandas.api import types as ptypes
 
+from govflow.checks.adverse_impact import adverse_impact
 from govflow.checks.decision import Decision, decide
 from govflow.checks.drift import drift_report
-from govflow.checks.fairness import fairness_audit
+from govflow.checks.fairness import DISPARITIES, LABEL_FREE, fairness_audit
+from govflow.checks.multivariate import domain_classifier
 from govflow.checks.policy import Policy
-from govflow.checks.results import CheckResult
+from govflow.checks.registry import Need, Stage, expected_at, not_expected_at
+from govflow.checks.results import CheckResult, Status
 
 
 class AuditInputError(ValueError):
@@ -24,14 +29,22 @@ class AuditReport:
     results: list[CheckResult]
     groups: list[dict[str, Any]] | None = None
     features: list[dict[str, Any]] | None = None
+    adverse_impact: list[dict[str, Any]] | None = None
+    multivariate: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"verdict": self.verdict, "results": [r.model_dump(mode="json") for r in self.results]}
-        if self.groups is not None:
-            out["groups"] = self.groups
-        if self.features is not None:
-            out["features"] = self.features
+        for name in ("groups", "features", "adverse_impact", "multivariate"):
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name)
         return out
+
+    def fails_on(self, level: str) -> bool:
+        """Whether the audit found what `--fail-on` names: `fail`, a verdict that does not approve (a blocking
+        check failed or could not judge); `warn`, that or any warning (a non-blocking check that failed)."""
+        if self.verdict not in ("APPROVED", "APPROVED_WITH_WAIVERS"):
+            return True
+        return level == "warn" and any(r.status in (Status.WARN, Status.FAIL) for r in self.results)
 
 
 def _require(frame: pd.DataFrame, columns: list[str], source: str) -> None:
@@ -65,25 +78,88 @@ def audit_drift(
     _require(reference, chosen, sources[0])
     _require(current, chosen, sources[1])
     report = drift_report(reference, current, chosen, tier_policy.drift)
-    decision = decide(report.results, tier_policy, families=("drift",))
-    return AuditReport(decision.verdict.value, list(decision.results), features=report.features)
+    results, document = list(report.results), None
+    if tier_policy.drift.multivariate is not None:
+        joint, document = domain_classifier(reference, current, chosen, tier_policy.drift.multivariate,
+                                            policy.confidence)
+        results.append(joint)
+    # One comparison of two files: what needs a deployment's periods, outputs or outcomes is not judged here.
+    judged = set(expected_at(Stage.MONITORING, tier_policy, has={Need.DATA, Need.ROWS}, families=("drift",)))
+    not_judged = tuple(c for c in tier_policy.enabled_check_ids("drift")
+                       if c not in judged or c in ("drift.lifetime", "drift.prediction", "drift.label"))
+    decision = decide(results, tier_policy, families=("drift",), not_judged=not_judged)
+    return AuditReport(decision.verdict.value, list(decision.results), features=report.features,
+                       multivariate=document)
+
+
+def binary_column(frame: pd.DataFrame, column: str, positive: str | None, source: str, role: str) -> np.ndarray:
+    """A column as 0/1: with `positive`, 1 where the value is it (`yes`, `approved`, `1`) and 0 elsewhere; without,
+    the column must already be 0/1 or boolean. Empty values are an error naming the column and their count."""
+    values = frame[column]
+    if (empty := int(values.isna().sum())):
+        raise AuditInputError(f"{source}: {role} column '{column}' has {empty} empty value(s); every row needs one")
+    if positive is None:
+        if ptypes.is_bool_dtype(values):
+            return values.to_numpy().astype(np.int8)
+        found = sorted(set(values.astype(str)), key=str)
+        numeric = pd.to_numeric(values, errors="coerce")
+        if numeric.isna().any() or not set(numeric.unique()) <= {0, 1}:
+            advice = (f"name the value that means positive with --positive (for example --positive {found[-1]})"
+                      if len(found) <= 10 else "it has too many values for a decision (a score goes in --score)")
+            raise AuditInputError(f"{source}: {role} column '{column}' holds {', '.join(map(repr, found[:4]))}, "
+                                  f"not 0/1; {advice}")
+        return numeric.to_numpy().astype(np.int8)
+    if ptypes.is_numeric_dtype(values) and not ptypes.is_bool_dtype(values):
+        try:
+            hit = values.to_numpy(dtype=float) == float(positive)
+        except ValueError:
+            hit = np.zeros(len(values), bool)
+    else:
+        text = values.astype(str).str.strip()
+        hit = (text == positive).to_numpy() | (text.str.lower() == positive.lower()).to_numpy()
+    if not hit.any():
+        found = sorted(set(values.astype(str)), key=str)
+        raise AuditInputError(f"{source}: {role} column '{column}' never holds the positive value {positive!r} "
+                              f"(it holds {', '.join(map(repr, found[:6]))})")
+    return hit.astype(np.int8)
 
 
 def audit_fairness(
-    frame: pd.DataFrame, *, label: str, prediction: str, sensitive: list[str], policy: Policy,
-    tier: str | None = None, score: str | None = None, source: str = "data",
+    frame: pd.DataFrame, *, label: str | None, prediction: str, sensitive: list[str], policy: Policy,
+    tier: str | None = None, score: str | None = None, source: str = "data", positive: str | None = None,
 ) -> AuditReport:
-    """Group fairness of recorded predictions, judged by one tier's fairness policy."""
+    """Group fairness of recorded decisions, judged by one tier's fairness policy, with the adverse impact
+    ratio of each group. Without `label`, the decisions alone: selection-rate parity is judged and every
+    outcome-based check is reported as not run for want of outcomes."""
     tier_name, tier_policy = _tier(policy, tier)
     rules = tier_policy.fairness
     if rules is None:
         raise AuditInputError(f"tier '{tier_name}' runs no fairness checks in the policy")
     if not sensitive:
         raise AuditInputError("name at least one sensitive column")
-    _require(frame, [label, prediction, *sensitive, *([score] if score else [])], source)
+    _require(frame, [c for c in [label, prediction, *sensitive, score] if c], source)
+    if frame.empty:
+        raise AuditInputError(f"{source}: the data has no rows")
+    decisions = binary_column(frame, prediction, positive, source, "prediction")
+    outcomes = None if label is None else binary_column(frame, label, positive, source, "label")
     audit = fairness_audit(
-        frame[label].to_numpy(), frame[prediction].to_numpy(), frame[sensitive], rules, policy.confidence,
-        score=None if score is None else frame[score].to_numpy(), label_column=label, prediction_column=prediction,
+        outcomes, decisions, frame[sensitive], rules, policy.confidence,
+        score=None if score is None else frame[score].to_numpy(), label_column=label or "label",
+        prediction_column=prediction,
     )
-    decision: Decision = decide(audit.results, tier_policy, families=("fairness",))
-    return AuditReport(decision.verdict.value, list(decision.results), groups=audit.groups)
+    # What a gate judges of fairness is what a file can show; monitoring-only checks are not this audit's.
+    not_judged = not_expected_at(Stage.GATE, tier_policy)
+    judged, skipped = list(audit.results), []
+    if label is None:
+        label_free = {f"fairness.{m}" for m, (figures, _) in DISPARITIES.items() if set(figures) <= LABEL_FREE}
+        needs_outcomes = [c for c in tier_policy.enabled_check_ids("fairness")
+                          if c not in not_judged and c not in label_free]
+        judged = [r for r in judged if r.check_id not in needs_outcomes]
+        not_judged = (*not_judged, *needs_outcomes)
+        skipped = [CheckResult(check_id=c, status=Status.SKIPPED, message=(
+            "not run: no outcomes (no --label given); it compares error rates, which need the true outcome"))
+            for c in needs_outcomes]
+    decision: Decision = decide(judged, tier_policy, families=("fairness",), not_judged=not_judged)
+    return AuditReport(decision.verdict.value, [*decision.results, *skipped], groups=audit.groups,
+                       adverse_impact=adverse_impact(decisions, frame[sensitive], policy.confidence,
+                                                     rules.min_group_size))

@@ -75,3 +75,38 @@ def test_only_the_named_columns_are_read_from_parquet_and_csv(files, tmp_path):
         assert loaded.fingerprint == read_dataset(uri).fingerprint  # the whole file is still fingerprinted
         missing = read_dataset(uri, ["c", "nope"])
         assert "has no column 'nope' (columns: x, c)" in missing.error and uri.rsplit("/", 1)[1] in missing.error
+
+
+def test_fail_on_warn_exits_1_where_a_non_blocking_drift_alone_exits_0(files, tmp_path):
+    """Two of eight features drift: below the tier's blocking share (30%), so the verdict approves and exit 0
+    says so aloud; --fail-on warn exits 1."""
+    rng = np.random.default_rng(3)
+    reference = pd.DataFrame({f"x{i}": rng.normal(size=3000) for i in range(8)})
+    current = pd.DataFrame({f"x{i}": rng.normal(1.0 if i < 2 else 0.0, 1, 3000) for i in range(8)})
+    reference.to_parquet(tmp_path / "reference.parquet", index=False)
+    current.to_parquet(tmp_path / "two.parquet", index=False)
+    default = _audit(tmp_path, "two")
+    assert default.exit_code == 0, default.output
+    assert "non-blocking finding(s) above; --fail-on warn makes them exit 1" in default.output
+    strict = _audit(tmp_path, "two", "--fail-on", "warn", "--json")
+    assert strict.exit_code == 1
+    report = json.loads(strict.stdout)
+    assert sum(r["status"] == "WARN" for r in report["results"] if r["check_id"] == "drift.feature") >= 2
+
+
+def test_a_joint_shift_is_reported_by_the_classifier(tmp_path):
+    rng = np.random.default_rng(4)
+
+    def population(correlation):
+        income = rng.normal(size=4000)
+        return pd.DataFrame({"income": income,
+                             "debt": correlation * income + np.sqrt(1 - correlation**2) * rng.normal(size=4000)})
+
+    population(0.8).to_parquet(tmp_path / "reference.parquet", index=False)
+    population(-0.8).to_parquet(tmp_path / "joint.parquet", index=False)
+    result = _audit(tmp_path, "joint", "--json", "--fail-on", "warn")
+    report = json.loads(result.stdout)
+    joint = next(r for r in report["results"] if r["check_id"] == "drift.multivariate")
+    assert joint["status"] == "WARN" and "separating most" in joint["message"]  # non-blocking FAIL
+    assert {r["status"] for r in report["results"] if r["check_id"] == "drift.feature"} == {"PASS"}
+    assert report["multivariate"]["auc"] > 0.7 and result.exit_code == 1

@@ -93,3 +93,48 @@ def test_unreadable_file_exits_2_naming_it(tmp_path):
     path.write_bytes(b"junk")
     result = _audit("--data", str(path), "--label", "y", "--prediction", "p", "--sensitive", "s")
     assert result.exit_code == 2 and str(path) in result.stderr
+
+
+@pytest.fixture(scope="module")
+def coded(tmp_path_factory):
+    """Decisions coded yes/no, no outcomes: a fair-lending review's file."""
+    rng = np.random.default_rng(8)
+    n = 4000
+    frame = pd.DataFrame({"race": rng.choice(["A", "B"], n), "sex": rng.choice(["f", "m"], n)})
+    rate = np.where(frame["race"] == "B", 0.30, 0.50)
+    frame["decision"] = np.where(rng.random(n) < rate, "yes", "no")
+    frame["outcome"] = np.where(rng.random(n) < 0.5, "yes", "no")
+    folder = tmp_path_factory.mktemp("coded")
+    frame.to_csv(folder / "decisions.csv", index=False)
+    return frame, folder / "decisions.csv"
+
+
+def test_decisions_alone_are_judged_and_outcome_checks_not_run(coded):
+    frame, path = coded
+    result = _audit("--data", str(path), "--prediction", "decision", "--positive", "yes", "--sensitive", "race",
+                    "--json")
+    report = json.loads(result.stdout)
+    statuses = {r["check_id"]: r for r in report["results"]}
+    assert statuses["fairness.demographic_parity_ratio"]["status"] == "FAIL"  # 0.6, below four-fifths
+    assert statuses["fairness.equal_opportunity_difference"]["status"] == "SKIPPED"
+    assert "no outcomes" in statuses["fairness.equal_opportunity_difference"]["message"]
+    assert report["verdict"] == "REJECTED" and result.exit_code == 1
+    air = next(r for r in report["adverse_impact"] if r["group"] == "B")
+    a, b = frame[frame["race"] == "A"], frame[frame["race"] == "B"]
+    expected = (b["decision"] == "yes").mean() / (a["decision"] == "yes").mean()
+    assert air["reference_group"] == "A" and air["adverse_impact_ratio"] == pytest.approx(expected)
+    assert air["below_four_fifths"] and air["significant"] and air["ci"][1] < 0.8
+    text = _audit("--data", str(path), "--prediction", "decision", "--positive", "yes", "--sensitive", "race")
+    assert "decisions only: no outcomes" in text.output and "race=B vs A: " in text.output
+
+
+def test_positive_values_apply_to_outcomes_too_and_a_typo_is_named(coded):
+    _, path = coded
+    both = _audit("--data", str(path), "--prediction", "decision", "--label", "outcome", "--positive", "yes",
+                  "--sensitive", "sex", "--json")
+    assert both.exit_code in (0, 1) and "SKIPPED" not in both.stdout
+    typo = _audit("--data", str(path), "--prediction", "decision", "--positive", "approved", "--sensitive", "race")
+    assert typo.exit_code == 2
+    assert "prediction column 'decision' never holds the positive value 'approved'" in typo.stderr
+    bare = _audit("--data", str(path), "--prediction", "decision", "--sensitive", "race")
+    assert bare.exit_code == 2 and "--positive" in bare.stderr and "Traceback" not in bare.output

@@ -2,27 +2,47 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
-from govflow.cli.printing import print_groups
-from govflow.cli.runner import emit_json, exit_for, load_settings, usage_error
+from govflow.cli.printing import print_adverse_impact, print_groups
+from govflow.cli.runner import emit_json, load_settings, usage_error
 
 group = typer.Typer(no_args_is_help=True, help="Ad-hoc audits of a data file; no MLflow needed.")
+
+
+class FailOn(StrEnum):
+    FAIL = "fail"
+    WARN = "warn"
+
+
+FAIL_ON_HELP = ("what exits 1: 'fail', a verdict that does not approve (a blocking check failed or could not judge); "
+                "'warn', that or any warning (a non-blocking check that failed)")
 
 
 @group.command("fairness")
 def audit_fairness_command(
     data: Annotated[str, typer.Option(help="CSV or Parquet: a file, folder or glob")],
-    label: Annotated[str, typer.Option(help="true outcome column (0/1)")],
-    prediction: Annotated[str, typer.Option(help="predicted class column (0/1)")],
+    prediction: Annotated[str, typer.Option(help="decision column (0/1, or see --positive)")],
     sensitive: Annotated[str, typer.Option(help="protected attribute column(s), comma-separated")],
+    label: Annotated[str | None, typer.Option(
+        help="true outcome column; without it the decisions alone are judged (selection-rate parity)")] = None,
+    positive: Annotated[str | None, typer.Option(
+        help="the value meaning positive in the decision and outcome columns (yes, approved, 1); default 0/1")] = None,
     score: Annotated[str | None, typer.Option(help="predicted probability column")] = None,
     tier: Annotated[str | None, typer.Option(help="policy tier to judge by (default: the unassessed tier)")] = None,
+    fail_on: Annotated[FailOn, typer.Option(help=FAIL_ON_HELP)] = FailOn.FAIL,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")] = False,
 ) -> None:
-    """Group fairness of a file of predictions. Exit 0 pass, 1 fail or inconclusive, 2 bad input."""
+    """Group fairness of a file of decisions, with each group's adverse impact ratio, its interval and a
+    two-proportion test.
+
+    Exit 0: the tier's verdict approves (with --fail-on warn, and nothing warned); 1: a finding; 2: bad input.
+    Example: govflow audit fairness --data decisions.csv --prediction decision --positive approved
+    --sensitive race,sex
+    """
     settings = load_settings()
     from govflow.audit import AuditInputError, audit_fairness
     from govflow.checks.policy import PolicyError
@@ -33,13 +53,14 @@ def audit_fairness_command(
         policy, _ = load_policy(settings.policy_file)
         report = audit_fairness(frame, label=label, prediction=prediction, score=score, tier=tier,
                                 sensitive=[c.strip() for c in sensitive.split(",") if c.strip()],
-                                policy=policy, source=data)
+                                policy=policy, source=data, positive=positive)
     except (AuditInputError, PolicyError) as exc:
         usage_error(str(exc))
     if not as_json:
-        typer.echo(f"fairness audit of {data}: {report.verdict}")
+        typer.echo(f"fairness audit of {data}: {report.verdict}" + ("" if label else " (decisions only: no outcomes)"))
         print_groups(report.groups)
-    _finish_audit(report, as_json)
+        print_adverse_impact(report.adverse_impact)
+    _finish_audit(report, as_json, fail_on)
 
 
 def _read_or_exit(path: str, columns: list[str] | None = None):
@@ -51,8 +72,9 @@ def _read_or_exit(path: str, columns: list[str] | None = None):
     return loaded.frame
 
 
-def _finish_audit(report, as_json: bool) -> None:
-    """Print the results (or the JSON object) and exit: 0 pass, 1 finding, 2 when the input broke a check."""
+def _finish_audit(report, as_json: bool, fail_on: FailOn) -> None:
+    """Print the results (or the JSON object) and exit: 0 pass, 1 a finding at the `fail_on` level, 2 when the
+    input broke a check."""
     if as_json:
         emit_json(report.to_json())
     else:
@@ -64,7 +86,10 @@ def _finish_audit(report, as_json: bool) -> None:
     if errors:
         typer.echo(f"govflow: {errors[0].message}", err=True)
         raise typer.Exit(2)
-    exit_for([report.verdict])
+    warnings = [r for r in report.results if r.status.value in ("WARN", "FAIL")]
+    if not as_json and warnings and not report.fails_on(fail_on.value):
+        typer.echo(f"exit 0: {len(warnings)} non-blocking finding(s) above; --fail-on warn makes them exit 1")
+    raise typer.Exit(1 if report.fails_on(fail_on.value) else 0)
 
 
 @group.command("drift")
@@ -73,9 +98,14 @@ def audit_drift_command(
     current: Annotated[str, typer.Option(help="current data: CSV or Parquet file, folder or glob")],
     columns: Annotated[str | None, typer.Option(help="columns to compare, comma-separated (default: all shared)")] = None,
     tier: Annotated[str | None, typer.Option(help="policy tier to judge by (default: the unassessed tier)")] = None,
+    fail_on: Annotated[FailOn, typer.Option(help=FAIL_ON_HELP)] = FailOn.FAIL,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")] = False,
 ) -> None:
-    """Drift of one file from another, per column. Exit 0 no drift, 1 drift, 2 bad input."""
+    """Drift of one file from another, per column and jointly (a classifier telling the files apart).
+
+    Exit 0: the tier's verdict approves (with --fail-on warn, and no feature drifted); 1: a finding; 2: bad
+    input. Example: govflow audit drift --reference train.parquet --current last_week.parquet --fail-on warn
+    """
     settings = load_settings()
     from govflow.audit import AuditInputError, audit_drift
     from govflow.checks.policy import PolicyError
@@ -91,4 +121,4 @@ def audit_drift_command(
         usage_error(str(exc))
     if not as_json:
         typer.echo(f"drift audit of {current} against {reference}: {report.verdict}")
-    _finish_audit(report, as_json)
+    _finish_audit(report, as_json, fail_on)

@@ -90,3 +90,18 @@ def print_groups(groups: list[dict]) -> None:
         cells = [("-" if g.get(c) is None else f"{g[c]:.4f}" if c != "n" else str(g[c])) for c in shown]
         mark = "  (inconclusive: " + "; ".join(f"{k}: {v}" for k, v in g["inconclusive"].items()) + ")" if g["inconclusive"] else ""
         typer.echo(f"  {g['feature'] + '=' + g['group']:<{width}}  " + "  ".join(f"{c:>14}" for c in cells) + mark)
+
+
+def print_adverse_impact(rows: list[dict] | None) -> None:
+    """Each group's adverse impact ratio against its column's most favoured group, as a fair-lending review
+    states it: the ratio, its interval, the two-proportion test, and the four-fifths rule."""
+    compared = [r for r in rows or [] if "adverse_impact_ratio" in r]
+    if not compared:
+        return
+    typer.echo("  adverse impact (selection rate over the most favoured group's):")
+    for r in compared:
+        low, high = r["ci"]
+        flags = [f for f, on in (("below four-fifths", r["below_four_fifths"]), ("significant", r["significant"])) if on]
+        typer.echo(f"    {r['feature']}={r['group']} vs {r['reference_group']}: {r['adverse_impact_ratio']:.3f} "
+                   f"[{low:.3f}, {high:.3f}], z={r['z']:.2f}, p={r['p_value']:.3g}"
+                   + (f"  ({', '.join(flags)})" if flags else ""))
