@@ -7,14 +7,14 @@ Scores equal Evidently's own stattests on the same data (tests/checks/test_drift
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from scipy.spatial import distance
 
 from govflow.checks.data_validation import column_kind
 from govflow.checks.policy import DriftChecks, MaximumRule
@@ -34,11 +34,23 @@ def default_method(reference: pd.Series, current: pd.Series, numeric: bool) -> s
     return "chisquare" if _more_values_than(2, reference, current) else "z"
 
 
+def counts(series: pd.Series) -> pd.Series:
+    """Each value's count, on a plain index: a categorical (strings read as dictionary codes) counts its codes,
+    and categories no row holds are left out."""
+    found = series.value_counts(sort=False)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        found = found[found > 0]
+        found.index = pd.Index(found.index.astype(object))
+    return found
+
+
 def _more_values_than(limit: int, reference: pd.Series, current: pd.Series) -> bool:
     """Whether both samples together hold more than `limit` distinct values.
 
     A few thousand leading rows usually settle it, which spares hashing a million rows per column.
     """
+    if isinstance(reference.dtype, pd.CategoricalDtype) or isinstance(current.dtype, pd.CategoricalDtype):
+        return len(counts(reference).index.union(counts(current).index)) > limit
     head = pd.concat([reference.iloc[:4096], current.iloc[:4096]])
     if head.nunique() > limit:
         return True
@@ -68,7 +80,7 @@ def _shares(reference: pd.Series, current: pd.Series, numeric: bool, bins: int, 
         ref = np.histogram(reference, edges)[0] / len(reference)
         cur = np.histogram(current, edges)[0] / len(current)
     else:
-        ref_counts, cur_counts = reference.value_counts(), current.value_counts()
+        ref_counts, cur_counts = counts(reference), counts(current)
         keys = ref_counts.index.union(cur_counts.index)
         ref = ref_counts.reindex(keys, fill_value=0).to_numpy() / len(reference)
         cur = cur_counts.reindex(keys, fill_value=0).to_numpy() / len(current)
@@ -79,6 +91,19 @@ def _shares(reference: pd.Series, current: pd.Series, numeric: bool, bins: int, 
     return ref.astype(float), cur.astype(float)
 
 
+def jensenshannon(p: np.ndarray, q: np.ndarray) -> float:
+    """The Jensen-Shannon distance (natural logarithm) of two share vectors: scipy.spatial.distance.jensenshannon,
+    without importing SciPy's spatial module for one formula."""
+    p, q = p / p.sum(), q / q.sum()
+    m = (p + q) / 2
+
+    def relative_entropy(x: np.ndarray) -> float:
+        held = x > 0
+        return float(np.sum(x[held] * np.log(x[held] / m[held])))
+
+    return float(np.sqrt(max((relative_entropy(p) + relative_entropy(q)) / 2, 0.0)))
+
+
 def score(method: str, reference: pd.Series, current: pd.Series, numeric: bool) -> tuple[float, float | None, float | None]:
     """(score, p-value or None, effect size or None) for one column; nulls already removed."""
     if method == "wasserstein":
@@ -86,16 +111,19 @@ def score(method: str, reference: pd.Series, current: pd.Series, numeric: bool) 
         return float(wasserstein_distance(reference.to_numpy(float), current.to_numpy(float)) / norm), None, None
     if method == "jensenshannon":
         ref, cur = _shares(reference, current, numeric, 30, fill_zeros=False)
-        return float(distance.jensenshannon(ref, cur)), None, None
+        return jensenshannon(ref, cur), None, None
     if method == "psi":
         ref, cur = _shares(reference, current, numeric, 30, fill_zeros=True)
         return float(np.sum((ref - cur) * np.log(ref / cur))), None, None
+    from scipy import stats  # only the small-sample methods need it; its import costs a second
+
     if method == "ks":
         result = stats.ks_2samp(reference, current)
         return float(result.pvalue), float(result.pvalue), float(result.statistic)
-    keys = sorted(set(reference.unique()) | set(current.unique()), key=str)
-    ref_counts = reference.value_counts().reindex(keys, fill_value=0).to_numpy(dtype=float)
-    cur_counts = current.value_counts().reindex(keys, fill_value=0).to_numpy(dtype=float)
+    ref_found, cur_found = counts(reference), counts(current)
+    keys = sorted(set(ref_found.index) | set(cur_found.index), key=str)
+    ref_counts = ref_found.reindex(keys, fill_value=0).to_numpy(dtype=float)
+    cur_counts = cur_found.reindex(keys, fill_value=0).to_numpy(dtype=float)
     tvd = 0.5 * float(np.abs(ref_counts / len(reference) - cur_counts / len(current)).sum())
     if method == "chisquare":
         # A category the reference never had makes the statistic infinite and p zero, as in Evidently.
@@ -266,8 +294,11 @@ def drift_report(reference: pd.DataFrame, current: pd.DataFrame, columns: Sequen
     p-values are corrected across the columns together (Benjamini-Hochberg) before judging.
     """
     rows, results = [], []
-    for column in columns:
-        row, unjudged = measure_column(column, reference, current, rules, (methods or {}).get(column))
+    # Columns are measured side by side: the sorts and counts release the GIL, so each core takes a column.
+    with ThreadPoolExecutor(max_workers=min(len(columns), os.cpu_count() or 1) or 1) as pool:
+        measured = list(pool.map(lambda c: measure_column(c, reference, current, rules, (methods or {}).get(c)),
+                                 columns))
+    for column, (row, unjudged) in zip(columns, measured, strict=True):
         rows.append(row)
         if unjudged is not None:
             results.append(unjudged)

@@ -5,8 +5,8 @@ differently). A domain classifier (gradient-boosted trees, which find interactio
 reference rows from current ones and cross-validated on a seeded, capped sample of each. Its out-of-fold AUC
 is 0.5 when the two are indistinguishable. It is judged by its lower confidence bound (DeLong) against the
 policy's `max_auc`, so a small sample cannot alarm on noise and a large one cannot alarm on a negligible
-difference. The features that separate most are named: the AUC each one's shuffling costs on the held-out
-folds.
+difference. The features that separate most are named: the AUC each one's shuffling costs on the first held-out
+fold.
 """
 
 from __future__ import annotations
@@ -70,14 +70,16 @@ def domain_classifier(reference: pd.DataFrame, current: pd.DataFrame, features: 
     out_of_fold = np.empty(len(y))
     cost = np.zeros(len(usable))
     rng = np.random.default_rng(rule.seed)
-    for train, test in StratifiedKFold(rule.folds, shuffle=True, random_state=rule.seed).split(x, y):
+    for fold, (train, test) in enumerate(StratifiedKFold(rule.folds, shuffle=True, random_state=rule.seed).split(x, y)):
         model = _model(categorical, rule.seed).fit(x[train], y[train])
         out_of_fold[test] = model.predict_proba(x[test])[:, 1]
+        if fold:  # naming the features needs one held-out fold, not every one
+            continue
         held = auc_delong(y[test], out_of_fold[test])[0]
         for j in range(len(usable)):
             shuffled = x[test].copy()
             shuffled[:, j] = rng.permutation(shuffled[:, j])
-            cost[j] += (held - auc_delong(y[test], model.predict_proba(shuffled)[:, 1])[0]) / rule.folds
+            cost[j] = held - auc_delong(y[test], model.predict_proba(shuffled)[:, 1])[0]
     auc, variance = auc_delong(y, out_of_fold)
     lower = auc - float(stats.norm.ppf(confidence)) * float(np.sqrt(variance))
     ranked = sorted(zip(usable, cost.tolist()), key=lambda item: -item[1])

@@ -9,11 +9,8 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from govflow.checks.adverse_impact import adverse_impact
 from govflow.checks.decision import Decision, decide
 from govflow.checks.drift import drift_report
-from govflow.checks.fairness import DISPARITIES, LABEL_FREE, fairness_audit
-from govflow.checks.multivariate import domain_classifier
 from govflow.checks.policy import Policy
 from govflow.checks.registry import Need, Stage, expected_at, not_expected_at
 from govflow.checks.results import CheckResult, Status
@@ -80,6 +77,9 @@ def audit_drift(
     report = drift_report(reference, current, chosen, tier_policy.drift)
     results, document = list(report.results), None
     if tier_policy.drift.multivariate is not None:
+        # Imported when asked for: SciPy's and scikit-learn's imports are most of a small audit's time.
+        from govflow.checks.multivariate import domain_classifier
+
         joint, document = domain_classifier(reference, current, chosen, tier_policy.drift.multivariate,
                                             policy.confidence)
         results.append(joint)
@@ -131,6 +131,9 @@ def audit_fairness(
     """Group fairness of recorded decisions, judged by one tier's fairness policy, with the adverse impact
     ratio of each group. Without `label`, the decisions alone: selection-rate parity is judged and every
     outcome-based check is reported as not run for want of outcomes."""
+    from govflow.checks.adverse_impact import adverse_impact
+    from govflow.checks.fairness import DISPARITIES, LABEL_FREE, fairness_audit
+
     tier_name, tier_policy = _tier(policy, tier)
     rules = tier_policy.fairness
     if rules is None:

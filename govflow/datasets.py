@@ -64,20 +64,47 @@ def _header(suffix: str, data: bytes) -> list[str]:
     return list(pq.ParquetFile(io.BytesIO(data)).schema_arrow.names)
 
 
-def _read(suffix: str, data: bytes, columns: list[str] | None, path: str) -> pd.DataFrame:
-    """One file's rows; with `columns`, only those are parsed (Parquet reads only their column chunks)."""
-    if columns is None:
-        return READERS[suffix](io.BytesIO(data))
-    present = _header(suffix, data)
-    if missing := [c for c in columns if c not in present]:
-        raise KeyError(f"'{path}' has no column {', '.join(map(repr, missing))} (columns: {', '.join(present)})")
+def _read(suffix: str, data: bytes, columns: list[str] | None, path: str, dictionary: bool) -> pd.DataFrame:
+    """One file's rows; with `columns`, only those are parsed (Parquet reads only their column chunks); with
+    `dictionary`, string columns arrive as categoricals (Parquet decodes them straight into codes)."""
+    if columns is not None:
+        present = _header(suffix, data)
+        if missing := [c for c in columns if c not in present]:
+            raise KeyError(f"'{path}' has no column {', '.join(map(repr, missing))} (columns: {', '.join(present)})")
     if READERS[suffix] is pd.read_csv:
-        return pd.read_csv(io.BytesIO(data), usecols=columns)[columns]
-    return pd.read_parquet(io.BytesIO(data), columns=columns)
+        frame = pd.read_csv(io.BytesIO(data), usecols=columns)
+        frame = frame[columns] if columns is not None else frame
+        if dictionary:
+            strings = [c for c in frame.columns if frame[c].dtype == object]
+            frame[strings] = frame[strings].astype("category")
+        return frame
+    if not dictionary:
+        return pd.read_parquet(io.BytesIO(data), columns=columns)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pq.ParquetFile(io.BytesIO(data)).schema_arrow
+    strings = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+    return pq.read_table(io.BytesIO(data), columns=columns, read_dictionary=strings).to_pandas()
 
 
-def read_dataset(uri: str, columns: list[str] | None = None) -> LoadedData:
-    """Read every Parquet/CSV file the URI names into one frame, only `columns` if given; errors come back,
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Files' frames as one; categorical columns keep one dictionary (the union) instead of falling back to
+    Python strings, as pandas does when the files' dictionaries differ."""
+    if len(frames) == 1:
+        return frames[0]
+    for column in frames[0].columns:
+        if all(isinstance(f[column].dtype, pd.CategoricalDtype) for f in frames if column in f):
+            union = pd.api.types.union_categoricals([f[column] for f in frames if column in f]).categories
+            for f in frames:
+                if column in f:
+                    f[column] = f[column].cat.set_categories(union)
+    return pd.concat(frames, ignore_index=True)
+
+
+def read_dataset(uri: str, columns: list[str] | None = None, dictionary: bool = False) -> LoadedData:
+    """Read every Parquet/CSV file the URI names into one frame, only `columns` if given, string columns as
+    categoricals with `dictionary` (counting them then counts codes, not Python strings); errors come back,
     not raised. The fingerprint covers the files' whole bytes either way."""
     try:
         fs, files = _files(uri)
@@ -92,8 +119,8 @@ def read_dataset(uri: str, columns: list[str] | None = None) -> LoadedData:
             with fs.open(path, "rb") as handle:
                 data = handle.read()
             digest.update(path.rsplit("/", 1)[-1].encode() + b"\0" + hashlib.sha256(data).digest())
-            frames.append(_read(_suffix(path), data, columns, path))
-        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+            frames.append(_read(_suffix(path), data, columns, path, dictionary))
+        frame = _concat(frames)
         return LoadedData(uri, frame=frame, fingerprint=f"sha256:{digest.hexdigest()}")
     except KeyError as exc:  # a requested column is absent: the message names file and column
         return LoadedData(uri, error=str(exc.args[0]))

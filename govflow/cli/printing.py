@@ -47,6 +47,12 @@ def print_monitoring(outcome) -> None:
         typer.echo(f"  ERROR        {outcome.error}")
     for reason in outcome.reasons:
         typer.echo(f"  {reason}")
+    early = [r for r in outcome.results if ".estimat" in r.check_id]
+    if early:
+        typer.echo("  before outcomes arrive, and realised against estimated once they have:")
+    for r in early:
+        when = f" in {r.period}" if r.period else ""
+        typer.echo(f"    {r.status.value:<12} {r.check_id}{when}: {r.message}")
 
 
 def print_verification(model: str, runs: int, files: int, problems, source: str, notes) -> None:

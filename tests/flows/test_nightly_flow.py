@@ -216,6 +216,42 @@ def test_prediction_and_label_drift_match_evidently(deployed, fleet, client):
     assert predictions[max(predictions)].status is Status.WARN  # drifted; informative in the medium tier
 
 
+def test_credit_estimates_before_outcomes_match_nannyml_and_are_compared_once_outcomes_arrive(deployed, fleet,
+                                                                                            client):
+    """The last week has no outcome yet: its AUC is estimated (NannyML's CBPE on the same reference and rows is
+    the oracle) and its equal-opportunity gap too; the labelled weeks set realised against estimated."""
+    import nannyml as nml
+
+    outcome = deployed[0][("credit_scoring", fleet["credit_scoring"].version)]
+    frame, reference = _credit_frame_scored(fleet, client)
+    waiting = sorted(frame.groupby("week").filter(lambda rows: rows["default"].isna().all())["week"].unique())
+    assert waiting, "the demo data leaves the last week awaiting outcomes"
+    estimated = {r.period: r for r in outcome.results if r.check_id == "performance.estimated.auc"}
+    assert set(estimated) == set(waiting)
+    week = waiting[-1]
+    rows = frame[frame["week"] == week].assign(pred=lambda f: (f["score"] > 0.5).astype(int))
+    cbpe = nml.CBPE(y_pred_proba="score", y_pred="pred", y_true="default", problem_type="classification_binary",
+                    metrics=["roc_auc"], chunk_number=1)
+    cbpe.fit(reference.assign(pred=(reference["score"] > 0.5).astype(int)))
+    theirs = cbpe.estimate(rows).filter(period="analysis").to_df()[("roc_auc", "value")].iloc[0]
+    assert estimated[week].value == pytest.approx(theirs, abs=0.005)
+    assert "estimated (no outcomes yet)" in estimated[week].message
+    gaps = {r.period for r in outcome.results if r.check_id == "fairness.estimated.equal_opportunity_difference"}
+    assert gaps == set(waiting)
+    compared = {r.period: r for r in outcome.results if r.check_id == "performance.estimation_error.auc"}
+    labelled = frame[frame["default"].notna()]
+    assert compared and set(compared) <= set(labelled["week"])
+    for period, result in compared.items():
+        rows = labelled[labelled["week"] == period]
+        realised = roc_auc_score(rows["default"].astype(int), rows["score"])
+        assert f"realised {realised:.4f}" in result.message, period
+    # The credit model's outcomes drift from its scores: the estimate misses, and says so.
+    assert any(r.status is Status.WARN for r in compared.values())
+    ids = {r.check_id for r in outcome.results}
+    assert {"drift.multivariate", "drift.lifetime", "performance.lifetime.accuracy",
+            "fairness.lifetime.equal_opportunity_difference"} <= ids
+
+
 def test_unknown_model_is_bad_input():
     with pytest.raises(UnknownModelVersion, match="no_such_model"):
         nightly_governance(["no_such_model"])
