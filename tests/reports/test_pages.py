@@ -91,3 +91,16 @@ def test_a_shared_scale_places_values_against_each_other_and_zero():
     # One scale from 0 to 0.5 (padded by 8%): the dots sit at 0.1 and 0.4 of it, in proportion.
     zero = float(re.search(r'<line x1="([\d.]+)" x2="[\d.]+" y1="18"', interval_chart(rows, "t", shared=True))[1])
     assert (shared[1] - zero) / (shared[0] - zero) == pytest.approx(4.0, rel=1e-2)  # pixels to 0.1
+
+
+def test_a_finding_on_an_estimate_is_marked_as_an_estimate_in_the_register():
+    from govflow.checks.register import RunRecord
+
+    evidence = synthetic_fleet(3, 10)
+    row = {"check_id": "performance.estimated.auc", "severity": "major", "status": "INCONCLUSIVE", "due": "2025-12-20",
+           "message": "estimated (no outcomes yet) AUC 0.61"}
+    run = RunRecord(run_id="r-estimate", model="model_000", version="1", flow="monitor",
+                    started=datetime(2025, 11, 30, 6, tzinfo=UTC), verdict="APPROVED", tier="high",
+                    judged={"performance.estimated.auc": "WARN"}, findings=(row,))
+    register = site(replace(evidence, runs=[*evidence.runs, run]))["register.html"].decode()
+    assert 'performance.estimated.auc <span class="badge estimate"' in register
