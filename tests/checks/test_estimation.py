@@ -162,19 +162,25 @@ def _ours(reference, analysis, y_true, score, pred):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("dataset", ["car_loan", "binary_classification"])
+@pytest.mark.parametrize("dataset", ["car_loan", "us_census_employment"])
 def test_cbpe_matches_nannyml_per_chunk_within_half_a_point(dataset):
+    """NannyML's synthetic car-loan data (its binary-classification dataset holds the same targets and scores)
+    and its US census employment data with a real model's predictions; calibration is applied in both."""
     import nannyml as nml
 
-    loaders = {"car_loan": (nml.load_synthetic_car_loan_dataset, "repaid"),
-               "binary_classification": (nml.load_synthetic_binary_classification_dataset, "work_home_actual")}
-    load, y_true = loaders[dataset]
-    reference, analysis, _ = load()
+    if dataset == "car_loan":
+        reference, analysis, _ = nml.load_synthetic_car_loan_dataset()
+        columns = ("repaid", "y_pred_proba", "y_pred")
+    else:
+        reference, analysis, _ = nml.load_us_census_ma_employment_data()
+        analysis = analysis.iloc[:100_000]  # whole chunks
+        columns = ("employed", "predicted_probability", "prediction")
+    assert fit_calibrator(reference[columns[0]].to_numpy(), reference[columns[1]].to_numpy()).applied
     metrics = ["roc_auc", "accuracy", "precision", "recall"]
-    theirs = _nannyml_cbpe(reference, analysis, y_true, "y_pred_proba", "y_pred", metrics)
-    ours = _ours(reference, analysis, y_true, "y_pred_proba", "y_pred")
+    theirs = _nannyml_cbpe(reference, analysis, *columns, metrics)
+    ours = _ours(reference, analysis, *columns)
     for metric in metrics:
-        assert len(ours[metric]) == len(theirs[metric]) == 10
+        assert len(ours[metric]) == len(theirs[metric]) == len(analysis) // CHUNK
         assert np.max(np.abs(np.asarray(ours[metric]) - theirs[metric])) <= 0.005, metric
 
 
