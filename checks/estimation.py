@@ -81,6 +81,9 @@ def _isotonic(score: np.ndarray, y: np.ndarray) -> IsotonicRegression:
     return IsotonicRegression(out_of_bounds="clip", increasing=True, y_min=0.0, y_max=1.0).fit(score, y)
 
 
+IDENTITY = Calibrator(None, float("nan"), float("nan"))
+
+
 def fit_calibrator(y: np.ndarray, score: np.ndarray, bins: int = 10, splits: int = 10, seed: int = 42) -> Calibrator:
     """Calibrate on the reference when the cross-validated calibration error falls by doing so.
 
@@ -89,7 +92,7 @@ def fit_calibrator(y: np.ndarray, score: np.ndarray, bins: int = 10, splits: int
     """
     y, score = np.asarray(y, dtype=float), np.asarray(score, dtype=float)
     if len(np.unique(y)) < 2 or len(y) < 4 * bins:
-        return Calibrator(None, float("nan"), float("nan"))
+        return IDENTITY
     held_y, before, after = [], [], []
     for train, test in StratifiedShuffleSplit(n_splits=splits, test_size=0.1, random_state=seed).split(score, y):
         held_y.append(y[test])
@@ -277,8 +280,12 @@ class GroupCalibrators:
         return p
 
 
-def fit_group_calibrators(y: np.ndarray, score: np.ndarray, groups: np.ndarray, min_rows: int) -> GroupCalibrators:
-    """Calibrate within each group of the reference that has `min_rows` rows and both outcomes."""
+def fit_group_calibrators(y: np.ndarray, score: np.ndarray, groups: np.ndarray, min_rows: int,
+                          calibrate: bool = True) -> GroupCalibrators:
+    """Calibrate within each group of the reference that has `min_rows` rows and both outcomes (with
+    `calibrate` False, every group takes its scores as they are)."""
+    if not calibrate:
+        return GroupCalibrators({}, IDENTITY)
     y, score = np.asarray(y, dtype=float), np.asarray(score, dtype=float)
     by_group = {}
     for group in np.unique(groups):

@@ -107,6 +107,9 @@ class EstimatedRule(Rule):
     max_worsening: dict[EstimableMetric, float] = Field(min_length=1)
     min_samples: int = Field(ge=1)
     on_straddle: Straddle = Straddle.POINT_ELSE_WARN
+    # `isotonic`: calibrate the scores on the reference where that lowers the held-out calibration error;
+    # `none`: take the scores as probabilities (a model calibrated upstream, or too little reference data).
+    calibration: Literal["isotonic", "none"] = "isotonic"
     draws: int = Field(default=1000, ge=100)
     seed: int = 0
 
@@ -134,6 +137,7 @@ class EstimatedFairnessRule(Rule):
     gaps: tuple[GapName, ...] = Field(min_length=1)
     draws: int = Field(default=1000, ge=100)
     seed: int = 0
+    calibration: Literal["isotonic", "none"] = "isotonic"  # as for the performance estimate, within each group
 
     def sub_checks(self) -> tuple[str, ...]:
         return self.gaps

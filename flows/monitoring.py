@@ -22,6 +22,7 @@ from govflow.checks.data_validation import (
 from govflow.checks.decay import decay_results, validation_baseline
 from govflow.checks.drift import drift_report, output_drift, shared_columns
 from govflow.checks.estimation import (
+    IDENTITY,
     estimated_fairness_results,
     estimated_performance_results,
     fit_calibrator,
@@ -236,7 +237,8 @@ def estimates(periods: Periods, new: set[str], reference: pd.DataFrame, scorer: 
             out.add(not_run(ids["error"], f"no estimate to compare with: {reason}"), period)
         return
     try:
-        calibrate = fit_calibrator(scored[label].to_numpy(dtype=float), scored[score].to_numpy(dtype=float))
+        calibrate = (fit_calibrator(scored[label].to_numpy(dtype=float), scored[score].to_numpy(dtype=float))
+                     if perf is None or perf.calibration == "isotonic" else IDENTITY)
     except ValueError as exc:
         for period, _ in waiting + arrived:
             out.add(not_run(ids["performance"] + ids["fairness"] + ids["error"], f"reference scores: {exc}"), period)
@@ -244,7 +246,8 @@ def estimates(periods: Periods, new: set[str], reference: pd.DataFrame, scorer: 
     by_group = None
     if fair and not [c for c in sensitive if c not in scored.columns]:
         by_group = fit_group_calibrators(scored[label].to_numpy(dtype=float), scored[score].to_numpy(dtype=float),
-                                         group_labels(scored[sensitive]), tier.fairness.min_group_size)
+                                         group_labels(scored[sensitive]), tier.fairness.min_group_size,
+                                         fair.calibration == "isotonic")
     tables = []
     for period, rows in waiting:
         s = rows[score].to_numpy(dtype=float)

@@ -228,3 +228,12 @@ def test_each_estimable_metric_is_estimated_and_compared(metric):
 
     compared = realised_against_estimated(y, p, pred, p, EstimationErrorRule(max_error={metric: 0.05}), 0.95, "w")
     assert [(r.check_id, r.status) for r in compared] == [(f"performance.estimation_error.{metric}", Status.PASS)]
+
+
+def test_calibration_none_takes_the_scores_as_they_are():
+    rng = np.random.default_rng(6)
+    score = rng.random(2000)
+    groups = np.where(rng.random(2000) < 0.5, "a", "b")
+    plain = fit_group_calibrators((rng.random(2000) < score**3).astype(int), score, groups, 100, calibrate=False)
+    assert np.array_equal(plain(score, groups), score)
+    assert EstimatedRule(max_worsening={"auc": 0.05}, min_samples=10).calibration == "isotonic"
