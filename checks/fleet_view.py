@@ -113,16 +113,32 @@ def findings_by_age(register: Iterable[RegisterEntry], today: date) -> dict[str,
     return table
 
 
+# From best to worst: a version's overall state is the worse of its gate status and its latest monitoring verdict.
+_STATE_ORDER = ("APPROVED", "APPROVED_WITH_WAIVERS", "NOT_GATED", "BLOCKED", "REJECTED")
+
+
+def overall_state(gate: str, monitoring: str | None, serving: bool) -> str:
+    """A serving version stands at the worse of its gate status and its latest monitoring verdict (approved at
+    registration and rejected by last night's monitoring is rejected); one not serving, at its gate status."""
+    if not serving or monitoring is None:
+        return gate
+    rank = {s: i for i, s in enumerate(_STATE_ORDER)}
+    return max((gate, monitoring), key=lambda s: rank.get(s, rank["BLOCKED"]))
+
+
 def inventory(models: Sequence[ModelFacts], runs: Iterable[RunRecord], register: Iterable[RegisterEntry],
               today: date) -> list[dict]:
-    """One row per registered model: owner, tier, lifecycle, status, last run, open and overdue findings,
-    when its next review falls due."""
+    """One row per registered model: owner, tier, lifecycle, the current version's gate status, its latest
+    monitoring verdict and the overall state (`status`), last run, open and overdue findings, next review."""
     last: dict[str, RunRecord] = {}
     review: dict[tuple[str, str], str] = {}
+    monitored: dict[tuple[str, str], str] = {}
     for run in sorted(runs, key=lambda r: r.started):
         last[run.model] = run
         if run.flow == "gate" and run.review_due:
             review[(run.model, run.version)] = run.review_due
+        if run.flow == "monitor" and run.verdict:
+            monitored[(run.model, run.version)] = run.verdict
     open_count: Counter[str] = Counter()
     overdue_count: Counter[str] = Counter()
     for entry in register:
@@ -133,9 +149,11 @@ def inventory(models: Sequence[ModelFacts], runs: Iterable[RunRecord], register:
     for facts in models:
         run = last.get(facts.model)
         due = review.get((facts.model, facts.current)) if facts.current else None
+        monitoring = monitored.get((facts.model, facts.current)) if facts.current else None
         rows.append({
             "model": facts.model, "owner": facts.owner, "tier": facts.tier, "lifecycle": facts.lifecycle,
-            "version": facts.current, "status": facts.status,
+            "version": facts.current, "gate": facts.status, "monitoring": monitoring,
+            "status": overall_state(facts.status, monitoring, bool(facts.serving)),
             "last_run": run.started.date().isoformat() if run else None,
             "last_run_flow": run.flow if run else None, "last_run_link": run.link if run else None,
             "last_run_missing": list(run.missing) if run else [],
@@ -147,7 +165,7 @@ def inventory(models: Sequence[ModelFacts], runs: Iterable[RunRecord], register:
 
 
 def management_summary(models: Sequence[ModelFacts], register: Sequence[RegisterEntry], since: date, until: date,
-                       top: int = 10) -> dict:
+                       top: int = 10, states: Mapping[str, str] | None = None) -> dict:
     """One period's figures: models per status and tier, findings opened and closed in the period, open and
     overdue at its end, and the top risks: open critical findings first, overdue first, oldest first."""
     def within(day: str | None) -> bool:
@@ -157,7 +175,8 @@ def management_summary(models: Sequence[ModelFacts], register: Sequence[Register
     ranked = sorted(open_now, key=lambda e: (e.severity != "critical", e.status != "overdue", e.opened))
     return {
         "since": since.isoformat(), "until": until.isoformat(), "models": len(models),
-        "by_status": dict(sorted(Counter(m.status for m in models).items())),
+        # `states`: each model's overall state (the inventory's `status`); without it, the gate status.
+        "by_status": dict(sorted(Counter((states or {}).get(m.model, m.status) for m in models).items())),
         "by_tier": dict(sorted(Counter(m.tier or "unknown" for m in models).items())),
         "by_lifecycle": dict(sorted(Counter(m.lifecycle for m in models).items())),
         "opened": sum(within(e.opened) for e in register),

@@ -10,6 +10,8 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from govflow.checks.fleet_view import inventory
+from govflow.checks.register import risk_register
 from govflow.policy_file import load_controls
 from govflow.provenance import code_version
 from govflow.redact import redact, redact_bytes
@@ -60,3 +62,17 @@ def fleet_report(out: str | None = None, as_of: str | None = None) -> ReportOutc
                                             f"{summary['overdue']} overdue, {summary['critical_open']} critical.")
     get_run_logger().info("Report for %s: %s (MLflow run %s)", today, dashboard, run_id)
     return ReportOutcome(dashboard, run_id, link, summary["models"], summary["open"], summary["overdue"])
+
+
+@flow(name="fleet-inventory")
+def fleet_inventory(as_of: str | None = None) -> list[dict]:
+    """Every registered model as the dashboard lists it: owner, tier, lifecycle, the current version's gate
+    status, latest monitoring verdict and overall state, open and overdue findings, next review; as of `as_of`
+    (default today, UTC)."""
+    settings = Settings()
+    uri = settings.resolved_tracking_uri
+    today = date.fromisoformat(as_of) if as_of else datetime.now(UTC).date()
+    models = read_models(uri)
+    runs, _ = read_runs(uri, settings.experiment, {m.model: m.current for m in models}, settings.resolved_ui_url,
+                        cache=settings.data_dir.resolve() / "report-runs.jsonl")
+    return inventory(models, runs, risk_register(runs, today), today)

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from govflow.cli.printing import print_lifecycle, print_monitoring, print_report
-from govflow.cli.runner import exit_for, flow_output, load_settings, usage_error
+from govflow.cli.printing import print_inventory, print_lifecycle, print_monitoring, print_report
+from govflow.cli.runner import emit_json, exit_for, flow_output, load_settings, usage_error
 
 app = typer.Typer()
 
@@ -109,6 +109,28 @@ def report(
     with flow_output():
         outcome = fleet_report(out, as_of)
     print_report(outcome)
+
+
+@app.command()
+def inventory(
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")] = False,
+) -> None:
+    """The fleet in the terminal: each model's owner, tier, current version, gate status, latest monitoring
+    verdict and overall state (a serving version stands at the worse of the two), open and overdue findings,
+    and when its next review is due. Exit 0, or 1 when a model's overall state is not approved.
+
+    Example: govflow inventory --json | jq '.models[] | select(.status != "APPROVED")'
+    """
+    load_settings()
+    from govflow.flows.report import fleet_inventory
+
+    with flow_output():
+        rows = fleet_inventory()
+    if as_json:
+        emit_json({"models": rows})
+    else:
+        print_inventory(rows)
+    exit_for([r["status"] for r in rows if r["lifecycle"] == "serving"])
 
 
 @app.command()

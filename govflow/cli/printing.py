@@ -111,3 +111,22 @@ def print_adverse_impact(rows: list[dict] | None) -> None:
         typer.echo(f"    {r['feature']}={r['group']} vs {r['reference_group']}: {r['adverse_impact_ratio']:.3f} "
                    f"[{low:.3f}, {high:.3f}], z={r['z']:.2f}, p={r['p_value']:.3g}"
                    + (f"  ({', '.join(flags)})" if flags else ""))
+
+
+INVENTORY_COLUMNS = (("model", "model"), ("owner", "owner"), ("tier", "tier"), ("version", "version"),
+                     ("lifecycle", "lifecycle"), ("status", "status"), ("gate", "gate"),
+                     ("monitoring", "monitoring"), ("open_findings", "open"), ("overdue_findings", "overdue"),
+                     ("review_due", "review due"))
+
+
+def print_inventory(rows: list[dict]) -> None:
+    """The fleet as a table; an owner nobody named reads `unknown`, a version never monitored `-`."""
+    if not rows:
+        typer.echo("no registered models")
+        return
+    cells = [[str(r.get(key) if r.get(key) is not None else ("unknown" if key == "owner" else "-"))
+              for key, _ in INVENTORY_COLUMNS] for r in rows]
+    widths = [max(len(title), *(len(c[i]) for c in cells)) for i, (_, title) in enumerate(INVENTORY_COLUMNS)]
+    typer.echo("  ".join(title.ljust(w) for (_, title), w in zip(INVENTORY_COLUMNS, widths)).rstrip())
+    for row in cells:
+        typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())

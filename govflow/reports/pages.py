@@ -158,7 +158,8 @@ def build_site(evidence: FleetEvidence, today: date, since: date, generated_at: 
     env = _environment()
     register = risk_register(evidence.runs, today)
     rows = inventory(evidence.models, evidence.runs, register, today)
-    summary = management_summary(evidence.models, register, since, today)
+    summary = management_summary(evidence.models, register, since, today,
+                                 states={row["model"]: row["status"] for row in rows})
     pages = {m.model: page_name(m.model) for m in evidence.models}
     context = {"today": today.isoformat(), "generated_at": generated_at.isoformat(timespec="seconds"),
                "code_version": evidence.code_version, "tracking": evidence.tracking, "pages": pages}

@@ -93,3 +93,26 @@ def test_management_summary_counts_the_period_and_ranks_top_risks():
     assert (s["opened"], s["closed"], s["open"], s["overdue"], s["critical_open"]) == (2, 1, 4, 2, 2)
     assert s["by_status"] == {"NO_VERSIONS": 1, "REJECTED": 1} and s["by_tier"] == {"high": 1, "unknown": 1}
     assert [e.opened for e in s["top_risks"]] == ["2026-10-02", "2026-10-05", "2026-09-01"]
+
+
+def test_a_serving_version_stands_at_the_worse_of_its_gate_and_its_latest_monitoring():
+    from dataclasses import replace
+
+    from govflow.checks.fleet_view import overall_state
+
+    serving = ModelFacts("credit", versions={"1": ("APPROVED", None, ("champion",))})
+    waiting = ModelFacts("hiring", versions={"1": ("APPROVED", None, ())})
+    runs = [replace(record("credit", 1, flow="gate"), verdict="APPROVED"),
+            replace(record("credit", 2), verdict="APPROVED"), replace(record("credit", 3), verdict="REJECTED"),
+            replace(record("hiring", 3), verdict="REJECTED")]
+    rows = {r["model"]: r for r in inventory([serving, waiting], runs, [], date(2026, 2, 1))}
+    assert (rows["credit"]["gate"], rows["credit"]["monitoring"], rows["credit"]["status"]) == (
+        "APPROVED", "REJECTED", "REJECTED")
+    assert rows["hiring"]["status"] == "APPROVED"  # not serving: monitoring does not speak for it
+    summary = management_summary([serving, waiting], [], date(2026, 1, 1), date(2026, 2, 1),
+                                 states={m: r["status"] for m, r in rows.items()})
+    assert summary["by_status"] == {"APPROVED": 1, "REJECTED": 1}
+    assert overall_state("APPROVED", "BLOCKED", True) == "BLOCKED"
+    assert overall_state("REJECTED", "APPROVED", True) == "REJECTED"
+    assert overall_state("APPROVED_WITH_WAIVERS", "APPROVED", True) == "APPROVED_WITH_WAIVERS"
+    assert overall_state("NOT_GATED", None, True) == "NOT_GATED"

@@ -79,3 +79,25 @@ def test_the_real_pages_open_in_chromium(report, open_page):
     assert drawn > 5
     text = model.page.inner_text("body")
     assert "re-weighting the training data" in text and "Framework coverage" in text
+
+
+def test_govflow_inventory_lists_the_fleet_in_the_terminal_and_as_json(report, client):
+    from typer.testing import CliRunner
+
+    from govflow.cli import app
+
+    as_json = CliRunner().invoke(app, ["inventory", "--json"])
+    rows = {r["model"]: r for r in json.loads(as_json.stdout)["models"]}
+    assert set(rows) == {m.name for m in client.search_registered_models()}
+    hiring = rows["hiring_promotion"]
+    assert (hiring["gate"], hiring["status"], hiring["owner"]) == ("REJECTED", "REJECTED",
+                                                                  "people-analytics@bank.example")
+    assert hiring["open_findings"] > 0 and {"monitoring", "review_due", "tier", "version"} <= set(hiring)
+    # Exit 1 exactly when a serving model's overall state is not approved.
+    serving_bad = [r for r in rows.values() if r["lifecycle"] == "serving" and r["status"] not in (
+        "APPROVED", "APPROVED_WITH_WAIVERS")]
+    assert as_json.exit_code == (1 if serving_bad else 0)
+    table = CliRunner().invoke(app, ["inventory"])
+    header, *lines = table.stdout.splitlines()
+    assert header.split()[:6] == ["model", "owner", "tier", "version", "lifecycle", "status"]
+    assert any(line.startswith("hiring_promotion ") and " REJECTED " in line for line in lines)
