@@ -23,7 +23,7 @@ from harness import measure
 
 OUT = Path(__file__).parent / "results" / "dashboard"
 AS_OF, SINCE = date(2026, 11, 1), date(2026, 10, 2)
-SERIES = ("drift share", "lowest fairness ratio", "performance")
+SERIES = ("drift.share", "fairness.demographic_parity_ratio", "performance.auc")
 
 
 def make_data(models: int, days: int):

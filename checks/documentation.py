@@ -78,8 +78,14 @@ def model_card_results(tags: Mapping[str, str], card: Mapping | None, descriptio
     return out
 
 
-def documented_fields(tags: Mapping[str, str], description: str | None) -> list[tuple[str, str | None, str | None]]:
-    """The standard fields as (field, text, where found), text None where the tags and description lack it."""
+def documented_fields(tags: Mapping[str, str], description: str | None,
+                      judged: Mapping[str, Mapping] | None = None) -> list[tuple[str, str | None, str | None]]:
+    """The standard fields as (field, text, where found), text None where nothing documents it. `judged` is what
+    the gate recorded (evidence/model_card.json's fields: the tags, the card file logged with the model and the
+    description, as `documentation.model_card` read them); the tags and description fill what it lacks."""
     found = model_card(tags, None, description)
+    for key, entry in (judged or {}).items():
+        if isinstance(entry, Mapping) and isinstance(entry.get("text"), str):
+            found[key] = (entry["text"], str(entry.get("source") or "recorded at the gate"))
     return [(key, *found[key]) if key in found and found[key][0].strip().lower() not in PLACEHOLDERS
             else (key, None, None) for key in STANDARD_FIELDS]

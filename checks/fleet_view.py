@@ -12,8 +12,15 @@ from govflow.checks.register import REGISTER_SEVERITIES, RegisterEntry, RunRecor
 
 # Age buckets of open findings, in days since they opened: (label, first day, last day).
 AGE_BUCKETS = (("0-7 d", 0, 7), ("8-30 d", 8, 30), ("31-90 d", 31, 90), ("over 90 d", 91, None))
-# The trend series of the dashboard: a name, and how a run's metrics give its value (None: not measured).
-TREND_SERIES = ("drift share", "lowest fairness ratio", "performance")
+# The trend series of the dashboard and the model pages, each one check, so a chart's title, limit and failed runs
+# are that check's. Fairness draws the disparate-impact ratio (the four-fifths rule), the shipped high tier's
+# blocking fairness check.
+TREND_SERIES = ("drift.share", "fairness.demographic_parity_ratio", "performance.auc")
+SERIES_TITLES = {"drift.share": "share of drifted features (drift.share)",
+                 "fairness.demographic_parity_ratio": "disparate impact, lowest (fairness.demographic_parity_ratio)",
+                 "performance.auc": "AUC (performance.auc)"}
+# A run whose check ended here is marked on the trend: it failed the limit (blocking or not).
+MARKED = frozenset({"FAIL", "WARN"})
 
 
 @dataclass(frozen=True)
@@ -59,40 +66,45 @@ class ModelFacts:
 
 
 def trend_value(series: str, metrics: Mapping[str, float]) -> float | None:
-    """A run's value of one trend series: `drift.share`; the lowest `fairness.*ratio*` over groups; AUC,
-    else accuracy."""
-    if series == "drift share":
-        return metrics.get("drift.share")
-    if series == "lowest fairness ratio":
-        ratios = [v for k, v in metrics.items()
-                  if k.startswith("fairness.") and "ratio" in k and not k.endswith((".ci_low", ".ci_high"))]
-        return min(ratios) if ratios else None
-    if series == "performance":
-        return metrics.get("performance.auc", metrics.get("performance.accuracy"))
-    raise KeyError(f"unknown trend series {series!r}; known: {', '.join(TREND_SERIES)}")
+    """A run's value of one trend series: the check's metric; for a ratio judged per level (race, sex,
+    race&sex), the lowest of them, never an interval bound."""
+    if series not in TREND_SERIES:
+        raise KeyError(f"unknown trend series {series!r}; known: {', '.join(TREND_SERIES)}")
+    values = [v for k, v in metrics.items()
+              if (k == series or k.startswith(f"{series}.")) and not k.endswith((".ci_low", ".ci_high"))]
+    return min(values) if values else None
 
 
-def trends(runs: Iterable[RunRecord], max_points: int = 120) -> dict[str, dict[str, list[tuple[str, float]]]]:
-    """Per model and series, (date, value) from its gate and monitoring runs, oldest first; the last value
-    of each day, thinned evenly to at most `max_points` so a year of nights stays light."""
-    daily: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+def trends(runs: Iterable[RunRecord], max_points: int = 120) -> dict[str, dict[str, list[tuple[str, float, str]]]]:
+    """Per model and series, (date, value, status of the check in that run) from its gate and monitoring runs,
+    oldest first; the last run of each day, thinned evenly to at most `max_points` so a year of nights stays
+    light."""
+    daily: dict[str, dict[str, dict[str, tuple[float, str]]]] = defaultdict(lambda: defaultdict(dict))
     for run in sorted(runs, key=lambda r: r.started):
         if run.flow not in ("gate", "monitor"):
             continue
         for series in TREND_SERIES:
             value = trend_value(series, run.metrics)
             if value is not None:
-                daily[run.model][series][run.started.date().isoformat()] = value
-    out: dict[str, dict[str, list[tuple[str, float]]]] = {}
+                daily[run.model][series][run.started.date().isoformat()] = (value, run.judged.get(series, ""))
+    out: dict[str, dict[str, list[tuple[str, float, str]]]] = {}
     for model, by_series in daily.items():
         out[model] = {}
         for series, points in by_series.items():
-            items = sorted(points.items())
+            items = [(day, value, status) for day, (value, status) in sorted(points.items())]
             if len(items) > max_points:
                 step = (len(items) - 1) / (max_points - 1)
                 items = [items[round(i * step)] for i in range(max_points)]
             out[model][series] = items
     return out
+
+
+def series_limit(results: Iterable[Mapping], series: str) -> float | None:
+    """The limit the check of a series was last held to, from a run's results (None when it has none)."""
+    for r in results:
+        if r.get("check_id") == series and isinstance(r.get("limit"), (int, float)):
+            return float(r["limit"])
+    return None
 
 
 def age_days(entry: RegisterEntry, today: date) -> int:

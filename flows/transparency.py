@@ -43,8 +43,8 @@ def documentation(subject: ModelVersionInfo, tags: dict[str, str], loaded: Loade
     card, card_file, card_error = read_model_card(loaded.local_path)
     found = model_card(tags, card, subject.description)
     document = {"required": list(rule.fields), "card_file": card_file, "card_error": card_error,
-                "fields": {k: {"text": text, "source": source} for k, (text, source) in found.items()
-                           if k in rule.fields}}
+                # Every field found, required or not: the model's page shows the card the gate read.
+                "fields": {k: {"text": text, "source": source} for k, (text, source) in found.items()}}
     return (model_card_results(tags, card, subject.description, rule, card_error),
             {"evidence/model_card.json": canonical_json(document)})
 

@@ -245,6 +245,12 @@ def read_runs(tracking_uri: str, experiment: str, current: Mapping[str, str | No
         manifests = [run.data.tags.get("governance.manifest_sha256") for run in found]
         save_cache(cache, [(manifest, record) for manifest, (record, _) in zip(manifests, read, strict=True)
                            if manifest and not record.missing])
-    details = {model: {flow: LatestRun(read[i][0], read[i][1]) for flow, i in flows.items()}
-               for model, flows in latest.items()}
+    def card(i: int) -> Mapping | None:
+        """The model card the gate judged, so the model's page shows what `documentation.model_card` read."""
+        doc = _read_json(tracking_uri, found[i].info.artifact_uri, "evidence/model_card.json")
+        fields = doc.get("fields") if isinstance(doc, Mapping) else None
+        return fields if isinstance(fields, Mapping) else None
+
+    details = {model: {flow: LatestRun(read[i][0], read[i][1], card(i) if flow == "gate" else None)
+                       for flow, i in flows.items()} for model, flows in latest.items()}
     return [record for record, _ in read], details

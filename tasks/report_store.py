@@ -18,7 +18,7 @@ def write_site(out: Path, files: dict[str, bytes]) -> Path:
         target = out / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    return out / "dashboard.html"
+    return out / "index.html"  # the entry page: the dashboard
 
 
 @task(retries=2, retry_delay_seconds=[1, 4])

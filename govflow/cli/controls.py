@@ -17,7 +17,10 @@ def controls_coverage_command(
     framework: Annotated[str | None, typer.Option(help="nist_ai_rmf, iso_42001, sr_11_7, sr_26_2, eu_ai_act or naic")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")] = False,
 ) -> None:
-    """Per framework clause: whether each model has current evidence, an attestation, or nothing."""
+    """Per framework clause: whether each model has current evidence, an attestation, or nothing.
+
+    Example: govflow controls coverage --framework eu_ai_act
+    """
     settings = load_settings()
     from govflow.checks.controls import FRAMEWORKS
     from govflow.policy_file import load_controls

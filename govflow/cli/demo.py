@@ -54,7 +54,10 @@ def _demo_feedback(outcomes: list) -> None:
 
 @app.command()
 def demo() -> None:
-    """Seed the example fleet, gate every version, deploy the approved ones and run the nightly monitoring."""
+    """Seed the example fleet, gate every version, deploy the approved ones and run the nightly monitoring.
+
+    Example: govflow demo, then govflow inventory and open .govflow/reports/index.html
+    """
     settings = load_settings()
     from mlflow import MlflowClient
 

@@ -25,7 +25,10 @@ def verify(
         "verify hashes and links without the published heads (a whole-chain rewrite then goes unseen)"))] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")] = False,
 ) -> None:
-    """Recompute every hash and the manifest chain. Exit 0 intact, 1 altered or missing, 2 bad input."""
+    """Recompute every hash and the manifest chain. Exit 0 intact, 1 altered or missing, 2 bad input.
+
+    Example: govflow verify credit_scoring, or offline: govflow verify credit_scoring --bundle credit.zip
+    """
     from pathlib import Path
 
     from govflow.checks.verification import evidence_notes, evidence_problems, signature_problems
@@ -85,7 +88,10 @@ def evidence_pull(
     version: Annotated[str | None, typer.Option(help="the version the auditor looks at")] = None,
     as_of: Annotated[str | None, typer.Option(help="only runs started up to this date (YYYY-MM-DD, UTC)")] = None,
 ) -> None:
-    """Export every governance run of the model as a bundle that `govflow verify --bundle` checks offline."""
+    """Export every governance run of the model as a bundle that `govflow verify --bundle` checks offline.
+
+    Example: govflow evidence pull credit_scoring --out credit.zip
+    """
     from pathlib import Path
 
     settings = load_settings()
@@ -123,7 +129,10 @@ def evidence_import_heads(
 ) -> None:
     """Copy a head log's heads into the database head store (GOVFLOW_DATABASE_URL), once, when moving an
     installation to PostgreSQL; until then recording refuses to start chains the log already holds. Exit 0
-    copied, 1 a head conflicts with one already there, 2 bad input."""
+    copied, 1 a head conflicts with one already there, 2 bad input.
+
+    Example: govflow evidence import-heads .govflow/heads.log
+    """
     from pathlib import Path
 
     settings = load_settings()

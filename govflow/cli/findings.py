@@ -20,7 +20,10 @@ def finding_note_command(
     text: Annotated[str, typer.Option(help="what was done about the finding")],
     version: Annotated[str | None, typer.Option(help="the version (default: the serving one, else the newest)")] = None,
 ) -> None:
-    """Record a remediation note on a finding as evidence; the register shows it beside the finding. Exit 0."""
+    """Record a remediation note on a finding as evidence; the register shows it beside the finding. Exit 0.
+
+    Example: govflow finding note credit_scoring drift.share --by "A. Rivera" --text "retraining on Q3 data"
+    """
     settings = load_settings()
     from govflow.checks import CHECKS
 
@@ -45,7 +48,10 @@ def feedback_add(
     version: Annotated[str | None, typer.Option(help="the version (default: the serving one, else the newest)")] = None,
     theme: Annotated[str | None, typer.Option(help="what it is about (fairness, explanation, error...)")] = None,
 ) -> None:
-    """Record one piece of feedback as evidence; at or above the policy's severity it opens a finding. Exit 0."""
+    """Record one piece of feedback as evidence; at or above the policy's severity it opens a finding. Exit 0.
+
+    Example: govflow feedback add loan_approval --from applicant --severity high --text "declined without a reason"
+    """
     settings = load_settings()
     from govflow.checks.feedback import entry
 
@@ -67,7 +73,10 @@ def feedback_import(
     model: Annotated[str | None, typer.Option(help="the model of rows that name none")] = None,
 ) -> None:
     """Record feedback from a file, one evidence run per model version. Bad rows are named and skipped, good
-    rows kept. Exit 0 all recorded, 1 some rows bad, 2 the file unusable."""
+    rows kept. Exit 0 all recorded, 1 some rows bad, 2 the file unusable.
+
+    Example: govflow feedback import complaints.csv --model loan_approval
+    """
     settings = load_settings()
     from pathlib import Path
 
@@ -113,7 +122,10 @@ def feedback_resolve(
     text: Annotated[str, typer.Option(help="how it was resolved")],
     version: Annotated[str | None, typer.Option(help="the version (default: the serving one, else the newest)")] = None,
 ) -> None:
-    """Record the resolution of a version's open feedback finding; the register shows it closed. Exit 0."""
+    """Record the resolution of a version's open feedback finding; the register shows it closed. Exit 0.
+
+    Example: govflow feedback resolve loan_approval --by "A. Rivera" --text "reasons now sent"
+    """
     settings = load_settings()
     if len(by.strip()) < 3 or not text.strip():
         usage_error("--by needs the person's name and --text how it was resolved")

@@ -18,7 +18,10 @@ def gate(
     model: str, version: str,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")] = False,
 ) -> None:
-    """Run the registration gate for one model version. Exit 0 approved, 1 rejected or blocked, 2 bad input."""
+    """Run the registration gate for one model version. Exit 0 approved, 1 rejected or blocked, 2 bad input.
+
+    Example: govflow gate credit_scoring 3 --json
+    """
     check_subject(load_settings(), model, version)
     from mlflow.exceptions import MlflowException
 
@@ -46,7 +49,10 @@ def approve(
     role: Annotated[str, typer.Option(help="the role they sign in (the policy names the roles a tier needs)")],
     note: Annotated[str | None, typer.Option(help="what they checked, or conditions")] = None,
 ) -> None:
-    """Record a human sign-off as evidence, then gate the version again. Exit 0 (the sign-off is recorded)."""
+    """Record a human sign-off as evidence, then gate the version again. Exit 0 (the sign-off is recorded).
+
+    Example: govflow approve credit_scoring 3 --role validator --by "A. Rivera" --note "reviewed the fairness pack"
+    """
     settings = load_settings()
     check_subject(settings, model, version)
     from govflow.policy_file import load_policy
@@ -70,7 +76,10 @@ def reconcile(
     model: Annotated[list[str] | None, typer.Option("--model", help="only these models (repeatable)")] = None,
 ) -> None:
     """Gate every registered version that has no governance status (a webhook that was lost); `govflow serve`
-    runs this every few minutes. Exit 0 all approved or none to gate, 1 otherwise."""
+    runs this every few minutes. Exit 0 all approved or none to gate, 1 otherwise.
+
+    Example: govflow reconcile --model credit_scoring
+    """
     load_settings()
     from govflow.flows.reconcile import reconciliation
 
@@ -88,7 +97,10 @@ def mitigate(
     model: str, version: str,
     register: Annotated[bool, typer.Option("--register", help="register the recommended mitigated model")] = False,
 ) -> None:
-    """Compare bias mitigations with the model as it is, before / after, on held-out data."""
+    """Compare bias mitigations with the model as it is, before / after, on held-out data.
+
+    Example: govflow mitigate hiring_promotion 1
+    """
     check_subject(load_settings(), model, version)
     from govflow.flows.mitigation import MitigationInputError, mitigation_evaluation
 

@@ -20,7 +20,10 @@ def nightly(
     tag: Annotated[list[str] | None, typer.Option("--tag", help="only versions tagged KEY=VALUE (repeatable)")] = None,
 ) -> None:
     """Gate versions never gated, then monitor every deployed version (one holding an alias). Exit 0 all
-    pass, 1 any finding, 2 bad input."""
+    pass, 1 any finding, 2 bad input.
+
+    Example: govflow nightly --model credit_scoring --tag team=retail
+    """
     load_settings()
     wanted = {}
     for item in tag or []:
@@ -48,7 +51,10 @@ def retirement(
     as_of: Annotated[str | None, typer.Option(help="judge as of this later date (YYYY-MM-DD): what falls due")] = None,
 ) -> None:
     """Sweep serving and retiring versions: review, owner, monitoring, succession, retirement. Exit 0 none
-    found, 1 any finding, 2 bad input."""
+    found, 1 any finding, 2 bad input.
+
+    Example: govflow retirement --as-of 2026-12-31
+    """
     from datetime import datetime
 
     load_settings()
@@ -76,7 +82,10 @@ def retire(
     by: Annotated[str | None, typer.Option(help="who asks for the retirement")] = None,
 ) -> None:
     """Start retiring a version; it is retired once no alias and no lost evidence remain. Exit 0 retired,
-    1 still retiring (what remains is named), 2 bad input."""
+    1 still retiring (what remains is named), 2 bad input.
+
+    Example: govflow retire credit_scoring 2 --by "M. Chen"
+    """
     load_settings()
     from govflow.flows.retirement import retire as retire_flow
 
@@ -95,7 +104,10 @@ def report(
     as_of: Annotated[str | None, typer.Option("--as-of", help="the day the register is judged on, YYYY-MM-DD")] = None,
 ) -> None:
     """The fleet dashboard, a governance report per model, the risk register (HTML, CSV, JSON) and the
-    management summary; also logged to MLflow. Exit 0."""
+    management summary; also logged to MLflow. Exit 0.
+
+    Example: govflow report --out ./reports (then open ./reports/index.html)
+    """
     from datetime import date
 
     load_settings()
@@ -140,7 +152,10 @@ def serve(
     webhook_port: Annotated[int, typer.Option(help="port of the webhook receiver (needs GOVFLOW_WEBHOOK_SECRET)")] = 8787,
 ) -> None:
     """Serve the deployments of prefect.yaml in this process: nightly run, retirement sweep, gate and serving
-    check on their schedules and events; with GOVFLOW_WEBHOOK_SECRET, the webhook receiver too."""
+    check on their schedules and events; with GOVFLOW_WEBHOOK_SECRET, the webhook receiver too.
+
+    Example: govflow serve --prefect-port 4200
+    """
     import os
 
     settings = load_settings()

@@ -29,7 +29,10 @@ def webhook_serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8787,
 ) -> None:
-    """Receive MLflow registry webhooks at POST /webhooks/mlflow and start the gate for each new version."""
+    """Receive MLflow registry webhooks at POST /webhooks/mlflow and start the gate for each new version.
+
+    Example: govflow webhook serve --port 8765
+    """
     settings = load_settings()
     secret = webhook_secret(settings)
     import logging
@@ -59,7 +62,10 @@ def webhook_register(
     url: Annotated[str, typer.Option(help="the receiver's URL, ending in /webhooks/mlflow")],
     name: Annotated[str, typer.Option(help="the webhook's name in MLflow")] = "govflow-gate",
 ) -> None:
-    """Create (or update) the MLflow registry webhook that calls the receiver, signed with the shared secret."""
+    """Create (or update) the MLflow registry webhook that calls the receiver, signed with the shared secret.
+
+    Example: govflow webhook register --url https://govflow.bank.example/webhooks/mlflow
+    """
     settings = load_settings()
     secret = webhook_secret(settings)
     from mlflow import MlflowClient

@@ -7,6 +7,8 @@ import math
 from collections.abc import Mapping, Sequence
 from html import escape
 
+from govflow.checks.fleet_view import MARKED
+
 STATUS_COLOURS = {"PASS": "#2e7d32", "WARN": "#ef6c00", "FAIL": "#c62828", "ERROR": "#6a1b9a",
                   "INCONCLUSIVE": "#546e7a", "WAIVED": "#1565c0", "SKIPPED": "#9e9e9e"}
 SEVERITY_COLOURS = {"critical": "#c62828", "major": "#6a1b9a"}
@@ -23,17 +25,20 @@ def _scale(low: float, high: float) -> tuple[float, float]:
     return low - pad, high + pad
 
 
-def line_chart(points: Sequence[tuple[str, float]], title: str, *, width: int = 260, height: int = 90,
+def line_chart(points: Sequence[tuple], title: str, *, width: int = 260, height: int = 90,
                limit: float | None = None) -> str:
-    """A trend: (label, value) points left to right, the first and last label under it, the last value and
-    the range beside it, and the policy limit as a dashed line when there is one."""
-    finite = [(label, v) for label, v in points if v is not None and math.isfinite(v)]
+    """A trend: (label, value[, status]) points left to right, the first and last label under it, the last
+    value and the range beside it, the policy limit as a dashed line when there is one, and each point whose
+    check failed (FAIL, or WARN where it does not block) marked in red."""
+    finite = [(p[0], p[1], p[2] if len(p) > 2 else "") for p in points if p[1] is not None and math.isfinite(p[1])]
+    failed = sum(status in MARKED for _, _, status in finite)
     head = (f'<svg class="chart trend" role="img" aria-label="{escape(title)}" data-points="{len(finite)}" '
+            f'data-failed="{failed}" data-limit="{"" if limit is None else f"{limit:g}"}" '
             f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">'
             f'<text x="2" y="11" class="t">{escape(title)}</text>')
     if not finite:
         return head + f'<text x="2" y="{height / 2 + 8}" class="empty">no measurements yet</text></svg>'
-    values = [v for _, v in finite] + ([limit] if limit is not None else [])
+    values = [v for _, v, _ in finite] + ([limit] if limit is not None else [])
     low, high = _scale(min(values), max(values))
     left, right, top, bottom = 4, width - 52, 16, height - 16
 
@@ -41,7 +46,7 @@ def line_chart(points: Sequence[tuple[str, float]], title: str, *, width: int = 
         x = left + (right - left) * (i / (len(finite) - 1) if len(finite) > 1 else 0.5)
         return x, bottom - (bottom - top) * (v - low) / (high - low)
 
-    coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, v) for i, (_, v) in enumerate(finite)))
+    coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, v) for i, (_, v, _) in enumerate(finite)))
     parts = [head, f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" class="frame"/>']
     if limit is not None:
         _, y = xy(0, limit)
@@ -52,6 +57,11 @@ def line_chart(points: Sequence[tuple[str, float]], title: str, *, width: int = 
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" class="dot"/>')
     else:
         parts.append(f'<polyline points="{coords}" class="line"/>')
+    for i, (label, value, status) in enumerate(finite):
+        if status in MARKED:
+            x, y = xy(i, value)
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" class="failed"><title>{escape(label)}: '
+                         f'{value:.3g}, {status}</title></circle>')
     last = finite[-1][1]
     parts.append(f'<text x="{right + 3}" y="{top + 10}" class="s">{last:.3g}</text>'
                  f'<text x="{left}" y="{height - 3}" class="s">{escape(finite[0][0])}</text>'

@@ -21,11 +21,13 @@ from govflow.checks.documentation import documented_fields
 from govflow.checks.feedback import summary
 from govflow.checks.fleet_view import (
     AGE_BUCKETS,
+    SERIES_TITLES,
     TREND_SERIES,
     ModelFacts,
     findings_by_age,
     inventory,
     management_summary,
+    series_limit,
     trends,
 )
 from govflow.checks.register import RegisterEntry, RunRecord, risk_register
@@ -48,6 +50,7 @@ class LatestRun:
 
     run: RunRecord
     results: tuple[Mapping, ...] = ()
+    card: Mapping[str, Mapping] | None = None  # a gate run's evidence/model_card.json fields
 
 
 @dataclass(frozen=True)
@@ -126,12 +129,27 @@ def _model_page(env: Environment, facts: ModelFacts, evidence: FleetEvidence, ru
         assessment=[r for r in results if r["check_id"] == "governance.risk_assessment"],
         versions=sorted(facts.versions.items(), key=lambda kv: int(kv[0]), reverse=True),
         runs=sorted(runs, key=lambda r: r.started, reverse=True), latest=latest,
-        trend_charts=[line_chart(series.get(s, []), s, width=360, height=120) for s in TREND_SERIES],
+        trend_charts=[line_chart(series.get(s, []), SERIES_TITLES[s], width=360, height=120,
+                                 limit=_limit(evidence, facts.model, s)) for s in TREND_SERIES],
         entries=entries, waivers=[r for r in results if r["check_id"] == "governance.waivers" or r["status"] == "WAIVED"],
         signoffs=[r for r in sorted(runs, key=lambda r: r.started, reverse=True) if r.signoff],
-        coverage=rows, card=documented_fields(facts.tags, facts.description),
+        coverage=rows, card=documented_fields(facts.tags, facts.description, _gate_card(evidence, facts.model)),
         feedback=feedback, feedback_summary=summary(feedback) if feedback else None,
     ).encode()
+
+
+def _limit(evidence: FleetEvidence, model: str, series: str) -> float | None:
+    """The limit a trend draws: the one its check was last held to (the latest monitoring run, else the gate)."""
+    latest = evidence.latest.get(model) or {}
+    for flow in ("monitor", "gate"):
+        if flow in latest and (limit := series_limit(latest[flow].results, series)) is not None:
+            return limit
+    return None
+
+
+def _gate_card(evidence: FleetEvidence, model: str) -> Mapping[str, Mapping] | None:
+    gate = (evidence.latest.get(model) or {}).get("gate")
+    return gate.card if gate is not None else None
 
 
 def feedback_in(runs: Sequence[RunRecord], since: date, until: date) -> dict[str, dict]:
@@ -171,7 +189,8 @@ def build_site(evidence: FleetEvidence, today: date, since: date, generated_at: 
             age_buckets=[label for label, _, _ in AGE_BUCKETS], register_count=len(register),
             age_chart=stacked_bars(by_age, "open findings by age"),
             overdue_reviews=[r for r in rows if r["review_overdue"]],
-            trend_charts={r["model"]: [line_chart(light.get(r["model"], {}).get(s, []), s, width=220, height=70)
+            trend_charts={r["model"]: [line_chart(light.get(r["model"], {}).get(s, []), SERIES_TITLES[s], width=220,
+                                                  height=70, limit=_limit(evidence, r["model"], s))
                                        for s in TREND_SERIES] for r in rows},
         ).encode(),
         "register.html": env.get_template("register.html.j2").render(
@@ -181,6 +200,8 @@ def build_site(evidence: FleetEvidence, today: date, since: date, generated_at: 
             **context, root="", s=summary, feedback=feedback_in(evidence.runs, since, today)).encode(),
         **register_files(register),
     }
+    # The entry page: a served folder or MLflow's artifact view opens index.html, not a listing of files.
+    site["index.html"] = site["dashboard.html"]
     full = trends(evidence.runs, max_points=366)
     runs_of: dict[str, list[RunRecord]] = defaultdict(list)
     for run in evidence.runs:

@@ -21,13 +21,15 @@ def record(model, day, flow="monitor", metrics=None, review_due=None, version="1
 
 def test_trend_values_hand_worked():
     metrics = {"drift.share": 0.25, "fairness.demographic_parity_ratio.sex": 0.83,
-               "fairness.equalized_odds_ratio.sex": 0.71, "fairness.equalized_odds_ratio.sex.ci_low": 0.5,
-               "fairness.demographic_parity_difference.sex": 0.02, "performance.accuracy": 0.8}
-    assert trend_value("drift share", metrics) == 0.25
-    assert trend_value("lowest fairness ratio", metrics) == 0.71  # not the CI bound, not a difference
-    assert trend_value("performance", metrics) == 0.8  # accuracy when there is no AUC
-    assert trend_value("performance", metrics | {"performance.auc": 0.9}) == 0.9
-    assert trend_value("drift share", {}) is None
+               "fairness.demographic_parity_ratio.race": 0.78, "fairness.demographic_parity_ratio.race.ci_low": 0.5,
+               "fairness.equalized_odds_ratio.sex": 0.71, "fairness.demographic_parity_difference.sex": 0.02,
+               "performance.accuracy": 0.8}
+    assert trend_value("drift.share", metrics) == 0.25
+    # The disparate-impact ratio's lowest level: not another kind of ratio, not an interval bound.
+    assert trend_value("fairness.demographic_parity_ratio", metrics) == 0.78
+    assert trend_value("performance.auc", metrics) is None  # accuracy is another check, another chart
+    assert trend_value("performance.auc", metrics | {"performance.auc": 0.9}) == 0.9
+    assert trend_value("drift.share", {}) is None
     with pytest.raises(KeyError, match="unknown trend series 'x'"):
         trend_value("x", metrics)
 
@@ -35,14 +37,28 @@ def test_trend_values_hand_worked():
 def test_trends_keep_the_last_value_of_a_day_and_thin_a_year_to_the_cap():
     runs = [record("m", d, metrics={"drift.share": d / 1000}) for d in range(365)]
     runs.append(RunRecord(run_id="late", model="m", version="1", flow="monitor",
-                          started=datetime(2026, 1, 1, 23, tzinfo=UTC), metrics={"drift.share": 0.5}))
+                          started=datetime(2026, 1, 1, 23, tzinfo=UTC), metrics={"drift.share": 0.5},
+                          judged={"drift.share": "FAIL"}))
     runs.append(record("m", 3, flow="approval", metrics={"drift.share": 9.0}))  # not a judging flow
-    series = trends(runs, max_points=50)["m"]["drift share"]
+    series = trends(runs, max_points=50)["m"]["drift.share"]
     assert len(series) == 50
-    assert series[0] == ("2026-01-01", 0.5)  # the later run of that day wins
-    assert series[-1] == ("2026-12-31", 0.364)
+    assert series[0] == ("2026-01-01", 0.5, "FAIL")  # the later run of that day wins, with its status
+    assert series[-1] == ("2026-12-31", 0.364, "")
     assert all(a[0] < b[0] for a, b in itertools.pairwise(series))
-    assert "performance" not in trends(runs)["m"]
+    assert "performance.auc" not in trends(runs)["m"]
+
+
+def test_a_trend_draws_its_limit_and_marks_the_runs_that_failed():
+    from govflow.checks.fleet_view import series_limit
+    from govflow.reports.charts import line_chart
+
+    points = [("2026-01-01", 0.9, "PASS"), ("2026-01-02", 0.75, "WARN"), ("2026-01-03", 0.6, "FAIL")]
+    limit = series_limit([{"check_id": "performance.auc", "limit": 0.7}, {"check_id": "x", "limit": 1}],
+                         "performance.auc")
+    svg = line_chart(points, "AUC (performance.auc)", limit=limit)
+    assert limit == 0.7 and 'data-limit="0.7"' in svg and 'class="limit"' in svg and "limit 0.7" in svg
+    assert 'data-failed="2"' in svg and svg.count('class="failed"') == 2
+    assert "2026-01-03: 0.6, FAIL" in svg
 
 
 @pytest.mark.parametrize(("opened", "bucket"), [

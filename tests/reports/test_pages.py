@@ -19,7 +19,8 @@ def site(evidence=None):
 
 def test_the_site_has_every_page_and_one_page_per_model():
     pages = site()
-    assert {"dashboard.html", "register.html", "register.csv", "register.json", "summary.html"} <= set(pages)
+    assert {"index.html", "dashboard.html", "register.html", "register.csv", "register.json", "summary.html"} <= set(pages)
+    assert pages["index.html"] == pages["dashboard.html"]  # the entry page a served folder opens
     assert sorted(k for k in pages if k.startswith("models/")) == sorted(
         f"models/{page_name(f'model_{m:03d}')}" for m in range(6))
 
@@ -104,3 +105,20 @@ def test_a_finding_on_an_estimate_is_marked_as_an_estimate_in_the_register():
                     judged={"performance.estimated.auc": "WARN"}, findings=(row,))
     register = site(replace(evidence, runs=[*evidence.runs, run]))["register.html"].decode()
     assert 'performance.estimated.auc <span class="badge estimate"' in register
+
+
+def test_the_model_page_shows_the_card_the_gate_read_with_its_source():
+    """The identity section reads what documentation.model_card judged (the card file logged with the model
+    included), not the tags alone."""
+    from govflow.checks.register import RunRecord
+    from govflow.reports.pages import LatestRun
+
+    evidence = synthetic_fleet(3, 10)
+    gate = RunRecord(run_id="g", model="model_000", version="1", flow="gate",
+                     started=datetime(2025, 11, 1, tzinfo=UTC), verdict="APPROVED")
+    card = {"intended_use": {"text": "limits for credit cards", "source": "model card file"},
+            "limitations": {"text": "N/A", "source": "model card file"}}
+    latest = {**evidence.latest, "model_000": {"gate": LatestRun(gate, (), card)}}
+    page = site(replace(evidence, latest=latest))[f"models/{page_name('model_000')}"].decode()
+    assert "limits for credit cards <span class=\"meta\">(model card file)</span>" in page
+    assert "<th>Limitations</th><td>not recorded</td>" in page  # a placeholder documents nothing
