@@ -252,6 +252,27 @@ def test_credit_estimates_before_outcomes_match_nannyml_and_are_compared_once_ou
             "fairness.lifetime.equal_opportunity_difference"} <= ids
 
 
+def test_the_reports_entry_page_tells_the_truth_about_the_credit_model(deployed, tmp_path, open_page):
+    """In Chromium: index.html does not call the credit model approved (its monitoring rejected it), its page
+    shows the card the gate read from the file logged with the model, and its trends draw their checks' limits."""
+    from govflow.flows.report import fleet_report
+    from govflow.reports.pages import page_name
+
+    fleet_report(str(tmp_path))
+    index = open_page(tmp_path / "index.html")
+    assert index.errors == []
+    row = index.page.locator("#inventory-table tbody tr", has_text="credit_scoring")
+    status, gate, monitoring = (row.locator(f"td:nth-child({i})").inner_text() for i in (6, 7, 8))
+    assert (status, gate, monitoring) == ("REJECTED", "APPROVED", "REJECTED")
+    model = open_page(tmp_path / "models" / page_name("credit_scoring"))
+    model.screenshot("demo-credit-scoring")
+    assert model.errors == []
+    body = model.page.inner_text("body")
+    assert "probability of default behind credit-card limit decisions (model card file)" in body
+    limits = model.page.evaluate("() => Array.from(document.querySelectorAll('svg.trend')).map(s => s.dataset.limit)")
+    assert limits[0] == "0.5" and limits[2] == "0.7"  # drift.share's max and performance.auc's min, medium tier
+
+
 def test_unknown_model_is_bad_input():
     with pytest.raises(UnknownModelVersion, match="no_such_model"):
         nightly_governance(["no_such_model"])
