@@ -61,6 +61,7 @@ def demo() -> None:
     settings = load_settings()
     from mlflow import MlflowClient
 
+    from govflow.checks.fleet_view import overall_state
     from govflow.checks.policy import PolicyError
     from govflow.demo.seed import deploy_if_unserved, seed_fleet
     from govflow.flows.gate import registration_gate
@@ -94,7 +95,11 @@ def demo() -> None:
     for outcome in monitored:
         print_monitoring(outcome)
     typer.echo("")
-    typer.echo("Verdicts: " + ", ".join(f"{o.model}={o.verdict}" for o in outcomes))
+    # A deployed version stands at the worse of its gate verdict and tonight's monitoring (as the inventory says).
+    tonight = {o.model: o.verdict for o in monitored}
+    typer.echo("Gate verdicts: " + ", ".join(f"{o.model}={o.verdict}" for o in outcomes))
+    typer.echo("Overall, after tonight's monitoring: " + ", ".join(
+        f"{o.model}={overall_state(o.verdict, tonight.get(o.model), o.model in tonight)}" for o in outcomes))
     print_report(nightly_result.report, nightly_result.report_error)
     if uri.startswith("sqlite:"):
         typer.echo(f"Browse the evidence: mlflow ui --backend-store-uri {uri}")

@@ -75,9 +75,14 @@ def test_mlflow_and_prefect_refuse_calls_without_their_credentials(topology):
 def test_the_deployments_schedules_create_their_runs(topology):
     """The server schedules the reconciliation, nightly and retirement runs (SQLAlchemy 2.1 silently broke this
     in Prefect 3.8.8's scheduler: no scheduled run was ever created)."""
-    _wait(lambda: _flow_runs(topology, ["SCHEDULED"]), "scheduled runs", topology, time.monotonic() + 120)
-    scheduled = _flow_runs(topology, ["SCHEDULED"])
-    assert len({r["deployment_id"] for r in scheduled}) >= 3  # reconciliation, nightly, retirement
+    def scheduled() -> set[str]:
+        return {r["deployment_id"] for r in _flow_runs(topology, ["SCHEDULED"])}
+
+    # The scheduler fills one deployment after another: wait for all three, not for the first run to appear
+    # (a loaded machine once caught it between the second and the third).
+    _wait(lambda: len(scheduled()) >= 3, "scheduled runs of the reconciliation, nightly and retirement deployments",
+          topology, time.monotonic() + 180)
+    assert len(scheduled()) >= 3
     assert "bulk_dml" not in (topology.root / "prefect-server.log").read_text()
 
 
