@@ -248,6 +248,13 @@ def estimates(periods: Periods, new: set[str], reference: pd.DataFrame, scorer: 
         by_group = fit_group_calibrators(scored[label].to_numpy(dtype=float), scored[score].to_numpy(dtype=float),
                                          group_labels(scored[sensitive]), tier.fairness.min_group_size,
                                          fair.calibration == "isotonic")
+    if score not in periods[0][1].columns:  # outputs logged with the batches, without the score
+        why = f"the monitoring data has no score column '{score}' to estimate from"
+        for period, _ in waiting:
+            out.add(not_run(ids["performance"] + ids["fairness"], why), period)
+        for period, _ in arrived if error else []:
+            out.add(not_run(ids["error"], why), period)
+        return
     tables = []
     for period, rows in waiting:
         s = rows[score].to_numpy(dtype=float)

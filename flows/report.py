@@ -31,6 +31,17 @@ class ReportOutcome:
     overdue_findings: int
 
 
+def _fleet(settings: Settings, as_of: str | None):
+    """The day judged on (`as_of`, default today, UTC), every registered model, and every governance run with
+    the latest of each flow per model's current version."""
+    uri = settings.resolved_tracking_uri
+    today = date.fromisoformat(as_of) if as_of else datetime.now(UTC).date()
+    models = read_models(uri)
+    runs, latest = read_runs(uri, settings.experiment, {m.model: m.current for m in models}, settings.resolved_ui_url,
+                             cache=settings.data_dir.resolve() / "report-runs.jsonl")
+    return today, models, runs, latest
+
+
 render_site = task(build_site, name="render_site", cache_policy=NO_CACHE)  # too big to hash for a key
 
 
@@ -41,10 +52,7 @@ def fleet_report(out: str | None = None, as_of: str | None = None) -> ReportOutc
     publish the fleet's status and the dashboard's link as Prefect artifacts."""
     settings = Settings()
     uri = settings.resolved_tracking_uri
-    today = date.fromisoformat(as_of) if as_of else datetime.now(UTC).date()
-    models = read_models(uri)
-    runs, latest = read_runs(uri, settings.experiment, {m.model: m.current for m in models}, settings.resolved_ui_url,
-                             cache=settings.data_dir.resolve() / "report-runs.jsonl")
+    today, models, runs, latest = _fleet(settings, as_of)
     evidence = FleetEvidence(models=models, runs=runs, latest=latest, catalogue=load_controls(settings.controls_file),
                              tracking=redact(uri), code_version=code_version())
     site: Site = render_site(evidence, today, today - timedelta(days=settings.report_period_days),
@@ -69,10 +77,5 @@ def fleet_inventory(as_of: str | None = None) -> list[dict]:
     """Every registered model as the dashboard lists it: owner, tier, lifecycle, the current version's gate
     status, latest monitoring verdict and overall state, open and overdue findings, next review; as of `as_of`
     (default today, UTC)."""
-    settings = Settings()
-    uri = settings.resolved_tracking_uri
-    today = date.fromisoformat(as_of) if as_of else datetime.now(UTC).date()
-    models = read_models(uri)
-    runs, _ = read_runs(uri, settings.experiment, {m.model: m.current for m in models}, settings.resolved_ui_url,
-                        cache=settings.data_dir.resolve() / "report-runs.jsonl")
+    today, models, runs, _ = _fleet(Settings(), as_of)
     return inventory(models, runs, risk_register(runs, today), today)

@@ -1,0 +1,49 @@
+"""The nightly estimates step on frames: batches logged with decisions but no score are told apart, never a
+crash; with scores, the estimates and the comparison appear per period."""
+
+import numpy as np
+import pandas as pd
+
+from govflow.checks.results import Status
+from govflow.flows import monitoring as step
+from govflow.policy_file import load_policy
+from govflow.settings import DEFAULT_POLICY
+
+TAGS = {"governance.label": "y", "governance.prediction": "pred", "governance.score": "p",
+        "governance.sensitive_features": "sex"}
+
+
+def _frame(rng, n, labelled=True):
+    p = rng.random(n)
+    y = (rng.random(n) < p).astype(float)
+    return pd.DataFrame({"x": rng.normal(size=n), "sex": rng.choice(["f", "m"], n), "p": p,
+                         "pred": (p > 0.5).astype(int), "y": y if labelled else np.nan})
+
+
+def _run(periods, reference):
+    policy, _ = load_policy(DEFAULT_POLICY)
+    out = step.Collected()
+    scorer = step.Scorer("sqlite:///unused.db", "m", "1", TAGS)  # the frames hold outputs: never loaded
+    step.estimates(periods, {p for p, _ in periods}, reference, scorer, TAGS, policy.tier("high"), policy,
+                   {"performance.auc": 0.8, "performance.accuracy": 0.75, "performance.precision": 0.7,
+                    "performance.recall": 0.7}, out)
+    return out
+
+
+def test_estimates_for_waiting_periods_and_realised_against_estimated_for_labelled_ones():
+    rng = np.random.default_rng(0)
+    reference = _frame(rng, 4000)
+    out = _run([("w1", _frame(rng, 800)), ("w2", _frame(rng, 800, labelled=False))], reference)
+    by = {(r.check_id, r.period) for r in out.results}
+    assert ("performance.estimated.auc", "w2") in by and ("fairness.estimated.equal_opportunity_difference", "w2") in by
+    assert ("performance.estimation_error.auc", "w1") in by and ("performance.estimated.auc", "w1") not in by
+    assert "evidence/estimation.json" in out.files
+
+
+def test_batches_without_a_score_are_named_not_a_crash():
+    rng = np.random.default_rng(1)
+    reference = _frame(rng, 4000)
+    periods = [("w1", _frame(rng, 800).drop(columns="p")), ("w2", _frame(rng, 800, labelled=False).drop(columns="p"))]
+    out = _run(periods, reference)
+    assert out.results and {r.status for r in out.results} == {Status.ERROR}
+    assert all("no score column 'p'" in r.message for r in out.results)
