@@ -38,8 +38,8 @@ def publish_artifacts(rows: list[dict], dashboard: str, summary: str) -> None:
     """A table of the fleet's status and a link to the dashboard, on the Prefect flow run."""
     from prefect.artifacts import create_link_artifact, create_table_artifact
 
-    columns = ("model", "version", "tier", "lifecycle", "status", "last_run", "open_findings", "overdue_findings",
-               "review_due")
+    columns = ("model", "version", "tier", "lifecycle", "status", "gate", "monitoring", "last_run", "open_findings",
+               "overdue_findings", "review_due")
     # _sync: Prefect picks its async variant whenever an event loop runs in the thread (a caller's, say),
     # and would then return a coroutine nobody awaits: no artifact, no error.
     create_table_artifact(key="fleet-status", table=[{c: row.get(c) for c in columns} for row in rows],

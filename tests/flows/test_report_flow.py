@@ -49,6 +49,7 @@ def test_every_registered_model_has_a_page_and_the_site_is_logged_to_mlflow(repo
 def test_the_fleet_status_and_the_dashboard_link_are_prefect_artifacts(report, client):
     from prefect.artifacts import Artifact
 
+    from govflow.checks.fleet_view import overall_state
     from govflow.tasks.registry import current_version
 
     _, outcome, _ = report
@@ -58,7 +59,10 @@ def test_the_fleet_status_and_the_dashboard_link_are_prefect_artifacts(report, c
     for model, row in rows.items():  # other tests may have registered newer versions: the current one is shown
         version = current_version(client, model)
         status = client.get_model_version(model, version).tags.get("governance.status", "NOT_GATED")
-        assert (row["version"], row["status"]) == (version, status)
+        assert (row["version"], row["gate"]) == (version, status)
+        # Overall: a serving version at the worse of its gate status and its latest monitoring verdict.
+        serving = bool(client.get_model_version(model, version).aliases)
+        assert row["status"] == overall_state(status, row["monitoring"], serving)
     link = Artifact.get("fleet-dashboard", _sync=True)
     assert link is not None and outcome.link in link.data
 
