@@ -29,12 +29,10 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.model_selection import StratifiedShuffleSplit
 
 from govflow.checks.limits import Direction, Limit, Straddle
-from govflow.checks.performance import LABELS, binary_labels, measure
+from govflow.checks.performance import LABELS, binary_labels, measure, z_value
 from govflow.checks.policy import EstimatedFairnessRule, EstimatedRule, EstimationErrorRule, FairnessChecks
 from govflow.checks.results import CheckResult, Status, not_run
 
-ESTIMABLE = ("auc", "accuracy", "precision", "recall")
-GAPS = ("equal_opportunity_difference", "equalized_odds_difference")
 GAP_LABELS = {"equal_opportunity_difference": "equal-opportunity gap (TPR)",
               "equalized_odds_difference": "equalized-odds gap (larger of TPR and FPR)"}
 
@@ -165,7 +163,7 @@ def estimate_performance(p: np.ndarray, pred: np.ndarray, score: np.ndarray, con
     """Expected AUC, accuracy, precision and recall of 0/1 predictions, from calibrated probabilities `p`
     (the raw `score` orders the rows for AUC), each with its band at `confidence`."""
     p, pred = np.asarray(p, dtype=float), np.asarray(pred)
-    z = _z(confidence)
+    z = z_value(confidence)
     expected = np.array([(p * (pred == 1)).sum(), ((1 - p) * (pred == 1)).sum(), (p * (pred == 0)).sum(),
                          ((1 - p) * (pred == 0)).sum()])
     point, spread = _rates(expected), _rates(_count_draws(p, pred, draws, np.random.default_rng(seed)))
@@ -180,12 +178,6 @@ def estimate_performance(p: np.ndarray, pred: np.ndarray, score: np.ndarray, con
     band = _auc_band(auc, expected[0] + expected[2], expected[1] + expected[3], z) if np.isfinite(auc) else (auc, auc)
     out["auc"] = Estimate("auc", auc, band, len(p))
     return out
-
-
-def _z(confidence: float) -> float:
-    from scipy import stats
-
-    return float(stats.norm.ppf(0.5 + confidence / 2))
 
 
 def estimated_performance_results(

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from govflow.checks.data_validation import column_kind
+from govflow.checks.drift import counts
 from govflow.checks.estimation import group_labels
 from govflow.checks.performance import LABELS, binary_labels
 from govflow.checks.policy import FairnessChecks, LifetimeDecayRule, LifetimeDriftRule, LifetimeFairnessRule
@@ -25,6 +26,8 @@ from govflow.checks.results import CheckResult, Status, not_run
 from govflow.checks.sequential import (
     MeanSequence,
     gap_interval,
+    gap_lower_bound,
+    judge_look,
     ks_distance,
     ks_margin,
     paired_batch,
@@ -54,7 +57,7 @@ def _distance(reference: pd.Series, current: pd.Series, numeric: bool, level: fl
         cur_values = cur.to_numpy(dtype=float)
         d = float(ks_distance(ref_values[np.isfinite(ref_values)], cur_values[np.isfinite(cur_values)][None, :])[0])
         return "ks", d, ks_margin(len(cur), len(ref), level)
-    ref_share, cur_share = ref.value_counts(normalize=True), cur.value_counts(normalize=True)
+    ref_share, cur_share = counts(ref) / len(ref), counts(cur) / len(cur)
     keys = ref_share.index.union(cur_share.index)
     d = 0.5 * float(np.abs(ref_share.reindex(keys, fill_value=0) - cur_share.reindex(keys, fill_value=0)).sum())
     return "tvd", d, tvd_margin(len(cur), len(ref), len(keys), level)
@@ -86,9 +89,9 @@ def lifetime_drift(reference: pd.DataFrame, periods: Periods, features: Sequence
                 continue
             numeric = column_kind(reference[column]) == "numeric" and column_kind(batch[column]) == "numeric"
             measure, distance, margin = _distance(reference[column], batch[column], numeric, level)
-            lower = max(0.0, distance - margin)
             floor = rule.materiality.ks if measure == "ks" else rule.materiality.tvd
-            drifted = lower > floor
+            look = judge_look(distance, margin, level, floor)
+            lower, drifted = look.lower_bound, look.drifted
             rows.append({"column": column, "period": period, "look": t, "measure": measure, "distance": distance,
                          "lower_bound": lower, "level": level, "materiality": floor, "drifted": drifted})
             results.append(CheckResult(
@@ -187,7 +190,7 @@ def lifetime_fairness(reference: pd.DataFrame, periods: Periods, label: str, pre
                 "no period had rows of two groups to pair")))
             continue
         (a, b), (low, high) = max(bounds.items(), key=lambda item: max(item[1][0], -item[1][1]))
-        lower = max(0.0, low, -high)
+        lower = gap_lower_bound(list(bounds.values()))
         point = (states[(a, b)].total / states[(a, b)].rows) * 2 - 1
         failed = lower > limit
         out.append(CheckResult(

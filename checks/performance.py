@@ -75,13 +75,14 @@ class Undefined(ValueError):
     """The metric has no value on these rows: a single class, or no predicted positives."""
 
 
-def _z(confidence: float) -> float:
+def z_value(confidence: float) -> float:
+    """The two-sided normal quantile of a confidence level (1.96 at 0.95)."""
     return float(stats.norm.ppf(0.5 + confidence / 2))
 
 
 def _mean_interval(losses: np.ndarray, confidence: float, upper: float) -> tuple[float, tuple[float, float]]:
     mean = float(losses.mean())
-    half = _z(confidence) * float(losses.std(ddof=1)) / np.sqrt(len(losses)) if len(losses) > 1 else 0.0
+    half = z_value(confidence) * float(losses.std(ddof=1)) / np.sqrt(len(losses)) if len(losses) > 1 else 0.0
     return mean, (max(0.0, mean - half), min(upper, mean + half))
 
 
@@ -98,7 +99,7 @@ def measure(metric: str, y: np.ndarray, pred: np.ndarray, score: np.ndarray | No
         if y.min() == y.max():
             raise Undefined("labels hold a single class; AUC is undefined")
         auc, var = auc_delong(y, score)
-        half = _z(confidence) * np.sqrt(var)
+        half = z_value(confidence) * np.sqrt(var)
         return auc, (max(0.0, auc - half), min(1.0, auc + half)), len(y)
     if metric in ("accuracy", "precision", "recall"):
         hits = {"accuracy": y == pred, "precision": y[pred == 1] == 1, "recall": pred[y == 1] == 1}[metric]
