@@ -1,5 +1,7 @@
 """The risk register, derived from the evidence alone: a finding opens when a run's blocking check fails
-or cannot judge, and closes when a later run of the same version judges that check and it passes.
+or cannot judge, and closes when a later run of the same version judges that check and it passes, or when a
+newer version of the model that replaced it in service (its monitoring runs on after the old version's stopped)
+is monitored and passes that check: the retrained version remediates the old one's findings.
 
 Nothing here is stored apart from the runs, so the register cannot drift from the evidence it lists."""
 
@@ -16,6 +18,8 @@ REGISTER_SEVERITIES = SEVERITIES[:2]
 _RANK = {level: len(SEVERITIES) - i for i, level in enumerate(SEVERITIES)}
 # Statuses that clear a finding when a later run of the same check ends in them.
 _CLEARED = frozenset({"PASS", "WAIVED"})
+# Only a monitoring run shows a version serving; a newer version's gate proves nothing about the old one's use.
+MONITOR_FLOW = "monitor"
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,15 @@ class RegisterEntry:
     closed_on: str | None = None
     closed_run: str | None = None
     closed_link: str | None = None
+    closed_version: str | None = None  # set when a newer version that replaced this one closed it
     notes: tuple[Mapping, ...] = ()
+
+    @property
+    def days_late(self) -> int | None:
+        """How many days after its due date a closed finding was closed (0 when on time), else None."""
+        if self.closed_on is None or self.due is None:
+            return None
+        return max(0, (date.fromisoformat(self.closed_on) - date.fromisoformat(self.due)).days)
 
     def row(self) -> dict:
         """The entry as a flat row for CSV and JSON; an owner nobody named reads `unknown`."""
@@ -68,7 +80,8 @@ class RegisterEntry:
                 "tier": self.tier or "unknown", "owner": self.owner or "unknown", "status": self.status,
                 "opened": self.opened, "due": self.due or "", "closed_on": self.closed_on or "",
                 "opened_run": self.opened_run, "last_seen_run": self.last_seen_run,
-                "closed_run": self.closed_run or "", "message": self.message,
+                "closed_run": self.closed_run or "", "closed_version": self.closed_version or "",
+                "days_late": "" if self.days_late is None else str(self.days_late), "message": self.message,
                 "notes": " | ".join(f"{n.get('at', '')} {n.get('by', '')}: {n.get('text', '')}" for n in self.notes)}
 
 
@@ -91,13 +104,34 @@ def _status(due: str | None, today: date) -> str:
     return "overdue" if due is not None and date.fromisoformat(due) < today else "open"
 
 
+def _replaced(open_at: Mapping[tuple[str, str, str], int], run: RunRecord, check: str,
+              monitored_until: Mapping[tuple[str, str], datetime]) -> list[tuple[str, str, str]]:
+    """Open findings of `check` on older versions of `run`'s model whose monitoring stopped before `run`: the
+    version `run` monitors has replaced them in service."""
+    return [key for key in open_at
+            if key[0] == run.model and key[2] == check and _older(key[1], run.version)
+            and monitored_until.get((run.model, key[1]), run.started) < run.started]
+
+
+def _older(version: str, than: str) -> bool:
+    """MLflow numbers a model's versions 1, 2, 3...; anything else is compared as text."""
+    if version.isdigit() and than.isdigit():
+        return int(version) < int(than)
+    return version < than
+
+
 def risk_register(runs: Iterable[RunRecord], today: date) -> list[RegisterEntry]:
     """Every finding the runs opened, oldest first, with the run that closed it if one did; remediation
     notes (runs with a `note`) are attached to the finding open for that version and check when they were made."""
     entries: list[RegisterEntry] = []
     open_at: dict[tuple[str, str, str], int] = {}  # (model, version, check) -> index of its open entry
     last_at: dict[tuple[str, str, str], int] = {}  # ... -> index of its latest entry, open or closed
-    for run in sorted(runs, key=lambda r: (r.started, r.run_id)):
+    runs = sorted(runs, key=lambda r: (r.started, r.run_id))
+    monitored_until: dict[tuple[str, str], datetime] = {}  # (model, version) -> its last monitoring run's start
+    for run in runs:
+        if run.flow == MONITOR_FLOW:
+            monitored_until[(run.model, run.version)] = run.started
+    for run in runs:
         if run.note is not None:
             # A note on a finding already closed belongs to the latest one of that check.
             key = (run.model, run.version, run.note.get("check_id"))
@@ -114,6 +148,12 @@ def risk_register(runs: Iterable[RunRecord], today: date) -> list[RegisterEntry]
                 entries[index] = replace(entries[index], status="closed", closed_on=run.started.date().isoformat(),
                                          closed_run=run.run_id, closed_link=run.link)
                 del open_at[(run.model, run.version, check)]
+            if run.flow == MONITOR_FLOW and check not in current and status in _CLEARED:
+                for key in _replaced(open_at, run, check, monitored_until):
+                    entries[open_at[key]] = replace(
+                        entries[open_at[key]], status="closed", closed_on=run.started.date().isoformat(),
+                        closed_run=run.run_id, closed_link=run.link, closed_version=run.version)
+                    del open_at[key]
         for check, row in current.items():
             key = (run.model, run.version, check)
             index = open_at.get(key)

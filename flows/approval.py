@@ -4,10 +4,10 @@ gated again so its status reflects every sign-off the tier requires."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 from prefect import flow
 
+from govflow import clock
 from govflow.checks.manifest import canonical_json
 from govflow.checks.signoff import signoff_record, signoff_tag
 from govflow.flows.gate import GateOutcome, registration_gate
@@ -24,7 +24,7 @@ def sign_off(model: str, version: str, by: str, role: str, note: str | None = No
     then gate the version again; return the new gate outcome."""
     ctx = resolve_subject(model, version)
     run = open_run(ctx, FLOW)
-    at = datetime.now(UTC).isoformat(timespec="seconds")
+    at = clock.now().isoformat(timespec="seconds")
     seen = ctx.tags.get("governance.status")
     record = signoff_record(by, role, at, seen, ctx.tags.get("governance.last_gate_run"), note)
     document = {**json.loads(record), "model": model, "version": ctx.version.version}

@@ -5,10 +5,10 @@ for the owner on the register; a recorded resolution closes it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from prefect import flow
 
+from govflow import clock
 from govflow.checks.feedback import feedback_result, resolution_result, summary
 from govflow.checks.manifest import canonical_json
 from govflow.flows.recording import judge_and_record
@@ -36,7 +36,7 @@ def record_feedback(model: str, entries: list[dict], version: str | None = None,
     if not entries:
         raise ValueError("no feedback entries to record")
     ctx = resolve_subject(model, named_or_current(Settings().resolved_tracking_uri, model, version))
-    now = datetime.now(UTC).isoformat(timespec="seconds")
+    now = clock.now().isoformat(timespec="seconds")
     entries = [{**e, "version": ctx.version.version, "received": e.get("received") or now} for e in entries]
     rule = ctx.tier.feedback.stakeholder
     result = feedback_result(entries, rule) if rule is not None else None
@@ -59,7 +59,7 @@ def resolve_feedback(model: str, by: str, text: str, version: str | None = None)
         raise ValueError("a resolution needs who resolved it (--by) and how (--text)")
     ctx = resolve_subject(model, named_or_current(Settings().resolved_tracking_uri, model, version))
     document = {"model": model, "version": ctx.version.version, "resolved_by": by.strip(), "resolution": text.strip(),
-                "at": datetime.now(UTC).isoformat(timespec="seconds"), "entries": []}
+                "at": clock.now().isoformat(timespec="seconds"), "entries": []}
     judged = judge_and_record(ctx, FLOW, [resolution_result(by.strip(), text.strip())], families=("feedback",),
                               files={"evidence/feedback/entries.json": canonical_json(document)},
                               context={"source": "resolution"})

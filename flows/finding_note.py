@@ -3,10 +3,9 @@ register shows it beside the finding and an auditor can verify it was not change
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from prefect import flow
 
+from govflow import clock
 from govflow.checks import CHECKS
 from govflow.checks.manifest import canonical_json
 from govflow.flows.recording import record_evidence
@@ -32,7 +31,7 @@ def finding_note(model: str, check_id: str, by: str, text: str, version: str | N
     ctx = resolve_subject(model, named_or_current(Settings().resolved_tracking_uri, model, version))
     run = open_run(ctx, FLOW)
     note = {"model": model, "version": ctx.version.version, "check_id": check_id, "by": by.strip(),
-            "text": text.strip(), "at": datetime.now(UTC).isoformat(timespec="seconds")}
+            "text": text.strip(), "at": clock.now().isoformat(timespec="seconds")}
     record_evidence(ctx, run, FLOW, files={"evidence/note.json": canonical_json(note)},
                     inputs={"model_version": f"models:/{model}/{ctx.version.version}"}, metrics={},
                     tags={"governance.note_check": check_id, "governance.note_by": by.strip()})

@@ -22,7 +22,7 @@ from govflow.flows.alerts import alert_on_failure
 from govflow.flows.reconcile import gate_or_error
 from govflow.flows.recording import findings_evidence, judge_and_record, record_evidence
 from govflow.flows.report import ReportOutcome, fleet_report
-from govflow.flows.runners import SettingsTaskRunner
+from govflow.flows.runners import SettingsTaskRunner, share_of_cores
 from govflow.flows.subject import Subject, open_run, resolve_subject
 from govflow.settings import Settings
 from govflow.tasks.evidence import find_completed_run, read_evidence_json, read_verdict
@@ -155,8 +155,9 @@ def _monitor(model: str, version: str) -> MonitorOutcome:
 def govern_model(model: str, ungated: list[str], deployed: list[str]) -> tuple[dict[str, str], list[MonitorOutcome]]:
     """One model's night in order: gate its versions never gated, then monitor its deployed ones. A model's
     runs never run side by side, because each extends that model's one manifest chain."""
-    gated = {version: gate_or_error(model, version) for version in ungated}
-    return gated, [_monitor(model, version) for version in deployed]
+    with share_of_cores(Settings().workers):
+        gated = {version: gate_or_error(model, version) for version in ungated}
+        return gated, [_monitor(model, version) for version in deployed]
 
 
 @dataclass(frozen=True)
@@ -168,10 +169,12 @@ class NightlyOutcome:
 
 
 @flow(name="nightly-governance", task_runner=SettingsTaskRunner())
-def nightly_governance(models: list[str] | None = None, tags: dict[str, str] | None = None) -> NightlyOutcome:
+def nightly_governance(models: list[str] | None = None, tags: dict[str, str] | None = None,
+                       report: bool = True) -> NightlyOutcome:
     """Per model, side by side on the task runner: gate every version never gated, then monitor every
     deployed version (of the named models, and whose model or version tags hold every `tags` pair); one
-    version's error is recorded as its outcome and the rest go on; then refresh the reports."""
+    version's error is recorded as its outcome and the rest go on; then refresh the reports (unless `report`
+    is false: a backfill of several nights refreshes them once, after the last)."""
     uri = Settings().resolved_tracking_uri
     ungated, deployed = defaultdict(list), defaultdict(list)
     for model, version in list_ungated_versions(uri, models, tags):
@@ -184,6 +187,8 @@ def nightly_governance(models: list[str] | None = None, tags: dict[str, str] | N
         versions, outcomes = future.result()
         gated |= {(model, v): verdict for v, verdict in versions.items()}
         monitored += outcomes
+    if not report:
+        return NightlyOutcome(monitored, gated)
     try:  # the night's verdicts stand whatever happens to the pages that show them
         return NightlyOutcome(monitored, gated, report=fleet_report())
     except Exception as exc:

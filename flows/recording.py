@@ -4,8 +4,8 @@ lock the manifest, the published head and the recorded hash."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
+from govflow import clock
 from govflow.checks.decision import Decision, decide
 from govflow.checks.evidence import family_documents, key_metrics, verdict_document
 from govflow.checks.findings import findings, review_dates
@@ -81,7 +81,7 @@ def record_evidence(
         sequence = tip.sequence + 1 if tip else 1
         manifest = build_manifest(
             model=model, version=ctx.version.version, flow=flow,
-            created_at=datetime.now(UTC).isoformat(timespec="seconds"), artifacts=files,
+            created_at=clock.now().isoformat(timespec="seconds"), artifacts=files,
             inputs={**inputs, "waivers_file": f"sha256:{ctx.waivers_sha}"},
             policy_sha256=ctx.policy_sha, code_version=code_version(),
             previous_manifest_sha256=tip.manifest_sha256 if tip else None, sequence=sequence,
@@ -103,7 +103,7 @@ def record_evidence(
 def findings_evidence(ctx: Subject, results) -> tuple[dict[str, str | None], dict[str, bytes]]:
     """The review and retention dates for the verdict, and `evidence/findings.json`: each finding with its
     severity, the model's owner and the date the policy allows to fix it."""
-    today = datetime.now(UTC).date()
+    today = clock.now().date()
     rows = findings(results, ctx.tier, ctx.tags.get("governance.owner"), today)
     return review_dates(ctx.tier, today), {"evidence/findings.json": canonical_json({"findings": rows})}
 

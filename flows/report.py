@@ -4,12 +4,13 @@ summary, regenerated from MLflow's registry and evidence, written to a folder an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from govflow import clock
 from govflow.checks.fleet_view import inventory
 from govflow.checks.register import risk_register
 from govflow.policy_file import load_controls
@@ -35,7 +36,7 @@ def _fleet(settings: Settings, as_of: str | None):
     """The day judged on (`as_of`, default today, UTC), every registered model, and every governance run with
     the latest of each flow per model's current version."""
     uri = settings.resolved_tracking_uri
-    today = date.fromisoformat(as_of) if as_of else datetime.now(UTC).date()
+    today = date.fromisoformat(as_of) if as_of else clock.now().date()
     models = read_models(uri)
     runs, latest = read_runs(uri, settings.experiment, {m.model: m.current for m in models}, settings.resolved_ui_url,
                              cache=settings.data_dir.resolve() / "report-runs.jsonl")
@@ -56,7 +57,7 @@ def fleet_report(out: str | None = None, as_of: str | None = None) -> ReportOutc
     evidence = FleetEvidence(models=models, runs=runs, latest=latest, catalogue=load_controls(settings.controls_file),
                              tracking=redact(uri), code_version=code_version())
     site: Site = render_site(evidence, today, today - timedelta(days=settings.report_period_days),
-                             datetime.now(UTC))
+                             clock.now())
     files = {rel: redact_bytes(data) for rel, data in site.files.items()}  # no page shows a password
     dashboard = write_site(Path(out).resolve() if out else settings.resolved_reports_dir, files)
     summary = site.summary

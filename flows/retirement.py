@@ -8,10 +8,11 @@ it marked `retired`, with the date its evidence must be kept until."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from prefect import flow, get_run_logger
 
+from govflow import clock
 from govflow.checks.findings import review_dates
 from govflow.checks.lifecycle import RETIRED, RETIRING, VersionFacts, lifecycle_results, superseded_by
 from govflow.checks.results import CheckResult, Status
@@ -67,7 +68,7 @@ def retirement_sweep(models: list[str] | None = None, as_of: datetime | None = N
     then); one version's error is its outcome, not the sweep's."""
     logger = get_run_logger()
     settings = Settings()
-    now = as_of or datetime.now(UTC)
+    now = as_of or clock.now()
     outcomes = []
     for model in list_models(settings.resolved_tracking_uri, models):
         try:
@@ -103,7 +104,7 @@ def retire(model: str, version: str | None = None, by: str | None = None) -> lis
         from govflow.tasks.registry import UnknownModelVersion
 
         raise UnknownModelVersion(f"model '{model}' has no version '{version}'")
-    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    stamp = clock.now().isoformat(timespec="seconds")
     for facts in chosen:
         if facts.lifecycle != RETIRING:
             set_version_tags(uri, model, facts.version, {"governance.lifecycle": RETIRING,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from prefect.runtime import flow_run
 
+from govflow import clock
 from govflow.checks.governance_tags import TIER_TAG, effective_tags
 from govflow.checks.policy import Policy, TierPolicy
 from govflow.checks.results import CheckResult
@@ -37,7 +37,7 @@ class Subject:
     def waived(self, results: list[CheckResult]) -> list[CheckResult]:
         """Results with this version's unexpired waivers applied, as of today (UTC)."""
         return apply_waivers(results, self.waivers, self.version.model, self.version.version,
-                             datetime.now(UTC).date())
+                             clock.now().date())
 
 
 def resolve_subject(model: str, version: str) -> Subject:

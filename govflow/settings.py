@@ -6,6 +6,7 @@ Policy limits are not settings: they live in the policy file that `policy_file` 
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -74,6 +75,9 @@ class Settings(BaseSettings):
     reconcile_seconds: int | None = Field(default=None, ge=30, description=(
         "how often `govflow serve` gates versions a lost webhook left ungated; default prefect.yaml's 300 s"))
     workers: int = Field(default=2, ge=1, description="threads that monitor models side by side in the nightly run")
+    now: datetime | None = Field(default=None, description=(
+        "act as of this moment (ISO date-time, UTC unless it says): a backfill, or the demo's simulated weeks; "
+        "runs recorded under it are tagged governance.clock. Unset, the real clock"))
     dask_address: str | None = Field(default=None, description=(
         "Dask scheduler (tcp://host:8786); when set, the nightly run fans out on that cluster"))
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from govflow import clock
 from govflow.checks.heads import Head, HeadLog
 from govflow.settings import Settings
 from govflow.tasks.head_store import ChainLockTimeout, DatabaseHeadStore, FileHeadStore, HeadConflict, HeadStore
@@ -54,7 +54,7 @@ def chain_tip(where: HeadStore | Path | str, model: str) -> Head | None:
 def append_head(where: HeadStore | Path | str, model: str, sequence: int, manifest_sha256: str, run_id: str,
                 signing_key: Path | None = None) -> Head:
     """Publish the model's new head, durably, signed given a key; call with the model's lock held."""
-    at = datetime.now(UTC).isoformat(timespec="seconds")
+    at = clock.now().isoformat(timespec="seconds")
     head = Head(model, sequence, manifest_sha256, run_id, at)
     if signing_key is not None:
         head = Head(model, sequence, manifest_sha256, run_id, at, sign(signing_key, head.signed_bytes()).decode().strip())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import posixpath
 import tempfile
-import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from mlflow.entities import Metric, RunTag
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from govflow import clock
 from govflow.checks.manifest import canonical_json, sha256_hex
 from govflow.checks.results import CheckResult
 from govflow.checks.verification import MANIFEST, SIGNATURE, StoredRun
@@ -43,12 +43,12 @@ def open_governance_run(
 ) -> GovernanceRun:
     """A new run in the governance experiment, tagged with what it governs."""
     client = MlflowClient(tracking_uri)
-    run = client.create_run(
-        experiment_id_for(client, experiment, artifact_root),
-        run_name=f"{flow}-{model}-v{version}",
-        tags={"governance.model": model, "governance.version": str(version), "governance.flow": flow,
-              "governance.prefect_flow_run_id": prefect_flow_run_id},
-    )
+    tags = {"governance.model": model, "governance.version": str(version), "governance.flow": flow,
+            "governance.prefect_flow_run_id": prefect_flow_run_id}
+    if (moment := clock.simulated()) is not None:
+        tags["governance.clock"] = f"simulated: GOVFLOW_NOW={moment.isoformat()}"
+    run = client.create_run(experiment_id_for(client, experiment, artifact_root), start_time=clock.now_ms(),
+                            run_name=f"{flow}-{model}-v{version}", tags=tags)
     return GovernanceRun(run.info.run_id, run.info.artifact_uri)
 
 
@@ -127,7 +127,7 @@ def commit_run(tracking_uri: str, run_id: str, manifest_sha256: str, tags: dict[
                metrics: dict[str, float], history: list[tuple[str, float, int]] | None = None) -> None:
     """Record the manifest hash, tags and metrics on the run and mark it FINISHED (after its head is published)."""
     client = MlflowClient(tracking_uri)
-    now = int(time.time() * 1000)
+    now = clock.now_ms()
     steps: Counter[str] = Counter()  # each metric's history counts its own steps from 0
     entries = [Metric(key, float(value), now, 0) for key, value in metrics.items()]
     for key, value, stamp in history or []:
@@ -136,7 +136,7 @@ def commit_run(tracking_uri: str, run_id: str, manifest_sha256: str, tags: dict[
     # MlflowClient.log_batch splits what exceeds MLflow's per-request limits itself.
     client.log_batch(run_id, metrics=entries, tags=[
         RunTag(k, v) for k, v in (tags | {"governance.manifest_sha256": manifest_sha256}).items()])
-    client.set_terminated(run_id, "FINISHED")
+    client.set_terminated(run_id, "FINISHED", end_time=now)
 
 
 def write_evidence(tracking_uri: str, run_id: str, files: dict[str, bytes], manifest: dict,

@@ -6,6 +6,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,25 @@ def _cached_download(tracking_uri: str, source: str, target: Path) -> str:
     return str(target)
 
 
+# Loaded models by artifact folder, for the life of the process: a registered version's artifacts never change,
+# and loading one costs seconds (skops vets every type it unpickles), paid by every gate and every night's
+# monitoring otherwise. Bounded, oldest out first, so a long-running worker holds a handful of models.
+_LOADED: dict[str, Any] = {}
+_LOADED_LOCK = threading.Lock()
+_LOADED_MAX = 8
+
+
+def _load_once(local: str, load: Callable[[str], Any]) -> Any:
+    with _LOADED_LOCK:
+        if local in _LOADED:
+            return _LOADED[local]
+    loaded = load(local)
+    with _LOADED_LOCK:
+        while len(_LOADED) >= _LOADED_MAX:
+            _LOADED.pop(next(iter(_LOADED)))
+        return _LOADED.setdefault(local, loaded)
+
+
 @task(retries=1, retry_delay_seconds=2)
 def fetch_model(tracking_uri: str, model: str, version: str, cache_dir: Path | None = None) -> LoadedModel:
     """Download the version's artifacts (once, into `cache_dir`, default the data dir's models folder) with an
@@ -74,7 +94,7 @@ def fetch_model(tracking_uri: str, model: str, version: str, cache_dir: Path | N
         # reuses version numbers, and one data dir may serve more than one store.
         where = hashlib.sha256(f"{tracking_uri}\n{source}".encode()).hexdigest()[:16]
         local = _cached_download(tracking_uri, source, root / _safe(model) / f"{_safe(str(version))}-{where}")
-        loaded = mlflow.pyfunc.load_model(local)
+        loaded = _load_once(local, mlflow.pyfunc.load_model)
     except Exception as exc:  # a model that will not load is a finding about the model, not a crash
         return LoadedModel(error=f"cannot load model '{model}' version {version}: {type(exc).__name__}: {exc}")
     schema = loaded.metadata.get_input_schema()

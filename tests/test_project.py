@@ -46,3 +46,21 @@ def test_every_deployment_entrypoint_is_a_flow():
                 IntervalSchedule(interval=schedule["interval"])
             else:
                 CronSchedule(cron=schedule["cron"], timezone=schedule["timezone"])
+
+
+def test_the_demo_feed_holds_what_had_arrived_by_a_day(tmp_path):
+    from datetime import date
+
+    import pandas as pd
+
+    from govflow.demo.data import credit_scoring
+    from govflow.demo.seed import write_datasets
+
+    scenario = credit_scoring()
+    paths = write_datasets(scenario, tmp_path)
+    assert len(list(paths["monitoring"].iterdir())) == 30
+    paths = write_datasets(scenario, tmp_path, through=date(2026, 10, 11))  # earlier batches are taken back
+    assert max(p.name for p in paths["monitoring"].iterdir()) == "batch_2026-10-11.parquet"
+    assert len(list(paths["monitoring"].iterdir())) == 11
+    labels = pd.read_parquet(paths["labels"])
+    assert len(labels) == 400 and (labels["label_arrived_at"] == pd.Timestamp("2026-10-11")).all()

@@ -61,6 +61,13 @@ def _loan_frame(rng: np.random.Generator, n: int) -> pd.DataFrame:
     })
 
 
+def loan_batches(start: pd.Timestamp, days: int, seed: int) -> dict[str, pd.DataFrame]:
+    """Daily batches of 300 loan applications from `start`, as the production feed delivers them."""
+    rng = np.random.default_rng(seed)
+    return {f"{(start + pd.Timedelta(days=d)).date()}": _loan_frame(rng, 300).drop(columns="approved")
+            for d in range(days)}
+
+
 def loan_approval(seed: int = 7) -> Scenario:
     """Consumer loan approval by logistic regression; race and sex protected, fair enough to pass."""
     rng = np.random.default_rng(seed)
@@ -185,36 +192,71 @@ def _credit_frame(rng: np.random.Generator, n: int, shift: float = 0.0) -> pd.Da
     })
 
 
+def _credit_feed(rng: np.random.Generator, start: pd.Timestamp, days: int, shifts: np.ndarray,
+                 prefix: str) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Daily batches of 400 scored applications from `start`, day d's population at `shifts[d]`, and the
+    defaults that have arrived `LABEL_DELAY_DAYS` later by the last day."""
+    monitoring, labels = {}, []
+    for day in range(days):
+        date = start + pd.Timedelta(days=day)
+        batch = _credit_frame(rng, 400, shift=float(shifts[day]))
+        batch.insert(0, "application_id", [f"{prefix}{day:02d}{i:04d}" for i in range(len(batch))])
+        batch.insert(1, "scored_at", date + pd.to_timedelta(rng.integers(0, 86400, len(batch)), unit="s"))
+        arrival = date + pd.Timedelta(days=LABEL_DELAY_DAYS)
+        if arrival <= start + pd.Timedelta(days=days - 1):
+            labels.append(batch[["application_id", "default"]].assign(label_arrived_at=arrival))
+        monitoring[f"{date.date()}"] = batch.drop(columns="default")
+    return monitoring, pd.concat(labels, ignore_index=True)
+
+
+CREDIT_FEATURES = ("age", "income", "utilization", "open_accounts", "recent_inquiries", "late_payments_12m",
+                   "region", "channel")
+CREDIT_CARD = {"intended_use": "probability of default behind credit-card limit decisions",
+               "limitations": "calibrated on a benign economy; monitored for drift as conditions change",
+               "training_data": "6,000 applicants with 12-month default outcomes",
+               "contact": "credit-decisioning@bank.example"}
+
+
 def credit_scoring(seed: int = 23) -> Scenario:
     """Probability-of-default scorecard whose applicant population drifts over 30 daily batches;
     labels (defaults) arrive `LABEL_DELAY_DAYS` after each batch."""
     rng = np.random.default_rng(seed)
-    monitoring, labels = {}, []
-    for day in range(MONITORING_DAYS):
-        date = MONITORING_START + pd.Timedelta(days=day)
-        batch = _credit_frame(rng, 400, shift=day / (MONITORING_DAYS - 1))
-        batch.insert(0, "application_id", [f"A{day:02d}{i:04d}" for i in range(len(batch))])
-        batch.insert(1, "scored_at", date + pd.to_timedelta(rng.integers(0, 86400, len(batch)), unit="s"))
-        arrival = date + pd.Timedelta(days=LABEL_DELAY_DAYS)
-        if arrival <= MONITORING_START + pd.Timedelta(days=MONITORING_DAYS - 1):
-            labels.append(batch[["application_id", "default"]].assign(label_arrived_at=arrival))
-        monitoring[f"{date.date()}"] = batch.drop(columns="default")
+    monitoring, labels = _credit_feed(rng, MONITORING_START, MONITORING_DAYS,
+                                      np.arange(MONITORING_DAYS) / (MONITORING_DAYS - 1), "A")
     return Scenario(
-        name="credit_scoring", label="default",
-        features=("age", "income", "utilization", "open_accounts", "recent_inquiries", "late_payments_12m",
-                  "region", "channel"),
+        name="credit_scoring", label="default", features=CREDIT_FEATURES,
         sensitive=("age_group",), reference=_credit_frame(rng, 6000), evaluation=_credit_frame(rng, 2000),
-        monitoring=monitoring, labels=pd.concat(labels, ignore_index=True),
+        monitoring=monitoring, labels=labels,
         tags={"governance.owner": "credit-decisioning@bank.example", "governance.risk_tier": "medium",
               "governance.use_case": "probability of default for credit-card limit decisions",
               "governance.timestamp": "scored_at",
               "governance.monotonic": "utilization:+,late_payments_12m:+,recent_inquiries:+"},
         id_column="application_id",
         # The model card as a file logged with the model.
-        card={"intended_use": "probability of default behind credit-card limit decisions",
-              "limitations": "calibrated on a benign economy; monitored for drift as conditions change",
-              "training_data": "6,000 applicants with 12-month default outcomes",
-              "contact": "credit-decisioning@bank.example"},
+        card=CREDIT_CARD,
+    )
+
+
+RETRAINED_START = pd.Timestamp("2026-11-02")
+RETRAINED_DAYS = 28
+RETRAINED_STEADY_DAYS = 14  # the population it was trained on holds for two weeks, then moves on
+
+
+def credit_scoring_retrained(seed: int = 29) -> Scenario:
+    """credit_scoring's second version, retrained on the downturn's applicants (shift 1) and deployed on
+    `RETRAINED_START`; after two steady weeks the economy moves on (shift 1 to 1.6), so it drifts again.
+    Only its data and card: it is a new version of the registered model, whose tags it inherits."""
+    rng = np.random.default_rng(seed)
+    moving = np.arange(RETRAINED_DAYS) - (RETRAINED_STEADY_DAYS - 1)
+    shifts = 1.0 + 0.6 * np.clip(moving, 0, None) / moving.max()
+    monitoring, labels = _credit_feed(rng, RETRAINED_START, RETRAINED_DAYS, shifts, "B")
+    return Scenario(
+        name="credit_scoring", label="default", features=CREDIT_FEATURES, sensitive=("age_group",),
+        reference=_credit_frame(rng, 6000, shift=1.0), evaluation=_credit_frame(rng, 2000, shift=1.0),
+        monitoring=monitoring, labels=labels, id_column="application_id",
+        card=CREDIT_CARD | {"limitations": "retrained on the autumn 2026 downturn's applicants; monitored for "
+                                           "drift as conditions change",
+                            "training_data": "6,000 applicants from the downturn with 12-month default outcomes"},
     )
 
 

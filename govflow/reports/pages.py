@@ -38,7 +38,8 @@ DATA_TAGS = ("governance.reference_data", "governance.evaluation_data", "governa
              "governance.label", "governance.prediction", "governance.score", "governance.sensitive_features",
              "governance.timestamp")
 REGISTER_COLUMNS = ("model", "version", "check_id", "severity", "tier", "owner", "status", "opened", "due",
-                    "closed_on", "opened_run", "last_seen_run", "closed_run", "message", "notes")
+                    "closed_on", "closed_version", "days_late", "opened_run", "last_seen_run", "closed_run", "message",
+                    "notes")
 # The flows that write a verdict and findings; a model page shows the latest run of each, check by check.
 DETAILED_FLOWS = ("gate", "monitor", "serving", "retirement")
 DASHBOARD_POINTS = 60  # per trend on the dashboard; a model's own page shows up to a year of nights

@@ -104,3 +104,37 @@ def test_a_note_after_closure_goes_to_the_latest_finding_of_that_check():
     ]
     first, second = risk_register(runs, today=date(2026, 10, 6))
     assert (first.notes, second.notes) == ((), (note,))
+
+
+def test_a_retrained_version_that_replaced_the_old_one_closes_its_findings_late_or_on_time():
+    drift = "drift.share"
+    runs = [
+        run("v1-a", 1, judged={drift: "FAIL"}, findings=[finding(drift, "critical", due="2026-10-08")]),
+        run("v1-b", 8, judged={drift: "FAIL"}, findings=[finding(drift, "critical", due="2026-10-15")]),
+        run("v2-gate", 9, version="2", flow="gate", judged={drift: "PASS"}),  # a gate does not show it serving
+        run("v2-a", 12, version="2", judged={drift: "PASS"}),
+    ]
+    [entry] = risk_register(runs, today=date(2026, 10, 30))
+    assert (entry.status, entry.closed_on, entry.closed_run, entry.closed_version) == ("closed", "2026-10-12", "v2-a", "2")
+    assert entry.days_late == 4 and entry.row()["days_late"] == "4" and entry.row()["closed_version"] == "2"
+
+
+def test_a_newer_version_beside_the_old_one_in_service_closes_nothing():
+    drift = "drift.share"
+    runs = [
+        run("v1-a", 1, judged={drift: "FAIL"}, findings=[finding(drift, "critical")]),
+        run("v2-a", 2, version="2", judged={drift: "PASS"}),  # a challenger passing while v1 still serves
+        run("v1-b", 3, judged={drift: "FAIL"}, findings=[finding(drift, "critical")]),
+    ]
+    [entry] = risk_register(runs, today=date(2026, 10, 10))
+    assert (entry.status, entry.closed_version, entry.last_seen_run) == ("open", None, "v1-b")
+
+
+def test_an_older_version_never_closes_a_newer_ones_finding_and_other_checks_stay_open():
+    runs = [
+        run("v2-a", 1, version="2", judged={"drift.share": "FAIL"}, findings=[finding("drift.share", "critical")]),
+        run("v1-a", 3, judged={"drift.share": "PASS"}),
+        run("v3-a", 4, version="3", judged={"performance.auc": "PASS"}),  # judges another check
+    ]
+    [entry] = risk_register(runs, today=date(2026, 10, 5))
+    assert entry.status == "open" and entry.days_late is None

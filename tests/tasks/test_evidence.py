@@ -73,3 +73,22 @@ def test_a_file_the_store_holds_other_than_sent_is_never_vouched_for(tmp_path, m
         assert upload_manifest.fn(uri, run.run_id, {"artifacts": {}, "sequence": 1})
     else:
         upload_evidence.fn(uri, run.run_id, {what: b'{"a": 1}\n'})
+
+
+def test_a_run_recorded_under_govflow_now_is_stamped_then_and_says_so(tmp_path, monkeypatch):
+    from datetime import UTC, datetime
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    real = open_governance_run.fn(uri, "governance", tmp_path / "artifacts", "m", "1", "monitor", "flow-run")
+    monkeypatch.setenv("GOVFLOW_NOW", "2026-10-12T02:00:00")  # no zone: UTC
+    past = open_governance_run.fn(uri, "governance", tmp_path / "artifacts", "m", "1", "monitor", "flow-run")
+    write_evidence(uri, past.run_id, {"evidence/a.json": b"{}\n"}, {"artifacts": {}}, tags={},
+                   metrics={"drift.share": 0.1})
+    client = MlflowClient(uri)
+    then = int(datetime(2026, 10, 12, 2, tzinfo=UTC).timestamp() * 1000)
+    stored = client.get_run(past.run_id)
+    assert (stored.info.start_time, stored.info.end_time) == (then, then)
+    assert client.get_metric_history(past.run_id, "drift.share")[0].timestamp == then
+    assert stored.data.tags["governance.clock"] == "simulated: GOVFLOW_NOW=2026-10-12T02:00:00+00:00"
+    now = client.get_run(real.run_id)
+    assert "governance.clock" not in now.data.tags and now.info.start_time > then

@@ -80,6 +80,7 @@ def test_a_registered_version_is_downloaded_once_and_no_temporary_copy_is_left(t
     first = fetch_model.fn(uri, "Credit scoring (EU)", "1", cache)
     second = fetch_model.fn(uri, "Credit scoring (EU)", "1", cache)
     assert first.error is None and second.error is None, first.error
+    assert second.model is first.model  # loaded once per process: the artifacts of a version never change
     assert first.local_path == second.local_path and (Path(first.local_path) / "MLmodel").is_file()
     assert [p.name for p in cache.iterdir()] == [Path(first.local_path).parent.name]
     assert len(list(Path(first.local_path).parent.iterdir())) == 1  # no staging folder left beside it
