@@ -18,7 +18,7 @@ from govflow.tasks.registry import set_version_tags
 FLOW = "approval"
 
 
-@flow(name="sign-off")
+@flow(name="sign-off", flow_run_name="sign-off-{model}-v{version}-{role}")
 def sign_off(model: str, version: str, by: str, role: str, note: str | None = None) -> GateOutcome:
     """Record `by`'s sign-off of the version as `role` (who, role, when, the verdict and gate run they saw),
     then gate the version again; return the new gate outcome."""

@@ -29,7 +29,7 @@ class FeedbackOutcome:
     run_id: str
 
 
-@flow(name="stakeholder-feedback")
+@flow(name="stakeholder-feedback", flow_run_name="feedback-{model}")
 def record_feedback(model: str, entries: list[dict], version: str | None = None, source: str = "cli") -> FeedbackOutcome:
     """Record checked feedback entries for one version as evidence/feedback/entries.json and judge them
     against the tier's `feedback.stakeholder` rule."""

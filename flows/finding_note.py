@@ -20,7 +20,7 @@ class UnknownCheck(ValueError):
     """The note names a check id the registry does not know; the CLI reports it and exits 2."""
 
 
-@flow(name="finding-note")
+@flow(name="finding-note", flow_run_name="note-{model}-{check_id}")
 def finding_note(model: str, check_id: str, by: str, text: str, version: str | None = None) -> str:
     """Record `by`'s note on the finding of `check_id` for the version (default: the serving one, else the
     newest); return the run id of the note's evidence."""

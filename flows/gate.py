@@ -139,7 +139,7 @@ def _score_and_judge(subject: ModelVersionInfo, evaluation: LoadedData, loaded: 
         ev.fairness_groups = audit.groups
 
 
-@flow(name="registration-gate")
+@flow(name="registration-gate", flow_run_name="gate-{model}-v{version}")
 def registration_gate(model: str, version: str, only_if_ungated: bool = False) -> GateOutcome | None:
     """Judge one model version against its tier's policy; record a verdict and verifiable evidence.
 

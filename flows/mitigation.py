@@ -49,7 +49,7 @@ class MitigationOutcome:
     run_id: str
 
 
-@flow(name="mitigation-evaluation")
+@flow(name="mitigation-evaluation", flow_run_name="mitigations-{model}-v{version}")
 def mitigation_evaluation(model: str, version: str, register_best: bool = False) -> MitigationOutcome:
     """Before/after table of every fairness check and of accuracy and AUC for each mitigation."""
     logger = get_run_logger()

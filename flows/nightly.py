@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from prefect import flow, get_run_logger, task
 
+from govflow import clock
 from govflow.checks.decision import decide
 from govflow.checks.evidence import family_documents, key_metrics, period_metrics, verdict_document
 from govflow.checks.manifest import canonical_json, sha256_hex
@@ -50,7 +51,7 @@ def run_key(ctx: Subject, inputs: dict[str, str], through: str | None, gate_run:
         "inputs": inputs, "gate_run": gate_run, "policy": ctx.policy_sha, "waivers": ctx.waivers_sha}))
 
 
-@flow(name="monitor-version")
+@flow(name="monitor-version", flow_run_name="monitor-{model}-v{version}")
 def monitor_version(model: str, version: str) -> MonitorOutcome:
     """One deployed version on the batches since its last monitoring run; evidence and trends in MLflow."""
     ctx = resolve_subject(model, version)
@@ -168,7 +169,12 @@ class NightlyOutcome:
     report_error: str | None = None
 
 
-@flow(name="nightly-governance", task_runner=SettingsTaskRunner())
+def _night_name() -> str:
+    """The night's flow run named for its date, as operators look it up in Prefect's UI."""
+    return f"nightly-{clock.now():%Y-%m-%d}"
+
+
+@flow(name="nightly-governance", task_runner=SettingsTaskRunner(), flow_run_name=_night_name)
 def nightly_governance(models: list[str] | None = None, tags: dict[str, str] | None = None,
                        report: bool = True) -> NightlyOutcome:
     """Per model, side by side on the task runner: gate every version never gated, then monitor every

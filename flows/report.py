@@ -46,7 +46,11 @@ def _fleet(settings: Settings, as_of: str | None):
 render_site = task(build_site, name="render_site", cache_policy=NO_CACHE)  # too big to hash for a key
 
 
-@flow(name="fleet-report")
+def _report_name() -> str:
+    return f"fleet-report-{clock.now():%Y-%m-%d}"
+
+
+@flow(name="fleet-report", flow_run_name=_report_name)
 def fleet_report(out: str | None = None, as_of: str | None = None) -> ReportOutcome:
     """Read every model and governance run, render the pages as of `as_of` (default today, UTC), write them
     to `out` (default the data dir's reports folder), log them as a run of the reports experiment and

@@ -24,7 +24,7 @@ class ServingOutcome:
     run_id: str
 
 
-@flow(name="serving-check")
+@flow(name="serving-check", flow_run_name="serving-{model}-v{version}-{alias}")
 def serving_check(model: str, version: str, alias: str) -> ServingOutcome:
     """Judge `governance.serving` for a version that now holds `alias`; an unapproved one is a critical finding."""
     ctx = resolve_subject(model, version)

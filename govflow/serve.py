@@ -66,11 +66,14 @@ def runner_deployments(entries: list[dict], interval_seconds: int | None = None)
 def start_prefect_server(settings: Settings, port: int) -> tuple[str, subprocess.Popen]:
     """A loopback `prefect server start` on the data dir's database; its API URL once healthy."""
     log = settings.data_dir.resolve() / "prefect-server.log"
+    url = f"http://127.0.0.1:{port}/api"
+    # Prefect's UI calls the API at PREFECT_UI_API_URL, which defaults to port 4200 whatever --port says: on any
+    # other port the UI would show an empty server and "Can't connect to Server API".
+    env = {"PREFECT_UI_API_URL": url, **os.environ}
     with open(log, "ab") as out:  # the child holds its own copy of the descriptor
         proc = subprocess.Popen(
             [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            stdout=out, stderr=subprocess.STDOUT, env={**os.environ})
-    url = f"http://127.0.0.1:{port}/api"
+            stdout=out, stderr=subprocess.STDOUT, env=env)
     deadline = time.time() + 180
     while time.time() < deadline:
         if proc.poll() is not None:

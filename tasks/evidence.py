@@ -27,7 +27,17 @@ def experiment_id_for(client: MlflowClient, name: str, artifact_root: Path | Non
         return experiment.experiment_id
     # A local store keeps artifacts inside the data dir, not in ./mlruns of whatever folder we run from.
     location = (artifact_root / name).as_uri() if artifact_root is not None else None
-    return client.create_experiment(name, artifact_location=location)
+    return client.create_experiment(name, artifact_location=location, tags=EXPERIMENT_TAGS)
+
+
+# MLflow 3's UI opens an experiment of no declared kind as a GenAI one ("Evaluation runs", traces, judges);
+# govflow's runs are model-development runs, shown in the classic runs table with their tags and metrics.
+EXPERIMENT_TAGS = {
+    "mlflow.experimentKind": "custom_model_development",
+    "mlflow.note.content": "Written by govflow: one run per governance job (registration gate, monitoring night, "
+                           "sign-off, note, report), each holding its evidence files, its manifest and its verdict "
+                           "as `governance.*` tags. `govflow verify MODEL` checks them.",
+}
 
 
 @dataclass(frozen=True)

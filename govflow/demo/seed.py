@@ -147,7 +147,7 @@ def seed_fleet(
     experiment = client.get_experiment_by_name(TRAINING_EXPERIMENT)
     location = (artifact_root / TRAINING_EXPERIMENT).as_uri() if artifact_root is not None else None
     experiment_id = experiment.experiment_id if experiment else client.create_experiment(
-        TRAINING_EXPERIMENT, artifact_location=location)
+        TRAINING_EXPERIMENT, artifact_location=location, tags={"mlflow.experimentKind": "custom_model_development"})
     seeded = []
     for scenario in demo_fleet() if scenarios is None else scenarios:
         if only and scenario.name not in only:

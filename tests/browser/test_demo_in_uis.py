@@ -1,0 +1,181 @@
+"""`govflow demo` as its users meet it, in Chromium: the report site after the replayed autumn, the same evidence
+in MLflow's own UI, and govflow's deployments, runs and fleet artifacts in Prefect's UI. Screenshots go to
+tests/artifacts/screenshots/ (demo-*, mlflow-*, prefect-*)."""
+
+import json
+import os
+import re
+import subprocess
+import time
+import urllib.request
+
+import pytest
+from mlflow import MlflowClient
+
+from govflow.reports.pages import page_name
+from govflow.serve import read_deployments
+from tests.conftest import SCREENSHOTS
+from tests.servers.processes import BIN, free_port, spawn, stop, wait_healthy
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """`govflow demo` from an empty folder, as the README's first command runs it; its wall time is kept."""
+    root = tmp_path_factory.mktemp("demo")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "MLFLOW_TRACKING", "GOVFLOW_"))}
+    env |= {"PREFECT_HOME": str(root / "prefect")}  # the demo's flow runs, for Prefect's UI to show
+    started = time.monotonic()
+    done = subprocess.run([str(BIN / "govflow"), "demo"], check=False, cwd=root, env=env, capture_output=True, text=True,
+                          timeout=900)
+    seconds = time.monotonic() - started
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / "demo-wall-time.txt").write_text(f"govflow demo from an empty folder: {seconds:.0f} s\n")
+    return {"root": root, "data": root / ".govflow", "env": env, "out": done.stdout, "seconds": seconds}
+
+
+def test_the_replayed_autumn_is_told_by_the_demo(demo):
+    out = demo["out"]
+    nights = re.findall(r"^  (2026-\d\d-\d\d)  credit_scoring v(\d): (\w+)", out, re.MULTILINE)
+    assert [v for _, v, _ in nights] == ["1", "1", "1", "2", "2"]
+    assert nights[0][2] == "REJECTED" and nights[3][2] == "APPROVED" and nights[-1][2] == "REJECTED"
+    assert "noted by the owner: drift.share" in out
+    assert "registered: credit_scoring v2, retrained" in out
+    assert "credit_scoring=REJECTED" in out.split("Overall, after the last night's monitoring:")[1]
+
+
+def test_the_site_shows_the_credit_model_rejected_its_trends_and_its_card(demo, open_page):
+    """The issue's test: index.html does not show credit_scoring approved; its page draws trend lines with the
+    limit and the failed nights marked, and names the card fields; the register shows the finding noted, late
+    and closed by the retrained version."""
+    site = demo["data"] / "reports"
+    index = open_page(site / "index.html")
+    index.screenshot("demo-index")
+    assert index.errors == []
+    row = index.page.locator("#inventory-table tbody tr", has_text="credit_scoring")
+    status, gate, monitoring = (row.locator(f"td:nth-child({i})").inner_text() for i in (6, 7, 8))
+    assert (status, gate, monitoring) == ("REJECTED", "APPROVED", "REJECTED")
+    model = open_page(site / "models" / page_name("credit_scoring"))
+    model.screenshot("demo-credit-scoring-history")
+    assert model.errors == []
+    trends = model.page.evaluate("""() => Array.from(document.querySelectorAll('svg.trend')).map(s => ({
+        title: s.getAttribute('aria-label'), points: +s.dataset.points, failed: +s.dataset.failed,
+        limit: s.dataset.limit, lines: s.querySelectorAll('polyline').length,
+        limitLines: s.querySelectorAll('line.limit').length}))""")
+    drift = next(t for t in trends if "drift.share" in t["title"])
+    # Five nights: the first version's three, then the retrained one passing and drifting.
+    assert (drift["points"], drift["failed"], drift["limit"], drift["lines"], drift["limitLines"]) == (5, 4, "0.5", 1, 1)
+    assert all(t["lines"] == 1 and t["limitLines"] == 1 for t in trends), trends
+    body = model.page.inner_text("body")
+    assert "probability of default behind credit-card limit decisions (model card file)" in body
+    assert "retrained on the autumn 2026 downturn's applicants" in body
+    register = open_page(site / "register.html")
+    register.screenshot("demo-register")
+    closed = register.page.locator("#closed-table tbody tr", has_text="drift.share").filter(has_text="credit_scoring")
+    first = closed.first.text_content()  # the closed findings sit in a folded <details>
+    assert "by v2" in first and "days late" in first and "retraining on them" in first
+
+
+@pytest.fixture(scope="module")
+def mlflow_ui(demo):
+    """`mlflow server` over the demo's store, as `govflow demo` tells its user to browse it."""
+    port = free_port()
+    log = demo["root"] / "mlflow-ui.log"
+    env = {**demo["env"], "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+    proc = spawn([str(BIN / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+                  "--backend-store-uri", f"sqlite:///{demo['data'] / 'mlflow.db'}"], log, env, cwd=demo["root"])
+    url = f"http://127.0.0.1:{port}"
+    wait_healthy(f"{url}/health", proc, log, seconds=180)
+    yield url
+    stop(proc)
+
+
+def _page(browser, url: str):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url, wait_until="load")  # both UIs poll their APIs: the network is never idle
+    return page, errors
+
+
+def test_mlflow_ui_shows_the_governance_tags_metrics_and_the_report_site(demo, mlflow_ui, browser):
+    client = MlflowClient(f"sqlite:///{demo['data'] / 'mlflow.db'}")
+    governance = client.get_experiment_by_name("governance")
+    [run] = client.search_runs([governance.experiment_id], max_results=1, order_by=["attributes.start_time DESC"],
+                               filter_string="tags.`governance.model` = 'credit_scoring' and tags.`governance.flow` = 'monitor'")
+    page, errors = _page(browser, f"{mlflow_ui}/#/experiments/{governance.experiment_id}/runs/{run.info.run_id}")
+    page.get_by_text("governance.verdict").first.wait_for(timeout=60_000)
+    page.screenshot(path=str(SCREENSHOTS / "mlflow-monitoring-run.png"), full_page=True)
+    text = page.inner_text("body")
+    assert "monitor-credit_scoring-v2" in text and "REJECTED" in text and "governance.manifest_sha256" in text
+    assert "drift.share" in text  # the key metric, on the run's overview
+    page.close()
+
+    page, errors = _page(browser, f"{mlflow_ui}/#/models/credit_scoring/versions/2")
+    page.get_by_text("governance.status").first.wait_for(timeout=60_000)
+    page.screenshot(path=str(SCREENSHOTS / "mlflow-model-version.png"), full_page=True)
+    text = page.inner_text("body")
+    assert "governance.last_monitor_run" in text and "APPROVED" in text
+    page.close()
+
+    reports = client.get_experiment_by_name("governance-reports")
+    [report] = client.search_runs([reports.experiment_id], max_results=1, order_by=["attributes.start_time DESC"])
+    page, errors = _page(browser, f"{mlflow_ui}/#/experiments/{reports.experiment_id}/runs/{report.info.run_id}"
+                                  "/artifacts/index.html")
+    frame = page.frame_locator("iframe").first
+    frame.get_by_text("credit_scoring").first.wait_for(timeout=60_000)
+    page.screenshot(path=str(SCREENSHOTS / "mlflow-report-site.png"), full_page=True)
+    assert "REJECTED" in frame.locator("#inventory-table").inner_text()
+    page.close()
+    assert errors == []
+
+
+@pytest.fixture(scope="module")
+def prefect_ui(demo):
+    """`govflow serve` on the demo's Prefect home: its loopback server's UI shows the demo's runs too."""
+    prefect_port, webhook_port = free_port(), free_port()
+    log = demo["root"] / "serve.log"
+    proc = spawn([str(BIN / "govflow"), "serve", "--prefect-port", str(prefect_port), "--webhook-port",
+                  str(webhook_port)], log, demo["env"], cwd=demo["root"])
+    url = f"http://127.0.0.1:{prefect_port}"
+    wait_healthy(f"{url}/api/health", proc, log, seconds=240)
+    deadline = time.time() + 120
+    while True:
+        request = urllib.request.Request(f"{url}/api/deployments/filter", data=b"{}", method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            if len(json.loads(response.read())) >= len(read_deployments()):
+                break
+        if time.time() > deadline:
+            stop(proc)
+            pytest.fail(f"govflow serve registered no deployments: {log.read_text()[-3000:]}")
+        time.sleep(1)
+    yield url
+    stop(proc)
+
+
+def test_prefect_ui_shows_the_deployments_the_named_runs_and_the_fleet_table(prefect_ui, browser):
+    page, errors = _page(browser, f"{prefect_ui}/deployments")
+    page.get_by_text("nightly-governance").first.wait_for(timeout=60_000)
+    page.screenshot(path=str(SCREENSHOTS / "prefect-deployments.png"), full_page=True)
+    text = page.inner_text("body")
+    assert all(d["name"] in text for d in read_deployments())
+    page.close()
+
+    page, errors = _page(browser, f"{prefect_ui}/runs")
+    page.get_by_text("monitor-credit_scoring-v2").first.wait_for(timeout=60_000)
+    page.screenshot(path=str(SCREENSHOTS / "prefect-runs.png"), full_page=True)
+    page.close()
+
+    request = urllib.request.Request(f"{prefect_ui}/api/artifacts/filter", method="POST", data=json.dumps({
+        "artifacts": {"key": {"any_": ["fleet-status"]}}, "sort": "CREATED_DESC", "limit": 1}).encode(),
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        [latest] = json.loads(response.read())
+    page, errors = _page(browser, f"{prefect_ui}/artifacts/artifact/{latest['id']}")
+    page.get_by_text("credit_scoring").first.wait_for(timeout=60_000)
+    page.screenshot(path=str(SCREENSHOTS / "prefect-fleet-status.png"), full_page=True)
+    text = page.inner_text("body")
+    assert "REJECTED" in text and "loan_approval" in text
+    page.close()
+    assert errors == []
