@@ -50,6 +50,12 @@ class OpenedPage:
         self.page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
         self.page.goto(path.resolve().as_uri(), wait_until="load")
 
+    def inventory_states(self, model: str) -> tuple[str, str, str]:
+        """The dashboard inventory's overall status, gate verdict and latest monitoring verdict of `model`."""
+        row = self.page.locator("#inventory-table tbody tr", has_text=model)
+        status, gate, monitoring = (row.locator(f"td:nth-child({i})").inner_text() for i in (6, 7, 8))
+        return status, gate, monitoring
+
     def screenshot(self, name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         target = SCREENSHOTS / f"{name}.png"

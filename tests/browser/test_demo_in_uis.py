@@ -52,9 +52,7 @@ def test_the_site_shows_the_credit_model_rejected_its_trends_and_its_card(demo, 
     index = open_page(site / "index.html")
     index.screenshot("demo-index")
     assert index.errors == []
-    row = index.page.locator("#inventory-table tbody tr", has_text="credit_scoring")
-    status, gate, monitoring = (row.locator(f"td:nth-child({i})").inner_text() for i in (6, 7, 8))
-    assert (status, gate, monitoring) == ("REJECTED", "APPROVED", "REJECTED")
+    assert index.inventory_states("credit_scoring") == ("REJECTED", "APPROVED", "REJECTED")
     model = open_page(site / "models" / page_name("credit_scoring"))
     model.screenshot("demo-credit-scoring-history")
     assert model.errors == []
@@ -90,12 +88,26 @@ def mlflow_ui(demo):
     stop(proc)
 
 
-def _page(browser, url: str):
+def _look(browser, url: str, wait_for: str, name: str) -> str:
+    """A UI page opened, `wait_for` waited for (both UIs render after their API answers), the page screenshot as
+    `name`; returns its text. The page raised no uncaught error."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(url, wait_until="load")  # both UIs poll their APIs: the network is never idle
-    return page, errors
+    page.get_by_text(wait_for).first.wait_for(timeout=60_000)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    text = page.inner_text("body")
+    page.close()
+    assert errors == [], errors
+    return text
+
+
+def _post(url: str, body: dict) -> list | dict:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
 
 
 def test_mlflow_ui_shows_the_governance_tags_metrics_and_the_report_site(demo, mlflow_ui, browser):
@@ -103,31 +115,23 @@ def test_mlflow_ui_shows_the_governance_tags_metrics_and_the_report_site(demo, m
     governance = client.get_experiment_by_name("governance")
     [run] = client.search_runs([governance.experiment_id], max_results=1, order_by=["attributes.start_time DESC"],
                                filter_string="tags.`governance.model` = 'credit_scoring' and tags.`governance.flow` = 'monitor'")
-    page, errors = _page(browser, f"{mlflow_ui}/#/experiments/{governance.experiment_id}/runs/{run.info.run_id}")
-    page.get_by_text("governance.verdict").first.wait_for(timeout=60_000)
-    page.screenshot(path=str(SCREENSHOTS / "mlflow-monitoring-run.png"), full_page=True)
-    text = page.inner_text("body")
+    text = _look(browser, f"{mlflow_ui}/#/experiments/{governance.experiment_id}/runs/{run.info.run_id}",
+                 "governance.verdict", "mlflow-monitoring-run")
     assert "monitor-credit_scoring-v2" in text and "REJECTED" in text and "governance.manifest_sha256" in text
     assert "drift.share" in text  # the key metric, on the run's overview
-    page.close()
-
-    page, errors = _page(browser, f"{mlflow_ui}/#/models/credit_scoring/versions/2")
-    page.get_by_text("governance.status").first.wait_for(timeout=60_000)
-    page.screenshot(path=str(SCREENSHOTS / "mlflow-model-version.png"), full_page=True)
-    text = page.inner_text("body")
+    text = _look(browser, f"{mlflow_ui}/#/models/credit_scoring/versions/2", "governance.status", "mlflow-model-version")
     assert "governance.last_monitor_run" in text and "APPROVED" in text
-    page.close()
 
     reports = client.get_experiment_by_name("governance-reports")
     [report] = client.search_runs([reports.experiment_id], max_results=1, order_by=["attributes.start_time DESC"])
-    page, errors = _page(browser, f"{mlflow_ui}/#/experiments/{reports.experiment_id}/runs/{report.info.run_id}"
-                                  "/artifacts/index.html")
-    frame = page.frame_locator("iframe").first
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{mlflow_ui}/#/experiments/{reports.experiment_id}/runs/{report.info.run_id}/artifacts/index.html",
+              wait_until="load")
+    frame = page.frame_locator("iframe").first  # MLflow previews an HTML artifact in a frame
     frame.get_by_text("credit_scoring").first.wait_for(timeout=60_000)
     page.screenshot(path=str(SCREENSHOTS / "mlflow-report-site.png"), full_page=True)
     assert "REJECTED" in frame.locator("#inventory-table").inner_text()
     page.close()
-    assert errors == []
 
 
 @pytest.fixture(scope="module")
@@ -140,12 +144,7 @@ def prefect_ui(demo):
     url = f"http://127.0.0.1:{prefect_port}"
     wait_healthy(f"{url}/api/health", proc, log, seconds=240)
     deadline = time.time() + 120
-    while True:
-        request = urllib.request.Request(f"{url}/api/deployments/filter", data=b"{}", method="POST",
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=30) as response:
-            if len(json.loads(response.read())) >= len(read_deployments()):
-                break
+    while len(_post(f"{url}/api/deployments/filter", {})) < len(read_deployments()):
         if time.time() > deadline:
             stop(proc)
             pytest.fail(f"govflow serve registered no deployments: {log.read_text()[-3000:]}")
@@ -155,27 +154,11 @@ def prefect_ui(demo):
 
 
 def test_prefect_ui_shows_the_deployments_the_named_runs_and_the_fleet_table(prefect_ui, browser):
-    page, errors = _page(browser, f"{prefect_ui}/deployments")
-    page.get_by_text("nightly-governance").first.wait_for(timeout=60_000)
-    page.screenshot(path=str(SCREENSHOTS / "prefect-deployments.png"), full_page=True)
-    text = page.inner_text("body")
+    text = _look(browser, f"{prefect_ui}/deployments", "nightly-governance", "prefect-deployments")
     assert all(d["name"] in text for d in read_deployments())
-    page.close()
-
-    page, errors = _page(browser, f"{prefect_ui}/runs")
-    page.get_by_text("monitor-credit_scoring-v2").first.wait_for(timeout=60_000)
-    page.screenshot(path=str(SCREENSHOTS / "prefect-runs.png"), full_page=True)
-    page.close()
-
-    request = urllib.request.Request(f"{prefect_ui}/api/artifacts/filter", method="POST", data=json.dumps({
-        "artifacts": {"key": {"any_": ["fleet-status"]}}, "sort": "CREATED_DESC", "limit": 1}).encode(),
-        headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        [latest] = json.loads(response.read())
-    page, errors = _page(browser, f"{prefect_ui}/artifacts/artifact/{latest['id']}")
-    page.get_by_text("credit_scoring").first.wait_for(timeout=60_000)
-    page.screenshot(path=str(SCREENSHOTS / "prefect-fleet-status.png"), full_page=True)
-    text = page.inner_text("body")
+    text = _look(browser, f"{prefect_ui}/runs", "monitor-credit_scoring-v2", "prefect-runs")
+    assert "nightly-2026-11-30" in text and "gate-credit_scoring-v2" in text
+    [latest] = _post(f"{prefect_ui}/api/artifacts/filter", {
+        "artifacts": {"key": {"any_": ["fleet-status"]}}, "sort": "CREATED_DESC", "limit": 1})
+    text = _look(browser, f"{prefect_ui}/artifacts/artifact/{latest['id']}", "credit_scoring", "prefect-fleet-status")
     assert "REJECTED" in text and "loan_approval" in text
-    page.close()
-    assert errors == []
