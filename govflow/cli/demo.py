@@ -95,7 +95,8 @@ def _night(moment, feed, retrained: bool, report: bool):
 
 
 def _note_first_finding(result, noted: bool, moment) -> bool:
-    """The morning after the credit model's first failing night, its owner notes the finding's remediation."""
+    """On the morning after the credit model's first failing night (02:00), its owner notes how the finding will be
+    remediated."""
     from datetime import timedelta
 
     from govflow.demo.history import OWNER, RETRAINED_MODEL, blocking_checks, clock_at, note_text

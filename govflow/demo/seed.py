@@ -126,14 +126,6 @@ def data_tags(scenario: Scenario, paths: dict[str, Path]) -> dict[str, str]:
     return tags
 
 
-def deploy_if_unserved(client: MlflowClient, model: str, version: str, alias: str = "champion") -> bool:
-    """Give an approved version the serving alias, unless the model already serves one."""
-    if client.get_registered_model(model).aliases:
-        return False
-    client.set_registered_model_alias(model, alias, version)
-    return True
-
-
 def seed_fleet(
     client: MlflowClient, datasets_dir: Path, artifact_root: Path | None, only: tuple[str, ...] = (),
     scenarios: list[Scenario] | None = None, through: date | None = None,
