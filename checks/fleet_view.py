@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from govflow.checks.jurisdictions import declared
 from govflow.checks.register import REGISTER_SEVERITIES, RegisterEntry, RunRecord
 
 # Age buckets of open findings, in days since they opened: (label, first day, last day).
@@ -127,6 +128,7 @@ def findings_by_age(register: Iterable[RegisterEntry], today: date) -> dict[str,
 
 # From best to worst: a version's overall state is the worse of its gate status and its latest monitoring verdict.
 _STATE_ORDER = ("APPROVED", "APPROVED_WITH_WAIVERS", "NOT_GATED", "BLOCKED", "REJECTED")
+APPROVED_STATES = frozenset(_STATE_ORDER[:2])
 
 
 def overall_state(gate: str, monitoring: str | None, serving: bool) -> str:
@@ -172,8 +174,27 @@ def inventory(models: Sequence[ModelFacts], runs: Iterable[RunRecord], register:
             "open_findings": open_count[facts.model], "overdue_findings": overdue_count[facts.model],
             "review_due": due,
             "review_overdue": bool(due and facts.serving and date.fromisoformat(due) < today),
+            "jurisdictions": list(declared(facts.tags)),
         })
     return rows
+
+
+def by_jurisdiction(rows: Sequence[Mapping]) -> list[dict]:
+    """Coverage per jurisdiction: for each code the inventory's models declare, how many models, how many
+    stand approved (overall state), which do not, and their open and overdue findings."""
+    out: dict[str, dict] = {}
+    for row in rows:
+        for code in row.get("jurisdictions") or ():
+            entry = out.setdefault(code, {"jurisdiction": code, "models": 0, "approved": 0, "not_approved": [],
+                                          "open_findings": 0, "overdue_findings": 0})
+            entry["models"] += 1
+            if row["status"] in APPROVED_STATES:
+                entry["approved"] += 1
+            else:
+                entry["not_approved"].append(row["model"])
+            entry["open_findings"] += row["open_findings"]
+            entry["overdue_findings"] += row["overdue_findings"]
+    return [out[code] for code in sorted(out)]
 
 
 def management_summary(models: Sequence[ModelFacts], register: Sequence[RegisterEntry], since: date, until: date,

@@ -6,11 +6,13 @@ path and the line, so a reviewer can fix the file without reading code.
 
 from __future__ import annotations
 
-from typing import Literal, TypeVar
+from collections.abc import Sequence
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from govflow.checks.jurisdictions import OverlayError, changes, tighten
 from govflow.checks.limits import Direction, Limit, Straddle
 
 TierName = Literal["high", "medium", "low"]
@@ -523,6 +525,14 @@ class TierPolicy(_Frozen):
         return [c for c in self._rules() if family is None or c.startswith(f"{family}.")]
 
 
+class Jurisdiction(_Frozen):
+    """Where a version is used (tag governance.jurisdictions) and what that adds: per tier, an overlay of the
+    tier's own keys that may only tighten it (checks/jurisdictions.py)."""
+
+    title: str = Field(min_length=3)
+    tiers: dict[TierName, dict[str, Any]] = {}
+
+
 class Policy(_Frozen):
     version: Literal[1]
     confidence: float = Field(gt=0.5, lt=1.0)
@@ -530,9 +540,27 @@ class Policy(_Frozen):
     unassessed_tier: TierName
     monitoring_period: Literal["D", "W", "M"]
     tiers: dict[TierName, TierPolicy]
+    jurisdictions: dict[str, Jurisdiction] = {}
 
-    def tier(self, name: str) -> TierPolicy:
-        return self.tiers[name]  # type: ignore[index]
+    def tier(self, name: str, jurisdictions: Sequence[str] = ()) -> TierPolicy:
+        """The tier's policy, tightened by the overlays of the `jurisdictions` the policy defines (the stricter
+        rule wins where they meet; codes it does not define are left to `unknown_result`)."""
+        base = self.tiers[name]  # type: ignore[index]
+        overlays = [(code, self.jurisdictions[code].tiers.get(name)) for code in jurisdictions
+                    if code in self.jurisdictions]
+        if not any(overlay for _, overlay in overlays):
+            return base
+        merged = base.model_dump(mode="json", by_alias=True, exclude_none=True)
+        for code, overlay in overlays:
+            if overlay:
+                merged = tighten(merged, overlay, f"jurisdictions.{code}.tiers.{name}")
+        return TierPolicy.model_validate(merged)
+
+    def tier_changes(self, name: str, jurisdictions: Sequence[str]) -> list[dict[str, Any]]:
+        """What the jurisdictions' overlays change in the tier: path, the tier's value, the value in force."""
+        base = self.tiers[name]  # type: ignore[index]
+        return changes(base.model_dump(mode="json", by_alias=True, exclude_none=True),
+                       self.tier(name, jurisdictions).model_dump(mode="json", by_alias=True, exclude_none=True))
 
 
 class PolicyError(ValueError):
@@ -571,6 +599,18 @@ def parse_policy(text: str, source: str) -> Policy:
     missing = [t for t in TIER_NAMES if t not in policy.tiers]
     if missing:
         raise PolicyError(f"{source}, line {line_of(node, ['tiers'])}: key 'tiers': missing tier(s) {missing}")
+    for code, jurisdiction in policy.jurisdictions.items():
+        for tier in jurisdiction.tiers:
+            where = ["jurisdictions", code, "tiers", tier]
+            try:
+                policy.tier(tier, (code,))
+            except OverlayError as exc:
+                raise PolicyError(f"{source}, line {line_of(node, where)}: key '{'.'.join(where)}': {exc}") from None
+            except ValidationError as exc:
+                error = exc.errors()[0]
+                key = ".".join(str(p) for p in error["loc"])
+                raise PolicyError(f"{source}, line {line_of(node, where + key.split('.'))}: key "
+                                  f"'{'.'.join(where)}.{key}': {error['msg']}") from None
     return policy
 
 

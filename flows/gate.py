@@ -160,10 +160,13 @@ def registration_gate(model: str, version: str, only_if_ungated: bool = False) -
     signoff = [check_signoffs(tags, tier.governance.signoff)] if tier.governance.signoff else []
     # An assessment on file gives the tier, so the tag need not be declared.
     required = tuple(t for t in ctx.policy.required_tags if not (ctx.assessment and t == TIER_TAG))
-    ev = _Evidence(results=check_required_tags(tags, required) + [ctx.tiering] + signoff, files={}, inputs={
+    regional = [ctx.jurisdiction_error] if ctx.jurisdiction_error else []
+    ev = _Evidence(results=check_required_tags(tags, required) + [ctx.tiering] + regional + signoff, files={}, inputs={
         "model_version": f"models:/{model}/{subject.version}", "model_source": subject.source,
         "governance_tags": f"sha256:{sha256_hex(canonical_json(tags))}",
     })
+    if ctx.jurisdictions:
+        ev.files["evidence/jurisdictions.json"] = canonical_json(ctx.regional())
     if ctx.assessment:
         ev.files["evidence/risk_assessment.json"] = canonical_json(ctx.assessment)
         ev.inputs["risk_assessment"] = f"sha256:{ctx.assessment_sha}"
@@ -178,7 +181,7 @@ def registration_gate(model: str, version: str, only_if_ungated: bool = False) -
 
     decision = decide(ctx.waived(ev.results), tier, not_judged=not_expected_at(Stage.GATE, tier, tags))
     context = {"model": model, "version": subject.version, "flow": FLOW, "risk_tier": tier_name,
-               "tier_declared": tags.get("governance.risk_tier")}
+               "tier_declared": tags.get("governance.risk_tier"), "jurisdictions": list(ctx.jurisdictions)}
     dates, findings_file = findings_evidence(ctx, decision.results)
     context |= dates
     ev.files[transparency.REPORT] = transparency.report_page(subject, ev.files, decision.results)

@@ -62,6 +62,8 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
     out = step.Collected(inputs={"model_version": f"models:/{model}/{subject.version}"})
     if tier.governance.serving is not None:
         out.add(check_serving(subject.aliases, tags.get("governance.status")))
+    if ctx.jurisdiction_error is not None:  # judged under the tier alone it would pass what its region tightens
+        out.add([ctx.jurisdiction_error])
     scorer = step.Scorer(uri, model, subject.version, tags)
     needs_data = expected_at(Stage.MONITORING, tier, tags, needing=Need.DATA)
     timestamp = tags.get("governance.timestamp")
@@ -109,6 +111,7 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
     not_judged = not_expected_at(Stage.MONITORING, tier, tags, has, produced={r.check_id for r in out.results})
     decision = decide(ctx.waived(out.results), tier, not_judged=not_judged)
     context = {"model": model, "version": subject.version, "flow": FLOW, "risk_tier": tier_name,
+               "jurisdictions": list(ctx.jurisdictions),
                "period": policy.monitoring_period, "monitored_from": start, "monitored_through": through,
                "periods_awaiting_labels": pending}
     dates, findings_file = findings_evidence(ctx, decision.results)

@@ -8,6 +8,7 @@ from prefect.runtime import flow_run
 
 from govflow import clock
 from govflow.checks.governance_tags import TIER_TAG, effective_tags
+from govflow.checks.jurisdictions import declared, unknown_result
 from govflow.checks.policy import Policy, TierPolicy
 from govflow.checks.results import CheckResult
 from govflow.checks.risk_assessment import answers_document, assessed_tier, judge_tier
@@ -33,6 +34,16 @@ class Subject:
     tiering: CheckResult | None = None
     assessment: dict | None = None
     assessment_sha: str = ""
+    jurisdictions: tuple[str, ...] = ()  # where the version is used (tag governance.jurisdictions)
+    jurisdiction_error: CheckResult | None = None  # the tag names a jurisdiction the policy does not define
+
+    def regional(self) -> dict:
+        """`evidence/jurisdictions.json`: the jurisdictions declared, the ones the policy defines, and each
+        rule their overlays changed in this version's tier (the tier's value, the value in force)."""
+        known = [c for c in self.jurisdictions if c in self.policy.jurisdictions]
+        return {"declared": list(self.jurisdictions), "tier": self.tier_name,
+                "jurisdictions": [{"code": c, "title": self.policy.jurisdictions[c].title} for c in known],
+                "changes": self.policy.tier_changes(self.tier_name, known)}
 
     def waived(self, results: list[CheckResult]) -> list[CheckResult]:
         """Results with this version's unexpired waivers applied, as of today (UTC)."""
@@ -55,8 +66,9 @@ def resolve_subject(model: str, version: str) -> Subject:
     # Without any tier the strictest limits apply; `tiering` is then an ERROR that blocks the verdict.
     tier_name = tier_name or policy.unassessed_tier
     document = answers_document(assessment, questionnaire, *assessed) if assessment and assessed else None
-    return Subject(settings, policy, policy_sha, uri, info, tags, tier_name, policy.tier(tier_name), waivers,
-                   waivers_sha, tiering, document, assessment_sha)
+    codes = declared(tags)  # each jurisdiction's overlay tightens the tier; the stricter rule wins
+    return Subject(settings, policy, policy_sha, uri, info, tags, tier_name, policy.tier(tier_name, codes), waivers,
+                   waivers_sha, tiering, document, assessment_sha, codes, unknown_result(codes, policy.jurisdictions))
 
 
 def open_run(ctx: Subject, flow: str) -> GovernanceRun:

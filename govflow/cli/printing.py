@@ -116,7 +116,14 @@ def print_adverse_impact(rows: list[dict] | None) -> None:
 INVENTORY_COLUMNS = (("model", "model"), ("owner", "owner"), ("tier", "tier"), ("version", "version"),
                      ("lifecycle", "lifecycle"), ("status", "status"), ("gate", "gate"),
                      ("monitoring", "monitoring"), ("open_findings", "open"), ("overdue_findings", "overdue"),
-                     ("review_due", "review due"))
+                     ("review_due", "review due"), ("jurisdictions", "regions"))
+
+
+def _cell(row: dict, key: str) -> str:
+    value = row.get(key)
+    if isinstance(value, list):
+        return ",".join(value) or "-"
+    return str(value) if value is not None else ("unknown" if key == "owner" else "-")
 
 
 def print_inventory(rows: list[dict]) -> None:
@@ -124,8 +131,7 @@ def print_inventory(rows: list[dict]) -> None:
     if not rows:
         typer.echo("no registered models")
         return
-    cells = [[str(r.get(key) if r.get(key) is not None else ("unknown" if key == "owner" else "-"))
-              for key, _ in INVENTORY_COLUMNS] for r in rows]
+    cells = [[_cell(r, key) for key, _ in INVENTORY_COLUMNS] for r in rows]
     widths = [max(len(title), *(len(c[i]) for c in cells)) for i, (_, title) in enumerate(INVENTORY_COLUMNS)]
     typer.echo("  ".join(title.ljust(w) for (_, title), w in zip(INVENTORY_COLUMNS, widths)).rstrip())
     for row in cells:

@@ -82,6 +82,8 @@ def loan_approval(seed: int = 7) -> Scenario:
         sensitive=("race", "sex"), reference=_loan_frame(rng, 6000), evaluation=_loan_frame(rng, 5000),
         monitoring=monitoring,
         tags={"governance.owner": "retail-credit-risk@bank.example", "governance.risk_tier": "high",
+              # Lent in the EU and the US: both regions' overlays tighten its tier (config/policy.yaml).
+              "governance.jurisdictions": "eu,us",
               "governance.use_case": "approve or decline consumer loan applications",
               # The model card as tags.
               "governance.intended_use": "recommend approve or decline for unsecured consumer loans up to "

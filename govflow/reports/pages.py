@@ -24,6 +24,7 @@ from govflow.checks.fleet_view import (
     SERIES_TITLES,
     TREND_SERIES,
     ModelFacts,
+    by_jurisdiction,
     findings_by_age,
     inventory,
     management_summary,
@@ -186,7 +187,7 @@ def build_site(evidence: FleetEvidence, today: date, since: date, generated_at: 
     by_age = findings_by_age(register, today)
     site = {
         "dashboard.html": env.get_template("dashboard.html.j2").render(
-            **context, root="", inventory=rows, summary=summary, by_age=by_age,
+            **context, root="", inventory=rows, summary=summary, by_age=by_age, regions=by_jurisdiction(rows),
             age_buckets=[label for label, _, _ in AGE_BUCKETS], register_count=len(register),
             age_chart=stacked_bars(by_age, "open findings by age"),
             overdue_reviews=[r for r in rows if r["review_overdue"]],

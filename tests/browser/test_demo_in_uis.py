@@ -53,6 +53,8 @@ def test_the_site_shows_the_credit_model_rejected_its_trends_and_its_card(demo, 
     index.screenshot("demo-index")
     assert index.errors == []
     assert index.inventory_states("credit_scoring") == ("REJECTED", "APPROVED", "REJECTED")
+    regions = index.page.locator("#jurisdiction-table tbody tr").all_inner_texts()
+    assert [r.split("\t")[:3] for r in regions] == [["eu", "1", "1"], ["us", "1", "1"]]  # the loan model, approved
     model = open_page(site / "models" / page_name("credit_scoring"))
     model.screenshot("demo-credit-scoring-history")
     assert model.errors == []

@@ -132,3 +132,18 @@ def test_a_serving_version_stands_at_the_worse_of_its_gate_and_its_latest_monito
     assert overall_state("REJECTED", "APPROVED", True) == "REJECTED"
     assert overall_state("APPROVED_WITH_WAIVERS", "APPROVED", True) == "APPROVED_WITH_WAIVERS"
     assert overall_state("NOT_GATED", None, True) == "NOT_GATED"
+
+
+def test_coverage_per_jurisdiction_counts_each_model_in_every_region_it_declares():
+    from govflow.checks.fleet_view import by_jurisdiction
+
+    rows = [{"model": "loan", "status": "APPROVED", "jurisdictions": ["eu", "us"], "open_findings": 1,
+             "overdue_findings": 0},
+            {"model": "credit", "status": "REJECTED", "jurisdictions": ["us"], "open_findings": 2,
+             "overdue_findings": 1},
+            {"model": "hr", "status": "BLOCKED", "jurisdictions": [], "open_findings": 5, "overdue_findings": 5}]
+    assert by_jurisdiction(rows) == [
+        {"jurisdiction": "eu", "models": 1, "approved": 1, "not_approved": [], "open_findings": 1,
+         "overdue_findings": 0},
+        {"jurisdiction": "us", "models": 2, "approved": 1, "not_approved": ["credit"], "open_findings": 3,
+         "overdue_findings": 1}]

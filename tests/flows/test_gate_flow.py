@@ -369,3 +369,25 @@ def test_of_two_automated_gates_judging_one_version_at_once_only_the_first_to_re
     assert evidence_problems(stored, heads, model) == []
     assert f"run {set_aside[0].stored.run_id} stopped before it was committed; run {first.run_id} completed it" in \
         evidence_notes(stored, heads, model)
+
+
+def test_the_loan_model_is_judged_by_its_tier_tightened_for_the_eu_and_the_us(outcomes, client, tmp_path):
+    loan = outcomes["loan_approval"]
+    manifest = assert_manifest_intact(client, loan.run_id, tmp_path)
+    assert "evidence/jurisdictions.json" in manifest["artifacts"]
+    regional = json.loads((tmp_path / "evidence" / "jurisdictions.json").read_text())
+    assert [j["code"] for j in regional["jurisdictions"]] == ["eu", "us"]
+    changed = {c["path"]: (c["tier"], c["in_force"]) for c in regional["changes"]}
+    assert changed == {"data.missing_share.blocking": (False, True), "lifecycle.fix_within_days.critical": (14, 7),
+                       "robustness.monotonic.require_declaration": (False, True)}
+    # missing_share now blocks for it: judged, and its verdict still rests on sign-off alone
+    assert any(r.check_id == "data.missing_share" and r.status is Status.PASS for r in loan.results)
+    assert all(r.startswith("governance.signoff") for r in loan.reasons), loan.reasons
+
+
+def test_a_jurisdiction_the_policy_does_not_define_blocks_naming_it(fleet, client):
+    version = _new_version(client, "loan_approval", {"governance.jurisdictions": "eu,atlantis"})
+    outcome = registration_gate("loan_approval", version)
+    assert outcome.verdict == "BLOCKED"
+    [error] = [r for r in outcome.results if r.column == "governance.jurisdictions"]
+    assert error.status is Status.ERROR and "'atlantis'" in error.message and "eu, uk, us" in error.message
