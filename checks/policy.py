@@ -556,6 +556,12 @@ class Policy(_Frozen):
                 merged = tighten(merged, overlay, f"jurisdictions.{code}.tiers.{name}")
         return TierPolicy.model_validate(merged)
 
+    def signoff_roles(self) -> list[str]:
+        """Every role a tier asks to sign off, as the tiers stand and as each jurisdiction tightens them."""
+        tiers = [*self.tiers.values(), *(self.tier(name, (code,)) for code, j in self.jurisdictions.items()
+                                         for name in j.tiers)]
+        return sorted({r for tier in tiers if tier.governance.signoff for r in tier.governance.signoff.roles})
+
     def tier_changes(self, name: str, jurisdictions: Sequence[str]) -> list[dict[str, Any]]:
         """What the jurisdictions' overlays change in the tier: path, the tier's value, the value in force."""
         base = self.tiers[name]  # type: ignore[index]

@@ -14,9 +14,11 @@ app = typer.Typer()
 DEMO_SIGNERS = {"owner": "A. Rivera (model owner)", "validator": "M. Chen (model validation)"}
 
 
-def _demo_signoffs(outcomes: list, policy) -> list:
-    """Versions that pass every check but await sign-off get it, in each role their tier's policy names,
-    from the demo's owner and validator."""
+def _demo_signoffs(client, outcomes: list, policy) -> list:
+    """Versions that pass every check but await sign-off get it, in each role their tier's policy names (as the
+    jurisdictions they declare tighten it), from the demo's owner and validator."""
+    from govflow.checks.governance_tags import effective_tags
+    from govflow.checks.jurisdictions import declared
     from govflow.flows.approval import sign_off
 
     signed = []
@@ -26,7 +28,9 @@ def _demo_signoffs(outcomes: list, policy) -> list:
         if awaiting is None or any(r for r in outcome.reasons if not r.startswith("governance.signoff")):
             signed.append(outcome)
             continue
-        rule = policy.tier(outcome.tier).governance.signoff
+        tags = effective_tags(client.get_registered_model(outcome.model).tags,
+                              client.get_model_version(outcome.model, outcome.version).tags)
+        rule = policy.tier(outcome.tier, declared(tags)).governance.signoff
         for role in rule.roles if rule is not None else ():
             with flow_output():
                 outcome = sign_off(outcome.model, outcome.version, DEMO_SIGNERS.get(role, f"demo {role}"), role,
@@ -69,7 +73,7 @@ def _gate_and_deploy(client, policy, seeded) -> list:
         outcomes = _gate_each(seeded)
     for outcome in outcomes:
         print_outcome(outcome)
-    outcomes = _demo_signoffs(outcomes, policy)
+    outcomes = _demo_signoffs(client, outcomes, policy)
     for o in outcomes:
         if o.approved and client.get_registered_model(o.model).aliases.get("champion") != o.version:
             client.set_registered_model_alias(o.model, "champion", o.version)

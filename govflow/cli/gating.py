@@ -60,7 +60,7 @@ def approve(
     if len(by.strip()) < 3:
         usage_error("--by needs the person's name")
     policy, _ = load_policy(settings.policy_file)
-    roles = sorted({r for tier in policy.tiers.values() if tier.governance.signoff for r in tier.governance.signoff.roles})
+    roles = policy.signoff_roles()
     if roles and role not in roles:
         usage_error(f"role '{role}' is not one the policy signs off in ({', '.join(roles)})")
     from govflow.flows.approval import sign_off

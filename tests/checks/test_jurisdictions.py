@@ -77,3 +77,13 @@ def test_declared_codes_and_an_unknown_one():
     error = unknown_result(("eu", "xx"), ("eu", "us"))
     assert error.status is Status.ERROR and error.column == "governance.jurisdictions"
     assert "'xx'" in error.message and "eu, us" in error.message
+
+
+def test_a_role_only_a_jurisdiction_asks_for_is_one_the_policy_signs_off_in():
+    plain = parse_policy(SHIPPED, "policy.yaml")
+    assert plain.signoff_roles() == ["owner", "validator"]
+    text = with_jurisdictions('  eu:\n    title: "European Union"\n    tiers:\n      high:\n'
+                              "        governance: {signoff: {roles: [compliance]}}\n")
+    tightened = parse_policy(text, "policy.yaml")
+    assert tightened.signoff_roles() == ["compliance", "owner", "validator"]
+    assert tightened.tier("high", ("eu",)).governance.signoff.roles == ("owner", "validator", "compliance")
