@@ -2,13 +2,22 @@
 
 GOVFLOW_NOW replays governance as of a past moment (a backfill, or the demo's simulated weeks): run start
 times, manifests, published heads, due dates and waiver expiry all read it, and every governance run opened
-under it is tagged `governance.clock`, so a backdated run says so in MLflow."""
+under it is tagged `governance.clock`, so a backdated run says so in MLflow.
+
+A simulated clock runs on from its moment at real speed, from when this process first read that moment: runs
+recorded one after another under one setting (a gate, a sign-off, the gate again) keep their order, which the
+register and the chain read from their times."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import threading
+import time
+from datetime import UTC, datetime, timedelta
 
 from govflow.settings import Settings
+
+_STARTED: dict[datetime, float] = {}  # each simulated moment -> when this process first read it (monotonic)
+_LOCK = threading.Lock()
 
 
 def simulated() -> datetime | None:
@@ -21,7 +30,12 @@ def simulated() -> datetime | None:
 
 def now() -> datetime:
     """The current moment, timezone-aware UTC."""
-    return simulated() or datetime.now(UTC)
+    moment = simulated()
+    if moment is None:
+        return datetime.now(UTC)
+    with _LOCK:
+        started = _STARTED.setdefault(moment, time.monotonic())
+    return moment + timedelta(seconds=time.monotonic() - started)
 
 
 def now_ms() -> int:

@@ -19,10 +19,12 @@ def test_unset_it_is_the_real_clock(monkeypatch):
     ("2026-10-12T02:00:00", datetime(2026, 10, 12, 2, tzinfo=UTC)),
     ("2026-10-12T04:00:00+02:00", datetime(2026, 10, 12, 2, tzinfo=UTC)),
 ])
-def test_govflow_now_is_read_as_utc(monkeypatch, value, expected):
+def test_govflow_now_is_read_as_utc_and_runs_on_from_there(monkeypatch, value, expected):
     monkeypatch.setenv("GOVFLOW_NOW", value)
-    assert clock.now() == clock.simulated() == expected and clock.now().tzinfo == UTC
-    assert clock.now_ms() == int(expected.timestamp() * 1000)
+    assert clock.simulated() == expected
+    first, second = clock.now(), clock.now()
+    assert expected <= first < second < expected + timedelta(seconds=30) and first.tzinfo == UTC
+    assert int(expected.timestamp() * 1000) <= clock.now_ms() < int(expected.timestamp() * 1000) + 30_000
 
 
 def test_a_value_that_is_no_date_names_the_setting(monkeypatch):
