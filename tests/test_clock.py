@@ -21,6 +21,7 @@ def test_unset_it_is_the_real_clock(monkeypatch):
 ])
 def test_govflow_now_is_read_as_utc_and_runs_on_from_there(monkeypatch, value, expected):
     monkeypatch.setenv("GOVFLOW_NOW", value)
+    monkeypatch.setattr(clock, "_STARTED", {})  # the moment starts running when this test first reads it
     assert clock.simulated() == expected
     first, second = clock.now(), clock.now()
     assert expected <= first < second < expected + timedelta(seconds=30) and first.tzinfo == UTC

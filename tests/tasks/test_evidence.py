@@ -80,7 +80,10 @@ def test_a_run_recorded_under_govflow_now_is_stamped_then_and_says_so(tmp_path, 
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     real = open_governance_run.fn(uri, "governance", tmp_path / "artifacts", "m", "1", "monitor", "flow-run")
+    from govflow import clock
+
     monkeypatch.setenv("GOVFLOW_NOW", "2026-10-12T02:00:00")  # no zone: UTC
+    monkeypatch.setattr(clock, "_STARTED", {})  # the moment starts running when this test first reads it
     past = open_governance_run.fn(uri, "governance", tmp_path / "artifacts", "m", "1", "monitor", "flow-run")
     write_evidence(uri, past.run_id, {"evidence/a.json": b"{}\n"}, {"artifacts": {}}, tags={},
                    metrics={"drift.share": 0.1})
