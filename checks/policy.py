@@ -606,6 +606,10 @@ def parse_policy(text: str, source: str) -> Policy:
     if missing:
         raise PolicyError(f"{source}, line {line_of(node, ['tiers'])}: key 'tiers': missing tier(s) {missing}")
     for code, jurisdiction in policy.jurisdictions.items():
+        if code != code.strip().lower() or "," in code or not code:
+            # Versions' tags are read lower case and comma separated: any other code no tag could ever name.
+            raise PolicyError(f"{source}, line {line_of(node, ['jurisdictions', code])}: key 'jurisdictions.{code}': "
+                              "a jurisdiction code is lower case, without spaces or commas (eu, us, uk)")
         for tier in jurisdiction.tiers:
             where = ["jurisdictions", code, "tiers", tier]
             try:

@@ -104,6 +104,12 @@ def _status(due: str | None, today: date) -> str:
     return "overdue" if due is not None and date.fromisoformat(due) < today else "open"
 
 
+def _closed(entry: RegisterEntry, run: RunRecord, by_version: str | None = None) -> RegisterEntry:
+    """`entry` closed by `run` (a newer version's, `by_version`, when it replaced the entry's in service)."""
+    return replace(entry, status="closed", closed_on=run.started.date().isoformat(), closed_run=run.run_id,
+                   closed_link=run.link, closed_version=by_version)
+
+
 def _replaced(open_at: Mapping[tuple[str, str, str], int], run: RunRecord, check: str,
               monitored_until: Mapping[tuple[str, str], datetime]) -> list[tuple[str, str, str]]:
     """Open findings of `check` on older versions of `run`'s model whose monitoring stopped before `run`: the
@@ -145,15 +151,12 @@ def risk_register(runs: Iterable[RunRecord], today: date) -> list[RegisterEntry]
         for check, status in run.judged.items():
             index = open_at.get((run.model, run.version, check))
             if index is not None and check not in current and status in _CLEARED:
-                entries[index] = replace(entries[index], status="closed", closed_on=run.started.date().isoformat(),
-                                         closed_run=run.run_id, closed_link=run.link)
+                entries[index] = _closed(entries[index], run)
                 del open_at[(run.model, run.version, check)]
             if run.flow == MONITOR_FLOW and check not in current and status in _CLEARED:
                 for key in _replaced(open_at, run, check, monitored_until):
-                    entries[open_at[key]] = replace(
-                        entries[open_at[key]], status="closed", closed_on=run.started.date().isoformat(),
-                        closed_run=run.run_id, closed_link=run.link, closed_version=run.version)
-                    del open_at[key]
+                    index = open_at.pop(key)
+                    entries[index] = _closed(entries[index], run, by_version=run.version)
         for check, row in current.items():
             key = (run.model, run.version, check)
             index = open_at.get(key)

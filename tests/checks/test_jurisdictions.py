@@ -87,3 +87,9 @@ def test_a_role_only_a_jurisdiction_asks_for_is_one_the_policy_signs_off_in():
     tightened = parse_policy(text, "policy.yaml")
     assert tightened.signoff_roles() == ["compliance", "owner", "validator"]
     assert tightened.tier("high", ("eu",)).governance.signoff.roles == ("owner", "validator", "compliance")
+
+
+def test_a_code_no_tag_could_name_is_a_policy_error():
+    text = with_jurisdictions('  EU:\n    title: "European Union"\n')
+    with pytest.raises(PolicyError, match=r"line \d+: key 'jurisdictions.EU': a jurisdiction code is lower case"):
+        parse_policy(text, "policy.yaml")
