@@ -26,8 +26,8 @@ def decay_results(y_true: np.ndarray, y_pred: np.ndarray, score: np.ndarray | No
     """One `performance.decay.<metric>` result per metric the rule names, on the pooled window rows.
 
     The value is the worsening from the baseline (a drop, or a rise for losses), with its interval.
-    At most `max_worsening` passes; beyond it, FAIL when the metric's interval excludes the baseline,
-    WARN when the interval still reaches it.
+    An interval wholly within `max_worsening` passes; a point within it whose interval reaches beyond warns;
+    a point beyond it fails when the metric's interval excludes the baseline, else warns.
     """
     ids = [f"performance.decay.{m}" for m in rule.max_worsening]
     try:
@@ -61,8 +61,10 @@ def decay_results(y_true: np.ndarray, y_pred: np.ndarray, score: np.ndarray | No
         sign = 1.0 if HIGHER_IS_BETTER[metric] else -1.0
         worsening = sign * (base - value)
         bounds = sorted((sign * (base - low), sign * (base - high)))
-        if worsening <= limit:
+        if bounds[1] <= limit:
             status, verdict = Status.PASS, "within"
+        elif worsening <= limit:
+            status, verdict = Status.WARN, "within on the point, but the interval reaches beyond"
         elif bounds[0] > 0:
             status, verdict = Status.FAIL, "beyond"
         else:

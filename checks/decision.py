@@ -28,10 +28,21 @@ class Decision(BaseModel):
     results: tuple[CheckResult, ...]
 
 
+def reaches_past_limit(result: CheckResult) -> bool:
+    """A PASS its evidence does not support: the limit lies strictly inside the result's interval."""
+    if result.status is not Status.PASS or result.ci is None or not isinstance(result.limit, (int, float)):
+        return False
+    return result.ci[0] < float(result.limit) < result.ci[1]
+
+
 def apply_severity(results: Iterable[CheckResult], tier: TierPolicy) -> list[CheckResult]:
-    """Demote a FAIL on a check this tier does not block on to WARN; severity is policy's alone."""
+    """Demote a FAIL on a check this tier does not block on to WARN; severity is policy's alone. A PASS whose
+    interval reaches past its limit is WARN too: every family judges through checks/limits.py, and this guard
+    keeps one that forgets from putting more than its evidence into a verdict."""
     out = []
     for result in results:
+        if reaches_past_limit(result):
+            result = result.with_status(Status.WARN, "its interval reaches past the limit: not shown within it")
         rule = tier.rule(result.check_id)
         if result.status is Status.FAIL and rule is not None and not rule.blocking:
             result = result.with_status(Status.WARN, "non-blocking for this tier")

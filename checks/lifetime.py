@@ -20,6 +20,7 @@ import pandas as pd
 from govflow.checks.data_validation import column_kind
 from govflow.checks.drift import counts
 from govflow.checks.estimation import group_labels
+from govflow.checks.limits import Direction, Limit, Straddle
 from govflow.checks.performance import LABELS, binary_labels
 from govflow.checks.policy import FairnessChecks, LifetimeDecayRule, LifetimeDriftRule, LifetimeFairnessRule
 from govflow.checks.results import CheckResult, Status, not_run
@@ -91,15 +92,19 @@ def lifetime_drift(reference: pd.DataFrame, periods: Periods, features: Sequence
             measure, distance, margin = _distance(reference[column], batch[column], numeric, level)
             floor = rule.materiality.ks if measure == "ks" else rule.materiality.tvd
             look = judge_look(distance, margin, level, floor)
-            lower, drifted = look.lower_bound, look.drifted
+            lower, upper = look.lower_bound, min(1.0, distance + margin)
+            status = Limit(floor, Direction.AT_MOST).judge(distance, (lower, upper), rule.on_straddle)
+            drifted = status is Status.FAIL
             rows.append({"column": column, "period": period, "look": t, "measure": measure, "distance": distance,
-                         "lower_bound": lower, "level": level, "materiality": floor, "drifted": drifted})
+                         "lower_bound": lower, "upper_bound": upper, "level": level, "materiality": floor,
+                         "drifted": drifted, "status": status.value})
             results.append(CheckResult(
-                status=Status.FAIL if drifted else Status.PASS, value=distance, ci=(lower, min(1.0, distance + margin)),
-                limit=floor, n=int(batch[column].notna().sum()), **common,
-                message=(f"look {t}: {measure.upper()} distance {distance:.4f}, at least {lower:.4f} at level "
-                         f"{level:.2g} (the lifetime alpha {rule.alpha} spent over {len(features)} features and "
-                         f"{t} looks); drift when that exceeds {floor}"),
+                status=status, value=distance, ci=(lower, upper), limit=floor, n=int(batch[column].notna().sum()),
+                **common,
+                message=(f"look {t}: {measure.upper()} distance {distance:.4f}, within [{lower:.4f}, {upper:.4f}] "
+                         f"at level {level:.2g} (the lifetime alpha {rule.alpha} spent over {len(features)} "
+                         f"features and {t} looks); drift when the lower bound exceeds {floor}, no drift shown "
+                         f"until the upper bound is within it"),
                 hint="the shift is material and holds up however often the run looks: compare the feature's "
                      "source with the reference" if drifted else None))
     return results, rows
@@ -135,13 +140,15 @@ def lifetime_decay(periods: Periods, label: str, prediction: str, baseline: Mapp
         floor = baseline[metric] - worsening
         low, high = state.bounds()
         point = state.total / state.rows if state.rows else float("nan")
-        failed = high < floor
+        status = Limit(floor, Direction.AT_LEAST).judge(point, (low, high), rule.on_straddle)
+        failed = status is Status.FAIL
         out.append(CheckResult(
-            check_id=check_id, status=Status.FAIL if failed else Status.PASS, value=point, ci=(low, high),
+            check_id=check_id, status=status, value=point, ci=(low, high),
             limit=floor, n=state.rows,
             message=(f"{LABELS[metric]} {point:.4f} over {len(cohorts)} matured period(s) ({span}), within "
                      f"[{low:.4f}, {high:.4f}] at every night's look (lifetime alpha {rule.alpha}); decayed when "
-                     f"wholly below {floor:.4f}, the validation baseline {baseline[metric]:.4f} less {worsening}"),
+                     f"wholly below {floor:.4f}, the validation baseline {baseline[metric]:.4f} less {worsening}, "
+                     f"shown within when wholly at or above it"),
             hint="the decay is real however often the run looked: retrain or recalibrate" if failed else None))
     return out
 
@@ -189,16 +196,20 @@ def lifetime_fairness(reference: pd.DataFrame, periods: Periods, label: str, pre
             out.append(CheckResult(check_id=check_id, status=Status.INCONCLUSIVE, limit=limit, message=(
                 "no period had rows of two groups to pair")))
             continue
-        (a, b), (low, high) = max(bounds.items(), key=lambda item: max(item[1][0], -item[1][1]))
+        (a, b), _ = max(bounds.items(), key=lambda item: max(item[1][0], -item[1][1]))
         lower = gap_lower_bound(list(bounds.values()))
+        # The largest gap could be any pair's: it is shown within the limit only when every pair's is.
+        upper = max(max(abs(low), abs(high)) for low, high in bounds.values())
         point = (states[(a, b)].total / states[(a, b)].rows) * 2 - 1
-        failed = lower > limit
+        status = Limit(limit, Direction.AT_MOST).judge(abs(point), (lower, upper), Straddle(rules.on_straddle))
+        failed = status is Status.FAIL
         out.append(CheckResult(
-            check_id=check_id, status=Status.FAIL if failed else Status.PASS, value=abs(point),
-            ci=(lower, max(abs(low), abs(high))), limit=limit, n=sum(s.rows for s in states.values()),
-            message=(f"largest gap {a} against {b}: {point:+.4f} over {len(cohorts)} period(s), at least "
-                     f"{lower:.4f} at every night's look (lifetime alpha {rule.alpha}, {len(pairs)} pair(s)); "
-                     f"at most {limit} allowed"),
+            check_id=check_id, status=status, value=abs(point),
+            ci=(lower, upper), limit=limit, n=sum(s.rows for s in states.values()),
+            message=(f"largest gap {a} against {b}: {point:+.4f} over {len(cohorts)} period(s), the largest gap "
+                     f"within [{lower:.4f}, {upper:.4f}] at every night's look (lifetime alpha {rule.alpha}, "
+                     f"{len(pairs)} pair(s)); at most {limit} allowed, shown within only when the whole "
+                     f"interval is"),
             hint="the gap is real however often the run looked: review the model's treatment of these groups"
             if failed else None))
     return out

@@ -16,12 +16,13 @@ class Direction(StrEnum):
 
 
 class Straddle(StrEnum):
-    """What a value earns when its interval reaches across the bound (the policy chooses, per family)."""
+    """What a value earns when its interval reaches across the bound (the policy chooses, per family). None of
+    them is PASS: a PASS says the whole interval is within the limit, and a straddling one is not evidence of
+    that, whatever its point estimate."""
 
     INCONCLUSIVE = "INCONCLUSIVE"  # more rows are needed before it can be judged
     WARN = "WARN"
-    POINT = "point"  # the point estimate decides: PASS within the bound, FAIL beyond it
-    POINT_ELSE_WARN = "point_else_warn"  # PASS when the point estimate is within the bound, else WARN
+    POINT = "point"  # the point estimate decides between WARN (within the bound) and FAIL (beyond it)
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class Limit:
     def judge(self, value: float | None, ci: tuple[float, float] | None = None,
               straddle: Straddle = Straddle.POINT) -> Status:
         """PASS when the whole interval (the value alone, without one) is within the bound, FAIL when it is
-        wholly beyond, else what `straddle` says; a value that is not a number cannot be judged."""
+        wholly beyond, else what `straddle` says (never PASS); a value that is not a number cannot be judged."""
         if value is None or not math.isfinite(value):
             return Status.INCONCLUSIVE
         low, high = ci if ci is not None else (value, value)
@@ -45,9 +46,7 @@ class Limit:
         if not self.within(best):
             return Status.FAIL
         if straddle is Straddle.POINT:
-            return Status.PASS if self.within(value) else Status.FAIL
-        if straddle is Straddle.POINT_ELSE_WARN:
-            return Status.PASS if self.within(value) else Status.WARN
+            return Status.WARN if self.within(value) else Status.FAIL
         return Status(straddle.value)
 
     def describe(self) -> str:

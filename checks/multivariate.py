@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from govflow.checks.data_validation import column_kind
+from govflow.checks.limits import Direction, Limit
 from govflow.checks.performance import auc_delong
 from govflow.checks.policy import MultivariateRule
 from govflow.checks.results import CheckResult, Status
@@ -84,14 +85,18 @@ def domain_classifier(reference: pd.DataFrame, current: pd.DataFrame, features: 
     lower = auc - float(stats.norm.ppf(confidence)) * float(np.sqrt(variance))
     ranked = sorted(zip(usable, cost.tolist()), key=lambda item: -item[1])
     named = [name for name, c in ranked[:3] if c > 0.005]
-    drifted = lower > rule.max_auc
+    upper = min(1.0, 2 * auc - lower)
+    status = Limit(rule.max_auc, Direction.AT_MOST).judge(auc, (lower, upper), rule.on_straddle)
+    drifted = status is Status.FAIL
     message = (f"a classifier tells current rows from reference rows with AUC {auc:.4f} (cross-validated, "
                f"{len(ref)} + {len(cur)} rows), at least {lower:.4f} at {confidence:.0%}; drift when that exceeds "
                f"{rule.max_auc}")
+    if status is not Status.PASS and not drifted:
+        message += f"; its interval reaches up to {upper:.4f}, so it is not shown within the limit either"
     if named:
         message += f"; separating most: {', '.join(named)}"
     result = CheckResult(
-        status=Status.FAIL if drifted else Status.PASS, value=auc, ci=(lower, min(1.0, 2 * auc - lower)),
+        status=status, value=auc, ci=(lower, upper),
         n=len(cur), **common, message=message,
         hint=("the rows differ jointly from the reference, even where no single feature does: look at how the "
               "named features combine") if drifted else None)

@@ -86,8 +86,9 @@ MetricName = Literal["auc", "accuracy", "precision", "recall", "log_loss", "brie
 class DecayRule(Rule):
     """Performance over the last `window` labelled periods, pooled, may be worse than the validation
     baseline by at most `max_worsening[metric]` (a drop for AUC, accuracy, precision and recall, a
-    rise for log loss and Brier). A larger worsening whose interval excludes the baseline fails; one
-    whose interval still reaches the baseline warns. Below `min_samples` rows, INCONCLUSIVE."""
+    rise for log loss and Brier). A worsening passes only when its whole interval is within the limit; a
+    larger one whose interval excludes the baseline fails; the rest warn. Below `min_samples` rows,
+    INCONCLUSIVE."""
 
     window: int = Field(ge=1)
     min_samples: int = Field(ge=1)
@@ -108,7 +109,7 @@ class EstimatedRule(Rule):
 
     max_worsening: dict[EstimableMetric, float] = Field(min_length=1)
     min_samples: int = Field(ge=1)
-    on_straddle: Straddle = Straddle.POINT_ELSE_WARN
+    on_straddle: Straddle = Straddle.WARN
     # `isotonic`: calibrate the scores on the reference where that lowers the held-out calibration error;
     # `none`: take the scores as probabilities (a model calibrated upstream, or too little reference data).
     calibration: Literal["isotonic", "none"] = "isotonic"
@@ -147,9 +148,13 @@ class EstimatedFairnessRule(Rule):
 
 class LifetimeRule(Rule):
     """A judgement over a deployment's whole life, looked at every night, whose chance of any false alarm over
-    that life is at most `alpha` (checks/sequential.py)."""
+    that life is at most `alpha` (checks/sequential.py). PASS only when the whole anytime-valid interval is
+    within the limit, FAIL when it is wholly beyond; one that reaches across earns `on_straddle` (the fairness
+    gaps take the fairness family's rule instead). The sequence bounds false alarms for FAIL: it is no evidence
+    that a value whose interval reaches past the limit is within it."""
 
     alpha: float = Field(gt=0.0, lt=0.5)
+    on_straddle: Straddle = Straddle.INCONCLUSIVE
 
 
 RateMetric = Literal["accuracy", "precision", "recall"]
@@ -203,6 +208,8 @@ class MultivariateRule(Rule):
     exceeds `max_auc` (0.5 is indistinguishable). Fewer than `min_samples` rows a side, INCONCLUSIVE."""
 
     max_auc: float = Field(gt=0.5, lt=1.0)
+    # An AUC whose interval reaches across `max_auc`: neither shown within nor shown beyond.
+    on_straddle: Straddle = Straddle.WARN
     sample_rows: int = Field(ge=100)
     min_samples: int = Field(ge=20)
     folds: int = Field(ge=2, le=10)
@@ -334,7 +341,7 @@ class DataChecks(_Frozen):
 
 class PerformanceChecks(_Frozen):
     """Limits on model-level metrics, each judged with its interval; `on_straddle` says what a metric whose
-    interval reaches across its limit earns (by default its point estimate decides)."""
+    interval reaches across its limit earns (by default its point estimate decides between WARN and FAIL)."""
 
     on_straddle: Straddle = Straddle.POINT
     auc: MinimumRule | None = None
@@ -466,8 +473,8 @@ class RobustnessChecks(_Frozen):
 
     sample_rows: int = Field(ge=50)
     seed: int
-    # A flip rate whose interval reaches across `noise.max`: PASS when the rate is within it, else WARN.
-    on_straddle: Straddle = Straddle.POINT_ELSE_WARN
+    # A flip rate whose interval reaches across `noise.max` is WARN: within it on the point is not shown within.
+    on_straddle: Straddle = Straddle.WARN
     noise: NoiseRule | None = None
     monotonic: MonotonicRule | None = None
     missing_value: Rule | None = None

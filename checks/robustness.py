@@ -39,7 +39,7 @@ def _shifted(values: pd.Series, delta: np.ndarray) -> np.ndarray:
 
 
 def noise_result(predict: Predict, frame: pd.DataFrame, features: Sequence[str], rule: NoiseRule, seed: int,
-                 confidence: float, straddle: Straddle = Straddle.POINT_ELSE_WARN) -> CheckResult:
+                 confidence: float, straddle: Straddle = Straddle.WARN) -> CheckResult:
     """`robustness.noise`: the share of decisions that flip when every numeric input gets Gaussian noise of
     `scale` x its standard deviation. Above `max` with the interval wholly above it FAILs; above `max` but
     the interval reaching it WARNs."""

@@ -35,10 +35,11 @@ def test_a_ratio_is_judged_on_its_interval_with_the_policys_straddle_status(ci, 
 
 @pytest.mark.parametrize(("value", "ci", "straddle", "status"), [
     (0.74, (0.70, 0.78), Straddle.POINT, Status.FAIL),  # a performance metric: the point decides a straddle
-    (0.76, (0.70, 0.78), Straddle.POINT, Status.PASS),
+    (0.76, (0.70, 0.78), Straddle.POINT, Status.WARN),  # within on the point is not shown within
+
     (0.76, (0.70, 0.78), Straddle.INCONCLUSIVE, Status.INCONCLUSIVE),
     (0.80, (0.76, 0.84), Straddle.POINT, Status.PASS),
-    (0.70, (0.66, 0.74), Straddle.POINT_ELSE_WARN, Status.FAIL),
+    (0.70, (0.66, 0.74), Straddle.WARN, Status.FAIL),
     (float("nan"), None, Straddle.POINT, Status.INCONCLUSIVE),
 ])
 def test_a_minimum(value, ci, straddle, status):
@@ -46,12 +47,13 @@ def test_a_minimum(value, ci, straddle, status):
 
 
 @pytest.mark.parametrize(("rate", "low", "status"), [
-    (0.04, 0.02, Status.PASS),  # the noise check: within, even with an interval reaching above
+    (0.04, 0.02, Status.WARN),  # the noise check: within on the point, but the interval reaches above
+    (0.02, 0.01, Status.PASS),  # wholly within
     (0.06, 0.04, Status.WARN),  # above, but the interval still reaches the bound
     (0.09, 0.06, Status.FAIL),  # wholly above
 ])
 def test_a_flip_rate_under_noise(rate, low, status):
-    assert Limit(0.05, Direction.AT_MOST).judge(rate, (low, rate + 0.02), Straddle.POINT_ELSE_WARN) is status
+    assert Limit(0.05, Direction.AT_MOST).judge(rate, (low, rate + 0.02), Straddle.WARN) is status
 
 
 @pytest.mark.parametrize("straddle", list(Straddle))

@@ -67,9 +67,11 @@ def test_results_carry_values_and_intervals_equal_to_references():
     assert (auc.n, acc.n) == (500, 500)
 
 
-@pytest.mark.parametrize(("offset", "status"), [(-1e-9, Status.PASS), (0.0, Status.PASS), (1e-9, Status.FAIL)])
+@pytest.mark.parametrize(("offset", "status"), [(-0.2, Status.PASS), (-1e-9, Status.WARN), (0.0, Status.WARN),
+                                                 (1e-9, Status.FAIL)])
 def test_minimum_boundary(offset, status):
-    """Just inside, at, and just outside the limit: the limit itself passes."""
+    """Just inside, at, and just outside the limit on the point: the interval straddles it, so the point decides
+    between WARN and FAIL; a limit below the whole interval passes."""
     y, pred, score = _data()
     auc = roc_auc_score(y, score)
     acc = accuracy_score(y, pred)
@@ -167,13 +169,16 @@ def test_log_loss_hand_worked():
 
 
 @pytest.mark.parametrize(("metric", "offset", "status"), [
-    ("brier", -1e-9, Status.FAIL), ("brier", 0.0, Status.PASS), ("brier", 1e-9, Status.PASS),
-    ("log_loss", -1e-9, Status.FAIL), ("log_loss", 0.0, Status.PASS), ("log_loss", 1e-9, Status.PASS),
-    ("precision", -1e-9, Status.PASS), ("precision", 0.0, Status.PASS), ("precision", 1e-9, Status.FAIL),
-    ("recall", -1e-9, Status.PASS), ("recall", 0.0, Status.PASS), ("recall", 1e-9, Status.FAIL),
+    ("brier", -1e-9, Status.FAIL), ("brier", 0.0, Status.WARN), ("brier", 1e-9, Status.WARN),
+    ("brier", 0.5, Status.PASS), ("log_loss", -1e-9, Status.FAIL), ("log_loss", 0.0, Status.WARN),
+    ("log_loss", 1e-9, Status.WARN), ("log_loss", 2.0, Status.PASS),
+    ("precision", -1e-9, Status.WARN), ("precision", 0.0, Status.WARN), ("precision", 1e-9, Status.FAIL),
+    ("precision", -0.5, Status.PASS), ("recall", -1e-9, Status.WARN), ("recall", 0.0, Status.WARN),
+    ("recall", 1e-9, Status.FAIL), ("recall", -0.5, Status.PASS),
 ])
 def test_limit_boundaries_for_each_metric(metric, offset, status):
-    """Losses must be at most their maximum, rates at least their minimum: at the limit passes."""
+    """Losses must be at most their maximum, rates at least their minimum: at the limit on the point the interval
+    straddles it (WARN, the point within); beyond it on the point, FAIL; the whole interval within, PASS."""
     y, pred, score = _data()
     observed = _sklearn_values(y, pred, score)[f"performance.{metric}"]
     results = performance_results(y, pred, score, _all_metrics(**{metric: observed + offset}), 0.95)

@@ -54,7 +54,9 @@ def test_noise_warns_when_the_interval_reaches_the_limit():
     result = noise_result(flips_two, FRAME, ["income"], NoiseRule(scale=0.1, max=0.01), 1, 0.95)
     assert result.value == 0.02 and result.ci[0] < 0.01 and result.status is Status.WARN
     at_limit = noise_result(flips_two, FRAME, ["income"], NoiseRule(scale=0.1, max=0.02), 1, 0.95)
-    assert at_limit.status is Status.PASS
+    assert at_limit.status is Status.WARN  # within on the point, but its interval reaches past the limit
+    above = noise_result(flips_two, FRAME, ["income"], NoiseRule(scale=0.1, max=0.1), 1, 0.95)
+    assert above.status is Status.PASS and above.ci[1] <= 0.1
 
 
 def test_noise_keeps_integer_columns_integer():
