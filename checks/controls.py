@@ -63,6 +63,16 @@ def control_coverage(control: Control, results: Sequence[CheckResult]) -> str:
     return f"evidence ({max((r.status.value for r in judged), key=SEVERITY.index)})"
 
 
+# The evidence a clause's coverage rests on: the latest gate and monitoring runs of the version the model leads
+# with, every result of each (per-period ones included), as the page and `govflow controls coverage` both read it.
+COVERAGE_FLOWS = ("gate", "monitor")
+
+
+def current_evidence(results_by_flow: Mapping[str, Sequence[CheckResult]]) -> list[CheckResult]:
+    """The results coverage is judged on, from each flow's latest run (flows other than COVERAGE_FLOWS ignored)."""
+    return [r for flow in COVERAGE_FLOWS for r in results_by_flow.get(flow, ())]
+
+
 def coverage(catalogue: Catalogue, results_by_model: Mapping[str, Sequence[CheckResult]],
              framework: str | None = None) -> list[dict]:
     """One row per framework clause: the controls serving it and, per model, the best coverage any of them

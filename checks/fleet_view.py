@@ -140,19 +140,49 @@ def overall_state(gate: str, monitoring: str | None, serving: bool) -> str:
     return max((gate, monitoring), key=lambda s: rank.get(s, rank["BLOCKED"]))
 
 
+def latest_monitoring(runs: Iterable[RunRecord]) -> dict[tuple[str, str], str]:
+    """(model, version) -> the verdict of its latest monitoring run."""
+    out: dict[tuple[str, str], str] = {}
+    for run in sorted(runs, key=lambda r: r.started):
+        if run.flow == "monitor" and run.verdict:
+            out[(run.model, run.version)] = run.verdict
+    return out
+
+
+def version_states(facts: ModelFacts, monitored: Mapping[tuple[str, str], str]) -> list[dict]:
+    """Every version of a model, newest first, with the state the inventory gives its current one: the gate
+    status, the latest monitoring verdict and the overall state (`status`), its lifecycle and aliases. One rule
+    for the dashboard, `govflow inventory` and the model page, so no page calls a version approved that the
+    fleet calls rejected."""
+    rows = []
+    for version in sorted(facts.versions, key=int, reverse=True):
+        gate_tag, life, aliases = facts.versions[version]
+        gate = gate_tag or "NOT_GATED"
+        monitoring = monitored.get((facts.model, version))
+        if life in ("retired", "retiring"):
+            lifecycle = life
+        elif aliases:
+            lifecycle = "serving"
+        else:
+            lifecycle = "not serving"
+        rows.append({"version": version, "gate": gate, "monitoring": monitoring,
+                     "status": overall_state(gate, monitoring, bool(aliases)), "lifecycle": lifecycle,
+                     "aliases": list(aliases)})
+    return rows
+
+
 def inventory(models: Sequence[ModelFacts], runs: Iterable[RunRecord], register: Iterable[RegisterEntry],
               today: date) -> list[dict]:
     """One row per registered model: owner, tier, lifecycle, the current version's gate status, its latest
     monitoring verdict and the overall state (`status`), last run, open and overdue findings, next review."""
     last: dict[str, RunRecord] = {}
     review: dict[tuple[str, str], str] = {}
-    monitored: dict[tuple[str, str], str] = {}
-    for run in sorted(runs, key=lambda r: r.started):
+    runs = sorted(runs, key=lambda r: r.started)
+    monitored = latest_monitoring(runs)
+    for run in runs:
         last[run.model] = run
         if run.flow == "gate" and run.review_due:
             review[(run.model, run.version)] = run.review_due
-        if run.flow == "monitor" and run.verdict:
-            monitored[(run.model, run.version)] = run.verdict
     open_count: Counter[str] = Counter()
     overdue_count: Counter[str] = Counter()
     for entry in register:
@@ -163,11 +193,11 @@ def inventory(models: Sequence[ModelFacts], runs: Iterable[RunRecord], register:
     for facts in models:
         run = last.get(facts.model)
         due = review.get((facts.model, facts.current)) if facts.current else None
-        monitoring = monitored.get((facts.model, facts.current)) if facts.current else None
+        current = next((v for v in version_states(facts, monitored) if v["version"] == facts.current), None)
         rows.append({
             "model": facts.model, "owner": facts.owner, "tier": facts.tier, "lifecycle": facts.lifecycle,
-            "version": facts.current, "gate": facts.status, "monitoring": monitoring,
-            "status": overall_state(facts.status, monitoring, bool(facts.serving)),
+            "version": facts.current, "gate": facts.status, "monitoring": current["monitoring"] if current else None,
+            "status": current["status"] if current else facts.status,
             "last_run": run.started.date().isoformat() if run else None,
             "last_run_flow": run.flow if run else None, "last_run_link": run.link if run else None,
             "last_run_missing": list(run.missing) if run else [],

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from govflow.checks.controls import Catalogue, coverage
+from govflow.checks.controls import Catalogue, coverage, current_evidence
 from govflow.checks.documentation import documented_fields
 from govflow.checks.feedback import summary
 from govflow.checks.fleet_view import (
@@ -27,12 +27,14 @@ from govflow.checks.fleet_view import (
     by_jurisdiction,
     findings_by_age,
     inventory,
+    latest_monitoring,
     management_summary,
     series_limit,
     trends,
+    version_states,
 )
 from govflow.checks.register import RegisterEntry, RunRecord, risk_register
-from govflow.checks.results import CheckResult
+from govflow.checks.results import STATUS_ORDER, CheckResult, Status
 from govflow.reports.charts import interval_chart, line_chart, stacked_bars
 
 DATA_TAGS = ("governance.reference_data", "governance.evaluation_data", "governance.monitoring_data",
@@ -100,36 +102,49 @@ def register_files(entries: Sequence[RegisterEntry]) -> dict[str, bytes]:
             "register.json": json.dumps({"findings": rows}, indent=1, sort_keys=True).encode()}
 
 
-def _families(results: Sequence[Mapping]) -> tuple[dict[str, list[Mapping]], int]:
-    """Whole-window results grouped by family, and how many per-period results were left out of the page."""
+def _worst_first(result: Mapping) -> tuple[int, str, str]:
+    return (-STATUS_ORDER.index(Status(result["status"])), result["check_id"], result.get("period") or "")
+
+
+def _families(results: Sequence[Mapping]) -> tuple[list[Mapping], dict[str, list[Mapping]], int]:
+    """What a run's results show: every result that did not pass, worst first, per period ones included (what
+    failed is shown first and never folded away); then the whole-window passes grouped by family, and how many
+    per-period passes are left to the run's evidence."""
+    attention = sorted((r for r in results if r["status"] != Status.PASS.value), key=_worst_first)
     families: dict[str, list[Mapping]] = defaultdict(list)
     per_period = 0
     for r in results:
+        if r["status"] != Status.PASS.value:
+            continue
         if r.get("period"):
             per_period += 1
         else:
             families[r["check_id"].split(".", 1)[0]].append(r)
-    return dict(sorted(families.items())), per_period
+    return attention, dict(sorted(families.items())), per_period
 
 
 def _model_page(env: Environment, facts: ModelFacts, evidence: FleetEvidence, runs: Sequence[RunRecord],
-                entries: Sequence[RegisterEntry], series: Mapping[str, list], context: dict) -> bytes:
+                entries: Sequence[RegisterEntry], series: Mapping[str, list], context: dict, state: Mapping,
+                versions: Sequence[Mapping]) -> bytes:
     feedback = [e for r in sorted(runs, key=lambda r: r.started, reverse=True) for e in r.feedback]
     latest = {}
     for flow, block in (evidence.latest.get(facts.model) or {}).items():
-        families, per_period = _families(block.results)
-        latest[flow] = {"run": block.run, "families": families, "per_period": per_period,
-                        "charts": {f: interval_chart(rows, f"{f}: value, interval and limit") for f, rows in families.items()}}
-    results = [r for block in latest.values() for fam in block["families"].values() for r in fam]
-    checked = [CheckResult.model_validate(r) for r in results]
+        attention, families, per_period = _families(block.results)
+        latest[flow] = {"run": block.run, "attention": attention, "families": families, "per_period": per_period,
+                        "charts": {f: interval_chart(rows, f"{f}: value, interval and limit")
+                                   for f, rows in families.items()}}
+    results = [r for block in (evidence.latest.get(facts.model) or {}).values() for r in block.results
+               if not r.get("period")]
     rows = []
-    if evidence.catalogue is not None and checked:
+    current = current_evidence({flow: [CheckResult.model_validate(r) for r in block.results]
+                                for flow, block in (evidence.latest.get(facts.model) or {}).items()})
+    if evidence.catalogue is not None and current:
         rows = [{**row, "state": row["models"][facts.model]}
-                for row in coverage(evidence.catalogue, {facts.model: checked})]
+                for row in coverage(evidence.catalogue, {facts.model: current})]
     return env.get_template("model.html.j2").render(
-        **context, root="../", m=facts, data_tags=DATA_TAGS,
+        **context, root="../", m=facts, data_tags=DATA_TAGS, state=state,
         assessment=[r for r in results if r["check_id"] == "governance.risk_assessment"],
-        versions=sorted(facts.versions.items(), key=lambda kv: int(kv[0]), reverse=True),
+        versions=versions,
         runs=sorted(runs, key=lambda r: r.started, reverse=True), latest=latest,
         trend_charts=[line_chart(series.get(s, []), SERIES_TITLES[s], width=360, height=120,
                                  limit=_limit(evidence, facts.model, s)) for s in TREND_SERIES],
@@ -211,7 +226,10 @@ def build_site(evidence: FleetEvidence, today: date, since: date, generated_at: 
     entries_of: dict[str, list[RegisterEntry]] = defaultdict(list)
     for entry in register:
         entries_of[entry.model].append(entry)
+    monitored = latest_monitoring(evidence.runs)
+    state_of = {row["model"]: row for row in rows}
     for facts in evidence.models:
         site[f"models/{pages[facts.model]}"] = _model_page(
-            env, facts, evidence, runs_of[facts.model], entries_of[facts.model], full.get(facts.model, {}), context)
+            env, facts, evidence, runs_of[facts.model], entries_of[facts.model], full.get(facts.model, {}), context,
+            state_of[facts.model], version_states(facts, monitored))
     return Site(site, rows, summary, register)

@@ -76,6 +76,33 @@ def test_the_site_shows_the_credit_model_rejected_its_trends_and_its_card(demo, 
     assert "by v2" in first and "days late" in first and "retraining on them" in first
 
 
+def _govflow_json(demo, *args: str) -> dict:
+    done = subprocess.run([str(BIN / "govflow"), *args, "--json"], check=False, cwd=demo["root"], env=demo["env"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode in (0, 1), done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+def test_the_credit_page_says_what_the_cli_says_and_shows_what_failed_unfolded(demo, open_page):
+    """Issue 27, defects 1 to 3: the model page's header and versions table hold to `govflow inventory --json`,
+    its coverage to `govflow controls coverage --json`, and the failing drift.share is visible on the page with
+    nothing expanded."""
+    [row] = [r for r in _govflow_json(demo, "inventory")["models"] if r["model"] == "credit_scoring"]
+    model = open_page(demo["data"] / "reports" / "models" / page_name("credit_scoring"))
+    assert model.errors == []
+    assert model.page.locator("#overall-state").inner_text() == row["status"]
+    detail = model.page.locator("#state-detail").inner_text()
+    assert f"gate {row['gate']}" in detail and f"monitoring {row['monitoring']}" in detail
+    cells = model.page.locator(f'#versions-table tr[data-version="{row["version"]}"] td').all_inner_texts()
+    assert cells[1:4] == [row["status"], row["gate"], row["monitoring"]]
+    failing = model.page.locator("#attention-monitor tr", has_text="drift.share").first
+    assert failing.is_visible() and "FAIL" in failing.inner_text()
+    clauses = _govflow_json(demo, "controls", "coverage", "credit_scoring", "--framework", "sr_11_7")["clauses"]
+    shown = {tuple(r.split("\t")[1:4:2]) for r in model.page.locator(
+        "#coverage-table tbody tr", has_text="sr_11_7").all_inner_texts()}
+    assert shown == {(c["clause"], c["models"]["credit_scoring"]) for c in clauses}
+
+
 @pytest.fixture(scope="module")
 def mlflow_ui(demo):
     """`mlflow server` over the demo's store, as `govflow demo` tells its user to browse it."""

@@ -122,3 +122,72 @@ def test_the_model_page_shows_the_card_the_gate_read_with_its_source():
     page = site(replace(evidence, latest=latest))[f"models/{page_name('model_000')}"].decode()
     assert "limits for credit cards <span class=\"meta\">(model card file)</span>" in page
     assert "<th>Limitations</th><td>not recorded</td>" in page  # a placeholder documents nothing
+
+
+def _credit_like():
+    """A model as the demo leaves credit_scoring: v1 approved at the gate and rejected by monitoring, then
+    replaced; v2 approved at the gate, serving, rejected last night by drift.share in one period, with 140
+    per-period passes and a passing whole-window check."""
+    from govflow.checks.controls import Catalogue, Control
+    from govflow.checks.register import RunRecord
+    from govflow.demo.report_fleet import _result
+    from govflow.reports.pages import FleetEvidence, LatestRun
+
+    facts = ModelFacts("credit", owner="risk@bank", tier="high", versions={
+        "1": ("APPROVED", None, ()), "2": ("APPROVED", None, ("champion",))})
+    day = datetime(2026, 11, 1, tzinfo=UTC)
+    runs = [RunRecord(run_id=f"{flow}-{v}", model="credit", version=v, flow=flow, started=day.replace(day=d),
+                      verdict=verdict)
+            for d, (flow, v, verdict) in enumerate([("gate", "1", "APPROVED"), ("monitor", "1", "REJECTED"),
+                                                    ("gate", "2", "APPROVED"), ("monitor", "2", "REJECTED")], 1)]
+    passes = tuple({**_result("drift.feature", "PASS", 0.01, 0.1), "period": f"p{i}", "column": f"x{i}"}
+                   for i in range(140))
+    failing = {**_result("drift.share", "FAIL", 0.67, 0.5), "period": "2026-11-23/2026-11-29"}
+    monitor = (*passes, failing, _result("drift.multivariate", "PASS", 0.52, 0.6, ci=(0.5, 0.54)))
+    gate = (_result("performance.auc", "PASS", 0.8, 0.7, ci=(0.75, 0.85)),)
+    catalogue = Catalogue(version=1, controls=(Control(
+        id="MON-01", title="monitoring", objective="drift watched", kind="automated", checks=("drift.share",),
+        clauses={"sr_11_7": ("ongoing monitoring",)}),))
+    return FleetEvidence(models=[facts], runs=runs, catalogue=catalogue, latest={"credit": {
+        "gate": LatestRun(runs[2], gate), "monitor": LatestRun(runs[3], monitor)}})
+
+
+def test_the_model_page_states_what_the_inventory_states_with_gate_and_monitoring_beside_it():
+    built = build_site(_credit_like(), TODAY, SINCE, NOW)
+    (row,) = built.inventory
+    assert (row["status"], row["gate"], row["monitoring"]) == ("REJECTED", "APPROVED", "REJECTED")
+    page = built.files[f"models/{page_name('credit')}"].decode()
+    assert '<span class="badge REJECTED" id="overall-state"' in page
+    assert "gate <span class=\"badge APPROVED\">APPROVED</span>" in page.split('id="state-detail"')[1]
+    versions = page.split('id="versions-table"')[1].split("</table>")[0]
+    v2 = versions.split('data-version="2"')[1].split("</tr>")[0]
+    v1 = versions.split('data-version="1"')[1].split("</tr>")[0]
+    assert v2.count(">REJECTED<") == 2 and ">APPROVED<" in v2 and "serving" in v2 and "champion" in v2
+    assert "not serving" in v1 and "REJECTED" in v1  # its last monitoring rejected it, shown beside the gate
+    assert "—</td><td>—" not in versions
+
+
+def test_what_failed_comes_first_and_is_never_folded_away():
+    page = build_site(_credit_like(), TODAY, SINCE, NOW).files[f"models/{page_name('credit')}"].decode()
+    monitor = page.split("Latest monitor run")[1]
+    attention = monitor.split('id="attention-monitor"')[1].split("</table>")[0]
+    assert "drift.share" in attention and "2026-11-23/2026-11-29" in attention and "FAIL" in attention
+    # Before any folded block, and not inside one.
+    assert monitor.index('id="attention-monitor"') < monitor.index("<details")
+    assert "drift.feature" not in attention
+    assert "140 further per-period results passed" in monitor
+
+
+def test_the_page_and_the_cli_compute_coverage_with_one_function():
+    """The page's coverage of a clause is what checks.controls.coverage gives on current_evidence of the latest
+    gate and monitoring runs (per-period results included), as `govflow controls coverage` computes it."""
+    from govflow.checks.controls import coverage, current_evidence
+    from govflow.checks.results import CheckResult
+
+    evidence = _credit_like()
+    page = build_site(evidence, TODAY, SINCE, NOW).files[f"models/{page_name('credit')}"].decode()
+    blocks = evidence.latest["credit"]
+    results = current_evidence({f: [CheckResult.model_validate(r) for r in b.results] for f, b in blocks.items()})
+    (row,) = coverage(evidence.catalogue, {"credit": results}, "sr_11_7")
+    assert row["models"]["credit"] == "evidence (FAIL)"
+    assert "<td>ongoing monitoring</td><td>MON-01</td><td>evidence (FAIL)</td>" in page
