@@ -24,23 +24,47 @@ from govflow.checks.policy import MultivariateRule
 from govflow.checks.results import CheckResult, Status
 from govflow.checks.sampling import seeded_sample
 
+# The trees take at most 255 categories a feature (a limit of scikit-learn's histogram binning, not a policy).
+MAX_LEVELS = 255
+
+
+def _categories(both: pd.Series, reference_rows: int) -> tuple[np.ndarray, bool]:
+    """(values, categorical) of a categorical column over both samples: codes over their levels while they fit
+    the trees; beyond MAX_LEVELS, each value's share of the reference rows, a number the trees can split, so a
+    level the reference never held (0) or held rarely separates the samples however many levels there are
+    (codes of thousands of near-unique levels only let the trees memorise, and mislead out of fold)."""
+    text = both.astype("string")
+    if text.nunique(dropna=True) <= MAX_LEVELS:
+        codes = pd.Categorical(text).codes.astype(float)
+        codes[codes < 0] = np.nan
+        return codes, True
+    shares = text.iloc[:reference_rows].value_counts(normalize=True)
+    return text.map(shares).fillna(0.0).where(text.notna()).to_numpy(dtype=float), False
+
 
 def _encode(reference: pd.DataFrame, current: pd.DataFrame, features: Sequence[str]) -> tuple[np.ndarray, list[bool]]:
     """Both samples stacked as numbers: numeric columns as they are (nulls stay NaN, which the trees route),
-    categorical ones as codes over the categories of both."""
+    datetimes as numbers, categorical ones as codes over the categories of both (or, past the trees' limit of
+    levels, as each level's share of the reference); a column
+    whose type differs between the samples as categories of its text, so the type change itself separates them."""
     columns, categorical = [], []
     for column in features:
         both = pd.concat([reference[column], current[column]], ignore_index=True)
-        if column_kind(reference[column]) == "numeric" and column_kind(current[column]) == "numeric":
-            values = pd.to_numeric(both, errors="coerce").to_numpy(dtype=float)
-            values[~np.isfinite(values)] = np.nan
+        kinds = {column_kind(reference[column]), column_kind(current[column])}
+        if kinds in ({"numeric"}, {"datetime"}):
+            if kinds == {"datetime"}:
+                stamps = pd.to_datetime(both, errors="coerce", utc=True)
+                values = stamps.astype("int64").to_numpy(dtype=float)
+                values[stamps.isna().to_numpy()] = np.nan
+            else:
+                values = pd.to_numeric(both, errors="coerce").to_numpy(dtype=float)
+                values[~np.isfinite(values)] = np.nan
             columns.append(values)
             categorical.append(False)
         else:
-            codes = pd.Categorical(both.astype("string")).codes.astype(float)
-            codes[codes < 0] = np.nan
-            columns.append(codes)
-            categorical.append(True)
+            values, is_category = _categories(both, len(reference))
+            columns.append(values)
+            categorical.append(is_category)
     return np.column_stack(columns), categorical
 
 

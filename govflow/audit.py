@@ -145,6 +145,11 @@ def audit_fairness(
         raise AuditInputError(f"{source}: the data has no rows")
     decisions = binary_column(frame, prediction, positive, source, "prediction")
     outcomes = None if label is None else binary_column(frame, label, positive, source, "label")
+    if outcomes is not None and len(np.unique(outcomes)) < 2:
+        raise AuditInputError(
+            f"{source}: label column '{label}' holds one outcome ({frame[label].iloc[0]!r}) in every row, so no "
+            "outcome rate (true or false positive rate, predictive parity) can be judged; give a file with both "
+            "outcomes, or drop --label to judge the decisions alone")
     audit = fairness_audit(
         outcomes, decisions, frame[sensitive], rules, policy.confidence,
         score=None if score is None else frame[score].to_numpy(), label_column=label or "label",

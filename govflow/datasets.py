@@ -56,21 +56,28 @@ def _files(uri: str) -> tuple[fsspec.AbstractFileSystem, list[str]]:
     return fs, files
 
 
-def _header(suffix: str, data: bytes) -> list[str]:
+def _header(suffix: str, data: bytes, path: str) -> list[str]:
+    """The file's column names as written; a name written twice is refused, naming it (pandas would read the
+    second as `name.1`, and a check would judge a column the file's author never named)."""
     if READERS[suffix] is pd.read_csv:
-        return list(pd.read_csv(io.BytesIO(data), nrows=0).columns)
-    import pyarrow.parquet as pq
+        first = pd.read_csv(io.BytesIO(data), nrows=1, header=None, dtype=str, keep_default_na=False)
+        names = [str(v) for v in first.iloc[0]]
+    else:
+        import pyarrow.parquet as pq
 
-    return list(pq.ParquetFile(io.BytesIO(data)).schema_arrow.names)
+        names = list(pq.ParquetFile(io.BytesIO(data)).schema_arrow.names)
+    if twice := sorted({n for n in names if names.count(n) > 1}):
+        raise KeyError(f"'{path}' names column {', '.join(map(repr, twice))} more than once in its header; "
+                       "rename one so each column has its own name")
+    return names
 
 
 def _read(suffix: str, data: bytes, columns: list[str] | None, path: str, dictionary: bool) -> pd.DataFrame:
     """One file's rows; with `columns`, only those are parsed (Parquet reads only their column chunks); with
     `dictionary`, string columns arrive as categoricals (Parquet decodes them straight into codes)."""
-    if columns is not None:
-        present = _header(suffix, data)
-        if missing := [c for c in columns if c not in present]:
-            raise KeyError(f"'{path}' has no column {', '.join(map(repr, missing))} (columns: {', '.join(present)})")
+    present = _header(suffix, data, path)
+    if columns is not None and (missing := [c for c in columns if c not in present]):
+        raise KeyError(f"'{path}' has no column {', '.join(map(repr, missing))} (columns: {', '.join(present)})")
     if READERS[suffix] is pd.read_csv:
         frame = pd.read_csv(io.BytesIO(data), usecols=columns)
         frame = frame[columns] if columns is not None else frame
@@ -122,7 +129,7 @@ def read_dataset(uri: str, columns: list[str] | None = None, dictionary: bool = 
             frames.append(_read(_suffix(path), data, columns, path, dictionary))
         frame = _concat(frames)
         return LoadedData(uri, frame=frame, fingerprint=f"sha256:{digest.hexdigest()}")
-    except KeyError as exc:  # a requested column is absent: the message names file and column
+    except KeyError as exc:  # a column absent or named twice: the message names file and column
         return LoadedData(uri, error=str(exc.args[0]))
     except Exception as exc:  # any reader failure is the user's data problem, reported as such
         return LoadedData(uri, error=f"{type(exc).__name__}: {exc}")

@@ -91,6 +91,13 @@ def _raw(name: str, data: bytes, args: Callable[[str], list[str]]) -> Callable[[
     return write
 
 
+def _duplicated_header() -> bytes:
+    """A file whose header names `sex` twice: a reader that renames one (`sex.1`) judges the wrong column."""
+    frame = scored().head(400)
+    body = frame[["label", "prediction", "sex", "race"]].to_csv(index=False, header=False)
+    return ("label,prediction,sex,sex\n" + body).encode()
+
+
 def _fair_args(path: str) -> list[str]:
     return ["audit", "fairness", "--data", path, "--label", "label", "--prediction", "prediction", "--sensitive", "sex"]
 
@@ -109,8 +116,8 @@ CASES = [
     Case("fairness.continuous_sensitive", fairness(_set("sex", lambda f: np.linspace(0, 1, len(f))),
                                                    sensitive="sex"), S({INCONCLUSIVE, ERROR, USAGE})),
     # Fairness: outcomes that leave rates undefined.
-    Case("fairness.all_labels_0", fairness(_set("label", 0)), S({INCONCLUSIVE, ERROR})),
-    Case("fairness.all_labels_1", fairness(_set("label", 1)), S({INCONCLUSIVE, ERROR})),
+    Case("fairness.all_labels_0", fairness(_set("label", 0)), S({INCONCLUSIVE, ERROR, USAGE})),
+    Case("fairness.all_labels_1", fairness(_set("label", 1)), S({INCONCLUSIVE, ERROR, USAGE})),
     Case("fairness.all_predictions_0", fairness(_set("prediction", 0)), S({INCONCLUSIVE, ERROR, FAIL})),
     Case("fairness.predictions_are_probabilities", fairness(_set("prediction", lambda f: f["score"])),
          S({ERROR, USAGE})),
@@ -158,4 +165,27 @@ CASES = [
     Case("drift.missing_named_column", drift(lambda f: f, "--columns", "income,debt"), S({USAGE})),
     Case("drift.all_columns_null", drift(lambda f: f.assign(income=None, age=None, region=None)),
          S({ERROR, FAIL, INCONCLUSIVE})),
+    # Issue 27: inputs that passed or crashed through the real CLI.
+    Case("fairness.all_labels_0_low_tier", fairness(_set("label", 0), "--tier", "low"), S({INCONCLUSIVE, ERROR, USAGE})),
+    Case("fairness.all_labels_0_medium_tier", fairness(_set("label", 0), "--tier", "medium"),
+         S({INCONCLUSIVE, ERROR, USAGE})),
+    Case("fairness.duplicated_column", _raw("data.csv", _duplicated_header(), _fair_args), S({USAGE})),
+    Case("drift.duplicated_column", _raw("current.csv", _duplicated_header(), lambda path: [
+        "audit", "drift", "--reference", path, "--current", path]), S({USAGE})),
+    Case("drift.current_constant_numeric", drift(_set("income", 50_000.0)), S({FAIL})),
+    Case("drift.current_constant_integer", drift(_set("age", 40)), S({FAIL})),
+    Case("drift.current_constant_category", drift(_set("region", "north")), S({FAIL})),
+    Case("drift.category_over_255_values", drift(_set("region", lambda f: [f"r{800 + i % 1602}" for i in range(len(f))]),
+                                                 reference=_set("region", lambda f: [f"r{i % 1602}" for i in
+                                                                                     range(len(f))])),
+         S({FAIL, ERROR, INCONCLUSIVE})),
+    Case("drift.numeric_reference_text_current", drift(_set("income", lambda f: [f"inc-{i}" for i in range(len(f))])),
+         S({ERROR, USAGE, FAIL})),
+    Case("drift.date_column", drift(_set("age", lambda f: pd.date_range("2026-01-01", periods=len(f), freq="h")
+                                         .strftime("%Y-%m-%d %H:%M")),
+                                    reference=_set("age", lambda f: pd.date_range("2025-01-01", periods=len(f),
+                                                                                  freq="h").strftime("%Y-%m-%d %H:%M"))),
+         S({ERROR, USAGE, FAIL, INCONCLUSIVE})),
+    Case("drift.thousands_separators", drift(_set("income", lambda f: f["income"].map(lambda v: f"{v:,.2f}"))),
+         S({ERROR, USAGE, FAIL})),
 ]

@@ -1,8 +1,7 @@
 """The bad-input corpus through the real CLI: every case ends in ERROR, INCONCLUSIVE, FAIL or a usage error
-naming what is wrong; never PASS, never a traceback, never past 30 s."""
+naming what is wrong; never PASS, never a traceback. (How long they take is bench/bad_inputs.py's to measure.)"""
 
 import json
-import time
 
 import pytest
 from typer.testing import CliRunner
@@ -34,13 +33,10 @@ def test_the_corpus_holds_at_least_forty_cases_with_unique_ids():
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_a_bad_input_never_passes_and_never_raises(case, tmp_path):
     args = case.write(tmp_path)
-    started = time.monotonic()
     result = runner.invoke(app, [*args, "--json"])
-    elapsed = time.monotonic() - started
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert "Traceback" not in result.output
     got = outcome(result.exit_code, result.stdout)
     assert got in case.allowed, (got, result.stdout[-500:], result.stderr[-500:])
     if got == USAGE or (got == ERROR and result.exit_code == 2):
         assert result.stderr.startswith("govflow: ") and len(result.stderr.strip().splitlines()) == 1
-    assert elapsed < 30

@@ -51,3 +51,28 @@ def test_too_few_rows_is_inconclusive_and_no_shared_feature_an_error():
     small = _population(rng, 50, 0.5)
     assert domain_classifier(small, small, ["income"], RULE, 0.95)[0].status is Status.INCONCLUSIVE
     assert domain_classifier(small, small.rename(columns=str.upper), ["income"], RULE, 0.95)[0].status is Status.ERROR
+
+
+def test_any_cardinality_and_any_column_type_the_per_feature_checks_accept():
+    """Issue 27: a categorical with more than 255 levels, a numeric reference against a text current column and
+    dates are encoded, not a crash in the classifier: identical samples stay PASS, moved ones FAIL."""
+    from govflow.checks.multivariate import MAX_LEVELS, _encode
+
+    rng = np.random.default_rng(3)
+    n = 1500
+    levels = pd.Series([f"r{i % 1602}" for i in range(n)])
+    reference = pd.DataFrame({"shop": levels, "x": rng.normal(0, 1, n),
+                              "when": pd.date_range("2025-01-01", periods=n, freq="h")})
+    same = reference.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    x, categorical = _encode(reference, same, ["shop", "x", "when"])
+    assert categorical == [False, False, False] and np.allclose(x[:, 0], 1 / n)  # each level once in the reference
+    few, categorical = _encode(reference.head(MAX_LEVELS), reference.head(MAX_LEVELS), ["shop"])
+    assert categorical == [True] and np.nanmax(few) <= MAX_LEVELS - 1
+    rule = MultivariateRule(max_auc=0.6, sample_rows=1500, min_samples=100, folds=3, seed=1)
+    quiet, _ = domain_classifier(reference, same, ["shop", "x"], rule, 0.95)
+    assert quiet.status is Status.PASS
+    moved = reference.assign(shop=[f"r{800 + i % 1602}" for i in range(n)])
+    retyped = reference.assign(x=[f"{v:,.2f}" for v in reference["x"] * 1000])
+    for current in (moved, retyped):
+        result, _ = domain_classifier(reference, current, ["shop", "x"], rule, 0.95)
+        assert result.status is Status.FAIL
