@@ -52,24 +52,36 @@ To replay a check, take the inputs' fingerprints and `policy_sha256` from a mani
 """
 
 
-def recorded_hashes(runs: list[StoredRun], tags: list[dict[str, str]]) -> set[str]:
-    """Every config file hash the runs record: the policy's (a run tag) and the manifests' `sha256:` inputs."""
-    hashes = {t.get("governance.policy_sha256") for t in tags} - {None}
+# The manifest inputs that are config files, by the kind of file each is; every other input (the data sets, the
+# tags) is a fingerprint of data, not a file an auditor could fetch from the repository.
+CONFIG_INPUTS = {"waivers_file": "waivers", "risk_assessment": "assessment"}
+
+
+def recorded_hashes(runs: list[StoredRun], tags: list[dict[str, str]]) -> dict[str, str]:
+    """Every config file hash the runs record, with the kind of file it is: the policy's (a run tag) and the
+    manifests' config inputs (CONFIG_INPUTS)."""
+    hashes = {t["governance.policy_sha256"]: "policy" for t in tags if t.get("governance.policy_sha256")}
     for run in runs:
         try:
             inputs = json.loads(run.files.get("manifest.json", b"{}")).get("inputs", {})
         except ValueError:
             continue
-        hashes |= {v.removeprefix("sha256:") for v in inputs.values() if isinstance(v, str) and v.startswith("sha256:")}
+        for name, kind in CONFIG_INPUTS.items():
+            value = inputs.get(name) if isinstance(inputs, dict) else None
+            if isinstance(value, str) and value.startswith("sha256:"):
+                hashes.setdefault(value.removeprefix("sha256:"), kind)
     return hashes
 
 
-def select_config(files: Mapping[str, bytes], recorded: set[str], always: set[str]) -> tuple[dict[str, bytes], list[str]]:
+def select_config(files: Mapping[str, bytes], recorded: Mapping[str, str],
+                  always: set[str]) -> tuple[dict[str, bytes], list[tuple[str, str]]]:
     """Config files to bundle, named `<kind>-<sha12>.yaml`: those whose hash a run recorded, and the kinds
-    in `always`; with the recorded hashes of policy files no current file matches (fetch them from history)."""
+    in `always`; with (kind, hash) of the recorded config files no current file matches (fetch them from
+    history)."""
     chosen = {f"{kind}-{sha256_hex(data)[:12]}.yaml": data for kind, data in files.items()
               if kind in always or sha256_hex(data) in recorded}
-    return chosen, sorted(recorded - {sha256_hex(data) for data in files.values()})
+    current = {sha256_hex(data) for data in files.values()}
+    return chosen, sorted((kind, digest) for digest, kind in recorded.items() if digest not in current)
 
 
 class BundleError(ValueError):

@@ -118,9 +118,9 @@ def evidence_pull(
         usage_error(f"no governance runs of '{model}' up to {index['as_of']}")
     typer.echo(f"{model}: {len(index['runs'])} run(s) written to {out}; verify with "
                f"`govflow verify {model} --bundle {out}`")
-    for digest in index["config_not_exported"]:
-        typer.echo(f"  note: a policy, waiver or assessment file with SHA-256 {digest[:12]}… that some runs "
-                   "used is not the current one; fetch it from the repository's history")
+    for kind, digest in index["config_not_exported"]:
+        typer.echo(f"  note: the {kind} file with SHA-256 {digest[:12]}… that some runs used is not the current "
+                   "one, so it is not in the bundle; fetch it from the repository's history")
 
 
 @group.command("import-heads")
