@@ -28,10 +28,11 @@ class AuditReport:
     features: list[dict[str, Any]] | None = None
     adverse_impact: list[dict[str, Any]] | None = None
     multivariate: dict[str, Any] | None = None
+    favourable: dict[str, Any] | None = None  # what a fairness audit took as favourable, and its reference groups
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"verdict": self.verdict, "results": [r.model_dump(mode="json") for r in self.results]}
-        for name in ("groups", "features", "adverse_impact", "multivariate"):
+        for name in ("groups", "features", "adverse_impact", "multivariate", "favourable"):
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
         return out
@@ -92,45 +93,55 @@ def audit_drift(
                        multivariate=document)
 
 
-def binary_column(frame: pd.DataFrame, column: str, positive: str | None, source: str, role: str) -> np.ndarray:
-    """A column as 0/1: with `positive`, 1 where the value is it (`yes`, `approved`, `1`) and 0 elsewhere; without,
-    the column must already be 0/1 or boolean. Empty values are an error naming the column and their count."""
+FAVOURABLE_HELP = ("name the favourable decision with --favourable: the value that benefits the person (approved, "
+                   "hired, offered); for a column that records the adverse decision, such as 'deny', it is the value "
+                   "meaning not denied")
+
+
+def binary_column(frame: pd.DataFrame, column: str, favourable: str | None, source: str, role: str) -> np.ndarray:
+    """A column as 0/1, 1 meaning favourable: with `favourable`, 1 where the value is it and 0 elsewhere; without,
+    the column must already be 0/1 or boolean (1 favourable). Empty values are an error naming the column and their
+    count. A column of other values is refused rather than guessed at: which value benefits the person cannot be
+    read off the data (a column named 'deny' holds 'yes' for the adverse decision)."""
     values = frame[column]
     if (empty := int(values.isna().sum())):
         raise AuditInputError(f"{source}: {role} column '{column}' has {empty} empty value(s); every row needs one")
-    if positive is None:
+    if favourable is None:
         if ptypes.is_bool_dtype(values):
             return values.to_numpy().astype(np.int8)
         found = sorted(set(values.astype(str)), key=str)
         numeric = pd.to_numeric(values, errors="coerce")
         if numeric.isna().any() or not set(numeric.unique()) <= {0, 1}:
-            advice = (f"name the value that means positive with --positive (for example --positive {found[-1]})"
-                      if len(found) <= 10 else "it has too many values for a decision (a score goes in --score)")
+            advice = FAVOURABLE_HELP if len(found) <= 10 else \
+                "it has too many values for a decision (a score goes in --score)"
             raise AuditInputError(f"{source}: {role} column '{column}' holds {', '.join(map(repr, found[:4]))}, "
                                   f"not 0/1; {advice}")
         return numeric.to_numpy().astype(np.int8)
     if ptypes.is_numeric_dtype(values) and not ptypes.is_bool_dtype(values):
         try:
-            hit = values.to_numpy(dtype=float) == float(positive)
+            hit = values.to_numpy(dtype=float) == float(favourable)
         except ValueError:
             hit = np.zeros(len(values), bool)
     else:
         text = values.astype(str).str.strip()
-        hit = (text == positive).to_numpy() | (text.str.lower() == positive.lower()).to_numpy()
+        hit = (text == favourable).to_numpy() | (text.str.lower() == favourable.lower()).to_numpy()
     if not hit.any():
         found = sorted(set(values.astype(str)), key=str)
-        raise AuditInputError(f"{source}: {role} column '{column}' never holds the positive value {positive!r} "
+        raise AuditInputError(f"{source}: {role} column '{column}' never holds the favourable value {favourable!r} "
                               f"(it holds {', '.join(map(repr, found[:6]))})")
     return hit.astype(np.int8)
 
 
 def audit_fairness(
     frame: pd.DataFrame, *, label: str | None, prediction: str, sensitive: list[str], policy: Policy,
-    tier: str | None = None, score: str | None = None, source: str = "data", positive: str | None = None,
+    tier: str | None = None, score: str | None = None, source: str = "data", favourable: str | None = None,
+    favourable_outcome: str | None = None,
 ) -> AuditReport:
     """Group fairness of recorded decisions, judged by one tier's fairness policy, with the adverse impact
     ratio of each group. Without `label`, the decisions alone: selection-rate parity is judged and every
-    outcome-based check is reported as not run for want of outcomes."""
+    outcome-based check is reported as not run for want of outcomes. `favourable` is the decision value that
+    benefits the person (1 in a 0/1 column without it); `favourable_outcome` the outcome value that does
+    (default: `favourable`), so a group's selection rate is its rate of favourable decisions."""
     from govflow.checks.adverse_impact import adverse_impact
     from govflow.checks.fairness import DISPARITIES, LABEL_FREE, fairness_audit
 
@@ -143,8 +154,9 @@ def audit_fairness(
     _require(frame, [c for c in [label, prediction, *sensitive, score] if c], source)
     if frame.empty:
         raise AuditInputError(f"{source}: the data has no rows")
-    decisions = binary_column(frame, prediction, positive, source, "prediction")
-    outcomes = None if label is None else binary_column(frame, label, positive, source, "label")
+    decisions = binary_column(frame, prediction, favourable, source, "prediction")
+    outcomes = None if label is None else binary_column(frame, label, favourable_outcome or favourable, source,
+                                                          "label")
     if outcomes is not None and len(np.unique(outcomes)) < 2:
         raise AuditInputError(
             f"{source}: label column '{label}' holds one outcome ({frame[label].iloc[0]!r}) in every row, so no "
@@ -168,6 +180,22 @@ def audit_fairness(
             "not run: no outcomes (no --label given); it compares error rates, which need the true outcome"))
             for c in needs_outcomes]
     decision: Decision = decide(judged, tier_policy, families=("fairness",), not_judged=not_judged)
+    impact = adverse_impact(decisions, frame[sensitive], policy.confidence, rules.min_group_size)
     return AuditReport(decision.verdict.value, [*decision.results, *skipped], groups=audit.groups,
-                       adverse_impact=adverse_impact(decisions, frame[sensitive], policy.confidence,
-                                                     rules.min_group_size))
+                       adverse_impact=impact, favourable=_favourable(
+                           prediction, favourable, label, favourable_outcome or favourable, impact))
+
+
+def _favourable(prediction: str, value: str | None, label: str | None, outcome: str | None,
+                impact: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the audit took as favourable, and per sensitive feature the reference group (the most favoured: the
+    highest rate of favourable decisions) and the groups compared with it."""
+    references: dict[str, dict[str, Any]] = {}
+    for row in impact:
+        entry = references.setdefault(row["feature"], {"feature": row["feature"], "reference": None, "compared": []})
+        entry["reference"] = row.get("reference_group")
+        if "adverse_impact_ratio" in row:
+            entry["compared"].append(row["group"])
+    return {"decision": {"column": prediction, "value": value if value is not None else "1"},
+            "outcome": None if label is None else {"column": label, "value": outcome if outcome is not None else "1"},
+            "references": list(references.values())}

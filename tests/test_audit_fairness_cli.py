@@ -111,7 +111,7 @@ def coded(tmp_path_factory):
 
 def test_decisions_alone_are_judged_and_outcome_checks_not_run(coded):
     frame, path = coded
-    result = _audit("--data", str(path), "--prediction", "decision", "--positive", "yes", "--sensitive", "race",
+    result = _audit("--data", str(path), "--prediction", "decision", "--favourable", "yes", "--sensitive", "race",
                     "--json")
     report = json.loads(result.stdout)
     statuses = {r["check_id"]: r for r in report["results"]}
@@ -124,17 +124,48 @@ def test_decisions_alone_are_judged_and_outcome_checks_not_run(coded):
     expected = (b["decision"] == "yes").mean() / (a["decision"] == "yes").mean()
     assert air["reference_group"] == "A" and air["adverse_impact_ratio"] == pytest.approx(expected)
     assert air["below_four_fifths"] and air["significant"] and air["ci"][1] < 0.8
-    text = _audit("--data", str(path), "--prediction", "decision", "--positive", "yes", "--sensitive", "race")
+    text = _audit("--data", str(path), "--prediction", "decision", "--favourable", "yes", "--sensitive", "race")
     assert "decisions only: no outcomes" in text.output and "race=B vs A: " in text.output
 
 
 def test_positive_values_apply_to_outcomes_too_and_a_typo_is_named(coded):
     _, path = coded
-    both = _audit("--data", str(path), "--prediction", "decision", "--label", "outcome", "--positive", "yes",
+    both = _audit("--data", str(path), "--prediction", "decision", "--label", "outcome", "--favourable", "yes",
                   "--sensitive", "sex", "--json")
     assert both.exit_code in (0, 1) and "SKIPPED" not in both.stdout
-    typo = _audit("--data", str(path), "--prediction", "decision", "--positive", "approved", "--sensitive", "race")
+    typo = _audit("--data", str(path), "--prediction", "decision", "--favourable", "approved", "--sensitive", "race")
     assert typo.exit_code == 2
-    assert "prediction column 'decision' never holds the positive value 'approved'" in typo.stderr
+    assert "prediction column 'decision' never holds the favourable value 'approved'" in typo.stderr
     bare = _audit("--data", str(path), "--prediction", "decision", "--sensitive", "race")
-    assert bare.exit_code == 2 and "--positive" in bare.stderr and "Traceback" not in bare.output
+    assert bare.exit_code == 2 and "--favourable" in bare.stderr and "Traceback" not in bare.output
+    # The old name still works, and says what it is read as.
+    old = _audit("--data", str(path), "--prediction", "decision", "--positive", "yes", "--sensitive", "race")
+    assert old.exit_code == 1 and "read as --favourable" in old.stderr
+
+
+def test_a_deny_column_is_never_guessed_and_the_reference_group_is_named(tmp_path):
+    """Issue 27, defect 8: a mortgage file whose decision column records denials. The error suggests no value from
+    the data (the old message said `--positive yes`, which made the denied group look favoured); with
+    --favourable no, the group denied more often is the one found disadvantaged, against the named reference."""
+    rng = np.random.default_rng(12)
+    n = 4000
+    frame = pd.DataFrame({"applicant_race": rng.choice(["white", "black"], n, p=[0.7, 0.3])})
+    denied = np.where(frame["applicant_race"] == "black", 0.25, 0.10)  # the minority is denied more often
+    frame["deny"] = np.where(rng.random(n) < denied, "yes", "no")
+    path = tmp_path / "hmda.csv"
+    frame.to_csv(path, index=False)
+    bare = _audit("--data", str(path), "--prediction", "deny", "--sensitive", "applicant_race")
+    assert bare.exit_code == 2 and "--favourable" in bare.stderr and "--positive yes" not in bare.stderr
+    assert "not denied" in bare.stderr
+    text = _audit("--data", str(path), "--prediction", "deny", "--favourable", "no", "--sensitive", "applicant_race")
+    assert "favourable decision: deny = 'no'" in text.output
+    assert ("applicant_race: reference group applicant_race=white (the most favoured); compared with it: "
+            "applicant_race=black") in text.output
+    report = json.loads(_audit("--data", str(path), "--prediction", "deny", "--favourable", "no", "--sensitive",
+                               "applicant_race", "--json").stdout)
+    [black] = [r for r in report["adverse_impact"] if r["group"] == "black"]
+    expected = (frame[frame.applicant_race == "black"].deny == "no").mean() / (
+        frame[frame.applicant_race == "white"].deny == "no").mean()
+    assert black["reference_group"] == "white" and black["adverse_impact_ratio"] == pytest.approx(expected)
+    assert report["favourable"]["references"] == [{"feature": "applicant_race", "reference": "white",
+                                                   "compared": ["black"]}]

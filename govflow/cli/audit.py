@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from govflow.cli.printing import print_adverse_impact, print_groups
+from govflow.cli.printing import print_adverse_impact, print_favourable, print_groups
 from govflow.cli.runner import emit_json, load_settings, usage_error
 
 group = typer.Typer(no_args_is_help=True, help="Ad-hoc audits of a data file; no MLflow needed.")
@@ -25,12 +25,16 @@ FAIL_ON_HELP = ("what exits 1: 'fail', a verdict that does not approve (a blocki
 @group.command("fairness")
 def audit_fairness_command(
     data: Annotated[str, typer.Option(help="CSV or Parquet: a file, folder or glob")],
-    prediction: Annotated[str, typer.Option(help="decision column (0/1, or see --positive)")],
+    prediction: Annotated[str, typer.Option(help="decision column (0/1 with 1 favourable, or see --favourable)")],
     sensitive: Annotated[str, typer.Option(help="protected attribute column(s), comma-separated")],
     label: Annotated[str | None, typer.Option(
         help="true outcome column; without it the decisions alone are judged (selection-rate parity)")] = None,
-    positive: Annotated[str | None, typer.Option(
-        help="the value meaning positive in the decision and outcome columns (yes, approved, 1); default 0/1")] = None,
+    favourable: Annotated[str | None, typer.Option(
+        help="the favourable decision, e.g. approved: the value that benefits the person (for a column 'deny', "
+             "the value meaning not denied); needed unless the column is 0/1 with 1 favourable")] = None,
+    favourable_outcome: Annotated[str | None, typer.Option(
+        help="the favourable outcome in the --label column, e.g. repaid (default: the --favourable value)")] = None,
+    positive: Annotated[str | None, typer.Option(hidden=True, help="old name of --favourable")] = None,
     score: Annotated[str | None, typer.Option(help="predicted probability column")] = None,
     tier: Annotated[str | None, typer.Option(help="policy tier to judge by (default: the unassessed tier)")] = None,
     fail_on: Annotated[FailOn, typer.Option(help=FAIL_ON_HELP)] = FailOn.FAIL,
@@ -40,7 +44,7 @@ def audit_fairness_command(
     two-proportion test.
 
     Exit 0: the tier's verdict approves (with --fail-on warn, and nothing warned); 1: a finding; 2: bad input.
-    Example: govflow audit fairness --data decisions.csv --prediction decision --positive approved
+    Example: govflow audit fairness --data decisions.csv --prediction decision --favourable approved
     --sensitive race,sex
     """
     settings = load_settings()
@@ -48,16 +52,24 @@ def audit_fairness_command(
     from govflow.checks.policy import PolicyError
     from govflow.policy_file import load_policy
 
+    if positive is not None:
+        if favourable is not None:
+            usage_error("give --favourable only (--positive is its old name)")
+        typer.echo("govflow: note: --positive is read as --favourable, the decision that benefits the person",
+                   err=True)
+        favourable = positive
     frame = _read_or_exit(data)
     try:
         policy, _ = load_policy(settings.policy_file)
         report = audit_fairness(frame, label=label, prediction=prediction, score=score, tier=tier,
                                 sensitive=[c.strip() for c in sensitive.split(",") if c.strip()],
-                                policy=policy, source=data, positive=positive)
+                                policy=policy, source=data, favourable=favourable,
+                                favourable_outcome=favourable_outcome)
     except (AuditInputError, PolicyError) as exc:
         usage_error(str(exc))
     if not as_json:
         typer.echo(f"fairness audit of {data}: {report.verdict}" + ("" if label else " (decisions only: no outcomes)"))
+        print_favourable(report.favourable)
         print_groups(report.groups)
         print_adverse_impact(report.adverse_impact)
     _finish_audit(report, as_json, fail_on)

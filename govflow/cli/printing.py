@@ -98,6 +98,21 @@ def print_groups(groups: list[dict]) -> None:
         typer.echo(f"  {g['feature'] + '=' + g['group']:<{width}}  " + "  ".join(f"{c:>14}" for c in cells) + mark)
 
 
+def print_favourable(favourable: dict | None) -> None:
+    """What the audit took as favourable, and per feature which group every other is compared with."""
+    if not favourable:
+        return
+    decision, outcome = favourable["decision"], favourable["outcome"]
+    line = f"  favourable decision: {decision['column']} = {decision['value']!r}"
+    if outcome:
+        line += f"; favourable outcome: {outcome['column']} = {outcome['value']!r}"
+    typer.echo(line + " (a group's selection rate is its share of favourable decisions)")
+    for ref in favourable["references"]:
+        compared = ", ".join(f"{ref['feature']}={g}" for g in ref["compared"]) or "none large enough"
+        typer.echo(f"  {ref['feature']}: reference group {ref['feature']}={ref['reference']} (the most favoured); "
+                   f"compared with it: {compared}")
+
+
 def print_adverse_impact(rows: list[dict] | None) -> None:
     """Each group's adverse impact ratio against its column's most favoured group, as a fair-lending review
     states it: the ratio, its interval, the two-proportion test, and the four-fifths rule."""
