@@ -26,6 +26,7 @@ class Decision(BaseModel):
     verdict: Verdict
     reasons: tuple[str, ...]
     results: tuple[CheckResult, ...]
+    because: str = ""  # the verdict in one line: "rejected because drift.share failed"
 
 
 def reaches_past_limit(result: CheckResult) -> bool:
@@ -80,16 +81,35 @@ def decide(results: Iterable[CheckResult], tier: TierPolicy, families: tuple[str
     reasons += [_reason(r) for r in unknown]
     reasons += [f"{c}: no result was produced for this blocking check" for c in silent]
 
+    waived = [r for r in judged if r.status is Status.WAIVED]
     if failed:
         verdict = Verdict.REJECTED
+        because = f"rejected because {_named(failed)} failed"
     elif unknown or silent:
         verdict = Verdict.BLOCKED
-    elif any(r.status is Status.WAIVED for r in judged):
+        because = "blocked because " + "; ".join(filter(None, (
+            unknown and f"{_named(unknown)} could not be judged", silent and f"{_listed(silent)} produced no result")))
+    elif waived:
         verdict = Verdict.APPROVED_WITH_WAIVERS
-        reasons += [_reason(r) for r in judged if r.status is Status.WAIVED]
+        reasons += [_reason(r) for r in waived]
+        because = f"approved with waivers on {_named(waived)}; every other blocking check passed"
     else:
         verdict = Verdict.APPROVED
-    return Decision(verdict=verdict, reasons=tuple(reasons), results=tuple(judged))
+        because = "approved: every blocking check passed" + (
+            f" ({len(warned)} non-blocking finding(s): {_named(warned)})"
+            if (warned := [r for r in judged if r.status in (Status.WARN, Status.FAIL)]) else "")
+    return Decision(verdict=verdict, reasons=tuple(reasons), results=tuple(judged), because=because)
+
+
+def _listed(ids: list[str], shown: int = 3) -> str:
+    unique = list(dict.fromkeys(ids))
+    more = f" and {len(unique) - shown} more" if len(unique) > shown else ""
+    return ", ".join(unique[:shown]) + more
+
+
+def _named(results: list[CheckResult]) -> str:
+    """The check ids of `results`, each once, the first few named."""
+    return _listed([r.check_id for r in results])
 
 
 def _reason(result: CheckResult) -> str:

@@ -34,9 +34,16 @@ def family_documents(results: Iterable[CheckResult], context: Mapping[str, Any])
 def verdict_document(decision: Decision, context: Mapping[str, Any]) -> bytes:
     """`evidence/verdict.json`: the verdict, its reasons and every result it rests on."""
     return canonical_json({
-        **context, "verdict": decision.verdict.value, "reasons": list(decision.reasons),
+        **context, "verdict": decision.verdict.value, "because": decision.because, "reasons": list(decision.reasons),
         "results": [r.model_dump(mode="json") for r in decision.results],
     })
+
+
+def verdict_tags(decision: Decision, tier: str) -> dict[str, str]:
+    """The run tags a verdict sets: the verdict, the tier it was judged at, and the one-line reason as the run's
+    description (MLflow shows `mlflow.note.content` at the top of the run's page)."""
+    return {"governance.verdict": decision.verdict.value, "governance.risk_tier": tier,
+            "mlflow.note.content": decision.because}
 
 
 def column_summary(results: Iterable[CheckResult]) -> dict[str, dict[str, Any]]:

@@ -42,6 +42,7 @@ class RunRecord:
     signoff: Mapping | None = None  # a sign-off's evidence/signoff.json
     feedback: tuple[Mapping, ...] = ()  # the entries of a feedback run's evidence/feedback/entries.json
     link: str | None = None  # where the run's evidence is (MLflow UI or artifact folder)
+    because: str | None = None  # the verdict in one line, from evidence/verdict.json
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -56,3 +57,8 @@ class CheckResult(BaseModel):
 def not_run(check_ids: list[str], reason: str) -> list[CheckResult]:
     """ERROR results for checks that could not run, so their absence is never read as a pass."""
     return [CheckResult(check_id=c, status=Status.ERROR, message=f"not run: {reason}") for c in check_ids]
+
+
+def brief(exc: BaseException, width: int = 300) -> str:
+    """An exception's message cut at a word, not mid-word, with a mark that it was cut."""
+    return textwrap.shorten(str(exc), width=width, placeholder=" [...]") or type(exc).__name__

@@ -17,7 +17,7 @@ from govflow.checks.explainability import Predict
 from govflow.checks.limits import Straddle
 from govflow.checks.performance import wilson_interval
 from govflow.checks.policy import MonotonicRule, NoiseRule, RobustnessChecks
-from govflow.checks.results import CheckResult, Status
+from govflow.checks.results import CheckResult, Status, brief
 from govflow.checks.sampling import seeded_sample
 
 MONOTONIC_TAG = "governance.monotonic"
@@ -143,11 +143,11 @@ def missing_value_results(predict: Predict, frame: pd.DataFrame, features: Seque
             pred, score = predict(blank)
         except Rejected as exc:
             out.append(CheckResult(**common, status=Status.PASS, value="rejected",
-                                   message=f"a missing '{column}' is rejected clearly: {str(exc)[:300]}"))
+                                   message=f"a missing '{column}' is rejected clearly: {brief(exc)}"))
             continue
         except Exception as exc:  # the finding itself: the model crashes on a missing input
             out.append(CheckResult(**common, status=Status.FAIL, value="crash", message=(
-                f"a missing '{column}' crashes the model: {type(exc).__name__}: {str(exc)[:300]}"),
+                f"a missing '{column}' crashes the model: {type(exc).__name__}: {brief(exc)}"),
                 hint="validate inputs before the model (a signature, an imputer) so a missing value is "
                      "predicted or refused with a message"))
             continue

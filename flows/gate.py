@@ -9,7 +9,7 @@ from prefect import flow, get_run_logger
 
 from govflow.checks.data_validation import check_columns_present, check_readable, derive_expectations, judge_validation
 from govflow.checks.decision import Verdict, decide
-from govflow.checks.evidence import family_documents, key_metrics, verdict_document
+from govflow.checks.evidence import family_documents, key_metrics, verdict_document, verdict_tags
 from govflow.checks.fairness import fairness_audit
 from govflow.checks.fairness_html import fairness_html
 from govflow.checks.governance_tags import TIER_TAG, check_required_tags, declared_columns
@@ -44,6 +44,8 @@ class GateOutcome:
     run_id: str
     artifact_uri: str
     manifest_sha256: str
+    because: str = ""  # the verdict in one line
+    non_blocking: frozenset[str] = frozenset()  # check ids this tier does not block on, so a reader can tell
 
     @property
     def approved(self) -> bool:
@@ -194,7 +196,7 @@ def registration_gate(model: str, version: str, only_if_ungated: bool = False) -
     try:
         digest = record_evidence(
             ctx, run, FLOW, files=ev.files, inputs=ev.inputs, metrics=key_metrics(decision.results),
-            tags={"governance.verdict": decision.verdict.value, "governance.risk_tier": tier_name},
+            tags=verdict_tags(decision, tier_name),
             once_per_version=only_if_ungated)
     except AlreadyRecorded as done:  # another automated gate got there while this one judged
         logger.info("%s v%s was gated meanwhile by run %s; this run is set aside", model, subject.version, done.run_id)
@@ -210,5 +212,7 @@ def registration_gate(model: str, version: str, only_if_ungated: bool = False) -
     logger.info("%s v%s: %s", model, subject.version, decision.verdict.value)
     return GateOutcome(model=model, version=subject.version, tier=tier_name, verdict=decision.verdict.value,
                        reasons=decision.reasons, results=decision.results, run_id=run.run_id,
-                       artifact_uri=run.artifact_uri, manifest_sha256=digest)
+                       artifact_uri=run.artifact_uri, manifest_sha256=digest, because=decision.because,
+                       non_blocking=frozenset(r.check_id for r in decision.results
+                                              if (rule := tier.rule(r.check_id)) is None or not rule.blocking))
 

@@ -12,7 +12,7 @@ from prefect import flow, get_run_logger, task
 
 from govflow import clock
 from govflow.checks.decision import decide
-from govflow.checks.evidence import family_documents, key_metrics, period_metrics, verdict_document
+from govflow.checks.evidence import family_documents, key_metrics, period_metrics, verdict_document, verdict_tags
 from govflow.checks.manifest import canonical_json, sha256_hex
 from govflow.checks.periods import last_stamp, monitoring_start, rows_after, split_periods
 from govflow.checks.registry import EVERYTHING, Need, Stage, expected_at, not_expected_at
@@ -41,6 +41,7 @@ class MonitorOutcome:
     run_id: str | None = None
     error: str | None = None
     reused: bool = False
+    because: str = ""  # the verdict in one line
 
 
 def run_key(ctx: Subject, inputs: dict[str, str], through: str | None, gate_run: str | None) -> str:
@@ -121,13 +122,13 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
     run = open_run(ctx, FLOW)
     record_evidence(ctx, run, FLOW, files=out.files, inputs=out.inputs, metrics=key_metrics(decision.results),
                     history=period_metrics(decision.results),
-                    tags={"governance.verdict": decision.verdict.value, "governance.risk_tier": tier_name,
+                    tags={**verdict_tags(decision, tier_name),
                           "governance.monitored_from": start or "", "governance.monitored_through": through or "",
                           "governance.run_key": key})
     alert_on_failure(ctx, FLOW, decision, run.run_id)
     set_version_tags(uri, model, subject.version, {f"governance.last_{FLOW}_run": run.run_id})
     return MonitorOutcome(model, subject.version, decision.verdict.value, decision.reasons, decision.results,
-                          run.run_id)
+                          run.run_id, because=decision.because)
 
 
 def _failed(model: str, version: str, exc: Exception) -> MonitorOutcome:
@@ -140,10 +141,11 @@ def _failed(model: str, version: str, exc: Exception) -> MonitorOutcome:
         judged = judge_and_record(ctx, FLOW, not_run(expected, f"monitoring stopped: {error}"),
                                   not_judged=not_expected_at(Stage.MONITORING, ctx.tier, ctx.tags), context={"error": error})
         return MonitorOutcome(model, version, judged.decision.verdict.value, judged.decision.reasons,
-                              judged.decision.results, judged.run_id, error=error)
+                              judged.decision.results, judged.run_id, error=error, because=judged.decision.because)
     except Exception as again:  # nothing can be recorded (MLflow or the policy is unusable): the log says so
         get_run_logger().error("could not record the failure of %s v%s: %s", model, version, again)
-        return MonitorOutcome(model, version, "BLOCKED", error=error)
+        return MonitorOutcome(model, version, "BLOCKED", error=error,
+                              because=f"blocked because monitoring stopped and could not be recorded: {error}")
 
 
 def _monitor(model: str, version: str) -> MonitorOutcome:

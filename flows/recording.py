@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from govflow import clock
 from govflow.checks.decision import Decision, decide
-from govflow.checks.evidence import family_documents, key_metrics, verdict_document
+from govflow.checks.evidence import family_documents, key_metrics, verdict_document, verdict_tags
 from govflow.checks.findings import findings, review_dates
 from govflow.checks.manifest import build_manifest, canonical_json
 from govflow.checks.results import CheckResult
@@ -135,6 +135,6 @@ def judge_and_record(ctx: Subject, flow: str, results: list[CheckResult], *, fam
     documents = {**(files or {}), **generated}
     digest = record_evidence(ctx, run, flow, files=documents, inputs={
         "model_version": f"models:/{ctx.version.model}/{ctx.version.version}"}, metrics=key_metrics(decision.results),
-        tags={"governance.verdict": decision.verdict.value, "governance.risk_tier": ctx.tier_name, **(tags or {})})
+        tags={**verdict_tags(decision, ctx.tier_name), **(tags or {})})
     alert_on_failure(ctx, flow, decision, run.run_id)
     return Judged(decision, run.run_id, digest)

@@ -15,7 +15,7 @@ from prefect.cache_policies import NO_CACHE
 
 from govflow.checks.explainability import explain
 from govflow.checks.policy import ExplainabilityChecks, RobustnessChecks
-from govflow.checks.results import CheckResult, Status
+from govflow.checks.results import CheckResult, Status, brief
 from govflow.checks.robustness import robustness_audit
 from govflow.tasks.scoring import LoadedModel, predictor
 
@@ -31,7 +31,7 @@ class Probed:
 
 
 def _crashed(check_ids: list[str], exc: Exception) -> Probed:
-    message = f"the model could not be questioned: {type(exc).__name__}: {str(exc)[:300]}"
+    message = f"the model could not be questioned: {type(exc).__name__}: {brief(exc)}"
     return Probed([CheckResult(check_id=c, status=Status.ERROR, message=message) for c in check_ids],
                   {"error": message})
 

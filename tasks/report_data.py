@@ -166,6 +166,8 @@ def _record(tracking_uri: str, run, ui_url: str | None) -> tuple[RunRecord, tupl
         findings=findings, metrics=dict(run.data.metrics), missing=tuple(missing),
         review_due=_iso_date(verdict_doc.get("review_due")) if isinstance(verdict_doc, Mapping) else None,
         note=shaped["evidence/note.json"], signoff=shaped["evidence/signoff.json"], feedback=feedback or (),
+        because=verdict_doc.get("because") if isinstance(verdict_doc, Mapping) and isinstance(
+            verdict_doc.get("because"), str) else None,
         link=run_link(ui_url, run.info.experiment_id, run.info.run_id, run.info.artifact_uri))
     return record, results
 

@@ -11,9 +11,10 @@ COMMAND = typer.main.get_command(app)
 
 
 def _commands():
+    """Every command a user is shown (a hidden one only points elsewhere)."""
     for name, command in COMMAND.commands.items():
         if hasattr(command, "commands"):  # a group: its commands
-            yield from ((f"{name} {sub}", cmd) for sub, cmd in command.commands.items())
+            yield from ((f"{name} {sub}", cmd) for sub, cmd in command.commands.items() if not cmd.hidden)
         else:
             yield name, command
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import typer
 
@@ -227,4 +229,6 @@ def demo() -> None:
         f"{o.model}={overall_state(o.verdict, tonight.get(o.model), o.model in tonight)}" for o in outcomes))
     print_report(night.report, night.report_error)
     if uri.startswith("sqlite:"):
-        typer.echo(f"Browse the evidence: mlflow ui --backend-store-uri {uri}")
+        # The mlflow beside this interpreter: a venv's bin is seldom on the user's PATH.
+        mlflow = Path(sys.executable).parent / "mlflow"
+        typer.echo(f"Browse the evidence: {mlflow if mlflow.exists() else 'mlflow'} ui --backend-store-uri {uri}")

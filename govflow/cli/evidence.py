@@ -155,3 +155,10 @@ def evidence_import_heads(
     for conflict in conflicts:
         typer.echo(f"  conflict: {conflict}")
     raise typer.Exit(1 if conflicts else 0)
+
+
+@group.command("verify", hidden=True, context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def evidence_verify_pointer(ctx: typer.Context) -> None:
+    """Where verification lives: auditors reach for `evidence verify` beside `evidence pull`."""
+    usage_error(f"verification is `govflow verify {' '.join(ctx.args) or 'MODEL'}` (add --bundle DIR for an exported "
+                "bundle)")

@@ -6,8 +6,11 @@ import typer
 
 
 def print_outcome(outcome) -> None:
-    """Every non-passing result in full with its fix; passing results counted per check."""
+    """The verdict with its one-line reason; every non-passing result in full with its fix, those of checks the
+    tier does not block on marked so; passing results counted per check."""
     typer.echo(f"{outcome.model} v{outcome.version} [{outcome.tier} tier]: {outcome.verdict}")
+    if outcome.because:
+        typer.echo(f"  {outcome.because}")
     passed: dict[str, int] = {}
     for r in outcome.results:
         if r.status.value == "PASS" and (r.column or r.group):
@@ -15,7 +18,8 @@ def print_outcome(outcome) -> None:
             continue
         where = f"[{r.column or r.group}]" if (r.column or r.group) else ""
         ci = f"  CI [{r.ci[0]:.4f}, {r.ci[1]:.4f}]" if r.ci else ""
-        typer.echo(f"  {r.status.value:<12} {r.check_id}{where}: {r.message}{ci}")
+        aside = " (non-blocking)" if r.status.value != "PASS" and r.check_id in outcome.non_blocking else ""
+        typer.echo(f"  {r.status.value:<12} {r.check_id}{where}{aside}: {r.message}{ci}")
         if r.hint and r.status.value != "PASS":
             typer.echo(f"  {'':<12} fix: {r.hint}")
     for check_id, count in passed.items():
@@ -26,7 +30,7 @@ def print_outcome(outcome) -> None:
 def outcome_json(outcome) -> dict:
     return {
         "model": outcome.model, "version": outcome.version, "tier": outcome.tier, "verdict": outcome.verdict,
-        "reasons": list(outcome.reasons), "run_id": outcome.run_id, "evidence": outcome.artifact_uri,
+        "because": outcome.because, "reasons": list(outcome.reasons), "run_id": outcome.run_id, "evidence": outcome.artifact_uri,
         "results": [r.model_dump(mode="json", exclude_none=False) for r in outcome.results],
     }
 
@@ -43,6 +47,8 @@ def print_report(report, error: str | None = None) -> None:
 def print_monitoring(outcome) -> None:
     reused = " (unchanged since the last run)" if outcome.reused else ""
     typer.echo(f"{outcome.model} v{outcome.version} (monitoring): {outcome.verdict}{reused}")
+    if outcome.because:
+        typer.echo(f"  {outcome.because}")
     if outcome.error:
         typer.echo(f"  ERROR        {outcome.error}")
     for reason in outcome.reasons:

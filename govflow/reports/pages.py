@@ -214,7 +214,10 @@ def build_site(evidence: FleetEvidence, today: date, since: date, generated_at: 
             **context, root="", root_models="models/", entries=register,
             links={run.run_id: run.link for run in evidence.runs if run.link}).encode(),
         "summary.html": env.get_template("summary.html.j2").render(
-            **context, root="", s=summary, feedback=feedback_in(evidence.runs, since, today)).encode(),
+            **context, root="", s=summary, feedback=feedback_in(evidence.runs, since, today),
+            # Feedback received before the period whose finding is still open is not "no feedback".
+            open_feedback=[e for e in register if e.check_id == "feedback.stakeholder" and e.status != "closed"],
+        ).encode(),
         **register_files(register),
     }
     # The entry page: a served folder or MLflow's artifact view opens index.html, not a listing of files.

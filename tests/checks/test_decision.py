@@ -101,3 +101,19 @@ def test_checks_not_judged_by_a_job_are_not_expected():
     gate_skips = not_expected_at(Stage.GATE, with_decay)
     assert decide(passing(), with_decay, not_judged=gate_skips).verdict is Verdict.APPROVED
     assert decide(passing(), with_decay).verdict is Verdict.BLOCKED
+
+
+def test_every_verdict_says_why_in_one_line():
+    """Issue 27: the one-line reason shown in the terminal, the JSON, the page and the MLflow run's description."""
+    assert decide(passing(), tier()).because == "approved: every blocking check passed"
+    rejected = decide(passing(**{"performance.auc": Status.FAIL, "performance.accuracy": Status.FAIL,
+                                 "data.schema": Status.ERROR}), tier())
+    assert rejected.because == "rejected because performance.auc, performance.accuracy failed"
+    blocked = decide([r for r in passing(**{"data.null_rate": Status.ERROR})
+                      if r.check_id != "performance.accuracy"], tier())
+    assert blocked.because == ("blocked because data.null_rate could not be judged; performance.accuracy produced "
+                               "no result")
+    many = decide(passing(**{c: Status.FAIL for c in ALL_IDS}), tier())
+    assert many.because.endswith(f"and {len(ALL_IDS) - 3} more failed") and "\n" not in many.because
+    warned = decide(passing(**{"data.null_rate": Status.WARN}), tier(blocking=False))
+    assert warned.because == "approved: every blocking check passed (1 non-blocking finding(s): data.null_rate)"

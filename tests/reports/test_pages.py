@@ -191,3 +191,29 @@ def test_the_page_and_the_cli_compute_coverage_with_one_function():
     (row,) = coverage(evidence.catalogue, {"credit": results}, "sr_11_7")
     assert row["models"]["credit"] == "evidence (FAIL)"
     assert "<td>ongoing monitoring</td><td>MON-01</td><td>evidence (FAIL)</td>" in page
+
+
+def test_the_footer_names_govflow_once_and_open_feedback_is_not_called_none():
+    from govflow.checks.register import RunRecord
+
+    evidence = synthetic_fleet(2, 3)
+    row = {"check_id": "feedback.stakeholder", "severity": "critical", "status": "FAIL", "due": "2025-10-10",
+           "message": "critical feedback from applicant"}
+    old = RunRecord(run_id="fb", model="model_000", version="1", flow="feedback",
+                    started=datetime(2025, 9, 30, tzinfo=UTC), verdict="REJECTED", findings=(row,))
+    pages = build_site(replace(evidence, runs=[*evidence.runs, old], code_version="govflow 0.1.0+gabc"),
+                       TODAY, SINCE, NOW).files
+    assert "by govflow 0.1.0+gabc from" in pages["dashboard.html"].decode()
+    assert "govflow govflow" not in pages["dashboard.html"].decode()
+    summary = pages["summary.html"].decode()
+    assert "No stakeholder feedback recorded in the period" in summary  # none received in November
+    assert 'id="open-feedback"' in summary and "overdue since 2025-10-10" in summary
+
+
+def test_the_latest_run_says_why_in_one_line():
+    evidence = _credit_like()
+    monitor = replace(evidence.latest["credit"]["monitor"].run, because="rejected because drift.share failed")
+    latest = {"credit": {**evidence.latest["credit"],
+                         "monitor": replace(evidence.latest["credit"]["monitor"], run=monitor)}}
+    page = build_site(replace(evidence, latest=latest), TODAY, SINCE, NOW).files[f"models/{page_name('credit')}"]
+    assert b'<p class="because"><b>rejected because drift.share failed</b></p>' in page
