@@ -4,7 +4,7 @@ and the register: the inventory, trends, findings by severity and age, reviews t
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -228,14 +228,17 @@ def by_jurisdiction(rows: Sequence[Mapping]) -> list[dict]:
 
 
 def management_summary(models: Sequence[ModelFacts], register: Sequence[RegisterEntry], since: date, until: date,
-                       top: int = 10, states: Mapping[str, str] | None = None) -> dict:
+                       top: int = 10, states: Mapping[str, str] | None = None,
+                       serving: Collection[tuple[str, str]] = ()) -> dict:
     """One period's figures: models per status and tier, findings opened and closed in the period, open and
-    overdue at its end, and the top risks: open critical findings first, overdue first, oldest first."""
+    overdue at its end, and the top risks: open critical findings first, those on versions serving decisions
+    first among them, overdue first, oldest first."""
     def within(day: str | None) -> bool:
         return day is not None and since <= date.fromisoformat(day) <= until
 
     open_now = [e for e in register if e.status != "closed"]
-    ranked = sorted(open_now, key=lambda e: (e.severity != "critical", e.status != "overdue", e.opened))
+    ranked = sorted(open_now, key=lambda e: (e.severity != "critical", (e.model, e.version) not in serving,
+                                             e.status != "overdue", e.opened))
     return {
         "since": since.isoformat(), "until": until.isoformat(), "models": len(models),
         # `states`: each model's overall state (the inventory's `status`); without it, the gate status.

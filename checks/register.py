@@ -7,7 +7,7 @@ Nothing here is stored apart from the runs, so the register cannot drift from th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
@@ -20,6 +20,11 @@ _RANK = {level: len(SEVERITIES) - i for i, level in enumerate(SEVERITIES)}
 _CLEARED = frozenset({"PASS", "WAIVED"})
 # Only a monitoring run shows a version serving; a newer version's gate proves nothing about the old one's use.
 MONITOR_FLOW = "monitor"
+# What a person may record of a finding's remediation (`govflow finding note --status`); `accepted` comes only
+# from a waiver, and a finding closes only when a run passes its check.
+REMEDIATION_STEPS = ("open", "plan_agreed", "in_progress", "remediated")
+# Findings that stop the others from running: a check that could not run on the same version follows from them.
+ROOT_CAUSES = ("governance.required_tags", "data.readable")
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,33 @@ class RegisterEntry:
     closed_link: str | None = None
     closed_version: str | None = None  # set when a newer version that replaced this one closed it
     notes: tuple[Mapping, ...] = ()
+    closed_as: str | None = None  # "passed", or "waived" when a waiver accepted the finding
+
+    @property
+    def remediation(self) -> str:
+        """Where its remediation stands: `accepted` (closed by a waiver), `remediated` (closed by a run that
+        passed the check), else what the latest note set (plan_agreed, in_progress, remediated: awaiting the
+        run that confirms it), else `open`."""
+        if self.status == "closed":
+            return "accepted" if self.closed_as == "waived" else "remediated"
+        note = self._remediation_note
+        return note["remediation"] if note else "open"
+
+    @property
+    def remediation_by(self) -> str | None:
+        """Who set the remediation status: the note's author (a closing run is no person)."""
+        note = self._remediation_note
+        return note.get("by") if note and self.status != "closed" else None
+
+    @property
+    def remediation_due(self) -> str | None:
+        """The date the agreed plan promises the fix by."""
+        note = self._remediation_note
+        return note.get("plan_due") if note and self.status != "closed" else None
+
+    @property
+    def _remediation_note(self) -> Mapping | None:
+        return next((n for n in reversed(self.notes) if n.get("remediation") in REMEDIATION_STEPS), None)
 
     @property
     def days_late(self) -> int | None:
@@ -83,6 +115,8 @@ class RegisterEntry:
                 "opened_run": self.opened_run, "last_seen_run": self.last_seen_run,
                 "closed_run": self.closed_run or "", "closed_version": self.closed_version or "",
                 "days_late": "" if self.days_late is None else str(self.days_late), "message": self.message,
+                "remediation": self.remediation, "remediation_by": self.remediation_by or "",
+                "remediation_due": self.remediation_due or "",
                 "notes": " | ".join(f"{n.get('at', '')} {n.get('by', '')}: {n.get('text', '')}" for n in self.notes)}
 
 
@@ -105,10 +139,11 @@ def _status(due: str | None, today: date) -> str:
     return "overdue" if due is not None and date.fromisoformat(due) < today else "open"
 
 
-def _closed(entry: RegisterEntry, run: RunRecord, by_version: str | None = None) -> RegisterEntry:
-    """`entry` closed by `run` (a newer version's, `by_version`, when it replaced the entry's in service)."""
+def _closed(entry: RegisterEntry, run: RunRecord, status: str, by_version: str | None = None) -> RegisterEntry:
+    """`entry` closed by `run`, whose check ended at `status` (a newer version's, `by_version`, when it replaced
+    the entry's in service)."""
     return replace(entry, status="closed", closed_on=run.started.date().isoformat(), closed_run=run.run_id,
-                   closed_link=run.link, closed_version=by_version)
+                   closed_link=run.link, closed_version=by_version, closed_as="waived" if status == "WAIVED" else "passed")
 
 
 def _replaced(open_at: Mapping[tuple[str, str, str], int], run: RunRecord, check: str,
@@ -152,12 +187,12 @@ def risk_register(runs: Iterable[RunRecord], today: date) -> list[RegisterEntry]
         for check, status in run.judged.items():
             index = open_at.get((run.model, run.version, check))
             if index is not None and check not in current and status in _CLEARED:
-                entries[index] = _closed(entries[index], run)
+                entries[index] = _closed(entries[index], run, status)
                 del open_at[(run.model, run.version, check)]
             if run.flow == MONITOR_FLOW and check not in current and status in _CLEARED:
                 for key in _replaced(open_at, run, check, monitored_until):
                     index = open_at.pop(key)
-                    entries[index] = _closed(entries[index], run, by_version=run.version)
+                    entries[index] = _closed(entries[index], run, status, by_version=run.version)
         for check, row in current.items():
             key = (run.model, run.version, check)
             index = open_at.get(key)
@@ -176,3 +211,44 @@ def risk_register(runs: Iterable[RunRecord], today: date) -> list[RegisterEntry]
                                          due=row.get("due") if worse else held.due,
                                          owner=row.get("owner") or held.owner)
     return [e if e.status == "closed" else replace(e, status=_status(e.due, today)) for e in entries]
+
+
+def in_order(entries: Iterable[RegisterEntry], serving: Collection[tuple[str, str]]) -> list[RegisterEntry]:
+    """The register as a risk committee reads it: findings on versions that serve decisions first, then overdue
+    before open, the most severe first, the oldest first; closed ones last."""
+    return sorted(entries, key=lambda e: (e.status == "closed", (e.model, e.version) not in serving,
+                                          e.status != "overdue", -_RANK[e.severity], e.opened))
+
+
+def _cause(entry: RegisterEntry) -> str | None:
+    """Why a check could not run, from its finding's message ('not run: <cause>'); None for a judged one."""
+    return entry.message.removeprefix("not run: ") if entry.message.startswith("not run: ") else None
+
+
+def by_cause(entries: Sequence[RegisterEntry]) -> list[tuple[RegisterEntry, list[RegisterEntry]]]:
+    """Open findings gathered under the one that caused them, in the order of each group's first: on one
+    version, a check that could not run follows the version's missing-tag or unreadable-data finding when it has
+    one, else the first finding that could not run for the same reason. A finding that judged something leads."""
+    roots: dict[tuple[str, str], RegisterEntry] = {}
+    for e in entries:
+        if e.check_id in ROOT_CAUSES and e.status != "closed":
+            roots.setdefault((e.model, e.version), e)
+    groups: list[tuple[RegisterEntry, list[RegisterEntry]]] = []
+    index: dict[tuple[str, ...], int] = {}
+    for e in entries:
+        root = roots.get((e.model, e.version))
+        cause = _cause(e) if e.status != "closed" else None
+        if e is root or (cause is not None and root is not None):
+            key: tuple[str, ...] = ("root", e.model, e.version)
+        elif cause is not None:
+            key = ("cause", e.model, e.version, cause)
+        else:
+            groups.append((e, []))
+            continue
+        if key not in index:  # the group takes the place of its first member, led by the root where there is one
+            index[key] = len(groups)
+            groups.append((root if key[0] == "root" else e, []))
+        lead, followers = groups[index[key]]
+        if e is not lead:
+            followers.append(e)
+    return groups

@@ -21,9 +21,11 @@ class UnknownCheck(ValueError):
 
 
 @flow(name="finding-note", flow_run_name="note-{model}-{check_id}")
-def finding_note(model: str, check_id: str, by: str, text: str, version: str | None = None) -> str:
+def finding_note(model: str, check_id: str, by: str, text: str, version: str | None = None,
+                 remediation: str | None = None, plan_due: str | None = None) -> str:
     """Record `by`'s note on the finding of `check_id` for the version (default: the serving one, else the
-    newest); return the run id of the note's evidence."""
+    newest), with the remediation status it sets (and the date an agreed plan promises the fix by); return the
+    run id of the note's evidence."""
     if check_id not in CHECKS:
         raise UnknownCheck(f"unknown check id {check_id!r}: it is not in the registry (checks/__init__.py lists them)")
     if not by.strip() or not text.strip():
@@ -32,6 +34,10 @@ def finding_note(model: str, check_id: str, by: str, text: str, version: str | N
     run = open_run(ctx, FLOW)
     note = {"model": model, "version": ctx.version.version, "check_id": check_id, "by": by.strip(),
             "text": text.strip(), "at": clock.now().isoformat(timespec="seconds")}
+    if remediation is not None:
+        note["remediation"] = remediation
+    if plan_due is not None:
+        note["plan_due"] = plan_due
     record_evidence(ctx, run, FLOW, files={"evidence/note.json": canonical_json(note)},
                     inputs={"model_version": f"models:/{model}/{ctx.version.version}"}, metrics={},
                     tags={"governance.note_check": check_id, "governance.note_by": by.strip()})

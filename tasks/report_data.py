@@ -150,7 +150,8 @@ def _record(tracking_uri: str, run, ui_url: str | None) -> tuple[RunRecord, tupl
         held = judged.get(r["check_id"])
         if held is None or STATUS_ORDER.index(r["status"]) > STATUS_ORDER.index(held):
             judged[r["check_id"]] = r["status"]
-    shaped = {"evidence/note.json": _shaped(docs.get("evidence/note.json"), ("check_id", "by", "text", "at"),
+    shaped = {"evidence/note.json": _shaped(docs.get("evidence/note.json"),
+                                            ("check_id", "by", "text", "at", "remediation", "plan_due"),
                                             ("check_id", "by", "text")),
               "evidence/signoff.json": _shaped(docs.get("evidence/signoff.json"),
                                                ("by", "role", "at", "verdict", "note"), ("by", "role"))}

@@ -54,3 +54,14 @@ def test_the_gate_text_says_why_and_marks_what_does_not_block(capsys):
 def test_an_exception_message_is_cut_at_a_word():
     cut = brief(ValueError("The feature names should match those that were passed during fit. " * 10), 80)
     assert len(cut) <= 80 and cut.endswith(" [...]") and cut[:-6].split()[-1] in "The feature names should match"
+
+
+def test_a_remediation_status_is_one_of_the_steps_and_a_plan_has_a_date():
+    base = ["finding", "note", "credit_scoring", "drift.share", "--by", "A. Rivera", "--text", "retraining"]
+    for extra, says in ((["--status", "done"], "not a remediation status"),
+                        (["--status", "accepted"], "a waiver in the waivers file marks a finding accepted"),
+                        (["--status", "plan_agreed"], "needs --due DATE"),
+                        (["--due", "2026-11-02"], "needs --due DATE"),
+                        (["--status", "plan_agreed", "--due", "2 November"], "is not a date")):
+        result = runner.invoke(app, [*base, *extra])
+        assert result.exit_code == 2 and says in result.stderr, (extra, result.stderr)

@@ -105,7 +105,7 @@ def _note_first_finding(result, noted: bool, moment) -> bool:
     remediated."""
     from datetime import timedelta
 
-    from govflow.demo.history import OWNER, RETRAINED_MODEL, blocking_checks, clock_at, note_text
+    from govflow.demo.history import NOTE_PLAN_DUE, OWNER, RETRAINED_MODEL, blocking_checks, clock_at, note_text
     from govflow.flows.finding_note import finding_note
 
     if noted:
@@ -115,7 +115,8 @@ def _note_first_finding(result, noted: bool, moment) -> bool:
     if not checks:
         return False
     with clock_at(moment + timedelta(hours=8)), flow_output():
-        finding_note(failing.model, checks[0], OWNER, note_text(checks[0]), failing.version)
+        finding_note(failing.model, checks[0], OWNER, note_text(checks[0]), failing.version,
+                     remediation="plan_agreed", plan_due=NOTE_PLAN_DUE)
     typer.echo(f"  {moment + timedelta(hours=8):%Y-%m-%d}  noted by the owner: {note_text(checks[0])}")
     return True
 

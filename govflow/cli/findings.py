@@ -19,10 +19,16 @@ def finding_note_command(
     by: Annotated[str, typer.Option(help="who did or decided it, by name")],
     text: Annotated[str, typer.Option(help="what was done about the finding")],
     version: Annotated[str | None, typer.Option(help="the version (default: the serving one, else the newest)")] = None,
+    status: Annotated[str | None, typer.Option(
+        help="the remediation status it sets: open, plan_agreed (needs --due), in_progress or remediated (the "
+             "finding closes when a run passes the check; a waiver marks it accepted)")] = None,
+    due: Annotated[str | None, typer.Option(help="with --status plan_agreed: the date the plan fixes it by")] = None,
 ) -> None:
-    """Record a remediation note on a finding as evidence; the register shows it beside the finding. Exit 0.
+    """Record a remediation note on a finding as evidence, with the status it sets and who set it; the register
+    shows them beside the finding. Exit 0.
 
     Example: govflow finding note credit_scoring drift.share --by "A. Rivera" --text "retraining on Q3 data"
+    --status plan_agreed --due 2026-11-30
     """
     settings = load_settings()
     from govflow.checks import CHECKS
@@ -31,12 +37,27 @@ def finding_note_command(
         usage_error(f"unknown check id '{check}'; known ids are listed in the policy file and checks/registry.py")
     if len(by.strip()) < 3 or not text.strip():
         usage_error("--by needs the person's name and --text what was done")
+    from govflow.checks.register import REMEDIATION_STEPS
+
+    if status is not None and status not in REMEDIATION_STEPS:
+        usage_error(f"--status '{status}' is not a remediation status ({', '.join(REMEDIATION_STEPS)}; a waiver in "
+                    "the waivers file marks a finding accepted)")
+    if (status == "plan_agreed") != (due is not None):
+        usage_error("--status plan_agreed needs --due DATE, the date the plan fixes it by, and --due goes only with it")
+    if due is not None:
+        from datetime import date
+
+        try:
+            due = date.fromisoformat(due).isoformat()
+        except ValueError:
+            usage_error(f"--due '{due}' is not a date (YYYY-MM-DD)")
     version = check_subject(settings, model, version)
     from govflow.flows.finding_note import finding_note
 
     with flow_output():
-        run_id = finding_note(model, check, by.strip(), text.strip(), version)
-    typer.echo(f"note recorded on {model} v{version} {check} by {by.strip()} (evidence run {run_id})")
+        run_id = finding_note(model, check, by.strip(), text.strip(), version, status, due)
+    set_to = f"; remediation {status.replace('_', ' ')}" + (f" by {due}" if due else "") if status else ""
+    typer.echo(f"note recorded on {model} v{version} {check} by {by.strip()}{set_to} (evidence run {run_id})")
 
 
 @feedback_group.command("add")

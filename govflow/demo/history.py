@@ -108,6 +108,10 @@ def blocking_checks(outcome) -> list[str]:
     return seen
 
 
+# The owner's plan, agreed the morning after the first failing night: a retrained version by this date.
+NOTE_PLAN_DUE = "2026-11-02"
+
+
 def note_text(check_id: str) -> str:
     return (f"{check_id}: the October applicants differ from the training population; retraining on them, "
             "new version due on 2 November")

@@ -9,7 +9,7 @@ import io
 import json
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -33,16 +33,16 @@ from govflow.checks.fleet_view import (
     trends,
     version_states,
 )
-from govflow.checks.register import RegisterEntry, RunRecord, risk_register
+from govflow.checks.register import RegisterEntry, RunRecord, by_cause, in_order, risk_register
 from govflow.checks.results import STATUS_ORDER, CheckResult, Status
 from govflow.reports.charts import interval_chart, line_chart, stacked_bars
 
 DATA_TAGS = ("governance.reference_data", "governance.evaluation_data", "governance.monitoring_data",
              "governance.label", "governance.prediction", "governance.score", "governance.sensitive_features",
              "governance.timestamp")
-REGISTER_COLUMNS = ("model", "version", "check_id", "severity", "tier", "owner", "status", "opened", "due",
-                    "closed_on", "closed_version", "days_late", "opened_run", "last_seen_run", "closed_run", "message",
-                    "notes")
+REGISTER_COLUMNS = ("model", "version", "serving", "check_id", "follows", "severity", "tier", "owner", "status",
+                    "remediation", "remediation_by", "remediation_due", "opened", "due", "closed_on",
+                    "closed_version", "days_late", "opened_run", "last_seen_run", "closed_run", "message", "notes")
 # The flows that write a verdict and findings; a model page shows the latest run of each, check by check.
 DETAILED_FLOWS = ("gate", "monitor", "serving", "retirement")
 DASHBOARD_POINTS = 60  # per trend on the dashboard; a model's own page shows up to a year of nights
@@ -91,9 +91,12 @@ def _environment() -> Environment:
     return env
 
 
-def register_files(entries: Sequence[RegisterEntry]) -> dict[str, bytes]:
-    """`register.csv` and `register.json`: one row per finding, the columns of REGISTER_COLUMNS."""
-    rows = [e.row() for e in entries]
+def register_files(entries: Sequence[RegisterEntry], serving: Collection[tuple[str, str]] = (),
+                   follows: Mapping[int, str] | None = None) -> dict[str, bytes]:
+    """`register.csv` and `register.json`: one row per finding in the register's order, the columns of
+    REGISTER_COLUMNS; `follows` names, by entry identity, the finding whose cause an entry shares."""
+    rows = [{**e.row(), "serving": "yes" if (e.model, e.version) in serving else "no",
+             "follows": (follows or {}).get(id(e), "")} for e in entries]
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=REGISTER_COLUMNS, lineterminator="\n")
     writer.writeheader()
@@ -191,10 +194,13 @@ class Site:
 def build_site(evidence: FleetEvidence, today: date, since: date, generated_at: datetime) -> Site:
     """Every page and file of the report: dashboard, register, summary for `since`..`today`, one page per model."""
     env = _environment()
-    register = risk_register(evidence.runs, today)
+    serving = {(m.model, v) for m in evidence.models for v in m.serving}
+    register = in_order(risk_register(evidence.runs, today), serving)
+    groups = by_cause([e for e in register if e.status != "closed"])
+    follows = {id(f): lead.check_id for lead, followers in groups for f in followers}
     rows = inventory(evidence.models, evidence.runs, register, today)
     summary = management_summary(evidence.models, register, since, today,
-                                 states={row["model"]: row["status"] for row in rows})
+                                 states={row["model"]: row["status"] for row in rows}, serving=serving)
     pages = {m.model: page_name(m.model) for m in evidence.models}
     context = {"today": today.isoformat(), "generated_at": generated_at.isoformat(timespec="seconds"),
                "code_version": evidence.code_version, "tracking": evidence.tracking, "pages": pages}
@@ -211,14 +217,14 @@ def build_site(evidence: FleetEvidence, today: date, since: date, generated_at: 
                                        for s in TREND_SERIES] for r in rows},
         ).encode(),
         "register.html": env.get_template("register.html.j2").render(
-            **context, root="", root_models="models/", entries=register,
+            **context, root="", root_models="models/", entries=register, groups=groups, serving=serving,
             links={run.run_id: run.link for run in evidence.runs if run.link}).encode(),
         "summary.html": env.get_template("summary.html.j2").render(
             **context, root="", s=summary, feedback=feedback_in(evidence.runs, since, today),
             # Feedback received before the period whose finding is still open is not "no feedback".
             open_feedback=[e for e in register if e.check_id == "feedback.stakeholder" and e.status != "closed"],
         ).encode(),
-        **register_files(register),
+        **register_files(register, serving, follows),
     }
     # The entry page: a served folder or MLflow's artifact view opens index.html, not a listing of files.
     site["index.html"] = site["dashboard.html"]

@@ -138,3 +138,56 @@ def test_an_older_version_never_closes_a_newer_ones_finding_and_other_checks_sta
     ]
     [entry] = risk_register(runs, today=date(2026, 10, 5))
     assert entry.status == "open" and entry.days_late is None
+
+
+def test_remediation_is_set_by_a_named_person_and_closed_by_evidence():
+    """Issue 27, defect 9: open, a plan agreed with its date, in progress, remediated (a run passed the check),
+    accepted (a waiver); each status but the last two set by a note that names who set it."""
+    from dataclasses import replace
+
+    plan = {"check_id": "drift.share", "by": "A. Rivera", "text": "retrain", "at": "2026-10-02T10:00:00",
+            "remediation": "plan_agreed", "plan_due": "2026-11-02"}
+    runs = [run("r1", 1, judged={"drift.share": "FAIL", "performance.auc": "FAIL"},
+                findings=[finding("drift.share", "critical"), finding("performance.auc", "critical")]),
+            run("n1", 2, flow="finding_note", note=plan)]
+    opened = {e.check_id: e for e in risk_register(runs, today=date(2026, 10, 5))}
+    assert (opened["drift.share"].remediation, opened["drift.share"].remediation_by,
+            opened["drift.share"].remediation_due) == ("plan_agreed", "A. Rivera", "2026-11-02")
+    assert (opened["performance.auc"].remediation, opened["performance.auc"].remediation_by) == ("open", None)
+    progress = replace(run("n2", 3, flow="finding_note", note={**plan, "remediation": "in_progress",
+                                                                "plan_due": None, "by": "B. Osei"}))
+    entry = {e.check_id: e for e in risk_register([*runs, progress], today=date(2026, 10, 5))}["drift.share"]
+    assert (entry.remediation, entry.remediation_by) == ("in_progress", "B. Osei")
+    closing = run("r2", 6, judged={"drift.share": "PASS", "performance.auc": "WAIVED"})
+    closed = {e.check_id: e for e in risk_register([*runs, progress, closing], today=date(2026, 10, 7))}
+    assert (closed["drift.share"].remediation, closed["drift.share"].remediation_by) == ("remediated", None)
+    assert closed["performance.auc"].remediation == "accepted"
+    assert closed["performance.auc"].row()["remediation"] == "accepted"
+
+
+def test_serving_versions_come_first_and_one_cause_is_one_group():
+    """Findings of a version that never served sit below the live one however overdue; a version whose tags are
+    missing shows its could-not-run findings under the missing-tag finding."""
+    from govflow.checks.register import by_cause, in_order
+
+    def on(model, version, check, severity="major", due="2026-10-03", message=None):
+        row = {**finding(check, severity, due=due), "message": message or f"{check} bad"}
+        return RunRecord(run_id=f"{model}-{check}", model=model, version=version, flow="gate",
+                         started=datetime(2026, 10, 1, 2, tzinfo=UTC), verdict="X", tier="high",
+                         judged={check: "ERROR"}, findings=(row,))
+
+    runs = [on("vendor", "1", "performance.auc", message="not run: no evaluation data to score"),
+            on("vendor", "1", "governance.required_tags", message="required tag 'governance.owner' is not set"),
+            on("vendor", "1", "data.schema", message="not run: reference and evaluation data are both needed"),
+            on("orphan", "1", "performance.auc", message="not run: no evaluation data to score"),
+            on("orphan", "1", "fairness.demographic_parity_ratio", message="not run: no evaluation data to score"),
+            on("credit", "2", "drift.share", severity="critical", due="2026-12-30")]
+    register = in_order(risk_register(runs, today=date(2026, 11, 30)), serving={("credit", "2")})
+    assert (register[0].model, register[0].status) == ("credit", "open")  # live, not yet due: still first
+    groups = [(lead.model, lead.check_id, sorted(f.check_id for f in followers)) for lead, followers in
+              by_cause(register)]
+    assert groups[0] == ("credit", "drift.share", [])
+    assert ("vendor", "governance.required_tags", ["data.schema", "performance.auc"]) in groups
+    [orphan] = [g for g in groups if g[0] == "orphan"]  # the first in the register's order leads
+    assert sorted([orphan[1], *orphan[2]]) == ["fairness.demographic_parity_ratio", "performance.auc"]
+    assert sum(1 + len(f) for _, _, f in groups) == len(register)  # every finding once

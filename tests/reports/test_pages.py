@@ -217,3 +217,30 @@ def test_the_latest_run_says_why_in_one_line():
                          "monitor": replace(evidence.latest["credit"]["monitor"], run=monitor)}}
     page = build_site(replace(evidence, latest=latest), TODAY, SINCE, NOW).files[f"models/{page_name('credit')}"]
     assert b'<p class="because"><b>rejected because drift.share failed</b></p>' in page
+
+
+def test_the_register_leads_with_the_live_finding_and_shows_who_set_its_remediation():
+    from govflow.checks.register import RunRecord
+
+    evidence = _credit_like()
+    failing = RunRecord(run_id="m2", model="credit", version="2", flow="monitor", started=datetime(2026, 11, 5,
+                        tzinfo=UTC), verdict="REJECTED", judged={"drift.share": "FAIL"}, findings=({
+                            "check_id": "drift.share", "severity": "critical", "due": "2026-12-30",
+                            "message": "drift"},))
+    stale = RunRecord(run_id="g1", model="credit", version="1", flow="gate", started=datetime(2026, 9, 1,
+                      tzinfo=UTC), verdict="BLOCKED", judged={"governance.signoff": "ERROR"}, findings=({
+                          "check_id": "governance.signoff", "severity": "major", "due": "2026-09-10",
+                          "message": "awaiting sign-off"},))
+    note = RunRecord(run_id="n", model="credit", version="2", flow="finding_note",
+                     started=datetime(2026, 11, 6, tzinfo=UTC), note={
+                         "check_id": "drift.share", "by": "A. Rivera", "text": "retrain", "at": "2026-11-06",
+                         "remediation": "plan_agreed", "plan_due": "2026-12-01"})
+    files = build_site(replace(evidence, runs=[*evidence.runs, failing, stale, note]), TODAY, SINCE, NOW).files
+    rows = list(csv.DictReader(io.StringIO(files["register.csv"].decode())))
+    assert [(r["version"], r["check_id"], r["serving"]) for r in rows[:2]] == [
+        ("2", "drift.share", "yes"), ("1", "governance.signoff", "no")]
+    assert (rows[0]["remediation"], rows[0]["remediation_by"], rows[0]["remediation_due"]) == (
+        "plan_agreed", "A. Rivera", "2026-12-01")
+    table = files["register.html"].decode().split('id="register-table"')[1].split("</table>")[0]
+    assert table.index("drift.share") < table.index("governance.signoff")
+    assert "plan agreed</span> by 2026-12-01 <span class=\"meta\">set by A. Rivera</span>" in table
