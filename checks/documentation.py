@@ -13,6 +13,10 @@ from govflow.checks.results import CheckResult, Status
 # The fields of a model card (Mitchell et al., 2019, and EU AI Act Annex IV), in the order a reader wants them.
 STANDARD_FIELDS = ("intended_use", "out_of_scope_uses", "limitations", "training_data", "evaluation_data",
                    "ethical_considerations", "contact")
+# Tags that name the data govflow reads, not card text: `governance.evaluation_data` is the held-out file's URI, and
+# a path is no description of the evaluation data (the card's `evaluation_data` field comes from elsewhere).
+DATA_TAGS = frozenset({"governance.reference_data", "governance.evaluation_data", "governance.monitoring_data",
+                       "governance.labels_data"})
 # Text that holds a place for a field rather than filling it.
 PLACEHOLDERS = frozenset({"", "tbd", "todo", "tba", "n/a", "na", "none", "-", "?", "..."})
 
@@ -45,7 +49,7 @@ def model_card(tags: Mapping[str, str], card: Mapping | None, description: str |
         if isinstance(value, (str, int, float)) or (isinstance(value, list) and all(isinstance(v, str) for v in value)):
             found[field_key(str(key))] = ("; ".join(value) if isinstance(value, list) else str(value), "model card file")
     for tag, value in tags.items():
-        if tag.startswith("governance."):
+        if tag.startswith("governance.") and tag not in DATA_TAGS:
             found[field_key(tag.removeprefix("governance."))] = (value, f"tag {tag}")
     return found
 

@@ -161,7 +161,9 @@ def performance_results(
         if metric in NEEDS_SCORE and score is None:
             out.append(CheckResult(check_id=check_id, status=Status.ERROR, n=n, limit=limit,
                                    message="no score column and the model gives no probabilities",
-                                   hint="set governance.score or log the model with predict_proba"))
+                                   hint="log the model so its predict returns probabilities (mlflow.sklearn.log_model"
+                                        "(..., pyfunc_predict_fn=\"predict_proba\")): see docs/register-a-model.md; "
+                                        "in monitoring, name the logged score column in governance.score"))
         elif n < rule.min_samples:
             out.append(CheckResult(check_id=check_id, status=Status.INCONCLUSIVE, n=n, limit=limit,
                                    message=f"{n} rows, fewer than min_samples {rule.min_samples}"))

@@ -92,11 +92,12 @@ def loan_approval(seed: int = 7) -> Scenario:
               "governance.limitations": "trained on 2024-2025 applications; self-declared employment years are "
                                         "sometimes blank",
               "governance.training_data": "6,000 past applications with their approval outcome",
-              "governance.evaluation_data": "5,000 held-out applications from the same period",
               "governance.ethical_considerations": "race and sex are not inputs; disparate impact is tested by "
                                                    "race and sex before approval and nightly",
               "governance.contact": "retail-credit-risk@bank.example",
               "governance.monotonic": "income:+,debt_to_income:-,credit_history_years:+"},
+        # governance.evaluation_data names the file; the card's words on it sit in the model's description.
+        description="## Evaluation data\n5,000 held-out applications from the same period, scored by the gate",
     )
 
 

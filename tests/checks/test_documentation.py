@@ -57,3 +57,14 @@ def test_nothing_documented_fails_every_field_and_says_where_to_look():
     results = model_card_results({}, None, None, RULE, card_error="model_card.yaml, line 2: bad YAML")
     assert [r.status for r in results] == [Status.ERROR] * 4
     assert "governance.<field> tag" in results[0].hint and "bad YAML" in results[0].message
+
+
+def test_a_data_uri_tag_documents_no_card_field():
+    """governance.evaluation_data is the held-out file's path: it is no description of the evaluation data."""
+    from govflow.checks.documentation import model_card
+
+    found = model_card({"governance.evaluation_data": "/data/eval.parquet", "governance.intended_use": "limits"},
+                       None, "## Evaluation data\n2,000 held-out applicants")
+    assert found["evaluation_data"] == ("2,000 held-out applicants", "registered model description")
+    assert found["intended_use"][0] == "limits"
+    assert "evaluation_data" not in model_card({"governance.evaluation_data": "/data/eval.parquet"}, None, None)
