@@ -20,7 +20,8 @@ TREND_SERIES = ("drift.share", "fairness.demographic_parity_ratio", "performance
 SERIES_TITLES = {"drift.share": "share of drifted features (drift.share)",
                  "fairness.demographic_parity_ratio": "disparate impact, lowest (fairness.demographic_parity_ratio)",
                  "performance.auc": "AUC (performance.auc)"}
-# A run whose check ended here is marked on the trend: it failed the limit (blocking or not).
+# A run whose check ended here is marked on the trend: FAIL in red, WARN (a limit missed where it does not block,
+# or an interval reaching past it) in amber, so a night with only a non-blocking finding does not read as failed.
 MARKED = frozenset({"FAIL", "WARN"})
 
 
@@ -76,23 +77,25 @@ def trend_value(series: str, metrics: Mapping[str, float]) -> float | None:
     return min(values) if values else None
 
 
-def trends(runs: Iterable[RunRecord], max_points: int = 120) -> dict[str, dict[str, list[tuple[str, float, str]]]]:
-    """Per model and series, (date, value, status of the check in that run) from its gate and monitoring runs,
-    oldest first; the last run of each day, thinned evenly to at most `max_points` so a year of nights stays
-    light."""
-    daily: dict[str, dict[str, dict[str, tuple[float, str]]]] = defaultdict(lambda: defaultdict(dict))
+def trends(runs: Iterable[RunRecord],
+           max_points: int = 120) -> dict[str, dict[str, list[tuple[str, float, str, str]]]]:
+    """Per model and series, (date, value, status of the check in that run, version) from its gate and monitoring
+    runs, oldest first; the last run of each day, thinned evenly to at most `max_points` so a year of nights
+    stays light."""
+    daily: dict[str, dict[str, dict[str, tuple[float, str, str]]]] = defaultdict(lambda: defaultdict(dict))
     for run in sorted(runs, key=lambda r: r.started):
         if run.flow not in ("gate", "monitor"):
             continue
         for series in TREND_SERIES:
             value = trend_value(series, run.metrics)
             if value is not None:
-                daily[run.model][series][run.started.date().isoformat()] = (value, run.judged.get(series, ""))
-    out: dict[str, dict[str, list[tuple[str, float, str]]]] = {}
+                daily[run.model][series][run.started.date().isoformat()] = (
+                    value, run.judged.get(series, ""), run.version)
+    out: dict[str, dict[str, list[tuple[str, float, str, str]]]] = {}
     for model, by_series in daily.items():
         out[model] = {}
         for series, points in by_series.items():
-            items = [(day, value, status) for day, (value, status) in sorted(points.items())]
+            items = [(day, value, status, version) for day, (value, status, version) in sorted(points.items())]
             if len(items) > max_points:
                 step = (len(items) - 1) / (max_points - 1)
                 items = [items[round(i * step)] for i in range(max_points)]
@@ -133,7 +136,8 @@ APPROVED_STATES = frozenset(_STATE_ORDER[:2])
 
 def overall_state(gate: str, monitoring: str | None, serving: bool) -> str:
     """A serving version stands at the worse of its gate status and its latest monitoring verdict (approved at
-    registration and rejected by last night's monitoring is rejected); one not serving, at its gate status."""
+    registration and rejected by last night's monitoring is rejected); one not serving, at its gate status.
+    (`version_states` counts a version monitoring judged as one that served.)"""
     if not serving or monitoring is None:
         return gate
     rank = {s: i for i, s in enumerate(_STATE_ORDER)}
@@ -165,8 +169,11 @@ def version_states(facts: ModelFacts, monitored: Mapping[tuple[str, str], str]) 
             lifecycle = "serving"
         else:
             lifecycle = "not serving"
+        # A version monitoring judged has served: it stands at the worse of the two even once replaced, so a
+        # version rejected in service never reads APPROVED on its page because it stopped serving.
         rows.append({"version": version, "gate": gate, "monitoring": monitoring,
-                     "status": overall_state(gate, monitoring, bool(aliases)), "lifecycle": lifecycle,
+                     "status": overall_state(gate, monitoring, bool(aliases) or monitoring is not None),
+                     "lifecycle": lifecycle,
                      "aliases": list(aliases)})
     return rows
 

@@ -420,13 +420,18 @@ def multivariate(periods: Periods, columns: list[str], reference: pd.DataFrame, 
 
 
 def evidently_report(frame: pd.DataFrame, reference: pd.DataFrame, tags: dict[str, str], tier: TierPolicy,
-                     out: Collected) -> None:
-    """Evidently's drift report (HTML and JSON) on a seeded sample of the judged rows, as evidence."""
+                     out: Collected, periods: list[str] | None = None) -> None:
+    """Evidently's drift report (HTML and JSON) on a seeded sample of the judged rows, as evidence; its
+    `sample.json` says which periods the report pools, since the verdict judges each period on its own."""
     features = shared_columns(list(reference.columns), list(frame.columns), not_features(tags))
     if tier.drift is None or not features or frame.empty:
         return
     report = render_evidently_drift(reference, frame, features, tier.drift.report_rows, tier.drift.seed)
-    out.files["evidence/evidently/sample.json"] = canonical_json({**report.sample, "error": report.error})
+    window = {"periods": periods or [], "note": (
+        "one report over every period this run judged, pooled and sampled; the verdict judges each period on its "
+        "own (drift.feature and drift.share per period), so the report can differ from a period's result")}
+    out.files["evidence/evidently/sample.json"] = canonical_json({**report.sample, "window": window,
+                                                                   "error": report.error})
     if report.error is None:
         out.files["evidence/evidently/drift_report.html"] = report.html
         out.files["evidence/evidently/drift_report.json"] = report.json

@@ -89,7 +89,7 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
             step.fairness(new_periods, columns, tags, tier, policy, out)
             step.drift(new_periods, columns, reference, scorer, tags, tier, out)
             step.multivariate(new_periods, columns, reference, tags, tier, policy, out)
-            step.evidently_report(new, reference, tags, tier, out)
+            step.evidently_report(new, reference, tags, tier, out, [p for p, _ in new_periods])
             has.add(Need.ROWS)
         pending = step.performance(periods, {p for p, _ in new_periods}, tags, tier, policy,
                                    gate.metrics if gate else None, out)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+UNJUDGED = ("ERROR", "INCONCLUSIVE", "SKIPPED")
+
 
 def print_outcome(outcome) -> None:
     """The verdict with its one-line reason; every non-passing result in full with its fix, those of checks the
@@ -18,7 +20,8 @@ def print_outcome(outcome) -> None:
             continue
         where = f"[{r.column or r.group}]" if (r.column or r.group) else ""
         ci = f"  CI [{r.ci[0]:.4f}, {r.ci[1]:.4f}]" if r.ci else ""
-        aside = " (non-blocking)" if r.status.value != "PASS" and r.check_id in outcome.non_blocking else ""
+        # A FAIL the tier does not block on already reads WARN "(non-blocking for this tier)"; an unjudged one not.
+        aside = " (non-blocking)" if r.status.value in UNJUDGED and r.check_id in outcome.non_blocking else ""
         typer.echo(f"  {r.status.value:<12} {r.check_id}{where}{aside}: {r.message}{ci}")
         if r.hint and r.status.value != "PASS":
             typer.echo(f"  {'':<12} fix: {r.hint}")

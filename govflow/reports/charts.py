@@ -25,29 +25,56 @@ def _scale(low: float, high: float) -> tuple[float, float]:
     return low - pad, high + pad
 
 
+def _wrapped(title: str, width: int) -> list[str]:
+    """The title in lines that fit `width` at the charts' type size (about 6 px a character), whole words kept."""
+    per_line = max(12, width // 6)
+    lines, line = [], ""
+    for word in title.split():
+        if line and len(line) + 1 + len(word) > per_line:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return [*lines, line] if line else lines
+
+
 def line_chart(points: Sequence[tuple], title: str, *, width: int = 260, height: int = 90,
                limit: float | None = None) -> str:
-    """A trend: (label, value[, status]) points left to right, the first and last label under it, the last
-    value and the range beside it, the policy limit as a dashed line when there is one, and each point whose
-    check failed (FAIL, or WARN where it does not block) marked in red."""
-    finite = [(p[0], p[1], p[2] if len(p) > 2 else "") for p in points if p[1] is not None and math.isfinite(p[1])]
-    failed = sum(status in MARKED for _, _, status in finite)
+    """A trend: (label, value[, status[, version]]) points left to right; the title wrapped, never cut; the value
+    scale's ends on the left axis; the first and last label under it and the last value beside it; the policy
+    limit as a dashed line when there is one; each point whose check failed marked red and each that warned
+    amber; and a dotted line where a new version took over."""
+    finite = [(p[0], p[1], p[2] if len(p) > 2 else "", p[3] if len(p) > 3 else "")
+              for p in points if p[1] is not None and math.isfinite(p[1])]
+    failed = sum(status == "FAIL" for _, _, status, _ in finite)
+    warned = sum(status in MARKED and status != "FAIL" for _, _, status, _ in finite)
+    lines = _wrapped(title, width)
+    title_h = 12 * len(lines)
+    height += title_h - 12
     head = (f'<svg class="chart trend" role="img" aria-label="{escape(title)}" data-points="{len(finite)}" '
-            f'data-failed="{failed}" data-limit="{"" if limit is None else f"{limit:g}"}" '
+            f'data-failed="{failed}" data-warned="{warned}" data-limit="{"" if limit is None else f"{limit:g}"}" '
             f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">'
-            f'<text x="2" y="11" class="t">{escape(title)}</text>')
+            + "".join(f'<text x="2" y="{11 + 12 * i}" class="t">{escape(line)}</text>' for i, line in enumerate(lines)))
     if not finite:
         return head + f'<text x="2" y="{height / 2 + 8}" class="empty">no measurements yet</text></svg>'
-    values = [v for _, v, _ in finite] + ([limit] if limit is not None else [])
+    values = [v for _, v, _, _ in finite] + ([limit] if limit is not None else [])
     low, high = _scale(min(values), max(values))
-    left, right, top, bottom = 4, width - 52, 16, height - 16
+    left, right, top, bottom = 34, width - 44, title_h + 6, height - 16
 
     def xy(i: int, v: float) -> tuple[float, float]:
         x = left + (right - left) * (i / (len(finite) - 1) if len(finite) > 1 else 0.5)
         return x, bottom - (bottom - top) * (v - low) / (high - low)
 
-    coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, v) for i, (_, v, _) in enumerate(finite)))
-    parts = [head, f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" class="frame"/>']
+    coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, v) for i, (_, v, _, _) in enumerate(finite)))
+    parts = [head, f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" class="frame"/>',
+             # The y-axis: the scale's ends, so a reader can tell a flat line from a steep one.
+             f'<text x="{left - 3}" y="{top + 8}" class="s axis-label" text-anchor="end">{high:.3g}</text>'
+             f'<text x="{left - 3}" y="{bottom}" class="s axis-label" text-anchor="end">{low:.3g}</text>']
+    for i in range(1, len(finite)):
+        if finite[i][3] and finite[i - 1][3] and finite[i][3] != finite[i - 1][3]:
+            x = (xy(i - 1, low)[0] + xy(i, low)[0]) / 2
+            parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{bottom}" class="version"/>'
+                         f'<text x="{x + 2:.1f}" y="{top + 9}" class="s version-label">v{escape(finite[i][3])}</text>')
     if limit is not None:
         _, y = xy(0, limit)
         parts.append(f'<line x1="{left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}" class="limit"/>'
@@ -57,15 +84,19 @@ def line_chart(points: Sequence[tuple], title: str, *, width: int = 260, height:
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" class="dot"/>')
     else:
         parts.append(f'<polyline points="{coords}" class="line"/>')
-    for i, (label, value, status) in enumerate(finite):
+    for i, (label, value, status, version) in enumerate(finite):
         if status in MARKED:
             x, y = xy(i, value)
-            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" class="failed"><title>{escape(label)}: '
-                         f'{value:.3g}, {status}</title></circle>')
+            of = f" (v{escape(version)})" if version else ""
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" class="{"failed" if status == "FAIL" else "warned"}">'
+                         f'<title>{escape(label)}{of}: {value:.3g}, {status}</title></circle>')
     last = finite[-1][1]
-    parts.append(f'<text x="{right + 3}" y="{top + 10}" class="s">{last:.3g}</text>'
-                 f'<text x="{left}" y="{height - 3}" class="s">{escape(finite[0][0])}</text>'
-                 f'<text x="{right}" y="{height - 3}" class="s" text-anchor="end">{escape(finite[-1][0])}</text>')
+    # The last value sits left of the frame's top when a limit label could sit beside it on the right.
+    parts.append(f'<text x="{right + 3}" y="{top + 10}" class="s">{last:.3g}</text>' if limit is None else
+                 f'<text x="{right}" y="{top - 2}" class="s" text-anchor="end">last {last:.3g}</text>')
+    parts.append(f'<text x="{left}" y="{height - 3}" class="s">{escape(finite[0][0])}</text>')
+    if len(finite) > 1:
+        parts.append(f'<text x="{right}" y="{height - 3}" class="s" text-anchor="end">{escape(finite[-1][0])}</text>')
     return "".join(parts) + "</svg>"
 
 

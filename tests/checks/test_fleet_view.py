@@ -1,4 +1,5 @@
 import itertools
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -42,8 +43,8 @@ def test_trends_keep_the_last_value_of_a_day_and_thin_a_year_to_the_cap():
     runs.append(record("m", 3, flow="approval", metrics={"drift.share": 9.0}))  # not a judging flow
     series = trends(runs, max_points=50)["m"]["drift.share"]
     assert len(series) == 50
-    assert series[0] == ("2026-01-01", 0.5, "FAIL")  # the later run of that day wins, with its status
-    assert series[-1] == ("2026-12-31", 0.364, "")
+    assert series[0] == ("2026-01-01", 0.5, "FAIL", "1")  # the later run of that day wins, with its status
+    assert series[-1] == ("2026-12-31", 0.364, "", "1")
     assert all(a[0] < b[0] for a, b in itertools.pairwise(series))
     assert "performance.auc" not in trends(runs)["m"]
 
@@ -57,8 +58,22 @@ def test_a_trend_draws_its_limit_and_marks_the_runs_that_failed():
                          "performance.auc")
     svg = line_chart(points, "AUC (performance.auc)", limit=limit)
     assert limit == 0.7 and 'data-limit="0.7"' in svg and 'class="limit"' in svg and "limit 0.7" in svg
-    assert 'data-failed="2"' in svg and svg.count('class="failed"') == 2
+    # A FAIL is red; a WARN (here a non-blocking miss) amber, so a night of only non-blocking findings is no red dot.
+    assert 'data-failed="1"' in svg and svg.count('class="failed"') == 1
+    assert 'data-warned="1"' in svg and svg.count('class="warned"') == 1
     assert "2026-01-03: 0.6, FAIL" in svg
+
+
+def test_a_trend_wraps_its_title_scales_its_axis_and_marks_a_new_version():
+    from govflow.reports.charts import line_chart
+
+    title = "share of drifted features (drift.share)"
+    points = [("2026-10-12", 0.6, "FAIL", "1"), ("2026-10-19", 0.7, "FAIL", "1"), ("2026-11-16", 0.1, "PASS", "2")]
+    svg = line_chart(points, title, width=220, height=70, limit=0.3)
+    shown = re.findall(r'class="t">([^<]*)</text>', svg)
+    assert len(shown) == 2 and " ".join(shown) == title  # wrapped at a word: the check id is never cut
+    assert svg.count('class="version"') == 1 and ">v2<" in svg
+    assert 'class="s axis-label" text-anchor="end">0.' in svg  # the scale's ends on the left
 
 
 @pytest.mark.parametrize(("opened", "bucket"), [
@@ -124,10 +139,14 @@ def test_a_serving_version_stands_at_the_worse_of_its_gate_and_its_latest_monito
     rows = {r["model"]: r for r in inventory([serving, waiting], runs, [], date(2026, 2, 1))}
     assert (rows["credit"]["gate"], rows["credit"]["monitoring"], rows["credit"]["status"]) == (
         "APPROVED", "REJECTED", "REJECTED")
-    assert rows["hiring"]["status"] == "APPROVED"  # not serving: monitoring does not speak for it
-    summary = management_summary([serving, waiting], [], date(2026, 1, 1), date(2026, 2, 1),
+    # No longer serving, but monitoring rejected it while it served: it does not read APPROVED (issue 27).
+    assert rows["hiring"]["status"] == "REJECTED"
+    never = ModelFacts("fresh", versions={"1": ("APPROVED", None, ())})  # never served, never monitored
+    rows |= {r["model"]: r for r in inventory([never], runs, [], date(2026, 2, 1))}
+    assert rows["fresh"]["status"] == "APPROVED"
+    summary = management_summary([serving, waiting, never], [], date(2026, 1, 1), date(2026, 2, 1),
                                  states={m: r["status"] for m, r in rows.items()})
-    assert summary["by_status"] == {"APPROVED": 1, "REJECTED": 1}
+    assert summary["by_status"] == {"APPROVED": 1, "REJECTED": 2}
     assert overall_state("APPROVED", "BLOCKED", True) == "BLOCKED"
     assert overall_state("REJECTED", "APPROVED", True) == "REJECTED"
     assert overall_state("APPROVED_WITH_WAIVERS", "APPROVED", True) == "APPROVED_WITH_WAIVERS"

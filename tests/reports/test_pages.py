@@ -60,14 +60,14 @@ def test_edge_cases_show_as_such():
 
 
 def test_line_chart_places_points_by_value():
-    svg = line_chart([("d1", 0.0), ("d2", 1.0), ("d3", 0.5)], "x", width=104, height=40, limit=0.8)
-    # plot area x 4..52, y 16..24 after padding the range 0..1 by 8% each side
+    svg = line_chart([("d1", 0.0), ("d2", 1.0), ("d3", 0.5)], "x", width=134, height=40, limit=0.8)
+    # plot area x 34..90, y 18..24 after padding the range 0..1 by 8% each side
     points = svg.split(' points="')[1].split('"')[0].split()
     xs = [float(p.split(",")[0]) for p in points]
     ys = [float(p.split(",")[1]) for p in points]
-    assert xs == [4.0, 28.0, 52.0]
+    assert xs == [34.0, 62.0, 90.0]
     assert ys[0] > ys[2] > ys[1]  # SVG's y grows downwards
-    assert abs(ys[2] - 20.0) < 0.05  # the middle value sits mid-height
+    assert abs(ys[2] - 21.0) < 0.05  # the middle value sits mid-height
     assert 'data-points="3"' in svg and "limit 0.8" in svg
     assert "no measurements yet" in line_chart([], "x") and 'data-points="0"' in line_chart([("a", float("nan"))], "x")
 
@@ -163,7 +163,8 @@ def test_the_model_page_states_what_the_inventory_states_with_gate_and_monitorin
     v2 = versions.split('data-version="2"')[1].split("</tr>")[0]
     v1 = versions.split('data-version="1"')[1].split("</tr>")[0]
     assert v2.count(">REJECTED<") == 2 and ">APPROVED<" in v2 and "serving" in v2 and "champion" in v2
-    assert "not serving" in v1 and "REJECTED" in v1  # its last monitoring rejected it, shown beside the gate
+    # Replaced, but rejected while it served: it stands at REJECTED, the gate's APPROVED beside it.
+    assert "not serving" in v1 and v1.count(">REJECTED<") == 2 and ">APPROVED<" in v1
     assert "—</td><td>—" not in versions
 
 
