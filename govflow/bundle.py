@@ -146,6 +146,8 @@ def _load_json(folder: Path, rel: str) -> Any:
         raise BundleError(f"{folder / rel}: cannot be read ({exc.strerror or exc})") from None
     except ValueError as exc:
         raise BundleError(f"{folder / rel}: not valid JSON ({exc})") from None
+    except RecursionError:  # a file built to crash the reader: nesting no evidence file has
+        raise BundleError(f"{folder / rel}: nested too deeply to be a govflow evidence file") from None
 
 
 def _walk(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
@@ -226,8 +228,8 @@ def _run_record(folder: Path, found: dict[str, Path], run_id: str, listed: dict)
                                 f"run {run_id}: run.json and index.json record different manifest hashes"))
     try:
         started = int(meta.get("started", listed.get("started", 0)))
-    except (TypeError, ValueError):
-        raise BundleError(f"{root / 'run.json'}: key 'started' must be a number") from None
+    except (TypeError, ValueError, OverflowError):  # 1e400 reads as infinity, which no time is
+        raise BundleError(f"{root / 'run.json'}: key 'started' must be a number of milliseconds") from None
     return StoredRun(run_id, started, str(meta.get("version", "")), recorded, files,
                      tags.get("governance.superseded_by"), tags), problems
 

@@ -159,6 +159,11 @@ def test_a_whole_bundle_rewritten_consistently_is_caught_by_its_signature(tmp_pa
     assert [(p.kind, p.path) for p in problems] == [("altered", "bundle-manifest.sig")]
 
 
+def _edit_run_json(folder: Path, change) -> None:
+    path = next((folder / "runs").glob("*/run.json"))
+    path.write_text(change(path.read_text()))
+
+
 def _cli(folder: Path, *extra: str):
     return runner.invoke(app, ["verify", MODEL, "--bundle", str(folder), *extra])
 
@@ -174,6 +179,14 @@ def _cli(folder: Path, *extra: str):
     (lambda f: (f / "index.json").write_text(json.dumps(
         {**json.loads((f / "index.json").read_text()), "runs": [{"run_id": "../r1"}]})),
      "is not a plain file or folder name"),
+    # Files built to crash the reader (issue 28, item 7): a time past any float, nesting past Python's stack.
+    (lambda f: _edit_run_json(f, lambda text: text.replace('"started":', '"started": 1e400, "_was":', 1)),
+     "run.json: key 'started' must be a number"),
+    (lambda f: next((f / "runs").glob("*/run.json")).write_text("[" * 100_000 + "]" * 100_000),
+     "run.json: nested too deeply"),
+    (lambda f: (f / "index.json").write_text("[" * 100_000 + "]" * 100_000), "index.json: nested too deeply"),
+    (lambda f: (f / BUNDLE_MANIFEST).write_text('{"files": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+     f"{BUNDLE_MANIFEST}: nested too deeply"),
 ])
 def test_a_malformed_bundle_is_bad_input_naming_the_file(pristine, tmp_path, damage, named):
     folder = tmp_path / "b"
