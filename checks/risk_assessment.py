@@ -82,11 +82,14 @@ def assessed_tier(questionnaire: Questionnaire, assessment: Assessment) -> tuple
     return tier, f"score {total} (high from {floors.high}, medium from {floors.medium})"
 
 
-def judge_tier(declared: str | None, assessed: tuple[str, str] | None) -> tuple[str | None, CheckResult]:
+def judge_tier(declared: str | None, assessed: tuple[str, str] | None,
+               unassessed: str) -> tuple[str | None, CheckResult]:
     """The tier to judge by and the `governance.risk_assessment` result.
 
     With both, the stricter wins and a declared tier below the assessed one is a WARN; with neither, ERROR
-    (nothing may be judged without a tier); with one, that one.
+    (nothing may be judged without a tier). A tier only the owner declared, with no assessment on file, is a
+    WARN and never judges more leniently than the policy's `unassessed` tier: tagging a lower tier cannot lower
+    the bar. With only an assessment, that one.
     """
     declared = declared if declared in TIER_NAMES else None
     check = "governance.risk_assessment"
@@ -95,9 +98,12 @@ def judge_tier(declared: str | None, assessed: tuple[str, str] | None) -> tuple[
             "no risk assessment and no declared tier (governance.risk_tier)"),
             hint="answer the questionnaire in config/assessments/<model>.yaml or set governance.risk_tier")
     if assessed is None:
-        return declared, CheckResult(check_id=check, status=Status.WARN, value=declared, message=(
-            f"tier {declared} is declared but no risk assessment is on file"),
-            hint="answer the questionnaire in config/assessments/<model>.yaml")
+        floor = min((declared, unassessed), key=TIER_NAMES.index)
+        raised = f": judged as {floor}, the policy's tier for an unassessed model, until one is" \
+            if floor != declared else ""
+        return floor, CheckResult(check_id=check, status=Status.WARN, value=floor, limit=declared, message=(
+            f"tier {declared} is declared but no risk assessment is on file{raised}"),
+            hint=f"answer the questionnaire in config/assessments/<model>.yaml{' for a lower tier to apply' if raised else ''}")
     tier, why = assessed
     if declared is None or declared == tier:
         return tier, CheckResult(check_id=check, status=Status.PASS, value=tier, limit=declared,

@@ -62,7 +62,7 @@ def resolve_subject(model: str, version: str) -> Subject:
     questionnaire, assessment, assessment_sha = load_assessment(settings.questionnaire_file,
                                                                 settings.assessments_dir, model)
     assessed = assessed_tier(questionnaire, assessment) if assessment else None
-    tier_name, tiering = judge_tier(tags.get(TIER_TAG), assessed)
+    tier_name, tiering = judge_tier(tags.get(TIER_TAG), assessed, policy.unassessed_tier)
     # Without any tier the strictest limits apply; `tiering` is then an ERROR that blocks the verdict.
     tier_name = tier_name or policy.unassessed_tier
     document = answers_document(assessment, questionnaire, *assessed) if assessment and assessed else None

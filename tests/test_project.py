@@ -53,7 +53,7 @@ def test_the_demo_feed_holds_what_had_arrived_by_a_day(tmp_path):
 
     import pandas as pd
 
-    from govflow.demo.data import credit_scoring
+    from govflow.demo.data import CREDIT_DAILY, credit_scoring
     from govflow.demo.seed import write_datasets
 
     scenario = credit_scoring()
@@ -63,4 +63,4 @@ def test_the_demo_feed_holds_what_had_arrived_by_a_day(tmp_path):
     assert max(p.name for p in paths["monitoring"].iterdir()) == "batch_2026-10-11.parquet"
     assert len(list(paths["monitoring"].iterdir())) == 11
     labels = pd.read_parquet(paths["labels"])
-    assert len(labels) == 400 and (labels["label_arrived_at"] == pd.Timestamp("2026-10-11")).all()
+    assert len(labels) == CREDIT_DAILY and (labels["label_arrived_at"] == pd.Timestamp("2026-10-11")).all()

@@ -168,6 +168,12 @@ def hiring_promotion(seed: int = 11) -> Scenario:
     )
 
 
+# How default follows the applicant: the scorecard's signals at full `strength` in a benign economy, weakened by
+# `decay` x the downturn's shift (at most the whole downturn's), while broker-sourced applicants default more by
+# `broker` x the shift: a model trained before the downturn decays, one retrained on it learns the new pattern.
+CREDIT_LOGIT = {"intercept": -2.6, "strength": 2.4, "decay": 0.7, "broker": 4.0}
+
+
 def _credit_frame(rng: np.random.Generator, n: int, shift: float = 0.0) -> pd.DataFrame:
     """Credit-scoring applicants; `shift` in [0, 1] moves the population the way a downturn does."""
     age = rng.integers(18, 80, n).astype(float)
@@ -182,12 +188,16 @@ def _credit_frame(rng: np.random.Generator, n: int, shift: float = 0.0) -> pd.Da
     channel = rng.choice(channels, n, p=weights / weights.sum())
     # The downturn also changes what drives default: the scorecard's signals weaken and broker-sourced
     # applicants default more, so the model decays once the outcomes arrive.
-    logit = (-2.2 + (1 - 0.8 * shift) * (2.8 * (utilization - 0.33) - 0.9 * (np.log(income) - 10.8)
-                                        + 0.7 * late_payments + 0.25 * inquiries)
-             - 0.01 * (age - 45) + 1.8 * shift * (channel == "broker"))
+    # Age plays no part in default here, and the model is not given it: the bands are judged, never used.
+    logit = (CREDIT_LOGIT["intercept"]
+             + CREDIT_LOGIT["strength"] * (1 - CREDIT_LOGIT["decay"] * min(shift, 1.0)) * (
+                 2.8 * (utilization - 0.33) - 0.9 * (np.log(income) - 10.8) + 0.7 * late_payments + 0.25 * inquiries)
+             + CREDIT_LOGIT["broker"] * shift * (channel == "broker"))
     default = (rng.random(n) < _sigmoid(logit)).astype(int)
     # Age is protected in US credit (ECOA): the bands are kept for testing, not fed to the model.
-    age_group = np.select([age < 25, age >= 62], ["under_25", "62_and_over"], "25_to_61")
+    # Two bands, so a week's applications can show the disparate-impact ratio within the high tier's four-fifths
+    # on its interval (with three, the smallest band's noise keeps the lowest ratio's interval across the line).
+    age_group = np.where(age < 40, "under_40", "40_and_over")
     return pd.DataFrame({
         "age_group": age_group, "age": age, "income": income, "utilization": utilization, "open_accounts": open_accounts,
         "recent_inquiries": inquiries, "late_payments_12m": late_payments, "region": region,
@@ -197,12 +207,12 @@ def _credit_frame(rng: np.random.Generator, n: int, shift: float = 0.0) -> pd.Da
 
 def _credit_feed(rng: np.random.Generator, start: pd.Timestamp, days: int, shifts: np.ndarray,
                  prefix: str) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """Daily batches of 400 scored applications from `start`, day d's population at `shifts[d]`, and the
+    """Daily batches of CREDIT_DAILY scored applications from `start`, day d's population at `shifts[d]`, and the
     defaults that have arrived `LABEL_DELAY_DAYS` later by the last day."""
     monitoring, labels = {}, []
     for day in range(days):
         date = start + pd.Timedelta(days=day)
-        batch = _credit_frame(rng, 400, shift=float(shifts[day]))
+        batch = _credit_frame(rng, CREDIT_DAILY, shift=float(shifts[day]))
         batch.insert(0, "application_id", [f"{prefix}{day:02d}{i:04d}" for i in range(len(batch))])
         batch.insert(1, "scored_at", date + pd.to_timedelta(rng.integers(0, 86400, len(batch)), unit="s"))
         arrival = date + pd.Timedelta(days=LABEL_DELAY_DAYS)
@@ -212,11 +222,21 @@ def _credit_feed(rng: np.random.Generator, start: pd.Timestamp, days: int, shift
     return monitoring, pd.concat(labels, ignore_index=True)
 
 
-CREDIT_FEATURES = ("age", "income", "utilization", "open_accounts", "recent_inquiries", "late_payments_12m",
+CREDIT_FEATURES = ("income", "utilization", "open_accounts", "recent_inquiries", "late_payments_12m",
                    "region", "channel")
+# Enough held-out applicants that each age band's rate is known to within a few points: the high tier judges
+# disparate impact on its interval and will not approve on a guess.
+CREDIT_EVALUATION = 10_000
+# Applications a day: a week's then holds about 1,700 of the younger band, enough for the high tier to show its
+# disparate-impact ratio above four-fifths, rather than leave it inconclusive.
+CREDIT_DAILY = 700
 CREDIT_CARD = {"intended_use": "probability of default behind credit-card limit decisions",
+               "out_of_scope_uses": "mortgages, business lending, and any decline without a credit officer's review",
                "limitations": "calibrated on a benign economy; monitored for drift as conditions change",
                "training_data": "6,000 applicants with 12-month default outcomes",
+               "evaluation_data": "10,000 held-out applicants from the same period, scored by the gate",
+               "ethical_considerations": "age is protected (ECOA): the model is not given it, and default predictions "
+                                         "are tested by age band before approval and every night",
                "contact": "credit-decisioning@bank.example"}
 
 
@@ -228,9 +248,10 @@ def credit_scoring(seed: int = 23) -> Scenario:
                                       np.arange(MONITORING_DAYS) / (MONITORING_DAYS - 1), "A")
     return Scenario(
         name="credit_scoring", label="default", features=CREDIT_FEATURES,
-        sensitive=("age_group",), reference=_credit_frame(rng, 6000), evaluation=_credit_frame(rng, 2000),
+        sensitive=("age_group",), reference=_credit_frame(rng, 6000), evaluation=_credit_frame(rng, CREDIT_EVALUATION),
         monitoring=monitoring, labels=labels,
-        tags={"governance.owner": "credit-decisioning@bank.example", "governance.risk_tier": "medium",
+        # No declared tier: its risk assessment (config/assessments/credit_scoring.yaml) makes it high.
+        tags={"governance.owner": "credit-decisioning@bank.example",
               "governance.use_case": "probability of default for credit-card limit decisions",
               "governance.timestamp": "scored_at",
               "governance.monotonic": "utilization:+,late_payments_12m:+,recent_inquiries:+"},
@@ -255,7 +276,7 @@ def credit_scoring_retrained(seed: int = 29) -> Scenario:
     monitoring, labels = _credit_feed(rng, RETRAINED_START, RETRAINED_DAYS, shifts, "B")
     return Scenario(
         name="credit_scoring", label="default", features=CREDIT_FEATURES, sensitive=("age_group",),
-        reference=_credit_frame(rng, 6000, shift=1.0), evaluation=_credit_frame(rng, 2000, shift=1.0),
+        reference=_credit_frame(rng, 6000, shift=1.0), evaluation=_credit_frame(rng, CREDIT_EVALUATION, shift=1.0),
         monitoring=monitoring, labels=labels, id_column="application_id",
         card=CREDIT_CARD | {"limitations": "retrained on the autumn 2026 downturn's applicants; monitored for "
                                            "drift as conditions change",

@@ -33,12 +33,12 @@ OWNER = "A. Rivera (model owner)"
 # The loan model's feed goes on past October's demo data, to the last night.
 LOAN_NOVEMBER = pd.Timestamp("2026-10-31")
 
-# The risk committee accepted the credit model's early loss of AUC for two weeks while the downturn was
-# assessed; from 2026-10-24 the waiver no longer applies and the decay counts again.
+# The risk committee accepted that rising default rates would worsen the credit model's Brier score for a few
+# weeks while the downturn was assessed; from 2026-10-24 the waiver no longer applies and the decay counts again.
 DEMO_WAIVER = {
-    "check": "performance.auc", "model": RETRAINED_MODEL, "versions": ["1"],
-    "reason": "early-October defaults follow the announced rate rise; accepted while the downturn is assessed "
-              "(MRM-2026-131)",
+    "check": "performance.decay.brier", "model": RETRAINED_MODEL, "versions": ["1"],
+    "reason": "default rates rise after the announced rate rise, and the Brier score with them; accepted while the "
+              "downturn is assessed (MRM-2026-131)",
     "approved_by": "J. Okafor, Head of Model Validation", "expires": date(2026, 10, 24)}
 
 

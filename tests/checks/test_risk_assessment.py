@@ -50,7 +50,8 @@ def test_score_floors(domain, autonomy, tier):
 
 @pytest.mark.parametrize(("declared", "assessed", "tier", "status"), [
     (None, None, None, Status.ERROR),
-    ("medium", None, "medium", Status.WARN),
+    ("medium", None, "high", Status.WARN),  # declared without an assessment: never below the unassessed tier
+    ("high", None, "high", Status.WARN),
     (None, ("high", "x"), "high", Status.PASS),
     ("high", ("high", "x"), "high", Status.PASS),
     ("medium", ("high", "x"), "high", Status.WARN),   # declared below the assessment: the assessment wins
@@ -58,8 +59,16 @@ def test_score_floors(domain, autonomy, tier):
     ("bogus", None, None, Status.ERROR),
 ])
 def test_governance_risk_assessment_takes_the_stricter_tier(declared, assessed, tier, status):
-    chosen, result = judge_tier(declared, assessed)
+    chosen, result = judge_tier(declared, assessed, "high")
     assert chosen == tier and result.check_id == "governance.risk_assessment" and result.status is status
+
+
+@pytest.mark.parametrize(("declared", "unassessed", "tier"), [
+    ("low", "medium", "medium"), ("medium", "medium", "medium"), ("high", "medium", "high"), ("low", "low", "low")])
+def test_a_declared_tier_alone_never_judges_below_the_unassessed_tier(declared, unassessed, tier):
+    chosen, result = judge_tier(declared, None, unassessed)
+    assert chosen == tier and result.status is Status.WARN
+    assert ("the policy's tier for an unassessed model" in result.message) is (tier != declared)
 
 
 @pytest.mark.parametrize(("edit", "message"), [

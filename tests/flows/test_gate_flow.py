@@ -34,9 +34,10 @@ def _new_version(client, model: str, tags: dict[str, str]) -> str:
 def test_demo_verdicts(outcomes):
     verdicts = {name: o.verdict for name, o in outcomes.items()}
     assert verdicts == {"loan_approval": "BLOCKED", "hiring_promotion": "REJECTED",
-                        "credit_scoring": "APPROVED", "vendor_fraud_score": "BLOCKED"}
-    # The loan model passes every check; the high tier waits for its owner's and a validator's sign-off.
-    assert outcomes["loan_approval"].reasons == ("governance.signoff INCONCLUSIVE: awaiting sign-off by owner, validator",)
+                        "credit_scoring": "BLOCKED", "vendor_fraud_score": "BLOCKED"}
+    # The loan and credit models pass every check; the high tier waits for its owner's and a validator's sign-off.
+    for model in ("loan_approval", "credit_scoring"):
+        assert outcomes[model].reasons == ("governance.signoff INCONCLUSIVE: awaiting sign-off by owner, validator",)
 
 
 @pytest.fixture(scope="module")
@@ -176,12 +177,28 @@ def test_chain_links_to_the_previous_manifest(outcomes, client, tmp_path):
     assert manifest["previous_manifest_sha256"] == first.manifest_sha256
 
 
-def test_vendor_is_approved_once_its_tags_are_filled_in(fleet, client, settings):
+def test_vendor_is_approved_once_its_tags_are_filled_in_and_its_risk_assessed(fleet, client, settings, tmp_path,
+                                                                               monkeypatch):
+    """Filled-in tags declaring `medium` are not enough: with no assessment on file the version is judged at the
+    unassessed tier (high), where it lacks sign-offs and a model card; once its owner's answers (medium) are on
+    file, the same version is approved."""
+    import shutil
+
     paths = fleet["vendor_fraud_score"].data
     tags = data_tags(vendor_scoring(), paths) | {"governance.owner": "vendor-risk@bank.example",
                                                  "governance.risk_tier": "medium"}
     version = _new_version(client, "vendor_fraud_score", tags)
-    assert registration_gate("vendor_fraud_score", version).verdict == "APPROVED"
+    declared_only = registration_gate("vendor_fraud_score", version)
+    assert (declared_only.tier, declared_only.verdict) == ("high", "BLOCKED")
+    assessments = shutil.copytree(settings.assessments_dir, tmp_path / "assessments")
+    (assessments / "vendor_fraud_score.yaml").write_text(
+        "version: 1\nmodel: vendor_fraud_score\nassessed_by: vendor-risk@bank.example\ndate: 2026-11-01\n"
+        "answers:\n  domain: fraud_detection\n  autonomy: human_reviews_every_case\n"
+        "  affected: individuals_under_100k\n  data_sensitivity: personal\n  explanation: expected\n"
+        "  provenance: third_party\n")  # score 7: medium
+    monkeypatch.setenv("GOVFLOW_ASSESSMENTS_DIR", str(assessments))
+    assessed = registration_gate("vendor_fraud_score", version)
+    assert (assessed.tier, assessed.verdict) == ("medium", "APPROVED")
 
 
 def _evaluation_variant(fleet, tmp_path, name, transform):
@@ -304,7 +321,7 @@ def test_the_risk_assessment_on_file_sets_the_tier_and_is_evidence(outcomes, cli
     tiering = {name: next(r for r in o.results if r.check_id == "governance.risk_assessment")
                for name, o in (("loan", loan), ("credit", credit), ("vendor", vendor))}
     assert tiering["loan"].status is Status.PASS and "Annex III 5(b)" in tiering["loan"].message
-    assert tiering["credit"].status is Status.WARN and "no risk assessment is on file" in tiering["credit"].message
+    assert tiering["credit"].status is Status.PASS and "Annex III 5(b)" in tiering["credit"].message
     assert tiering["vendor"].status is Status.ERROR  # neither an assessment nor a declared tier: blocked
     manifest = assert_manifest_intact(client, loan.run_id, tmp_path)
     assert "evidence/risk_assessment.json" in manifest["artifacts"] and manifest["inputs"]["risk_assessment"]
@@ -391,3 +408,19 @@ def test_a_jurisdiction_the_policy_does_not_define_blocks_naming_it(fleet, clien
     assert outcome.verdict == "BLOCKED"
     [error] = [r for r in outcome.results if r.column == "governance.jurisdictions"]
     assert error.status is Status.ERROR and "'atlantis'" in error.message and "eu, uk, us" in error.message
+
+
+def test_a_declared_tier_without_an_assessment_is_judged_no_lower_than_the_unassessed_tier(fleet, client):
+    """Issue 27, defect 5: an owner who tags `medium` on a model nobody assessed is judged at the policy's
+    unassessed tier (high), with a WARN saying why; tagging a lower tier cannot lower the bar."""
+    from govflow.flows.gate import registration_gate
+
+    source = client.get_model_version("credit_scoring", fleet["credit_scoring"].version)
+    client.create_registered_model("self_declared", tags={**client.get_registered_model("credit_scoring").tags,
+                                                          "governance.risk_tier": "medium"})
+    version = str(client.create_model_version("self_declared", source.source, run_id=source.run_id).version)
+    outcome = registration_gate("self_declared", version)
+    tiering = next(r for r in outcome.results if r.check_id == "governance.risk_assessment")
+    assert outcome.tier == "high" and tiering.status is Status.WARN
+    assert "tier medium is declared but no risk assessment is on file: judged as high" in tiering.message
+    assert outcome.verdict == "BLOCKED"  # the high tier's sign-offs, which medium would not have asked for

@@ -20,11 +20,18 @@ def _by_check(outcome):
 
 @pytest.fixture(scope="module")
 def legacy(fleet, client):
-    """Three versions of a copy of the (medium-tier) credit model, gated and given aliases."""
+    """Three versions of a copy of the credit model, declared high tier (no assessment is on file for the copy),
+    gated, the first two signed off, and given aliases."""
+    from govflow.flows.approval import sign_off
+
     source = client.get_model_version("credit_scoring", fleet["credit_scoring"].version)
-    client.create_registered_model(MODEL, tags=dict(client.get_registered_model("credit_scoring").tags))
+    client.create_registered_model(MODEL, tags={**client.get_registered_model("credit_scoring").tags,
+                                                "governance.risk_tier": "high"})
     versions = [str(client.create_model_version(MODEL, source.source, run_id=source.run_id).version) for _ in range(3)]
-    assert [registration_gate(MODEL, v).verdict for v in versions[:2]] == ["APPROVED", "APPROVED"]
+    assert [registration_gate(MODEL, v).verdict for v in versions[:2]] == ["BLOCKED", "BLOCKED"]  # sign-off
+    for v in versions[:2]:
+        sign_off(MODEL, v, "A. Rivera", "owner", "tests")
+        assert sign_off(MODEL, v, "M. Chen", "validator", "tests").verdict == "APPROVED"
     client.set_model_version_tag(MODEL, versions[2], "governance.status", "REJECTED")
     client.set_model_version_tag(MODEL, versions[0], "governance.owner", "")
     for alias, version in zip(("legacy", "champion", "shadow"), versions):
@@ -37,7 +44,7 @@ def test_sweep_names_superseded_ownerless_and_rejected_serving_versions(legacy, 
     outcomes = {o.version: o for o in retirement_sweep([MODEL])}
     assert set(outcomes) == {v1, v2, v3}
     old = _by_check(outcomes[v1])
-    assert old["lifecycle.superseded"].status is Status.WARN  # non-blocking in the medium tier
+    assert old["lifecycle.superseded"].status is Status.FAIL  # blocking in the high tier
     assert old["lifecycle.superseded"].value == v2
     assert old["lifecycle.owner"].status is Status.FAIL and outcomes[v1].verdict == "REJECTED"
     assert outcomes[v2].verdict == "APPROVED"
@@ -51,11 +58,11 @@ def test_sweep_names_superseded_ownerless_and_rejected_serving_versions(legacy, 
 
 
 def test_sweep_as_of_a_later_date_finds_overdue_reviews_and_stale_monitoring(legacy):
-    later = datetime.now(UTC) + timedelta(days=181)  # the medium tier reviews every 180 days
+    later = datetime.now(UTC) + timedelta(days=91)  # the high tier reviews every 90 days
     current = next(o for o in retirement_sweep([MODEL], as_of=later) if o.version == legacy[1])
     checks = _by_check(current)
     assert checks["lifecycle.review"].status is Status.FAIL and "overdue by 1 day(s)" in checks["lifecycle.review"].message
-    assert checks["lifecycle.monitoring"].status is Status.FAIL  # never monitored, registered 181 days before
+    assert checks["lifecycle.monitoring"].status is Status.FAIL  # never monitored, registered 91 days before
     assert current.verdict == "REJECTED"
 
 
@@ -72,7 +79,7 @@ def test_retirement_completes_only_once_the_alias_is_gone(legacy, client):
     assert done.lifecycle == "retired" and _by_check(done)["lifecycle.retirement"].status is Status.PASS
     tags = client.get_model_version(MODEL, v1).tags
     assert tags["governance.lifecycle"] == "retired" and tags["governance.retirement_run"] == done.run_id
-    assert tags["governance.retain_until"] == f"{datetime.now(UTC).year + 7}" + tags["governance.retired_at"][4:10]
+    assert tags["governance.retain_until"] == f"{datetime.now(UTC).year + 10}" + tags["governance.retired_at"][4:10]
     # A retired version is no longer swept, nor gated by the nightly run.
     assert v1 not in {o.version for o in retirement_sweep([MODEL])}
 
