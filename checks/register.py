@@ -143,7 +143,8 @@ def _closed(entry: RegisterEntry, run: RunRecord, status: str, by_version: str |
     """`entry` closed by `run`, whose check ended at `status` (a newer version's, `by_version`, when it replaced
     the entry's in service)."""
     return replace(entry, status="closed", closed_on=run.started.date().isoformat(), closed_run=run.run_id,
-                   closed_link=run.link, closed_version=by_version, closed_as="waived" if status == "WAIVED" else "passed")
+                   closed_link=run.link, closed_version=by_version,
+                   closed_as="waived" if status == "WAIVED" else "passed")
 
 
 def _replaced(open_at: Mapping[tuple[str, str, str], int], run: RunRecord, check: str,

@@ -103,7 +103,8 @@ def judge_tier(declared: str | None, assessed: tuple[str, str] | None,
             if floor != declared else ""
         return floor, CheckResult(check_id=check, status=Status.WARN, value=floor, limit=declared, message=(
             f"tier {declared} is declared but no risk assessment is on file{raised}"),
-            hint=f"answer the questionnaire in config/assessments/<model>.yaml{' for a lower tier to apply' if raised else ''}")
+            hint="answer the questionnaire in config/assessments/<model>.yaml"
+                 + (" for a lower tier to apply" if raised else ""))
     tier, why = assessed
     if declared is None or declared == tier:
         return tier, CheckResult(check_id=check, status=Status.PASS, value=tier, limit=declared,

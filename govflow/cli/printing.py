@@ -33,7 +33,8 @@ def print_outcome(outcome) -> None:
 def outcome_json(outcome) -> dict:
     return {
         "model": outcome.model, "version": outcome.version, "tier": outcome.tier, "verdict": outcome.verdict,
-        "because": outcome.because, "reasons": list(outcome.reasons), "run_id": outcome.run_id, "evidence": outcome.artifact_uri,
+        "because": outcome.because, "reasons": list(outcome.reasons), "run_id": outcome.run_id,
+        "evidence": outcome.artifact_uri,
         "results": [r.model_dump(mode="json", exclude_none=False) for r in outcome.results],
     }
 

@@ -88,7 +88,8 @@ def line_chart(points: Sequence[tuple], title: str, *, width: int = 260, height:
         if status in MARKED:
             x, y = xy(i, value)
             of = f" (v{escape(version)})" if version else ""
-            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" class="{"failed" if status == "FAIL" else "warned"}">'
+            mark = "failed" if status == "FAIL" else "warned"
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" class="{mark}">'
                          f'<title>{escape(label)}{of}: {value:.3g}, {status}</title></circle>')
     last = finite[-1][1]
     # The last value sits left of the frame's top when a limit label could sit beside it on the right.
