@@ -18,6 +18,7 @@ from govflow.checks.manifest import canonical_json, sha256_hex
 from govflow.checks.results import CheckResult
 from govflow.checks.verification import MANIFEST, SIGNATURE, StoredRun
 from govflow.tasks.paging import every_page
+from govflow.tasks.queries import COMMITTED, runs_of
 from govflow.tasks.signing import sign
 
 
@@ -70,7 +71,7 @@ def has_recorded_runs(tracking_uri: str, experiment: str, model: str) -> bool:
     if exp is None:
         return False
     return bool(client.search_runs([exp.experiment_id], max_results=1, filter_string=(
-        f"tags.`governance.model` = '{model}' and tags.`governance.manifest_sha256` != ''")))
+        runs_of(model, COMMITTED))))
 
 
 class StoredCopyDiffers(RuntimeError):
@@ -207,7 +208,7 @@ def fetch_runs(tracking_uri: str, experiment: str, model: str, until_ms: int | N
     if exp is None:
         return []
     runs = [r for r in every_page(client.search_runs, experiment_ids=[exp.experiment_id],
-                                  filter_string=f"tags.`governance.model` = '{model}'",
+                                  filter_string=runs_of(model),
                                   order_by=["attributes.start_time ASC"], max_results=500)
             if until_ms is None or r.info.start_time <= until_ms]
     fetched = []
@@ -269,8 +270,7 @@ def find_completed_run(tracking_uri: str, experiment: str, model: str, run_key: 
         return None
     runs = client.search_runs(
         [exp.experiment_id], max_results=1, order_by=["attributes.start_time DESC"],
-        filter_string=(f"tags.`governance.model` = '{model}' and tags.`governance.run_key` = '{run_key}' "
-                       "and tags.`governance.manifest_sha256` != ''"))
+        filter_string=runs_of(model, COMMITTED, run_key=run_key))
     return PastRunRef(runs[0].info.run_id, runs[0].data.tags.get("governance.verdict", "")) if runs else None
 
 
@@ -281,9 +281,8 @@ def committed_run_of(tracking_uri: str, experiment: str, model: str, version: st
     exp = client.get_experiment_by_name(experiment)
     if exp is None:
         return None
-    runs = client.search_runs([exp.experiment_id], max_results=1, filter_string=(
-        f"tags.`governance.model` = '{model}' and tags.`governance.version` = '{version}' "
-        f"and tags.`governance.flow` = '{flow}' and tags.`governance.manifest_sha256` != ''"))
+    runs = client.search_runs([exp.experiment_id], max_results=1, filter_string=runs_of(
+        model, COMMITTED, version=version, flow=flow))
     return PastRunRef(runs[0].info.run_id, runs[0].data.tags.get("governance.verdict", "")) if runs else None
 
 
@@ -304,9 +303,8 @@ def supersede_incomplete(tracking_uri: str, experiment: str, model: str, version
     if exp is None:
         return []
     current = client.get_run(run_id).info.start_time
-    earlier = client.search_runs([exp.experiment_id], max_results=1000, filter_string=(
-        f"tags.`governance.model` = '{model}' and tags.`governance.version` = '{version}' "
-        f"and tags.`governance.flow` = '{flow}'"))
+    earlier = client.search_runs([exp.experiment_id], max_results=1000,
+                                 filter_string=runs_of(model, version=version, flow=flow))
     marked = []
     for run in earlier:
         tags = run.data.tags

@@ -13,7 +13,8 @@ from prefect import task
 from govflow.checks.governance_tags import effective_tags
 from govflow.checks.lifecycle import RETIRING, VersionFacts
 from govflow.tasks.paging import every_page
-from govflow.tasks.registry import UnknownModelVersion
+from govflow.tasks.queries import runs_of
+from govflow.tasks.registry import UnknownModelVersion, versions_of
 
 
 def _stamp(ms: int | None) -> datetime | None:
@@ -63,7 +64,7 @@ def _evidence(client: MlflowClient, experiment_id: str | None, model: str, versi
     if experiment_id is None:
         return {}
     runs = every_page(client.search_runs, experiment_ids=[experiment_id], run_view_type=ViewType.ALL, max_results=500,
-                      filter_string=f"tags.`governance.model` = '{model}' and tags.`governance.version` = '{version}'")
+                      filter_string=runs_of(model, version=version))
     deleted = tuple(r.info.run_id for r in runs if r.info.lifecycle_stage == "deleted")
     live = [r for r in runs if r.info.lifecycle_stage != "deleted"]
     complete = [r for r in live if r.data.tags.get("governance.manifest_sha256")]
@@ -87,7 +88,7 @@ def read_version_facts(tracking_uri: str, experiment: str, models: list[str] | N
     out: dict[str, list[VersionFacts]] = {}
     for name in _model_names(client, models):
         registered = client.get_registered_model(name)
-        versions = every_page(client.search_model_versions, filter_string=f"name = '{name}'", max_results=1000)
+        versions = versions_of(client, name)
         # search_model_versions leaves aliases out; the registered model holds them.
         held: dict[str, list[str]] = {}
         for alias, number in (registered.aliases or {}).items():

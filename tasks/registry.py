@@ -9,6 +9,7 @@ from mlflow.exceptions import MlflowException
 from prefect import task
 
 from govflow.tasks.paging import every_page
+from govflow.tasks.queries import UnquotableName, name_is
 
 
 class UnknownModelVersion(LookupError):
@@ -158,13 +159,22 @@ def list_ungated_versions(tracking_uri: str, models: list[str] | None = None,
     return sorted(found, key=lambda mv: (mv[0], int(mv[1]) if mv[1].isdigit() else 0))
 
 
+def versions_of(client: MlflowClient, model: str) -> list:
+    """Every version of `model` as MLflow's search gives it; a name no filter can quote (both quote characters) is
+    found by reading every version and keeping its own, so a fleet-wide job never fails for one odd name."""
+    try:
+        return every_page(client.search_model_versions, filter_string=name_is(model), max_results=1000)
+    except UnquotableName:
+        return [v for v in every_page(client.search_model_versions, max_results=1000) if v.name == model]
+
+
 def current_version(client: MlflowClient, model: str) -> str | None:
     """The version that serves (the newest one holding an alias), else the newest one; UnknownModel when the
     registry has no such model."""
     registered = _registered(client, model, client.tracking_uri)
     if registered.aliases:
         return str(max(registered.aliases.values(), key=int))
-    versions = every_page(client.search_model_versions, filter_string=f"name = '{model}'", max_results=1000)
+    versions = versions_of(client, model)
     return str(max(int(v.version) for v in versions)) if versions else None
 
 

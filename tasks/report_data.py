@@ -22,6 +22,7 @@ from govflow.checks.register import RunRecord
 from govflow.checks.results import STATUS_ORDER, CheckResult
 from govflow.reports.pages import DETAILED_FLOWS, LatestRun
 from govflow.tasks.paging import every_page
+from govflow.tasks.registry import versions_of
 
 # The evidence each kind of run must hold for the pages; a run without it is shown as incomplete.
 NEEDED = {flow: ("evidence/verdict.json", "evidence/findings.json") for flow in DETAILED_FLOWS} | {
@@ -50,8 +51,7 @@ def read_models(tracking_uri: str) -> list[ModelFacts]:
         for alias, version in (registered.aliases or {}).items():
             aliases.setdefault(str(version), []).append(alias)
         versions, version_tags = {}, {}
-        for mv in every_page(client.search_model_versions, filter_string=f"name = '{registered.name}'",
-                             max_results=1000):
+        for mv in versions_of(client, registered.name):
             tags = version_tags[str(mv.version)] = effective_tags(model_tags, dict(mv.tags))
             versions[str(mv.version)] = (tags.get("governance.status"), tags.get("governance.lifecycle"),
                                          tuple(sorted(aliases.get(str(mv.version), []))))

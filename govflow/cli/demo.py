@@ -202,6 +202,7 @@ def demo() -> None:
     from govflow.checks.policy import PolicyError
     from govflow.demo import history
     from govflow.policy_file import load_policy
+    from govflow.tasks.queries import name_is
 
     uri = settings.resolved_tracking_uri
     typer.echo(f"MLflow: {uri}")
@@ -214,7 +215,7 @@ def demo() -> None:
     feed = history.Feed.generate(settings.datasets_dir)
     try:
         policy = load_policy(settings.policy_file)[0]
-        replayed = bool(client.search_registered_models(f"name = '{history.RETRAINED_MODEL}'"))
+        replayed = bool(client.search_registered_models(name_is(history.RETRAINED_MODEL)))
         outcomes, night = (_stand_again(client, settings, feed) if replayed
                            else _replay(client, settings, policy, feed))
     except PolicyError as exc:

@@ -41,9 +41,10 @@ def bad_input_types() -> tuple[type[Exception], ...]:
     """The exceptions that mean the user's input is wrong (an unknown model, a broken policy file), not that
     govflow failed; imported here, late, because they live beside MLflow."""
     from govflow.checks.policy import PolicyError
+    from govflow.tasks.queries import UnquotableName
     from govflow.tasks.registry import UnknownModelVersion
 
-    return (UnknownModelVersion, PolicyError)
+    return (UnknownModelVersion, PolicyError, UnquotableName)
 
 
 @contextlib.contextmanager

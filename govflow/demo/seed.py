@@ -17,6 +17,7 @@ from mlflow.exceptions import MlflowException
 from govflow import clock
 from govflow.demo.data import Scenario, demo_fleet
 from govflow.tasks.models import log_sklearn_model
+from govflow.tasks.queries import name_is
 
 TRAINING_EXPERIMENT = "govflow-demo-training"
 
@@ -146,7 +147,7 @@ def seed_fleet(
             continue
         paths = write_datasets(scenario, datasets_dir, through)
         try:
-            versions = client.search_model_versions(f"name = '{scenario.name}'")
+            versions = client.search_model_versions(name_is(scenario.name))
         except MlflowException:
             versions = []
         if versions:
