@@ -92,11 +92,14 @@ def _environment() -> Environment:
 
 
 def register_files(entries: Sequence[RegisterEntry], serving: Collection[tuple[str, str]] = (),
-                   follows: Mapping[int, str] | None = None) -> dict[str, bytes]:
+                   groups: Sequence[tuple[RegisterEntry, Sequence[RegisterEntry]]] = ()) -> dict[str, bytes]:
     """`register.csv` and `register.json`: one row per finding in the register's order, the columns of
-    REGISTER_COLUMNS; `follows` names, by entry identity, the finding whose cause an entry shares."""
+    REGISTER_COLUMNS; `follows` names the finding an open one could not run for (`by_cause`'s groups)."""
+    # An open finding is one per (model, version, check): the register keeps one open entry for each.
+    follows = {(f.model, f.version, f.check_id): lead.check_id for lead, followers in groups for f in followers}
     rows = [{**e.row(), "serving": "yes" if (e.model, e.version) in serving else "no",
-             "follows": (follows or {}).get(id(e), "")} for e in entries]
+             "follows": "" if e.status == "closed" else follows.get((e.model, e.version, e.check_id), "")}
+            for e in entries]
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=REGISTER_COLUMNS, lineterminator="\n")
     writer.writeheader()
@@ -197,7 +200,6 @@ def build_site(evidence: FleetEvidence, today: date, since: date, generated_at: 
     serving = {(m.model, v) for m in evidence.models for v in m.serving}
     register = in_order(risk_register(evidence.runs, today), serving)
     groups = by_cause([e for e in register if e.status != "closed"])
-    follows = {id(f): lead.check_id for lead, followers in groups for f in followers}
     rows = inventory(evidence.models, evidence.runs, register, today)
     summary = management_summary(evidence.models, register, since, today,
                                  states={row["model"]: row["status"] for row in rows}, serving=serving)
@@ -224,7 +226,7 @@ def build_site(evidence: FleetEvidence, today: date, since: date, generated_at: 
             # Feedback received before the period whose finding is still open is not "no feedback".
             open_feedback=[e for e in register if e.check_id == "feedback.stakeholder" and e.status != "closed"],
         ).encode(),
-        **register_files(register, serving, follows),
+        **register_files(register, serving, groups),
     }
     # The entry page: a served folder or MLflow's artifact view opens index.html, not a listing of files.
     site["index.html"] = site["dashboard.html"]
