@@ -13,6 +13,7 @@ from govflow.checks.manifest import build_manifest, canonical_json
 from govflow.checks.results import CheckResult
 from govflow.failpoints import failpoint
 from govflow.flows.alerts import alert_on_failure
+from govflow.flows.chain_guard import refuse_if_behind
 from govflow.flows.subject import Subject, open_run
 from govflow.provenance import code_version
 from govflow.redact import redact_bytes
@@ -23,7 +24,6 @@ from govflow.tasks.evidence import (
     commit_run,
     committed_run_of,
     complete_committed,
-    has_recorded_runs,
     supersede_incomplete,
     upload_evidence,
     upload_manifest,
@@ -36,10 +36,6 @@ class AlreadyRecorded(RuntimeError):
     def __init__(self, run_id: str, verdict: str) -> None:
         super().__init__(f"run {run_id} already recorded this flow for this version ({verdict})")
         self.run_id, self.verdict = run_id, verdict
-
-
-class ChainHeadsMissing(RuntimeError):
-    """The head store lost a model's heads while MLflow kept its runs: recording would fork the chain."""
 
 
 def record_evidence(
@@ -66,12 +62,7 @@ def record_evidence(
     failpoint("after_artifacts")
     with model_lock(store, model, settings.chain_lock_timeout_seconds):
         tip = chain_tip(store, model)
-        if tip is None and has_recorded_runs(ctx.uri, settings.experiment, model):
-            raise ChainHeadsMissing(
-                f"{store.describe()} has no head of '{model}', but MLflow holds its recorded governance runs: "
-                "the heads were lost, or GOVFLOW_CHAIN_LOG / GOVFLOW_DATABASE_URL points elsewhere. Restore them "
-                "before recording (`govflow evidence import-heads` copies a head log into the database); a new "
-                "chain here would fork the old one")
+        refuse_if_behind(settings, ctx.uri, store, model, tip)
         if tip is not None:
             complete_committed(ctx.uri, tip.run_id, tip.manifest_sha256)
         if once_per_version and (done := committed_run_of(ctx.uri, settings.experiment, model, ctx.version.version,

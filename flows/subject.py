@@ -13,8 +13,10 @@ from govflow.checks.policy import Policy, TierPolicy
 from govflow.checks.results import CheckResult
 from govflow.checks.risk_assessment import answers_document, assessed_tier, judge_tier
 from govflow.checks.waivers import Waiver, apply_waivers
+from govflow.flows.chain_guard import refuse_if_behind
 from govflow.policy_file import load_assessment, load_policy, load_waivers
 from govflow.settings import Settings
+from govflow.tasks.chain import chain_tip, head_store
 from govflow.tasks.evidence import GovernanceRun, open_governance_run
 from govflow.tasks.registry import ModelVersionInfo, read_model_version
 
@@ -72,6 +74,9 @@ def resolve_subject(model: str, version: str) -> Subject:
 
 
 def open_run(ctx: Subject, flow: str) -> GovernanceRun:
-    """The governance run this flow writes its evidence to, tagged with the Prefect flow run."""
+    """The governance run this flow writes its evidence to, tagged with the Prefect flow run; refused before it
+    is opened when the head store is behind the chain in MLflow (recording would fork it)."""
+    store = head_store(ctx.settings)
+    refuse_if_behind(ctx.settings, ctx.uri, store, ctx.version.model, chain_tip(store, ctx.version.model))
     return open_governance_run(ctx.uri, ctx.settings.experiment, ctx.settings.local_artifact_root,
                                ctx.version.model, ctx.version.version, flow, str(flow_run.id))

@@ -8,6 +8,7 @@ one failed call, not a broken pool.
 from __future__ import annotations
 
 import hashlib
+import os
 from urllib.parse import urlsplit
 
 SCHEMA = (
@@ -48,7 +49,9 @@ def connect(url: str, autocommit: bool = False):
     import psycopg2
 
     try:
-        conn = psycopg2.connect(libpq_url(url), connect_timeout=10, application_name="govflow")
+        # libpq reads PGCONNECT_TIMEOUT (GOVFLOW_STORE_TIMEOUT_SECONDS, set by apply_environment); 10 s without it.
+        timeout = os.environ.get("PGCONNECT_TIMEOUT", "10")
+        conn = psycopg2.connect(libpq_url(url), connect_timeout=timeout, application_name="govflow")
     except psycopg2.OperationalError as exc:
         where = urlsplit(libpq_url(url))
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

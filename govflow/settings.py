@@ -63,9 +63,14 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = Field(default=None, description=(
         "PostgreSQL (postgresql://user:password@host:5432/db) where the chain head store and the webhook ledger "
         "live, shared by every receiver and worker on every host; unset, they are files in the data dir"))
+    store_timeout_seconds: int = Field(default=10, ge=1, description=(
+        "how long one call to MLflow or govflow's database waits for an answer before it counts as failed"))
+    store_retries: int = Field(default=2, ge=0, le=10, description=(
+        "how often MLflow's client retries a call that failed or timed out (1 s, then 2 s, 4 s ... apart); with "
+        "the defaults a store that is down fails a command within about 35 s"))
     chain_lock_timeout_seconds: float = Field(default=600, gt=0, description=(
         "how long a recording waits for another process's hold on the same model's chain lock"))
-    notify_url: str | None = Field(default=None, description=(
+    notify_url: SecretStr | None = Field(default=None, description=(
         "Apprise URL told when a blocking check fails (mailto://, slack://, json://host/path, ...)"))
     webhook_secret: SecretStr | None = Field(default=None, description=(
         "shared secret of the MLflow registry webhook; the receiver refuses deliveries it did not sign"))
@@ -147,5 +152,11 @@ def apply_environment(settings: Settings) -> None:
     # MLflow prints a "View run" link with the tracking URI, credentials and all, each time a run ends.
     os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
     redact_log_records()
+    # MLflow's own defaults (7 retries, backoff factor 2, 120 s per try) wait about four minutes on a server
+    # that is down; an explicit MLFLOW_HTTP_REQUEST_* setting still wins.
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", str(settings.store_timeout_seconds))
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", str(settings.store_retries))
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
+    os.environ.setdefault("PGCONNECT_TIMEOUT", str(settings.store_timeout_seconds))
     # The embedded Prefect server migrates a fresh database on first start; 20 s is not enough on 2 cores.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")

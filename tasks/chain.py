@@ -15,6 +15,7 @@ from govflow.checks.heads import Head, HeadLog
 from govflow.settings import Settings
 from govflow.tasks.head_store import ChainLockTimeout, DatabaseHeadStore, FileHeadStore, HeadConflict, HeadStore
 from govflow.tasks.signing import sign
+from govflow.tasks.store_calls import store_task
 
 __all__ = ["ChainLockTimeout", "HeadConflict", "HeadStore", "append_head", "chain_tip", "head_store", "model_lock",
            "read_heads", "read_published_heads"]
@@ -44,7 +45,7 @@ def model_lock(where: HeadStore | Path | str, model: str, timeout_seconds: float
         yield
 
 
-@task(retries=2, retry_delay_seconds=[1, 4], cache_policy=NO_CACHE)
+@store_task(cache_policy=NO_CACHE)
 def chain_tip(where: HeadStore | Path | str, model: str) -> Head | None:
     """The model's latest published head; call with the model's lock held."""
     return _store(where).read().tip(model)
@@ -62,5 +63,4 @@ def append_head(where: HeadStore | Path | str, model: str, sequence: int, manife
     return head
 
 
-read_published_heads = task(read_heads, name="read_published_heads", retries=2, retry_delay_seconds=[1, 4],
-                            cache_policy=NO_CACHE)
+read_published_heads = store_task(read_heads, name="read_published_heads", cache_policy=NO_CACHE)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from mlflow import MlflowClient
 from mlflow.entities import Metric, RunTag
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from govflow import clock
@@ -20,6 +19,7 @@ from govflow.checks.verification import MANIFEST, SIGNATURE, StoredRun
 from govflow.tasks.paging import every_page
 from govflow.tasks.queries import COMMITTED, runs_of
 from govflow.tasks.signing import sign
+from govflow.tasks.store_calls import store_task
 
 
 def experiment_id_for(client: MlflowClient, name: str, artifact_root: Path | None) -> str:
@@ -47,7 +47,7 @@ class GovernanceRun:
     artifact_uri: str
 
 
-@task(retries=2, retry_delay_seconds=[1, 4])
+@store_task
 def open_governance_run(
     tracking_uri: str, experiment: str, artifact_root: Path | None, model: str, version: str,
     flow: str, prefect_flow_run_id: str,
@@ -63,7 +63,7 @@ def open_governance_run(
     return GovernanceRun(run.info.run_id, run.info.artifact_uri)
 
 
-@task(retries=2, retry_delay_seconds=[1, 4])
+@store_task
 def has_recorded_runs(tracking_uri: str, experiment: str, model: str) -> bool:
     """Whether MLflow holds a committed governance run of the model (one that recorded its manifest hash)."""
     client = MlflowClient(tracking_uri)
@@ -72,6 +72,21 @@ def has_recorded_runs(tracking_uri: str, experiment: str, model: str) -> bool:
         return False
     return bool(client.search_runs([exp.experiment_id], max_results=1, filter_string=(
         runs_of(model, COMMITTED))))
+
+
+@store_task
+def committed_beyond(tracking_uri: str, experiment: str, model: str, sequence: int) -> int | None:
+    """The highest sequence MLflow holds a committed run of the model at, when it is past `sequence` (the head
+    store's tip); None when the chain in MLflow ends there. One search while the two agree; the whole chain is
+    read only to name the position when they do not."""
+    client = MlflowClient(tracking_uri)
+    exp = client.get_experiment_by_name(experiment)
+    if exp is None or not client.search_runs([exp.experiment_id], max_results=1, filter_string=runs_of(
+            model, COMMITTED, sequence=str(sequence + 1))):
+        return None
+    committed = every_page(client.search_runs, experiment_ids=[exp.experiment_id],
+                           filter_string=runs_of(model, COMMITTED), max_results=500)
+    return max(int(s) for r in committed if (s := r.data.tags.get("governance.sequence", "")).isdigit())
 
 
 class StoredCopyDiffers(RuntimeError):
@@ -106,13 +121,13 @@ def _stored_sizes(client: MlflowClient, run_id: str, folders: set[str]) -> dict[
     return sizes
 
 
-@task(retries=2, retry_delay_seconds=[1, 4], cache_policy=NO_CACHE)
+@store_task(cache_policy=NO_CACHE)
 def upload_evidence(tracking_uri: str, run_id: str, files: dict[str, bytes]) -> None:
     """Log every evidence file of the run (the manifest comes later, under the model's chain lock)."""
     log_files(MlflowClient(tracking_uri), run_id, files)
 
 
-@task(retries=2, retry_delay_seconds=[1, 4], cache_policy=NO_CACHE)
+@store_task(cache_policy=NO_CACHE)
 def upload_manifest(tracking_uri: str, run_id: str, manifest: dict, signing_key: Path | None = None) -> str:
     """Log `manifest.json` (and its signature, given a key); return the manifest's SHA-256."""
     manifest_bytes = canonical_json(manifest)
@@ -133,7 +148,7 @@ def upload_manifest(tracking_uri: str, run_id: str, manifest: dict, signing_key:
     return sha256_hex(manifest_bytes)
 
 
-@task(retries=2, retry_delay_seconds=[1, 4], cache_policy=NO_CACHE)
+@store_task(cache_policy=NO_CACHE)
 def commit_run(tracking_uri: str, run_id: str, manifest_sha256: str, tags: dict[str, str],
                metrics: dict[str, float], history: list[tuple[str, float, int]] | None = None) -> None:
     """Record the manifest hash, tags and metrics on the run and mark it FINISHED (after its head is published)."""
@@ -161,7 +176,7 @@ def write_evidence(tracking_uri: str, run_id: str, files: dict[str, bytes], mani
     return digest
 
 
-@task(retries=2, retry_delay_seconds=[1, 4], cache_policy=NO_CACHE)
+@store_task(cache_policy=NO_CACHE)
 def complete_committed(tracking_uri: str, run_id: str, manifest_sha256: str) -> bool:
     """Finish a run whose head was published but whose process died before MLflow recorded the hash: record
     the hash and the labels its manifest holds, mark it FINISHED. Returns whether there was anything to do.
@@ -198,7 +213,7 @@ class FetchedRun:
     tags: dict[str, str]
 
 
-@task(retries=2, retry_delay_seconds=[1, 4])
+@store_task
 def fetch_runs(tracking_uri: str, experiment: str, model: str, until_ms: int | None = None) -> list[FetchedRun]:
     """Every governance run of the model (started up to `until_ms`, if given) with all its artifacts' bytes."""
     from mlflow.artifacts import download_artifacts
@@ -223,7 +238,7 @@ def fetch_runs(tracking_uri: str, experiment: str, model: str, until_ms: int | N
     return fetched
 
 
-@task(retries=2, retry_delay_seconds=[1, 4])
+@store_task
 def read_evidence_json(tracking_uri: str, run_id: str | None, path: str) -> dict | None:
     """One JSON evidence file of a governance run; None when there is no such run or file."""
     import json
@@ -246,7 +261,7 @@ def read_evidence_json(tracking_uri: str, run_id: str | None, path: str) -> dict
         return json.loads(Path(local).read_text())
 
 
-@task(retries=2, retry_delay_seconds=[1, 4])
+@store_task
 def read_verdict(tracking_uri: str, run_id: str | None) -> list[CheckResult]:
     """The results a governance run's `evidence/verdict.json` holds; none when there is no such run or file."""
     document = read_evidence_json(tracking_uri, run_id, "evidence/verdict.json") or {}
@@ -261,7 +276,7 @@ class PastRunRef:
     verdict: str
 
 
-@task(retries=2, retry_delay_seconds=[1, 4])
+@store_task
 def find_completed_run(tracking_uri: str, experiment: str, model: str, run_key: str) -> PastRunRef | None:
     """The model's completed governance run (manifest written) that judged exactly this key, if any."""
     client = MlflowClient(tracking_uri)
@@ -274,7 +289,7 @@ def find_completed_run(tracking_uri: str, experiment: str, model: str, run_key: 
     return PastRunRef(runs[0].info.run_id, runs[0].data.tags.get("governance.verdict", "")) if runs else None
 
 
-@task(retries=2, retry_delay_seconds=[1, 4])
+@store_task
 def committed_run_of(tracking_uri: str, experiment: str, model: str, version: str, flow: str) -> PastRunRef | None:
     """A committed run of `flow` for this version (one that recorded its manifest hash), or None."""
     client = MlflowClient(tracking_uri)
@@ -286,7 +301,7 @@ def committed_run_of(tracking_uri: str, experiment: str, model: str, version: st
     return PastRunRef(runs[0].info.run_id, runs[0].data.tags.get("governance.verdict", "")) if runs else None
 
 
-@task(retries=2, retry_delay_seconds=[1, 4])
+@store_task
 def abandon_run(tracking_uri: str, run_id: str, superseded_by: str) -> None:
     """A run that will not be committed because `superseded_by` already did its work: tagged so, FAILED."""
     client = MlflowClient(tracking_uri)
@@ -294,7 +309,7 @@ def abandon_run(tracking_uri: str, run_id: str, superseded_by: str) -> None:
     client.set_terminated(run_id, "FAILED")
 
 
-@task(retries=2, retry_delay_seconds=[1, 4])
+@store_task
 def supersede_incomplete(tracking_uri: str, experiment: str, model: str, version: str, flow: str, run_id: str) -> list[str]:
     """Mark this version's earlier runs of `flow` that stopped before their manifest as completed by `run_id`
     (tag `governance.superseded_by`, status FAILED); return their ids."""

@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 from mlflow import MlflowClient
 from mlflow.entities import ViewType
 from mlflow.exceptions import MlflowException
-from prefect import task
 
 from govflow.checks.governance_tags import effective_tags
 from govflow.checks.lifecycle import RETIRING, VersionFacts
 from govflow.tasks.paging import every_page
 from govflow.tasks.queries import runs_of
 from govflow.tasks.registry import UnknownModelVersion, versions_of
+from govflow.tasks.store_calls import store_task
 
 
 def _stamp(ms: int | None) -> datetime | None:
@@ -73,13 +73,13 @@ def _evidence(client: MlflowClient, experiment_id: str | None, model: str, versi
     return {"completed_runs": len(complete), "incomplete_runs": incomplete, "deleted_runs": deleted}
 
 
-@task(retries=2, retry_delay_seconds=[1, 4])
+@store_task
 def list_models(tracking_uri: str, models: list[str] | None = None) -> list[str]:
     """The named models (UnknownModelVersion for one not registered), or every registered model."""
     return _model_names(MlflowClient(tracking_uri), models)
 
 
-@task(retries=2, retry_delay_seconds=[1, 4])
+@store_task
 def read_version_facts(tracking_uri: str, experiment: str, models: list[str] | None = None) -> dict[str, list[VersionFacts]]:
     """Model -> the facts of each of its versions; run facts only for versions that serve or are retiring."""
     client = MlflowClient(tracking_uri)

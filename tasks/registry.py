@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
-from prefect import task
 
+from govflow.store_errors import worth_retrying
 from govflow.tasks.paging import every_page
 from govflow.tasks.queries import UnquotableName, name_is
+from govflow.tasks.store_calls import store_task
 
 
 class UnknownModelVersion(LookupError):
@@ -47,8 +48,8 @@ class ModelVersionInfo:
 
 
 def _transient(task, task_run, state) -> bool:
-    """Retry registry calls that may recover (network, server); an unknown model never will."""
-    return not isinstance(state.data, UnknownModelVersion)
+    """Retry registry calls that may recover; an unknown model never will, nor a store already retried."""
+    return not isinstance(state.data, UnknownModelVersion) and worth_retrying(task, task_run, state)
 
 
 def lookup_model_version(tracking_uri: str, model: str, version: str) -> ModelVersionInfo:
@@ -68,11 +69,10 @@ def lookup_model_version(tracking_uri: str, model: str, version: str) -> ModelVe
     )
 
 
-read_model_version = task(lookup_model_version, name="read_model_version", retries=2,
-                          retry_delay_seconds=[1, 4], retry_condition_fn=_transient)
+read_model_version = store_task(lookup_model_version, name="read_model_version", retry_condition_fn=_transient)
 
 
-@task(retries=2, retry_delay_seconds=[1, 4])
+@store_task
 def set_version_tags(tracking_uri: str, model: str, version: str, tags: dict[str, str]) -> None:
     """Write govflow's tags (status, last run) on the model version."""
     client = MlflowClient(tracking_uri)
@@ -86,7 +86,7 @@ def _tagged(wanted: dict[str, str] | None, model_tags: dict[str, str], version_t
     return all(tags.get(k) == v for k, v in (wanted or {}).items())
 
 
-@task(retries=2, retry_delay_seconds=[1, 4])
+@store_task
 def list_deployed_versions(tracking_uri: str, models: list[str] | None = None,
                            tags: dict[str, str] | None = None) -> list[tuple[str, str]]:
     """(model, version) for every version that holds an alias, optionally only of the named models and
@@ -120,7 +120,7 @@ class PastRun:
     metrics: dict[str, float] = field(default_factory=dict)
 
 
-@task(retries=2, retry_delay_seconds=[1, 4])
+@store_task
 def read_past_run(tracking_uri: str, run_id: str | None) -> PastRun | None:
     """The run a version tag (`governance.last_gate_run`, `governance.last_monitor_run`) points to, or None
     when the tag is unset or the run is gone (deleted runs are not evidence)."""
@@ -138,7 +138,7 @@ def read_past_run(tracking_uri: str, run_id: str | None) -> PastRun | None:
     return PastRun(run_id, dict(run.data.tags), dict(run.data.metrics))
 
 
-@task(retries=2, retry_delay_seconds=[1, 4])
+@store_task
 def list_ungated_versions(tracking_uri: str, models: list[str] | None = None,
                           tags: dict[str, str] | None = None) -> list[tuple[str, str]]:
     """(model, version) for every version with no `governance.status`: registered, but never gated (a
@@ -178,14 +178,14 @@ def current_version(client: MlflowClient, model: str) -> str | None:
     return str(max(int(v.version) for v in versions)) if versions else None
 
 
-@task(retries=2, retry_delay_seconds=[1, 4])
+@store_task
 def list_model_names(tracking_uri: str, page_size: int = 200) -> list[str]:
     """Every registered model's name, every page of them (MLflow answers 100 to a page unless asked)."""
     client = MlflowClient(tracking_uri)
     return sorted(m.name for m in every_page(client.search_registered_models, max_results=page_size))
 
 
-@task(retries=2, retry_delay_seconds=[1, 4])
+@store_task
 def find_current_version(tracking_uri: str, model: str) -> str | None:
     """The version that serves, else the newest; None for a model with no versions."""
     return current_version(MlflowClient(tracking_uri), model)

@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from mlflow import MlflowClient
-from prefect import task
 from pydantic import ValidationError
 
 from govflow.checks.findings import SEVERITIES
@@ -23,6 +22,7 @@ from govflow.checks.results import STATUS_ORDER, CheckResult
 from govflow.reports.pages import DETAILED_FLOWS, LatestRun
 from govflow.tasks.paging import every_page
 from govflow.tasks.registry import versions_of
+from govflow.tasks.store_calls import store_task
 
 # The evidence each kind of run must hold for the pages; a run without it is shown as incomplete.
 NEEDED = {flow: ("evidence/verdict.json", "evidence/findings.json") for flow in DETAILED_FLOWS} | {
@@ -40,7 +40,7 @@ def run_link(ui_url: str | None, experiment_id: str, run_id: str, artifact_uri: 
     return artifact_uri if artifact_uri.startswith("file:") else None
 
 
-@task(retries=2, retry_delay_seconds=[1, 4])
+@store_task
 def read_models(tracking_uri: str) -> list[ModelFacts]:
     """Every registered model with its governance tags and each version's status, lifecycle and aliases."""
     client = MlflowClient(tracking_uri)
@@ -206,7 +206,7 @@ def save_cache(path: Path, rows: list[tuple[str, RunRecord]]) -> None:
     partial.replace(path)
 
 
-@task(retries=2, retry_delay_seconds=[1, 4])
+@store_task
 def read_runs(tracking_uri: str, experiment: str, current: Mapping[str, str | None], ui_url: str | None = None,
               cache: Path | None = None) -> tuple[list[RunRecord], dict[str, dict[str, LatestRun]]]:
     """Every governance run as a record (runs superseded by a later completion are left out: their

@@ -9,6 +9,7 @@ from mlflow import MlflowClient
 from prefect import task
 
 from govflow.tasks.evidence import experiment_id_for, log_files
+from govflow.tasks.store_calls import store_task
 
 
 @task
@@ -21,7 +22,7 @@ def write_site(out: Path, files: dict[str, bytes]) -> Path:
     return out / "index.html"  # the entry page: the dashboard
 
 
-@task(retries=2, retry_delay_seconds=[1, 4])
+@store_task
 def log_site(tracking_uri: str, experiment: str, artifact_root: Path | None, files: dict[str, bytes],
              tags: dict[str, str]) -> tuple[str, str]:
     """The report as one finished run of `experiment`; returns its run id and experiment id."""

@@ -9,9 +9,12 @@ Start with `govflow demo`; then `govflow gate MODEL VERSION`, `govflow nightly`,
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from govflow.cli import audit, controls, demo, evidence, findings, gating, operations, webhooks
+from govflow.cli.runner import store_failure_message
 
 
 def _paragraphs(text: str | None) -> str | None:
@@ -31,4 +34,19 @@ for typer_app in (app, *(info.typer_instance for info in app.registered_groups))
     for command in typer_app.registered_commands:
         command.help = command.help or _paragraphs(command.callback.__doc__ if command.callback else None)
 
-__all__ = ["app"]
+
+
+def main() -> None:
+    """The `govflow` command. A store that fails (MLflow down, the database stopped, a head store behind its
+    chain) is one line on stderr naming it and what to do, exit 1, never a traceback."""
+    try:
+        app()
+    except Exception as exc:
+        message = store_failure_message(exc)
+        if message is None:
+            raise
+        typer.echo(f"govflow: {message}", err=True)
+        sys.exit(1)
+
+
+__all__ = ["app", "main"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from typing import NoReturn
@@ -23,6 +24,8 @@ def load_settings() -> Settings:
 
     settings = Settings()
     apply_environment(settings)
+    # Set before Prefect is first imported; importing console_log here would import Prefect too early.
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_CLASS", "govflow.cli.console_log.OneLineConsoleHandler")
     # Whatever any library prints (MLflow's errors quote the tracking URI), no password reaches the terminal.
     if not isinstance(sys.stdout, RedactingStream):
         sys.stdout = RedactingStream(sys.stdout)
@@ -45,6 +48,17 @@ def bad_input_types() -> tuple[type[Exception], ...]:
     from govflow.tasks.registry import UnknownModelVersion
 
     return (UnknownModelVersion, PolicyError, UnquotableName)
+
+
+def store_failure_message(exc: BaseException) -> str | None:
+    """One line for a store that failed under a command, or None when `exc` is something else."""
+    from govflow.flows.chain_guard import ChainHeadsMissing
+    from govflow.store_errors import store_failure
+    from govflow.tasks.head_store import ChainLockTimeout, HeadConflict
+
+    if isinstance(exc, (ChainHeadsMissing, ChainLockTimeout, HeadConflict)):
+        return str(exc)
+    return store_failure(exc, Settings().resolved_tracking_uri)
 
 
 @contextlib.contextmanager

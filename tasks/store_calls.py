@@ -1,0 +1,15 @@
+"""The one retry rule of every task that calls a store (MLflow, the head store, the webhook ledger): twice
+more, 1 s then 4 s later, unless the store did not answer at all: MLflow's client has then already retried
+within its budget (GOVFLOW_STORE_RETRIES, GOVFLOW_STORE_TIMEOUT_SECONDS), and three times that budget is how a
+down store used to hang a command for minutes."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from prefect import task
+
+from govflow.store_errors import worth_retrying
+
+store_task = partial(task, retries=2, retry_delay_seconds=[1, 4], retry_condition_fn=worth_retrying)
+"""`@store_task` or `@store_task(cache_policy=...)` in place of `@task(...)` for a task that calls a store."""
