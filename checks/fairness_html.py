@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from html import escape
 from typing import Any
 
 from govflow.checks.results import CheckResult
+from govflow.visible import html_text as escape
 
 _BAR_H, _GAP, _LEFT, _WIDTH = 18, 6, 220, 360
 _COLOURS = {"PASS": "#2e7d32", "WARN": "#ef6c00", "FAIL": "#c62828", "ERROR": "#6a1b9a",

@@ -7,6 +7,8 @@ import logging
 import re
 from urllib.parse import urlsplit, urlunsplit
 
+from govflow.visible import shown
+
 # scheme://user:password@ — any scheme (http, postgresql+psycopg2, ...); the password ends at the last '@'
 # before the host, so one holding '@' or ':' is masked whole.
 _USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^/\s:@]*):(?P<password>[^/\s]*)@")
@@ -31,13 +33,15 @@ def redact_bytes(data: bytes) -> bytes:
 
 
 class RedactingStream:
-    """A text stream that masks passwords in what is written to it (the CLI's stdout and stderr)."""
+    """A text stream that masks passwords in what is written to it (the CLI's stdout and stderr), and shows the
+    characters a reader cannot see (a right-to-left override in a model name) as escapes. A newline, a tab, a
+    carriage return and the escape that starts a terminal colour pass: the terminal's own output needs them."""
 
     def __init__(self, stream) -> None:
         self._stream = stream
 
     def write(self, text: str) -> int:
-        self._stream.write(redact(text))
+        self._stream.write(redact(shown(text, keep="\n\t\r\x1b")))
         return len(text)
 
     def __getattr__(self, name: str):

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from html import escape
 
 from govflow.checks.fleet_view import MARKED
+from govflow.visible import html_text as escape
 
 STATUS_COLOURS = {"PASS": "#2e7d32", "WARN": "#ef6c00", "FAIL": "#c62828", "ERROR": "#6a1b9a",
                   "INCONCLUSIVE": "#546e7a", "WAIVED": "#1565c0", "SKIPPED": "#9e9e9e"}

@@ -5,10 +5,10 @@ and an inline SVG chart, so an auditor reads it from the artifact view with no s
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from html import escape
 
 from govflow.checks.results import CheckResult
 from govflow.reports.charts import STATUS_COLOURS, interval_chart, line_chart
+from govflow.visible import html_text as escape
 
 _STYLE = """body { font: 14px system-ui, sans-serif; margin: 24px; color: #212121; max-width: 1000px; }
 table { border-collapse: collapse; margin: 8px 0 20px; } td, th { border-bottom: 1px solid #e0e0e0; padding: 4px 8px;

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from govflow.checks.controls import Catalogue, coverage, current_evidence
 from govflow.checks.documentation import documented_fields
@@ -36,6 +37,7 @@ from govflow.checks.fleet_view import (
 from govflow.checks.register import RegisterEntry, RunRecord, by_cause, in_order, risk_register
 from govflow.checks.results import STATUS_ORDER, CheckResult, Status
 from govflow.reports.charts import interval_chart, line_chart, stacked_bars
+from govflow.visible import shown
 
 DATA_TAGS = ("governance.reference_data", "governance.evaluation_data", "governance.monitoring_data",
              "governance.label", "governance.prediction", "governance.score", "governance.sensitive_features",
@@ -83,10 +85,15 @@ def _fmt(value) -> str:
     return str(value)
 
 
+def _visible(value):
+    """Every value a template prints, with the characters a reader cannot see shown (escaped after this)."""
+    return shown(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+
+
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                       autoescape=select_autoescape(["j2", "html"]), undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, finalize=_visible)
     env.globals["fmt"] = _fmt
     return env
 

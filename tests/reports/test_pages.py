@@ -245,3 +245,29 @@ def test_the_register_leads_with_the_live_finding_and_shows_who_set_its_remediat
     table = files["register.html"].decode().split('id="register-table"')[1].split("</table>")[0]
     assert table.index("drift.share") < table.index("governance.signoff")
     assert "plan agreed</span> by 2026-12-01 <span class=\"meta\">set by A. Rivera</span>" in table
+
+
+def test_characters_a_reader_cannot_see_are_shown_on_every_page():
+    """A right-to-left override would make `rtl\u202egnp.exe` read as "rtlexe.png"; a zero-width space would
+    make two names look alike. Pages show both as escapes (issue 28, item 8)."""
+    evidence = synthetic_fleet(3, 5)
+    spoof, twin = "rtl\u202egnp.exe", "model\u200b_000"
+    hostile = [ModelFacts(name, owner="o\u2066wner", versions={"1": (None, None, ())}) for name in (spoof, twin)]
+    pages = site(replace(evidence, models=[*evidence.models, *hostile]))
+    for name, body in pages.items():
+        if name.endswith((".html", ".svg")):
+            text = body.decode()
+            assert "\u202e" not in text and "\u200b" not in text and "\u2066" not in text, name
+    dashboard = pages["dashboard.html"].decode()
+    assert "rtl\\u202egnp.exe" in dashboard and "model\\u200b_000" in dashboard and "o\\u2066wner" in dashboard
+    assert "rtl\\u202egnp.exe" in pages[f"models/{page_name(spoof)}"].decode()
+
+
+def test_the_terminal_shows_them_too_and_keeps_its_own_colours():
+    import io
+
+    from govflow.redact import RedactingStream
+
+    out = io.StringIO()
+    RedactingStream(out).write("rtl\u202egnp.exe\t\x1b[31mred\x1b[0m\n")
+    assert out.getvalue() == "rtl\\u202egnp.exe\t\x1b[31mred\x1b[0m\n"
