@@ -7,7 +7,7 @@ Each run holds a verdict (30 results), its findings and 10 other evidence files,
 `read_runs` pages through `search_runs` and downloads the two files it needs per run, by the artifact URI the
 search gave, on 4 threads; the reference is `mlflow.search_runs` and `MlflowClient.download_artifacts` (by run
 id) of the same two files, one run at a time. A third measurement reads again with the cache of records a
-previous report left (`report-runs.jsonl` in the data dir).
+previous report left (`report-runs-v2.jsonl` in the data dir).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def make_data(runs: int):
     folder = _STORE / str(runs)
     uri = f"sqlite:///{folder / 'mlflow.db'}"
     _URI.append(uri)
-    _CACHE.append(folder / "report-runs.jsonl")
+    _CACHE.append(folder / "report-runs-v2.jsonl")
     if (folder / "seeded").exists():
         return (uri,)
     folder.mkdir(parents=True, exist_ok=True)

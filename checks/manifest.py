@@ -21,10 +21,12 @@ def canonical_json(obj: Any) -> bytes:
 def build_manifest(
     *, model: str, version: str, flow: str, created_at: str, artifacts: Mapping[str, bytes],
     inputs: Mapping[str, str], policy_sha256: str, code_version: str, previous_manifest_sha256: str | None,
-    sequence: int | None = None, verdict: str | None = None,
+    sequence: int | None = None, verdict: str | None = None, started_ms: int | None = None,
 ) -> dict[str, Any]:
     """The manifest of DESIGN.md: artifact path -> SHA-256 of its bytes, and what produced them; `sequence`
-    is the model's chain position the head store gave, `verdict` what the run decided (both also run tags)."""
+    is the model's chain position the head store gave, `verdict` what the run decided (both also run tags),
+    `started_ms` the run's start time as MLflow holds it (ms since the epoch), which pages and the register
+    show and `verify` holds the store's time to."""
     return {
         "model": model,
         "version": str(version),
@@ -32,6 +34,7 @@ def build_manifest(
         "sequence": sequence,
         "verdict": verdict,
         "created_at": created_at,
+        **({"started_ms": started_ms} if started_ms is not None else {}),
         "artifacts": {path: sha256_hex(data) for path, data in sorted(artifacts.items())},
         "inputs": dict(sorted(inputs.items())),
         "policy_sha256": policy_sha256,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Literal
 
 from govflow.checks.heads import Head, HeadLog
@@ -81,6 +82,34 @@ def _label_problems(run: StoredRun, manifest: dict) -> list[Problem]:
     return out
 
 
+def _iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds")
+
+
+def _time_problems(run: StoredRun, manifest: dict) -> list[Problem]:
+    """The run's start time in the store against its manifest: the time pages and the register show is bound
+    to the hashed evidence, so moving it in MLflow's database is named. A manifest from before it held the
+    start time still bounds it: no run starts after its manifest was written."""
+    stated = manifest.get("started_ms")
+    if isinstance(stated, int) and not isinstance(stated, bool):
+        if stated == run.started:
+            return []
+        return [Problem("altered", run.run_id, MANIFEST, (
+            f"run {run.run_id}: the store says it started {_iso(run.started)}, its manifest {_iso(stated)}: the "
+            "run's start time was changed in the store"))]
+    try:
+        written = datetime.fromisoformat(str(manifest.get("created_at")))
+    except ValueError:
+        return []
+    written = written if written.tzinfo else written.replace(tzinfo=UTC)
+    # created_at is kept to the second, so a run opened within that second may look up to 1 s later.
+    if run.started > written.timestamp() * 1000 + 1000:
+        return [Problem("altered", run.run_id, MANIFEST, (
+            f"run {run.run_id}: the store says it started {_iso(run.started)}, after its manifest was written "
+            f"({written.isoformat()}): the run's start time was changed in the store"))]
+    return []
+
+
 def _commit(run: StoredRun, published: Mapping[str, str] | None) -> tuple[_Committed | None, list[Problem]]:
     head = (published or {}).get(run.run_id)
     vouched = run.recorded_manifest_sha256 or head
@@ -111,7 +140,7 @@ def _commit(run: StoredRun, published: Mapping[str, str] | None) -> tuple[_Commi
             f"run {run.run_id} was committed (its head is published) but stopped before MLflow recorded its "
             "hash; the next recording for the model completes it")))
     else:
-        problems += _label_problems(run, manifest)
+        problems += _label_problems(run, manifest) + _time_problems(run, manifest)
     return _Committed(run, manifest, digest), problems
 
 

@@ -76,7 +76,7 @@ def record_evidence(
             inputs={**inputs, "waivers_file": f"sha256:{ctx.waivers_sha}"},
             policy_sha256=ctx.policy_sha, code_version=code_version(),
             previous_manifest_sha256=tip.manifest_sha256 if tip else None, sequence=sequence,
-            verdict=tags.get("governance.verdict"),
+            verdict=tags.get("governance.verdict"), started_ms=run.started_ms,
         )
         digest = upload_manifest(ctx.uri, run.run_id, manifest, settings.signing_key)
         failpoint("after_manifest")

@@ -39,7 +39,7 @@ def _fleet(settings: Settings, as_of: str | None):
     today = date.fromisoformat(as_of) if as_of else clock.now().date()
     models = read_models(uri)
     runs, latest = read_runs(uri, settings.experiment, {m.model: m.current for m in models}, settings.resolved_ui_url,
-                             cache=settings.data_dir.resolve() / "report-runs.jsonl")
+                             cache=settings.data_dir.resolve() / "report-runs-v2.jsonl")  # v2: times from manifests
     return today, models, runs, latest
 
 

@@ -45,6 +45,7 @@ EXPERIMENT_TAGS = {
 class GovernanceRun:
     run_id: str
     artifact_uri: str
+    started_ms: int | None = None  # the start time MLflow holds, which the manifest binds
 
 
 @store_task
@@ -60,7 +61,7 @@ def open_governance_run(
         tags["governance.clock"] = f"simulated: GOVFLOW_NOW={moment.isoformat()}"
     run = client.create_run(experiment_id_for(client, experiment, artifact_root), start_time=clock.now_ms(),
                             run_name=f"{flow}-{model}-v{version}", tags=tags)
-    return GovernanceRun(run.info.run_id, run.info.artifact_uri)
+    return GovernanceRun(run.info.run_id, run.info.artifact_uri, run.info.start_time)
 
 
 @store_task

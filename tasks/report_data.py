@@ -19,6 +19,7 @@ from govflow.checks.fleet_view import ModelFacts
 from govflow.checks.governance_tags import effective_tags
 from govflow.checks.register import RunRecord
 from govflow.checks.results import STATUS_ORDER, CheckResult
+from govflow.checks.verification import MANIFEST
 from govflow.reports.pages import DETAILED_FLOWS, LatestRun
 from govflow.tasks.paging import every_page
 from govflow.tasks.registry import versions_of
@@ -128,9 +129,24 @@ def _iso_date(value) -> str | None:
         return None
 
 
+def _started(run, manifest: Mapping | None) -> datetime:
+    """When the run started, as its hashed manifest states it (`verify` holds MLflow's time to it), so moving a
+    start time in MLflow's database moves nothing on a page; MLflow's time for a run without a manifest."""
+    stated = manifest.get("started_ms") if isinstance(manifest, Mapping) else None
+    if isinstance(stated, int) and not isinstance(stated, bool):
+        return datetime.fromtimestamp(stated / 1000, tz=UTC)
+    try:  # a manifest from before it held the start time: the time it was written
+        written = datetime.fromisoformat(manifest["created_at"])  # type: ignore[index]
+        return written if written.tzinfo else written.replace(tzinfo=UTC)
+    except (KeyError, TypeError, ValueError):
+        return datetime.fromtimestamp(run.info.start_time / 1000, tz=UTC)
+
+
 def _record(tracking_uri: str, run, ui_url: str | None) -> tuple[RunRecord, tuple[Mapping, ...]]:
     tags = dict(run.data.tags)
     flow = tags.get("governance.flow", "")
+    manifest = _read_json(tracking_uri, run.info.artifact_uri, MANIFEST) if tags.get(
+        "governance.manifest_sha256") else None
     docs = {path: _read_json(tracking_uri, run.info.artifact_uri, path) for path in NEEDED.get(flow, ())}
     missing = [p for p, doc in docs.items() if doc is None]
     results, findings = (), ()
@@ -162,7 +178,7 @@ def _record(tracking_uri: str, run, ui_url: str | None) -> tuple[RunRecord, tupl
     verdict_doc = docs.get("evidence/verdict.json") or {}
     record = RunRecord(
         run_id=run.info.run_id, model=tags.get("governance.model", ""), version=tags.get("governance.version", ""),
-        flow=flow, started=datetime.fromtimestamp(run.info.start_time / 1000, tz=UTC),
+        flow=flow, started=_started(run, manifest),
         verdict=tags.get("governance.verdict"), tier=tags.get("governance.risk_tier"), judged=judged,
         findings=findings, metrics=dict(run.data.metrics), missing=tuple(missing),
         review_due=_iso_date(verdict_doc.get("review_due")) if isinstance(verdict_doc, Mapping) else None,
@@ -236,6 +252,9 @@ def read_runs(tracking_uri: str, experiment: str, current: Mapping[str, str | No
 
     with ThreadPoolExecutor(_READERS) as pool:
         read = list(pool.map(one, found))
+    # Oldest first by the times the manifests state, not the store's order, which a changed start time moves.
+    order = sorted(range(len(found)), key=lambda i: (read[i][0].started, found[i].info.run_id))
+    found, read = [found[i] for i in order], [read[i] for i in order]
     latest: dict[str, dict[str, int]] = {}
     for i, (record, _) in enumerate(read):  # oldest first, so the last one written wins
         if record.flow in DETAILED_FLOWS and current.get(record.model) == record.version:

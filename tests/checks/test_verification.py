@@ -183,3 +183,29 @@ def test_unsigned_and_wrongly_signed_manifests_are_named():
     assert [p.kind for p in signature_problems(_signed(runs, other), public)] == ["altered", "altered"]
     with pytest.raises(ValueError):
         signature_problems(runs, b"not a key")
+
+
+def _timed(started_ms: int, stated_ms: int | None, created_at: str = "2025-11-20T00:00:10+00:00") -> StoredRun:
+    files = {"evidence/verdict.json": canonical_json({"verdict": "APPROVED"})}
+    manifest = canonical_json(build_manifest(
+        model="m", version="1", flow="gate", created_at=created_at, artifacts=files, inputs={}, policy_sha256="p",
+        code_version="c", previous_manifest_sha256=None, started_ms=stated_ms))
+    return StoredRun("r0", started_ms, "1", sha256_hex(manifest), {**files, "manifest.json": manifest})
+
+
+OPENED = 1_763_596_805_123  # 2025-11-20T00:00:05.123Z, five seconds before the manifest below was written
+
+
+def test_a_start_time_changed_in_the_store_is_named_against_the_manifest():
+    """Issue 28, item 2: the start time pages and the register show is bound to the hashed manifest."""
+    assert verify_runs([_timed(OPENED, OPENED)]) == []
+    (problem,) = verify_runs([_timed(OPENED + 35 * 86_400_000, OPENED)])
+    assert problem.kind == "altered" and "start time was changed in the store" in problem.message
+    assert "2025-11-20T00:00:05.123+00:00" in problem.message  # the manifest's time, named
+
+
+def test_a_manifest_without_the_start_time_still_bounds_it_by_when_it_was_written():
+    written = "2025-11-20T00:00:10+00:00"
+    assert verify_runs([_timed(OPENED, None, written)]) == []
+    (problem,) = verify_runs([_timed(OPENED + 35 * 86_400_000, None, written)])
+    assert "after its manifest was written" in problem.message

@@ -207,3 +207,28 @@ def test_signed_manifests_verify_with_the_public_key_and_a_forgery_does_not(flee
                for p in problems)
     bad_key = runner.invoke(app, ["verify", MODEL, "--public-key", str(tmp_path / "signing.pem")])
     assert bad_key.exit_code == 2 and "--public-key" in bad_key.stderr
+
+
+def test_start_times_swapped_in_mlflows_database_are_named_and_move_nothing_on_the_pages(runs, settings):
+    """Issue 28, item 2: two runs' start times swapped 35 days apart in the store's own database."""
+    import sqlite3
+
+    from govflow.tasks.report_data import read_runs
+
+    first, second = runs[1]
+    database = settings.resolved_tracking_uri.removeprefix("sqlite:///")
+    before = {r.run_id: r.started for r in read_runs(settings.resolved_tracking_uri, settings.experiment, {})[0]}
+    with sqlite3.connect(database) as db:
+        times = dict(db.execute("SELECT run_uuid, start_time FROM runs WHERE run_uuid IN (?, ?)", (first, second)))
+        db.execute("UPDATE runs SET start_time = ? WHERE run_uuid = ?", (times[first] - 35 * 86_400_000, second))
+        db.execute("UPDATE runs SET start_time = ? WHERE run_uuid = ?", (times[second], first))
+    try:
+        outcome = evidence_verification(MODEL)
+        after = {r.run_id: r.started for r in read_runs(settings.resolved_tracking_uri, settings.experiment, {})[0]}
+    finally:
+        with sqlite3.connect(database) as db:
+            for run_id, started in times.items():
+                db.execute("UPDATE runs SET start_time = ? WHERE run_uuid = ?", (started, run_id))
+    changed = {p.run_id for p in outcome.problems if "start time was changed in the store" in p.message}
+    assert changed == {first, second}
+    assert after[first] == before[first] and after[second] == before[second]
