@@ -29,6 +29,10 @@ SCHEMA = (
         at DOUBLE PRECISION NOT NULL,
         confirmed BOOLEAN NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS govflow_webhook_deliveries_event ON govflow_webhook_deliveries (event, at)",
+    # When a pending delivery's hand-off was last claimed (NULL: when it was admitted).
+    "ALTER TABLE govflow_webhook_deliveries ADD COLUMN IF NOT EXISTS claimed DOUBLE PRECISION",
+    # A duplicate's row keeps its own id from being admitted again; it does not hold its event.
+    "ALTER TABLE govflow_webhook_deliveries ADD COLUMN IF NOT EXISTS duplicate BOOLEAN NOT NULL DEFAULT false",
 )
 
 

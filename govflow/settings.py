@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     webhook_tolerance_seconds: int = Field(default=300, ge=1, description=(
         "how far a delivery's timestamp may be from now; covers MLflow's retries of one delivery"))
     webhook_max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    webhook_handoff_seconds: int = Field(default=60, ge=1, description=(
+        "how long a delivery being handed off holds its claim: a retry of it within this time is answered 503 "
+        "(try later), after it the retry takes the hand-off over (its receiver died)"))
     reconcile_seconds: int | None = Field(default=None, ge=30, description=(
         "how often `govflow serve` gates versions a lost webhook left ungated; default prefect.yaml's 300 s"))
     workers: int = Field(default=2, ge=1, description="threads that monitor models side by side in the nightly run")

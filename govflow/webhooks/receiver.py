@@ -4,7 +4,7 @@ Every delivery is authenticated before its body is read as JSON; an accepted eve
 dispatcher durably (a queued job on disk, or a flow run the Prefect server stored) before the answer. Answers:
 401 unsigned, forged or stale; 409 a delivery id accepted before; 413 a body over the limit; 400 a body that
 is not an MLflow event; 503 a job that could not be handed off (MLflow retries the delivery, which is then
-admitted again); 202 otherwise (also for events govflow does not act on, and duplicates of an event already
+admitted again) or a delivery another request is handing off right now; 202 otherwise (also for events govflow does not act on, and duplicates of an event already
 started). No input gives any other 5xx.
 """
 
@@ -113,6 +113,10 @@ def create_app(secret: str, ledger: DeliveryLedger | DatabaseLedger, dispatcher,
             return answer(503, f"the delivery ledger is unavailable ({type(exc).__name__}); retry the delivery")
         if admission is Admission.REPLAY:
             return answer(409, f"delivery {delivery} was accepted before (a replay)")
+        if admission is Admission.IN_PROGRESS:
+            response = answer(503, f"delivery {delivery} is being handed off by another request; retry the delivery")
+            response.headers["Retry-After"] = "5"
+            return response
         if admission is Admission.DUPLICATE:
             await run_in_threadpool(ledger.confirm, delivery)
             return answer(202, f"{event} was started by an earlier delivery", action="duplicate")

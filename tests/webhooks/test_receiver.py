@@ -36,7 +36,7 @@ class Recorder:
 @pytest.fixture
 def receiver(tmp_path):
     dispatcher = Recorder()
-    ledger = DeliveryLedger(tmp_path / "ledger.sqlite", 300)
+    ledger = DeliveryLedger(tmp_path / "ledger.sqlite", 300, 60)
     app = create_app(SECRET, ledger, dispatcher, tolerance_seconds=300, max_body_bytes=4096, clock=lambda: NOW)
     yield TestClient(app), dispatcher
     ledger.close()
@@ -91,6 +91,15 @@ def test_replayed_delivery_gets_409(receiver):
     assert dispatcher.calls == [("gate", "credit", "3")]
 
 
+def test_a_delivery_being_handed_off_is_answered_503_with_a_retry_after(receiver, tmp_path):
+    client, dispatcher = receiver
+    other_request = DeliveryLedger(tmp_path / "ledger.sqlite", 300, 60)  # the receiver's own ledger file
+    assert other_request.admit("d-9", "model_version.created:credit:3:", NOW - 1) is Admission.ACCEPTED
+    busy = _post(client, _event(), delivery="d-9")
+    assert busy.status_code == 503 and busy.headers["Retry-After"] == "5" and "being handed off" in busy.text
+    assert dispatcher.calls == []
+
+
 def test_a_second_delivery_of_one_event_starts_one_gate(receiver):
     client, dispatcher = receiver
     assert _post(client, _event(), delivery="d-1").status_code == 202
@@ -129,11 +138,11 @@ def test_events_govflow_does_not_act_on_are_acknowledged(receiver):
 
 
 def test_ledger_remembers_across_restarts_and_forgets_after_twice_the_window(tmp_path):
-    ledger = DeliveryLedger(tmp_path / "l.sqlite", 300)
+    ledger = DeliveryLedger(tmp_path / "l.sqlite", 300, 60)
     assert ledger.admit("d-1", "e", NOW) is Admission.ACCEPTED
     ledger.confirm("d-1")
     ledger.close()
-    reopened = DeliveryLedger(tmp_path / "l.sqlite", 300)
+    reopened = DeliveryLedger(tmp_path / "l.sqlite", 300, 60)
     assert reopened.admit("d-1", "e", NOW + 10) is Admission.REPLAY
     assert reopened.admit("d-2", "e", NOW + 300) is Admission.DUPLICATE
     reopened.confirm("d-2")
@@ -156,11 +165,15 @@ def test_a_failed_hand_off_answers_503_and_the_retry_of_the_same_delivery_is_acc
 
 
 def test_a_delivery_left_pending_by_a_dead_receiver_is_admitted_again(tmp_path):
-    ledger = DeliveryLedger(tmp_path / "l.sqlite", 300)
+    ledger = DeliveryLedger(tmp_path / "l.sqlite", 300, 60)
     assert ledger.admit("d-1", "e", NOW) is Admission.ACCEPTED  # the receiver died before confirming
-    assert ledger.admit("d-1", "e", NOW + 5) is Admission.ACCEPTED
-    ledger.release("d-1")
-    assert ledger.admit("d-1", "e", NOW + 6) is Admission.ACCEPTED
+    assert ledger.admit("d-1", "e", NOW + 5) is Admission.IN_PROGRESS  # within the hand-off lease: it may not have
+    assert ledger.admit("d-2", "e", NOW + 6) is Admission.DUPLICATE  # a pending delivery's event is taken
+    assert ledger.admit("d-1", "e", NOW + 61) is Admission.ACCEPTED  # the lease ran out: the retry takes it over
+    assert ledger.admit("d-1", "e", NOW + 62) is Admission.IN_PROGRESS  # and holds it anew
+    ledger.release("d-1")  # its hand-off failed: its retry is admitted, the duplicate d-2 does not hold the event
+    assert ledger.admit("d-1", "e", NOW + 63) is Admission.ACCEPTED
+    assert ledger.admit("d-2", "e", NOW + 64) is Admission.IN_PROGRESS  # d-2 pending confirmation as a duplicate
 
 
 @pytest.mark.parametrize("secret", ["", "short", "x" * 15])
@@ -168,5 +181,5 @@ def test_a_missing_or_short_secret_is_refused_when_the_app_is_built(tmp_path, se
     from govflow.webhooks.signature import WeakSecret
 
     with pytest.raises(WeakSecret, match="at least 16 characters"):
-        create_app(secret, DeliveryLedger(tmp_path / "l.sqlite", 300), Recorder(), tolerance_seconds=300,
+        create_app(secret, DeliveryLedger(tmp_path / "l.sqlite", 300, 60), Recorder(), tolerance_seconds=300,
                    max_body_bytes=4096)

@@ -66,7 +66,7 @@ def _timestamp(rng: random.Random) -> tuple[str, bool]:
 @pytest.fixture
 def app_client(tmp_path):
     dispatcher = Recorder()
-    ledger = DeliveryLedger(tmp_path / "ledger.sqlite", 300)
+    ledger = DeliveryLedger(tmp_path / "ledger.sqlite", 300, 60)
     app = create_app(SECRET, ledger, dispatcher, tolerance_seconds=300, max_body_bytes=1_048_576, clock=lambda: NOW)
     yield TestClient(app, raise_server_exceptions=False), dispatcher
     ledger.close()
