@@ -21,7 +21,7 @@ from govflow.checks.manifest import sha256_hex
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"  # base64 Ed25519 signature of manifest.json's bytes, where a signing key is set
-ProblemKind = Literal["altered", "missing", "unlisted", "manifest", "chain", "incomplete", "heads"]
+ProblemKind = Literal["altered", "missing", "unlisted", "manifest", "chain", "incomplete", "heads", "witness"]
 # Manifest fields that the run's MLflow tags repeat, so relabelling a run is caught.
 LABELS = ("model", "version", "flow", "verdict", "sequence")
 

@@ -12,6 +12,7 @@ from prefect import flow
 from govflow.bundle import recorded_hashes, select_config
 from govflow.checks.heads import head_line
 from govflow.checks.verification import Problem, evidence_notes, evidence_problems
+from govflow.checks.witness import Checkpoint, witness_notes, witness_problems
 from govflow.settings import Settings
 from govflow.tasks.bundle_files import read_config_files, write_evidence_bundle
 from govflow.tasks.chain import head_store, read_published_heads
@@ -48,17 +49,22 @@ def as_of_ms(as_of: str | None) -> int | None:
 
 @flow(name="evidence-verification")
 def evidence_verification(model: str, version: str | None = None, kept: tuple[int, str] | None = None,
-                          public_key: bytes | None = None, use_heads: bool = True) -> Verification:
+                          public_key: bytes | None = None, use_heads: bool = True,
+                          witness: list[Checkpoint] | None = None) -> Verification:
     """Recompute every hash and the manifest chain of the model's governance runs in MLflow, and hold the
     chain against the heads published outside MLflow (unless the auditor says `use_heads=False`), the head an
-    auditor kept (sequence, SHA-256) and, given the public key, every manifest's and head's signature."""
+    auditor kept (sequence, SHA-256), a witness's checkpoints and, given the public key, every manifest's,
+    head's and checkpoint's signature."""
     settings = Settings()
     fetched = fetch_runs(settings.resolved_tracking_uri, settings.experiment, model)
     stored = [f.stored for f in fetched]
     log = read_published_heads(head_store(settings)) if use_heads else None
     problems = evidence_problems(stored, log, model, version, kept, public_key)
-    return Verification(model, len(stored), sum(len(s.files) for s in stored), tuple(problems),
-                        tuple(evidence_notes(stored, log, model)))
+    notes = evidence_notes(stored, log, model)
+    if witness is not None:
+        problems += witness_problems(stored, witness, model, public_key)
+        notes += witness_notes(stored, witness, model)
+    return Verification(model, len(stored), sum(len(s.files) for s in stored), tuple(problems), tuple(notes))
 
 
 @flow(name="evidence-export")

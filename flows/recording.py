@@ -28,6 +28,7 @@ from govflow.tasks.evidence import (
     upload_evidence,
     upload_manifest,
 )
+from govflow.tasks.witness import publish_checkpoint
 
 
 class AlreadyRecorded(RuntimeError):
@@ -80,8 +81,10 @@ def record_evidence(
         )
         digest = upload_manifest(ctx.uri, run.run_id, manifest, settings.signing_key)
         failpoint("after_manifest")
-        append_head(store, model, sequence, digest, run.run_id, settings.signing_key)
+        head = append_head(store, model, sequence, digest, run.run_id, settings.signing_key)
         failpoint("after_head")
+        if settings.witness_log is not None:
+            publish_checkpoint(settings.witness_log, head, settings.signing_key)
         commit_run(ctx.uri, run.run_id, digest, {
             **tags, "governance.policy_sha256": ctx.policy_sha, "governance.code_version": code_version(),
             "governance.sequence": str(sequence)}, metrics, history)

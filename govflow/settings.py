@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     chain_log: Path | None = Field(default=None, description=(
         "append-only file outside MLflow where each model's chain head is published; put it where MLflow "
         "administrators cannot rewrite it (another host, WORM storage)"))
+    witness_log: Path | None = Field(default=None, description=(
+        "a second, append-only file (another volume, an object-store mount) where each chain head is published "
+        "again as a signed checkpoint; `govflow verify --witness FILE` holds the chain to it"))
     database_url: SecretStr | None = Field(default=None, description=(
         "PostgreSQL (postgresql://user:password@host:5432/db) where the chain head store and the webhook ledger "
         "live, shared by every receiver and worker on every host; unset, they are files in the data dir"))

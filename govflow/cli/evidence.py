@@ -23,6 +23,9 @@ def verify(
     public_key: Annotated[str | None, typer.Option(help="Ed25519 public key (PEM): every manifest must be signed")] = None,
     no_heads: Annotated[bool, typer.Option("--no-heads", help=(
         "verify hashes and links without the published heads (a whole-chain rewrite then goes unseen)"))] = False,
+    witness: Annotated[str | None, typer.Option(help=(
+        "a witness log (GOVFLOW_WITNESS_LOG's checkpoints, kept apart): the chain must hold every checkpoint "
+        "and reach the latest, so a rewrite of MLflow and the head store truncated at the tail is seen"))] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")] = False,
 ) -> None:
     """Recompute every hash and the manifest chain. Exit 0 intact, 1 altered or missing, 2 bad input.
@@ -48,8 +51,20 @@ def verify(
             signature_problems([], key_pem)  # a bad key is bad input, before anything is read
         except (OSError, ValueError, TypeError) as exc:
             usage_error(f"--public-key {public_key}: {exc}")
+    checkpoints = None
+    if witness is not None:
+        from govflow.checks.witness import WitnessError
+        from govflow.tasks.witness import read_witness
+
+        try:
+            checkpoints = read_witness(Path(witness))
+            if key_pem is not None:
+                signature_problems([], key_pem)
+        except WitnessError as exc:
+            usage_error(str(exc))
     if bundle is not None:
         from govflow.bundle import BundleError, read_bundle, read_bundle_heads
+        from govflow.checks.witness import witness_notes, witness_problems
 
         try:
             index, runs, problems = read_bundle(Path(bundle), key_pem)
@@ -61,19 +76,23 @@ def verify(
         problems += evidence_problems(runs, log, model, version, kept, key_pem)
         count, files, source = len(index.get("runs", [])), sum(len(r.files) for r in runs), bundle
         notes = evidence_notes(runs, log, model)
+        if checkpoints is not None:
+            problems += witness_problems(runs, checkpoints, model, key_pem)
+            notes += witness_notes(runs, checkpoints, model)
     else:
         load_settings()
         from govflow.flows.evidence import evidence_verification
 
         with flow_output():
-            outcome = evidence_verification(model, version, kept, key_pem, use_heads=not no_heads)
+            outcome = evidence_verification(model, version, kept, key_pem, use_heads=not no_heads,
+                                            witness=checkpoints)
         count, files, problems, source = outcome.runs, outcome.files, list(outcome.problems), "MLflow"
         notes = list(outcome.notes)
     intact = count > 0 and not problems
     if as_json:
         emit_json({"model": model, "intact": intact, "runs": count, "files": files,
                                      "problems": [p.__dict__ for p in problems], "notes": notes,
-                                     "heads_checked": not no_heads})
+                                     "heads_checked": not no_heads, "witness_checked": checkpoints is not None})
     else:
         print_verification(model, count, files, problems, source, notes)
         if no_heads:
