@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from govflow.checks.heads import Head
 from govflow.settings import Settings
-from govflow.tasks.chain import HeadStore
+from govflow.tasks.chain import HeadStore, chain_tip
 from govflow.tasks.evidence import committed_beyond, has_recorded_runs
 
 
@@ -19,18 +19,32 @@ class ChainHeadsMissing(RuntimeError):
 
 def refuse_if_behind(settings: Settings, uri: str, store: HeadStore, model: str, tip: Head | None) -> None:
     """Raise ChainHeadsMissing, naming both positions and how to restore, when MLflow holds a committed run of
-    `model` past the store's tip."""
+    `model` past the store's tip.
+
+    Without the lock (the check before a run is opened) another process may publish a head and commit its run
+    between the two reads; since a run is committed only after its head is published, a tip read again after
+    MLflow was seen ahead shows that head. Only a tip still behind on that second read is refused."""
+    latest = _committed_past(settings, uri, model, tip)
+    if latest is not None:
+        tip = chain_tip(store, model)
+        latest = _committed_past(settings, uri, model, tip)
+    if latest is None:
+        return
     restore = ("Restore it from a copy that holds those heads (`govflow evidence import-heads --from COPY` copies "
                "a head log into the database); `govflow verify " + model + "` names what is missing. Recording "
                "now would fork the chain")
     if tip is None:
-        if has_recorded_runs(uri, settings.experiment, model):
-            raise ChainHeadsMissing(
-                f"{store.describe()} has no head of '{model}', but MLflow holds its recorded governance runs: the "
-                "heads were lost, or GOVFLOW_CHAIN_LOG / GOVFLOW_DATABASE_URL points elsewhere. " + restore)
-        return
-    if (latest := committed_beyond(uri, settings.experiment, model, tip.sequence)) is not None:
         raise ChainHeadsMissing(
-            f"{store.describe()} names sequence {tip.sequence} as the latest head of '{model}', but MLflow holds "
-            f"its runs committed up to sequence {latest}: the store lost its latest heads (a damaged line, or a "
-            f"restore from an older backup). " + restore)
+            f"{store.describe()} has no head of '{model}', but MLflow holds its recorded governance runs: the "
+            "heads were lost, or GOVFLOW_CHAIN_LOG / GOVFLOW_DATABASE_URL points elsewhere. " + restore)
+    raise ChainHeadsMissing(
+        f"{store.describe()} names sequence {tip.sequence} as the latest head of '{model}', but MLflow holds "
+        f"its runs committed up to sequence {latest}: the store lost its latest heads (a damaged line, or a "
+        f"restore from an older backup). " + restore)
+
+
+def _committed_past(settings: Settings, uri: str, model: str, tip: Head | None) -> int | None:
+    """The latest committed sequence in MLflow past the tip (0 when the tip is none and runs are recorded)."""
+    if tip is None:
+        return 0 if has_recorded_runs(uri, settings.experiment, model) else None
+    return committed_beyond(uri, settings.experiment, model, tip.sequence)

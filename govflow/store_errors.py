@@ -1,5 +1,5 @@
 """Which store failed, told in one line: MLflow that does not answer, govflow's database that refuses or drops
-the connection. Sits under everything, beside the settings: tasks ask it
+the connection, Prefect's API that does not answer. Sits under everything, beside the settings: tasks ask it
 whether a failure is worth retrying, the CLI asks it what to tell the user.
 
 MLflow's client already retries a call within the budget GOVFLOW_STORE_RETRIES and
@@ -52,6 +52,14 @@ def database_unreachable(exc: BaseException) -> bool:
     return False
 
 
+def prefect_unreachable(exc: BaseException) -> BaseException | None:
+    """The transport error when the failure is Prefect's API not answering (the server PREFECT_API_URL
+    names, or the one a command starts for itself)."""
+    import httpx
+
+    return next((link for link in _chain(exc) if isinstance(link, httpx.TransportError)), None)
+
+
 def worth_retrying(task, task_run, state) -> bool:
     """Prefect's retry condition for store tasks: retry what may pass on a second try (a copy the store holds
     short, a conflict), not a store MLflow's client has already retried to the end of its budget."""
@@ -68,6 +76,11 @@ def store_failure(exc: BaseException, tracking_uri: str) -> str | None:
                 "GOVFLOW_STORE_RETRIES allows): start it, or point MLFLOW_TRACKING_URI at it, and run the command "
                 "again. Anything a run had written before stays marked incomplete until then: `govflow verify "
                 "MODEL` names it and the next run of that job completes it")
+    if (transport := prefect_unreachable(exc)) is not None:
+        return (f"Prefect's API could not be reached ({transport or type(transport).__name__}): the server PREFECT_API_URL names, or the one this "
+                "command starts for itself, did not answer. Run the command again; for many commands at once, "
+                "point them at one Prefect server (`govflow serve`, or PREFECT_API_URL), since each otherwise "
+                "starts its own on one database")
     if database_unreachable(exc):
         first = next((str(link).strip().splitlines()[0] for link in _chain(exc) if str(link).strip()), "")
         return (f"govflow's database (GOVFLOW_DATABASE_URL) failed: {first}. Start PostgreSQL, or correct "
