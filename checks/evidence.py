@@ -39,10 +39,14 @@ def verdict_document(decision: Decision, context: Mapping[str, Any]) -> bytes:
     })
 
 
+# The tier a run was judged at, on the run (a version's own `governance.risk_tier` is the tier it declares).
+RUN_TIER_TAG = "governance.risk_tier"
+
+
 def verdict_tags(decision: Decision, tier: str) -> dict[str, str]:
     """The run tags a verdict sets: the verdict, the tier it was judged at, and the one-line reason as the run's
     description (MLflow shows `mlflow.note.content` at the top of the run's page)."""
-    return {"governance.verdict": decision.verdict.value, "governance.risk_tier": tier,
+    return {"governance.verdict": decision.verdict.value, RUN_TIER_TAG: tier,
             "mlflow.note.content": decision.because}
 
 

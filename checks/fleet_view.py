@@ -8,6 +8,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from govflow.checks.governance_tags import VersionTags
 from govflow.checks.jurisdictions import declared
 from govflow.checks.register import REGISTER_SEVERITIES, RegisterEntry, RunRecord
 
@@ -211,7 +212,7 @@ def inventory(models: Sequence[ModelFacts], runs: Iterable[RunRecord], register:
             "open_findings": open_count[facts.model], "overdue_findings": overdue_count[facts.model],
             "review_due": due,
             "review_overdue": bool(due and facts.serving and date.fromisoformat(due) < today),
-            "jurisdictions": list(declared(facts.tags)),
+            "jurisdictions": list(declared(VersionTags.parse(facts.tags).jurisdictions)),
         })
     return rows
 

@@ -1,8 +1,10 @@
-"""Governance tags of a model version: merging, required-tag check, and the risk tier."""
+"""Governance tags of a model version: merged (version over model), parsed once into `VersionTags`, which
+every layer reads instead of `governance.*` strings; the required-tag check; the risk tier."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from govflow.checks.policy import TIER_NAMES
 from govflow.checks.results import CheckResult, Status
@@ -42,8 +44,78 @@ def check_required_tags(tags: Mapping[str, str], required: tuple[str, ...]) -> l
     return results
 
 
-def declared_columns(tags: Mapping[str, str]) -> list[str]:
-    """Columns the tags say the data must hold besides the model's inputs: label and sensitive features."""
-    columns = [tags["governance.label"]] if tags.get("governance.label") else []
-    columns += [c.strip() for c in tags.get("governance.sensitive_features", "").split(",") if c.strip()]
-    return columns
+def _listed(value: str | None) -> tuple[str, ...]:
+    return tuple(c.strip() for c in (value or "").split(",") if c.strip())
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The columns the tags name in the version's data; "" where the tag is not set."""
+
+    label: str = ""
+    prediction: str = ""
+    score: str = ""
+    timestamp: str = ""
+    id_column: str = ""
+    sensitive: tuple[str, ...] = ()
+
+    def declared(self) -> list[str]:
+        """Columns the data must hold besides the model's inputs: the label and the sensitive features."""
+        return ([self.label] if self.label else []) + list(self.sensitive)
+
+    def not_features(self) -> set[str]:
+        """Declared columns that are not model inputs: outcome, outputs, time and id."""
+        return {c for c in (self.label, self.prediction, self.score, self.timestamp, self.id_column) if c}
+
+
+@dataclass(frozen=True)
+class DataSources:
+    """Where the version's data lives (URIs), None where the tag is not set."""
+
+    reference: str | None = None
+    evaluation: str | None = None
+    monitoring: str | None = None
+    labels: str | None = None
+
+
+@dataclass(frozen=True)
+class VersionTags:
+    """A model version's governance tags as govflow reads them: who owns it, the tier it declares, its data
+    and columns, where it is used, and what govflow itself last wrote on it. `raw` keeps every tag for the
+    checks that read policy-named keys (the required tags, the model card's fields)."""
+
+    raw: Mapping[str, str] = field(default_factory=dict)
+    owner: str | None = None
+    use_case: str | None = None
+    declared_tier: str | None = None
+    jurisdictions: str | None = None  # as written; checks/jurisdictions.py parses the codes
+    monotonic: str | None = None  # the relationships the owner declares (feature:+ or feature:-)
+    columns: Columns = field(default_factory=Columns)
+    data: DataSources = field(default_factory=DataSources)
+    status: str | None = None
+    lifecycle: str | None = None
+    last_gate_run: str | None = None
+    last_monitor_run: str | None = None
+    retire_requested_by: str | None = None
+
+    @classmethod
+    def parse(cls, tags: Mapping[str, str]) -> VersionTags:
+        """The typed view of a version's effective tags (`effective_tags`); blank tags read as unset."""
+        def get(key: str) -> str | None:
+            value = tags.get(f"governance.{key}")
+            return value if value is not None and str(value).strip() else None
+
+        columns = Columns(**{role: get(role) or "" for role in ("label", "prediction", "score", "timestamp",
+                                                               "id_column")},
+                          sensitive=_listed(get("sensitive_features")))
+        data = DataSources(get("reference_data"), get("evaluation_data"), get("monitoring_data"), get("labels_data"))
+        return cls(raw=dict(tags), owner=get("owner"), use_case=get("use_case"), declared_tier=get("risk_tier"),
+                   jurisdictions=get("jurisdictions"), monotonic=get("monotonic"), columns=columns, data=data,
+                   status=get("status"), lifecycle=get("lifecycle"), last_gate_run=get("last_gate_run"),
+                   last_monitor_run=get("last_monitor_run"), retire_requested_by=get("retire_requested_by"))
+
+
+def version_tags(model_tags: Mapping[str, str], version_tags_: Mapping[str, str]) -> VersionTags:
+    """The version's tags merged over its model's, parsed."""
+    return VersionTags.parse(effective_tags(model_tags, version_tags_))
+

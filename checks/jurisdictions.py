@@ -81,9 +81,9 @@ def changes(before: Mapping[str, Any], after: Mapping[str, Any], where: str = ""
     return out
 
 
-def declared(tags: Mapping[str, str]) -> tuple[str, ...]:
-    """The jurisdiction codes a version's tags declare, lower case, in order, each once."""
-    codes = [c.strip().lower() for c in (tags.get(TAG) or "").split(",") if c.strip()]
+def declared(value: str | None) -> tuple[str, ...]:
+    """The jurisdiction codes a version declares (`VersionTags.jurisdictions`), lower case, in order, each once."""
+    codes = [c.strip().lower() for c in (value or "").split(",") if c.strip()]
     return tuple(dict.fromkeys(codes))
 
 

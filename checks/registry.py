@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the policy model validates check ids against this registry at import
+    from govflow.checks.governance_tags import VersionTags
     from govflow.checks.policy import TierPolicy
 
 
@@ -46,8 +47,8 @@ class CheckSpec:
     description: str
     stages: frozenset[Stage]
     needs: frozenset[Need] = frozenset()
-    # A tag the version sets to ask for the check; without it the check does not apply, unless the policy's
-    # rule says `require_declaration: true`.
+    # The `VersionTags` field (a tag) the version sets to ask for the check; without it the check does not
+    # apply, unless the policy's rule says `require_declaration: true`.
     declared_by: str | None = None
     # Judged where a result appears (outcome drift once labels arrive, uniqueness where an id is declared).
     only_when_produced: bool = False
@@ -176,7 +177,7 @@ REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
           [_G], [_D, _X]),
     _spec("robustness.monotonic",
           "the score moves the way each declared monotonic relationship says (tag governance.monotonic)",
-          [_G], [_D, _X], declared_by="governance.monotonic"),
+          [_G], [_D, _X], declared_by="monotonic"),
     _spec("robustness.missing_value",
           "a missing value in each input gets a prediction or a clear rejection, never a crash", [_G], [_D, _X]),
     _spec("feedback.stakeholder", "no stakeholder feedback at or above the policy's severity is unresolved",
@@ -186,14 +187,15 @@ REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
 )}
 
 
-def applies(spec: CheckSpec, tier: TierPolicy, tags: Mapping[str, str]) -> bool:
-    """Whether a check asked for by declaration is asked for: declared by its tag, or required by policy."""
-    if spec.declared_by is None or tags.get(spec.declared_by):
+def applies(spec: CheckSpec, tier: TierPolicy, tags: VersionTags | None) -> bool:
+    """Whether a check asked for by declaration is asked for: declared in the version's tags (the
+    `VersionTags` field `declared_by` names), or required by policy."""
+    if spec.declared_by is None or (tags is not None and getattr(tags, spec.declared_by)):
         return True
     return bool(getattr(tier.rule(spec.check_id), "require_declaration", False))
 
 
-def expected_at(stage: Stage, tier: TierPolicy, tags: Mapping[str, str] | None = None,
+def expected_at(stage: Stage, tier: TierPolicy, tags: VersionTags | None = None,
                 has: Iterable[Need] = EVERYTHING, families: Iterable[str] | None = None,
                 produced: Iterable[str] = (), needing: Need | None = None) -> list[str]:
     """The tier's enabled checks (of `families`, and `needing` a thing, if given) this stage judges, given
@@ -202,14 +204,14 @@ def expected_at(stage: Stage, tier: TierPolicy, tags: Mapping[str, str] | None =
     out = []
     for check_id in tier.enabled_check_ids():
         spec = REGISTRY[check_id]
-        if (stage in spec.stages and spec.needs <= available and applies(spec, tier, tags or {})
+        if (stage in spec.stages and spec.needs <= available and applies(spec, tier, tags)
                 and (wanted is None or spec.family in wanted) and (needing is None or needing in spec.needs)
                 and (not spec.only_when_produced or check_id in seen)):
             out.append(check_id)
     return out
 
 
-def not_expected_at(stage: Stage, tier: TierPolicy, tags: Mapping[str, str] | None = None,
+def not_expected_at(stage: Stage, tier: TierPolicy, tags: VersionTags | None = None,
                     has: Iterable[Need] = EVERYTHING, produced: Iterable[str] = ()) -> tuple[str, ...]:
     """The tier's enabled checks this stage does not judge: what `decide` is told not to wait for."""
     expected = set(expected_at(stage, tier, tags, has, produced=produced))

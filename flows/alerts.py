@@ -20,7 +20,7 @@ def alert_on_failure(ctx: Subject, flow: str, decision: Decision, run_id: str) -
     lines = [f"{r.check_id}{f'[{r.column or r.group}]' if (r.column or r.group) else ''}: {r.message}"
              for r in critical]
     body = "\n".join([f"{flow} run {run_id} on {model} v{version} [{ctx.tier_name} tier]: {decision.verdict.value}",
-                      f"owner: {ctx.tags.get('governance.owner') or 'unknown'}", *lines])
+                      f"owner: {ctx.tags.owner or 'unknown'}", *lines])
     try:
         notify(url, f"govflow: {model} v{version} {decision.verdict.value} ({len(critical)} critical)", body)
     except Exception as exc:  # the evidence is written; a lost notice must not fail the governance run

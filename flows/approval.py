@@ -25,8 +25,8 @@ def sign_off(model: str, version: str, by: str, role: str, note: str | None = No
     ctx = resolve_subject(model, version)
     run = open_run(ctx, FLOW)
     at = clock.now().isoformat(timespec="seconds")
-    seen = ctx.tags.get("governance.status")
-    record = signoff_record(by, role, at, seen, ctx.tags.get("governance.last_gate_run"), note)
+    seen = ctx.tags.status
+    record = signoff_record(by, role, at, seen, ctx.tags.last_gate_run, note)
     document = {**json.loads(record), "model": model, "version": ctx.version.version}
     record_evidence(ctx, run, FLOW, files={"evidence/signoff.json": canonical_json(document)},
                     inputs={"model_version": f"models:/{model}/{ctx.version.version}"}, metrics={},

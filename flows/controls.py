@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from prefect import flow
 
 from govflow.checks.controls import coverage, current_evidence
-from govflow.checks.governance_tags import effective_tags
+from govflow.checks.governance_tags import version_tags
 from govflow.policy_file import load_controls
 from govflow.settings import Settings
 from govflow.tasks.evidence import read_verdict
@@ -34,8 +34,8 @@ def controls_coverage(model: str | None = None, framework: str | None = None) ->
         if version is None:
             continue
         info = read_model_version(uri, name, version)
-        tags = effective_tags(info.model_tags, info.version_tags)
+        tags = version_tags(info.model_tags, info.version_tags)
         judged[name] = version
-        results[name] = current_evidence({"gate": read_verdict(uri, tags.get("governance.last_gate_run")),
-                                          "monitor": read_verdict(uri, tags.get("governance.last_monitor_run"))})
+        results[name] = current_evidence({"gate": read_verdict(uri, tags.last_gate_run),
+                                          "monitor": read_verdict(uri, tags.last_monitor_run)})
     return Coverage(judged, coverage(catalogue, results, framework))

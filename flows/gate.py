@@ -12,7 +12,7 @@ from govflow.checks.decision import Verdict, decide
 from govflow.checks.evidence import family_documents, key_metrics, verdict_document, verdict_tags
 from govflow.checks.fairness import fairness_audit
 from govflow.checks.fairness_html import fairness_html
-from govflow.checks.governance_tags import TIER_TAG, check_required_tags, declared_columns
+from govflow.checks.governance_tags import TIER_TAG, VersionTags, check_required_tags
 from govflow.checks.manifest import canonical_json, sha256_hex
 from govflow.checks.performance import performance_results
 from govflow.checks.policy import TierPolicy
@@ -60,10 +60,10 @@ class _Evidence:
     fairness_groups: list[dict] | None = None  # drawn once the decision has applied severity and waivers
 
 
-def _evaluate(uri: str, subject: ModelVersionInfo, tags: dict[str, str], tier: TierPolicy, confidence: float, ev: _Evidence) -> None:
+def _evaluate(uri: str, subject: ModelVersionInfo, tags: VersionTags, tier: TierPolicy, confidence: float, ev: _Evidence) -> None:
     """Run the gate's check families, appending results, evidence files and input fingerprints to `ev`."""
-    reference = load_dataset(tags.get("governance.reference_data"))
-    evaluation = load_dataset(tags.get("governance.evaluation_data"))
+    reference = load_dataset(tags.data.reference)
+    evaluation = load_dataset(tags.data.evaluation)
     for name, data in (("reference", reference), ("evaluation", evaluation)):
         ev.results += check_readable(name, data.uri, data.rows, data.error)
         if data.fingerprint:
@@ -75,7 +75,7 @@ def _evaluate(uri: str, subject: ModelVersionInfo, tags: dict[str, str], tier: T
     documented, files = transparency.documentation(subject, tags, loaded, tier)
     ev.results += documented
     ev.files |= files
-    needed = list(dict.fromkeys([*loaded.input_columns, *declared_columns(tags)]))
+    needed = list(dict.fromkeys([*loaded.input_columns, *tags.columns.declared()]))
     for name, data in (("reference", reference), ("evaluation", evaluation)):
         if data.has_rows:
             ev.results += check_columns_present(name, data.columns, needed)
@@ -101,14 +101,14 @@ def _validate_data(subject: ModelVersionInfo, reference: LoadedData, evaluation:
             ev.files["evidence/great_expectations/validation_result.json"] = canonical_json(run.result)
 
 
-def _score_and_judge(subject: ModelVersionInfo, evaluation: LoadedData, loaded: LoadedModel, tags: dict[str, str],
+def _score_and_judge(subject: ModelVersionInfo, evaluation: LoadedData, loaded: LoadedModel, tags: VersionTags,
                      tier: TierPolicy, confidence: float, ev: _Evidence) -> None:
     """Score the evaluation data with the registered model; judge performance and fairness on it, and question
     the model on it (importance, proxies, robustness)."""
     scored_ids = [*expected_at(Stage.GATE, tier, tags, families=("performance", "fairness")),
                   *transparency.probed_checks(tier, tags)]
-    label = tags.get("governance.label")
-    sensitive = [c for c in declared_columns(tags) if c != label]
+    label = tags.columns.label or None
+    sensitive = [c for c in tags.columns.sensitive if c != label]
     if loaded.error or not evaluation.has_rows:
         ev.results += not_run(scored_ids, loaded.error or "no evaluation data to score")
         return
@@ -119,14 +119,14 @@ def _score_and_judge(subject: ModelVersionInfo, evaluation: LoadedData, loaded: 
     if missing := [c for c in loaded.input_columns if c not in evaluation.columns]:
         ev.results += not_run(scored_ids, f"evaluation data lacks model input column(s) {missing}")
         return
-    scored = predict(loaded, evaluation.frame, exclude=tuple(declared_columns(tags)))
+    scored = predict(loaded, evaluation.frame, exclude=tuple(tags.columns.declared()))
     if scored.error:
         ev.results += not_run(scored_ids, scored.error)
         return
     y = evaluation.frame[label].to_numpy()
     ev.results += performance_results(y, scored.pred, scored.score, tier.performance, confidence, label_column=label)
     probed, files = transparency.probe(subject, loaded, evaluation.frame, y, sensitive,
-                                       tuple(declared_columns(tags)), tags, tier, confidence)
+                                       tuple(tags.columns.declared()), tags, tier, confidence)
     ev.results += probed
     ev.files |= files
     if tier.fairness is None:
@@ -153,19 +153,19 @@ def registration_gate(model: str, version: str, only_if_ungated: bool = False) -
     """
     logger = get_run_logger()
     ctx = resolve_subject(model, version)
-    if only_if_ungated and (status := ctx.version.version_tags.get("governance.status")):
+    if only_if_ungated and (status := VersionTags.parse(ctx.version.version_tags).status):
         logger.info("%s v%s was gated already (%s); not gated again", model, ctx.version.version, status)
         return None
     uri, subject, tags, tier_name, tier = ctx.uri, ctx.version, ctx.tags, ctx.tier_name, ctx.tier
     run = open_run(ctx, FLOW)
 
-    signoff = [check_signoffs(tags, tier.governance.signoff)] if tier.governance.signoff else []
+    signoff = [check_signoffs(tags.raw, tier.governance.signoff)] if tier.governance.signoff else []
     # An assessment on file gives the tier, so the tag need not be declared.
     required = tuple(t for t in ctx.policy.required_tags if not (ctx.assessment and t == TIER_TAG))
     regional = [ctx.jurisdiction_error] if ctx.jurisdiction_error else []
-    ev = _Evidence(results=check_required_tags(tags, required) + [ctx.tiering] + regional + signoff, files={}, inputs={
+    ev = _Evidence(results=check_required_tags(tags.raw, required) + [ctx.tiering] + regional + signoff, files={}, inputs={
         "model_version": f"models:/{model}/{subject.version}", "model_source": subject.source,
-        "governance_tags": f"sha256:{sha256_hex(canonical_json(tags))}",
+        "governance_tags": f"sha256:{sha256_hex(canonical_json(tags.raw))}",
     })
     if ctx.jurisdictions:
         ev.files["evidence/jurisdictions.json"] = canonical_json(ctx.regional())
@@ -183,7 +183,7 @@ def registration_gate(model: str, version: str, only_if_ungated: bool = False) -
 
     decision = decide(ctx.waived(ev.results), tier, not_judged=not_expected_at(Stage.GATE, tier, tags))
     context = {"model": model, "version": subject.version, "flow": FLOW, "risk_tier": tier_name,
-               "tier_declared": tags.get("governance.risk_tier"), "jurisdictions": list(ctx.jurisdictions)}
+               "tier_declared": tags.declared_tier, "jurisdictions": list(ctx.jurisdictions)}
     dates, findings_file = findings_evidence(ctx, decision.results)
     context |= dates
     ev.files[transparency.REPORT] = transparency.report_page(subject, ev.files, decision.results)

@@ -11,7 +11,6 @@ from prefect import flow, get_run_logger
 
 from govflow.checks.decision import apply_severity
 from govflow.checks.fairness import fairness_audit
-from govflow.checks.governance_tags import declared_columns
 from govflow.checks.manifest import canonical_json
 from govflow.checks.mitigation import comparison_table, recommend
 from govflow.checks.performance import performance_results
@@ -55,13 +54,13 @@ def mitigation_evaluation(model: str, version: str, register_best: bool = False)
     logger = get_run_logger()
     ctx = resolve_subject(model, version)
     uri, subject, tags, tier, policy = ctx.uri, ctx.version, ctx.tags, ctx.tier, ctx.policy
-    label = tags.get("governance.label")
-    sensitive = [c for c in declared_columns(tags) if c != label]
+    label = tags.columns.label or None
+    sensitive = [c for c in tags.columns.sensitive if c != label]
     if tier.fairness is None or not label or not sensitive:
         raise MitigationInputError(f"{model} v{subject.version}: mitigation needs governance.label, "
                                    "governance.sensitive_features and a tier with fairness checks")
-    reference = load_dataset(tags.get("governance.reference_data"))
-    evaluation = load_dataset(tags.get("governance.evaluation_data"))
+    reference = load_dataset(tags.data.reference)
+    evaluation = load_dataset(tags.data.evaluation)
     for name, data in (("reference", reference), ("evaluation", evaluation)):
         if not data.has_rows:
             raise MitigationInputError(f"{model} v{subject.version}: {name} data unusable: {data.error or 'no rows'}")

@@ -33,7 +33,7 @@ from govflow.checks.estimation import (
 from govflow.checks.evidence import column_summary
 from govflow.checks.explainability import stability_result
 from govflow.checks.fairness import fairness_audit
-from govflow.checks.governance_tags import declared_columns
+from govflow.checks.governance_tags import VersionTags
 from govflow.checks.lifetime import closed, lifetime_decay, lifetime_drift, lifetime_fairness
 from govflow.checks.manifest import canonical_json
 from govflow.checks.multivariate import domain_classifier
@@ -63,19 +63,10 @@ class Collected:
         self.results += [r if period == ALL_PERIODS else r.model_copy(update={"period": period}) for r in results]
 
 
-def _column(tags: dict[str, str], role: str) -> str:
-    return tags.get(f"governance.{role}", "")
-
-
-def not_features(tags: dict[str, str]) -> set[str]:
-    """Declared columns that are not model inputs: outcome, outputs, time and id."""
-    return {c for c in (_column(tags, t) for t in ("label", "prediction", "score", "timestamp", "id_column")) if c}
-
-
 class Scorer:
     """The registered model, loaded at most once per pass, adding its outputs to frames that lack them."""
 
-    def __init__(self, uri: str, model: str, version: str, tags: dict[str, str]):
+    def __init__(self, uri: str, model: str, version: str, tags: VersionTags):
         self._where, self._tags = (uri, model, version), tags
         self._loaded: LoadedModel | None = None
 
@@ -87,13 +78,13 @@ class Scorer:
 
     def with_outputs(self, frame: pd.DataFrame) -> tuple[pd.DataFrame | None, str | None]:
         """The frame with prediction (and score) columns, as logged or as the model scores it; else why not."""
-        prediction, score = _column(self._tags, "prediction"), _column(self._tags, "score")
+        prediction, score = self._tags.columns.prediction, self._tags.columns.score
         if prediction in frame.columns:
             return frame, None
         loaded = self.model()
         if loaded.error:
             return None, loaded.error
-        scored = predict(loaded, frame, exclude=tuple(declared_columns(self._tags)))
+        scored = predict(loaded, frame, exclude=tuple(self._tags.columns.declared()))
         if scored.error:
             return None, scored.error
         frame = frame.assign(**{prediction: scored.pred})
@@ -102,23 +93,23 @@ class Scorer:
         return frame, None
 
 
-def load_production(tags: dict[str, str], scorer: Scorer, out: Collected, check_ids: list[str]) -> pd.DataFrame | None:
+def load_production(tags: VersionTags, scorer: Scorer, out: Collected, check_ids: list[str]) -> pd.DataFrame | None:
     """Every production row, labels joined where they have arrived and model outputs present; None when
     unusable, and then each of `check_ids` gets an ERROR result saying why."""
-    monitoring = load_dataset(tags.get("governance.monitoring_data"))
+    monitoring = load_dataset(tags.data.monitoring)
     out.add(check_readable("monitoring", monitoring.uri, monitoring.rows, monitoring.error, empty=Status.INCONCLUSIVE))
     if not monitoring.has_rows:
         out.add(not_run(check_ids, "no monitoring data"))
         return None
     out.inputs["monitoring_data"] = monitoring.fingerprint or ""
-    frame, label = monitoring.frame, _column(tags, "label")
-    if labels_uri := tags.get("governance.labels_data"):
+    frame, label = monitoring.frame, tags.columns.label
+    if labels_uri := tags.data.labels:
         labels = load_dataset(labels_uri)
         out.add(check_readable("labels", labels.uri, labels.rows, labels.error))
         if labels.has_rows:
             out.inputs["labels_data"] = labels.fingerprint or ""
             try:
-                frame = join_labels(frame, labels.frame, _column(tags, "id_column"), label)
+                frame = join_labels(frame, labels.frame, tags.columns.id_column, label)
             except ValueError as exc:
                 out.add(not_run(check_ids, str(exc)))
                 return None
@@ -131,9 +122,9 @@ def load_production(tags: dict[str, str], scorer: Scorer, out: Collected, check_
     return frame
 
 
-def load_reference(tags: dict[str, str], out: Collected, check_ids: list[str]) -> pd.DataFrame | None:
+def load_reference(tags: VersionTags, out: Collected, check_ids: list[str]) -> pd.DataFrame | None:
     """The reference (training / validation) data the production data is compared with."""
-    reference = load_dataset(tags.get("governance.reference_data"))
+    reference = load_dataset(tags.data.reference)
     out.add(check_readable("reference", reference.uri, reference.rows, reference.error))
     if not reference.has_rows:
         out.add(not_run(check_ids, "reference data is needed"))
@@ -152,7 +143,7 @@ def split(frame: pd.DataFrame, timestamp: str | None, freq: str, out: Collected,
         return None
 
 
-def validate(periods: Periods, columns: list[str], reference: pd.DataFrame, tags: dict[str, str], tier: TierPolicy,
+def validate(periods: Periods, columns: list[str], reference: pd.DataFrame, tags: VersionTags, tier: TierPolicy,
              suite_name: str, out: Collected) -> None:
     """Columns added or missing since the reference, then a Great Expectations suite derived from the
     reference run on every period's batches; failures summarised per column."""
@@ -160,9 +151,9 @@ def validate(periods: Periods, columns: list[str], reference: pd.DataFrame, tags
     if not data_ids:
         return
     if tier.data.schema_ is not None:
-        out.add(compare_columns(list(reference.columns), columns, not_features(tags)))
-    shared = shared_columns(list(reference.columns), columns, not_features(tags))
-    ids = [c for c in [_column(tags, "id_column")] if c in columns]
+        out.add(compare_columns(list(reference.columns), columns, tags.columns.not_features()))
+    shared = shared_columns(list(reference.columns), columns, tags.columns.not_features())
+    ids = [c for c in [tags.columns.id_column] if c in columns]
     expectations = derive_expectations(reference, shared, tier.data) + unique_expectations(ids, tier.data)
     checked = shared + [c for c in ids if c not in shared]
     for period, rows in periods:
@@ -178,11 +169,11 @@ def validate(periods: Periods, columns: list[str], reference: pd.DataFrame, tags
         {"columns": column_summary(r for r in out.results if r.family == "data")})
 
 
-def performance(periods: Periods, new: set[str], tags: dict[str, str], tier: TierPolicy, policy: Policy,
+def performance(periods: Periods, new: set[str], tags: VersionTags, tier: TierPolicy, policy: Policy,
                 baseline_metrics: dict[str, float] | None, out: Collected) -> list[str]:
     """Performance of every labelled period that is new or in the decay window, then decay over the window
     against the gate's figures; returns the new periods still awaiting labels (pending, not findings)."""
-    label, prediction, score = (_column(tags, t) for t in ("label", "prediction", "score"))
+    label, prediction, score = tags.columns.label, tags.columns.prediction, tags.columns.score
     rule = tier.performance.decay
     window = labelled_window(periods, label, rule.window if rule else 1)
     in_window = {period for period, _ in window}
@@ -205,7 +196,7 @@ def performance(periods: Periods, new: set[str], tags: dict[str, str], tier: Tie
     return pending
 
 
-def estimates(periods: Periods, new: set[str], reference: pd.DataFrame, scorer: Scorer, tags: dict[str, str],
+def estimates(periods: Periods, new: set[str], reference: pd.DataFrame, scorer: Scorer, tags: VersionTags,
               tier: TierPolicy, policy: Policy, baseline_metrics: dict[str, float] | None, out: Collected) -> None:
     """Before outcomes arrive, performance and fairness gaps estimated from scores calibrated on the reference
     (overall, and within each group) for every new period with no outcome yet; once they arrive, the realised
@@ -214,8 +205,8 @@ def estimates(periods: Periods, new: set[str], reference: pd.DataFrame, scorer: 
     fair = tier.fairness.estimated if tier.fairness is not None else None
     if perf is None and error is None and fair is None:
         return
-    label, prediction, score = (_column(tags, t) for t in ("label", "prediction", "score"))
-    sensitive = [c for c in declared_columns(tags) if c != label]
+    label, prediction, score = tags.columns.label, tags.columns.prediction, tags.columns.score
+    sensitive = [c for c in tags.columns.declared() if c != label]
     waiting = [(period, rows) for period, rows in periods if period in new and rows[label].isna().all()]
     window = {p for p, _ in labelled_window(periods, label, tier.performance.decay.window if tier.performance.decay else 1)}
     arrived = [(period, rows[rows[label].notna()]) for period, rows in periods
@@ -283,16 +274,16 @@ def estimates(periods: Periods, new: set[str], reference: pd.DataFrame, scorer: 
         "groups": tables})
 
 
-def lifetime(periods: Periods, new: set[str], reference: pd.DataFrame, tags: dict[str, str], tier: TierPolicy,
+def lifetime(periods: Periods, new: set[str], reference: pd.DataFrame, tags: VersionTags, tier: TierPolicy,
              baseline_metrics: dict[str, float] | None, out: Collected) -> None:
     """The deployment's whole life, judged anytime-valid: per-feature drift for the periods closed since the
     last run (and the latest closed one), decay and fairness gaps over every closed or matured period."""
-    label, prediction = _column(tags, "label"), _column(tags, "prediction")
+    label, prediction = tags.columns.label, tags.columns.prediction
     drift_rule = tier.drift.lifetime if tier.drift else None
     if drift_rule is not None:
         looks = closed(periods)
         report = {p for p, _ in looks if p in new} | ({looks[-1][0]} if looks else set())
-        features = shared_columns(list(reference.columns), list(periods[0][1].columns), not_features(tags))
+        features = shared_columns(list(reference.columns), list(periods[0][1].columns), tags.columns.not_features())
         results, rows = lifetime_drift(reference, periods, features, report, drift_rule)
         out.add(results)
         out.files["evidence/drift_lifetime.json"] = canonical_json({"looks": rows})
@@ -300,25 +291,25 @@ def lifetime(periods: Periods, new: set[str], reference: pd.DataFrame, tags: dic
         out.add(lifetime_decay(periods, label, prediction, validation_baseline(baseline_metrics or {}),
                                tier.performance.lifetime))
     if tier.fairness is not None and tier.fairness.lifetime is not None:
-        sensitive = [c for c in declared_columns(tags) if c != label]
+        sensitive = [c for c in tags.columns.declared() if c != label]
         out.add(lifetime_fairness(reference, periods, label, prediction, sensitive, tier.fairness,
                                   tier.fairness.lifetime))
 
 
-def outcomes_known(periods: Periods, tags: dict[str, str]) -> bool:
+def outcomes_known(periods: Periods, tags: VersionTags) -> bool:
     """Whether any period holds a labelled row: from then on performance and explanation stability are
     expected of the run, so a step that produced nothing blocks instead of passing by silence."""
-    return bool(labelled_window(periods, _column(tags, "label"), 1))
+    return bool(labelled_window(periods, tags.columns.label, 1))
 
 
-def stability(periods: Periods, tags: dict[str, str], tier: TierPolicy, policy: Policy, scorer: Scorer,
+def stability(periods: Periods, tags: VersionTags, tier: TierPolicy, policy: Policy, scorer: Scorer,
               approval: dict | None, out: Collected) -> None:
     """The importance ranking on the labelled window (the decay window's periods) against the one the gate
     recorded; nothing until outcomes arrive, like decay."""
     rules = tier.explainability
     if rules is None or rules.stability is None:
         return
-    label = _column(tags, "label")
+    label = tags.columns.label
     window = labelled_window(periods, label, tier.performance.decay.window if tier.performance.decay else 1)
     if not window:
         return
@@ -332,7 +323,7 @@ def stability(periods: Periods, tags: dict[str, str], tier: TierPolicy, policy: 
     if loaded.error:
         out.add(not_run(["explainability.stability"], loaded.error))
         return
-    exclude = tuple(declared_columns(tags)) + tuple(not_features(tags))
+    exclude = tuple(tags.columns.declared()) + tuple(tags.columns.not_features())
     features = list(loaded.input_columns) or [c for c in pooled.columns if c not in exclude]
     probed = explain_model(loaded, pooled, pooled[label].to_numpy(), features, rules, policy.confidence, exclude)
     if "importance" not in probed.document:
@@ -343,13 +334,13 @@ def stability(periods: Periods, tags: dict[str, str], tier: TierPolicy, policy: 
     out.files["evidence/explainability/importance_recent.json"] = canonical_json({**probed.document, "periods": judged})
 
 
-def fairness(periods: Periods, columns: list[str], tags: dict[str, str], tier: TierPolicy, policy: Policy,
+def fairness(periods: Periods, columns: list[str], tags: VersionTags, tier: TierPolicy, policy: Policy,
              out: Collected) -> None:
     """Group fairness per period; before a period's outcomes arrive, its selection rates on every row."""
     if tier.fairness is None:
         return
-    label, prediction, score = (_column(tags, t) for t in ("label", "prediction", "score"))
-    sensitive = [c for c in declared_columns(tags) if c != label]
+    label, prediction, score = tags.columns.label, tags.columns.prediction, tags.columns.score
+    sensitive = [c for c in tags.columns.declared() if c != label]
     if missing := [c for c in [label, *sensitive] if c not in columns]:
         out.add(not_run(tier.enabled_check_ids("fairness"), f"monitoring data lacks column(s) {missing}"))
         return
@@ -367,18 +358,18 @@ def fairness(periods: Periods, columns: list[str], tags: dict[str, str], tier: T
     out.files["evidence/fairness_groups.json"] = canonical_json({"groups": groups})
 
 
-def drift(periods: Periods, columns: list[str], reference: pd.DataFrame, scorer: Scorer, tags: dict[str, str],
+def drift(periods: Periods, columns: list[str], reference: pd.DataFrame, scorer: Scorer, tags: VersionTags,
           tier: TierPolicy, out: Collected) -> None:
     """Per period: every feature against the reference (corrected across features), the model's outputs
     against its outputs on the reference, and the outcome rate once labels arrive."""
     rules = tier.drift
     if rules is None:
         return
-    features = shared_columns(list(reference.columns), columns, not_features(tags))
+    features = shared_columns(list(reference.columns), columns, tags.columns.not_features())
     if not features:
         out.add(not_run(tier.enabled_check_ids("drift"), "monitoring and reference data share no feature column"))
         return
-    label, prediction, score = (_column(tags, t) for t in ("label", "prediction", "score"))
+    label, prediction, score = tags.columns.label, tags.columns.prediction, tags.columns.score
     scored_reference, why = (scorer.with_outputs(reference) if rules.prediction is not None else (None, None))
     rows_out = []
     for period, rows in periods:
@@ -403,14 +394,14 @@ def drift(periods: Periods, columns: list[str], reference: pd.DataFrame, scorer:
     out.files["evidence/drift_features.json"] = canonical_json({"features": rows_out})
 
 
-def multivariate(periods: Periods, columns: list[str], reference: pd.DataFrame, tags: dict[str, str],
+def multivariate(periods: Periods, columns: list[str], reference: pd.DataFrame, tags: VersionTags,
                  tier: TierPolicy, policy: Policy, out: Collected) -> None:
     """Per period, a classifier trained to tell its rows from the reference's: a joint shift no single feature
     shows."""
     rule = tier.drift.multivariate if tier.drift else None
     if rule is None:
         return
-    features = shared_columns(list(reference.columns), columns, not_features(tags))
+    features = shared_columns(list(reference.columns), columns, tags.columns.not_features())
     documents = []
     for period, rows in periods:
         result, document = domain_classifier(reference, rows, features, rule, policy.confidence)
@@ -419,11 +410,11 @@ def multivariate(periods: Periods, columns: list[str], reference: pd.DataFrame, 
     out.files["evidence/drift_multivariate.json"] = canonical_json({"periods": documents})
 
 
-def evidently_report(frame: pd.DataFrame, reference: pd.DataFrame, tags: dict[str, str], tier: TierPolicy,
+def evidently_report(frame: pd.DataFrame, reference: pd.DataFrame, tags: VersionTags, tier: TierPolicy,
                      out: Collected, periods: list[str] | None = None) -> None:
     """Evidently's drift report (HTML and JSON) on a seeded sample of the judged rows, as evidence; its
     `sample.json` says which periods the report pools, since the verdict judges each period on its own."""
-    features = shared_columns(list(reference.columns), list(frame.columns), not_features(tags))
+    features = shared_columns(list(reference.columns), list(frame.columns), tags.columns.not_features())
     if tier.drift is None or not features or frame.empty:
         return
     report = render_evidently_drift(reference, frame, features, tier.drift.report_rows, tier.drift.seed)

@@ -57,17 +57,17 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
     """One deployed version on the batches since its last monitoring run; evidence and trends in MLflow."""
     ctx = resolve_subject(model, version)
     uri, subject, tags, tier_name, tier, policy = ctx.uri, ctx.version, ctx.tags, ctx.tier_name, ctx.tier, ctx.policy
-    previous = read_past_run(uri, tags.get("governance.last_monitor_run"))
+    previous = read_past_run(uri, tags.last_monitor_run)
     start = monitoring_start(previous.tags if previous else None)
-    gate = read_past_run(uri, tags.get("governance.last_gate_run"))
+    gate = read_past_run(uri, tags.last_gate_run)
     out = step.Collected(inputs={"model_version": f"models:/{model}/{subject.version}"})
     if tier.governance.serving is not None:
-        out.add(check_serving(subject.aliases, tags.get("governance.status")))
+        out.add(check_serving(subject.aliases, tags.status))
     if ctx.jurisdiction_error is not None:  # judged under the tier alone it would pass what its region tightens
         out.add([ctx.jurisdiction_error])
     scorer = step.Scorer(uri, model, subject.version, tags)
     needs_data = expected_at(Stage.MONITORING, tier, tags, needing=Need.DATA)
-    timestamp = tags.get("governance.timestamp")
+    timestamp = tags.columns.timestamp or None
 
     frame = step.load_production(tags, scorer, out, needs_data)
     reference = step.load_reference(tags, out, needs_data) if frame is not None else None

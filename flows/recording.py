@@ -98,7 +98,7 @@ def findings_evidence(ctx: Subject, results) -> tuple[dict[str, str | None], dic
     """The review and retention dates for the verdict, and `evidence/findings.json`: each finding with its
     severity, the model's owner and the date the policy allows to fix it."""
     today = clock.now().date()
-    rows = findings(results, ctx.tier, ctx.tags.get("governance.owner"), today)
+    rows = findings(results, ctx.tier, ctx.tags.owner, today)
     return review_dates(ctx.tier, today), {"evidence/findings.json": canonical_json({"findings": rows})}
 
 

@@ -47,7 +47,7 @@ def _judge(facts: VersionFacts, newer: str | None, now: datetime) -> LifecycleOu
     produced = {r.check_id for r in results}
     enabled = ctx.tier.enabled_check_ids("lifecycle") + ctx.tier.enabled_check_ids("governance")
     context = {"lifecycle": facts.lifecycle, "aliases": list(facts.aliases), "superseded_by": newer,
-               "retire_requested_by": ctx.tags.get("governance.retire_requested_by")}
+               "retire_requested_by": ctx.tags.retire_requested_by}
     judged = judge_and_record(ctx, FLOW, results, families=("lifecycle", "governance"),
                               not_judged=tuple(c for c in enabled if c not in produced), context=context)
     state = facts.lifecycle

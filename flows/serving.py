@@ -30,7 +30,7 @@ def serving_check(model: str, version: str, alias: str) -> ServingOutcome:
     ctx = resolve_subject(model, version)
     # The registry may not show the alias yet if the event raced ahead of the read; the event says it is there.
     aliases = tuple(dict.fromkeys([*ctx.version.aliases, alias]))
-    status = ctx.tags.get("governance.status")
+    status = ctx.tags.status
     judged = judge_and_record(ctx, FLOW, check_serving(aliases, status),
                               not_judged=not_expected_at(Stage.SERVING, ctx.tier, ctx.tags),
                               context={"alias": alias, "status": status})

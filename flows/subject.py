@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from prefect.runtime import flow_run
 
 from govflow import clock
-from govflow.checks.governance_tags import TIER_TAG, effective_tags
+from govflow.checks.governance_tags import VersionTags, version_tags
 from govflow.checks.jurisdictions import declared, unknown_result
 from govflow.checks.policy import Policy, TierPolicy
 from govflow.checks.results import CheckResult
@@ -28,7 +28,7 @@ class Subject:
     policy_sha: str
     uri: str
     version: ModelVersionInfo
-    tags: dict[str, str]
+    tags: VersionTags  # parsed once; no flow reads a `governance.*` string
     tier_name: str
     tier: TierPolicy
     waivers: tuple[Waiver, ...] = ()
@@ -60,15 +60,15 @@ def resolve_subject(model: str, version: str) -> Subject:
     waivers, waivers_sha = load_waivers(settings.waivers_file)
     uri = settings.resolved_tracking_uri
     info = read_model_version(uri, model, str(version))
-    tags = effective_tags(info.model_tags, info.version_tags)
+    tags = version_tags(info.model_tags, info.version_tags)
     questionnaire, assessment, assessment_sha = load_assessment(settings.questionnaire_file,
                                                                 settings.assessments_dir, model)
     assessed = assessed_tier(questionnaire, assessment) if assessment else None
-    tier_name, tiering = judge_tier(tags.get(TIER_TAG), assessed, policy.unassessed_tier)
+    tier_name, tiering = judge_tier(tags.declared_tier, assessed, policy.unassessed_tier)
     # Without any tier the strictest limits apply; `tiering` is then an ERROR that blocks the verdict.
     tier_name = tier_name or policy.unassessed_tier
     document = answers_document(assessment, questionnaire, *assessed) if assessment and assessed else None
-    codes = declared(tags)  # each jurisdiction's overlay tightens the tier; the stricter rule wins
+    codes = declared(tags.jurisdictions)  # each jurisdiction's overlay tightens the tier; the stricter rule wins
     return Subject(settings, policy, policy_sha, uri, info, tags, tier_name, policy.tier(tier_name, codes), waivers,
                    waivers_sha, tiering, document, assessment_sha, codes, unknown_result(codes, policy.jurisdictions))
 

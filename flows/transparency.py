@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 
 from govflow.checks.documentation import model_card, model_card_results
+from govflow.checks.governance_tags import VersionTags
 from govflow.checks.manifest import canonical_json
 from govflow.checks.policy import TierPolicy
 from govflow.checks.proxy import proxy_audit
 from govflow.checks.registry import Stage, expected_at
 from govflow.checks.results import CheckResult, not_run
-from govflow.checks.robustness import MONOTONIC_TAG
 from govflow.reports.explanation import explanation_html
 from govflow.tasks.probes import explain_model, probe_robustness, read_model_card
 from govflow.tasks.registry import ModelVersionInfo
@@ -29,28 +29,28 @@ IMPORTANCE = "evidence/explainability/importance.json"
 PROXY = "evidence/proxy/measures.json"
 
 
-def probed_checks(tier: TierPolicy, tags: dict[str, str]) -> list[str]:
+def probed_checks(tier: TierPolicy, tags: VersionTags) -> list[str]:
     """The probing checks this tier runs at the gate."""
     return expected_at(Stage.GATE, tier, tags, families=PROBED)
 
 
-def documentation(subject: ModelVersionInfo, tags: dict[str, str], loaded: LoadedModel,
+def documentation(subject: ModelVersionInfo, tags: VersionTags, loaded: LoadedModel,
                   tier: TierPolicy) -> tuple[list[CheckResult], dict[str, bytes]]:
     """One `documentation.model_card` result per required field, and what was found where."""
     rule = tier.documentation.model_card
     if rule is None:
         return [], {}
     card, card_file, card_error = read_model_card(loaded.local_path)
-    found = model_card(tags, card, subject.description)
+    found = model_card(tags.raw, card, subject.description)
     document = {"required": list(rule.fields), "card_file": card_file, "card_error": card_error,
                 # Every field found, required or not: the model's page shows the card the gate read.
                 "fields": {k: {"text": text, "source": source} for k, (text, source) in found.items()}}
-    return (model_card_results(tags, card, subject.description, rule, card_error),
+    return (model_card_results(tags.raw, card, subject.description, rule, card_error),
             {"evidence/model_card.json": canonical_json(document)})
 
 
 def probe(subject: ModelVersionInfo, loaded: LoadedModel, frame: pd.DataFrame, y: np.ndarray, sensitive: list[str],
-          exclude: tuple[str, ...], tags: dict[str, str], tier: TierPolicy,
+          exclude: tuple[str, ...], tags: VersionTags, tier: TierPolicy,
           confidence: float) -> tuple[list[CheckResult], dict[str, bytes]]:
     """Importance and partial dependence, proxies and robustness on the evaluation data; their documents."""
     features = list(loaded.input_columns) or [c for c in frame.columns if c not in exclude]
@@ -71,7 +71,7 @@ def probe(subject: ModelVersionInfo, loaded: LoadedModel, frame: pd.DataFrame, y
             results += proxy_results
             files[PROXY] = canonical_json(proxy)
     if tier.robustness is not None:
-        probed = probe_robustness(loaded, frame, features, tags.get(MONOTONIC_TAG), tier.robustness, confidence,
+        probed = probe_robustness(loaded, frame, features, tags.monotonic, tier.robustness, confidence,
                                   exclude)
         results += probed.results
         files["evidence/robustness/perturbations.json"] = canonical_json(probed.document)

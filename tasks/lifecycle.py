@@ -9,7 +9,7 @@ from mlflow import MlflowClient
 from mlflow.entities import ViewType
 from mlflow.exceptions import MlflowException
 
-from govflow.checks.governance_tags import effective_tags
+from govflow.checks.governance_tags import version_tags
 from govflow.checks.lifecycle import RETIRING, VersionFacts
 from govflow.tasks.paging import every_page
 from govflow.tasks.queries import runs_of
@@ -95,13 +95,13 @@ def read_version_facts(tracking_uri: str, experiment: str, models: list[str] | N
             held.setdefault(str(number), []).append(alias)
         facts = []
         for mv in versions:
-            tags = effective_tags(dict(registered.tags), dict(mv.tags))
+            tags = version_tags(dict(registered.tags), dict(mv.tags))
             aliases = tuple(sorted(held.get(str(mv.version), ())))
-            lifecycle = tags.get("governance.lifecycle")
+            lifecycle = tags.lifecycle
             extra: dict = {}
             if aliases or lifecycle == RETIRING:
-                gate = _run(client, tags.get("governance.last_gate_run"))
-                monitor = _run(client, tags.get("governance.last_monitor_run"))
+                gate = _run(client, tags.last_gate_run)
+                monitor = _run(client, tags.last_monitor_run)
                 # Without a timestamp column a monitoring run records no data time; when it ran stands in.
                 seen = (_parse(monitor.data.tags.get("governance.monitored_through")) or _stamp(monitor.info.start_time)
                         if monitor else None)
@@ -110,8 +110,8 @@ def read_version_facts(tracking_uri: str, experiment: str, models: list[str] | N
                 if lifecycle == RETIRING:
                     extra |= _evidence(client, experiment_id, name, str(mv.version))
             facts.append(VersionFacts(
-                model=name, version=str(mv.version), aliases=aliases, status=tags.get("governance.status"),
-                lifecycle=lifecycle, owner=tags.get("governance.owner"), registered=_stamp(mv.creation_timestamp)
+                model=name, version=str(mv.version), aliases=aliases, status=tags.status,
+                lifecycle=lifecycle, owner=tags.owner, registered=_stamp(mv.creation_timestamp)
                 or datetime.now(UTC), **extra))
         out[name] = facts
     return out

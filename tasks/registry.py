@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
+from govflow.checks.governance_tags import VersionTags
 from govflow.store_errors import worth_retrying
 from govflow.tasks.paging import every_page
 from govflow.tasks.queries import UnquotableName, name_is
@@ -148,9 +149,8 @@ def list_ungated_versions(tracking_uri: str, models: list[str] | None = None,
     found = []
     model_tags: dict[str, dict[str, str]] = {}
     for mv in every_page(client.search_model_versions, max_results=1000):
-        mine = dict(mv.tags or {})
-        if (names and mv.name not in names) or mine.get("governance.status") \
-                or mine.get("governance.lifecycle") in ("retiring", "retired"):
+        mine = VersionTags.parse(dict(mv.tags or {}))  # the version's own: a model tag does not gate it
+        if (names and mv.name not in names) or mine.status or mine.lifecycle in ("retiring", "retired"):
             continue
         if tags and mv.name not in model_tags:
             model_tags[mv.name] = dict(client.get_registered_model(mv.name).tags)

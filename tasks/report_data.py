@@ -14,9 +14,10 @@ from pathlib import Path
 from mlflow import MlflowClient
 from pydantic import ValidationError
 
+from govflow.checks.evidence import RUN_TIER_TAG
 from govflow.checks.findings import SEVERITIES
 from govflow.checks.fleet_view import ModelFacts
-from govflow.checks.governance_tags import effective_tags
+from govflow.checks.governance_tags import VersionTags, effective_tags
 from govflow.checks.register import RunRecord
 from govflow.checks.results import STATUS_ORDER, CheckResult
 from govflow.checks.verification import MANIFEST
@@ -54,14 +55,16 @@ def read_models(tracking_uri: str) -> list[ModelFacts]:
         versions, version_tags = {}, {}
         for mv in versions_of(client, registered.name):
             tags = version_tags[str(mv.version)] = effective_tags(model_tags, dict(mv.tags))
-            versions[str(mv.version)] = (tags.get("governance.status"), tags.get("governance.lifecycle"),
+            parsed = VersionTags.parse(tags)
+            versions[str(mv.version)] = (parsed.status, parsed.lifecycle,
                                          tuple(sorted(aliases.get(str(mv.version), []))))
-        model = ModelFacts(registered.name, owner=model_tags.get("governance.owner"),
-                           use_case=model_tags.get("governance.use_case"), description=registered.description or None,
+        declared = VersionTags.parse(model_tags)
+        model = ModelFacts(registered.name, owner=declared.owner,
+                           use_case=declared.use_case, description=registered.description or None,
                            tags=model_tags, versions=versions)
         # The tier shown is the current version's: a version tag may set its own.
         shown = version_tags.get(model.current, model_tags) if model.current else model_tags
-        facts.append(replace(model, tier=shown.get("governance.risk_tier"), tags=shown))
+        facts.append(replace(model, tier=VersionTags.parse(shown).declared_tier, tags=shown))
     return sorted(facts, key=lambda f: f.model)
 
 
@@ -179,7 +182,7 @@ def _record(tracking_uri: str, run, ui_url: str | None) -> tuple[RunRecord, tupl
     record = RunRecord(
         run_id=run.info.run_id, model=tags.get("governance.model", ""), version=tags.get("governance.version", ""),
         flow=flow, started=_started(run, manifest),
-        verdict=tags.get("governance.verdict"), tier=tags.get("governance.risk_tier"), judged=judged,
+        verdict=tags.get("governance.verdict"), tier=tags.get(RUN_TIER_TAG), judged=judged,
         findings=findings, metrics=dict(run.data.metrics), missing=tuple(missing),
         review_due=_iso_date(verdict_doc.get("review_due")) if isinstance(verdict_doc, Mapping) else None,
         note=shaped["evidence/note.json"], signoff=shaped["evidence/signoff.json"], feedback=feedback or (),

@@ -5,6 +5,7 @@ govflow/ in the checkout (they install inside it), so the contract is checked on
 the wheel lays it out."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -53,3 +54,30 @@ def test_ruff_finds_nothing():
     result = subprocess.run([str(BIN / "ruff"), "check", "--no-cache", "."], cwd=ROOT, capture_output=True,
                             text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stdout[-6000:]
+
+
+# A model version's governance tags, as `VersionTags` parses them (checks/governance_tags.py).
+VERSION_TAG_KEYS = ("owner", "use_case", "risk_tier", "jurisdictions", "monotonic", "label", "prediction", "score",
+                    "timestamp", "id_column", "sensitive_features", "reference_data", "evaluation_data",
+                    "monitoring_data", "labels_data", "status", "lifecycle", "last_gate_run", "last_monitor_run",
+                    "retire_requested_by")
+_TAG_READ = re.compile(r'(\.get\(|\[)\s*f?"governance\.(' + "|".join(VERSION_TAG_KEYS) + r')"(?!\]\s*=(?!=))')
+
+
+def test_no_layer_reads_a_version_tag_by_string_outside_its_parser():
+    """Issue 29, item 1: a version's governance tags are parsed once (`VersionTags`); writing them is fine."""
+    readers = []
+    for folder in ("checks", "tasks", "flows", "govflow"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if path.name == "governance_tags.py" and folder == "checks":
+                continue
+            readers += [f"{path.relative_to(ROOT)}:{n}" for n, line in enumerate(path.read_text().splitlines(), 1)
+                        if _TAG_READ.search(line)]
+    assert readers == []
+
+
+def test_the_guard_sees_a_read():
+    assert _TAG_READ.search('owner = tags.get("governance.owner")')
+    assert _TAG_READ.search('if tags["governance.label"] == "y":')
+    assert not _TAG_READ.search('set_version_tags(uri, m, v, {"governance.status": verdict})')
+    assert not _TAG_READ.search('tags["governance.label"] = "y"')

@@ -19,7 +19,7 @@ DEMO_SIGNERS = {"owner": "A. Rivera (model owner)", "validator": "M. Chen (model
 def _demo_signoffs(client, outcomes: list, policy) -> list:
     """Versions that pass every check but await sign-off get it, in each role their tier's policy names (as the
     jurisdictions they declare tighten it), from the demo's owner and validator."""
-    from govflow.checks.governance_tags import effective_tags
+    from govflow.checks.governance_tags import version_tags
     from govflow.checks.jurisdictions import declared
     from govflow.flows.approval import sign_off
 
@@ -30,9 +30,9 @@ def _demo_signoffs(client, outcomes: list, policy) -> list:
         if awaiting is None or any(r for r in outcome.reasons if not r.startswith("governance.signoff")):
             signed.append(outcome)
             continue
-        tags = effective_tags(client.get_registered_model(outcome.model).tags,
+        tags = version_tags(client.get_registered_model(outcome.model).tags,
                               client.get_model_version(outcome.model, outcome.version).tags)
-        rule = policy.tier(outcome.tier, declared(tags)).governance.signoff
+        rule = policy.tier(outcome.tier, declared(tags.jurisdictions)).governance.signoff
         for role in rule.roles if rule is not None else ():
             with flow_output():
                 outcome = sign_off(outcome.model, outcome.version, DEMO_SIGNERS.get(role, f"demo {role}"), role,
@@ -166,6 +166,7 @@ class Standing:
 def _stand_again(client, settings, feed) -> tuple[list, object]:
     """A second `govflow demo`: the feed and clock at the last simulated night; the versions gated stand at their
     verdicts, and the last night's monitoring finds its evidence already recorded and is not run again."""
+    from govflow.checks.governance_tags import VersionTags
     from govflow.demo import history
     from govflow.demo.seed import seed_fleet
     from govflow.flows.gate import registration_gate
@@ -178,7 +179,7 @@ def _stand_again(client, settings, feed) -> tuple[list, object]:
                      for item in seeded}
         outcomes = []
         for item in seeded:
-            status = client.get_model_version(item.model, item.version).tags.get("governance.status", "NOT_GATED")
+            status = VersionTags.parse(client.get_model_version(item.model, item.version).tags).status or "NOT_GATED"
             outcomes.append(fresh[item.model] or Standing(item.model, item.version, status))
             typer.echo(f"already registered: {item.model} v{item.version} ({outcomes[-1].verdict})")
         retrained = any(item.model == history.RETRAINED_MODEL and item.version != "1" for item in seeded)

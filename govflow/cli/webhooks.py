@@ -81,6 +81,10 @@ def webhook_register(
             hook = client.create_webhook(name, url, events=list(WEBHOOK_EVENTS), secret=secret,
                                          description="govflow: gate new versions, check aliases")
     except MlflowException as exc:
+        from govflow.store_errors import mlflow_unreachable
+
+        if mlflow_unreachable(exc):
+            raise  # not the input: `govflow` says which store did not answer, exit 1
         usage_error(f"MLflow refused the webhook ({settings.resolved_tracking_uri}): {exc.message}")
     typer.echo(f"{'updated' if existing else 'created'} webhook {hook.webhook_id} '{name}' -> {url} "
                f"for {', '.join(WEBHOOK_EVENTS)}")

@@ -1,5 +1,5 @@
 
-from govflow.checks.governance_tags import check_required_tags, declared_columns, effective_tags
+from govflow.checks.governance_tags import VersionTags, check_required_tags, effective_tags
 from govflow.checks.policy import parse_policy
 from govflow.checks.results import Status
 from govflow.settings import DEFAULT_POLICY
@@ -33,5 +33,22 @@ def test_invalid_tier_is_an_error():
 
 
 def test_declared_columns():
-    assert declared_columns({"governance.label": "y", "governance.sensitive_features": "race, sex,"}) == ["y", "race", "sex"]
-    assert declared_columns({}) == []
+    tags = VersionTags.parse({"governance.label": "y", "governance.sensitive_features": "race, sex,"})
+    assert tags.columns.declared() == ["y", "race", "sex"]
+    assert VersionTags.parse({}).columns.declared() == []
+
+
+def test_the_tags_parse_once_into_typed_fields_and_blank_reads_as_unset():
+    tags = VersionTags.parse({
+        "governance.owner": "risk@bank", "governance.risk_tier": " ", "governance.label": "y",
+        "governance.prediction": "p", "governance.score": "s", "governance.timestamp": "t", "governance.id_column": "id",
+        "governance.reference_data": "ref.csv", "governance.evaluation_data": "eval.csv",
+        "governance.monitoring_data": "prod.csv", "governance.labels_data": "labels.csv",
+        "governance.jurisdictions": "eu", "governance.status": "APPROVED", "governance.last_gate_run": "r1",
+        "governance.custom": "kept"})
+    assert (tags.owner, tags.declared_tier, tags.jurisdictions, tags.status, tags.last_gate_run) == (
+        "risk@bank", None, "eu", "APPROVED", "r1")
+    assert tags.columns.not_features() == {"y", "p", "s", "t", "id"}
+    assert (tags.data.reference, tags.data.evaluation, tags.data.monitoring, tags.data.labels) == (
+        "ref.csv", "eval.csv", "prod.csv", "labels.csv")
+    assert tags.raw["governance.custom"] == "kept"

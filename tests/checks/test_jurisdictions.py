@@ -5,6 +5,7 @@ import itertools
 
 import pytest
 
+from govflow.checks.governance_tags import VersionTags
 from govflow.checks.jurisdictions import OverlayError, declared, tighten, unknown_result
 from govflow.checks.policy import PolicyError, parse_policy
 from govflow.checks.results import Status
@@ -71,8 +72,8 @@ def test_an_overlay_key_no_tier_knows_is_a_policy_error():
 
 
 def test_declared_codes_and_an_unknown_one():
-    assert declared({"governance.jurisdictions": " EU, us,eu ,"}) == ("eu", "us")
-    assert declared({}) == ()
+    assert declared(VersionTags.parse({"governance.jurisdictions": " EU, us,eu ,"}).jurisdictions) == ("eu", "us")
+    assert declared(VersionTags.parse({}).jurisdictions) == ()
     assert unknown_result(("eu", "us"), ("eu", "us", "uk")) is None
     error = unknown_result(("eu", "xx"), ("eu", "us"))
     assert error.status is Status.ERROR and error.column == "governance.jurisdictions"

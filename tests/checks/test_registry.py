@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from govflow.checks import CHECKS
+from govflow.checks.governance_tags import VersionTags
 from govflow.checks.registry import EVERYTHING, REGISTRY, Need, Stage, expected_at, not_expected_at
 from govflow.checks.robustness import MONOTONIC_TAG
 from govflow.policy_file import load_controls, load_policy
@@ -59,11 +60,12 @@ def test_what_a_night_has_decides_what_it_expects():
 
 
 def test_a_check_asked_for_by_declaration_applies_only_when_declared_unless_policy_requires_it():
-    assert REGISTRY["robustness.monotonic"].declared_by == MONOTONIC_TAG
+    assert REGISTRY["robustness.monotonic"].declared_by == "monotonic"
+    assert VersionTags.parse({MONOTONIC_TAG: "income:+"}).monotonic == "income:+"
     high = POLICY.tier("high")
     rule = high.robustness.monotonic
     assert rule is not None
     required = rule.require_declaration
-    expected = "robustness.monotonic" in expected_at(Stage.GATE, high, {})
+    expected = "robustness.monotonic" in expected_at(Stage.GATE, high, VersionTags.parse({}))
     assert expected is required
-    assert "robustness.monotonic" in expected_at(Stage.GATE, high, {MONOTONIC_TAG: "income:increasing"})
+    assert "robustness.monotonic" in expected_at(Stage.GATE, high, VersionTags.parse({MONOTONIC_TAG: "income:increasing"}))

@@ -20,7 +20,11 @@ PASSWORD = "Db-Secret-9f3a"
 def _commands(version: str, out) -> list[list[str]]:
     return [["gate", MODEL, version], ["verify", MODEL], ["inventory"], ["report", "--out", str(out)], ["nightly"],
             ["retirement"], ["reconcile"], ["finding", "note", MODEL, "data.schema", "--by", "A. Rivera", "--text", "x"],
-            ["evidence", "pull", MODEL, "--out", str(out / "bundle")], ["controls", "coverage", MODEL]]
+            ["evidence", "pull", MODEL, "--out", str(out / "bundle")], ["controls", "coverage", MODEL],
+            ["approve", MODEL, version, "--by", "A. Rivera", "--role", "owner"], ["retire", MODEL, version],
+            ["feedback", "add", MODEL, "--from", "applicant", "--severity", "low", "--text", "x"],
+            ["feedback", "resolve", MODEL, "--by", "A. Rivera", "--text", "x"], ["mitigate", MODEL, version],
+            ["webhook", "register", "--url", "http://127.0.0.1:9/webhooks/mlflow"]]
 
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -46,7 +50,8 @@ def gated(tmp_path_factory):
     try:
         [seeded] = seed_fleet(MlflowClient(url), root / "datasets", None, only=(MODEL,))
         env = {**{k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "MLFLOW_HTTP"))},
-               "MLFLOW_TRACKING_URI": url, "GOVFLOW_DATA_DIR": str(root / "data"), "PREFECT_HOME": str(root / "prefect")}
+               "MLFLOW_TRACKING_URI": url, "GOVFLOW_DATA_DIR": str(root / "data"), "PREFECT_HOME": str(root / "prefect"),
+               "GOVFLOW_WEBHOOK_SECRET": "stopped-store-webhook-secret-0123"}
         first = _run(["gate", MODEL, seeded.version], env)
         assert first.returncode in (0, 1) and "Traceback" not in first.stderr, first.stderr[-3000:]
     finally:
