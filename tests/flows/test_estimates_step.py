@@ -4,13 +4,14 @@ crash; with scores, the estimates and the comparison appear per period."""
 import numpy as np
 import pandas as pd
 
+from govflow.checks.governance_tags import VersionTags
 from govflow.checks.results import Status
 from govflow.flows import monitoring as step
 from govflow.policy_file import load_policy
 from govflow.settings import DEFAULT_POLICY
 
-TAGS = {"governance.label": "y", "governance.prediction": "pred", "governance.score": "p",
-        "governance.sensitive_features": "sex"}
+TAGS = VersionTags.parse({"governance.label": "y", "governance.prediction": "pred", "governance.score": "p",
+        "governance.sensitive_features": "sex"})
 
 
 def _frame(rng, n, labelled=True):

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from govflow.checks.governance_tags import VersionTags
 from govflow.checks.results import Status
 from govflow.flows import monitoring as step
 from govflow.policy_file import load_policy
@@ -12,7 +13,7 @@ from govflow.settings import Settings
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
-TAGS = {"governance.label": "y", "governance.prediction": "pred", "governance.id_column": "id"}
+TAGS = VersionTags.parse({"governance.label": "y", "governance.prediction": "pred", "governance.id_column": "id"})
 
 
 @pytest.fixture(scope="module")
