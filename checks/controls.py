@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from govflow.checks.policy import PolicyError, _Frozen, line_of, parse_typed
+from govflow.checks.policy import Frozen, PolicyError, line_of, parse_typed
 from govflow.checks.results import CheckResult, Status
 
 Framework = Literal["nist_ai_rmf", "iso_42001", "sr_11_7", "sr_26_2", "eu_ai_act", "naic"]
@@ -19,7 +19,7 @@ JUDGED = frozenset({Status.PASS, Status.WARN, Status.FAIL, Status.WAIVED})
 SEVERITY = ("PASS", "WAIVED", "WARN", "FAIL")
 
 
-class Control(_Frozen):
+class Control(Frozen):
     """A control: what it asks, whether checks evidence it or a person attests it, and the clauses it serves."""
 
     id: str = Field(pattern=r"^[A-Z]{2,}-\d{2,}$")
@@ -30,7 +30,7 @@ class Control(_Frozen):
     clauses: dict[Framework, tuple[str, ...]] = Field(min_length=1)
 
 
-class Catalogue(_Frozen):
+class Catalogue(Frozen):
     version: Literal[1]
     controls: tuple[Control, ...] = Field(min_length=1)
 

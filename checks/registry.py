@@ -3,7 +3,7 @@
 Which checks a job expects comes from here and nowhere else: a job names its stage and what it has (a
 readable dataset, new rows, outcomes, a loadable model), and `expected_at` answers with the tier's enabled
 checks that apply. A blocking check that applies and produced no result blocks the verdict (`decide`).
-Adding a check: an entry here, its rule in the policy model (checks/policy.py), its function and its test.
+Adding a check: an entry here, its rule in the policy model (checks/policy/), its function and its test.
 """
 
 from __future__ import annotations

@@ -7,35 +7,35 @@ from datetime import date
 
 from pydantic import Field
 
-from govflow.checks.policy import TIER_NAMES, PolicyError, _Frozen, line_of, parse_typed
+from govflow.checks.policy import TIER_NAMES, Frozen, PolicyError, line_of, parse_typed
 from govflow.checks.results import CheckResult, Status
 
 
-class Answer(_Frozen):
+class Answer(Frozen):
     score: int = Field(ge=0)
     annex_iii: str | None = None
 
 
-class Question(_Frozen):
+class Question(Frozen):
     id: str
     text: str
     answers: dict[str, Answer] = Field(min_length=2)
 
 
-class TierFloors(_Frozen):
+class TierFloors(Frozen):
     """The lowest total score of each tier; below `medium`, low."""
 
     high: int = Field(ge=1)
     medium: int = Field(ge=1)
 
 
-class Questionnaire(_Frozen):
+class Questionnaire(Frozen):
     version: int = Field(ge=1, le=1)
     questions: tuple[Question, ...] = Field(min_length=1)
     tiers: TierFloors
 
 
-class Assessment(_Frozen):
+class Assessment(Frozen):
     version: int = Field(ge=1, le=1)
     model: str
     assessed_by: str = Field(min_length=3)

@@ -11,13 +11,13 @@ from datetime import date
 
 from pydantic import Field, field_validator
 
-from govflow.checks.policy import PolicyError, _Frozen, line_of, parse_typed
+from govflow.checks.policy import Frozen, PolicyError, line_of, parse_typed
 from govflow.checks.results import CheckResult, Status
 
 WAIVABLE = frozenset({Status.FAIL, Status.WARN, Status.ERROR, Status.INCONCLUSIVE})
 
 
-class Waiver(_Frozen):
+class Waiver(Frozen):
     """`check` on `model`'s `versions` is waived until `expires` (exclusive), for `reason`, by `approved_by`;
     `subject` narrows it to one column or group."""
 
@@ -39,7 +39,7 @@ class Waiver(_Frozen):
                 and (self.subject is None or self.subject in (result.column, result.group)))
 
 
-class WaiverFile(_Frozen):
+class WaiverFile(Frozen):
     version: int = Field(ge=1, le=1)
     waivers: tuple[Waiver, ...] = ()
 

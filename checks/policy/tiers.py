@@ -1,0 +1,110 @@
+"""A tier's policy (its sections, and its rules by dotted check id, computed once), the jurisdictions' overlays
+and the whole policy."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from typing import Any, Literal
+
+from pydantic import Field
+
+from govflow.checks.jurisdictions import changes, tighten
+from govflow.checks.policy.rules import Frozen, Rule, TierName
+from govflow.checks.policy.sections import (
+    DataChecks,
+    DocumentationChecks,
+    DriftChecks,
+    ExplainabilityChecks,
+    FairnessChecks,
+    FeedbackChecks,
+    GovernanceChecks,
+    Lifecycle,
+    PerformanceChecks,
+    ProxyChecks,
+    RobustnessChecks,
+)
+
+
+class TierPolicy(Frozen):
+    """The checks one risk tier runs; a check left out of a tier is not run for it."""
+
+    lifecycle: Lifecycle | None = None
+
+    governance: GovernanceChecks = GovernanceChecks()
+    data: DataChecks = DataChecks()
+    performance: PerformanceChecks = PerformanceChecks()
+    fairness: FairnessChecks | None = None
+    drift: DriftChecks | None = None
+    documentation: DocumentationChecks = DocumentationChecks()
+    explainability: ExplainabilityChecks | None = None
+    proxy: ProxyChecks | None = None
+    robustness: RobustnessChecks | None = None
+    feedback: FeedbackChecks = FeedbackChecks()
+
+    @cached_property
+    def _rules(self) -> dict[str, Rule]:
+        """Check id -> rule for every check this tier runs, in policy order; computed once (the tier is frozen)."""
+        rules = {}
+        for family in type(self).model_fields:
+            section = getattr(self, family)
+            if section is None:
+                continue
+            for field, info in type(section).model_fields.items():
+                if isinstance(rule := getattr(section, field), Rule):
+                    name = f"{family}.{info.alias or field}"
+                    rules |= {f"{name}.{sub}": rule for sub in rule.sub_checks()} or {name: rule}
+        return rules
+
+    def rule(self, check_id: str) -> Rule | None:
+        """The rule for a dotted check id, or None when this tier does not run it."""
+        return self._rules.get(check_id)
+
+    def enabled_check_ids(self, family: str | None = None) -> list[str]:
+        """Every check id this tier runs (of one family, if given), in policy order."""
+        return [c for c in self._rules if family is None or c.startswith(f"{family}.")]
+
+
+class Jurisdiction(Frozen):
+    """Where a version is used (tag governance.jurisdictions) and what that adds: per tier, an overlay of the
+    tier's own keys that may only tighten it (checks/jurisdictions.py)."""
+
+    title: str = Field(min_length=3)
+    tiers: dict[TierName, dict[str, Any]] = Field(default_factory=dict)
+
+
+class Policy(Frozen):
+    version: Literal[1]
+    confidence: float = Field(gt=0.5, lt=1.0)
+    required_tags: tuple[str, ...] = Field(min_length=1)
+    unassessed_tier: TierName
+    monitoring_period: Literal["D", "W", "M"]
+    tiers: dict[TierName, TierPolicy]
+    jurisdictions: dict[str, Jurisdiction] = Field(default_factory=dict)
+
+    def tier(self, name: str, jurisdictions: Sequence[str] = ()) -> TierPolicy:
+        """The tier's policy, tightened by the overlays of the `jurisdictions` the policy defines (the stricter
+        rule wins where they meet; codes it does not define are left to `unknown_result`)."""
+        base = self.tiers[name]  # type: ignore[index]
+        overlays = [(code, self.jurisdictions[code].tiers.get(name)) for code in jurisdictions
+                    if code in self.jurisdictions]
+        if not any(overlay for _, overlay in overlays):
+            return base
+        merged = base.model_dump(mode="json", by_alias=True, exclude_none=True)
+        for code, overlay in overlays:
+            if overlay:
+                merged = tighten(merged, overlay, f"jurisdictions.{code}.tiers.{name}")
+        return TierPolicy.model_validate(merged)
+
+    def signoff_roles(self) -> list[str]:
+        """Every role a tier asks to sign off, as the tiers stand and as each jurisdiction tightens them."""
+        tiers = [*self.tiers.values(), *(self.tier(name, (code,)) for code, j in self.jurisdictions.items()
+                                         for name in j.tiers)]
+        return sorted({r for tier in tiers if tier.governance.signoff for r in tier.governance.signoff.roles})
+
+    def tier_changes(self, name: str, jurisdictions: Sequence[str]) -> list[dict[str, Any]]:
+        """What the jurisdictions' overlays change in the tier: path, the tier's value, the value in force."""
+        base = self.tiers[name]  # type: ignore[index]
+        return changes(base.model_dump(mode="json", by_alias=True, exclude_none=True),
+                       self.tier(name, jurisdictions).model_dump(mode="json", by_alias=True, exclude_none=True))
+
