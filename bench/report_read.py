@@ -25,7 +25,8 @@ _CACHE: list[Path] = []
 
 
 def make_data(runs: int):
-    from govflow.tasks.evidence import open_governance_run, write_evidence
+    from govflow.tasks.artifacts import write_evidence
+    from govflow.tasks.runs import open_governance_run
 
     # Seeded once per size and kept, so both measured processes read the same store.
     folder = _STORE / str(runs)

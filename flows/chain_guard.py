@@ -10,7 +10,7 @@ from __future__ import annotations
 from govflow.checks.heads import Head
 from govflow.settings import Settings
 from govflow.tasks.chain import HeadStore, chain_tip
-from govflow.tasks.evidence import committed_beyond, has_recorded_runs
+from govflow.tasks.runs import committed_beyond, has_recorded_runs
 
 
 class ChainHeadsMissing(RuntimeError):

@@ -11,7 +11,7 @@ from govflow.checks.controls import coverage, current_evidence
 from govflow.checks.governance_tags import version_tags
 from govflow.policy_file import load_controls
 from govflow.settings import Settings
-from govflow.tasks.evidence import read_verdict
+from govflow.tasks.artifacts import read_verdict
 from govflow.tasks.registry import find_current_version, list_model_names, read_model_version
 
 

@@ -14,9 +14,9 @@ from govflow.checks.heads import head_line
 from govflow.checks.verification import Problem, evidence_notes, evidence_problems
 from govflow.checks.witness import Checkpoint, witness_notes, witness_problems
 from govflow.settings import Settings
+from govflow.tasks.artifacts import fetch_runs
 from govflow.tasks.bundle_files import read_config_files, write_evidence_bundle
 from govflow.tasks.chain import head_store, read_published_heads
-from govflow.tasks.evidence import fetch_runs
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,9 @@ from govflow.flows.report import ReportOutcome, fleet_report
 from govflow.flows.runners import SettingsTaskRunner, share_of_cores
 from govflow.flows.subject import Subject, open_run, resolve_subject
 from govflow.settings import Settings
-from govflow.tasks.evidence import find_completed_run, read_evidence_json, read_verdict
+from govflow.tasks.artifacts import read_evidence_json, read_verdict
 from govflow.tasks.registry import list_deployed_versions, list_ungated_versions, read_past_run, set_version_tags
+from govflow.tasks.runs import find_completed_run
 
 FLOW = "monitor"
 

@@ -17,16 +17,15 @@ from govflow.flows.chain_guard import refuse_if_behind
 from govflow.flows.subject import Subject, open_run
 from govflow.provenance import code_version
 from govflow.redact import redact_bytes
+from govflow.tasks.artifacts import upload_evidence, upload_manifest
 from govflow.tasks.chain import append_head, chain_tip, head_store, model_lock
-from govflow.tasks.evidence import (
+from govflow.tasks.runs import (
     GovernanceRun,
     abandon_run,
     commit_run,
     committed_run_of,
     complete_committed,
     supersede_incomplete,
-    upload_evidence,
-    upload_manifest,
 )
 from govflow.tasks.witness import publish_checkpoint
 

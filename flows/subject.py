@@ -17,8 +17,8 @@ from govflow.flows.chain_guard import refuse_if_behind
 from govflow.policy_file import load_assessment, load_policy, load_waivers
 from govflow.settings import Settings
 from govflow.tasks.chain import chain_tip, head_store
-from govflow.tasks.evidence import GovernanceRun, open_governance_run
 from govflow.tasks.registry import ModelVersionInfo, read_model_version
+from govflow.tasks.runs import GovernanceRun, open_governance_run
 
 
 @dataclass(frozen=True)

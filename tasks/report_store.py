@@ -8,7 +8,8 @@ from pathlib import Path
 from mlflow import MlflowClient
 from prefect import task
 
-from govflow.tasks.evidence import experiment_id_for, log_files
+from govflow.tasks.artifacts import log_files
+from govflow.tasks.runs import experiment_id_for
 from govflow.tasks.store_calls import store_task
 
 

@@ -347,7 +347,7 @@ def test_findings_carry_owner_severity_and_due_date(outcomes, client, tmp_path):
 
 def test_automation_gates_a_version_once_a_person_as_often_as_asked(outcomes, client):
     from govflow.flows.reconcile import reconciliation
-    from govflow.tasks.evidence import fetch_runs
+    from govflow.tasks.artifacts import fetch_runs
 
     version = outcomes["hiring_promotion"].version
     def gates() -> int:
@@ -365,8 +365,8 @@ def test_automation_gates_a_version_once_a_person_as_often_as_asked(outcomes, cl
 def test_of_two_automated_gates_judging_one_version_at_once_only_the_first_to_record_counts(outcomes, client):
     from govflow.checks.verification import evidence_notes, evidence_problems
     from govflow.settings import Settings
+    from govflow.tasks.artifacts import fetch_runs
     from govflow.tasks.chain import read_heads
-    from govflow.tasks.evidence import fetch_runs
 
     model = "vendor_fraud_score"
     version = _new_version(client, model, {})

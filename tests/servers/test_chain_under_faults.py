@@ -13,8 +13,8 @@ from mlflow import MlflowClient
 
 from govflow.checks.verification import evidence_notes, evidence_problems
 from govflow.failpoints import POINTS
+from govflow.tasks.artifacts import fetch_runs
 from govflow.tasks.chain import read_heads
-from govflow.tasks.evidence import fetch_runs
 from tests.servers.processes import BIN, free_port, spawn, start_mlflow, stop, wait_healthy
 
 REPO = Path(__file__).resolve().parents[2]

@@ -22,8 +22,8 @@ from mlflow import MlflowClient
 from pydantic import SecretStr
 
 from govflow.checks.verification import evidence_problems
+from govflow.tasks.artifacts import fetch_runs
 from govflow.tasks.chain import read_heads
-from govflow.tasks.evidence import fetch_runs
 from govflow.tasks.head_store import DatabaseHeadStore
 from tests.servers.processes import BIN
 from tests.servers.topology import Topology

@@ -5,9 +5,9 @@ found by the registry's fallback."""
 import pytest
 from mlflow import MlflowClient
 
-from govflow.tasks.evidence import committed_run_of, has_recorded_runs, open_governance_run
 from govflow.tasks.queries import UnquotableName, quoted, runs_of
 from govflow.tasks.registry import current_version, versions_of
+from govflow.tasks.runs import committed_run_of, has_recorded_runs, open_governance_run
 
 HOSTILE = ["o'brien", 'say "hi"', "x' and tags.`governance.model` != '", "back\\slash", "plain"]
 

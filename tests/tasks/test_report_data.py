@@ -6,8 +6,9 @@ import json
 import pytest
 from mlflow import MlflowClient
 
-from govflow.tasks.evidence import open_governance_run, write_evidence
+from govflow.tasks.artifacts import write_evidence
 from govflow.tasks.report_data import read_models, read_runs, run_link
+from govflow.tasks.runs import open_governance_run
 
 pytestmark = pytest.mark.slow  # writes and reads governance runs in a local MLflow store
 

@@ -3,7 +3,8 @@
 import pytest
 from mlflow import MlflowClient
 
-from govflow.tasks.evidence import open_governance_run, write_evidence
+from govflow.tasks.artifacts import write_evidence
+from govflow.tasks.runs import open_governance_run
 
 
 @pytest.mark.slow  # logs a thousand metric steps to a local MLflow store
@@ -29,7 +30,7 @@ def test_a_missing_evidence_file_reads_as_none_and_a_store_error_is_raised(tmp_p
     from mlflow.exceptions import MlflowException
     from mlflow.protos.databricks_pb2 import TEMPORARILY_UNAVAILABLE
 
-    from govflow.tasks.evidence import read_evidence_json
+    from govflow.tasks.artifacts import read_evidence_json
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     run = open_governance_run.fn(uri, "governance", tmp_path / "artifacts", "m", "1", "gate", "flow-run")
@@ -49,7 +50,7 @@ def test_a_file_the_store_holds_other_than_sent_is_never_vouched_for(tmp_path, m
     """MLflow's client retries a PUT after a dropped connection with the same, already read, file object; a
     store that then keeps a short copy must make the upload fail (and the task upload again), before a head
     is published for bytes that are not there."""
-    from govflow.tasks.evidence import StoredCopyDiffers, upload_evidence, upload_manifest
+    from govflow.tasks.artifacts import StoredCopyDiffers, upload_evidence, upload_manifest
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     run = open_governance_run.fn(uri, "governance", tmp_path / "artifacts", "m", "1", "monitor", "flow-run")
