@@ -149,8 +149,9 @@ def list_ungated_versions(tracking_uri: str, models: list[str] | None = None,
     found = []
     model_tags: dict[str, dict[str, str]] = {}
     for mv in every_page(client.search_model_versions, max_results=1000):
-        mine = VersionTags.parse(dict(mv.tags or {}))  # the version's own: a model tag does not gate it
-        if (names and mv.name not in names) or mine.status or mine.lifecycle in ("retiring", "retired"):
+        mine = dict(mv.tags or {})
+        own = VersionTags.parse(mine)  # the version's own: a model tag does not gate it
+        if (names and mv.name not in names) or own.status or own.lifecycle in ("retiring", "retired"):
             continue
         if tags and mv.name not in model_tags:
             model_tags[mv.name] = dict(client.get_registered_model(mv.name).tags)
