@@ -98,18 +98,23 @@ def parse_witness_log(data: bytes, source: str) -> list[Checkpoint]:
     return out
 
 
-def _chain(runs: Sequence[StoredRun]) -> dict[int, tuple[str, str]]:
-    """Sequence -> (manifest SHA-256, run id) of every run whose manifest states its sequence."""
-    chain = {}
+def _chain(runs: Sequence[StoredRun], vouched: set[str]) -> dict[int, dict[str, str]]:
+    """Sequence -> {manifest SHA-256: run id} of the chain's runs: those that recorded their manifest's hash,
+    and those a checkpoint vouches for (a run whose process stopped after its head, before MLflow recorded the
+    hash). A run stopped before its head, whose sequence a rerun then took, is no part of it."""
+    chain: dict[int, dict[str, str]] = {}
     for run in runs:
         if MANIFEST not in run.files:
+            continue
+        digest = sha256_hex(run.files[MANIFEST])
+        if digest != run.recorded_manifest_sha256 and digest not in vouched:
             continue
         try:
             sequence = json.loads(run.files[MANIFEST]).get("sequence")
         except (ValueError, AttributeError):
             continue
         if isinstance(sequence, int) and not isinstance(sequence, bool):
-            chain[sequence] = (sha256_hex(run.files[MANIFEST]), run.run_id)
+            chain.setdefault(sequence, {})[digest] = run.run_id
     return chain
 
 
@@ -120,7 +125,7 @@ def witness_problems(runs: Sequence[StoredRun], checkpoints: Sequence[Checkpoint
     that ends before it was truncated, however consistently store and head log were rewritten). Given the
     public key, every checkpoint must carry a valid signature."""
     mine = [c for c in checkpoints if c.model == model]
-    chain = _chain(runs)
+    chain = _chain(runs, {c.manifest_sha256 for c in mine})
     if not mine:
         return [Problem("witness", "-", None, (
             f"the witness holds no checkpoint of '{model}'" + (": its chain was never witnessed, or the "
@@ -133,12 +138,13 @@ def witness_problems(runs: Sequence[StoredRun], checkpoints: Sequence[Checkpoint
             f"the chain of '{model}' ends at sequence {end}, but the witness saw it reach {latest}: runs were "
             "removed from its end (a rewrite of MLflow and the head store, truncated at the tail)")))
     for c in mine:
-        held = chain.get(c.sequence)
-        if held is not None and held[0] != c.manifest_sha256:
-            problems.append(Problem("witness", held[1], MANIFEST, (
-                f"run {held[1]} at sequence {c.sequence}: its manifest hashes to {held[0][:12]}…, the witness "
+        held = chain.get(c.sequence, {})
+        if held and c.manifest_sha256 not in held:
+            digest, run_id = next(iter(held.items()))
+            problems.append(Problem("witness", run_id, MANIFEST, (
+                f"run {run_id} at sequence {c.sequence}: its manifest hashes to {digest[:12]}…, the witness "
                 f"checkpointed {c.manifest_sha256[:12]}… (run {c.run_id}): the chain was rewritten")))
-        elif held is None and c.sequence <= end:
+        elif not held and c.sequence <= end:
             problems.append(Problem("witness", c.run_id, None, (
                 f"the witness checkpointed sequence {c.sequence} (run {c.run_id}), which the chain no longer "
                 "holds")))
@@ -154,7 +160,7 @@ def witness_problems(runs: Sequence[StoredRun], checkpoints: Sequence[Checkpoint
 def witness_notes(runs: Sequence[StoredRun], checkpoints: Sequence[Checkpoint], model: str) -> list[str]:
     """The chain past the latest checkpoint (a publication that failed, or runs since): shown, not a problem."""
     mine = [c.sequence for c in checkpoints if c.model == model]
-    end = max(_chain(runs), default=0)
+    end = max(_chain(runs, {c.manifest_sha256 for c in checkpoints if c.model == model}), default=0)
     if mine and end > max(mine):
         return [f"the witness's latest checkpoint of '{model}' is sequence {max(mine)}; the chain has "
                 f"{end - max(mine)} run(s) after it that it has not seen"]

@@ -3,6 +3,7 @@ passes every other check but not the witness; a rewritten manifest, a lost check
 named; the log's lines parse back exactly, whatever the model's name holds."""
 
 import base64
+import dataclasses
 import json
 
 import pytest
@@ -74,7 +75,8 @@ def test_a_rewritten_manifest_and_a_forged_or_missing_signature_are_named():
     checkpoints = parse_witness_log(_witnessed(runs), "w.jsonl")
     rewritten = _chain(3)
     forged = json.loads(rewritten[1].files["manifest.json"]) | {"verdict": "APPROVED"}
-    rewritten[1] = StoredRun("r2", 0, "1", None, {**rewritten[1].files, "manifest.json": canonical_json(forged)})
+    forged_bytes = canonical_json(forged)  # recorded on the run, as an MLflow administrator can
+    rewritten[1] = StoredRun("r2", 0, "1", sha256_hex(forged_bytes), {**rewritten[1].files, "manifest.json": forged_bytes})
     messages = [p.message for p in witness_problems(rewritten, checkpoints, "m")]
     assert any("sequence 2" in m and "the chain was rewritten" in m for m in messages), messages
     unsigned = parse_witness_log(_witnessed(runs, signed=False), "w.jsonl")
@@ -128,3 +130,13 @@ def test_every_whole_rewrite_of_both_stores_truncated_at_the_tail_is_caught_with
         seen_without += bool(evidence_problems(rewritten, _log(rewritten), "m"))
         seen_with += bool(witness_problems(rewritten, checkpoints, "m", PUBLIC))
     assert (len(attacks), seen_without, seen_with) == (43, 0, 43)
+
+
+def test_runs_a_rerun_replaced_and_a_run_stopped_after_its_head_are_read_as_the_chain_holds_them():
+    runs = _chain(3)
+    checkpoints = parse_witness_log(_witnessed(runs), "w.jsonl")
+    stopped_before_head = StoredRun("r3-stopped", 0, "1", None, {"manifest.json": canonical_json(
+        {"sequence": 3, "artifacts": {}})})  # took sequence 3, never committed; r3 took it over
+    stopped_after_head = dataclasses.replace(runs[2], recorded_manifest_sha256=None)  # MLflow never got the hash
+    assert witness_problems([*runs, stopped_before_head], checkpoints, "m") == []
+    assert witness_problems([*runs[:2], stopped_after_head], checkpoints, "m") == []
