@@ -9,6 +9,7 @@ from govflow import clock
 from govflow.checks.decision import Decision, decide
 from govflow.checks.evidence import family_documents, key_metrics, verdict_document, verdict_tags
 from govflow.checks.findings import findings, review_dates
+from govflow.checks.heads import Head
 from govflow.checks.manifest import build_manifest, canonical_json
 from govflow.checks.results import CheckResult
 from govflow.failpoints import failpoint
@@ -18,7 +19,7 @@ from govflow.flows.subject import Subject, open_run
 from govflow.provenance import code_version
 from govflow.redact import redact_bytes
 from govflow.tasks.artifacts import upload_evidence, upload_manifest
-from govflow.tasks.chain import append_head, chain_tip, head_store, model_lock
+from govflow.tasks.chain import HeadStore, append_head, chain_tip, head_store, model_lock
 from govflow.tasks.runs import (
     GovernanceRun,
     abandon_run,
@@ -61,23 +62,9 @@ def record_evidence(
     upload_evidence(ctx.uri, run.run_id, files)
     failpoint("after_artifacts")
     with model_lock(store, model, settings.chain_lock_timeout_seconds):
-        tip = chain_tip(store, model)
-        refuse_if_behind(settings, ctx.uri, store, model, tip)
-        if tip is not None:
-            complete_committed(ctx.uri, tip.run_id, tip.manifest_sha256)
-        if once_per_version and (done := committed_run_of(ctx.uri, settings.experiment, model, ctx.version.version,
-                                                          flow)):
-            abandon_run(ctx.uri, run.run_id, done.run_id)
-            raise AlreadyRecorded(done.run_id, done.verdict)
+        tip = _settled_tip(ctx, run, flow, store, once_per_version)
         sequence = tip.sequence + 1 if tip else 1
-        manifest = build_manifest(
-            model=model, version=ctx.version.version, flow=flow,
-            created_at=clock.now().isoformat(timespec="seconds"), artifacts=files,
-            inputs={**inputs, "waivers_file": f"sha256:{ctx.waivers_sha}"},
-            policy_sha256=ctx.policy_sha, code_version=code_version(),
-            previous_manifest_sha256=tip.manifest_sha256 if tip else None, sequence=sequence,
-            verdict=tags.get("governance.verdict"), started_ms=run.started_ms,
-        )
+        manifest = _manifest(ctx, run, flow, files, inputs, tags.get("governance.verdict"), tip, sequence)
         digest = upload_manifest(ctx.uri, run.run_id, manifest, settings.signing_key)
         failpoint("after_manifest")
         head = append_head(store, model, sequence, digest, run.run_id, settings.signing_key)
@@ -91,6 +78,34 @@ def record_evidence(
     # A run of this flow that stopped before it was committed is now completed by this one.
     supersede_incomplete(ctx.uri, settings.experiment, model, ctx.version.version, flow, run.run_id)
     return digest
+
+
+def _settled_tip(ctx: Subject, run: GovernanceRun, flow: str, store: HeadStore,
+                 once_per_version: bool) -> Head | None:
+    """The chain tip to extend, held under the model's lock: refused when the store is behind MLflow, its run
+    completed when its process died after the head, and AlreadyRecorded when the version's run of this flow
+    was committed first (once per version)."""
+    model, settings = ctx.version.model, ctx.settings
+    tip = chain_tip(store, model)
+    refuse_if_behind(settings, ctx.uri, store, model, tip)
+    if tip is not None:
+        complete_committed(ctx.uri, tip.run_id, tip.manifest_sha256)
+    if once_per_version and (done := committed_run_of(ctx.uri, settings.experiment, model, ctx.version.version,
+                                                      flow)):
+        abandon_run(ctx.uri, run.run_id, done.run_id)
+        raise AlreadyRecorded(done.run_id, done.verdict)
+    return tip
+
+
+def _manifest(ctx: Subject, run: GovernanceRun, flow: str, files: dict[str, bytes], inputs: dict[str, str],
+              verdict: str | None, tip: Head | None, sequence: int) -> dict:
+    return build_manifest(
+        model=ctx.version.model, version=ctx.version.version, flow=flow,
+        created_at=clock.now().isoformat(timespec="seconds"), artifacts=files,
+        inputs={**inputs, "waivers_file": f"sha256:{ctx.waivers_sha}"},
+        policy_sha256=ctx.policy_sha, code_version=code_version(),
+        previous_manifest_sha256=tip.manifest_sha256 if tip else None, sequence=sequence, verdict=verdict,
+        started_ms=run.started_ms)
 
 
 def findings_evidence(ctx: Subject, results) -> tuple[dict[str, str | None], dict[str, bytes]]:
