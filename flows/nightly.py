@@ -57,7 +57,7 @@ def run_key(ctx: Subject, inputs: dict[str, str], through: str | None, gate_run:
 def monitor_version(model: str, version: str) -> MonitorOutcome:
     """One deployed version on the batches since its last monitoring run; evidence and trends in MLflow."""
     ctx = resolve_subject(model, version)
-    uri, subject, tags, tier_name, tier, policy = ctx.uri, ctx.version, ctx.tags, ctx.tier_name, ctx.tier, ctx.policy
+    uri, subject, tags, tier, policy = ctx.uri, ctx.version, ctx.tags, ctx.tier, ctx.policy
     previous = read_past_run(uri, tags.last_monitor_run)
     start = monitoring_start(previous.tags if previous else None)
     gate = read_past_run(uri, tags.last_gate_run)
@@ -76,34 +76,7 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
     # What tonight has decides what it is expected to judge; data that never loaded expects everything.
     has, pending, through = set(EVERYTHING), [], start
     if periods is not None:
-        new = rows_after(frame, timestamp, start)
-        new_periods = split_periods(new, timestamp, policy.monitoring_period)
-        has = {Need.DATA}
-        if new.empty:
-            out.add([CheckResult(check_id="data.readable", status=Status.INCONCLUSIVE, column="monitoring", n=0,
-                                 message=f"no monitoring rows after {start}, where the last monitoring run stopped",
-                                 hint="check that the production feed still delivers batches")])
-        else:
-            through = last_stamp(new, timestamp) or start
-            columns = list(frame.columns)
-            step.validate(new_periods, columns, reference, tags, tier, f"{model}-monitoring", out)
-            step.fairness(new_periods, columns, tags, tier, policy, out)
-            step.drift(new_periods, columns, reference, scorer, tags, tier, out)
-            step.multivariate(new_periods, columns, reference, tags, tier, policy, out)
-            step.evidently_report(new, reference, tags, tier, out, [p for p, _ in new_periods])
-            has.add(Need.ROWS)
-        pending = step.performance(periods, {p for p, _ in new_periods}, tags, tier, policy,
-                                   gate.metrics if gate else None, out)
-        step.estimates(periods, {p for p, _ in new_periods}, reference, scorer, tags, tier, policy,
-                       gate.metrics if gate else None, out)
-        step.lifetime(periods, {p for p, _ in new_periods}, reference, tags, tier, gate.metrics if gate else None,
-                      out)
-        step.stability(periods, tags, tier, policy, scorer, read_evidence_json(
-            uri, gate.run_id if gate else None, "evidence/explainability/importance.json"), out)
-        # Performance and explanation stability are expected once any outcome is known (read from the data,
-        # not from what the steps returned); until then the periods wait for labels.
-        if step.outcomes_known(periods, tags):
-            has |= {Need.LABELS, Need.MODEL}
+        has, pending, through = _judge_periods(ctx, frame, reference, periods, start, scorer, gate, out)
     key = run_key(ctx, out.inputs, through, gate.run_id if gate else None)
     if (done := find_completed_run(uri, ctx.settings.experiment, model, key)) is not None:
         # Same version, data window, inputs and policy as a run already recorded: its evidence stands.
@@ -111,11 +84,52 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
             f"unchanged since monitoring run {done.run_id} (same data window, inputs and policy); not run again",),
             tuple(read_verdict(uri, done.run_id)), done.run_id, reused=True)
     not_judged = not_expected_at(Stage.MONITORING, tier, tags, has, produced={r.check_id for r in out.results})
-    decision = decide(ctx.waived(out.results), tier, not_judged=not_judged)
-    context = {"model": model, "version": subject.version, "flow": FLOW, "risk_tier": tier_name,
-               "jurisdictions": list(ctx.jurisdictions),
-               "period": policy.monitoring_period, "monitored_from": start, "monitored_through": through,
-               "periods_awaiting_labels": pending}
+    return _record_night(ctx, out, not_judged, {"monitored_from": start, "monitored_through": through,
+                                               "periods_awaiting_labels": pending}, key)
+
+
+def _judge_periods(ctx: Subject, frame, reference, periods, start: str | None, scorer: step.Scorer, gate,
+                   out: step.Collected) -> tuple[set[Need], list[str], str | None]:
+    """Every family's steps on the night's periods: what the night has (data, rows, labels), the periods still
+    waiting for labels, and the last moment the data reaches."""
+    tags, tier, policy, model = ctx.tags, ctx.tier, ctx.policy, ctx.version.model
+    timestamp = tags.columns.timestamp or None
+    new = rows_after(frame, timestamp, start)
+    new_periods = split_periods(new, timestamp, policy.monitoring_period)
+    has, through, judged = {Need.DATA}, start, {p for p, _ in new_periods}
+    baseline = gate.metrics if gate else None
+    if new.empty:
+        out.add([CheckResult(check_id="data.readable", status=Status.INCONCLUSIVE, column="monitoring", n=0,
+                             message=f"no monitoring rows after {start}, where the last monitoring run stopped",
+                             hint="check that the production feed still delivers batches")])
+    else:
+        through = last_stamp(new, timestamp) or start
+        columns = list(frame.columns)
+        step.validate(new_periods, columns, reference, tags, tier, f"{model}-monitoring", out)
+        step.fairness(new_periods, columns, tags, tier, policy, out)
+        step.drift(new_periods, columns, reference, scorer, tags, tier, out)
+        step.multivariate(new_periods, columns, reference, tags, tier, policy, out)
+        step.evidently_report(new, reference, tags, tier, out, [p for p, _ in new_periods])
+        has.add(Need.ROWS)
+    pending = step.performance(periods, judged, tags, tier, policy, baseline, out)
+    step.estimates(periods, judged, reference, scorer, tags, tier, policy, baseline, out)
+    step.lifetime(periods, judged, reference, tags, tier, baseline, out)
+    step.stability(periods, tags, tier, policy, scorer, read_evidence_json(
+        ctx.uri, gate.run_id if gate else None, "evidence/explainability/importance.json"), out)
+    # Performance and explanation stability are expected once any outcome is known (read from the data,
+    # not from what the steps returned); until then the periods wait for labels.
+    if step.outcomes_known(periods, tags):
+        has |= {Need.LABELS, Need.MODEL}
+    return has, pending, through
+
+
+def _record_night(ctx: Subject, out: step.Collected, not_judged: tuple[str, ...], window: dict,
+                  key: str) -> MonitorOutcome:
+    """Decide on the night's results, record them as a monitoring run and point the version at it."""
+    model, version, tier_name = ctx.version.model, ctx.version.version, ctx.tier_name
+    decision = decide(ctx.waived(out.results), ctx.tier, not_judged=not_judged)
+    context = {"model": model, "version": version, "flow": FLOW, "risk_tier": tier_name,
+               "jurisdictions": list(ctx.jurisdictions), "period": ctx.policy.monitoring_period, **window}
     dates, findings_file = findings_evidence(ctx, decision.results)
     context |= dates
     out.files |= family_documents(decision.results, context) | findings_file
@@ -124,11 +138,12 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
     record_evidence(ctx, run, FLOW, files=out.files, inputs=out.inputs, metrics=key_metrics(decision.results),
                     history=period_metrics(decision.results),
                     tags={**verdict_tags(decision, tier_name),
-                          "governance.monitored_from": start or "", "governance.monitored_through": through or "",
+                          "governance.monitored_from": window["monitored_from"] or "",
+                          "governance.monitored_through": window["monitored_through"] or "",
                           "governance.run_key": key})
     alert_on_failure(ctx, FLOW, decision, run.run_id)
-    set_version_tags(uri, model, subject.version, {f"governance.last_{FLOW}_run": run.run_id})
-    return MonitorOutcome(model, subject.version, decision.verdict.value, decision.reasons, decision.results,
+    set_version_tags(ctx.uri, model, version, {f"governance.last_{FLOW}_run": run.run_id})
+    return MonitorOutcome(model, version, decision.verdict.value, decision.reasons, decision.results,
                           run.run_id, because=decision.because)
 
 
