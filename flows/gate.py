@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from prefect import flow, get_run_logger
 
 from govflow.checks.data_validation import check_columns_present, check_readable, derive_expectations, judge_validation
-from govflow.checks.decision import Verdict, decide
+from govflow.checks.decision import Decision, Verdict, decide
 from govflow.checks.evidence import family_documents, key_metrics, verdict_document, verdict_tags
 from govflow.checks.fairness import fairness_audit
 from govflow.checks.fairness_html import fairness_html
@@ -23,9 +23,10 @@ from govflow.datasets import LoadedData
 from govflow.flows import transparency
 from govflow.flows.alerts import alert_on_failure
 from govflow.flows.recording import AlreadyRecorded, findings_evidence, record_evidence
-from govflow.flows.subject import open_run, resolve_subject
+from govflow.flows.subject import Subject, open_run, resolve_subject
 from govflow.tasks.data import load_dataset
 from govflow.tasks.registry import ModelVersionInfo, set_version_tags
+from govflow.tasks.runs import GovernanceRun
 from govflow.tasks.scoring import LoadedModel, fetch_model, predict
 from govflow.tasks.validation import run_expectations
 
@@ -156,34 +157,47 @@ def registration_gate(model: str, version: str, only_if_ungated: bool = False) -
     if only_if_ungated and (status := VersionTags.parse(ctx.version.version_tags).status):
         logger.info("%s v%s was gated already (%s); not gated again", model, ctx.version.version, status)
         return None
-    uri, subject, tags, tier_name, tier = ctx.uri, ctx.version, ctx.tags, ctx.tier_name, ctx.tier
     run = open_run(ctx, FLOW)
+    ev = _governance_evidence(ctx)
+    try:
+        _evaluate(ctx.uri, ctx.version, ctx.tags, ctx.tier, ctx.policy.confidence, ev)
+    except Exception as exc:  # evidence of what ran is still written; missing checks block the verdict
+        logger.error("gate stopped early for %s v%s: %s", model, ctx.version.version, exc)
+        ev.files["evidence/errors.txt"] = traceback.format_exc().encode()
+        done = {r.check_id for r in ev.results}
+        expected = expected_at(Stage.GATE, ctx.tier, ctx.tags)
+        ev.results += not_run([c for c in expected if c not in done], f"gate stopped: {exc}")
+    decision = _decide_and_document(ctx, ev)
+    return _record_gate(ctx, run, ev, decision, only_if_ungated)
 
+
+def _governance_evidence(ctx: Subject) -> _Evidence:
+    """What the gate judges before any data: required tags, the tier and its assessment, the jurisdictions
+    and sign-offs; the inputs every gate names."""
+    tags, tier, subject = ctx.tags, ctx.tier, ctx.version
     signoff = [check_signoffs(tags.raw, tier.governance.signoff)] if tier.governance.signoff else []
     # An assessment on file gives the tier, so the tag need not be declared.
     required = tuple(t for t in ctx.policy.required_tags if not (ctx.assessment and t == TIER_TAG))
     regional = [ctx.jurisdiction_error] if ctx.jurisdiction_error else []
-    ev = _Evidence(results=check_required_tags(tags.raw, required) + [ctx.tiering] + regional + signoff, files={}, inputs={
-        "model_version": f"models:/{model}/{subject.version}", "model_source": subject.source,
-        "governance_tags": f"sha256:{sha256_hex(canonical_json(tags.raw))}",
-    })
+    ev = _Evidence(results=check_required_tags(tags.raw, required) + [ctx.tiering] + regional + signoff, files={},
+                   inputs={"model_version": f"models:/{subject.model}/{subject.version}",
+                           "model_source": subject.source,
+                           "governance_tags": f"sha256:{sha256_hex(canonical_json(tags.raw))}"})
     if ctx.jurisdictions:
         ev.files["evidence/jurisdictions.json"] = canonical_json(ctx.regional())
     if ctx.assessment:
         ev.files["evidence/risk_assessment.json"] = canonical_json(ctx.assessment)
         ev.inputs["risk_assessment"] = f"sha256:{ctx.assessment_sha}"
-    try:
-        _evaluate(uri, subject, tags, tier, ctx.policy.confidence, ev)
-    except Exception as exc:  # evidence of what ran is still written; missing checks block the verdict
-        logger.error("gate stopped early for %s v%s: %s", model, subject.version, exc)
-        ev.files["evidence/errors.txt"] = traceback.format_exc().encode()
-        done = {r.check_id for r in ev.results}
-        expected = expected_at(Stage.GATE, tier, tags)
-        ev.results += not_run([c for c in expected if c not in done], f"gate stopped: {exc}")
+    return ev
 
-    decision = decide(ctx.waived(ev.results), tier, not_judged=not_expected_at(Stage.GATE, tier, tags))
-    context = {"model": model, "version": subject.version, "flow": FLOW, "risk_tier": tier_name,
-               "tier_declared": tags.declared_tier, "jurisdictions": list(ctx.jurisdictions)}
+
+def _decide_and_document(ctx: Subject, ev: _Evidence) -> Decision:
+    """The verdict on what the gate found, with its documents (report page, fairness page, family documents,
+    findings, verdict) added to the evidence."""
+    model, subject, tier = ctx.version.model, ctx.version, ctx.tier
+    decision = decide(ctx.waived(ev.results), tier, not_judged=not_expected_at(Stage.GATE, tier, ctx.tags))
+    context = {"model": model, "version": subject.version, "flow": FLOW, "risk_tier": ctx.tier_name,
+               "tier_declared": ctx.tags.declared_tier, "jurisdictions": list(ctx.jurisdictions)}
     dates, findings_file = findings_evidence(ctx, decision.results)
     context |= dates
     ev.files[transparency.REPORT] = transparency.report_page(subject, ev.files, decision.results)
@@ -193,11 +207,19 @@ def registration_gate(model: str, version: str, only_if_ungated: bool = False) -
                                                 ).encode()
     ev.files |= family_documents(decision.results, context) | findings_file
     ev.files["evidence/verdict.json"] = verdict_document(decision, context)
+    return decision
+
+
+def _record_gate(ctx: Subject, run: GovernanceRun, ev: _Evidence, decision: Decision,
+                 only_if_ungated: bool) -> GateOutcome | None:
+    """Record the gate's evidence and set the version's status; None when another automated gate of the
+    version recorded first."""
+    logger = get_run_logger()
+    uri, model, subject, tier_name, tier = ctx.uri, ctx.version.model, ctx.version, ctx.tier_name, ctx.tier
     try:
-        digest = record_evidence(
-            ctx, run, FLOW, files=ev.files, inputs=ev.inputs, metrics=key_metrics(decision.results),
-            tags=verdict_tags(decision, tier_name),
-            once_per_version=only_if_ungated)
+        digest = record_evidence(ctx, run, FLOW, files=ev.files, inputs=ev.inputs,
+                                 metrics=key_metrics(decision.results), tags=verdict_tags(decision, tier_name),
+                                 once_per_version=only_if_ungated)
     except AlreadyRecorded as done:  # another automated gate got there while this one judged
         logger.info("%s v%s was gated meanwhile by run %s; this run is set aside", model, subject.version, done.run_id)
         # The winner may have died between its commit and its tags: the version still gets the status it earned.
