@@ -21,15 +21,6 @@ from govflow.checks.data_validation import (
 )
 from govflow.checks.decay import decay_results, validation_baseline
 from govflow.checks.drift import drift_report, output_drift, shared_columns
-from govflow.checks.estimation import (
-    IDENTITY,
-    estimated_fairness_results,
-    estimated_performance_results,
-    fit_calibrator,
-    fit_group_calibrators,
-    group_labels,
-    realised_against_estimated,
-)
 from govflow.checks.evidence import column_summary
 from govflow.checks.explainability import stability_result
 from govflow.checks.fairness import fairness_audit
@@ -194,84 +185,6 @@ def performance(periods: Periods, new: set[str], tags: VersionTags, tier: TierPo
                               validation_baseline(baseline_metrics or {}), rule, policy.confidence,
                               [period for period, _ in window]))
     return pending
-
-
-def estimates(periods: Periods, new: set[str], reference: pd.DataFrame, scorer: Scorer, tags: VersionTags,
-              tier: TierPolicy, policy: Policy, baseline_metrics: dict[str, float] | None, out: Collected) -> None:
-    """Before outcomes arrive, performance and fairness gaps estimated from scores calibrated on the reference
-    (overall, and within each group) for every new period with no outcome yet; once they arrive, the realised
-    figures against the estimate for the labelled periods performance judges."""
-    perf, error = tier.performance.estimated, tier.performance.estimation_error
-    fair = tier.fairness.estimated if tier.fairness is not None else None
-    if perf is None and error is None and fair is None:
-        return
-    label, prediction, score = tags.columns.label, tags.columns.prediction, tags.columns.score
-    sensitive = [c for c in tags.columns.declared() if c != label]
-    waiting = [(period, rows) for period, rows in periods if period in new and rows[label].isna().all()]
-    window = {p for p, _ in labelled_window(periods, label, tier.performance.decay.window if tier.performance.decay else 1)}
-    arrived = [(period, rows[rows[label].notna()]) for period, rows in periods
-               if (period in new or period in window) and rows[label].notna().any()]
-    ids = {"performance": [f"performance.estimated.{m}" for m in perf.max_worsening] if perf else [],
-           "fairness": [f"fairness.estimated.{g}" for g in fair.gaps] if fair else [],
-           "error": [f"performance.estimation_error.{m}" for m in error.max_error] if error else []}
-    if not waiting and not (error and arrived):
-        return
-    scored, why = scorer.with_outputs(reference)
-    missing = [c for c in (label, score) if scored is None or not c or c not in scored.columns]
-    if missing or scored[label].isna().any():
-        reason = why or (f"the reference data has no column(s) {missing}" if missing else
-                         f"the reference data's label column '{label}' has empty values")
-        for period, _ in waiting:
-            out.add(not_run(ids["performance"] + ids["fairness"], f"no estimate without scored, labelled reference "
-                                                                  f"data: {reason}"), period)
-        for period, _ in arrived:
-            out.add(not_run(ids["error"], f"no estimate to compare with: {reason}"), period)
-        return
-    try:
-        calibrate = (fit_calibrator(scored[label].to_numpy(dtype=float), scored[score].to_numpy(dtype=float))
-                     if perf is None or perf.calibration == "isotonic" else IDENTITY)
-    except ValueError as exc:
-        for period, _ in waiting + arrived:
-            out.add(not_run(ids["performance"] + ids["fairness"] + ids["error"], f"reference scores: {exc}"), period)
-        return
-    by_group = None
-    if fair and not [c for c in sensitive if c not in scored.columns]:
-        by_group = fit_group_calibrators(scored[label].to_numpy(dtype=float), scored[score].to_numpy(dtype=float),
-                                         group_labels(scored[sensitive]), tier.fairness.min_group_size,
-                                         fair.calibration == "isotonic")
-    if score not in periods[0][1].columns:  # outputs logged with the batches, without the score
-        why = f"the monitoring data has no score column '{score}' to estimate from"
-        for period, _ in waiting:
-            out.add(not_run(ids["performance"] + ids["fairness"], why), period)
-        for period, _ in arrived if error else []:
-            out.add(not_run(ids["error"], why), period)
-        return
-    tables = []
-    for period, rows in waiting:
-        s = rows[score].to_numpy(dtype=float)
-        if perf:
-            out.add(estimated_performance_results(calibrate(s), rows[prediction].to_numpy(), s,
-                                                  validation_baseline(baseline_metrics or {}), perf,
-                                                  policy.confidence, period), period)
-        if fair and by_group is None:
-            out.add(not_run(ids["fairness"], f"the reference data lacks sensitive column(s) {sensitive}"), period)
-        elif fair:
-            results, table = estimated_fairness_results(by_group(s, group_labels(rows[sensitive])),
-                                                        rows[prediction].to_numpy(), rows[sensitive], tier.fairness,
-                                                        fair, policy.confidence, period)
-            out.add(results, period)
-            tables += table
-    for period, rows in arrived if error else []:
-        s = rows[score].to_numpy(dtype=float)
-        out.add(realised_against_estimated(rows[label].to_numpy(), calibrate(s), rows[prediction].to_numpy(), s,
-                                           error, policy.confidence, period), period)
-    out.files["evidence/estimation.json"] = canonical_json({
-        "method": "confidence-based performance estimation: scores calibrated on the labelled reference (isotonic, "
-                  "where it lowers the cross-validated calibration error), summed into expected confusion counts",
-        "calibration": calibrate.describe(),
-        "calibrated_groups": sorted(by_group.by_group) if by_group else [],
-        "periods_estimated": [p for p, _ in waiting], "periods_compared": [p for p, _ in arrived] if error else [],
-        "groups": tables})
 
 
 def lifetime(periods: Periods, new: set[str], reference: pd.DataFrame, tags: VersionTags, tier: TierPolicy,

@@ -7,6 +7,7 @@ import pandas as pd
 from govflow.checks.governance_tags import VersionTags
 from govflow.checks.results import Status
 from govflow.flows import monitoring as step
+from govflow.flows.estimates import estimates
 from govflow.policy_file import load_policy
 from govflow.settings import DEFAULT_POLICY
 
@@ -25,7 +26,7 @@ def _run(periods, reference):
     policy, _ = load_policy(DEFAULT_POLICY)
     out = step.Collected()
     scorer = step.Scorer("sqlite:///unused.db", "m", "1", TAGS)  # the frames hold outputs: never loaded
-    step.estimates(periods, {p for p, _ in periods}, reference, scorer, TAGS, policy.tier("high"), policy,
+    estimates(periods, {p for p, _ in periods}, reference, scorer, TAGS, policy.tier("high"), policy,
                    {"performance.auc": 0.8, "performance.accuracy": 0.75, "performance.precision": 0.7,
                     "performance.recall": 0.7}, out)
     return out

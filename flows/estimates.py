@@ -1,0 +1,113 @@
+"""The monitoring pass's label-free estimates: before outcomes arrive, performance and fairness gaps estimated
+from scores calibrated on the labelled reference; once they arrive, the realised figures against the estimate.
+The plan (which periods wait, which arrived, which ids answer) comes from checks/monitoring_plan.py."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from govflow.checks.decay import validation_baseline
+from govflow.checks.estimation import (
+    IDENTITY,
+    estimated_fairness_results,
+    estimated_performance_results,
+    fit_calibrator,
+    fit_group_calibrators,
+    group_labels,
+    realised_against_estimated,
+)
+from govflow.checks.governance_tags import VersionTags
+from govflow.checks.manifest import canonical_json
+from govflow.checks.monitoring_plan import EstimatePlan, Periods, estimate_plan
+from govflow.checks.policy import Policy, TierPolicy
+from govflow.checks.results import not_run
+from govflow.flows.monitoring import Collected, Scorer
+
+
+def estimates(periods: Periods, new: set[str], reference: pd.DataFrame, scorer: Scorer, tags: VersionTags,
+              tier: TierPolicy, policy: Policy, baseline_metrics: dict[str, float] | None, out: Collected) -> None:
+    """Before outcomes arrive, performance and fairness gaps estimated from scores calibrated on the reference
+    (overall, and within each group) for every new period with no outcome yet; once they arrive, the realised
+    figures against the estimate for the labelled periods performance judges."""
+    plan = estimate_plan(periods, new, tags.columns.label, tier)
+    if plan is None:
+        return
+    calibrated = _calibrators(plan, periods, reference, scorer, tags, tier, out)
+    if calibrated is None:
+        return
+    calibrate, by_group = calibrated
+    label, prediction, score = tags.columns.label, tags.columns.prediction, tags.columns.score
+    sensitive = [c for c in tags.columns.declared() if c != label]
+    perf, error = tier.performance.estimated, tier.performance.estimation_error
+    fair, tables = tier.fairness.estimated if tier.fairness is not None else None, []
+    for period, rows in plan.waiting:
+        s = rows[score].to_numpy(dtype=float)
+        if perf:
+            out.add(estimated_performance_results(calibrate(s), rows[prediction].to_numpy(), s,
+                                                  validation_baseline(baseline_metrics or {}), perf,
+                                                  policy.confidence, period), period)
+        if fair and by_group is None:
+            out.add(not_run(list(plan.fairness_ids), f"the reference data lacks sensitive column(s) {sensitive}"),
+                    period)
+        elif fair:
+            results, table = estimated_fairness_results(by_group(s, group_labels(rows[sensitive])),
+                                                        rows[prediction].to_numpy(), rows[sensitive], tier.fairness,
+                                                        fair, policy.confidence, period)
+            out.add(results, period)
+            tables += table
+    for period, rows in plan.compared:
+        s = rows[score].to_numpy(dtype=float)
+        out.add(realised_against_estimated(rows[label].to_numpy(), calibrate(s), rows[prediction].to_numpy(), s,
+                                           error, policy.confidence, period), period)
+    out.files["evidence/estimation.json"] = _document(plan, calibrate, by_group, tables)
+
+
+def _document(plan: EstimatePlan, calibrate, by_group, tables: list) -> bytes:
+    return canonical_json({
+        "method": "confidence-based performance estimation: scores calibrated on the labelled reference (isotonic, "
+                  "where it lowers the cross-validated calibration error), summed into expected confusion counts",
+        "calibration": calibrate.describe(),
+        "calibrated_groups": sorted(by_group.by_group) if by_group else [],
+        "periods_estimated": [p for p, _ in plan.waiting], "periods_compared": [p for p, _ in plan.compared],
+        "groups": tables})
+
+
+def _calibrators(plan: EstimatePlan, periods: Periods, reference: pd.DataFrame, scorer: Scorer, tags: VersionTags,
+                 tier: TierPolicy, out: Collected):
+    """The calibration of scores on the scored, labelled reference (overall, and per group when the tier
+    estimates fairness), or None with each planned check marked not run, saying why."""
+    label, score = tags.columns.label, tags.columns.score
+    sensitive = [c for c in tags.columns.declared() if c != label]
+    perf, fair = tier.performance.estimated, tier.fairness.estimated if tier.fairness is not None else None
+
+    def stop(waiting_why: str, arrived_why: str, arrived: Periods) -> None:
+        for period, _ in plan.waiting:
+            out.add(not_run(plan.estimated_ids, waiting_why), period)
+        for period, _ in arrived:
+            out.add(not_run(list(plan.error_ids), arrived_why), period)
+
+    scored, why = scorer.with_outputs(reference)
+    missing = [c for c in (label, score) if scored is None or not c or c not in scored.columns]
+    if missing or scored[label].isna().any():
+        reason = why or (f"the reference data has no column(s) {missing}" if missing else
+                         f"the reference data's label column '{label}' has empty values")
+        stop(f"no estimate without scored, labelled reference data: {reason}",
+             f"no estimate to compare with: {reason}", plan.arrived)
+        return None
+    try:
+        calibrate = (fit_calibrator(scored[label].to_numpy(dtype=float), scored[score].to_numpy(dtype=float))
+                     if perf is None or perf.calibration == "isotonic" else IDENTITY)
+    except ValueError as exc:
+        for period, _ in plan.waiting + plan.arrived:
+            out.add(not_run(plan.estimated_ids + list(plan.error_ids), f"reference scores: {exc}"), period)
+        return None
+    by_group = None
+    if fair and not [c for c in sensitive if c not in scored.columns]:
+        by_group = fit_group_calibrators(scored[label].to_numpy(dtype=float), scored[score].to_numpy(dtype=float),
+                                         group_labels(scored[sensitive]), tier.fairness.min_group_size,
+                                         fair.calibration == "isotonic")
+    if score not in periods[0][1].columns:  # outputs logged with the batches, without the score
+        why = f"the monitoring data has no score column '{score}' to estimate from"
+        stop(why, why, plan.compared)
+        return None
+    return calibrate, by_group
