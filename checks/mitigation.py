@@ -7,9 +7,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from govflow.checks.check_registry import Stage, not_expected_at
 from govflow.checks.decision import decide
 from govflow.checks.policy import TierPolicy
-from govflow.checks.registry import Stage, not_expected_at
 from govflow.checks.results import CheckResult
 
 

@@ -7,16 +7,16 @@ from dataclasses import dataclass
 
 from prefect import flow, get_run_logger
 
+from govflow.checks.check_registry import Stage, expected_at, not_expected_at
 from govflow.checks.data_validation import check_columns_present, check_readable, derive_expectations, judge_validation
 from govflow.checks.decision import Decision, Verdict, decide
-from govflow.checks.evidence import family_documents, key_metrics, verdict_document, verdict_tags
+from govflow.checks.evidence_documents import family_documents, key_metrics, verdict_document, verdict_tags
 from govflow.checks.fairness import fairness_audit
 from govflow.checks.fairness_html import fairness_html
 from govflow.checks.governance_tags import TIER_TAG, VersionTags, check_required_tags
 from govflow.checks.manifest import canonical_json, sha256_hex
 from govflow.checks.performance import performance_results
 from govflow.checks.policy import TierPolicy
-from govflow.checks.registry import Stage, expected_at, not_expected_at
 from govflow.checks.results import CheckResult, not_run
 from govflow.checks.signoff import check_signoffs
 from govflow.datasets import LoadedData

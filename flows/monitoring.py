@@ -21,7 +21,7 @@ from govflow.checks.data_validation import (
 )
 from govflow.checks.decay import decay_results, validation_baseline
 from govflow.checks.drift import drift_report, output_drift, shared_columns
-from govflow.checks.evidence import column_summary
+from govflow.checks.evidence_documents import column_summary
 from govflow.checks.explainability import stability_result
 from govflow.checks.fairness import fairness_audit
 from govflow.checks.governance_tags import VersionTags

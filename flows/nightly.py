@@ -11,11 +11,17 @@ from dataclasses import dataclass
 from prefect import flow, get_run_logger, task
 
 from govflow import clock
+from govflow.checks.check_registry import EVERYTHING, Need, Stage, expected_at, not_expected_at
 from govflow.checks.decision import decide
-from govflow.checks.evidence import family_documents, key_metrics, period_metrics, verdict_document, verdict_tags
+from govflow.checks.evidence_documents import (
+    family_documents,
+    key_metrics,
+    period_metrics,
+    verdict_document,
+    verdict_tags,
+)
 from govflow.checks.manifest import canonical_json, sha256_hex
 from govflow.checks.periods import last_stamp, monitoring_start, rows_after, split_periods
-from govflow.checks.registry import EVERYTHING, Need, Stage, expected_at, not_expected_at
 from govflow.checks.results import CheckResult, Status, not_run
 from govflow.checks.signoff import check_serving
 from govflow.flows import monitoring as step

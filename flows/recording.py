@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from govflow import clock
 from govflow.checks.decision import Decision, decide
-from govflow.checks.evidence import family_documents, key_metrics, verdict_document, verdict_tags
+from govflow.checks.evidence_documents import family_documents, key_metrics, verdict_document, verdict_tags
 from govflow.checks.findings import findings, review_dates
 from govflow.checks.heads import Head
 from govflow.checks.manifest import build_manifest, canonical_json

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from prefect import flow, get_run_logger
 
-from govflow.checks.registry import Stage, not_expected_at
+from govflow.checks.check_registry import Stage, not_expected_at
 from govflow.checks.signoff import check_serving
 from govflow.flows.recording import judge_and_record
 from govflow.flows.subject import resolve_subject

@@ -10,12 +10,12 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from govflow.checks.check_registry import Stage, expected_at
 from govflow.checks.documentation import model_card, model_card_results
 from govflow.checks.governance_tags import VersionTags
 from govflow.checks.manifest import canonical_json
 from govflow.checks.policy import TierPolicy
 from govflow.checks.proxy import proxy_audit
-from govflow.checks.registry import Stage, expected_at
 from govflow.checks.results import CheckResult, not_run
 from govflow.reports.explanation import explanation_html
 from govflow.tasks.probes import explain_model, probe_robustness, read_model_card

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
+from govflow.checks.check_registry import Need, Stage, expected_at, not_expected_at
 from govflow.checks.decision import Decision, decide
 from govflow.checks.drift import drift_report
 from govflow.checks.policy import Policy
-from govflow.checks.registry import Need, Stage, expected_at, not_expected_at
 from govflow.checks.results import CheckResult, Status
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from mlflow import MlflowClient
 from pydantic import ValidationError
 
-from govflow.checks.evidence import RUN_TIER_TAG
+from govflow.checks.evidence_documents import RUN_TIER_TAG
 from govflow.checks.findings import SEVERITIES
 from govflow.checks.fleet_view import ModelFacts
 from govflow.checks.governance_tags import VersionTags, effective_tags

@@ -81,7 +81,7 @@ def verify(
             notes += witness_notes(runs, checkpoints, model)
     else:
         load_settings()
-        from govflow.flows.evidence import evidence_verification
+        from govflow.flows.evidence_audit import evidence_verification
 
         with flow_output():
             outcome = evidence_verification(model, version, kept, key_pem, use_heads=not no_heads,
@@ -114,7 +114,7 @@ def evidence_pull(
     from pathlib import Path
 
     settings = load_settings()
-    from govflow.flows.evidence import as_of_ms, evidence_export
+    from govflow.flows.evidence_audit import as_of_ms, evidence_export
     from govflow.tasks.registry import UnknownModelVersion, lookup_model_version
 
     target = Path(out)

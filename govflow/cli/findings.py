@@ -34,7 +34,7 @@ def finding_note_command(
     from govflow.checks import CHECKS
 
     if check not in CHECKS:
-        usage_error(f"unknown check id '{check}'; known ids are listed in the policy file and checks/registry.py")
+        usage_error(f"unknown check id '{check}'; known ids are listed in the policy file and checks/check_registry.py")
     if len(by.strip()) < 3 or not text.strip():
         usage_error("--by needs the person's name and --text what was done")
     from govflow.checks.register import REMEDIATION_STEPS

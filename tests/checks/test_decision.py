@@ -89,8 +89,8 @@ def test_an_audit_of_one_family_expects_only_that_family():
 
 def test_checks_not_judged_by_a_job_are_not_expected():
     """The gate cannot judge decay; its absence must not block, while other silent checks still do."""
+    from govflow.checks.check_registry import Stage, expected_at, not_expected_at
     from govflow.checks.policy import DecayRule, PerformanceChecks
-    from govflow.checks.registry import Stage, expected_at, not_expected_at
 
     base = tier()
     with_decay = base.model_copy(update={"performance": PerformanceChecks(

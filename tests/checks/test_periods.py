@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from govflow.checks.evidence import key_metrics, period_metrics
+from govflow.checks.evidence_documents import key_metrics, period_metrics
 from govflow.checks.fairness import fairness_audit
 from govflow.checks.periods import ALL_PERIODS, join_labels, split_periods
 from govflow.checks.results import CheckResult, Status

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from govflow.cli import app
-from govflow.flows.evidence import evidence_verification
+from govflow.flows.evidence_audit import evidence_verification
 from govflow.flows.gate import registration_gate
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")

@@ -321,7 +321,7 @@ def test_a_rerun_judges_only_the_batches_since_the_last_run(deployed, fleet, cli
 def test_two_versions_of_one_model_keep_one_intact_chain(deployed):
     """Both loan_approval versions were monitored (and one gated) in one night: one model's runs never
     run side by side, so its manifest chain has no fork."""
-    from govflow.flows.evidence import evidence_verification
+    from govflow.flows.evidence_audit import evidence_verification
 
     outcome = evidence_verification("loan_approval")
     assert outcome.runs >= 4 and outcome.problems == ()
