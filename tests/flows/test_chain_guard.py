@@ -14,7 +14,7 @@ from govflow.flows.finding_note import finding_note
 from govflow.tasks.chain import read_heads
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
-MODEL = "vendor_fraud_score"
+MODEL = "chain_guard_subject"
 CHECK = "data.schema"
 
 
@@ -35,9 +35,34 @@ class Log(type(Path())):
         Log.whole = self.read_bytes()
 
 
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory):
+    """A data dir of its own (MLflow store, head log): no other test's chain or fleet sees these recordings."""
+    from govflow.settings import Settings
+
+    root = tmp_path_factory.mktemp("chain-guard")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GOVFLOW_DATA_DIR", str(root / "data"))
+        patch.delenv("MLFLOW_TRACKING_URI", raising=False)
+        yield Settings()
+
+
+@pytest.fixture(scope="module")
+def client(settings):
+    from mlflow import MlflowClient
+
+    return MlflowClient(settings.resolved_tracking_uri)
+
+
+@pytest.fixture(scope="module")
+def registered(client, tmp_path_factory):
+    client.create_registered_model(MODEL)
+    client.create_model_version(MODEL, source=str(tmp_path_factory.mktemp("chain-guard-model")))
+
+
 @pytest.fixture
-def log(fleet, settings):
-    """The shared head log after two notes on the model; put back whole after the test, whatever it did."""
+def log(registered, settings):
+    """The head log after two notes on the model; put back whole after the test, whatever it did."""
     _note("first")
     _note("second")
     path = Log(settings.resolved_chain_log)
@@ -63,7 +88,7 @@ def _refused(client, settings) -> str:
 def test_a_damaged_latest_head_is_refused_naming_both_positions(log, client, settings):
     tip = read_heads(log).tip(MODEL)
     head, tail = _last_line_of_model(log.read_bytes())
-    log.write_bytes(head + b'{"model": "vendor_fraud_score", "sequ\n' + tail)
+    log.write_bytes(head + b'{"model": "chain_guard_subject", "sequ\n' + tail)
     message = _refused(client, settings)
     assert f"names sequence {tip.sequence - 1} as the latest head of '{MODEL}'" in message
     assert f"committed up to sequence {tip.sequence}" in message and "import-heads" in message
@@ -105,4 +130,4 @@ def test_the_installed_command_prints_one_line_and_no_traceback(log, tmp_path):
                           capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 1, done.stderr[-2000:]
     assert "Traceback" not in done.stderr, done.stderr[-3000:]
-    assert "govflow: the head log" in done.stderr and "has no head of 'vendor_fraud_score'" in done.stderr
+    assert "govflow: the head log" in done.stderr and f"has no head of '{MODEL}'" in done.stderr

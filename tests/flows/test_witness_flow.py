@@ -13,8 +13,30 @@ from govflow.flows.finding_note import finding_note
 from govflow.tasks.chain import read_heads
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
-MODEL = "hiring_promotion"
+MODEL = "witnessed_model"
 runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory):
+    """A data dir of its own: the truncation below touches no other test's chain."""
+    from govflow.settings import Settings
+
+    root = tmp_path_factory.mktemp("witness")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GOVFLOW_DATA_DIR", str(root / "data"))
+        patch.delenv("MLFLOW_TRACKING_URI", raising=False)
+        yield Settings()
+
+
+@pytest.fixture(scope="module")
+def client(settings, tmp_path_factory):
+    from mlflow import MlflowClient
+
+    client = MlflowClient(settings.resolved_tracking_uri)
+    client.create_registered_model(MODEL)
+    client.create_model_version(MODEL, source=str(tmp_path_factory.mktemp("witnessed-model")))
+    return client
 
 
 def _verify(*extra: str) -> tuple[int, dict]:
@@ -22,7 +44,7 @@ def _verify(*extra: str) -> tuple[int, dict]:
     return result.exit_code, json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_a_truncated_rewrite_of_both_stores_is_seen_with_the_witness_alone(fleet, client, settings, tmp_path,
+def test_a_truncated_rewrite_of_both_stores_is_seen_with_the_witness_alone(client, settings, tmp_path,
                                                                              monkeypatch):
     witness = tmp_path / "other-volume" / "witness.jsonl"
     monkeypatch.setenv("GOVFLOW_WITNESS_LOG", str(witness))
@@ -50,7 +72,7 @@ def test_a_truncated_rewrite_of_both_stores_is_seen_with_the_witness_alone(fleet
         seen["problems"][0]["message"]
 
 
-def test_a_witness_log_that_is_not_one_is_bad_input(tmp_path):
+def test_a_witness_log_that_is_not_one_is_bad_input(client, tmp_path):
     bad = tmp_path / "w.jsonl"
     bad.write_text("hello\n{}\n")
     result = runner.invoke(app, ["verify", MODEL, "--witness", str(bad)])
