@@ -35,7 +35,6 @@ for typer_app in (app, *(info.typer_instance for info in app.registered_groups))
         command.help = command.help or _paragraphs(command.callback.__doc__ if command.callback else None)
 
 
-
 def main() -> None:
     """The `govflow` command. A store that fails (MLflow down, the database stopped, a head store behind its
     chain) is one line on stderr naming it and what to do, exit 1, never a traceback."""

@@ -58,7 +58,11 @@ def store_failure_message(exc: BaseException) -> str | None:
 
     if isinstance(exc, (ChainHeadsMissing, ChainLockTimeout, HeadConflict)):
         return str(exc)
-    return store_failure(exc, Settings().resolved_tracking_uri)
+    try:
+        uri = Settings().resolved_tracking_uri
+    except ValueError:  # settings that do not parse failed earlier, with their own message
+        uri = "the tracking URI"
+    return store_failure(exc, uri)
 
 
 @contextlib.contextmanager
