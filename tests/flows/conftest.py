@@ -1,4 +1,6 @@
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from mlflow import MlflowClient
@@ -47,3 +49,13 @@ def signed_off(fleet, prefect_harness):
         return sign_off(model, version, "M. Chen", "validator", "tests: challenged the model")
 
     return sign
+
+
+@contextmanager
+def own_data_dir(root) -> Iterator[Settings]:
+    """Settings for a data dir of its own (MLflow store, head log, artifacts), for tests whose recordings no
+    other test may see; the environment is put back when the block ends."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GOVFLOW_DATA_DIR", str(root / "data"))
+        patch.delenv("MLFLOW_TRACKING_URI", raising=False)
+        yield Settings()

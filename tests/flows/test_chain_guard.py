@@ -12,6 +12,7 @@ from govflow.cli import app
 from govflow.flows.chain_guard import ChainHeadsMissing
 from govflow.flows.finding_note import finding_note
 from govflow.tasks.chain import read_heads
+from tests.flows.conftest import own_data_dir
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 MODEL = "chain_guard_subject"
@@ -37,14 +38,9 @@ class Log(type(Path())):
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory):
-    """A data dir of its own (MLflow store, head log): no other test's chain or fleet sees these recordings."""
-    from govflow.settings import Settings
-
-    root = tmp_path_factory.mktemp("chain-guard")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("GOVFLOW_DATA_DIR", str(root / "data"))
-        patch.delenv("MLFLOW_TRACKING_URI", raising=False)
-        yield Settings()
+    """A data dir of its own: no other test's chain or fleet sees these recordings."""
+    with own_data_dir(tmp_path_factory.mktemp("chain-guard")) as settings:
+        yield settings
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from mlflow import MlflowClient
 from typer.testing import CliRunner
 
 from govflow.cli import app
+from tests.flows.conftest import own_data_dir
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 QUOTE, INJECTION, DOUBLE, RTL = "o'brien", "x' and tags.`governance.model` != '", 'say "hi"', "rtl\u202egnp.exe"
@@ -20,12 +21,8 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def hostile_registry(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("GOVFLOW_DATA_DIR", str(root / "data"))
-        patch.delenv("MLFLOW_TRACKING_URI", raising=False)
-        from govflow.settings import Settings
-
-        client = MlflowClient(Settings().resolved_tracking_uri)
+    with own_data_dir(root) as settings:
+        client = MlflowClient(settings.resolved_tracking_uri)
         for name in (QUOTE, INJECTION, DOUBLE, RTL, BOTH):
             client.create_registered_model(name)
             client.create_model_version(name, source=str(root))

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from govflow.cli import app
 from govflow.flows.finding_note import finding_note
 from govflow.tasks.chain import read_heads
+from tests.flows.conftest import own_data_dir
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 MODEL = "witnessed_model"
@@ -20,13 +21,8 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory):
     """A data dir of its own: the truncation below touches no other test's chain."""
-    from govflow.settings import Settings
-
-    root = tmp_path_factory.mktemp("witness")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("GOVFLOW_DATA_DIR", str(root / "data"))
-        patch.delenv("MLFLOW_TRACKING_URI", raising=False)
-        yield Settings()
+    with own_data_dir(tmp_path_factory.mktemp("witness")) as settings:
+        yield settings
 
 
 @pytest.fixture(scope="module")
