@@ -7,6 +7,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from govflow.checks.run_labels import RunLabels
+
 ALL_PERIODS = "all"
 
 
@@ -42,9 +44,10 @@ def monitoring_start(previous: Mapping[str, str] | None) -> str | None:
     started if it judged nothing (BLOCKED), so no batch is skipped; None means from the first row."""
     if not previous:
         return None
-    if previous.get("governance.verdict") == "BLOCKED":
-        return previous.get("governance.monitored_from") or None
-    return previous.get("governance.monitored_through") or previous.get("governance.monitored_from") or None
+    labels = RunLabels.parse(previous)
+    if labels.verdict == "BLOCKED":
+        return labels.monitored_from
+    return labels.monitored_through or labels.monitored_from
 
 
 def rows_after(frame: pd.DataFrame, timestamp: str | None, start: str | None) -> pd.DataFrame:

@@ -18,12 +18,11 @@ from typing import Literal
 
 from govflow.checks.heads import Head, HeadLog
 from govflow.checks.manifest import sha256_hex
+from govflow.checks.run_labels import LABEL_KEYS, RunLabels
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"  # base64 Ed25519 signature of manifest.json's bytes, where a signing key is set
 ProblemKind = Literal["altered", "missing", "unlisted", "manifest", "chain", "incomplete", "heads", "witness"]
-# Manifest fields that the run's MLflow tags repeat, so relabelling a run is caught.
-LABELS = ("model", "version", "flow", "verdict", "sequence")
 
 
 @dataclass(frozen=True)
@@ -70,11 +69,11 @@ def _uncommitted(run: StoredRun) -> Problem | None:
 def _label_problems(run: StoredRun, manifest: dict) -> list[Problem]:
     if not run.tags:
         return []
-    out = []
-    for label in LABELS:
+    out, labels = [], RunLabels.parse(run.tags)
+    for label in LABEL_KEYS:  # the fields a run's tags repeat from its manifest: relabelling is caught
         if label not in manifest or manifest[label] is None:
             continue
-        tag = run.tags.get(f"governance.{label}")
+        tag = labels.label(label)
         if tag != str(manifest[label]):
             out.append(Problem("altered", run.run_id, MANIFEST, (
                 f"run {run.run_id}: its tag governance.{label} says {tag!r}, its manifest {str(manifest[label])!r}: "
@@ -341,5 +340,5 @@ def evidence_notes(runs: Sequence[StoredRun], log: HeadLog | None, model: str) -
     notes = [f"run {stopped} stopped before it was committed; run {completed} completed it"
              for stopped, completed in superseded_runs(runs, published)]
     notes += [f"run {r.run_id} stopped after its head was published; the next recording completed it from its "
-              "published head" for r in runs if r.tags.get("governance.completed_from_head") == "true"]
+              "published head" for r in runs if RunLabels.parse(r.tags).completed_from_head]
     return notes + [d.message for d in (log.defects if log else ()) if d.kind == "torn"]

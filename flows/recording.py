@@ -12,6 +12,7 @@ from govflow.checks.findings import findings, review_dates
 from govflow.checks.heads import Head
 from govflow.checks.manifest import build_manifest, canonical_json
 from govflow.checks.results import CheckResult
+from govflow.checks.run_labels import RunLabels
 from govflow.failpoints import failpoint
 from govflow.flows.alerts import alert_on_failure
 from govflow.flows.chain_guard import refuse_if_behind
@@ -64,7 +65,7 @@ def record_evidence(
     with model_lock(store, model, settings.chain_lock_timeout_seconds):
         tip = _settled_tip(ctx, run, flow, store, once_per_version)
         sequence = tip.sequence + 1 if tip else 1
-        manifest = _manifest(ctx, run, flow, files, inputs, tags.get("governance.verdict"), tip, sequence)
+        manifest = _manifest(ctx, run, flow, files, inputs, RunLabels.parse(tags).verdict, tip, sequence)
         digest = upload_manifest(ctx.uri, run.run_id, manifest, settings.signing_key)
         failpoint("after_manifest")
         head = append_head(store, model, sequence, digest, run.run_id, settings.signing_key)

@@ -20,6 +20,7 @@ from typing import Any
 
 from govflow.checks.heads import HeadLog, parse_head_log
 from govflow.checks.manifest import canonical_json, sha256_hex
+from govflow.checks.run_labels import RunLabels
 from govflow.checks.verification import Problem, StoredRun, signature_valid
 
 BUNDLE_FORMAT = "govflow-bundle/1"
@@ -60,7 +61,7 @@ CONFIG_INPUTS = {"waivers_file": "waivers", "risk_assessment": "assessment"}
 def recorded_hashes(runs: list[StoredRun], tags: list[dict[str, str]]) -> dict[str, str]:
     """Every config file hash the runs record, with the kind of file it is: the policy's (a run tag) and the
     manifests' config inputs (CONFIG_INPUTS)."""
-    hashes = {t["governance.policy_sha256"]: "policy" for t in tags if t.get("governance.policy_sha256")}
+    hashes = {policy: "policy" for t in tags if (policy := RunLabels.parse(t).policy_sha256)}
     for run in runs:
         try:
             inputs = json.loads(run.files.get("manifest.json", b"{}")).get("inputs", {})
@@ -106,7 +107,7 @@ def write_bundle(out: Path, model: str, version: str | None, as_of: str, exporte
         files[f"config/{_safe_part(name, 'config file name')}"] = data
     index = {"model": model, "version": version, "as_of": as_of, "exported_at": exported_at,
              "runs": [{"run_id": s.run_id, "started": s.started, "version": s.version,
-                       "flow": tags.get("governance.flow"), "manifest_sha256": s.recorded_manifest_sha256}
+                       "flow": RunLabels.parse(tags).flow or None, "manifest_sha256": s.recorded_manifest_sha256}
                       for s, tags in runs],
              "config": {name: sha256_hex(data) for name, data in sorted(config.items())}}
     files["index.json"] = canonical_json(index)
@@ -223,7 +224,8 @@ def _run_record(folder: Path, found: dict[str, Path], run_id: str, listed: dict)
         raise BundleError(f"{root / 'run.json'}: must be an object whose 'tags' maps names to values")
     tags = {str(k): str(v) for k, v in meta.get("tags", {}).items()}
     recorded = listed.get("manifest_sha256")
-    if tags.get("governance.manifest_sha256") != recorded:
+    labels = RunLabels.parse(tags)
+    if labels.manifest_sha256 != recorded:
         problems.append(Problem("manifest", run_id, "run.json",
                                 f"run {run_id}: run.json and index.json record different manifest hashes"))
     try:
@@ -231,7 +233,7 @@ def _run_record(folder: Path, found: dict[str, Path], run_id: str, listed: dict)
     except (TypeError, ValueError, OverflowError):  # 1e400 reads as infinity, which no time is
         raise BundleError(f"{root / 'run.json'}: key 'started' must be a number of milliseconds") from None
     return StoredRun(run_id, started, str(meta.get("version", "")), recorded, files,
-                     tags.get("governance.superseded_by"), tags), problems
+                     labels.superseded_by, tags), problems
 
 
 def read_bundle(folder: Path, public_key_pem: bytes | None = None) -> tuple[dict[str, Any], list[StoredRun], list[Problem]]:

@@ -14,6 +14,7 @@ from prefect.cache_policies import NO_CACHE
 
 from govflow.checks.manifest import canonical_json, sha256_hex
 from govflow.checks.results import CheckResult
+from govflow.checks.run_labels import RunLabels
 from govflow.checks.verification import MANIFEST, SIGNATURE, StoredRun
 from govflow.tasks.paging import every_page
 from govflow.tasks.queries import runs_of
@@ -119,9 +120,9 @@ def fetch_runs(tracking_uri: str, experiment: str, model: str, until_ms: int | N
             root = Path(download_artifacts(run_id=run.info.run_id, dst_path=tmp, tracking_uri=tracking_uri))
             files = {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
         tags = dict(run.data.tags)
-        fetched.append(FetchedRun(StoredRun(run.info.run_id, run.info.start_time, tags.get("governance.version", ""),
-                                            tags.get("governance.manifest_sha256"), files,
-                                            tags.get("governance.superseded_by"), tags), tags))
+        labels = RunLabels.parse(tags)
+        fetched.append(FetchedRun(StoredRun(run.info.run_id, run.info.start_time, labels.version,
+                                            labels.manifest_sha256, files, labels.superseded_by, tags), tags))
     return fetched
 
 

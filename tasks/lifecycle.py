@@ -11,6 +11,7 @@ from mlflow.exceptions import MlflowException
 
 from govflow.checks.governance_tags import version_tags
 from govflow.checks.lifecycle import RETIRING, VersionFacts
+from govflow.checks.run_labels import RunLabels
 from govflow.tasks.paging import every_page
 from govflow.tasks.queries import runs_of
 from govflow.tasks.registry import UnknownModelVersion, versions_of
@@ -67,9 +68,10 @@ def _evidence(client: MlflowClient, experiment_id: str | None, model: str, versi
                       filter_string=runs_of(model, version=version))
     deleted = tuple(r.info.run_id for r in runs if r.info.lifecycle_stage == "deleted")
     live = [r for r in runs if r.info.lifecycle_stage != "deleted"]
-    complete = [r for r in live if r.data.tags.get("governance.manifest_sha256")]
-    incomplete = tuple(r.info.run_id for r in live if not r.data.tags.get("governance.manifest_sha256")
-                       and not r.data.tags.get("governance.superseded_by"))
+    labels = {r.info.run_id: RunLabels.parse(r.data.tags) for r in live}
+    complete = [r for r in live if labels[r.info.run_id].committed]
+    incomplete = tuple(r.info.run_id for r in live if not labels[r.info.run_id].committed
+                       and not labels[r.info.run_id].superseded_by)
     return {"completed_runs": len(complete), "incomplete_runs": incomplete, "deleted_runs": deleted}
 
 
@@ -103,7 +105,7 @@ def read_version_facts(tracking_uri: str, experiment: str, models: list[str] | N
                 gate = _run(client, tags.last_gate_run)
                 monitor = _run(client, tags.last_monitor_run)
                 # Without a timestamp column a monitoring run records no data time; when it ran stands in.
-                seen = (_parse(monitor.data.tags.get("governance.monitored_through")) or _stamp(monitor.info.start_time)
+                seen = (_parse(RunLabels.parse(monitor.data.tags).monitored_through) or _stamp(monitor.info.start_time)
                         if monitor else None)
                 extra = {"last_gate": _stamp(gate.info.end_time or gate.info.start_time) if gate else None,
                          "monitored_through": seen}

@@ -14,12 +14,12 @@ from pathlib import Path
 from mlflow import MlflowClient
 from pydantic import ValidationError
 
-from govflow.checks.evidence_documents import RUN_TIER_TAG
 from govflow.checks.findings import SEVERITIES
 from govflow.checks.fleet_view import ModelFacts
 from govflow.checks.governance_tags import VersionTags, effective_tags
 from govflow.checks.register import RunRecord
 from govflow.checks.results import STATUS_ORDER, CheckResult
+from govflow.checks.run_labels import RunLabels
 from govflow.checks.verification import MANIFEST
 from govflow.reports.pages import DETAILED_FLOWS, LatestRun
 from govflow.tasks.paging import every_page
@@ -146,10 +146,9 @@ def _started(run, manifest: Mapping | None) -> datetime:
 
 
 def _record(tracking_uri: str, run, ui_url: str | None) -> tuple[RunRecord, tuple[Mapping, ...]]:
-    tags = dict(run.data.tags)
-    flow = tags.get("governance.flow", "")
-    manifest = _read_json(tracking_uri, run.info.artifact_uri, MANIFEST) if tags.get(
-        "governance.manifest_sha256") else None
+    labels = RunLabels.parse(run.data.tags)
+    flow = labels.flow
+    manifest = _read_json(tracking_uri, run.info.artifact_uri, MANIFEST) if labels.committed else None
     docs = {path: _read_json(tracking_uri, run.info.artifact_uri, path) for path in NEEDED.get(flow, ())}
     missing = [p for p, doc in docs.items() if doc is None]
     results, findings = (), ()
@@ -180,9 +179,9 @@ def _record(tracking_uri: str, run, ui_url: str | None) -> tuple[RunRecord, tupl
         missing.append("evidence/feedback/entries.json (unreadable)")
     verdict_doc = docs.get("evidence/verdict.json") or {}
     record = RunRecord(
-        run_id=run.info.run_id, model=tags.get("governance.model", ""), version=tags.get("governance.version", ""),
+        run_id=run.info.run_id, model=labels.model, version=labels.version,
         flow=flow, started=_started(run, manifest),
-        verdict=tags.get("governance.verdict"), tier=tags.get(RUN_TIER_TAG), judged=judged,
+        verdict=labels.verdict, tier=labels.risk_tier, judged=judged,
         findings=findings, metrics=dict(run.data.metrics), missing=tuple(missing),
         review_due=_iso_date(verdict_doc.get("review_due")) if isinstance(verdict_doc, Mapping) else None,
         note=shaped["evidence/note.json"], signoff=shaped["evidence/signoff.json"], feedback=feedback or (),
@@ -242,11 +241,11 @@ def read_runs(tracking_uri: str, experiment: str, current: Mapping[str, str | No
     found = [r for r in every_page(client.search_runs, experiment_ids=[exp.experiment_id], max_results=5000,
                                    order_by=["attributes.start_time ASC"])
              # A run a rerun superseded vouches for nothing, unless it went on to commit (it ran beside the rerun).
-             if "governance.superseded_by" not in r.data.tags or r.data.tags.get("governance.manifest_sha256")]
+             if not (labels := RunLabels.parse(r.data.tags)).superseded_by or labels.committed]
     known = load_cache(cache)
 
     def one(run) -> tuple[RunRecord, tuple[Mapping, ...] | None]:
-        manifest = run.data.tags.get("governance.manifest_sha256")
+        manifest = RunLabels.parse(run.data.tags).manifest_sha256
         hit = known.get(run.info.run_id)
         if manifest and hit and hit[0] == manifest:
             link = run_link(ui_url, run.info.experiment_id, run.info.run_id, run.info.artifact_uri)
@@ -267,7 +266,7 @@ def read_runs(tracking_uri: str, experiment: str, current: Mapping[str, str | No
             if read[i][1] is None:
                 read[i] = _record(tracking_uri, found[i], ui_url)
     if cache is not None:
-        manifests = [run.data.tags.get("governance.manifest_sha256") for run in found]
+        manifests = [RunLabels.parse(run.data.tags).manifest_sha256 for run in found]
         save_cache(cache, [(manifest, record) for manifest, (record, _) in zip(manifests, read, strict=True)
                            if manifest and not record.missing])
     def card(i: int) -> Mapping | None:

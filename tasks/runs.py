@@ -15,6 +15,7 @@ from prefect.cache_policies import NO_CACHE
 
 from govflow import clock
 from govflow.checks.manifest import sha256_hex
+from govflow.checks.run_labels import RunLabels
 from govflow.checks.verification import MANIFEST
 from govflow.tasks.paging import every_page
 from govflow.tasks.queries import COMMITTED, runs_of
@@ -86,7 +87,7 @@ def committed_beyond(tracking_uri: str, experiment: str, model: str, sequence: i
         return None
     committed = every_page(client.search_runs, experiment_ids=[exp.experiment_id],
                            filter_string=runs_of(model, COMMITTED), max_results=500)
-    return max(int(s) for r in committed if (s := r.data.tags.get("governance.sequence", "")).isdigit())
+    return max(int(s) for r in committed if (s := RunLabels.parse(r.data.tags).sequence or "").isdigit())
 
 
 @store_task(cache_policy=NO_CACHE)
@@ -120,7 +121,7 @@ def complete_committed(tracking_uri: str, run_id: str, manifest_sha256: str) -> 
 
     client = MlflowClient(tracking_uri)
     run = client.get_run(run_id)
-    if run.data.tags.get("governance.manifest_sha256"):
+    if RunLabels.parse(run.data.tags).committed:
         return False
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(download_artifacts(run_id=run_id, artifact_path=MANIFEST, dst_path=tmp,
@@ -142,6 +143,10 @@ class PastRunRef:
     run_id: str
     verdict: str
 
+    @classmethod
+    def of(cls, run) -> PastRunRef:
+        return cls(run.info.run_id, RunLabels.parse(run.data.tags).verdict or "")
+
 
 @store_task
 def find_completed_run(tracking_uri: str, experiment: str, model: str, run_key: str) -> PastRunRef | None:
@@ -153,7 +158,7 @@ def find_completed_run(tracking_uri: str, experiment: str, model: str, run_key: 
     runs = client.search_runs(
         [exp.experiment_id], max_results=1, order_by=["attributes.start_time DESC"],
         filter_string=runs_of(model, COMMITTED, run_key=run_key))
-    return PastRunRef(runs[0].info.run_id, runs[0].data.tags.get("governance.verdict", "")) if runs else None
+    return PastRunRef.of(runs[0]) if runs else None
 
 
 @store_task
@@ -165,7 +170,7 @@ def committed_run_of(tracking_uri: str, experiment: str, model: str, version: st
         return None
     runs = client.search_runs([exp.experiment_id], max_results=1, filter_string=runs_of(
         model, COMMITTED, version=version, flow=flow))
-    return PastRunRef(runs[0].info.run_id, runs[0].data.tags.get("governance.verdict", "")) if runs else None
+    return PastRunRef.of(runs[0]) if runs else None
 
 
 @store_task
@@ -189,9 +194,8 @@ def supersede_incomplete(tracking_uri: str, experiment: str, model: str, version
                                  filter_string=runs_of(model, version=version, flow=flow))
     marked = []
     for run in earlier:
-        tags = run.data.tags
-        if (run.info.run_id == run_id or run.info.start_time > current or tags.get("governance.manifest_sha256")
-                or tags.get("governance.superseded_by")):
+        labels = RunLabels.parse(run.data.tags)
+        if run.info.run_id == run_id or run.info.start_time > current or labels.committed or labels.superseded_by:
             continue
         client.set_tag(run.info.run_id, "governance.superseded_by", run_id)
         client.set_terminated(run.info.run_id, "FAILED")
