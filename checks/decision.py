@@ -87,8 +87,9 @@ def decide(results: Iterable[CheckResult], tier: TierPolicy, families: tuple[str
         because = f"rejected because {_named(failed)} failed"
     elif unknown or silent:
         verdict = Verdict.BLOCKED
-        because = "blocked because " + "; ".join(filter(None, (
-            unknown and f"{_named(unknown)} could not be judged", silent and f"{_listed(silent)} produced no result")))
+        because = "blocked because " + "; ".join(
+            ([f"{_named(unknown)} could not be judged"] if unknown else [])
+            + ([f"{_listed(silent)} produced no result"] if silent else []))
     elif waived:
         verdict = Verdict.APPROVED_WITH_WAIVERS
         reasons += [_reason(r) for r in waived]

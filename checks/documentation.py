@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from govflow.checks.policy import ModelCardRule
 from govflow.checks.results import CheckResult, Status
@@ -66,7 +67,7 @@ def model_card_results(tags: Mapping[str, str], card: Mapping | None, descriptio
     for name in rule.fields:
         key = field_key(name)
         text, source = found.get(key, ("", ""))
-        common = {"check_id": "documentation.model_card", "column": key}
+        common: dict[str, Any] = {"check_id": "documentation.model_card", "column": key}
         error = f"; the model card file could not be read: {card_error}" if card_error else ""
         if not text.strip():
             # Like a missing required tag: the registration is incomplete, so the version is blocked.

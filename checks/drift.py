@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -118,7 +119,7 @@ def score(method: str, reference: pd.Series, current: pd.Series, numeric: bool) 
     from scipy import stats  # only the small-sample methods need it; its import costs a second
 
     if method == "ks":
-        result = stats.ks_2samp(reference, current)
+        result: Any = stats.ks_2samp(reference, current)  # SciPy types its result without the named fields
         return float(result.pvalue), float(result.pvalue), float(result.statistic)
     ref_found, cur_found = counts(reference), counts(current)
     keys = sorted(set(ref_found.index) | set(cur_found.index), key=str)
@@ -141,7 +142,7 @@ def score(method: str, reference: pd.Series, current: pd.Series, numeric: bool) 
     raise ValueError(f"unknown drift method '{method}' (known: {', '.join(METHODS)})")
 
 
-def shared_columns(reference: Sequence[str], current: Sequence[str], exclude: set[str | None]) -> list[str]:
+def shared_columns(reference: Sequence[str], current: Sequence[str], exclude: AbstractSet[str | None]) -> list[str]:
     """Columns both datasets hold, in reference order, less the ones that are not features."""
     present = set(current)
     return [c for c in reference if c in present and c not in exclude]
@@ -202,7 +203,7 @@ def measure_column(column: str, reference: pd.DataFrame, current: pd.DataFrame, 
                     f"{column_kind(current[column])} now", hint="fix the feed or re-declare the reference data")
     numeric = kinds == {"numeric"}
     (ref, ref_inf), (cur, cur_inf) = _usable(reference[column], numeric), _usable(current[column], numeric)
-    infinite = {"infinite_reference": ref_inf, "infinite_current": cur_inf}
+    infinite: dict[str, Any] = {"infinite_reference": ref_inf, "infinite_current": cur_inf}
     dropped = f" ({ref_inf} reference and {cur_inf} current infinite values left out)" if ref_inf or cur_inf else ""
     if min(len(ref), len(cur)) < rules.min_samples:
         return _feature_row(column, **infinite), CheckResult(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -105,7 +106,8 @@ def partial_dependence(predict: Predict, frame: pd.DataFrame, feature: str, at: 
     if not len(at):
         return []
     column = frame[feature]
-    filled = [np.full(len(frame), v, dtype=column.dtype if column.dtype != object else object) for v in at]
+    dtype: Any = column.dtype if column.dtype != object else object
+    filled = [np.full(len(frame), v, dtype=dtype) for v in at]
     pred, score = predict(_stacked(frame, feature, filled))
     out = np.asarray(score if score is not None else pred, dtype=float).reshape(len(at), len(frame))
     return [float(v) for v in out.mean(axis=1)]

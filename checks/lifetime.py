@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -79,7 +80,7 @@ def lifetime_drift(reference: pd.DataFrame, periods: Periods, features: Sequence
             continue
         level = spent_alpha(rule.alpha, t, len(features))
         for column in features:
-            common = {"check_id": "drift.lifetime", "column": column, "period": period}
+            common: dict[str, Any] = {"check_id": "drift.lifetime", "column": column, "period": period}
             if column not in batch or column not in reference:
                 results.append(CheckResult(status=Status.ERROR, **common, message=f"no column '{column}' in both"))
                 continue

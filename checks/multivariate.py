@@ -12,6 +12,7 @@ fold.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -71,7 +72,9 @@ def _encode(reference: pd.DataFrame, current: pd.DataFrame, features: Sequence[s
 def _model(categorical: list[bool], seed: int):
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    return HistGradientBoostingClassifier(max_iter=100, learning_rate=0.1, categorical_features=categorical,
+    # scikit-learn's annotation names only the string form; a boolean mask per column is documented too.
+    mask: Any = categorical
+    return HistGradientBoostingClassifier(max_iter=100, learning_rate=0.1, categorical_features=mask,
                                           random_state=seed)
 
 

@@ -98,7 +98,7 @@ def measure(metric: str, y: np.ndarray, pred: np.ndarray, score: np.ndarray | No
     if metric == "auc":
         if y.min() == y.max():
             raise Undefined("labels hold a single class; AUC is undefined")
-        auc, var = auc_delong(y, score)
+        auc, var = auc_delong(y, np.asarray(score, dtype=float))
         half = z_value(confidence) * np.sqrt(var)
         return auc, (max(0.0, auc - half), min(1.0, auc + half)), len(y)
     if metric in ("accuracy", "precision", "recall"):

@@ -109,7 +109,7 @@ def predictability(frame: pd.DataFrame, features: Sequence[str], attribute: str,
                               method="predict_proba")
     classes = np.unique(y)
     if len(classes) == 2:
-        return float(roc_auc_score(y == classes[1], proba[:, 1]))
+        return float(roc_auc_score(y == classes[1], np.asarray(proba)[:, 1]))
     return float(roc_auc_score(y, proba, multi_class="ovr", average="macro", labels=classes))
 
 

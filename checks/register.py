@@ -147,8 +147,8 @@ def _closed(entry: RegisterEntry, run: RunRecord, status: str, by_version: str |
                    closed_as="waived" if status == "WAIVED" else "passed")
 
 
-def _replaced(open_at: Mapping[tuple[str, str, str], int], run: RunRecord, check: str,
-              monitored_until: Mapping[tuple[str, str], datetime]) -> list[tuple[str, str, str]]:
+def _replaced(open_at: Mapping[tuple[str, str, str | None], int], run: RunRecord, check: str,
+              monitored_until: Mapping[tuple[str, str], datetime]) -> list[tuple[str, str, str | None]]:
     """Open findings of `check` on older versions of `run`'s model whose monitoring stopped before `run`: the
     version `run` monitors has replaced them in service."""
     return [key for key in open_at
@@ -167,8 +167,8 @@ def risk_register(runs: Iterable[RunRecord], today: date) -> list[RegisterEntry]
     """Every finding the runs opened, oldest first, with the run that closed it if one did; remediation
     notes (runs with a `note`) are attached to the finding open for that version and check when they were made."""
     entries: list[RegisterEntry] = []
-    open_at: dict[tuple[str, str, str], int] = {}  # (model, version, check) -> index of its open entry
-    last_at: dict[tuple[str, str, str], int] = {}  # ... -> index of its latest entry, open or closed
+    open_at: dict[tuple[str, str, str | None], int] = {}  # (model, version, check) -> index of its open entry
+    last_at: dict[tuple[str, str, str | None], int] = {}  # ... -> index of its latest entry, open or closed
     runs = sorted(runs, key=lambda r: (r.started, r.run_id))
     monitored_until: dict[tuple[str, str], datetime] = {}  # (model, version) -> its last monitoring run's start
     for run in runs:
@@ -248,7 +248,7 @@ def by_cause(entries: Sequence[RegisterEntry]) -> list[tuple[RegisterEntry, list
             continue
         if key not in index:  # the group takes the place of its first member, led by the root where there is one
             index[key] = len(groups)
-            groups.append((root if key[0] == "root" else e, []))
+            groups.append((root if key[0] == "root" and root is not None else e, []))
         lead, followers = groups[index[key]]
         if e is not lead:
             followers.append(e)

@@ -9,6 +9,7 @@ raises `Rejected`; anything else it raises is a crash.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,8 @@ def numeric_columns(frame: pd.DataFrame, features: Sequence[str]) -> list[str]:
 def _shifted(values: pd.Series, delta: np.ndarray) -> np.ndarray:
     """`values` + `delta`, kept in the column's type: an integer column moves by whole units."""
     if pd.api.types.is_integer_dtype(values):
-        return (values.to_numpy() + np.round(delta).astype(values.dtype)).astype(values.dtype)
+        dtype: Any = values.dtype
+        return (values.to_numpy() + np.round(delta).astype(dtype)).astype(dtype)
     return (values.to_numpy(dtype=float) + delta).astype(values.dtype)
 
 
@@ -120,11 +122,11 @@ def monotonic_results(predict: Predict, frame: pd.DataFrame, features: Sequence[
         share = wrong / n
         worst = float(-change[judged].min()) if wrong else 0.0
         status = Status.PASS if share <= rule.max_violations else Status.FAIL
-        against, declared = ("down" if direction > 0 else "up"), f"'{column}:{'+' if direction > 0 else '-'}'"
+        against, claim = ("down" if direction > 0 else "up"), f"'{column}:{'+' if direction > 0 else '-'}'"
         message = (f"raising '{column}' by {step:.4g} moves the score {against} on {wrong} of {n} rows ({share:.2%}; "
-                   f"largest move {worst:.4f}), against the declared {declared}; at most {rule.max_violations:.2%} may"
+                   f"largest move {worst:.4f}), against the declared {claim}; at most {rule.max_violations:.2%} may"
                    if wrong else f"raising '{column}' by {step:.4g} never moves the score against the declared "
-                                 f"{declared} ({n} rows)")
+                                 f"{claim} ({n} rows)")
         out.append(CheckResult(**common, status=status, value=share, n=n, ci=wilson_interval(wrong, n, confidence),
                                message=message,
                                hint=None if status is Status.PASS else

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -169,7 +170,13 @@ def gap_lower_bound(bounds: Sequence[tuple[float, float]]) -> float:
 def batched_sequence_bounds(alpha: float, nights: Iterable[np.ndarray], cap: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
     """`sequence_bounds` for many streams at once: each night is a (streams, rows) array of values in [0, 1]."""
     low, high = [], []
-    rows = total = weights = weighted = penalty = None
+    # Each state is one value per stream, sized by the first night.
+    rows: Any = None
+    total: Any = None
+    squares: Any = None
+    weights: Any = None
+    weighted: Any = None
+    penalty: Any = None
     log_term = math.log(2 / alpha)
     for night in nights:
         x = np.asarray(night, dtype=float)

@@ -34,4 +34,7 @@ def sign_off(model: str, version: str, by: str, role: str, note: str | None = No
                           "governance.verdict": seen or "NOT_GATED"})
     set_version_tags(ctx.uri, model, ctx.version.version, {signoff_tag(role): record,
                                                            f"governance.last_{FLOW}_run": run.run_id})
-    return registration_gate(model, ctx.version.version)
+    outcome = registration_gate(model, ctx.version.version)
+    if outcome is None:  # only automation's gates (only_if_ungated) pass a version by
+        raise RuntimeError(f"the gate of {model} v{ctx.version.version} after the sign-off recorded no outcome")
+    return outcome

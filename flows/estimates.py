@@ -9,6 +9,8 @@ import pandas as pd
 from govflow.checks.decay import validation_baseline
 from govflow.checks.estimation import (
     IDENTITY,
+    Calibrator,
+    GroupCalibrators,
     estimated_fairness_results,
     estimated_performance_results,
     fit_calibrator,
@@ -39,7 +41,8 @@ def estimates(periods: Periods, new: set[str], reference: pd.DataFrame, scorer: 
     label, prediction, score = tags.columns.label, tags.columns.prediction, tags.columns.score
     sensitive = [c for c in tags.columns.declared() if c != label]
     perf, error = tier.performance.estimated, tier.performance.estimation_error
-    fair, tables = tier.fairness.estimated if tier.fairness is not None else None, []
+    fairness, tables = tier.fairness, []
+    fair = fairness.estimated if fairness is not None else None
     for period, rows in plan.waiting:
         s = rows[score].to_numpy(dtype=float)
         if perf:
@@ -49,16 +52,17 @@ def estimates(periods: Periods, new: set[str], reference: pd.DataFrame, scorer: 
         if fair and by_group is None:
             out.add(not_run(list(plan.fairness_ids), f"the reference data lacks sensitive column(s) {sensitive}"),
                     period)
-        elif fair:
+        elif fair and fairness is not None and by_group is not None:
             results, table = estimated_fairness_results(by_group(s, group_labels(rows[sensitive])),
-                                                        rows[prediction].to_numpy(), rows[sensitive], tier.fairness,
+                                                        rows[prediction].to_numpy(), rows[sensitive], fairness,
                                                         fair, policy.confidence, period)
             out.add(results, period)
             tables += table
-    for period, rows in plan.compared:
+    for period, rows in plan.compared:  # only where the tier sets an estimation-error rule
         s = rows[score].to_numpy(dtype=float)
-        out.add(realised_against_estimated(rows[label].to_numpy(), calibrate(s), rows[prediction].to_numpy(), s,
-                                           error, policy.confidence, period), period)
+        if error is not None:
+            out.add(realised_against_estimated(rows[label].to_numpy(), calibrate(s), rows[prediction].to_numpy(),
+                                               s, error, policy.confidence, period), period)
     out.files["evidence/estimation.json"] = _document(plan, calibrate, by_group, tables)
 
 
@@ -73,7 +77,7 @@ def _document(plan: EstimatePlan, calibrate, by_group, tables: list) -> bytes:
 
 
 def _calibrators(plan: EstimatePlan, periods: Periods, reference: pd.DataFrame, scorer: Scorer, tags: VersionTags,
-                 tier: TierPolicy, out: Collected):
+                 tier: TierPolicy, out: Collected) -> tuple[Calibrator, GroupCalibrators | None] | None:
     """The calibration of scores on the scored, labelled reference (overall, and per group when the tier
     estimates fairness), or None with each planned check marked not run, saying why."""
     label, score = tags.columns.label, tags.columns.score
@@ -88,7 +92,7 @@ def _calibrators(plan: EstimatePlan, periods: Periods, reference: pd.DataFrame, 
 
     scored, why = scorer.with_outputs(reference)
     missing = [c for c in (label, score) if scored is None or not c or c not in scored.columns]
-    if missing or scored[label].isna().any():
+    if scored is None or missing or scored[label].isna().any():
         reason = why or (f"the reference data has no column(s) {missing}" if missing else
                          f"the reference data's label column '{label}' has empty values")
         stop(f"no estimate without scored, labelled reference data: {reason}",
@@ -102,7 +106,7 @@ def _calibrators(plan: EstimatePlan, periods: Periods, reference: pd.DataFrame, 
             out.add(not_run(plan.estimated_ids + list(plan.error_ids), f"reference scores: {exc}"), period)
         return None
     by_group = None
-    if fair and not [c for c in sensitive if c not in scored.columns]:
+    if fair and tier.fairness is not None and not [c for c in sensitive if c not in scored.columns]:
         by_group = fit_group_calibrators(scored[label].to_numpy(dtype=float), scored[score].to_numpy(dtype=float),
                                          group_labels(scored[sensitive]), tier.fairness.min_group_size,
                                          fair.calibration == "isotonic")

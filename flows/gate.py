@@ -92,8 +92,8 @@ def _validate_data(subject: ModelVersionInfo, reference: LoadedData, evaluation:
         ev.results += not_run(data_ids, "reference and evaluation data are both needed")
     else:
         profiled = [c for c in needed if c in reference.columns]
-        expectations = derive_expectations(reference.frame, profiled, tier.data)
-        run = run_expectations(evaluation.frame, expectations, f"{subject.model}-v{subject.version}-evaluation")
+        expectations = derive_expectations(reference.table, profiled, tier.data)
+        run = run_expectations(evaluation.table, expectations, f"{subject.model}-v{subject.version}-evaluation")
         if run.error:
             ev.results += not_run(data_ids, run.error)
         else:
@@ -120,13 +120,15 @@ def _score_and_judge(subject: ModelVersionInfo, evaluation: LoadedData, loaded: 
     if missing := [c for c in loaded.input_columns if c not in evaluation.columns]:
         ev.results += not_run(scored_ids, f"evaluation data lacks model input column(s) {missing}")
         return
-    scored = predict(loaded, evaluation.frame, exclude=tuple(tags.columns.declared()))
+    frame = evaluation.table
+    scored = predict(loaded, frame, exclude=tuple(tags.columns.declared()))
     if scored.error:
         ev.results += not_run(scored_ids, scored.error)
         return
-    y = evaluation.frame[label].to_numpy()
-    ev.results += performance_results(y, scored.pred, scored.score, tier.performance, confidence, label_column=label)
-    probed, files = transparency.probe(subject, loaded, evaluation.frame, y, sensitive,
+    y = frame[label].to_numpy()
+    ev.results += performance_results(y, scored.classes, scored.score, tier.performance, confidence,
+                                      label_column=label)
+    probed, files = transparency.probe(subject, loaded, frame, y, sensitive,
                                        tuple(tags.columns.declared()), tags, tier, confidence)
     ev.results += probed
     ev.files |= files
@@ -135,7 +137,7 @@ def _score_and_judge(subject: ModelVersionInfo, evaluation: LoadedData, loaded: 
     if missing := [c for c in sensitive if c not in evaluation.columns]:
         ev.results += not_run(tier.enabled_check_ids("fairness"), f"evaluation data lacks sensitive column(s) {missing}")
     else:
-        audit = fairness_audit(y, scored.pred, evaluation.frame[sensitive], tier.fairness, confidence,
+        audit = fairness_audit(y, scored.classes, frame[sensitive], tier.fairness, confidence,
                                score=scored.score, label_column=label, prediction_column="model prediction")
         ev.results += audit.results
         ev.files["evidence/fairness_groups.json"] = canonical_json({"groups": audit.groups})
@@ -179,7 +181,8 @@ def _governance_evidence(ctx: Subject) -> _Evidence:
     # An assessment on file gives the tier, so the tag need not be declared.
     required = tuple(t for t in ctx.policy.required_tags if not (ctx.assessment and t == TIER_TAG))
     regional = [ctx.jurisdiction_error] if ctx.jurisdiction_error else []
-    ev = _Evidence(results=check_required_tags(tags.raw, required) + [ctx.tiering] + regional + signoff, files={},
+    tiering = [ctx.tiering] if ctx.tiering is not None else []  # a resolved subject always holds it
+    ev = _Evidence(results=check_required_tags(tags.raw, required) + tiering + regional + signoff, files={},
                    inputs={"model_version": f"models:/{subject.model}/{subject.version}",
                            "model_source": subject.source,
                            "governance_tags": f"sha256:{sha256_hex(canonical_json(tags.raw))}"})

@@ -15,6 +15,7 @@ from govflow.checks.fairness import fairness_audit
 from govflow.checks.manifest import canonical_json
 from govflow.checks.mitigation import comparison_table, recommend
 from govflow.checks.performance import performance_results
+from govflow.checks.policy import FairnessChecks
 from govflow.datasets import LoadedData
 from govflow.flows.recording import record_evidence
 from govflow.flows.subject import Subject, open_run, resolve_subject
@@ -59,6 +60,7 @@ class _Inputs:
     loaded: LoadedModel
     label: str
     sensitive: list[str]
+    fairness: FairnessChecks
 
 
 @flow(name="mitigation-evaluation", flow_run_name="mitigations-{model}-v{version}")
@@ -68,11 +70,12 @@ def mitigation_evaluation(model: str, version: str, register_best: bool = False)
     ctx = resolve_subject(model, version)
     uri, subject, tier, policy = ctx.uri, ctx.version, ctx.tier, ctx.policy
     data = _inputs(ctx)
-    candidates, x_fit = _candidates(data, tier.fairness.seed)
-    y_eval, frame = data.evaluation.frame[data.label].to_numpy(), data.evaluation.frame
+    candidates, x_fit = _candidates(data, data.fairness.seed)
+    frame, fairness = data.evaluation.table, data.fairness
+    y_eval = frame[data.label].to_numpy()
     results = {name: apply_severity(
-        performance_results(y_eval, c.pred, c.score, tier.performance, policy.confidence, data.label)
-        + fairness_audit(y_eval, c.pred, frame[data.sensitive], tier.fairness, policy.confidence,
+        performance_results(y_eval, c.classes, c.score, tier.performance, policy.confidence, data.label)
+        + fairness_audit(y_eval, c.classes, frame[data.sensitive], fairness, policy.confidence,
                          score=c.score).results, tier) for name, c in candidates.items() if c.error is None}
     errors = {name: c.error for name, c in candidates.items() if c.error}
     table = comparison_table(results)
@@ -105,7 +108,8 @@ def _inputs(ctx: Subject) -> _Inputs:
     model, subject, tags = ctx.version.model, ctx.version, ctx.tags
     label = tags.columns.label or None
     sensitive = [c for c in tags.columns.sensitive if c != label]
-    if ctx.tier.fairness is None or not label or not sensitive:
+    fairness = ctx.tier.fairness
+    if fairness is None or not label or not sensitive:
         raise MitigationInputError(f"{model} v{subject.version}: mitigation needs governance.label, "
                                    "governance.sensitive_features and a tier with fairness checks")
     reference = load_dataset(tags.data.reference)
@@ -116,7 +120,7 @@ def _inputs(ctx: Subject) -> _Inputs:
     loaded = fetch_model(ctx.uri, model, subject.version)
     if loaded.error:
         raise MitigationInputError(loaded.error)
-    return _Inputs(reference, evaluation, loaded, label, sensitive)
+    return _Inputs(reference, evaluation, loaded, label, sensitive, fairness)
 
 
 def _candidates(data: _Inputs, seed: int) -> tuple[dict[str, Candidate], pd.DataFrame]:
@@ -124,13 +128,14 @@ def _candidates(data: _Inputs, seed: int) -> tuple[dict[str, Candidate], pd.Data
     on. Mitigations need the scikit-learn estimator: without it each says why."""
     label, sensitive, reference, evaluation = data.label, data.sensitive, data.reference, data.evaluation
     inputs = list(data.loaded.input_columns) or [c for c in reference.columns if c not in (label, *sensitive)]
-    x_fit, x_eval = reference.frame[inputs], evaluation.frame[inputs]
-    y_fit = reference.frame[label].to_numpy()
+    fit, held_out = reference.table, evaluation.table
+    x_fit, x_eval = fit[inputs], held_out[inputs]
+    y_fit = fit[label].to_numpy()
     # Mitigate for the intersection of every sensitive feature, the finest groups the checks judge.
-    s_fit = reference.frame[sensitive].astype(str).agg("&".join, axis=1).to_numpy()
-    s_eval = evaluation.frame[sensitive].astype(str).agg("&".join, axis=1).to_numpy()
-    candidates = {"original": _as_candidate(predict(data.loaded, evaluation.frame, exclude=(label, *sensitive)))}
-    estimator, estimator_error = load_sklearn_model(data.loaded.local_path)
+    s_fit = fit[sensitive].astype(str).agg("&".join, axis=1).to_numpy()
+    s_eval = held_out[sensitive].astype(str).agg("&".join, axis=1).to_numpy()
+    candidates = {"original": _as_candidate(predict(data.loaded, held_out, exclude=(label, *sensitive)))}
+    estimator, estimator_error = load_sklearn_model(data.loaded.local_path or "")
     if estimator is None:
         for name in ("threshold_optimizer", "exponentiated_gradient", "reweighing"):
             candidates[name] = Candidate(error=estimator_error)

@@ -93,24 +93,24 @@ def load_production(tags: VersionTags, scorer: Scorer, out: Collected, check_ids
         out.add(not_run(check_ids, "no monitoring data"))
         return None
     out.inputs["monitoring_data"] = monitoring.fingerprint or ""
-    frame, label = monitoring.frame, tags.columns.label
+    frame, label = monitoring.table, tags.columns.label
     if labels_uri := tags.data.labels:
         labels = load_dataset(labels_uri)
         out.add(check_readable("labels", labels.uri, labels.rows, labels.error))
         if labels.has_rows:
             out.inputs["labels_data"] = labels.fingerprint or ""
             try:
-                frame = join_labels(frame, labels.frame, tags.columns.id_column, label)
+                frame = join_labels(frame, labels.table, tags.columns.id_column, label)
             except ValueError as exc:
                 out.add(not_run(check_ids, str(exc)))
                 return None
-    frame, error = scorer.with_outputs(frame)
-    if error:
-        out.add(not_run(check_ids, error))
+    scored, error = scorer.with_outputs(frame)
+    if scored is None:
+        out.add(not_run(check_ids, error or "the model gave no outputs"))
         return None
-    if label and label not in frame.columns:
-        frame = frame.assign(**{label: None})  # outcomes not yet known: judge what needs none
-    return frame
+    if label and label not in scored.columns:
+        scored = scored.assign(**{label: None})  # outcomes not yet known: judge what needs none
+    return scored
 
 
 def load_reference(tags: VersionTags, out: Collected, check_ids: list[str]) -> pd.DataFrame | None:

@@ -79,7 +79,8 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
 
     frame = step.load_production(tags, scorer, out, needs_data)
     reference = step.load_reference(tags, out, needs_data) if frame is not None else None
-    periods = step.split(frame, timestamp, policy.monitoring_period, out, needs_data) if reference is not None else None
+    periods = (step.split(frame, timestamp, policy.monitoring_period, out, needs_data)
+               if frame is not None and reference is not None else None)
     # What tonight has decides what it is expected to judge; data that never loaded expects everything.
     has, pending, through = set(EVERYTHING), [], start
     if periods is not None:
@@ -202,7 +203,9 @@ def _night_name() -> str:
     return f"nightly-{clock.now():%Y-%m-%d}"
 
 
-@flow(name="nightly-governance", task_runner=SettingsTaskRunner(), flow_run_name=_night_name)
+# Prefect types `task_runner` invariantly in its future type, which no thread-pool runner's subclass meets.
+@flow(name="nightly-governance", task_runner=SettingsTaskRunner(),  # pyright: ignore[reportArgumentType, reportCallIssue]
+      flow_run_name=_night_name)
 def nightly_governance(models: list[str] | None = None, tags: dict[str, str] | None = None,
                        report: bool = True) -> NightlyOutcome:
     """Per model, side by side on the task runner: gate every version never gated, then monitor every

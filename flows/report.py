@@ -43,7 +43,7 @@ def _fleet(settings: Settings, as_of: str | None):
     return today, models, runs, latest
 
 
-render_site = task(build_site, name="render_site", cache_policy=NO_CACHE)  # too big to hash for a key
+render_site = task(name="render_site", cache_policy=NO_CACHE)(build_site)  # too big to hash for a key
 
 
 def _report_name() -> str:

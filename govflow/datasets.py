@@ -37,6 +37,13 @@ class LoadedData:
     def columns(self) -> list[str]:
         return [] if self.frame is None else list(self.frame.columns)
 
+    @property
+    def table(self) -> pd.DataFrame:
+        """The rows read, where `has_rows` said there are some: asking where nothing was read is a caller's bug."""
+        if self.frame is None:
+            raise RuntimeError(f"{self.uri}: no rows were read ({self.error or 'not loaded'})")
+        return self.frame
+
 
 def _suffix(path: str) -> str:
     name = path.rsplit("/", 1)[-1]
@@ -124,7 +131,7 @@ def read_dataset(uri: str, columns: list[str] | None = None, dictionary: bool = 
             if reader is None:
                 return LoadedData(uri, error=f"'{path}' is neither Parquet nor CSV")
             with fs.open(path, "rb") as handle:
-                data = handle.read()
+                data: bytes = handle.read()  # pyright: ignore[reportAssignmentType]: fsspec types text and bytes alike
             digest.update(path.rsplit("/", 1)[-1].encode() + b"\0" + hashlib.sha256(data).digest())
             frames.append(_read(_suffix(path), data, columns, path, dictionary))
         frame = _concat(frames)

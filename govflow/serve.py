@@ -16,6 +16,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -52,7 +53,7 @@ def runner_deployments(entries: list[dict], interval_seconds: int | None = None)
     for entry in entries:
         flow = load_flow_from_entrypoint(entry["entrypoint"])
         limit = entry.get("concurrency_limit")
-        triggers = [DeploymentEventTrigger(**{k: v for k, v in t.items() if k != "type"})
+        triggers: list[Any] = [DeploymentEventTrigger(**{k: v for k, v in t.items() if k != "type"})
                     for t in entry.get("triggers") or [] if t.get("type", "event") == "event"]
         cron = [s["cron"] for s in entry.get("schedules") or [] if "cron" in s]
         interval = [interval_seconds or s["interval"] for s in entry.get("schedules") or [] if "interval" in s]
@@ -101,7 +102,8 @@ def start_receiver(settings: Settings, host: str, port: int) -> threading.Thread
                      PrefectDeploymentDispatcher(), tolerance_seconds=settings.webhook_tolerance_seconds,
                      max_body_bytes=settings.webhook_max_body_bytes)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
-    server.install_signal_handlers = lambda: None  # Prefect's runner owns SIGINT/SIGTERM in this process
+    # Prefect's runner owns SIGINT/SIGTERM in this process.
+    server.install_signal_handlers = lambda: None  # pyright: ignore[reportAttributeAccessIssue]
     thread = threading.Thread(target=server.run, name="govflow-webhooks", daemon=True)
     thread.start()
     return thread

@@ -147,7 +147,8 @@ class DatabaseHeadStore:
             def try_lock() -> bool:
                 with conn.cursor() as cur:
                     cur.execute("SELECT pg_try_advisory_lock(%s)", (key,))
-                    return bool(cur.fetchone()[0])
+                    row = cur.fetchone()
+                    return bool(row and row[0])
 
             _wait(try_lock, model, f"advisory lock {key}", timeout_seconds)
             try:

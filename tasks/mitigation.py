@@ -23,6 +23,13 @@ class Candidate:
     model: Any = None
     error: str | None = None
 
+    @property
+    def classes(self) -> np.ndarray:
+        """The predicted classes, where `error` said there are some: asking after an error is a caller's bug."""
+        if self.pred is None:
+            raise RuntimeError(f"no predictions: {self.error or 'not fitted'}")
+        return self.pred
+
 
 @task(cache_policy=NO_CACHE)
 def load_sklearn_model(local_path: str) -> tuple[Any, str | None]:
@@ -68,7 +75,7 @@ def fit_exponentiated_gradient(estimator: Any, x_fit: pd.DataFrame, y_fit: np.nd
                                           sample_weight_name=f"{step}__sample_weight" if step else "sample_weight")
         mitigator.fit(x_fit, y_fit, sensitive_features=s_fit)
         pred = mitigator.predict(x_eval, random_state=seed)
-        score = mitigator._pmf_predict(x_eval)[:, 1]
+        score = np.asarray(mitigator._pmf_predict(x_eval))[:, 1]
     except Exception as exc:
         return Candidate(error=f"ExponentiatedGradient: {type(exc).__name__}: {exc}")
     return Candidate(pred=np.asarray(pred, dtype=int), score=score)
@@ -83,7 +90,8 @@ def fit_reweighing(estimator: Any, x_fit: pd.DataFrame, y_fit: np.ndarray, s_fit
     step = _last_step(estimator)
     weights = reweighing_weights(y_fit, s_fit)
     try:
-        model = clone(estimator).fit(x_fit, y_fit, **{f"{step}__sample_weight" if step else "sample_weight": weights})
+        model: Any = clone(estimator)
+        model = model.fit(x_fit, y_fit, **{f"{step}__sample_weight" if step else "sample_weight": weights})
         pred, score = split_output(model.predict_proba(x_eval))
     except Exception as exc:
         return Candidate(error=f"reweighing: {type(exc).__name__}: {exc}")

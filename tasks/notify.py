@@ -25,7 +25,7 @@ def notify(url: SecretStr, title: str, body: str) -> None:
     if not sender.add(raw):
         raise NotificationFailed("GOVFLOW_NOTIFY_URL is not an Apprise URL Apprise understands "
                                  f"(scheme {raw.split(':', 1)[0][:20]!r})")
-    where = f"{', '.join(plugin.service_name for plugin in sender)} ({raw.split(':', 1)[0][:20]}://…)"
+    where = f"{', '.join(str(plugin.service_name) for plugin in sender)} ({raw.split(':', 1)[0][:20]}://…)"
     try:
         delivered = sender.notify(title=title, body=body)
     except Exception as exc:  # its text may quote the URL; the kind of failure is enough here

@@ -64,7 +64,7 @@ def lookup_model_version(tracking_uri: str, model: str, version: str) -> ModelVe
             raise UnknownModelVersion(f"model '{model}' has no version '{version}'") from None
         raise
     return ModelVersionInfo(
-        model=model, version=str(mv.version), source=mv.source, run_id=mv.run_id,
+        model=model, version=str(mv.version), source=mv.source or "", run_id=mv.run_id,
         model_tags=dict(registered.tags), version_tags=dict(mv.tags), aliases=tuple(mv.aliases or ()),
         description="\n\n".join(d for d in (registered.description, mv.description) if d),
     )

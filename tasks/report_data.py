@@ -84,6 +84,8 @@ def _read_json(tracking_uri: str, artifact_uri: str, path: str) -> Mapping | Non
 
 def _results(doc: Mapping | None) -> tuple[dict, ...] | None:
     """A verdict's results, each checked against the result type; None when any is not a result."""
+    if not isinstance(doc, Mapping):
+        return None
     try:
         return tuple(CheckResult.model_validate(r).model_dump(mode="json") for r in doc.get("results") or ())
     except (AttributeError, TypeError, ValidationError):
@@ -151,12 +153,13 @@ def _record(tracking_uri: str, run, ui_url: str | None) -> tuple[RunRecord, tupl
     manifest = _read_json(tracking_uri, run.info.artifact_uri, MANIFEST) if labels.committed else None
     docs = {path: _read_json(tracking_uri, run.info.artifact_uri, path) for path in NEEDED.get(flow, ())}
     missing = [p for p, doc in docs.items() if doc is None]
-    results, findings = (), ()
+    results: tuple[dict, ...] = ()
+    findings = ()
     if "evidence/verdict.json" in docs and docs["evidence/verdict.json"] is not None:
-        results = _results(docs["evidence/verdict.json"])
-        if results is None:
+        held_results = _results(docs["evidence/verdict.json"])
+        if held_results is None:
             missing.append("evidence/verdict.json (not a verdict)")
-            results = ()
+        results = held_results or ()
     if docs.get("evidence/findings.json") is not None:
         findings = _findings(docs["evidence/findings.json"])
         if findings is None:
@@ -275,6 +278,6 @@ def read_runs(tracking_uri: str, experiment: str, current: Mapping[str, str | No
         fields = doc.get("fields") if isinstance(doc, Mapping) else None
         return fields if isinstance(fields, Mapping) else None
 
-    details = {model: {flow: LatestRun(read[i][0], read[i][1], card(i) if flow == "gate" else None)
+    details = {model: {flow: LatestRun(read[i][0], read[i][1] or (), card(i) if flow == "gate" else None)
                        for flow, i in flows.items()} for model, flows in latest.items()}
     return [record for record, _ in read], details

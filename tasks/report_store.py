@@ -45,6 +45,6 @@ def publish_artifacts(rows: list[dict], dashboard: str, summary: str) -> None:
     # _sync: Prefect picks its async variant whenever an event loop runs in the thread (a caller's, say),
     # and would then return a coroutine nobody awaits: no artifact, no error.
     create_table_artifact(key="fleet-status", table=[{c: row.get(c) for c in columns} for row in rows],
-                          description=summary, _sync=True)
+                          description=summary, _sync=True)  # pyright: ignore[reportCallIssue]
     create_link_artifact(key="fleet-dashboard", link=dashboard, link_text="govflow fleet dashboard",
-                         description="The fleet dashboard, the risk register and a report per model.", _sync=True)
+                         description="The fleet dashboard, the risk register and a report per model.", _sync=True)  # pyright: ignore[reportCallIssue]

@@ -61,7 +61,7 @@ def open_governance_run(
         tags["governance.clock"] = f"simulated: GOVFLOW_NOW={moment.isoformat()}"
     run = client.create_run(experiment_id_for(client, experiment, artifact_root), start_time=clock.now_ms(),
                             run_name=f"{flow}-{model}-v{version}", tags=tags)
-    return GovernanceRun(run.info.run_id, run.info.artifact_uri, run.info.start_time)
+    return GovernanceRun(run.info.run_id, str(run.info.artifact_uri), run.info.start_time)
 
 
 @store_task

@@ -36,6 +36,13 @@ class Scored:
     score: np.ndarray | None = None
     error: str | None = None
 
+    @property
+    def classes(self) -> np.ndarray:
+        """The predicted classes, where `error` said there are some: asking after an error is a caller's bug."""
+        if self.pred is None:
+            raise RuntimeError(f"no predictions: {self.error or 'not scored'}")
+        return self.pred
+
 
 def _cached_download(tracking_uri: str, source: str, target: Path) -> str:
     """The artifacts at `source` in `target`, downloaded once: into a fresh folder beside it, then renamed into

@@ -5,11 +5,27 @@ down store used to hang a command for minutes."""
 
 from __future__ import annotations
 
-from functools import partial
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar, overload
 
-from prefect import task
+from prefect import Task, task
 
 from govflow.store_errors import worth_retrying
 
-store_task = partial(task, retries=2, retry_delay_seconds=[1, 4], retry_condition_fn=worth_retrying)
-"""`@store_task` or `@store_task(cache_policy=...)` in place of `@task(...)` for a task that calls a store."""
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@overload
+def store_task(fn: Callable[P, R], /, **options: Any) -> Task[P, R]: ...
+
+
+@overload
+def store_task(**options: Any) -> Callable[[Callable[P, R]], Task[P, R]]: ...
+
+
+def store_task(fn: Callable[P, R] | None = None, /, **options: Any) -> Any:
+    """`@store_task` or `@store_task(cache_policy=...)` in place of `@task(...)` for a task that calls a store;
+    `store_task(fn, name=...)` makes a task of a plain function. Options given override the retry rule."""
+    decorate = task(**{"retries": 2, "retry_delay_seconds": [1, 4], "retry_condition_fn": worth_retrying, **options})
+    return decorate if fn is None else decorate(fn)

@@ -45,13 +45,13 @@ def build_suite(name: str, expectations: list[ColumnExpectation]):
                       "hint": "too many missing values for the model to be judged on this column; fix the feed"}))
         if exp.min_value is not None and exp.max_value is not None:
             suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(
-                column=col, min_value=exp.min_value, max_value=exp.max_value, mostly=1.0 - exp.max_outside,
+                column=col, min_value=exp.min_value, max_value=exp.max_value, mostly=1.0 - (exp.max_outside or 0.0),
                 meta={"check_id": "data.numeric_range", "limit": exp.max_outside,
                       "describes": f"share outside [{exp.min_value:.6g}, {exp.max_value:.6g}]",
                       "hint": "values beyond the reference range: check units and the data source"}))
         if exp.categories is not None:
             suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(
-                column=col, value_set=list(exp.categories), mostly=1.0 - exp.max_unseen,
+                column=col, value_set=list(exp.categories), mostly=1.0 - (exp.max_unseen or 0.0),
                 meta={"check_id": "data.category_set", "limit": exp.max_unseen,
                       "describes": "share of categories unseen in the reference",
                       "hint": "new categories: the model has never seen them; retrain or map them"}))
@@ -86,4 +86,4 @@ def run_expectations(frame: pd.DataFrame, expectations: list[ColumnExpectation],
         result = definition.run(batch_parameters={"dataframe": frame})
     except Exception as exc:  # the data checks become ERROR results naming the cause
         return ValidationRun(error=f"Great Expectations could not run: {type(exc).__name__}: {exc}")
-    return ValidationRun(suite=suite.to_json_dict(), result=result.to_json_dict())
+    return ValidationRun(suite=dict(suite.to_json_dict()), result=dict(result.to_json_dict()))  # pyright: ignore[reportCallIssue, reportArgumentType]

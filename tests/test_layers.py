@@ -1,8 +1,6 @@
-"""The import contract (pyproject's [tool.importlinter]) and ruff, run as part of the suite.
-
-import-linter finds modules by walking the package folder, and checks/, tasks/, flows/ and config/ live beside
-govflow/ in the checkout (they install inside it), so the contract is checked on a staged copy laid out as
-the wheel lays it out."""
+"""The import contract (pyproject's [tool.importlinter]), ruff and the type checker, run as part of the suite,
+in the checkout as it is: govflow/checks, tasks, flows and config are links to the folders at the root, and
+the editable install's static path (src/) makes them importable as govflow.* to every tool."""
 
 import os
 import re
@@ -15,24 +13,24 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-MAPPED = ("checks", "tasks", "flows", "config")
 
 
-def _stage(target: Path) -> Path:
-    shutil.copytree(ROOT / "govflow", target / "govflow", ignore=shutil.ignore_patterns("__pycache__"))
-    for folder in MAPPED:
-        shutil.copytree(ROOT / folder, target / "govflow" / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    return target
+def _lint_imports(cwd: Path, pythonpath: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(pythonpath)} if pythonpath else dict(os.environ)
+    return subprocess.run([str(BIN / "lint-imports"), "--no-cache", "--config", str(ROOT / "pyproject.toml")],
+                          cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False)
 
 
-def _lint_imports(staged: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN / "lint-imports"), "--no-cache", str(ROOT / "pyproject.toml")], cwd=staged,
-                          env={**os.environ, "PYTHONPATH": str(staged)}, capture_output=True, text=True, timeout=300,
-                          check=False)
+def test_the_package_is_the_checkout_through_its_links():
+    import govflow.checks.check_registry as registry
+
+    assert Path(registry.__file__).resolve() == ROOT / "checks" / "check_registry.py"
+    for folder in ("checks", "tasks", "flows", "config"):
+        assert (ROOT / "govflow" / folder).resolve() == ROOT / folder
 
 
-def test_imports_go_down_the_layers_only(tmp_path):
-    result = _lint_imports(_stage(tmp_path))
+def test_imports_go_down_the_layers_only():
+    result = _lint_imports(ROOT)  # the checkout itself, as a person runs it
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "0 broken" in result.stdout
 
@@ -43,11 +41,35 @@ def test_imports_go_down_the_layers_only(tmp_path):
     ("govflow/settings.py", "import govflow.cli"),  # the base importing an application
 ])
 def test_the_contract_catches_an_import_the_wrong_way(tmp_path, module, line):
-    staged = _stage(tmp_path)
-    path = staged / "govflow" / (module.removeprefix("govflow/"))
+    # A copy that follows the links (the wheel's layout), so the checkout is never edited.
+    shutil.copytree(ROOT / "govflow", tmp_path / "govflow", ignore=shutil.ignore_patterns("__pycache__"))
+    path = tmp_path / "govflow" / (module.removeprefix("govflow/"))
     path.write_text(path.read_text() + f"\n{line}  # noqa\n")
-    result = _lint_imports(staged)
+    result = _lint_imports(tmp_path, pythonpath=tmp_path)
     assert result.returncode != 0 and "BROKEN" in result.stdout, result.stdout[-2000:]
+
+
+@pytest.mark.slow  # a whole-project analysis, about 15 s: the inner loop keeps the one below
+def test_the_type_checker_finds_nothing():
+    result = subprocess.run([str(BIN / "basedpyright"), "--project", str(ROOT / "pyproject.toml")], cwd=ROOT,
+                            capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert "0 errors" in result.stdout
+
+
+def test_the_type_checker_follows_govflow_imports_and_sees_a_wrong_type(tmp_path):
+    # A module outside the checkout, as an editor opens one: govflow.checks.* must resolve through the install
+    # for the wrong use of its result type to be seen at all.
+    (tmp_path / "pyproject.toml").write_text('[tool.basedpyright]\ntypeCheckingMode = "basic"\n')
+    (tmp_path / "wrong.py").write_text("from govflow.checks.results import CheckResult, Status\n\n"
+                                       "result = CheckResult(check_id='drift.share', status=Status.PASS)\n"
+                                       "share: int = result.message\n")
+    result = subprocess.run([str(BIN / "basedpyright"), "--project", str(tmp_path / "pyproject.toml"),
+                             "--pythonpath", sys.executable], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=600, check=False)
+    assert result.returncode != 0, result.stdout[-3000:]
+    assert "wrong.py:4" in result.stdout and "reportAssignmentType" in result.stdout, result.stdout[-3000:]
+    assert "reportMissingImports" not in result.stdout and "could not be resolved" not in result.stdout
 
 
 def test_ruff_finds_nothing():

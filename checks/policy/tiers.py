@@ -86,7 +86,8 @@ class Policy(Frozen):
         """The tier's policy, tightened by the overlays of the `jurisdictions` the policy defines (the stricter
         rule wins where they meet; codes it does not define are left to `unknown_result`)."""
         base = self.tiers[name]  # type: ignore[index]
-        overlays = [(code, self.jurisdictions[code].tiers.get(name)) for code in jurisdictions
+        overlays = [(code, self.jurisdictions[code].tiers.get(name))  # type: ignore[arg-type]
+                    for code in jurisdictions
                     if code in self.jurisdictions]
         if not any(overlay for _, overlay in overlays):
             return base

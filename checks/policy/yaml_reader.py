@@ -77,10 +77,11 @@ def line_of(node: yaml.Node | None, loc: list[str]) -> int:
             if match is None:
                 return line
             key, node = match
-            line = key.start_mark.line + 1
+            line = key.start_mark.line + 1 if key.start_mark is not None else line
         elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
             node = node.value[int(part)]
-            line = node.start_mark.line + 1
+            mark = getattr(node, "start_mark", None)  # PyYAML's stubs leave a sequence's items untyped
+            line = mark.line + 1 if mark is not None else line
         else:
             return line
     return line

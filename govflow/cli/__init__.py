@@ -30,7 +30,7 @@ for name, group in (("evidence", evidence.group), ("controls", controls.group), 
                     ("webhook", webhooks.group), ("finding", findings.finding_group),
                     ("feedback", findings.feedback_group)):
     app.add_typer(group, name=name)
-for typer_app in (app, *(info.typer_instance for info in app.registered_groups)):
+for typer_app in (app, *(info.typer_instance for info in app.registered_groups if info.typer_instance)):
     for command in typer_app.registered_commands:
         command.help = command.help or _paragraphs(command.callback.__doc__ if command.callback else None)
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from govflow.cli.printing import print_adverse_impact, print_favourable, print_groups
 from govflow.cli.runner import emit_json, load_settings, usage_error
+
+if TYPE_CHECKING:  # the CLI imports pandas only when a command reads data
+    import pandas as pd
+
+    from govflow.datasets import LoadedData
 
 group = typer.Typer(no_args_is_help=True, help="Ad-hoc audits of a data file; no MLflow needed.")
 
@@ -75,7 +80,7 @@ def audit_fairness_command(
     _finish_audit(report, as_json, fail_on)
 
 
-def _read_or_exit(path: str, columns: list[str] | None = None, dictionary: bool = False):
+def _read_or_exit(path: str, columns: list[str] | None = None, dictionary: bool = False) -> pd.DataFrame:
     return _frame_or_exit(path, _read(path, columns, dictionary))
 
 
@@ -85,9 +90,9 @@ def _read(path: str, columns: list[str] | None, dictionary: bool):
     return read_dataset(path, columns, dictionary)
 
 
-def _frame_or_exit(path: str, loaded):
-    if loaded.error:
-        usage_error(f"cannot read {path}: {loaded.error}")
+def _frame_or_exit(path: str, loaded: LoadedData) -> pd.DataFrame:
+    if loaded.error or loaded.frame is None:
+        usage_error(f"cannot read {path}: {loaded.error or 'no rows'}")
     return loaded.frame
 
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from govflow.cli.printing import print_feedback, print_monitoring, print_outcome, print_report
 from govflow.cli.runner import flow_output, load_settings, usage_error
+
+if TYPE_CHECKING:  # the flows load when the demo runs
+    from govflow.flows.nightly import NightlyOutcome
 
 app = typer.Typer()
 
@@ -112,7 +116,7 @@ def _note_first_finding(result, noted: bool, moment) -> bool:
         return True
     failing = next((o for o in result.monitored if o.model == RETRAINED_MODEL and o.verdict == "REJECTED"), None)
     checks = blocking_checks(failing) if failing else []
-    if not checks:
+    if failing is None or not checks:
         return False
     with clock_at(moment + timedelta(hours=8)), flow_output():
         finding_note(failing.model, checks[0], OWNER, note_text(checks[0]), failing.version,
@@ -121,7 +125,7 @@ def _note_first_finding(result, noted: bool, moment) -> bool:
     return True
 
 
-def _replay(client, settings, policy, feed) -> tuple[list, object]:
+def _replay(client, settings, policy, feed) -> tuple[list, NightlyOutcome]:
     """The fleet's weeks from registration to the last simulated night; returns the gate outcomes that stand
     and the last night's result (with the report)."""
     from datetime import timedelta
@@ -163,7 +167,7 @@ class Standing:
     verdict: str
 
 
-def _stand_again(client, settings, feed) -> tuple[list, object]:
+def _stand_again(client, settings, feed) -> tuple[list, NightlyOutcome]:
     """A second `govflow demo`: the feed and clock at the last simulated night; the versions gated stand at their
     verdicts, and the last night's monitoring finds its evidence already recorded and is not run again."""
     from govflow.checks.governance_tags import VersionTags

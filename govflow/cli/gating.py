@@ -30,6 +30,8 @@ def gate(
     try:
         with flow_output():
             outcome = registration_gate(model, version)
+        if outcome is None:  # only automation's gates (only_if_ungated) pass a version by
+            raise RuntimeError(f"the gate of {model} v{version} recorded no outcome")
     except MlflowException as exc:  # the store went away after retries; what was written stays, unvouched
         typer.echo(f"govflow: MLflow failed during the gate, so its evidence could not be written whole: "
                    f"{exc.message[:500]}\nThe run it began is incomplete: `govflow verify {model}` names it, and the "

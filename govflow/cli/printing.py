@@ -98,7 +98,8 @@ def print_feedback(outcome) -> None:
 _GROUP_COLUMNS = ("n", "selection_rate", "tpr", "fpr", "fnr", "ppv", "accuracy", "auc", "brier", "ece")
 
 
-def print_groups(groups: list[dict]) -> None:
+def print_groups(groups: list[dict] | None) -> None:
+    groups = groups or []
     shown = [c for c in _GROUP_COLUMNS if any(g.get(c) is not None for g in groups)]
     width = max([len(f"{g['feature']}={g['group']}") for g in groups] + [5])
     typer.echo(f"  {'group':<{width}}  " + "  ".join(f"{c:>14}" for c in shown))

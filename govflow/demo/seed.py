@@ -103,6 +103,8 @@ def register_retrained(client: MlflowClient, scenario: Scenario, datasets_dir: P
     tags win over the model's) point at its datasets, under `datasets_dir`/retrained. Returns the version."""
     paths = write_datasets(scenario, datasets_dir / "retrained", through)
     experiment = client.get_experiment_by_name(TRAINING_EXPERIMENT)
+    if experiment is None:
+        raise RuntimeError(f"no experiment '{TRAINING_EXPERIMENT}': the demo's first models were never trained here")
     source, run_id = _train(client, scenario, experiment.experiment_id)
     return str(client.create_model_version(scenario.name, source=source, run_id=run_id,
                                            tags=data_tags(scenario, paths) | {"govflow.demo": "true"}).version)

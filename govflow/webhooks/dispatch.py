@@ -12,6 +12,7 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger("govflow.webhooks")
 
@@ -119,7 +120,7 @@ class PrefectDeploymentDispatcher:
         self._run(SERVING_DEPLOYMENT, {"model": model, "version": str(version), "alias": alias}, key)
 
     @staticmethod
-    def _run(deployment: str, parameters: dict[str, str], key: str | None) -> None:
+    def _run(deployment: str, parameters: dict[str, Any], key: str | None) -> None:
         from prefect.deployments import run_deployment
 
         run_deployment(deployment, parameters=parameters, timeout=0, as_subflow=False,

@@ -92,7 +92,7 @@ def create_app(secret: str, ledger: DeliveryLedger | DatabaseLedger, dispatcher,
             if len(body) > max_body_bytes:
                 return answer(413, f"body is over the limit of {max_body_bytes} bytes")
         headers = request.headers
-        delivery = headers.get(DELIVERY_HEADER)
+        delivery = headers.get(DELIVERY_HEADER) or ""  # authenticate refuses an empty one
         try:
             authenticate(secret, delivery, headers.get(TIMESTAMP_HEADER), headers.get(SIGNATURE_HEADER),
                          bytes(body), clock(), tolerance_seconds)
