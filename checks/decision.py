@@ -27,6 +27,7 @@ class Decision(BaseModel):
     reasons: tuple[str, ...]
     results: tuple[CheckResult, ...]
     because: str = ""  # the verdict in one line: "rejected because drift.share failed"
+    behind: tuple[str, ...] = ()  # the check ids the reasons name, each once, in the reasons' order
 
 
 def reaches_past_limit(result: CheckResult) -> bool:
@@ -99,7 +100,9 @@ def decide(results: Iterable[CheckResult], tier: TierPolicy, families: tuple[str
         because = "approved: every blocking check passed" + (
             f" ({len(warned)} non-blocking finding(s): {_named(warned)})"
             if (warned := [r for r in judged if r.status in (Status.WARN, Status.FAIL)]) else "")
-    return Decision(verdict=verdict, reasons=tuple(reasons), results=tuple(judged), because=because)
+    named = [*failed, *unknown] + (waived if verdict is Verdict.APPROVED_WITH_WAIVERS else [])
+    behind = tuple(dict.fromkeys([*(r.check_id for r in named), *silent]))
+    return Decision(verdict=verdict, reasons=tuple(reasons), results=tuple(judged), because=because, behind=behind)
 
 
 def _listed(ids: list[str], shown: int = 3) -> str:

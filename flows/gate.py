@@ -47,6 +47,7 @@ class GateOutcome:
     manifest_sha256: str
     because: str = ""  # the verdict in one line
     non_blocking: frozenset[str] = frozenset()  # check ids this tier does not block on, so a reader can tell
+    behind: tuple[str, ...] = ()  # the check ids the reasons name (Decision.behind)
 
     @property
     def approved(self) -> bool:
@@ -238,6 +239,7 @@ def _record_gate(ctx: Subject, run: GovernanceRun, ev: _Evidence, decision: Deci
     return GateOutcome(model=model, version=subject.version, tier=tier_name, verdict=decision.verdict.value,
                        reasons=decision.reasons, results=decision.results, run_id=run.run_id,
                        artifact_uri=run.artifact_uri, manifest_sha256=digest, because=decision.because,
+                       behind=decision.behind,
                        non_blocking=frozenset(r.check_id for r in decision.results
                                               if (rule := tier.rule(r.check_id)) is None or not rule.blocking))
 

@@ -50,6 +50,7 @@ class MonitorOutcome:
     error: str | None = None
     reused: bool = False
     because: str = ""  # the verdict in one line
+    behind: tuple[str, ...] = ()  # the check ids the reasons name (Decision.behind)
 
 
 def run_key(ctx: Subject, inputs: dict[str, str], through: str | None, gate_run: str | None) -> str:
@@ -152,7 +153,7 @@ def _record_night(ctx: Subject, out: step.Collected, not_judged: tuple[str, ...]
     alert_on_failure(ctx, FLOW, decision, run.run_id)
     set_version_tags(ctx.uri, model, version, {f"governance.last_{FLOW}_run": run.run_id})
     return MonitorOutcome(model, version, decision.verdict.value, decision.reasons, decision.results,
-                          run.run_id, because=decision.because)
+                          run.run_id, because=decision.because, behind=decision.behind)
 
 
 def _failed(model: str, version: str, exc: Exception) -> MonitorOutcome:
@@ -165,7 +166,8 @@ def _failed(model: str, version: str, exc: Exception) -> MonitorOutcome:
         judged = judge_and_record(ctx, FLOW, not_run(expected, f"monitoring stopped: {error}"),
                                   not_judged=not_expected_at(Stage.MONITORING, ctx.tier, ctx.tags), context={"error": error})
         return MonitorOutcome(model, version, judged.decision.verdict.value, judged.decision.reasons,
-                              judged.decision.results, judged.run_id, error=error, because=judged.decision.because)
+                              judged.decision.results, judged.run_id, error=error, because=judged.decision.because,
+                              behind=judged.decision.behind)
     except Exception as again:  # nothing can be recorded (MLflow or the policy is unusable): the log says so
         get_run_logger().error("could not record the failure of %s v%s: %s", model, version, again)
         return MonitorOutcome(model, version, "BLOCKED", error=error,

@@ -98,16 +98,6 @@ def night_before(moment: datetime) -> date:
     return (moment - timedelta(days=1)).date()
 
 
-def blocking_checks(outcome) -> list[str]:
-    """The check ids behind a verdict's reasons ("drift.share in 2026-10-05/2026-10-11 FAIL" reads drift.share)."""
-    seen: list[str] = []
-    for reason in outcome.reasons:
-        check = reason.split(maxsplit=1)[0].split(":", 1)[0].split("[", 1)[0]
-        if check and check not in seen:
-            seen.append(check)
-    return seen
-
-
 # The owner's plan, agreed the morning after the first failing night: a retrained version by this date.
 NOTE_PLAN_DUE = "2026-11-02"
 

@@ -117,3 +117,16 @@ def test_every_verdict_says_why_in_one_line():
     assert many.because.endswith(f"and {len(ALL_IDS) - 3} more failed") and "\n" not in many.because
     warned = decide(passing(**{"data.null_rate": Status.WARN}), tier(blocking=False))
     assert warned.because == "approved: every blocking check passed (1 non-blocking finding(s): data.null_rate)"
+
+
+def test_the_checks_behind_the_reasons_are_named_once_in_their_order():
+    # Read from the results, not the prose: a message with a colon or bracket cannot change which checks.
+    results = [r for r in passing(**{"performance.auc": Status.FAIL, "data.schema": Status.ERROR})
+               if r.check_id != "performance.accuracy"]
+    results += [CheckResult(check_id="performance.auc", status=Status.FAIL, column="x", message="a: [b] c")]
+    decision = decide(results, tier())
+    assert decision.behind == ("performance.auc", "data.schema", "performance.accuracy")
+    assert [r.split(maxsplit=1)[0].split("[")[0].rstrip(":") for r in decision.reasons] == [
+        "performance.auc", "performance.auc", "data.schema", "performance.accuracy"]
+    assert decide(passing(**{"performance.auc": Status.WAIVED}), tier()).behind == ("performance.auc",)
+    assert decide(passing(), tier()).behind == ()
