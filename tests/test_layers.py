@@ -2,6 +2,7 @@
 in the checkout as it is: govflow/checks, tasks, flows and config are links to the folders at the root, and
 the editable install's static path (src/) makes them importable as govflow.* to every tool."""
 
+import ast
 import os
 import re
 import shutil
@@ -119,3 +120,31 @@ def test_no_module_over_400_lines_and_no_flow_function_over_40():
                 long_flows += [f"{path.name}:{node.name}" for node in ast.walk(ast.parse(text))
                                if isinstance(node, ast.FunctionDef) and node.end_lineno - node.lineno + 1 > 40]
     assert (long_modules, long_flows) == ([], [])
+
+
+def _asserts_something(test: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """An assert statement, or pytest.raises / warns, or numpy's assert_* in the test's own body."""
+    for leaf in ast.walk(test):
+        if isinstance(leaf, ast.Assert):
+            return True
+        if isinstance(leaf, ast.Call) and re.search(r"(pytest\.(raises|warns|fail)|\.assert_\w+)$",
+                                                    ast.unparse(leaf.func)):
+            return True
+    return False
+
+
+def test_every_test_asserts_something_of_its_own():
+    silent = [f"{path.relative_to(ROOT)}:{node.lineno} {node.name}"
+              for path in sorted((ROOT / "tests").rglob("test_*.py"))
+              for node in ast.walk(ast.parse(path.read_text()))
+              if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test_")
+              and not _asserts_something(node)]
+    assert not silent, "tests that assert nothing themselves (a helper's asserts hide what is checked):\n" + \
+        "\n".join(silent)
+
+
+def test_the_assert_guard_sees_a_test_that_only_calls():
+    calls_only = ast.parse("def test_x():\n    run_and_check()\n").body[0]
+    raises = ast.parse("def test_y():\n    with pytest.raises(ValueError):\n        f()\n").body[0]
+    assert isinstance(calls_only, ast.FunctionDef) and isinstance(raises, ast.FunctionDef)
+    assert not _asserts_something(calls_only) and _asserts_something(raises)

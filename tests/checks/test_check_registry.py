@@ -1,6 +1,9 @@
 """The check registry: complete (every check has a test and a control, every policy id an entry) and the one
 place that says which job expects which check."""
 
+import ast
+import re
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -16,10 +19,32 @@ TESTS = Path(__file__).resolve().parent.parent
 POLICY = load_policy(DEFAULT_POLICY)[0]
 
 
+@cache
+def _ids_tests_name() -> frozenset[str]:
+    """Every dotted name a test function names in its code or decorators (a string it holds, or a word of
+    one): "fairness.demographic_parity_ratio" names that check and not `fairness.demographic_parity`."""
+    names: set[str] = set()
+    for path in TESTS.rglob("test_*.py"):
+        if path.name == "test_check_registry.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test_"):
+                for part in (*node.decorator_list, node):
+                    for leaf in ast.walk(part):
+                        if isinstance(leaf, ast.Constant) and isinstance(leaf.value, str):
+                            names.update(re.findall(r"[a-z_]+(?:\.[a-z_0-9]+)+", leaf.value))
+    return frozenset(names)
+
+
 @pytest.mark.parametrize("check_id", sorted(CHECKS))
 def test_every_check_has_a_test(check_id):
-    sources = [p.read_text() for p in TESTS.rglob("test_*.py") if p.name != "test_check_registry.py"]
-    assert any(check_id in text for text in sources), f"no test mentions {check_id}"
+    assert check_id in _ids_tests_name(), f"no test function names {check_id}"
+
+
+def test_a_check_named_only_inside_a_longer_name_has_no_test():
+    # The guard above reads names whole: a longer id that merely starts with a check's id does not count.
+    assert "drift.share" in _ids_tests_name()
+    assert "drift.shar" not in _ids_tests_name()
 
 
 @pytest.mark.parametrize("check_id", sorted(CHECKS))
