@@ -89,17 +89,37 @@ def test_the_deployments_schedules_create_their_runs(topology):
 ACTIVE = ["PENDING", "RUNNING", "COMPLETED", "FAILED", "CRASHED", "CANCELLED", "CANCELLING", "PAUSED"]
 
 
+def _prefect_api(topology, path: str, body: dict | None = None):
+    """POST `body` to the topology's Prefect API, with its auth string; the decoded answer, if any."""
+    auth = base64.b64encode(topology.env["PREFECT_API_AUTH_STRING"].encode()).decode()
+    request = urllib.request.Request(f"{topology.config['PREFECT_API_URL']}{path}",
+                                     data=json.dumps(body or {}).encode(), method="POST",
+                                     headers={"Authorization": f"Basic {auth}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answer = response.read()
+    return json.loads(answer) if answer else None
+
+
 def _flow_runs(topology, states: list[str] = ACTIVE, due: bool = False) -> list[dict]:
     """Flow runs in these state types (by default all but the schedules' future runs), or SCHEDULED ones now due."""
     query: dict = {"state": {"type": {"any_": ["SCHEDULED"] if due else states}}}
     if due:
         query["expected_start_time"] = {"before_": _now_iso()}
-    auth = base64.b64encode(topology.env["PREFECT_API_AUTH_STRING"].encode()).decode()
-    request = urllib.request.Request(f"{topology.config['PREFECT_API_URL']}/flow_runs/filter",
-                                     data=json.dumps({"flow_runs": query, "limit": 200}).encode(), method="POST",
-                                     headers={"Authorization": f"Basic {auth}", "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
+    return _prefect_api(topology, "/flow_runs/filter", {"flow_runs": query, "limit": 200})
+
+
+SCHEDULED_DEPLOYMENTS = ("reconciliation", "nightly-governance", "retirement-sweep")
+
+
+def _only_the_tests_runs(topology) -> None:
+    """Pause the deployments on a schedule (Prefect deletes their scheduled runs) and let any run in flight
+    finish: a reconciliation pass a worker started every 5 minutes once gated beside the nightly runs these
+    tests start, and a gate it lost to MLflow's restart stayed incomplete, as no later run of it was due."""
+    for deployment in _prefect_api(topology, "/deployments/filter", {"limit": 200}):
+        if deployment["name"] in SCHEDULED_DEPLOYMENTS:
+            _prefect_api(topology, f"/deployments/{deployment['id']}/pause_deployment")
+    _wait(lambda: not _flow_runs(topology, ["PENDING", "RUNNING", "CANCELLING"]), "the runs in flight to end",
+          topology, time.monotonic() + 600)
 
 
 def _wait(condition, what: str, topology, deadline: float) -> None:
@@ -205,9 +225,10 @@ def _now_iso() -> str:
 @pytest.fixture(scope="module")
 def fleet(topology):
     """The demo fleet in the topology's MLflow, every first version deployed (alias `champion`), not yet gated:
-    the nightly run gates and monitors it."""
+    the nightly run gates and monitors it, and nothing on a schedule runs beside it."""
     from govflow.demo.seed import seed_fleet
 
+    _only_the_tests_runs(topology)
     client = MlflowClient(topology.mlflow_url)
     seeded = seed_fleet(client, topology.root / "datasets", None)
     for s in seeded:
