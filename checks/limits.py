@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
-from govflow.checks.results import Status
+from govflow.checks.results import CheckResult, Status
 
 
 class Direction(StrEnum):
@@ -51,3 +51,40 @@ class Limit:
 
     def describe(self) -> str:
         return f"{self.direction.value} {self.bound:g}"
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A figure's limit with the rows it needs at least, and what to do when it is not met."""
+
+    limit: Limit
+    min_samples: int = 1
+    hint: str | None = None
+
+
+def at_most(bound: float, min_samples: int = 1) -> Judged:
+    """A figure that must be at most `bound` (a loss, a gap)."""
+    return Judged(Limit(bound, Direction.AT_MOST), min_samples)
+
+
+def at_least(bound: float, min_samples: int = 1) -> Judged:
+    """A figure that must be at least `bound` (an accuracy, R², a ratio)."""
+    return Judged(Limit(bound, Direction.AT_LEAST), min_samples)
+
+
+def judge_figure(check_id: str, value: float, ci: tuple[float, float] | None, n: int, rule: Judged,
+                 straddle: Straddle, message: str, *, group: str | None = None,
+                 column: str | None = None) -> CheckResult:
+    """The result of one figure with its interval against its limit; `message` says what was measured."""
+    status = rule.limit.judge(value, ci, straddle)
+    return CheckResult(check_id=check_id, status=status, value=value, limit=rule.limit.bound, ci=ci, n=n,
+                       group=group, column=column, message=f"{message}, {rule.limit.describe()} allowed",
+                       hint=None if status is Status.PASS else rule.hint)
+
+
+def too_few_rows(check_id: str, n: int, rule: Judged) -> CheckResult | None:
+    """INCONCLUSIVE when `n` rows are fewer than the rule needs; None when there are enough."""
+    if n >= rule.min_samples:
+        return None
+    return CheckResult(check_id=check_id, status=Status.INCONCLUSIVE, n=n, limit=rule.limit.bound,
+                       message=f"{n} rows, fewer than min_samples {rule.min_samples}")

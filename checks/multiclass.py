@@ -15,9 +15,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from govflow.checks.limits import Straddle
+from govflow.checks.limits import Judged, Straddle, judge_figure, too_few_rows
 from govflow.checks.performance import wilson_interval, z_value
-from govflow.checks.regression import Judged, percentile_interval
+from govflow.checks.regression import percentile_interval
 from govflow.checks.results import CheckResult, Status, not_run
 
 GAPS = ("demographic_parity_difference", "equalized_odds_difference")
@@ -73,18 +73,17 @@ def multiclass_performance_results(y_true: np.ndarray, y_pred: np.ndarray, proba
     n, conf, out = len(y), confusion(y, pred, classes), []
     for metric, rule in rules.items():
         check_id = f"performance.{metric}"
-        if n < rule.min_samples:
-            out.append(CheckResult(check_id=check_id, status=Status.INCONCLUSIVE, n=n, limit=rule.limit.bound,
-                                   message=f"{n} rows, fewer than min_samples {rule.min_samples}"))
+        if (short := too_few_rows(check_id, n, rule)) is not None:
+            out.append(short)
         elif metric == "accuracy":
             value = float(np.trace(conf) / n)
-            out.append(_judged(check_id, value, wilson_interval(int(np.trace(conf)), n, confidence), n, rule,
+            out.append(judge_figure(check_id, value, wilson_interval(int(np.trace(conf)), n, confidence), n, rule,
                                straddle, f"accuracy {value:.4f}"))
         elif metric == "macro_f1":
             value = float(macro_f1(conf))
             draws = np.random.default_rng(seed).multinomial(n, conf.ravel() / n, size=resamples)
             boot = macro_f1(draws.reshape(resamples, len(classes), len(classes)))
-            out.append(_judged(check_id, value, percentile_interval(boot, confidence), n, rule, straddle,
+            out.append(judge_figure(check_id, value, percentile_interval(boot, confidence), n, rule, straddle,
                                f"macro F1 {value:.4f} over {len(classes)} classes"))
         elif metric == "log_loss":
             out.append(_log_loss(y, proba, classes, rule, confidence, straddle))
@@ -96,7 +95,7 @@ def multiclass_performance_results(y_true: np.ndarray, y_pred: np.ndarray, proba
                                            limit=rule.limit.bound, message=f"no row of class '{c}' to measure recall"))
                     continue
                 value = conf[i, i] / support
-                out.append(_judged(check_id, float(value), wilson_interval(int(conf[i, i]), support, confidence),
+                out.append(judge_figure(check_id, float(value), wilson_interval(int(conf[i, i]), support, confidence),
                                    support, rule, straddle, f"recall of class '{c}' {value:.4f}", group=str(c)))
     return out
 
@@ -114,16 +113,8 @@ def _log_loss(y: np.ndarray, proba: np.ndarray | None, classes: Sequence, rule: 
     losses = -np.log(p[np.arange(len(y)), [index[v] for v in y]])
     mean = float(losses.mean())
     half = z_value(confidence) * float(losses.std(ddof=1)) / np.sqrt(len(losses)) if len(losses) > 1 else 0.0
-    return _judged(check_id, mean, (max(0.0, mean - half), mean + half), len(y), rule, straddle,
+    return judge_figure(check_id, mean, (max(0.0, mean - half), mean + half), len(y), rule, straddle,
                    f"log loss {mean:.4f}")
-
-
-def _judged(check_id: str, value: float, ci: tuple[float, float] | None, n: int, rule: Judged, straddle: Straddle,
-            message: str, group: str | None = None, column: str | None = None) -> CheckResult:
-    status = rule.limit.judge(value, ci, straddle)
-    return CheckResult(check_id=check_id, status=status, value=value, limit=rule.limit.bound, ci=ci, n=n,
-                       group=group, column=column, message=f"{message}, {rule.limit.describe()} allowed",
-                       hint=None if status is Status.PASS else rule.blocking_hint)
 
 
 # --- fairness, one class against the rest -------------------------------------------------------------------
@@ -175,10 +166,10 @@ def multiclass_fairness_results(y_true: np.ndarray | None, y_pred: np.ndarray, s
         confs = {g: confusion(y[codes == g], pred[codes == g], classes) for g in compared}
         for metric, rule in rules.items():
             if metric == "equalized_odds_difference" and y_true is None:
-                results.append(_not_judged(metric, feature, len(pred), rule, "needs outcomes; these rows hold "
+                results.append(_notjudge_figure(metric, feature, len(pred), rule, "needs outcomes; these rows hold "
                                                                              "decisions only"))
             elif len(compared) < 2:
-                results.append(_not_judged(metric, feature, len(pred), rule, f"{len(compared)} group(s) of at least "
+                results.append(_notjudge_figure(metric, feature, len(pred), rule, f"{len(compared)} group(s) of at least "
                                            f"{min_group_size} rows; two are needed to compare"))
             else:
                 results.append(_largest_gap(metric, feature, confs, names, classes, rule, confidence, resamples,
@@ -202,11 +193,11 @@ def _largest_gap(metric: str, feature: str, confs: Mapping[int, np.ndarray], nam
     boot = np.nanmax(_gap_per_class(metric, drawn), axis=-1)
     value = float(per_class[worst])
     what = {"selection": "rate of being assigned", "tpr": "true positive rate of", "fpr": "false positive rate of"}
-    return _judged(f"fairness.{metric}", value, percentile_interval(boot, confidence), n, rule, straddle,
+    return judge_figure(f"fairness.{metric}", value, percentile_interval(boot, confidence), n, rule, straddle,
                    f"{LABELS[metric]} {value:.4f}, largest for class '{classes[worst]}' ({what[key]} it: {low} "
                    f"{by_group[low]:.4f}, {high} {by_group[high]:.4f})", column=feature)
 
 
-def _not_judged(metric: str, feature: str, n: int, rule: Judged, why: str) -> CheckResult:
+def _notjudge_figure(metric: str, feature: str, n: int, rule: Judged, why: str) -> CheckResult:
     return CheckResult(check_id=f"fairness.{metric}", status=Status.INCONCLUSIVE, column=feature, n=n,
                        limit=rule.limit.bound, message=f"{LABELS[metric]}: {why}")

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from govflow.checks.limits import Direction, Limit, Straddle
+from govflow.checks.limits import Judged, Straddle, judge_figure, too_few_rows
 from govflow.checks.results import CheckResult, Status, not_run
 
 METRICS = ("mae", "rmse", "r2")
@@ -104,23 +104,6 @@ def absolute_interval(ci: tuple[float, float]) -> tuple[float, float]:
     return min(abs(low), abs(high)), max(abs(low), abs(high))
 
 
-@dataclass(frozen=True)
-class Judged:
-    """A limit to judge a regression figure by: its bound and direction, and the rows it needs at least."""
-
-    limit: Limit
-    min_samples: int = 1
-    blocking_hint: str | None = None
-
-
-def _result(check_id: str, value: float, ci: tuple[float, float] | None, n: int, rule: Judged,
-            straddle: Straddle, message: str, column: str | None = None) -> CheckResult:
-    status = rule.limit.judge(value, ci, straddle)
-    return CheckResult(check_id=check_id, status=status, value=value, limit=rule.limit.bound, ci=ci, n=n,
-                       column=column, message=f"{message}, {rule.limit.describe()} allowed",
-                       hint=None if status is Status.PASS else rule.blocking_hint)
-
-
 def regression_performance_results(y_true: np.ndarray, y_pred: np.ndarray, rules: Mapping[str, Judged],
                                    confidence: float, resamples: int, seed: int,
                                    straddle: Straddle = Straddle.POINT, label_column: str = "label") -> list[CheckResult]:
@@ -138,18 +121,17 @@ def regression_performance_results(y_true: np.ndarray, y_pred: np.ndarray, rules
     boot = bootstrap_metrics(y, pred, resamples, seed) if n and set(rules) & set(METRICS) else {}
     for metric, rule in rules.items():
         check_id = f"performance.{metric}"
-        if n < rule.min_samples:
-            out.append(CheckResult(check_id=check_id, status=Status.INCONCLUSIVE, n=n, limit=rule.limit.bound,
-                                   message=f"{n} rows, fewer than min_samples {rule.min_samples}"))
+        if (short := too_few_rows(check_id, n, rule)) is not None:
+            out.append(short)
         elif metric == "mean_residual":
             value, ci = mean_residual(y, pred, confidence)
-            out.append(_result(check_id, abs(value), absolute_interval(ci), n, rule, straddle,
+            out.append(judge_figure(check_id, abs(value), absolute_interval(ci), n, rule, straddle,
                                f"{LABELS[metric]} {value:+.4g}, CI [{ci[0]:.4g}, {ci[1]:.4g}]; its size"))
         elif not np.isfinite(points[metric]):
             out.append(CheckResult(check_id=check_id, status=Status.INCONCLUSIVE, n=n, limit=rule.limit.bound,
                                    message=f"{LABELS[metric]} is undefined: the outcomes do not vary"))
         else:
-            out.append(_result(check_id, points[metric], percentile_interval(boot[metric], confidence), n, rule,
+            out.append(judge_figure(check_id, points[metric], percentile_interval(boot[metric], confidence), n, rule,
                                straddle, f"{LABELS[metric]} {points[metric]:.4g}"))
     return out
 
@@ -265,7 +247,7 @@ def regression_fairness_results(y_true: np.ndarray | None, y_pred: np.ndarray, s
                                              "the groups' mean predictions are not all positive: no ratio"))
                 continue
             low, high = min(figures, key=figures.__getitem__), max(figures, key=figures.__getitem__)
-            results.append(_result(
+            results.append(judge_figure(
                 f"fairness.{metric}", value, percentile_interval(boot[metric], confidence), len(pred), rules[metric],
                 straddle, f"{LABELS[metric]} {value:.4g} ({low} {figures[low]:.4g}, {high} {figures[high]:.4g})",
                 column=feature))
@@ -275,14 +257,3 @@ def regression_fairness_results(y_true: np.ndarray | None, y_pred: np.ndarray, s
 def _inconclusive(metric: str, feature: str, n: int, rule: Judged, why: str) -> CheckResult:
     return CheckResult(check_id=f"fairness.{metric}", status=Status.INCONCLUSIVE, column=feature, n=n,
                        limit=rule.limit.bound, message=f"{LABELS[metric]}: {why}")
-
-
-def at_most(bound: float, min_samples: int = 1) -> Judged:
-    """A figure that must be at most `bound` (a loss, a gap)."""
-    return Judged(Limit(bound, Direction.AT_MOST), min_samples)
-
-
-def at_least(bound: float, min_samples: int = 1) -> Judged:
-    """A figure that must be at least `bound` (R², a ratio)."""
-    return Judged(Limit(bound, Direction.AT_LEAST), min_samples)
-

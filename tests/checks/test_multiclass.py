@@ -7,8 +7,8 @@ import pytest
 from fairlearn.metrics import demographic_parity_difference, equalized_odds_difference
 from sklearn.metrics import accuracy_score, f1_score, log_loss, recall_score
 
+from govflow.checks.limits import at_least, at_most
 from govflow.checks.multiclass import macro_f1, multiclass_fairness_results, multiclass_performance_results
-from govflow.checks.regression import at_least, at_most
 from govflow.checks.results import Status
 
 CLASSES = ["card", "loan", "savings"]

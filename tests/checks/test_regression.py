@@ -8,11 +8,9 @@ from fairlearn.metrics import MetricFrame
 from scipy import stats
 from sklearn.metrics import mean_absolute_error, r2_score, root_mean_squared_error
 
-from govflow.checks.limits import Straddle
+from govflow.checks.limits import Straddle, at_least, at_most
 from govflow.checks.regression import (
     absolute_interval,
-    at_least,
-    at_most,
     bootstrap_metrics,
     mean_residual,
     percentile_interval,
