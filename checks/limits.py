@@ -82,9 +82,15 @@ def judge_figure(check_id: str, value: float, ci: tuple[float, float] | None, n:
                        hint=None if status is Status.PASS else rule.hint)
 
 
+def not_judged_figure(check_id: str, n: int, rule: Judged, message: str, *,
+                      column: str | None = None) -> CheckResult:
+    """INCONCLUSIVE: the rows cannot judge the figure, for the reason `message` gives."""
+    return CheckResult(check_id=check_id, status=Status.INCONCLUSIVE, column=column, n=n, limit=rule.limit.bound,
+                       message=message)
+
+
 def too_few_rows(check_id: str, n: int, rule: Judged) -> CheckResult | None:
     """INCONCLUSIVE when `n` rows are fewer than the rule needs; None when there are enough."""
     if n >= rule.min_samples:
         return None
-    return CheckResult(check_id=check_id, status=Status.INCONCLUSIVE, n=n, limit=rule.limit.bound,
-                       message=f"{n} rows, fewer than min_samples {rule.min_samples}")
+    return not_judged_figure(check_id, n, rule, f"{n} rows, fewer than min_samples {rule.min_samples}")

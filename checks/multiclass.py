@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from govflow.checks.limits import Judged, Straddle, judge_figure, too_few_rows
-from govflow.checks.performance import wilson_interval, z_value
+from govflow.checks.limits import Judged, Straddle, judge_figure, not_judged_figure, too_few_rows
+from govflow.checks.performance import mean_interval, wilson_interval
 from govflow.checks.regression import percentile_interval
 from govflow.checks.results import CheckResult, Status, not_run
 
@@ -111,9 +111,8 @@ def _log_loss(y: np.ndarray, proba: np.ndarray | None, classes: Sequence, rule: 
     p = p / p.sum(axis=1, keepdims=True)  # as scikit-learn's log_loss normalises each row
     index = {c: i for i, c in enumerate(classes)}
     losses = -np.log(p[np.arange(len(y)), [index[v] for v in y]])
-    mean = float(losses.mean())
-    half = z_value(confidence) * float(losses.std(ddof=1)) / np.sqrt(len(losses)) if len(losses) > 1 else 0.0
-    return judge_figure(check_id, mean, (max(0.0, mean - half), mean + half), len(y), rule, straddle,
+    mean, ci = mean_interval(losses, confidence, np.inf)
+    return judge_figure(check_id, mean, ci, len(y), rule, straddle,
                    f"log loss {mean:.4f}")
 
 
@@ -155,9 +154,17 @@ def multiclass_fairness_results(y_true: np.ndarray | None, y_pred: np.ndarray, s
                                 straddle: Straddle = Straddle.POINT) -> list[CheckResult]:
     """`fairness.<gap>` per sensitive column: the largest over `classes` of the one-against-the-rest gap, with a
     group-stratified bootstrap interval of that largest gap; the message names the class and the groups.
-    Without outcomes only demographic parity can be judged."""
+    Without outcomes only demographic parity can be judged. Empty outcomes, or a class outside `classes`, are
+    an ERROR naming them."""
     pred = np.asarray(y_pred, dtype=object)
     y = np.asarray(y_true, dtype=object) if y_true is not None else pred  # decisions only: outcomes unused
+    ids = [f"fairness.{m}" for m in rules]
+    if pd.isna(y).any() or pd.isna(pred).any():
+        return not_run(ids, f"{int(pd.isna(y).sum() + pd.isna(pred).sum())} empty outcome(s) or prediction(s)")
+    try:
+        classes_of(y, pred, classes)
+    except ValueError as exc:
+        return not_run(ids, f"the outcomes or the predictions: {exc}")
     results: list[CheckResult] = []
     for feature in sensitive.columns:
         labels = sensitive[feature].astype(str).where(sensitive[feature].notna(), "(missing)").to_numpy()
@@ -166,11 +173,11 @@ def multiclass_fairness_results(y_true: np.ndarray | None, y_pred: np.ndarray, s
         confs = {g: confusion(y[codes == g], pred[codes == g], classes) for g in compared}
         for metric, rule in rules.items():
             if metric == "equalized_odds_difference" and y_true is None:
-                results.append(_notjudge_figure(metric, feature, len(pred), rule, "needs outcomes; these rows hold "
-                                                                             "decisions only"))
+                results.append(_inconclusive(metric, feature, len(pred), rule,
+                                             "needs outcomes; these rows hold decisions only"))
             elif len(compared) < 2:
-                results.append(_notjudge_figure(metric, feature, len(pred), rule, f"{len(compared)} group(s) of at least "
-                                           f"{min_group_size} rows; two are needed to compare"))
+                results.append(_inconclusive(metric, feature, len(pred), rule, f"{len(compared)} group(s) of at least "
+                                             f"{min_group_size} rows; two are needed to compare"))
             else:
                 results.append(_largest_gap(metric, feature, confs, names, classes, rule, confidence, resamples,
                                             seed, straddle, len(pred)))
@@ -194,10 +201,9 @@ def _largest_gap(metric: str, feature: str, confs: Mapping[int, np.ndarray], nam
     value = float(per_class[worst])
     what = {"selection": "rate of being assigned", "tpr": "true positive rate of", "fpr": "false positive rate of"}
     return judge_figure(f"fairness.{metric}", value, percentile_interval(boot, confidence), n, rule, straddle,
-                   f"{LABELS[metric]} {value:.4f}, largest for class '{classes[worst]}' ({what[key]} it: {low} "
-                   f"{by_group[low]:.4f}, {high} {by_group[high]:.4f})", column=feature)
+                        f"{LABELS[metric]} {value:.4f}, largest for class '{classes[worst]}' ({what[key]} it: {low} "
+                        f"{by_group[low]:.4f}, {high} {by_group[high]:.4f})", column=feature)
 
 
-def _notjudge_figure(metric: str, feature: str, n: int, rule: Judged, why: str) -> CheckResult:
-    return CheckResult(check_id=f"fairness.{metric}", status=Status.INCONCLUSIVE, column=feature, n=n,
-                       limit=rule.limit.bound, message=f"{LABELS[metric]}: {why}")
+def _inconclusive(metric: str, feature: str, n: int, rule: Judged, why: str) -> CheckResult:
+    return not_judged_figure(f"fairness.{metric}", n, rule, f"{LABELS[metric]}: {why}", column=feature)

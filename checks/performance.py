@@ -80,7 +80,8 @@ def z_value(confidence: float) -> float:
     return float(stats.norm.ppf(0.5 + confidence / 2))
 
 
-def _mean_interval(losses: np.ndarray, confidence: float, upper: float) -> tuple[float, tuple[float, float]]:
+def mean_interval(losses: np.ndarray, confidence: float, upper: float) -> tuple[float, tuple[float, float]]:
+    """The mean of per-row losses and its normal interval, held within [0, `upper`]."""
     mean = float(losses.mean())
     half = z_value(confidence) * float(losses.std(ddof=1)) / np.sqrt(len(losses)) if len(losses) > 1 else 0.0
     return mean, (max(0.0, mean - half), min(upper, mean + half))
@@ -115,10 +116,10 @@ def measure(metric: str, y: np.ndarray, pred: np.ndarray, score: np.ndarray | No
         # The clip sklearn applies, so a confident wrong score costs a large, finite loss.
         eps = np.finfo(p.dtype).eps
         p = np.clip(p, eps, 1 - eps)
-        value, ci = _mean_interval(-(y * np.log(p) + (1 - y) * np.log1p(-p)), confidence, np.inf)
+        value, ci = mean_interval(-(y * np.log(p) + (1 - y) * np.log1p(-p)), confidence, np.inf)
         return value, ci, len(y)
     if metric == "brier":
-        value, ci = _mean_interval((p - y) ** 2, confidence, 1.0)
+        value, ci = mean_interval((p - y) ** 2, confidence, 1.0)
         return value, ci, len(y)
     raise ValueError(f"unknown performance metric '{metric}' (known: {', '.join(METRICS)})")
 

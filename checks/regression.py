@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from govflow.checks.limits import Judged, Straddle, judge_figure, too_few_rows
+from govflow.checks.limits import Judged, Straddle, judge_figure, not_judged_figure, too_few_rows
 from govflow.checks.results import CheckResult, Status, not_run
 
 METRICS = ("mae", "rmse", "r2")
@@ -34,8 +34,8 @@ _CHUNK_CELLS = 4_000_000  # resamples x rows drawn at once: bounds the bootstrap
 
 def continuous_values(values: np.ndarray | pd.Series, what: str) -> np.ndarray:
     """`values` as finite floats; ValueError naming what is wrong (text, nulls, infinities) otherwise."""
-    numeric = pd.to_numeric(pd.Series(np.asarray(values, dtype=object)), errors="coerce").to_numpy(dtype=float)
     raw = pd.Series(np.asarray(values, dtype=object))
+    numeric = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
     text = raw[pd.isna(numeric) & raw.notna()]
     if len(text):
         shown = sorted({str(v) for v in text})[:5]
@@ -255,5 +255,4 @@ def regression_fairness_results(y_true: np.ndarray | None, y_pred: np.ndarray, s
 
 
 def _inconclusive(metric: str, feature: str, n: int, rule: Judged, why: str) -> CheckResult:
-    return CheckResult(check_id=f"fairness.{metric}", status=Status.INCONCLUSIVE, column=feature, n=n,
-                       limit=rule.limit.bound, message=f"{LABELS[metric]}: {why}")
+    return not_judged_figure(f"fairness.{metric}", n, rule, f"{LABELS[metric]}: {why}", column=feature)

@@ -209,20 +209,13 @@ def tell(stage: Stage, story: Sequence[Step] = AUTUMN) -> Iterator[Event]:
     night_result, noted, nights_begun, last_night = None, False, False, None
     for step in story:
         with history.clock_at(step.at):
-            if isinstance(step, Register):
-                for event in _register(stage, step):
-                    if isinstance(event, Gated | SignedOff):
+            if isinstance(step, Register | Retrain):
+                for event in _register(stage, step) if isinstance(step, Register) else _retrain(stage, step):
+                    if isinstance(event, Gated | SignedOff):  # the latest gate of a model is the one that stands
                         standing[event.outcome.model] = event.outcome
                     yield event
             elif isinstance(step, Complaint):
                 yield Complained(_complain(step, standing))
-            elif isinstance(step, Retrain):
-                version = stage.feed.register_retrained(stage.client, step.at.date())
-                yield Retrained(step.at, history.RETRAINED_MODEL, version)
-                for event in _gate_and_deploy(stage, [(history.RETRAINED_MODEL, version)]):
-                    if isinstance(event, Gated | SignedOff):
-                        standing[event.outcome.model] = event.outcome
-                    yield event
             else:
                 if not nights_begun:
                     nights_begun = True
@@ -246,6 +239,12 @@ def _register(stage: Stage, step: Register) -> Iterator[Event]:
                         through=step.at.date())
     yield from (Registered(item.model, item.version, step.at) for item in seeded)
     yield from _gate_and_deploy(stage, [(item.model, item.version) for item in seeded])
+
+
+def _retrain(stage: Stage, step: Retrain) -> Iterator[Event]:
+    version = stage.feed.register_retrained(stage.client, step.at.date())
+    yield Retrained(step.at, history.RETRAINED_MODEL, version)
+    yield from _gate_and_deploy(stage, [(history.RETRAINED_MODEL, version)])
 
 
 def _gate_and_deploy(stage: Stage, versions: list[tuple[str, str]]) -> Iterator[Event]:

@@ -97,3 +97,18 @@ def test_log_loss_without_probabilities_is_an_error_not_a_pass():
     y, pred, _, _ = _recommendations(n=300)
     [result] = multiclass_performance_results(y, pred, None, None, {"log_loss": at_most(1.0)}, 0.95, 100, 1)
     assert result.status is Status.ERROR and "no class probabilities" in result.message
+
+
+def test_a_class_outside_the_models_in_the_fairness_rows_is_an_error_not_a_crash():
+    y, pred, _, sensitive = _recommendations(n=300)
+    pred = pred.astype(object)
+    pred[:3] = "mortgage"
+    results = multiclass_fairness_results(y, pred, sensitive, CLASSES, {"demographic_parity_difference": at_most(0.1)},
+                                          30, 0.95, 100, 1)
+    assert [r.status for r in results] == [Status.ERROR]
+    assert "'mortgage'" in results[0].message
+    y = y.astype(object)
+    y[0] = None
+    [empty] = multiclass_fairness_results(y, pred, sensitive, CLASSES, {"equalized_odds_difference": at_most(0.1)},
+                                          30, 0.95, 100, 1)
+    assert empty.status is Status.ERROR and "empty" in empty.message
