@@ -26,6 +26,7 @@ class RunLabels:
     monitored_through: str | None = None
     policy_sha256: str | None = None
     risk_tier: str | None = None  # the tier the run was judged at
+    prefect_flow_run_id: str | None = None  # the Prefect flow run that wrote it, whose end says it can write no more
 
     @classmethod
     def parse(cls, tags: Mapping[str, str]) -> RunLabels:
@@ -37,7 +38,8 @@ class RunLabels:
                    verdict=get("verdict"), sequence=get("sequence"), manifest_sha256=get("manifest_sha256"),
                    superseded_by=get("superseded_by"), completed_from_head=get("completed_from_head") == "true",
                    monitored_from=get("monitored_from"), monitored_through=get("monitored_through"),
-                   policy_sha256=get("policy_sha256"), risk_tier=get("risk_tier"))
+                   policy_sha256=get("policy_sha256"), risk_tier=get("risk_tier"),
+                   prefect_flow_run_id=get("prefect_flow_run_id"))
 
     def label(self, key: str) -> str | None:
         """One of LABEL_KEYS as the tag holds it (None when absent), for holding a run to its manifest."""

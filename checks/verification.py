@@ -60,10 +60,11 @@ def _uncommitted(run: StoredRun) -> Problem | None:
         return Problem("incomplete", run.run_id, MANIFEST, (
             f"run {run.run_id} stopped after writing its manifest but before it was committed (no head, no "
             "recorded hash); it vouches for nothing until the flow is run again (the next run of that flow "
-            "completes it)"))
+            "completes it, or the nightly run sets it aside once its flow run has ended)"))
     return Problem("incomplete", run.run_id, MANIFEST, (
         f"run {run.run_id} stopped before its manifest was written; its files vouch for nothing until the "
-        "flow is run again (the next run of that flow completes it)"))
+        "flow is run again (the next run of that flow completes it, or the nightly run sets it aside once its "
+        "flow run has ended)"))
 
 
 def _label_problems(run: StoredRun, manifest: dict) -> list[Problem]:

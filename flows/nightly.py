@@ -31,6 +31,7 @@ from govflow.flows.reconcile import gate_or_error
 from govflow.flows.recording import findings_evidence, judge_and_record, record_evidence
 from govflow.flows.report import ReportOutcome, fleet_report
 from govflow.flows.runners import SettingsTaskRunner, share_of_cores
+from govflow.flows.settling import settle_stalled_runs
 from govflow.flows.subject import Subject, open_run, resolve_subject
 from govflow.settings import Settings
 from govflow.tasks.artifacts import read_evidence_json, read_verdict
@@ -183,10 +184,24 @@ def _monitor(model: str, version: str) -> MonitorOutcome:
         return _failed(model, version, exc)
 
 
+def _settle(model: str) -> None:
+    """Set aside the model's runs that died uncommitted after a run of their flow did their work; a failure
+    here is logged and leaves them as `verify` names them."""
+    settings = Settings()
+    try:
+        for settled in settle_stalled_runs(settings, settings.resolved_tracking_uri, model):
+            get_run_logger().info("%s: run %s stopped before it was committed; run %s stands for it", model,
+                                  settled.run_id, settled.superseded_by)
+    except Exception as exc:
+        get_run_logger().error("could not settle the stopped runs of %s: %s: %s", model, type(exc).__name__, exc)
+
+
 @task(name="govern-model", tags=["govflow-nightly"])
 def govern_model(model: str, ungated: list[str], deployed: list[str]) -> tuple[dict[str, str], list[MonitorOutcome]]:
-    """One model's night in order: gate its versions never gated, then monitor its deployed ones. A model's
-    runs never run side by side, because each extends that model's one manifest chain."""
+    """One model's night in order: set aside its runs that died uncommitted, gate its versions never gated,
+    then monitor its deployed ones. A model's runs never run side by side, because each extends that model's
+    one manifest chain."""
+    _settle(model)
     with share_of_cores(Settings().workers):
         gated = {version: gate_or_error(model, version) for version in ungated}
         return gated, [_monitor(model, version) for version in deployed]

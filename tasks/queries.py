@@ -39,3 +39,5 @@ def runs_of(model: str, *clauses: str, **tags: str) -> str:
 
 # A committed run: one that recorded its manifest hash.
 COMMITTED = "tags.`governance.manifest_sha256` != ''"
+# A run still open: committing or setting a run aside terminates it, so one stopped early stays RUNNING.
+STILL_OPEN = "attributes.status = 'RUNNING'"

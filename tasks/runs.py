@@ -16,9 +16,10 @@ from prefect.cache_policies import NO_CACHE
 from govflow import clock
 from govflow.checks.manifest import sha256_hex
 from govflow.checks.run_labels import RunLabels
+from govflow.checks.stalled_runs import OpenRun
 from govflow.checks.verification import MANIFEST
 from govflow.tasks.paging import every_page
-from govflow.tasks.queries import COMMITTED, runs_of
+from govflow.tasks.queries import COMMITTED, STILL_OPEN, runs_of
 from govflow.tasks.store_calls import store_task
 
 
@@ -171,6 +172,19 @@ def committed_run_of(tracking_uri: str, experiment: str, model: str, version: st
     runs = client.search_runs([exp.experiment_id], max_results=1, filter_string=runs_of(
         model, COMMITTED, version=version, flow=flow))
     return PastRunRef.of(runs[0]) if runs else None
+
+
+@store_task
+def open_runs_of(tracking_uri: str, experiment: str, model: str) -> list[OpenRun]:
+    """The model's governance runs MLflow still holds as running (stopped early, or in flight now)."""
+    client = MlflowClient(tracking_uri)
+    exp = client.get_experiment_by_name(experiment)
+    if exp is None:
+        return []
+    runs = every_page(client.search_runs, experiment_ids=[exp.experiment_id],
+                      filter_string=runs_of(model, STILL_OPEN), max_results=500)
+    return [OpenRun(r.info.run_id, labels.version, labels.flow, labels.prefect_flow_run_id)
+            for r in runs if not (labels := RunLabels.parse(r.data.tags)).committed]
 
 
 @store_task

@@ -424,3 +424,49 @@ def test_a_declared_tier_without_an_assessment_is_judged_no_lower_than_the_unass
     assert outcome.tier == "high" and tiering.status is Status.WARN
     assert "tier medium is declared but no risk assessment is on file: judged as high" in tiering.message
     assert outcome.verdict == "BLOCKED"  # the high tier's sign-offs, which medium would not have asked for
+
+
+def test_a_gate_that_died_after_another_gated_its_version_is_set_aside_by_the_next_night(outcomes, client):
+    """An automated gate that started before the winner tagged the version and died mid-judgement (a webhook
+    delivery's gate cut off by an MLflow restart) is reached by no later gate: the night settles it, once
+    Prefect says its flow run ended; a run whose flow run is still pending is left as verify names it."""
+    from prefect import flow
+    from prefect.client.orchestration import get_client
+    from prefect.runtime import flow_run
+
+    from govflow.checks.verification import evidence_problems
+    from govflow.flows.nightly import govern_model
+    from govflow.settings import Settings
+    from govflow.tasks.artifacts import fetch_runs
+    from govflow.tasks.chain import read_heads
+    from govflow.tasks.runs import open_governance_run
+
+    @flow
+    def died() -> str:
+        return str(flow_run.id)
+
+    @flow
+    def night():  # the model's share of a nightly run
+        return govern_model(model, [], [])
+
+    model, settings = "vendor_fraud_score", Settings()
+    version = _new_version(client, model, {})
+    won = registration_gate(model, version, only_if_ungated=True)
+    with get_client(sync_client=True) as prefect:
+        pending = str(prefect.create_flow_run(died).id)
+    uri = client.tracking_uri
+    lost, waiting = (open_governance_run.fn(uri, settings.experiment, settings.local_artifact_root, model, version,
+                                            "gate", flow_run_id).run_id for flow_run_id in (died(), pending))
+
+    def problems() -> dict[str, str]:
+        stored = [f.stored for f in fetch_runs.fn(uri, settings.experiment, model)]
+        # Only these two: other tests of the session may leave runs of the model as they are.
+        return {p.run_id: p.kind for p in evidence_problems(stored, read_heads(settings.resolved_chain_log), model)
+                if p.run_id in (lost, waiting)}
+
+    assert problems() == {lost: "incomplete", waiting: "incomplete"}
+    assert night() == ({}, [])
+    assert problems() == {waiting: "incomplete"}
+    tags = client.get_run(lost).data.tags
+    assert tags["governance.superseded_by"] == won.run_id and client.get_run(lost).info.status == "FAILED"
+    assert client.get_run(waiting).info.status == "RUNNING"
