@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from govflow.checks.model_task import ModelTask
+
 if TYPE_CHECKING:  # the policy model validates check ids against this registry at import
     from govflow.checks.governance_tags import VersionTags
     from govflow.checks.policy import TierPolicy
@@ -52,6 +54,9 @@ class CheckSpec:
     declared_by: str | None = None
     # Judged where a result appears (outcome drift once labels arrive, uniqueness where an id is declared).
     only_when_produced: bool = False
+    # The kinds of model it judges. Performance and fairness rules come from the tier's section for the task
+    # (checks/policy/tiers.py); this says which task-agnostic families' checks a task has no method for yet.
+    tasks: frozenset[ModelTask] = frozenset(ModelTask)
 
     @property
     def family(self) -> str:
@@ -65,6 +70,9 @@ def _spec(check_id: str, description: str, stages: Iterable[Stage], needs: Itera
 
 _G, _M = Stage.GATE, Stage.MONITORING
 _D, _R, _L, _X = Need.DATA, Need.ROWS, Need.LABELS, Need.MODEL
+# Model probes read a binary classifier's decisions and scores; other tasks are not questioned by them yet.
+_BINARY = frozenset({ModelTask.BINARY})
+_REGRESSION = frozenset({ModelTask.REGRESSION})
 
 REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
     _spec("governance.required_tags", "every tag the policy requires is set on the version or its model", [_G]),
@@ -72,6 +80,8 @@ REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
           "the tier judged by rests on a risk assessment on file, and the declared tier is not lower", [_G]),
     _spec("governance.waivers", "each waiver of the version still applies (WARN once it has expired)", [_G]),
     _spec("governance.signoff", "every role the tier names has signed the version off, each a different person", [_G]),
+    _spec("governance.task", "the version's task (binary, multiclass, regression) is told by its model and data "
+          "or its tag governance.task, without contradiction, and govflow judges that task", [_G], [_D, _X]),
     _spec("governance.serving", "a version that holds an alias (serves) has an approved status",
           [_M, Stage.SERVING]),
     _spec("data.readable", "the dataset the check needs can be read and has rows", [_G, _M]),
@@ -93,6 +103,15 @@ REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
           [_G, _M], [_D, _L]),
     _spec("performance.log_loss", "log loss of the scores is at most the maximum", [_G, _M], [_D, _L]),
     _spec("performance.brier", "Brier score of the scores is at most the maximum", [_G, _M], [_D, _L]),
+    _spec("performance.mae", "mean absolute error is at most the tier's share of the reference outcomes' mean "
+          "absolute value", [_G], [_D, _L], tasks=_REGRESSION),
+    _spec("performance.rmse", "root mean squared error is at most the tier's share of the reference outcomes' "
+          "mean absolute value", [_G], [_D, _L], tasks=_REGRESSION),
+    _spec("performance.r2", "R² (variance of the outcomes explained) is at least the tier's minimum", [_G], [_D, _L],
+          tasks=_REGRESSION),
+    _spec("performance.mean_residual", "the mean residual (prediction less outcome: calibration in the large) is "
+          "no larger than the tier's share of the reference outcomes' mean absolute value", [_G], [_D, _L],
+          tasks=_REGRESSION),
     _spec("performance.decay.auc",
           "AUC over the rolling window is at most the allowed drop below the validation baseline", [_M], [_D, _L]),
     _spec("performance.decay.accuracy",
@@ -140,6 +159,13 @@ REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
           "largest gap in precision (PPV) between groups is within the limit", [_G, _M], [_D, _R]),
     _spec("fairness.calibration_gap",
           "largest gap in expected calibration error between groups is within the limit", [_G, _M], [_D, _R]),
+    _spec("fairness.mae_difference", "the largest between-group difference of mean absolute error is within the "
+          "tier's share of the reference outcomes' mean absolute value", [_G], [_D, _L], tasks=_REGRESSION),
+    _spec("fairness.mean_prediction_ratio", "the lowest group's mean prediction over the highest's (a limit, "
+          "premium or offer) is at least the limit", [_G], [_D, _R], tasks=_REGRESSION),
+    _spec("fairness.mean_residual_difference", "no group is over- or under-predicted beyond the others by more "
+          "than the tier's share of the reference outcomes' mean absolute value", [_G], [_D, _L],
+          tasks=_REGRESSION),
     _spec("drift.feature",
           "a feature's distribution has not drifted from the reference (significant and large enough)", [_M], [_D, _R]),
     _spec("drift.share",
@@ -166,20 +192,20 @@ REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
     _spec("documentation.model_card", "each model card field the policy requires is documented (no placeholder)",
           [_G]),
     _spec("explainability.importance",
-          "permutation importance of every input was measured through the registered model", [_G], [_D, _L, _X]),
+          "permutation importance of every input was measured through the registered model", [_G], [_D, _L, _X], tasks=_BINARY),
     _spec("explainability.stability",
-          "the importance ranking on recent labelled data still agrees with the one at approval", [_M], [_D, _L, _X]),
+          "the importance ranking on recent labelled data still agrees with the one at approval", [_M], [_D, _L, _X], tasks=_BINARY),
     _spec("proxy.association",
           "an input's association with a sensitive attribute (Cramer's V) is within the limits", [_G], [_D]),
     _spec("proxy.predictability",
           "the inputs together predict a sensitive attribute no better than the limits allow (AUC)", [_G], [_D]),
     _spec("robustness.noise", "small noise on the numeric inputs flips no more decisions than the limit",
-          [_G], [_D, _X]),
+          [_G], [_D, _X], tasks=_BINARY),
     _spec("robustness.monotonic",
           "the score moves the way each declared monotonic relationship says (tag governance.monotonic)",
-          [_G], [_D, _X], declared_by="monotonic"),
+          [_G], [_D, _X], declared_by="monotonic", tasks=_BINARY),
     _spec("robustness.missing_value",
-          "a missing value in each input gets a prediction or a clear rejection, never a crash", [_G], [_D, _X]),
+          "a missing value in each input gets a prediction or a clear rejection, never a crash", [_G], [_D, _X], tasks=_BINARY),
     _spec("feedback.stakeholder", "no stakeholder feedback at or above the policy's severity is unresolved",
           [Stage.FEEDBACK]),
     _spec("lifecycle.retirement", "a retiring version holds no alias and its evidence is complete and kept",
@@ -204,7 +230,7 @@ def expected_at(stage: Stage, tier: TierPolicy, tags: VersionTags | None = None,
     out = []
     for check_id in tier.enabled_check_ids():
         spec = REGISTRY[check_id]
-        if (stage in spec.stages and spec.needs <= available and applies(spec, tier, tags)
+        if (stage in spec.stages and tier.task in spec.tasks and spec.needs <= available and applies(spec, tier, tags)
                 and (wanted is None or spec.family in wanted) and (needing is None or needing in spec.needs)
                 and (not spec.only_when_produced or check_id in seen)):
             out.append(check_id)

@@ -97,6 +97,7 @@ class VersionTags:
     last_gate_run: str | None = None
     last_monitor_run: str | None = None
     retire_requested_by: str | None = None
+    task: str | None = None  # as written (tag governance.task); checks/model_task.py tells the task
 
     @classmethod
     def parse(cls, tags: Mapping[str, str]) -> VersionTags:
@@ -112,7 +113,8 @@ class VersionTags:
         return cls(raw=dict(tags), owner=get("owner"), use_case=get("use_case"), declared_tier=get("risk_tier"),
                    jurisdictions=get("jurisdictions"), monotonic=get("monotonic"), columns=columns, data=data,
                    status=get("status"), lifecycle=get("lifecycle"), last_gate_run=get("last_gate_run"),
-                   last_monitor_run=get("last_monitor_run"), retire_requested_by=get("retire_requested_by"))
+                   last_monitor_run=get("last_monitor_run"), retire_requested_by=get("retire_requested_by"),
+                   task=get("task"))
 
 
 def version_tags(model_tags: Mapping[str, str], version_tags_: Mapping[str, str]) -> VersionTags:

@@ -56,7 +56,7 @@ def _from_outcomes(labels: np.ndarray | None) -> tuple[ModelTask, str] | None:
         return kind, f"the outcomes are {distinct} named classes"
     if not np.allclose(numeric, np.round(numeric)):
         return ModelTask.REGRESSION, "the outcomes are numbers that are not whole"
-    if set(numeric.unique()) <= {0, 1} and distinct == 2:
+    if set(numeric.unique()) <= {0, 1}:  # one class alone is still a binary outcome, with too few of the other
         return ModelTask.BINARY, "the outcomes are 0 and 1"
     return None  # whole numbers beyond 0/1: classes or counts, the data cannot say which
 
@@ -64,6 +64,12 @@ def _from_outcomes(labels: np.ndarray | None) -> tuple[ModelTask, str] | None:
 def _within_unit(predictions: np.ndarray | None) -> bool:
     numeric = pd.to_numeric(pd.Series(predictions), errors="coerce")
     return bool(numeric.notna().all() and numeric.between(0, 1).all())
+
+
+def declared_task(declared: str | None) -> ModelTask | None:
+    """The task a tag declares, or None when it declares none (or none govflow knows: `tell_task` says so)."""
+    value = (declared or "").strip().lower()
+    return ModelTask(value) if value in set(ModelTask) else None
 
 
 def tell_task(declared: str | None, labels: np.ndarray | None = None, proba_width: int | None = None,
@@ -77,7 +83,11 @@ def tell_task(declared: str | None, labels: np.ndarray | None = None, proba_widt
     outputs, outcomes = _from_outputs(proba_width, predictions), _from_outcomes(labels)
     if (outputs and outputs[0] is ModelTask.REGRESSION and outcomes and outcomes[0] is ModelTask.BINARY
             and _within_unit(predictions)):
-        outputs = outcomes = None  # fractions against 0/1 outcomes: a classifier's scores, or a share predicted
+        # Fractions against 0/1 outcomes: a classifier's positive-class scores, as govflow has always read them;
+        # a regression predicting a share of 0/1 outcomes says so with the tag (which the data cannot contradict).
+        outputs, outcomes = None, (ModelTask.BINARY, "scores in [0, 1] against outcomes of 0 and 1")
+        if tag is not None:
+            outcomes = None
     shown = outputs or outcomes
     if tag is not None and shown is not None and shown[0] is not tag:
         return TaskFinding(None, error=f"tag {TASK_TAG} says {tag.value}, but {shown[1]} ({shown[0].value}); "

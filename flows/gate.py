@@ -11,14 +11,14 @@ from govflow.checks.check_registry import Stage, expected_at, not_expected_at
 from govflow.checks.data_validation import check_columns_present, check_readable, derive_expectations, judge_validation
 from govflow.checks.decision import Decision, Verdict, decide
 from govflow.checks.evidence_documents import family_documents, key_metrics, verdict_document, verdict_tags
-from govflow.checks.fairness import fairness_audit
 from govflow.checks.fairness_html import fairness_html
 from govflow.checks.governance_tags import TIER_TAG, VersionTags, check_required_tags
 from govflow.checks.manifest import canonical_json, sha256_hex
-from govflow.checks.performance import performance_results
+from govflow.checks.model_task import TASK_TAG, ModelTask, tell_task
 from govflow.checks.policy import TierPolicy
 from govflow.checks.results import CheckResult, not_run
 from govflow.checks.signoff import check_signoffs
+from govflow.checks.task_judging import ScoredRows, judge_scored, task_result
 from govflow.datasets import LoadedData
 from govflow.flows import transparency
 from govflow.flows.alerts import alert_on_failure
@@ -60,6 +60,7 @@ class _Evidence:
     files: dict[str, bytes]
     inputs: dict[str, str]
     fairness_groups: list[dict] | None = None  # drawn once the decision has applied severity and waivers
+    task: ModelTask | None = None  # told by the model and its data, or the tag, once the model has scored
 
 
 def _evaluate(uri: str, subject: ModelVersionInfo, tags: VersionTags, tier: TierPolicy, confidence: float, ev: _Evidence) -> None:
@@ -82,7 +83,7 @@ def _evaluate(uri: str, subject: ModelVersionInfo, tags: VersionTags, tier: Tier
         if data.has_rows:
             ev.results += check_columns_present(name, data.columns, needed)
     _validate_data(subject, reference, evaluation, needed, tier, ev)
-    _score_and_judge(subject, evaluation, loaded, tags, tier, confidence, ev)
+    _score_and_judge(subject, reference, evaluation, loaded, tags, tier, confidence, ev)
 
 
 def _validate_data(subject: ModelVersionInfo, reference: LoadedData, evaluation: LoadedData, needed: list[str],
@@ -103,23 +104,26 @@ def _validate_data(subject: ModelVersionInfo, reference: LoadedData, evaluation:
             ev.files["evidence/great_expectations/validation_result.json"] = canonical_json(run.result)
 
 
-def _score_and_judge(subject: ModelVersionInfo, evaluation: LoadedData, loaded: LoadedModel, tags: VersionTags,
-                     tier: TierPolicy, confidence: float, ev: _Evidence) -> None:
-    """Score the evaluation data with the registered model; judge performance and fairness on it, and question
-    the model on it (importance, proxies, robustness)."""
+def _unscorable(evaluation: LoadedData, loaded: LoadedModel, label: str | None) -> str | None:
+    """Why the evaluation data cannot be scored and judged, or None when it can."""
+    if loaded.error or not evaluation.has_rows:
+        return loaded.error or "no evaluation data to score"
+    if not label or label not in evaluation.columns:
+        return f"label column '{label}' is not in the evaluation data" if label else "tag governance.label is not set"
+    if missing := [c for c in loaded.input_columns if c not in evaluation.columns]:
+        return f"evaluation data lacks model input column(s) {missing}"
+    return None
+
+
+def _score_and_judge(subject: ModelVersionInfo, reference: LoadedData, evaluation: LoadedData, loaded: LoadedModel,
+                     tags: VersionTags, tier: TierPolicy, confidence: float, ev: _Evidence) -> None:
+    """Score the evaluation data with the registered model; tell its task; judge performance and fairness on it
+    by the task's methods, and question the model on it (importance, proxies, robustness)."""
     scored_ids = [*expected_at(Stage.GATE, tier, tags, families=("performance", "fairness")),
                   *transparency.probed_checks(tier, tags)]
     label = tags.columns.label or None
-    sensitive = [c for c in tags.columns.sensitive if c != label]
-    if loaded.error or not evaluation.has_rows:
-        ev.results += not_run(scored_ids, loaded.error or "no evaluation data to score")
-        return
-    if not label or label not in evaluation.columns:
-        ev.results += not_run(scored_ids, f"label column '{label}' is not in the evaluation data" if label
-                              else "tag governance.label is not set")
-        return
-    if missing := [c for c in loaded.input_columns if c not in evaluation.columns]:
-        ev.results += not_run(scored_ids, f"evaluation data lacks model input column(s) {missing}")
+    if (why := _unscorable(evaluation, loaded, label)) is not None or label is None:
+        ev.results += not_run(scored_ids, why or "tag governance.label is not set")
         return
     frame = evaluation.table
     scored = predict(loaded, frame, exclude=tuple(tags.columns.declared()))
@@ -127,22 +131,25 @@ def _score_and_judge(subject: ModelVersionInfo, evaluation: LoadedData, loaded: 
         ev.results += not_run(scored_ids, scored.error)
         return
     y = frame[label].to_numpy()
-    ev.results += performance_results(y, scored.classes, scored.score, tier.performance, confidence,
-                                      label_column=label)
+    found = tell_task(tags.task, y, scored.width, scored.raw if scored.raw is not None else scored.classes)
+    ev.results.append(task_result(found))
+    if found.task is None:
+        ev.results += not_run(scored_ids, f"the model's task is not known: {found.error}")
+        return
+    ev.task, tier = found.task, tier.for_task(found.task)
+    sensitive = [c for c in tags.columns.sensitive if c != label]
+    present = [c for c in sensitive if c in evaluation.columns]
+    rows = ScoredRows(y, scored.classes, scored.score, frame[present], raw=scored.raw, label_column=label,
+                      reference_y=reference.table[label].to_numpy() if reference.has_rows and label in reference.columns
+                      else None, missing_sensitive=tuple(c for c in sensitive if c not in present))
+    judged = judge_scored(found.task, rows, tier, confidence)
     probed, files = transparency.probe(subject, loaded, frame, y, sensitive,
                                        tuple(tags.columns.declared()), tags, tier, confidence)
-    ev.results += probed
+    ev.results += judged.results + probed
     ev.files |= files
-    if tier.fairness is None:
-        return
-    if missing := [c for c in sensitive if c not in evaluation.columns]:
-        ev.results += not_run(tier.enabled_check_ids("fairness"), f"evaluation data lacks sensitive column(s) {missing}")
-    else:
-        audit = fairness_audit(y, scored.classes, frame[sensitive], tier.fairness, confidence,
-                               score=scored.score, label_column=label, prediction_column="model prediction")
-        ev.results += audit.results
-        ev.files["evidence/fairness_groups.json"] = canonical_json({"groups": audit.groups})
-        ev.fairness_groups = audit.groups
+    if judged.group_rows:
+        ev.files["evidence/fairness_groups.json"] = canonical_json({"groups": judged.group_rows})
+    ev.fairness_groups = judged.groups
 
 
 @flow(name="registration-gate", flow_run_name="gate-{model}-v{version}")
@@ -170,6 +177,8 @@ def registration_gate(model: str, version: str, only_if_ungated: bool = False) -
         done = {r.check_id for r in ev.results}
         expected = expected_at(Stage.GATE, ctx.tier, ctx.tags)
         ev.results += not_run([c for c in expected if c not in done], f"gate stopped: {exc}")
+    if ev.task is not None:  # judged, expected and shown by the rules of the task the model was told to be
+        ctx = ctx.for_task(ev.task)
     decision = _decide_and_document(ctx, ev)
     return _record_gate(ctx, run, ev, decision, only_if_ungated)
 
@@ -201,6 +210,7 @@ def _decide_and_document(ctx: Subject, ev: _Evidence) -> Decision:
     model, subject, tier = ctx.version.model, ctx.version, ctx.tier
     decision = decide(ctx.waived(ev.results), tier, not_judged=not_expected_at(Stage.GATE, tier, ctx.tags))
     context = {"model": model, "version": subject.version, "flow": FLOW, "risk_tier": ctx.tier_name,
+               "task": ev.task.value if ev.task is not None else None,
                "tier_declared": ctx.tags.declared_tier, "jurisdictions": list(ctx.jurisdictions)}
     dates, findings_file = findings_evidence(ctx, decision.results)
     context |= dates
@@ -234,6 +244,8 @@ def _record_gate(ctx: Subject, run: GovernanceRun, ev: _Evidence, decision: Deci
     set_version_tags(uri, model, subject.version, {
         "governance.status": decision.verdict.value, f"governance.last_{FLOW}_run": run.run_id,
         **({TIER_TAG: tier_name} if ctx.assessment else {}),
+        # Told once here: the nightly run and every page read the task from the version from now on.
+        **({TASK_TAG: ev.task.value} if ev.task is not None else {}),
     })
     logger.info("%s v%s: %s", model, subject.version, decision.verdict.value)
     return GateOutcome(model=model, version=subject.version, tier=tier_name, verdict=decision.verdict.value,

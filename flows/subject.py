@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from prefect.runtime import flow_run
 
 from govflow import clock
 from govflow.checks.governance_tags import VersionTags, version_tags
 from govflow.checks.jurisdictions import declared, unknown_result
+from govflow.checks.model_task import ModelTask, declared_task
 from govflow.checks.policy import Policy, TierPolicy
 from govflow.checks.results import CheckResult
 from govflow.checks.risk_assessment import answers_document, assessed_tier, judge_tier
@@ -47,6 +48,10 @@ class Subject:
                 "jurisdictions": [{"code": c, "title": self.policy.jurisdictions[c].title} for c in known],
                 "changes": self.policy.tier_changes(self.tier_name, known)}
 
+    def for_task(self, task: ModelTask) -> Subject:
+        """The subject judged as a model of `task`: its tier's performance and fairness rules are the task's."""
+        return replace(self, tier=self.tier.for_task(task))
+
     def waived(self, results: list[CheckResult]) -> list[CheckResult]:
         """Results with this version's unexpired waivers applied, as of today (UTC)."""
         return apply_waivers(results, self.waivers, self.version.model, self.version.version,
@@ -69,7 +74,9 @@ def resolve_subject(model: str, version: str) -> Subject:
     tier_name = tier_name or policy.unassessed_tier
     document = answers_document(assessment, questionnaire, *assessed) if assessment and assessed else None
     codes = declared(tags.jurisdictions)  # each jurisdiction's overlay tightens the tier; the stricter rule wins
-    return Subject(settings, policy, policy_sha, uri, info, tags, tier_name, policy.tier(tier_name, codes), waivers,
+    # A declared task sets the rules from the start; otherwise the gate tells it once the model has scored.
+    tier = policy.tier(tier_name, codes).for_task(declared_task(tags.task) or ModelTask.BINARY)
+    return Subject(settings, policy, policy_sha, uri, info, tags, tier_name, tier, waivers,
                    waivers_sha, tiering, document, assessment_sha, codes, unknown_result(codes, policy.jurisdictions))
 
 

@@ -56,11 +56,12 @@ def probe(subject: ModelVersionInfo, loaded: LoadedModel, frame: pd.DataFrame, y
     features = list(loaded.input_columns) or [c for c in frame.columns if c not in exclude]
     results: list[CheckResult] = []
     files: dict[str, bytes] = {}
-    if tier.explainability is not None and tier.explainability.importance is not None:
+    wanted = {c.split(".")[0] for c in probed_checks(tier, tags)}  # the registry knows which tasks each serves
+    if "explainability" in wanted and tier.explainability is not None and tier.explainability.importance is not None:
         probed = explain_model(loaded, frame, y, features, tier.explainability, confidence, exclude)
         results += probed.results
         files[IMPORTANCE] = canonical_json(probed.document)
-    if tier.proxy is not None:
+    if "proxy" in wanted and tier.proxy is not None:
         proxy_ids = expected_at(Stage.GATE, tier, tags, families=("proxy",))
         if not sensitive:
             results += not_run(proxy_ids, "no sensitive attributes are declared (tag governance.sensitive_features)")
@@ -70,7 +71,7 @@ def probe(subject: ModelVersionInfo, loaded: LoadedModel, frame: pd.DataFrame, y
             proxy_results, proxy = proxy_audit(frame, features, sensitive, tier.proxy)
             results += proxy_results
             files[PROXY] = canonical_json(proxy)
-    if tier.robustness is not None:
+    if "robustness" in wanted and tier.robustness is not None:
         probed = probe_robustness(loaded, frame, features, tags.monotonic, tier.robustness, confidence,
                                   exclude)
         results += probed.results

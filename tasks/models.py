@@ -19,16 +19,18 @@ TRUSTED_TYPES = ["numpy.dtype", "sklearn.tree._tree.Tree"]
 
 def log_sklearn_model(client: MlflowClient, run_id: str, model: Any, sample: pd.DataFrame,
                       card: dict[str, str] | None = None) -> str:
-    """Save `model` as an MLflow model whose pyfunc returns probabilities, log it under `model/`
-    of the run (with `card` as its `model_card.yaml`), and return the artifact URI to register."""
+    """Save `model` as an MLflow model whose pyfunc returns a classifier's probabilities or a regression's
+    predictions, log it under `model/` of the run (with `card` as its `model_card.yaml`), and return the
+    artifact URI to register."""
     import mlflow.sklearn
     from mlflow.models import infer_signature
 
-    signature = infer_signature(sample, model.predict_proba(sample.head(50)))
+    method = "predict_proba" if hasattr(model, "predict_proba") else "predict"
+    signature = infer_signature(sample, getattr(model, method)(sample.head(50)))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model"
         mlflow.sklearn.save_model(
-            model, str(path), signature=signature, pyfunc_predict_fn="predict_proba", input_example=sample.head(3),
+            model, str(path), signature=signature, pyfunc_predict_fn=method, input_example=sample.head(3),
             skops_trusted_types=TRUSTED_TYPES,
             # Explicit requirements: inferring them costs seconds per model.
             pip_requirements=mlflow.sklearn.get_default_pip_requirements(),

@@ -35,6 +35,8 @@ class Scored:
     pred: np.ndarray | None = None
     score: np.ndarray | None = None
     error: str | None = None
+    raw: np.ndarray | None = None  # one number per row as the model gave it (a regression's predictions), if so
+    width: int | None = None  # how many columns per row the model gave, where it gave more than one
 
     @property
     def classes(self) -> np.ndarray:
@@ -159,7 +161,11 @@ def predict(loaded: LoadedModel, frame: pd.DataFrame, exclude: tuple[str, ...] =
     """
     columns = list(loaded.input_columns) or [c for c in frame.columns if c not in exclude]
     try:
-        pred, score = split_output(loaded.model.predict(frame[columns]))
+        output = loaded.model.predict(frame[columns])
+        pred, score = split_output(output)
     except Exception as exc:  # reported as an ERROR result naming the cause
         return Scored(error=f"prediction failed: {type(exc).__name__}: {exc}")
-    return Scored(pred=pred, score=score)
+    values = np.asarray(output.to_numpy() if isinstance(output, pd.DataFrame) else output)
+    wide = values.ndim == 2 and values.shape[1] > 1
+    return Scored(pred=pred, score=score, raw=None if wide else values.reshape(-1),
+                  width=values.shape[1] if wide else None)

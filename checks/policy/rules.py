@@ -224,6 +224,19 @@ class MaximumRule(Rule):
         return Limit(self.max, Direction.AT_MOST)
 
 
+class ScaledMaximumRule(Rule):
+    """A size in the outcome's own units (an error, a gap between groups) must be at most `max_relative` x the
+    mean absolute outcome in the reference data, so one tier's limit fits a premium in euros and a loss rate
+    in [0, 1] alike; judged on its interval. Below `min_samples` rows, INCONCLUSIVE."""
+
+    max_relative: float = Field(gt=0.0)
+    min_samples: int = Field(default=1, ge=1)
+
+    def limit_at(self, scale: float) -> Limit:
+        """The limit in the outcome's units, for reference outcomes of mean absolute value `scale`."""
+        return Limit(self.max_relative * scale, Direction.AT_MOST)
+
+
 class RatioRule(Rule):
     """A ratio of group rates (lowest over highest) must be at least `min`, e.g. 0.8 for four-fifths."""
 

@@ -33,6 +33,7 @@ from govflow.checks.policy.rules import (
     NumericRangeRule,
     RatioRule,
     Rule,
+    ScaledMaximumRule,
     SignoffRule,
     StabilityRule,
     StaleRule,
@@ -126,6 +127,7 @@ class GovernanceChecks(Frozen):
     waivers: Rule | None = None
     signoff: SignoffRule | None = None
     serving: Rule | None = None
+    task: Rule | None = None
 
 
 class DataChecks(Frozen):
@@ -153,6 +155,45 @@ class PerformanceChecks(Frozen):
     estimated: EstimatedRule | None = None
     estimation_error: EstimationErrorRule | None = None
     lifetime: LifetimeDecayRule | None = None
+
+
+class RegressionPerformance(Frozen):
+    """Limits on a regression's errors, each judged on a seeded bootstrap interval (`resamples`), the mean
+    residual (calibration in the large) on its t interval: MAE, RMSE and the mean residual's size as shares of
+    the reference outcomes' mean absolute value, R² as a floor."""
+
+    resamples: int = Field(ge=100)
+    seed: int
+    on_straddle: Straddle = Straddle.POINT
+    mae: ScaledMaximumRule | None = None
+    rmse: ScaledMaximumRule | None = None
+    r2: MinimumRule | None = None
+    mean_residual: ScaledMaximumRule | None = None
+
+
+class RegressionFairness(Frozen):
+    """Group fairness of continuous outcomes and decisions, each gap on a group-stratified bootstrap interval:
+    the largest between-group difference of MAE and of the mean residual (shares of the reference outcomes'
+    mean absolute value), and the lowest group's mean prediction over the highest's. Groups under
+    `min_group_size` rows are shown and left out; a sensitive column with more than `max_groups` values is
+    refused (bin it)."""
+
+    min_group_size: int = Field(ge=1)
+    max_groups: int = Field(ge=2)
+    resamples: int = Field(ge=100)
+    seed: int
+    on_straddle: Literal["INCONCLUSIVE", "WARN"]
+    mae_difference: ScaledMaximumRule | None = None
+    mean_prediction_ratio: RatioRule | None = None
+    mean_residual_difference: ScaledMaximumRule | None = None
+
+
+class RegressionChecks(Frozen):
+    """What a regression is judged by in place of a classifier's performance and fairness sections: its rules
+    keep the families' check ids (`performance.mae`, `fairness.mae_difference`)."""
+
+    performance: RegressionPerformance | None = None
+    fairness: RegressionFairness | None = None
 
 
 class Lifecycle(Frozen):

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from govflow.checks.jurisdictions import changes, tighten
+from govflow.checks.model_task import ModelTask
 from govflow.checks.policy.rules import Frozen, Rule, TierName
 from govflow.checks.policy.sections import (
     DataChecks,
@@ -22,8 +23,14 @@ from govflow.checks.policy.sections import (
     Lifecycle,
     PerformanceChecks,
     ProxyChecks,
+    RegressionChecks,
     RobustnessChecks,
 )
+
+# The families whose rules depend on the task: a classifier's are the tier's own sections, another task's are
+# in the tier's section named for the task (`regression:`), under the same family names.
+BY_TASK = ("performance", "fairness")
+TASK_SECTIONS = ("regression",)
 
 
 class TierPolicy(Frozen):
@@ -41,13 +48,46 @@ class TierPolicy(Frozen):
     proxy: ProxyChecks | None = None
     robustness: RobustnessChecks | None = None
     feedback: FeedbackChecks = FeedbackChecks()
+    regression: RegressionChecks | None = None
+    _task: ModelTask = PrivateAttr(default=ModelTask.BINARY)
+    _as_written: TierPolicy | None = PrivateAttr(default=None)  # the tier as the policy holds it (binary)
+
+    @property
+    def task(self) -> ModelTask:
+        """The kind of model this tier's rules are for (`for_task`); a binary classifier unless told."""
+        return self._task
+
+    def for_task(self, task: ModelTask) -> TierPolicy:
+        """This tier as it judges a model of `task`: its performance and fairness rules are the task's section's
+        (none where the tier has no section for it), every other family's are the tier's own."""
+        if task is self._task:
+            return self
+        base = self._as_written or self
+        if task is ModelTask.BINARY:
+            return base
+        # Another task's copy holds no classifier rules at all, so code that reads `tier.performance` or
+        # `tier.fairness` directly judges nothing of a classifier's on it.
+        judged = base.model_copy(update={"performance": PerformanceChecks(), "fairness": None})
+        vars(judged).pop("_rules", None)  # computed for the tier it was copied from
+        judged._task, judged._as_written = task, base
+        return judged
+
+    def task_section(self, family: str):
+        """The section of `family` (performance or fairness) this tier judges its task by, or None."""
+        if self._task is ModelTask.BINARY:
+            return getattr(self, family)
+        own = getattr(self, self._task.value, None)
+        return getattr(own, family) if own is not None else None
 
     @cached_property
     def _rules(self) -> dict[str, Rule]:
-        """Check id -> rule for every check this tier runs, in policy order; computed once (the tier is frozen)."""
+        """Check id -> rule for every check this tier runs for its task, in policy order; computed once (the
+        tier is frozen)."""
         rules = {}
         for family in type(self).model_fields:
-            section = getattr(self, family)
+            if family in TASK_SECTIONS:
+                continue
+            section = self.task_section(family) if family in BY_TASK else getattr(self, family)
             if section is None:
                 continue
             for field, info in type(section).model_fields.items():

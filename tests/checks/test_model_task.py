@@ -23,10 +23,12 @@ def test_the_task_is_inferred_where_model_and_data_say_it(labels, width, predict
     assert found.source.startswith("inferred")
 
 
-def test_fractions_against_0_and_1_outcomes_need_the_tag():
-    # A classifier that gives one score column, or a model predicting a share (a loss-given-default): both fit.
+def test_fractions_against_0_and_1_outcomes_are_scores_unless_the_tag_says_a_share():
+    # A classifier that gives one score column, or a model predicting a share (a loss-given-default): both fit;
+    # untagged they are read as a classifier's scores, as every binary model registered before the tag was.
     labels, fractions = np.array([1, 0, 1, 1]), np.array([0.31, 0.02, 0.77, 0.9])
-    assert tell_task(None, labels, None, fractions).task is None
+    found = tell_task(None, labels, None, fractions)
+    assert found.task is BINARY and "scores in [0, 1]" in found.source
     assert tell_task("binary", labels, None, fractions).task is BINARY
     assert tell_task("regression", labels, None, fractions).task is REGRESSION
 

@@ -4,6 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from govflow.checks import CHECKS
+from govflow.checks.model_task import ModelTask
 from govflow.checks.policy import TIER_NAMES, Policy, PolicyError, parse_policy
 from govflow.policy_file import load_policy
 from govflow.settings import DEFAULT_POLICY
@@ -27,7 +28,20 @@ def test_every_check_a_tier_can_enable_is_registered():
     policy = parse_policy(SHIPPED, "policy.yaml")
     for name in TIER_NAMES:
         assert set(policy.tier(name).enabled_check_ids()) <= set(CHECKS)
-    assert set(policy.tier("high").enabled_check_ids()) == set(CHECKS)
+    high = policy.tier("high")
+    every_task = {c for task in ModelTask for c in high.for_task(task).enabled_check_ids()}
+    assert every_task == set(CHECKS)
+
+
+def test_a_tiers_performance_and_fairness_rules_are_its_tasks():
+    high = parse_policy(SHIPPED, "policy.yaml").tier("high")
+    regression = high.for_task(ModelTask.REGRESSION)
+    assert "performance.auc" in high.enabled_check_ids() and "performance.mae" not in high.enabled_check_ids()
+    assert regression.rule("performance.mae").max_relative == 0.50 and regression.rule("performance.auc") is None
+    assert regression.rule("data.schema") == high.rule("data.schema")  # every other family is the tier's own
+    assert regression.task is ModelTask.REGRESSION and high.task is ModelTask.BINARY
+    # A task the tier has no section for runs no performance or fairness rule, rather than a classifier's.
+    assert high.for_task(ModelTask.MULTICLASS).enabled_check_ids("performance") == []
 
 
 def test_policy_is_frozen():

@@ -302,7 +302,7 @@ def test_the_nightly_run_fans_out_over_a_dask_cluster_and_completes_what_the_res
     for model, version in fleet.items():
         assert _problems(topology, model) == [], model  # the restart's incomplete runs were superseded
         monitored = [f for f in _committed(client, model, "monitor") if f.stored.version == version]
-        assert monitored, model
+        assert monitored, (model, night.stdout[-4000:], night.stderr[-6000:])
     print(f"\nnightly on a 2-worker Dask cluster (PostgreSQL MLflow): {len(fleet)} models in {seconds:.1f} s")
 
 

@@ -1,0 +1,148 @@
+"""The gate's performance and fairness on scored evaluation rows, judged by the methods of the version's task: a
+binary classifier by checks/performance.py and checks/fairness.py, a regression by checks/regression.py with
+its limits in the outcome's units set from the reference outcomes. One entry point, so a flow never branches on
+the task; the tier (TierPolicy.for_task) holds that task's rules."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from govflow.checks.fairness import fairness_audit
+from govflow.checks.limits import Judged, Straddle
+from govflow.checks.model_task import TASK_TAG, ModelTask, TaskFinding
+from govflow.checks.performance import performance_results
+from govflow.checks.policy import RatioRule, ScaledMaximumRule, TierPolicy
+from govflow.checks.policy.rules import MinimumRule
+from govflow.checks.regression import regression_fairness_results, regression_performance_results
+from govflow.checks.results import CheckResult, Status, not_run
+
+TASK_CHECK = "governance.task"
+
+
+@dataclass(frozen=True)
+class ScoredRows:
+    """Evaluation rows with what the model said of them: outcomes, decisions (classes, or a regression's
+    numbers), a classifier's positive-class scores where it gives them, the sensitive columns."""
+
+    y: np.ndarray
+    pred: np.ndarray  # a classifier's decisions
+    score: np.ndarray | None
+    sensitive: pd.DataFrame
+    raw: np.ndarray | None = None  # one number per row as the model gave it (a regression's predictions)
+    label_column: str = "label"
+    reference_y: np.ndarray | None = None  # the reference data's outcomes: a regression's limits are set from them
+    missing_sensitive: tuple[str, ...] = ()  # declared sensitive columns the evaluation data lacks
+
+
+@dataclass(frozen=True)
+class Judgement:
+    results: list[CheckResult]
+    # The per-group table: a classifier's feeds the fairness page; a regression's rows are written as evidence.
+    groups: list[dict] | None = None
+    group_rows: list[dict] = field(default_factory=list)
+
+
+def task_result(found: TaskFinding) -> CheckResult:
+    """`governance.task`: the task told (and how), or an ERROR saying why it cannot be or that govflow does
+    not judge it yet."""
+    if found.task is None:
+        return CheckResult(check_id=TASK_CHECK, status=Status.ERROR, column=TASK_TAG, message=found.error or "",
+                           hint=f"set tag {TASK_TAG} on the version or its registered model")
+    if found.task is ModelTask.MULTICLASS:
+        return CheckResult(check_id=TASK_CHECK, status=Status.ERROR, column=TASK_TAG, value=found.task.value,
+                           message=f"a multiclass model ({found.source}): govflow does not judge multiclass "
+                                   "performance and fairness at the gate yet, so it cannot be approved")
+    return CheckResult(check_id=TASK_CHECK, status=Status.PASS, column=TASK_TAG, value=found.task.value,
+                       message=f"{found.task.value} ({found.source})")
+
+
+def outcome_scale(reference_y: np.ndarray | None) -> tuple[float | None, str]:
+    """The reference outcomes' mean absolute value, which a regression's limits in the outcome's units are
+    shares of; None with the reason when it cannot be taken."""
+    if reference_y is None:
+        return None, "the reference data has no label column"
+    values = pd.to_numeric(pd.Series(reference_y), errors="coerce")
+    if values.isna().all():
+        return None, "the reference data's outcomes are not numbers"
+    scale = float(values.dropna().abs().mean())
+    if not np.isfinite(scale) or scale == 0:
+        return None, "the reference data's outcomes are all zero: limits relative to them are zero"
+    return scale, ""
+
+
+def _scaled(rule: ScaledMaximumRule, scale: float) -> Judged:
+    return Judged(rule.limit_at(scale), rule.min_samples, hint=(
+        f"the limit is {rule.max_relative:g} x the reference outcomes' mean absolute value {scale:.4g}"))
+
+
+def _regression(rows: ScoredRows, tier: TierPolicy, confidence: float) -> Judgement:
+    performance, fairness = tier.task_section("performance"), tier.task_section("fairness")
+    if rows.raw is None:
+        ids = tier.enabled_check_ids("performance") + tier.enabled_check_ids("fairness")
+        return Judgement(not_run(ids, "the model gave several numbers per row; a regression gives one"))
+    scale, why = outcome_scale(rows.reference_y)
+    results: list[CheckResult] = []
+    group_rows: list[dict] = []
+    if performance is not None:
+        named = {m: getattr(performance, m) for m in ("mae", "rmse", "r2", "mean_residual")}
+        scaled = {m: r for m, r in named.items() if isinstance(r, ScaledMaximumRule)}
+        if scale is None:
+            results += not_run([f"performance.{m}" for m in scaled], f"limits relative to the outcomes: {why}")
+        rules = {m: (_scaled(r, scale) if isinstance(r, ScaledMaximumRule) and scale is not None else
+                     Judged(r.limit(), r.min_samples) if isinstance(r, MinimumRule) else None)
+                 for m, r in named.items() if r is not None}
+        results += regression_performance_results(
+            rows.y, rows.raw, {m: j for m, j in rules.items() if j is not None}, confidence, performance.resamples,
+            performance.seed, performance.on_straddle, rows.label_column)
+    if fairness is not None:
+        gaps = {m: getattr(fairness, m) for m in ("mae_difference", "mean_prediction_ratio", "mean_residual_difference")}
+        rules = {m: (_scaled(r, scale) if isinstance(r, ScaledMaximumRule) and scale is not None else
+                     Judged(r.limit()) if isinstance(r, RatioRule) else None)
+                 for m, r in gaps.items() if r is not None}
+        if scale is None:
+            results += not_run([f"fairness.{m}" for m, r in gaps.items() if isinstance(r, ScaledMaximumRule)],
+                               f"limits relative to the outcomes: {why}")
+        if (refused := _unusable_groups(rows, fairness.max_groups)) is not None:
+            results += not_run([f"fairness.{m}" for m in rules], refused)
+        else:
+            judged, table = regression_fairness_results(
+                rows.y, rows.raw, rows.sensitive, {m: j for m, j in rules.items() if j is not None},
+                fairness.min_group_size, confidence, fairness.resamples, fairness.seed, Straddle(fairness.on_straddle),
+                rows.label_column)
+            results += judged
+            group_rows = [asdict(r) for r in table]
+    return Judgement(results, None, group_rows)
+
+
+def _unusable_groups(rows: ScoredRows, max_groups: int) -> str | None:
+    """Why the sensitive columns cannot be compared group by group, or None when they can."""
+    if rows.missing_sensitive:
+        return f"evaluation data lacks sensitive column(s) {list(rows.missing_sensitive)}"
+    if rows.sensitive.shape[1] == 0:
+        return "no sensitive features are declared (governance.sensitive_features)"
+    for column in rows.sensitive.columns:
+        if (distinct := rows.sensitive[column].nunique(dropna=False)) > max_groups:
+            return (f"sensitive column '{column}' has {distinct} distinct values, more than max_groups {max_groups} "
+                    "(fairness.max_groups in the policy): an identifier or a continuous value must be binned")
+    return None
+
+
+def judge_scored(task: ModelTask, rows: ScoredRows, tier: TierPolicy, confidence: float) -> Judgement:
+    """Performance and fairness of the scored rows by the task's methods and the tier's rules for it."""
+    if task is ModelTask.REGRESSION:
+        return _regression(rows, tier, confidence)
+    if task is not ModelTask.BINARY:
+        return Judgement([])  # governance.task already blocks it (task_result)
+    results = performance_results(rows.y, rows.pred, rows.score, tier.performance, confidence,
+                                  label_column=rows.label_column)
+    if tier.fairness is None:
+        return Judgement(results)
+    if rows.missing_sensitive:
+        return Judgement(results + not_run(tier.enabled_check_ids("fairness"),
+                                           f"evaluation data lacks sensitive column(s) {list(rows.missing_sensitive)}"))
+    audit = fairness_audit(rows.y, rows.pred, rows.sensitive, tier.fairness, confidence, score=rows.score,
+                           label_column=rows.label_column, prediction_column="model prediction")
+    return Judgement(results + audit.results, audit.groups, audit.groups)
