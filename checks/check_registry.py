@@ -73,6 +73,7 @@ _D, _R, _L, _X = Need.DATA, Need.ROWS, Need.LABELS, Need.MODEL
 # Model probes read a binary classifier's decisions and scores; other tasks are not questioned by them yet.
 _BINARY = frozenset({ModelTask.BINARY})
 _REGRESSION = frozenset({ModelTask.REGRESSION})
+_MULTICLASS = frozenset({ModelTask.MULTICLASS})
 
 REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
     _spec("governance.required_tags", "every tag the policy requires is set on the version or its model", [_G]),
@@ -112,6 +113,10 @@ REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
     _spec("performance.mean_residual", "the mean residual (prediction less outcome: calibration in the large) is "
           "no larger than the tier's share of the reference outcomes' mean absolute value", [_G], [_D, _L],
           tasks=_REGRESSION),
+    _spec("performance.macro_f1", "macro F1 (the classes' F1 scores averaged alike) is at least the tier's minimum",
+          [_G], [_D, _L], tasks=_MULTICLASS),
+    _spec("performance.class_recall", "each class's recall (share of its rows assigned to it) is at least the "
+          "tier's minimum", [_G], [_D, _L], tasks=_MULTICLASS),
     _spec("performance.decay.auc",
           "AUC over the rolling window is at most the allowed drop below the validation baseline", [_M], [_D, _L]),
     _spec("performance.decay.accuracy",

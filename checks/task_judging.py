@@ -13,6 +13,7 @@ import pandas as pd
 from govflow.checks.fairness import fairness_audit
 from govflow.checks.limits import Judged, Straddle
 from govflow.checks.model_task import TASK_TAG, ModelTask, TaskFinding
+from govflow.checks.multiclass import classes_of, multiclass_fairness_results, multiclass_performance_results
 from govflow.checks.performance import performance_results
 from govflow.checks.policy import RatioRule, ScaledMaximumRule, TierPolicy
 from govflow.checks.policy.rules import MinimumRule
@@ -32,6 +33,8 @@ class ScoredRows:
     score: np.ndarray | None
     sensitive: pd.DataFrame
     raw: np.ndarray | None = None  # one number per row as the model gave it (a regression's predictions)
+    proba: np.ndarray | None = None  # a multiclass model's class probabilities, columns in `proba_classes` order
+    proba_classes: tuple | None = None
     label_column: str = "label"
     reference_y: np.ndarray | None = None  # the reference data's outcomes: a regression's limits are set from them
     missing_sensitive: tuple[str, ...] = ()  # declared sensitive columns the evaluation data lacks
@@ -45,16 +48,18 @@ class Judgement:
     group_rows: list[dict] = field(default_factory=list)
 
 
-def task_result(found: TaskFinding) -> CheckResult:
-    """`governance.task`: the task told (and how), or an ERROR saying why it cannot be or that govflow does
-    not judge it yet."""
+def task_result(found: TaskFinding, tier: TierPolicy) -> CheckResult:
+    """`governance.task`: the task told (and how); or an ERROR saying why it cannot be, or that the tier has no
+    rules for it (a policy without its `regression:` or `multiclass:` section judges no such model)."""
     if found.task is None:
         return CheckResult(check_id=TASK_CHECK, status=Status.ERROR, column=TASK_TAG, message=found.error or "",
                            hint=f"set tag {TASK_TAG} on the version or its registered model")
-    if found.task is ModelTask.MULTICLASS:
+    judged = tier.for_task(found.task)
+    if found.task is not ModelTask.BINARY and not (judged.enabled_check_ids("performance")
+                                                    or judged.enabled_check_ids("fairness")):
         return CheckResult(check_id=TASK_CHECK, status=Status.ERROR, column=TASK_TAG, value=found.task.value,
-                           message=f"a multiclass model ({found.source}): govflow does not judge multiclass "
-                                   "performance and fairness at the gate yet, so it cannot be approved")
+                           message=f"a {found.task.value} model ({found.source}), and the tier has no rules for one: "
+                                   f"add a {found.task.value}: section to the tier in the policy")
     return CheckResult(check_id=TASK_CHECK, status=Status.PASS, column=TASK_TAG, value=found.task.value,
                        message=f"{found.task.value} ({found.source})")
 
@@ -130,12 +135,39 @@ def _unusable_groups(rows: ScoredRows, max_groups: int) -> str | None:
     return None
 
 
+def _multiclass(rows: ScoredRows, tier: TierPolicy, confidence: float) -> Judgement:
+    performance, fairness = tier.task_section("performance"), tier.task_section("fairness")
+    results: list[CheckResult] = []
+    classes = list(rows.proba_classes) if rows.proba_classes is not None else None
+    if performance is not None:
+        rules = {m: Judged(r.limit(), r.min_samples) for m in ("accuracy", "macro_f1", "log_loss", "class_recall")
+                 if (r := getattr(performance, m)) is not None}
+        results += multiclass_performance_results(rows.y, rows.pred, rows.proba, classes, rules, confidence,
+                                                  performance.resamples, performance.seed, performance.on_straddle,
+                                                  rows.label_column)
+    if fairness is not None:
+        rules = {m: Judged(r.limit()) for m in ("demographic_parity_difference", "equalized_odds_difference")
+                 if (r := getattr(fairness, m)) is not None}
+        if (refused := _unusable_groups(rows, fairness.max_groups)) is not None:
+            results += not_run([f"fairness.{m}" for m in rules], refused)
+        else:
+            try:
+                every = classes_of(np.asarray(rows.y, dtype=object), np.asarray(rows.pred, dtype=object), classes)
+            except ValueError as exc:
+                results += not_run([f"fairness.{m}" for m in rules], f"the outcomes or the predictions: {exc}")
+            else:
+                results += multiclass_fairness_results(rows.y, rows.pred, rows.sensitive, every, rules,
+                                                       fairness.min_group_size, confidence, fairness.resamples,
+                                                       fairness.seed, Straddle(fairness.on_straddle))
+    return Judgement(results)
+
+
 def judge_scored(task: ModelTask, rows: ScoredRows, tier: TierPolicy, confidence: float) -> Judgement:
     """Performance and fairness of the scored rows by the task's methods and the tier's rules for it."""
     if task is ModelTask.REGRESSION:
         return _regression(rows, tier, confidence)
-    if task is not ModelTask.BINARY:
-        return Judgement([])  # governance.task already blocks it (task_result)
+    if task is ModelTask.MULTICLASS:
+        return _multiclass(rows, tier, confidence)
     results = performance_results(rows.y, rows.pred, rows.score, tier.performance, confidence,
                                   label_column=rows.label_column)
     if tier.fairness is None:

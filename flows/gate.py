@@ -132,14 +132,15 @@ def _score_and_judge(subject: ModelVersionInfo, reference: LoadedData, evaluatio
         return
     y = frame[label].to_numpy()
     found = tell_task(tags.task, y, scored.width, scored.raw if scored.raw is not None else scored.classes)
-    ev.results.append(task_result(found))
+    ev.results.append(task_result(found, tier))
     if found.task is None:
         ev.results += not_run(scored_ids, f"the model's task is not known: {found.error}")
         return
     ev.task, tier = found.task, tier.for_task(found.task)
     sensitive = [c for c in tags.columns.sensitive if c != label]
     present = [c for c in sensitive if c in evaluation.columns]
-    rows = ScoredRows(y, scored.classes, scored.score, frame[present], raw=scored.raw, label_column=label,
+    rows = ScoredRows(y, scored.classes, scored.score, frame[present], raw=scored.raw, proba=scored.proba,
+                      proba_classes=scored.proba_classes, label_column=label,
                       reference_y=reference.table[label].to_numpy() if reference.has_rows and label in reference.columns
                       else None, missing_sensitive=tuple(c for c in sensitive if c not in present))
     judged = judge_scored(found.task, rows, tier, confidence)

@@ -27,6 +27,7 @@ from govflow.checks.fairness import fairness_audit
 from govflow.checks.governance_tags import VersionTags
 from govflow.checks.lifetime import closed, lifetime_decay, lifetime_drift, lifetime_fairness
 from govflow.checks.manifest import canonical_json
+from govflow.checks.model_task import ModelTask, declared_task
 from govflow.checks.multivariate import domain_classifier
 from govflow.checks.performance import performance_results
 from govflow.checks.periods import ALL_PERIODS, join_labels, labelled_window, split_periods
@@ -78,7 +79,7 @@ class Scorer:
         scored = predict(loaded, frame, exclude=tuple(self._tags.columns.declared()))
         if scored.error:
             return None, scored.error
-        frame = frame.assign(**{prediction: scored.pred})
+        frame = frame.assign(**{prediction: scored.decisions(declared_task(self._tags.task) is ModelTask.REGRESSION)})
         if scored.score is not None and score:
             frame = frame.assign(**{score: scored.score})
         return frame, None

@@ -37,6 +37,12 @@ class Scored:
     error: str | None = None
     raw: np.ndarray | None = None  # one number per row as the model gave it (a regression's predictions), if so
     width: int | None = None  # how many columns per row the model gave, where it gave more than one
+    proba: np.ndarray | None = None  # a multiclass model's class probabilities, one column per class
+    proba_classes: tuple | None = None  # the classes of `proba`'s columns, in order
+
+    def decisions(self, regression: bool) -> np.ndarray:
+        """What the model decided for each row: a regression's numbers as it gave them, else the classes."""
+        return self.raw if regression and self.raw is not None else self.classes
 
     @property
     def classes(self) -> np.ndarray:
@@ -162,10 +168,25 @@ def predict(loaded: LoadedModel, frame: pd.DataFrame, exclude: tuple[str, ...] =
     columns = list(loaded.input_columns) or [c for c in frame.columns if c not in exclude]
     try:
         output = loaded.model.predict(frame[columns])
+        values = np.asarray(output.to_numpy() if isinstance(output, pd.DataFrame) else output)
+        if values.ndim == 2 and values.shape[1] > 2:  # one probability per class of a multiclass model
+            classes = model_classes(loaded, values.shape[1])
+            return Scored(pred=np.asarray(classes, dtype=object)[values.argmax(axis=1)], width=values.shape[1],
+                          proba=values.astype(float), proba_classes=classes)
         pred, score = split_output(output)
     except Exception as exc:  # reported as an ERROR result naming the cause
         return Scored(error=f"prediction failed: {type(exc).__name__}: {exc}")
-    values = np.asarray(output.to_numpy() if isinstance(output, pd.DataFrame) else output)
     wide = values.ndim == 2 and values.shape[1] > 1
     return Scored(pred=pred, score=score, raw=None if wide else values.reshape(-1),
                   width=values.shape[1] if wide else None)
+
+
+def model_classes(loaded: LoadedModel, width: int) -> tuple:
+    """The classes of a classifier's probability columns: the underlying model's `classes_` where MLflow can
+    reach it (scikit-learn's order), else the columns' positions."""
+    try:
+        classes = tuple(loaded.model.get_raw_model().classes_)
+    except Exception:  # a flavour without a raw model, or a model without classes_: positions name them
+        return tuple(range(width))
+    return tuple(c.item() if isinstance(c, np.generic) else c for c in classes) if len(classes) == width \
+        else tuple(range(width))

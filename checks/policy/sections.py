@@ -196,6 +196,42 @@ class RegressionChecks(Frozen):
     fairness: RegressionFairness | None = None
 
 
+class MulticlassPerformance(Frozen):
+    """Limits on a multiclass classifier: accuracy and each class's recall on Wilson intervals, macro F1 on a
+    seeded bootstrap (`resamples`), log loss (when the model gives class probabilities) on a normal interval."""
+
+    resamples: int = Field(ge=100)
+    seed: int
+    on_straddle: Straddle = Straddle.POINT
+    accuracy: MinimumRule | None = None
+    macro_f1: MinimumRule | None = None
+    log_loss: LossRule | None = None
+    class_recall: MinimumRule | None = None
+
+
+class MulticlassFairness(Frozen):
+    """Fairness one class against the rest: the largest over classes of the between-group gap in the rate of
+    being assigned the class (demographic parity) and in its true- and false-positive rates (equalized odds),
+    on a group-stratified bootstrap interval. Groups under `min_group_size` rows are left out; a sensitive column
+    with more than `max_groups` values is refused (bin it)."""
+
+    min_group_size: int = Field(ge=1)
+    max_groups: int = Field(ge=2)
+    resamples: int = Field(ge=100)
+    seed: int
+    on_straddle: Literal["INCONCLUSIVE", "WARN"]
+    demographic_parity_difference: MaximumRule | None = None
+    equalized_odds_difference: MaximumRule | None = None
+
+
+class MulticlassChecks(Frozen):
+    """What a multiclass classifier is judged by in place of a binary classifier's performance and fairness
+    sections, under the same check ids where the measure is the same (`performance.accuracy`)."""
+
+    performance: MulticlassPerformance | None = None
+    fairness: MulticlassFairness | None = None
+
+
 class Lifecycle(Frozen):
     """How often a version of this tier is reviewed by people, how long its evidence is kept, how long its
     findings may stay open, and the checks the retirement sweep runs (`lifecycle.<check>`)."""

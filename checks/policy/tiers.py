@@ -21,6 +21,7 @@ from govflow.checks.policy.sections import (
     FeedbackChecks,
     GovernanceChecks,
     Lifecycle,
+    MulticlassChecks,
     PerformanceChecks,
     ProxyChecks,
     RegressionChecks,
@@ -30,7 +31,7 @@ from govflow.checks.policy.sections import (
 # The families whose rules depend on the task: a classifier's are the tier's own sections, another task's are
 # in the tier's section named for the task (`regression:`), under the same family names.
 BY_TASK = ("performance", "fairness")
-TASK_SECTIONS = ("regression",)
+TASK_SECTIONS = ("regression", "multiclass")
 
 
 class TierPolicy(Frozen):
@@ -49,6 +50,7 @@ class TierPolicy(Frozen):
     robustness: RobustnessChecks | None = None
     feedback: FeedbackChecks = FeedbackChecks()
     regression: RegressionChecks | None = None
+    multiclass: MulticlassChecks | None = None
     _task: ModelTask = PrivateAttr(default=ModelTask.BINARY)
     _as_written: TierPolicy | None = PrivateAttr(default=None)  # the tier as the policy holds it (binary)
 

@@ -40,8 +40,12 @@ def test_a_tiers_performance_and_fairness_rules_are_its_tasks():
     assert regression.rule("performance.mae").max_relative == 0.50 and regression.rule("performance.auc") is None
     assert regression.rule("data.schema") == high.rule("data.schema")  # every other family is the tier's own
     assert regression.task is ModelTask.REGRESSION and high.task is ModelTask.BINARY
+    multiclass = high.for_task(ModelTask.MULTICLASS)
+    assert multiclass.rule("performance.accuracy").min == 0.60 != high.rule("performance.accuracy").min
+    assert multiclass.performance.auc is None and multiclass.fairness is None  # no classifier rule read directly
     # A task the tier has no section for runs no performance or fairness rule, rather than a classifier's.
-    assert high.for_task(ModelTask.MULTICLASS).enabled_check_ids("performance") == []
+    bare = high.model_copy(update={"multiclass": None}).for_task(ModelTask.MULTICLASS)
+    assert bare.enabled_check_ids("performance") == bare.enabled_check_ids("fairness") == []
 
 
 def test_policy_is_frozen():

@@ -52,9 +52,12 @@ def test_what_cannot_be_judged_is_an_error_naming_why(extra, named):
     assert not {r.check_id for r in errors} & {r.check_id for r in judged.results if r.status is Status.PASS}
 
 
-def test_the_task_result_passes_a_told_task_and_blocks_an_unknown_or_unjudged_one():
-    assert task_result(TaskFinding(ModelTask.REGRESSION, "inferred: x")).status is Status.PASS
-    unknown = task_result(TaskFinding(None, error="set tag governance.task"))
+def test_the_task_result_passes_a_told_task_and_blocks_an_unknown_or_unruled_one():
+    binary = TIER.for_task(ModelTask.BINARY)
+    assert task_result(TaskFinding(ModelTask.REGRESSION, "inferred: x"), binary).status is Status.PASS
+    unknown = task_result(TaskFinding(None, error="set tag governance.task"), binary)
     assert unknown.status is Status.ERROR and unknown.message == "set tag governance.task"
-    multiclass = task_result(TaskFinding(ModelTask.MULTICLASS, "the outcomes are 4 named classes"))
-    assert multiclass.status is Status.ERROR and "does not judge multiclass" in multiclass.message
+    # A tier with no multiclass: section judges no multiclass model: blocked, never judged by a classifier's rules.
+    bare = binary.model_copy(update={"multiclass": None})
+    unruled = task_result(TaskFinding(ModelTask.MULTICLASS, "the outcomes are 4 named classes"), bare)
+    assert unruled.status is Status.ERROR and "add a multiclass: section" in unruled.message

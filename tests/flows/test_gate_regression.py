@@ -138,3 +138,26 @@ def test_a_regression_label_that_is_text_is_an_error_naming_the_column(premium_g
     # The data check names the column that changed type first; nothing is approved.
     assert outcome.verdict == "REJECTED" and outcome.reasons[0].startswith("data.schema[premium] FAIL")
     assert not [r for r in outcome.results if r.family in ("performance", "fairness") and r.status is Status.PASS]
+
+
+def test_a_regressions_night_judges_its_data_and_the_drift_of_its_numbers_not_a_classifiers_metrics(
+        premium_gate, client):
+    from govflow.flows.nightly import monitor_version
+
+    outcome, _, _, _, folder = premium_gate
+    production = _premiums(1200, 3)
+    production["age"] = production["age"] + 12  # an older book: the premiums it is quoted drift down
+    production["scored_at"] = pd.date_range("2026-10-05", periods=len(production), freq="15min")
+    production.drop(columns="premium").to_parquet(folder / "production.parquet")
+    for key, value in {"governance.monitoring_data": str(folder / "production.parquet"),
+                       "governance.timestamp": "scored_at"}.items():
+        client.set_model_version_tag("motor_premium", outcome.version, key, value)
+    night = monitor_version("motor_premium", outcome.version)
+    ids = {r.check_id for r in night.results}
+    assert not {i for i in ids if i.startswith(("performance.", "fairness."))}  # no classifier metric, no ERROR
+    assert not [r for r in night.results if r.status is Status.ERROR], [r for r in night.results
+                                                                         if r.status is Status.ERROR]
+    # The premiums quoted, judged as numbers (a classifier's decisions would be classes): an older book, lower premiums.
+    shifts = [r for r in night.results if r.check_id == "drift.prediction"]
+    assert shifts and all(r.status is not Status.PASS and "'premium_pred'" in r.message and "wasserstein" in r.message
+                          for r in shifts)

@@ -1,0 +1,92 @@
+"""A multinomial scikit-learn classifier registered with the README's tags alone: the gate tells it is multiclass
+from its class probabilities, judges it by the tier's multiclass rules, and gives numbers equal to scikit-learn's
+and, one class against the rest, to Fairlearn's on the same rows."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from fairlearn.metrics import MetricFrame, equalized_odds_difference, selection_rate
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, f1_score, log_loss, recall_score
+
+from govflow.checks.results import Status
+from govflow.flows.gate import registration_gate
+from govflow.policy_file import load_policy
+from govflow.tasks.models import log_sklearn_model
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+FEATURES = ["income", "age", "balance"]
+
+
+def _customers(n: int, seed: int) -> pd.DataFrame:
+    """Which product a bank offers next: savings to the well-off, loans to the young, cards to the rest; incomes
+    differ by sex, so the offers do too."""
+    rng = np.random.default_rng(seed)
+    sex = rng.choice(["f", "m"], n)
+    income = rng.normal(42_000, 9_000, n) + np.where(sex == "m", 6_000, 0)
+    age = rng.integers(18, 75, n).astype(float)
+    balance = rng.gamma(2.0, 4_000, n)
+    logits = np.column_stack([0.00008 * income + 0.0002 * balance - 4.5, 2.5 - 0.06 * age,
+                              np.zeros(n)]) + rng.gumbel(size=(n, 3))
+    product = np.array(["savings", "loan", "card"])[logits.argmax(axis=1)]
+    return pd.DataFrame({"income": income, "age": age, "balance": balance, "sex": sex, "product": product})
+
+
+@pytest.fixture(scope="module")
+def offer_gate(client, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("offers")
+    reference, evaluation = _customers(3000, 1), _customers(1500, 2)
+    reference.to_parquet(folder / "reference.parquet")
+    evaluation.to_parquet(folder / "evaluation.parquet")
+    model = LogisticRegression(max_iter=2000).fit(reference[FEATURES], reference["product"])
+    name = "next_best_offer"
+    client.create_registered_model(name, tags={
+        "governance.owner": "crm-analytics@bank.example", "governance.use_case": "next product offered to customers",
+        "governance.risk_tier": "medium", "governance.label": "product", "governance.prediction": "product_pred",
+        "governance.reference_data": str(folder / "reference.parquet"),
+        "governance.evaluation_data": str(folder / "evaluation.parquet"), "governance.sensitive_features": "sex"})
+    run = client.create_run(client.get_experiment_by_name("Default").experiment_id)
+    source = log_sklearn_model(client, run.info.run_id, model, reference[FEATURES])
+    client.set_terminated(run.info.run_id)
+    version = str(client.create_model_version(name, source, run_id=run.info.run_id).version)
+    return registration_gate(name, version), model, evaluation
+
+
+def _results(outcome, check_id: str) -> list:
+    return [r for r in outcome.results if r.check_id == check_id]
+
+
+def test_a_multinomial_classifier_is_told_from_its_probabilities_and_judged_by_the_multiclass_rules(offer_gate):
+    outcome = offer_gate[0]
+    [task] = _results(outcome, "governance.task")
+    assert task.status is Status.PASS and task.value == "multiclass" and "3 classes" in task.message
+    ids = {r.check_id for r in outcome.results}
+    assert {"performance.accuracy", "performance.macro_f1", "performance.log_loss", "performance.class_recall",
+            "fairness.demographic_parity_difference", "fairness.equalized_odds_difference"} <= ids
+    assert not ids & {"performance.auc", "performance.brier", "fairness.demographic_parity_ratio", "robustness.noise"}
+
+
+def test_the_gates_multiclass_numbers_equal_scikit_learns_and_fairlearns(offer_gate, settings):
+    outcome, model, evaluation = offer_gate
+    y, x = evaluation["product"].to_numpy(), evaluation[FEATURES]
+    pred, proba = model.predict(x), model.predict_proba(x)
+    [accuracy] = _results(outcome, "performance.accuracy")
+    [macro] = _results(outcome, "performance.macro_f1")
+    [loss] = _results(outcome, "performance.log_loss")
+    assert accuracy.value == pytest.approx(accuracy_score(y, pred), abs=1e-12)
+    assert macro.value == pytest.approx(f1_score(y, pred, average="macro"), abs=1e-12)
+    assert loss.value == pytest.approx(log_loss(y, proba, labels=model.classes_), abs=1e-9)
+    recalls = dict(zip(model.classes_, recall_score(y, pred, average=None, labels=model.classes_), strict=True))
+    assert {r.group: r.value for r in _results(outcome, "performance.class_recall")} == pytest.approx(recalls)
+    sex = evaluation["sex"]
+    parity = max(MetricFrame(metrics=selection_rate, y_true=y == c, y_pred=pred == c,
+                             sensitive_features=sex).difference() for c in model.classes_)
+    odds = max(equalized_odds_difference(y == c, pred == c, sensitive_features=sex) for c in model.classes_)
+    [dp] = _results(outcome, "fairness.demographic_parity_difference")
+    [eo] = _results(outcome, "fairness.equalized_odds_difference")
+    assert dp.value == pytest.approx(parity, abs=1e-12) and eo.value == pytest.approx(odds, abs=1e-12)
+    assert dp.column == "sex" and "largest for class" in dp.message
+    straddle = Status(load_policy(settings.policy_file)[0].tier(outcome.tier).multiclass.fairness.on_straddle)
+    low, high = dp.ci
+    assert dp.status is (Status.PASS if high <= dp.limit else Status.FAIL if low > dp.limit else straddle)
+
