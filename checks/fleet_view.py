@@ -10,6 +10,7 @@ from datetime import date
 
 from govflow.checks.governance_tags import VersionTags
 from govflow.checks.jurisdictions import declared
+from govflow.checks.model_task import declared_task
 from govflow.checks.register import REGISTER_SEVERITIES, RegisterEntry, RunRecord
 
 # Age buckets of open findings, in days since they opened: (label, first day, last day).
@@ -213,6 +214,8 @@ def inventory(models: Sequence[ModelFacts], runs: Iterable[RunRecord], register:
             "review_due": due,
             "review_overdue": bool(due and facts.serving and date.fromisoformat(due) < today),
             "jurisdictions": list(declared(VersionTags.parse(facts.tags).jurisdictions)),
+            # binary, multiclass or regression: as the gate told it (or the tag declared it); None before a gate.
+            "task": task.value if (task := declared_task(VersionTags.parse(facts.tags).task)) else None,
         })
     return rows
 

@@ -15,7 +15,7 @@ from govflow.checks.limits import Judged, Straddle
 from govflow.checks.model_task import TASK_TAG, ModelTask, TaskFinding
 from govflow.checks.multiclass import classes_of, multiclass_fairness_results, multiclass_performance_results
 from govflow.checks.performance import performance_results
-from govflow.checks.policy import RatioRule, ScaledMaximumRule, TierPolicy
+from govflow.checks.policy import RegressionFairness, ScaledMaximumRule, TierPolicy
 from govflow.checks.policy.rules import MinimumRule
 from govflow.checks.regression import regression_fairness_results, regression_performance_results
 from govflow.checks.results import CheckResult, Status, not_run
@@ -83,6 +83,32 @@ def _scaled(rule: ScaledMaximumRule, scale: float) -> Judged:
         f"the limit is {rule.max_relative:g} x the reference outcomes' mean absolute value {scale:.4g}"))
 
 
+def regression_fairness(rows: ScoredRows, fairness: RegressionFairness, scale: float | None, why: str,
+                        confidence: float, outcomes_known: bool = True) -> tuple[list[CheckResult], list[dict]]:
+    """The regression fairness gaps the section sets, per sensitive column, and the per-group table; a gap in
+    the outcome's units needs `scale` (else an ERROR saying `why`), and, like every gap but the mean-prediction
+    ratio, outcomes (without them, decisions only, each INCONCLUSIVE saying so)."""
+    gaps = {m: getattr(fairness, m) for m in ("mae_difference", "mean_prediction_ratio", "mean_residual_difference")}
+    results: list[CheckResult] = []
+    if scale is None:
+        results += not_run([f"fairness.{m}" for m, r in gaps.items() if isinstance(r, ScaledMaximumRule)],
+                           f"limits relative to the outcomes: {why}")
+    rules: dict[str, Judged] = {}
+    for metric, rule in gaps.items():
+        if isinstance(rule, ScaledMaximumRule):
+            if scale is not None:
+                rules[metric] = _scaled(rule, scale)
+        elif rule is not None:
+            rules[metric] = Judged(rule.limit())
+    if (refused := _unusable_groups(rows, fairness.max_groups)) is not None:
+        return results + not_run([f"fairness.{m}" for m in rules], refused), []
+    judged, table = regression_fairness_results(
+        rows.y if outcomes_known else None, rows.raw if rows.raw is not None else rows.pred, rows.sensitive, rules,
+        fairness.min_group_size,
+        confidence, fairness.resamples, fairness.seed, Straddle(fairness.on_straddle), rows.label_column)
+    return results + judged, [asdict(r) for r in table]
+
+
 def _regression(rows: ScoredRows, tier: TierPolicy, confidence: float) -> Judgement:
     performance, fairness = tier.task_section("performance"), tier.task_section("fairness")
     if rows.raw is None:
@@ -103,22 +129,8 @@ def _regression(rows: ScoredRows, tier: TierPolicy, confidence: float) -> Judgem
             rows.y, rows.raw, {m: j for m, j in rules.items() if j is not None}, confidence, performance.resamples,
             performance.seed, performance.on_straddle, rows.label_column)
     if fairness is not None:
-        gaps = {m: getattr(fairness, m) for m in ("mae_difference", "mean_prediction_ratio", "mean_residual_difference")}
-        rules = {m: (_scaled(r, scale) if isinstance(r, ScaledMaximumRule) and scale is not None else
-                     Judged(r.limit()) if isinstance(r, RatioRule) else None)
-                 for m, r in gaps.items() if r is not None}
-        if scale is None:
-            results += not_run([f"fairness.{m}" for m, r in gaps.items() if isinstance(r, ScaledMaximumRule)],
-                               f"limits relative to the outcomes: {why}")
-        if (refused := _unusable_groups(rows, fairness.max_groups)) is not None:
-            results += not_run([f"fairness.{m}" for m in rules], refused)
-        else:
-            judged, table = regression_fairness_results(
-                rows.y, rows.raw, rows.sensitive, {m: j for m, j in rules.items() if j is not None},
-                fairness.min_group_size, confidence, fairness.resamples, fairness.seed, Straddle(fairness.on_straddle),
-                rows.label_column)
-            results += judged
-            group_rows = [asdict(r) for r in table]
+        judged, group_rows = regression_fairness(rows, fairness, scale, why, confidence)
+        results += judged
     return Judgement(results, None, group_rows)
 
 

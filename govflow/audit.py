@@ -112,8 +112,9 @@ def binary_column(frame: pd.DataFrame, column: str, favourable: str | None, sour
         found = sorted(set(values.astype(str)), key=str)
         numeric = pd.to_numeric(values, errors="coerce")
         if numeric.isna().any() or not set(numeric.unique()) <= {0, 1}:
-            advice = FAVOURABLE_HELP if len(found) <= 10 else \
-                "it has too many values for a decision (a score goes in --score)"
+            advice = FAVOURABLE_HELP if len(found) <= 10 else (
+                "it has too many values for a decision (a score goes in --score; continuous decisions such as a "
+                "limit or a premium are audited with --task regression)")
             raise AuditInputError(f"{source}: {role} column '{column}' holds {', '.join(map(repr, found[:4]))}, "
                                   f"not 0/1; {advice}")
         return numeric.to_numpy().astype(np.int8)
@@ -199,3 +200,60 @@ def _favourable(prediction: str, value: str | None, label: str | None, outcome: 
     return {"decision": {"column": prediction, "value": value if value is not None else "1"},
             "outcome": None if label is None else {"column": label, "value": outcome if outcome is not None else "1"},
             "references": list(references.values())}
+
+
+def numeric_column(frame: pd.DataFrame, column: str, source: str, role: str) -> np.ndarray:
+    """A column of numbers (an offered limit, a premium, a loss), refused naming the column and a value that is
+    not one, or the count of empty values."""
+    values = frame[column]
+    if (empty := int(values.isna().sum())):
+        raise AuditInputError(f"{source}: {role} column '{column}' has {empty} empty value(s); every row needs one")
+    numeric = pd.to_numeric(values, errors="coerce")
+    if numeric.isna().any():
+        bad = values[numeric.isna()].iloc[0]
+        raise AuditInputError(f"{source}: {role} column '{column}' holds {bad!r}, not a number; continuous decisions "
+                              "(--task regression) are amounts")
+    return numeric.to_numpy(dtype=float)
+
+
+def audit_continuous_fairness(
+    frame: pd.DataFrame, *, label: str | None, prediction: str, sensitive: list[str], policy: Policy,
+    tier: str | None = None, source: str = "data",
+) -> AuditReport:
+    """Group fairness of continuous decisions (an offered credit limit, a premium), judged by the tier's
+    `regression:` fairness rules: the lowest group's mean decision over the highest's with its interval, and,
+    given outcomes (`label`), the between-group differences of the absolute error and the mean residual, whose
+    limits are shares of the outcomes' mean absolute value. Without outcomes those two are reported as not run."""
+    from govflow.checks.model_task import ModelTask
+    from govflow.checks.task_judging import ScoredRows, regression_fairness
+
+    tier_name, tier_policy = _tier(policy, tier)
+    judged_tier = tier_policy.for_task(ModelTask.REGRESSION)
+    rules = judged_tier.task_section("fairness")
+    if rules is None:
+        raise AuditInputError(f"tier '{tier_name}' has no regression: fairness section in the policy")
+    if not sensitive:
+        raise AuditInputError("name at least one sensitive column")
+    _require(frame, [c for c in [label, prediction, *sensitive] if c], source)
+    if frame.empty:
+        raise AuditInputError(f"{source}: the data has no rows")
+    decisions = numeric_column(frame, prediction, source, "prediction")
+    outcomes = None if label is None else numeric_column(frame, label, source, "label")
+    scale = float(np.mean(np.abs(outcomes))) if outcomes is not None else None
+    rows = ScoredRows(outcomes if outcomes is not None else decisions, decisions, None, frame[sensitive],
+                      raw=decisions, label_column=label or "label")
+    results, groups = regression_fairness(rows, rules, scale if scale else None,
+                                          "no outcomes (no --label given)" if label is None else
+                                          f"label column '{label}' is zero in every row", policy.confidence,
+                                          outcomes_known=outcomes is not None)
+    not_judged = not_expected_at(Stage.GATE, judged_tier)
+    skipped: list[CheckResult] = []
+    if label is None:  # the gaps that compare errors: shown as not run for want of outcomes, not as findings
+        needs = {r.check_id for r in results if r.check_id != "fairness.mean_prediction_ratio"}
+        results = [r for r in results if r.check_id not in needs]
+        not_judged = (*not_judged, *sorted(needs))
+        skipped = [CheckResult(check_id=c, status=Status.SKIPPED, message=(
+            "not run: no outcomes (no --label given); it compares errors, which need the true outcome"))
+            for c in sorted(needs)]
+    decision = decide(results, judged_tier, families=("fairness",), not_judged=not_judged)
+    return AuditReport(decision.verdict.value, [*decision.results, *skipped], groups=groups)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from govflow.cli.printing import print_adverse_impact, print_favourable, print_groups
+from govflow.cli.printing import print_adverse_impact, print_continuous_groups, print_favourable, print_groups
 from govflow.cli.runner import emit_json, load_settings, usage_error
 
 if TYPE_CHECKING:  # the CLI imports pandas only when a command reads data
@@ -21,6 +21,11 @@ group = typer.Typer(no_args_is_help=True, help="Ad-hoc audits of a data file; no
 class FailOn(StrEnum):
     FAIL = "fail"
     WARN = "warn"
+
+
+class DecisionKind(StrEnum):
+    BINARY = "binary"
+    REGRESSION = "regression"
 
 
 FAIL_ON_HELP = ("what exits 1: 'fail', a verdict that does not approve (a blocking check failed or could not judge); "
@@ -42,16 +47,25 @@ def audit_fairness_command(
     positive: Annotated[str | None, typer.Option(hidden=True, help="old name of --favourable")] = None,
     score: Annotated[str | None, typer.Option(help="predicted probability column")] = None,
     tier: Annotated[str | None, typer.Option(help="policy tier to judge by (default: the unassessed tier)")] = None,
+    task: Annotated[DecisionKind, typer.Option(help=(
+        "binary: a decision that favours or not; regression: a continuous decision (an offered limit, a premium), "
+        "judged by the mean decision per group and, with --label, the errors per group"))] = DecisionKind.BINARY,
     fail_on: Annotated[FailOn, typer.Option(help=FAIL_ON_HELP)] = FailOn.FAIL,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")] = False,
 ) -> None:
     """Group fairness of a file of decisions, with each group's adverse impact ratio, its interval and a
-    two-proportion test.
+    two-proportion test; or, with --task regression, of continuous decisions: the lowest group's mean over the
+    highest's with its interval.
 
     Exit 0: the tier's verdict approves (with --fail-on warn, and nothing warned); 1: a finding; 2: bad input.
     Example: govflow audit fairness --data decisions.csv --prediction decision --favourable approved
     --sensitive race,sex
     """
+    if task is DecisionKind.REGRESSION:
+        if favourable or favourable_outcome or positive or score:
+            usage_error("--favourable and --score describe binary decisions; a continuous decision has none")
+        _continuous_fairness(data, prediction, sensitive, label, tier, fail_on, as_json)
+        return
     settings = load_settings()
     from govflow.audit import AuditInputError, audit_fairness
     from govflow.checks.policy import PolicyError
@@ -80,6 +94,28 @@ def audit_fairness_command(
     _finish_audit(report, as_json, fail_on)
 
 
+def _continuous_fairness(data: str, prediction: str, sensitive: str, label: str | None, tier: str | None,
+                         fail_on: FailOn, as_json: bool) -> None:
+    settings = load_settings()
+    from govflow.audit import AuditInputError, audit_continuous_fairness
+    from govflow.checks.policy import PolicyError
+    from govflow.policy_file import load_policy
+
+    frame = _read_or_exit(data)
+    try:
+        policy, _ = load_policy(settings.policy_file)
+        report = audit_continuous_fairness(frame, label=label, prediction=prediction, tier=tier, source=data,
+                                           sensitive=[c.strip() for c in sensitive.split(",") if c.strip()],
+                                           policy=policy)
+    except (AuditInputError, PolicyError) as exc:
+        usage_error(str(exc))
+    if not as_json:
+        typer.echo(f"fairness audit of {data} (continuous decisions): {report.verdict}"
+                   + ("" if label else " (decisions only: no outcomes)"))
+        print_continuous_groups(report.groups)
+    _finish_audit(report, as_json, fail_on)
+
+
 def _read_or_exit(path: str, columns: list[str] | None = None, dictionary: bool = False) -> pd.DataFrame:
     return _frame_or_exit(path, _read(path, columns, dictionary))
 
@@ -102,7 +138,9 @@ def _finish_audit(report, as_json: bool, fail_on: FailOn) -> None:
     if as_json:
         emit_json(report.to_json())
     else:
-        for r in report.results:
+        # What failed first, then what could not be judged, then warnings; passes last (a stable sort).
+        order = {"ERROR": 0, "FAIL": 0, "INCONCLUSIVE": 1, "WARN": 2}
+        for r in sorted(report.results, key=lambda r: order.get(r.status.value, 3)):
             where = r.group or r.column or "-"
             ci = f"  CI [{r.ci[0]:.4f}, {r.ci[1]:.4f}]" if r.ci else ""
             typer.echo(f"  {r.status.value:<12} {r.check_id}[{where}]: {r.message}{ci}")

@@ -109,6 +109,18 @@ def print_groups(groups: list[dict] | None) -> None:
         typer.echo(f"  {g['feature'] + '=' + g['group']:<{width}}  " + "  ".join(f"{c:>14}" for c in cells) + mark)
 
 
+def print_continuous_groups(groups: list[dict] | None) -> None:
+    """Each group's count, mean decision and, given outcomes, mean absolute error and mean residual."""
+    groups = groups or []
+    width = max([len(f"{g['feature']}={g['group']}") for g in groups] + [5])
+    shown = [c for c in ("n", "mean_prediction", "mae", "mean_residual") if any(g.get(c) is not None for g in groups)]
+    typer.echo(f"  {'group':<{width}}  " + "  ".join(f"{c:>15}" for c in shown))
+    for g in groups:
+        cells = [("-" if g.get(c) is None else str(g[c]) if c == "n" else f"{g[c]:.4g}") for c in shown]
+        note = f"  ({g['left_out']})" if g.get("left_out") else ""
+        typer.echo(f"  {g['feature'] + '=' + g['group']:<{width}}  " + "  ".join(f"{c:>15}" for c in cells) + note)
+
+
 def print_favourable(favourable: dict | None) -> None:
     """What the audit took as favourable, and per feature which group every other is compared with."""
     if not favourable:
@@ -139,7 +151,7 @@ def print_adverse_impact(rows: list[dict] | None) -> None:
                    + (f"  ({', '.join(flags)})" if flags else ""))
 
 
-INVENTORY_COLUMNS = (("model", "model"), ("owner", "owner"), ("tier", "tier"), ("version", "version"),
+INVENTORY_COLUMNS = (("model", "model"), ("owner", "owner"), ("tier", "tier"), ("task", "task"), ("version", "version"),
                      ("lifecycle", "lifecycle"), ("status", "status"), ("gate", "gate"),
                      ("monitoring", "monitoring"), ("open_findings", "open"), ("overdue_findings", "overdue"),
                      ("review_due", "review due"), ("jurisdictions", "regions"))

@@ -111,6 +111,14 @@ def test_inventory_counts_findings_and_flags_an_overdue_review_of_a_serving_vers
     assert not on_time["credit"]["review_overdue"]
 
 
+def test_inventory_shows_each_models_task_as_the_gate_told_it():
+    models = [ModelFacts("premium", tags={"governance.task": "regression"}, versions={"1": ("REJECTED", None, ())}),
+              ModelFacts("credit", versions={"1": (None, None, ())}),
+              ModelFacts("odd", tags={"governance.task": "ordinal"}, versions={"1": (None, None, ())})]
+    rows = {r["model"]: r["task"] for r in inventory(models, [], [], today=date(2026, 1, 20))}
+    assert rows == {"premium": "regression", "credit": None, "odd": None}  # never gated; a tag govflow cannot read
+
+
 def test_management_summary_counts_the_period_and_ranks_top_risks():
     models = [ModelFacts("a", tier="high", versions={"1": ("REJECTED", None, ("prod",))}), ModelFacts("b")]
     register = [
