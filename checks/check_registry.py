@@ -111,7 +111,7 @@ REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
     _spec("performance.r2", "R² (variance of the outcomes explained) is at least the tier's minimum", [_G], [_D, _L],
           tasks=_REGRESSION),
     _spec("performance.mean_residual", "the mean residual (prediction less outcome: calibration in the large) is "
-          "no larger than the tier's share of the reference outcomes' mean absolute value", [_G], [_D, _L],
+          "no larger than the tier's share of the reference outcomes' mean absolute value", [_G, _M], [_D, _L],
           tasks=_REGRESSION),
     _spec("performance.macro_f1", "macro F1 (the classes' F1 scores averaged alike) is at least the tier's minimum",
           [_G], [_D, _L], tasks=_MULTICLASS),
@@ -165,11 +165,11 @@ REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
     _spec("fairness.calibration_gap",
           "largest gap in expected calibration error between groups is within the limit", [_G, _M], [_D, _R]),
     _spec("fairness.mae_difference", "the largest between-group difference of mean absolute error is within the "
-          "tier's share of the reference outcomes' mean absolute value", [_G], [_D, _L], tasks=_REGRESSION),
+          "tier's share of the reference outcomes' mean absolute value", [_G, _M], [_D, _L], tasks=_REGRESSION),
     _spec("fairness.mean_prediction_ratio", "the lowest group's mean prediction over the highest's (a limit, "
-          "premium or offer) is at least the limit", [_G], [_D, _R], tasks=_REGRESSION),
+          "premium or offer) is at least the limit", [_G, _M], [_D, _R], tasks=_REGRESSION),
     _spec("fairness.mean_residual_difference", "no group is over- or under-predicted beyond the others by more "
-          "than the tier's share of the reference outcomes' mean absolute value", [_G], [_D, _L],
+          "than the tier's share of the reference outcomes' mean absolute value", [_G, _M], [_D, _L],
           tasks=_REGRESSION),
     _spec("drift.feature",
           "a feature's distribution has not drifted from the reference (significant and large enough)", [_M], [_D, _R]),

@@ -36,6 +36,7 @@ class ScoredRows:
     proba: np.ndarray | None = None  # a multiclass model's class probabilities, columns in `proba_classes` order
     proba_classes: tuple | None = None
     label_column: str = "label"
+    prediction_column: str = "prediction"  # where the decisions came from, as messages name it
     reference_y: np.ndarray | None = None  # the reference data's outcomes: a regression's limits are set from them
     missing_sensitive: tuple[str, ...] = ()  # declared sensitive columns the evaluation data lacks
 
@@ -188,5 +189,35 @@ def judge_scored(task: ModelTask, rows: ScoredRows, tier: TierPolicy, confidence
         return Judgement(results + not_run(tier.enabled_check_ids("fairness"),
                                            f"evaluation data lacks sensitive column(s) {list(rows.missing_sensitive)}"))
     audit = fairness_audit(rows.y, rows.pred, rows.sensitive, tier.fairness, confidence, score=rows.score,
-                           label_column=rows.label_column, prediction_column="model prediction")
+                           label_column=rows.label_column, prediction_column=rows.prediction_column)
     return Judgement(results + audit.results, audit.groups, audit.groups)
+
+
+def period_fairness(rows: ScoredRows, tier: TierPolicy, confidence: float, outcomes_known: bool) -> Judgement:
+    """A monitoring period's group fairness by the task's methods: with its outcomes where they have arrived,
+    else on the decisions alone (the gaps that need outcomes then say so)."""
+    if tier.task is ModelTask.REGRESSION:
+        fairness = tier.task_section("fairness")
+        if fairness is None:
+            return Judgement([])
+        scale, why = outcome_scale(rows.reference_y)
+        results, table = regression_fairness(rows, fairness, scale, why, confidence, outcomes_known)
+        return Judgement(results, None, table)
+    if tier.task is ModelTask.MULTICLASS:
+        fairness = tier.task_section("fairness")
+        if fairness is None:
+            return Judgement([])
+        rules = {m: Judged(r.limit()) for m in ("demographic_parity_difference", "equalized_odds_difference")
+                 if (r := getattr(fairness, m)) is not None}
+        if (refused := _unusable_groups(rows, fairness.max_groups)) is not None:
+            return Judgement(not_run([f"fairness.{m}" for m in rules], refused))
+        classes = sorted({*map(str, rows.pred), *(map(str, rows.y) if outcomes_known else ())})
+        return Judgement(multiclass_fairness_results(
+            np.asarray(rows.y, dtype=str) if outcomes_known else None, np.asarray(rows.pred, dtype=str), rows.sensitive,
+            classes, rules, fairness.min_group_size, confidence, fairness.resamples, fairness.seed,
+            Straddle(fairness.on_straddle)))
+    if tier.fairness is None:
+        return Judgement([])
+    audit = fairness_audit(rows.y if outcomes_known else None, rows.pred, rows.sensitive, tier.fairness, confidence,
+                           score=rows.score, label_column=rows.label_column, prediction_column=rows.prediction_column)
+    return Judgement(audit.results, audit.groups, audit.groups)

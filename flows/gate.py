@@ -140,7 +140,7 @@ def _score_and_judge(subject: ModelVersionInfo, reference: LoadedData, evaluatio
     sensitive = [c for c in tags.columns.sensitive if c != label]
     present = [c for c in sensitive if c in evaluation.columns]
     rows = ScoredRows(y, scored.classes, scored.score, frame[present], raw=scored.raw, proba=scored.proba,
-                      proba_classes=scored.proba_classes, label_column=label,
+                      proba_classes=scored.proba_classes, label_column=label, prediction_column="model prediction",
                       reference_y=reference.table[label].to_numpy() if reference.has_rows and label in reference.columns
                       else None, missing_sensitive=tuple(c for c in sensitive if c not in present))
     judged = judge_scored(found.task, rows, tier, confidence)

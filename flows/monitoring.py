@@ -23,7 +23,6 @@ from govflow.checks.decay import decay_results, validation_baseline
 from govflow.checks.drift import drift_report, output_drift, shared_columns
 from govflow.checks.evidence_documents import column_summary
 from govflow.checks.explainability import stability_result
-from govflow.checks.fairness import fairness_audit
 from govflow.checks.governance_tags import VersionTags
 from govflow.checks.lifetime import closed, lifetime_decay, lifetime_drift, lifetime_fairness
 from govflow.checks.manifest import canonical_json
@@ -33,6 +32,7 @@ from govflow.checks.performance import performance_results
 from govflow.checks.periods import ALL_PERIODS, join_labels, labelled_window, split_periods
 from govflow.checks.policy import Policy, TierPolicy
 from govflow.checks.results import CheckResult, Status, not_run
+from govflow.checks.task_judging import ScoredRows, period_fairness
 from govflow.tasks.data import load_dataset
 from govflow.tasks.probes import explain_model
 from govflow.tasks.reports import render_evidently_drift
@@ -248,27 +248,30 @@ def stability(periods: Periods, tags: VersionTags, tier: TierPolicy, policy: Pol
     out.files["evidence/explainability/importance_recent.json"] = canonical_json({**probed.document, "periods": judged})
 
 
-def fairness(periods: Periods, columns: list[str], tags: VersionTags, tier: TierPolicy, policy: Policy,
-             out: Collected) -> None:
-    """Group fairness per period; before a period's outcomes arrive, its selection rates on every row."""
-    if tier.fairness is None:
+def fairness(periods: Periods, columns: list[str], reference: pd.DataFrame, tags: VersionTags, tier: TierPolicy,
+             policy: Policy, out: Collected) -> None:
+    """Group fairness per period by the task's methods; before a period's outcomes arrive, on every row's
+    decision (selection rates, a regression's mean predictions)."""
+    if tier.task_section("fairness") is None:
         return
     label, prediction, score = tags.columns.label, tags.columns.prediction, tags.columns.score
     sensitive = [c for c in tags.columns.declared() if c != label]
     if missing := [c for c in [label, *sensitive] if c not in columns]:
         out.add(not_run(tier.enabled_check_ids("fairness"), f"monitoring data lacks column(s) {missing}"))
         return
+    reference_y = reference[label].to_numpy() if label in reference.columns else None
     groups = []
     for period, rows in periods:
         labelled = rows[rows[label].notna()]
         audited = labelled if len(labelled) else rows
-        audit = fairness_audit(labelled[label].to_numpy() if len(labelled) else None,
-                               audited[prediction].to_numpy(), audited[sensitive],
-                               tier.fairness, policy.confidence,
-                               score=audited[score].to_numpy() if score in audited.columns else None,
-                               label_column=label, prediction_column=prediction)
-        out.add(audit.results, period)
-        groups += [g if period == ALL_PERIODS else {**g, "period": period} for g in audit.groups]
+        judged = period_fairness(ScoredRows(
+            audited[label].to_numpy(), audited[prediction].to_numpy(),
+            audited[score].to_numpy() if score in audited.columns else None, audited[sensitive],
+            raw=audited[prediction].to_numpy(), label_column=label, prediction_column=prediction,
+            reference_y=reference_y),
+            tier, policy.confidence, outcomes_known=bool(len(labelled)))
+        out.add(judged.results, period)
+        groups += [g if period == ALL_PERIODS else {**g, "period": period} for g in judged.group_rows]
     out.files["evidence/fairness_groups.json"] = canonical_json({"groups": groups})
 
 

@@ -116,7 +116,7 @@ def _judge_periods(ctx: Subject, frame, reference, periods, start: str | None, s
         through = last_stamp(new, timestamp) or start
         columns = list(frame.columns)
         step.validate(new_periods, columns, reference, tags, tier, f"{model}-monitoring", out)
-        step.fairness(new_periods, columns, tags, tier, policy, out)
+        step.fairness(new_periods, columns, reference, tags, tier, policy, out)
         step.drift(new_periods, columns, reference, scorer, tags, tier, out)
         step.multivariate(new_periods, columns, reference, tags, tier, policy, out)
         step.evidently_report(new, reference, tags, tier, out, [p for p, _ in new_periods])

@@ -61,3 +61,24 @@ def test_the_task_result_passes_a_told_task_and_blocks_an_unknown_or_unruled_one
     bare = binary.model_copy(update={"multiclass": None})
     unruled = task_result(TaskFinding(ModelTask.MULTICLASS, "the outcomes are 4 named classes"), bare)
     assert unruled.status is Status.ERROR and "add a multiclass: section" in unruled.message
+
+
+def test_a_multiclass_periods_fairness_is_one_class_against_the_rest_with_or_without_outcomes():
+    from fairlearn.metrics import MetricFrame, selection_rate
+
+    from govflow.checks.task_judging import period_fairness
+
+    rng = np.random.default_rng(5)
+    n = 900
+    sex = rng.choice(["f", "m"], n)
+    pred = np.where(rng.random(n) < np.where(sex == "m", 0.5, 0.3), "savings", rng.choice(["loan", "card"], n))
+    y = np.where(rng.random(n) < 0.8, pred, "card")
+    tier = TIER.for_task(ModelTask.MULTICLASS)
+    rows = ScoredRows(y, pred, None, pd.DataFrame({"sex": sex}), raw=pred, label_column="product")
+    parity = max(MetricFrame(metrics=selection_rate, y_true=y == c, y_pred=pred == c,
+                             sensitive_features=sex).difference() for c in ("card", "loan", "savings"))
+    for known in (True, False):
+        results = {r.check_id: r for r in period_fairness(rows, tier, 0.95, outcomes_known=known).results}
+        assert results["fairness.demographic_parity_difference"].value == pytest.approx(parity, abs=1e-12)
+        odds = results["fairness.equalized_odds_difference"]
+        assert (odds.status is Status.INCONCLUSIVE and "needs outcomes" in odds.message) is not known
