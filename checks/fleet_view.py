@@ -10,7 +10,7 @@ from datetime import date
 
 from govflow.checks.governance_tags import VersionTags
 from govflow.checks.jurisdictions import declared
-from govflow.checks.model_task import declared_task
+from govflow.checks.model_task import ModelTask, declared_task
 from govflow.checks.register import REGISTER_SEVERITIES, RegisterEntry, RunRecord
 
 # Age buckets of open findings, in days since they opened: (label, first day, last day).
@@ -18,10 +18,29 @@ AGE_BUCKETS = (("0-7 d", 0, 7), ("8-30 d", 8, 30), ("31-90 d", 31, 90), ("over 9
 # The trend series of the dashboard and the model pages, each one check, so a chart's title, limit and failed runs
 # are that check's. Fairness draws the disparate-impact ratio (the four-fifths rule), the shipped high tier's
 # blocking fairness check.
-TREND_SERIES = ("drift.share", "fairness.demographic_parity_ratio", "performance.auc")
+# A regression draws the lowest group's mean prediction over the highest's and R²; a multiclass model the largest
+# per-class offer-rate gap and accuracy.
+TASK_SERIES = {
+    ModelTask.BINARY: ("drift.share", "fairness.demographic_parity_ratio", "performance.auc"),
+    ModelTask.REGRESSION: ("drift.share", "fairness.mean_prediction_ratio", "performance.r2"),
+    ModelTask.MULTICLASS: ("drift.share", "fairness.demographic_parity_difference", "performance.accuracy"),
+}
+TREND_SERIES = tuple(dict.fromkeys(s for series in TASK_SERIES.values() for s in series))
 SERIES_TITLES = {"drift.share": "share of drifted features (drift.share)",
                  "fairness.demographic_parity_ratio": "disparate impact, lowest (fairness.demographic_parity_ratio)",
-                 "performance.auc": "AUC (performance.auc)"}
+                 "performance.auc": "AUC (performance.auc)",
+                 "fairness.mean_prediction_ratio": "mean prediction ratio, lowest (fairness.mean_prediction_ratio)",
+                 "performance.r2": "R² (performance.r2)",
+                 "fairness.demographic_parity_difference":
+                     "largest per-class rate gap (fairness.demographic_parity_difference)",
+                 "performance.accuracy": "accuracy (performance.accuracy)"}
+# Series of gaps, where the worst of several levels is the largest; every other series' worst is its lowest.
+_LARGEST_WORST = frozenset({"fairness.demographic_parity_difference"})
+
+
+def task_series(task: str | None) -> tuple[str, ...]:
+    """The trend series a model of this task (as the inventory gives it; None before a gate) is drawn with."""
+    return TASK_SERIES[declared_task(task) or ModelTask.BINARY]
 # A run whose check ended here is marked on the trend: FAIL in red, WARN (a limit missed where it does not block,
 # or an interval reaching past it) in amber, so a night with only a non-blocking finding does not read as failed.
 MARKED = frozenset({"FAIL", "WARN"})
@@ -57,6 +76,13 @@ class ModelFacts:
         return (self.versions[self.current][0] or "NOT_GATED") if self.current else "NO_VERSIONS"
 
     @property
+    def task(self) -> str | None:
+        """binary, multiclass or regression, as the current version's tags say (the gate writes it); None
+        before a gate told it, or for a tag govflow cannot read."""
+        found = declared_task(VersionTags.parse(self.tags).task)
+        return found.value if found else None
+
+    @property
     def lifecycle(self) -> str:
         """retired, retiring, serving, or registered (not serving yet)."""
         if not self.versions:
@@ -76,7 +102,9 @@ def trend_value(series: str, metrics: Mapping[str, float]) -> float | None:
         raise KeyError(f"unknown trend series {series!r}; known: {', '.join(TREND_SERIES)}")
     values = [v for k, v in metrics.items()
               if (k == series or k.startswith(f"{series}.")) and not k.endswith((".ci_low", ".ci_high"))]
-    return min(values) if values else None
+    if not values:
+        return None
+    return max(values) if series in _LARGEST_WORST else min(values)
 
 
 def trends(runs: Iterable[RunRecord],
@@ -215,7 +243,7 @@ def inventory(models: Sequence[ModelFacts], runs: Iterable[RunRecord], register:
             "review_overdue": bool(due and facts.serving and date.fromisoformat(due) < today),
             "jurisdictions": list(declared(VersionTags.parse(facts.tags).jurisdictions)),
             # binary, multiclass or regression: as the gate told it (or the tag declared it); None before a gate.
-            "task": task.value if (task := declared_task(VersionTags.parse(facts.tags).task)) else None,
+            "task": facts.task,
         })
     return rows
 

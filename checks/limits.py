@@ -83,10 +83,10 @@ def judge_figure(check_id: str, value: float, ci: tuple[float, float] | None, n:
 
 
 def not_judged_figure(check_id: str, n: int, rule: Judged, message: str, *,
-                      column: str | None = None) -> CheckResult:
+                      column: str | None = None, group: str | None = None) -> CheckResult:
     """INCONCLUSIVE: the rows cannot judge the figure, for the reason `message` gives."""
-    return CheckResult(check_id=check_id, status=Status.INCONCLUSIVE, column=column, n=n, limit=rule.limit.bound,
-                       message=message)
+    return CheckResult(check_id=check_id, status=Status.INCONCLUSIVE, column=column, group=group, n=n,
+                       limit=rule.limit.bound, message=message)
 
 
 def too_few_rows(check_id: str, n: int, rule: Judged) -> CheckResult | None:

@@ -202,8 +202,8 @@ def _largest_gap(metric: str, feature: str, confs: Mapping[int, np.ndarray], nam
     what = {"selection": "rate of being assigned", "tpr": "true positive rate of", "fpr": "false positive rate of"}
     return judge_figure(f"fairness.{metric}", value, percentile_interval(boot, confidence), n, rule, straddle,
                         f"{LABELS[metric]} {value:.4f}, largest for class '{classes[worst]}' ({what[key]} it: {low} "
-                        f"{by_group[low]:.4f}, {high} {by_group[high]:.4f})", column=feature)
+                        f"{by_group[low]:.4f}, {high} {by_group[high]:.4f})", group=feature)
 
 
 def _inconclusive(metric: str, feature: str, n: int, rule: Judged, why: str) -> CheckResult:
-    return not_judged_figure(f"fairness.{metric}", n, rule, f"{LABELS[metric]}: {why}", column=feature)
+    return not_judged_figure(f"fairness.{metric}", n, rule, f"{LABELS[metric]}: {why}", group=feature)

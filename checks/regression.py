@@ -250,9 +250,9 @@ def regression_fairness_results(y_true: np.ndarray | None, y_pred: np.ndarray, s
             results.append(judge_figure(
                 f"fairness.{metric}", value, percentile_interval(boot[metric], confidence), len(pred), rules[metric],
                 straddle, f"{LABELS[metric]} {value:.4g} ({low} {figures[low]:.4g}, {high} {figures[high]:.4g})",
-                column=feature))
+                group=feature))
     return results, table
 
 
 def _inconclusive(metric: str, feature: str, n: int, rule: Judged, why: str) -> CheckResult:
-    return not_judged_figure(f"fairness.{metric}", n, rule, f"{LABELS[metric]}: {why}", column=feature)
+    return not_judged_figure(f"fairness.{metric}", n, rule, f"{LABELS[metric]}: {why}", group=feature)

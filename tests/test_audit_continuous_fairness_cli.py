@@ -35,7 +35,7 @@ def _audit(*args):
 
 
 def _by_id(payload: dict, check_id: str, column: str) -> dict:
-    [found] = [r for r in payload["results"] if r["check_id"] == check_id and r["column"] == column]
+    [found] = [r for r in payload["results"] if r["check_id"] == check_id and r["group"] == column]
     return found
 
 

@@ -53,3 +53,13 @@ def test_a_waivers_file_the_user_set_is_left_alone(tmp_path, monkeypatch):
 def test_a_story_without_a_final_night_is_refused_before_anything_runs():
     with pytest.raises(ValueError, match="must end with a night"):
         next(story._stand_again(object(), (story.Register(history.SEEDED_AT),)))  # type: ignore[arg-type]
+
+
+def test_the_story_feeds_a_regression_and_a_multiclass_model_to_its_last_night(tmp_path):
+    from govflow.demo.task_data import task_fleet
+
+    assert {"motor_premium", "next_best_offer"} <= {s.name for s in history.Feed.generate(tmp_path).fleet}
+    last = str(history.night_before(history.FINAL_NIGHT))
+    for scenario in task_fleet():
+        assert scenario.estimator in ("linear_regression", "multinomial")
+        assert max(scenario.monitoring) == last, scenario.name  # no night finds its feed run dry

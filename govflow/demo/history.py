@@ -20,6 +20,7 @@ import yaml
 
 from govflow.demo.data import Scenario, credit_scoring_retrained, demo_fleet, loan_batches
 from govflow.demo.seed import register_retrained, write_datasets
+from govflow.demo.task_data import task_fleet
 
 SEEDED_AT = datetime(2026, 9, 30, 9, tzinfo=UTC)
 # The first night judges October's first days and their first outcomes (defaults arrive ten days late).
@@ -75,7 +76,8 @@ class Feed:
 
     @classmethod
     def generate(cls, datasets_dir: Path) -> Feed:
-        fleet = demo_fleet()
+        """The classifiers' feeds (the loan model's running on to the last night) and the other tasks' models."""
+        fleet = demo_fleet() + task_fleet()
         for i, scenario in enumerate(fleet):
             if scenario.name == "loan_approval":
                 november = loan_batches(LOAN_NOVEMBER, (FINAL_NIGHT.date() - LOAN_NOVEMBER.date()).days, seed=71)

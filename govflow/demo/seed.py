@@ -61,7 +61,7 @@ def _pipeline(scenario: Scenario, frame: pd.DataFrame):
     from sklearn.compose import ColumnTransformer
     from sklearn.ensemble import GradientBoostingClassifier
     from sklearn.impute import SimpleImputer
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.linear_model import LinearRegression, LogisticRegression
     from sklearn.pipeline import Pipeline, make_pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
@@ -73,7 +73,9 @@ def _pipeline(scenario: Scenario, frame: pd.DataFrame):
     ])
     if scenario.estimator == "gradient_boosting":
         estimator = GradientBoostingClassifier(random_state=0, n_estimators=100, max_depth=3)
-    else:
+    elif scenario.estimator == "linear_regression":
+        estimator = LinearRegression()
+    else:  # logistic_regression, and multinomial: scikit-learn's LogisticRegression fits either
         estimator = LogisticRegression(max_iter=1000)
     return Pipeline([("prep", prep), ("model", estimator)])
 

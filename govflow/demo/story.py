@@ -236,7 +236,7 @@ def _register(stage: Stage, step: Register) -> Iterator[Event]:
     from govflow.demo.seed import seed_fleet
 
     seeded = seed_fleet(stage.client, stage.settings.datasets_dir, stage.settings.local_artifact_root,
-                        through=step.at.date())
+                        scenarios=stage.feed.fleet, through=step.at.date())
     yield from (Registered(item.model, item.version, step.at) for item in seeded)
     yield from _gate_and_deploy(stage, [(item.model, item.version) for item in seeded])
 
@@ -331,7 +331,7 @@ def _stand_again(stage: Stage, story: Sequence[Step]) -> Iterator[Event]:
     standing: list[GateOutcome | Standing] = []
     with history.clock_at(last.at):
         seeded = seed_fleet(stage.client, stage.settings.datasets_dir, stage.settings.local_artifact_root,
-                            through=history.night_before(last.at))
+                            scenarios=stage.feed.fleet, through=history.night_before(last.at))
         for item in seeded:
             fresh = registration_gate(item.model, item.version, only_if_ungated=True)
             status = VersionTags.parse(stage.client.get_model_version(item.model, item.version).tags).status

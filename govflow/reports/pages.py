@@ -23,7 +23,6 @@ from govflow.checks.feedback import summary
 from govflow.checks.fleet_view import (
     AGE_BUCKETS,
     SERIES_TITLES,
-    TREND_SERIES,
     ModelFacts,
     by_jurisdiction,
     findings_by_age,
@@ -31,6 +30,7 @@ from govflow.checks.fleet_view import (
     latest_monitoring,
     management_summary,
     series_limit,
+    task_series,
     trends,
     version_states,
 )
@@ -160,7 +160,8 @@ def _model_page(env: Environment, facts: ModelFacts, evidence: FleetEvidence, ru
         versions=versions,
         runs=sorted(runs, key=lambda r: r.started, reverse=True), latest=latest,
         trend_charts=[line_chart(series.get(s, []), SERIES_TITLES[s], width=360, height=120,
-                                 limit=_limit(evidence, facts.model, s)) for s in TREND_SERIES],
+                                 limit=_limit(evidence, facts.model, s))
+                      for s in task_series(facts.task)],
         entries=entries, waivers=[r for r in results if r["check_id"] == "governance.waivers" or r["status"] == "WAIVED"],
         signoffs=[r for r in sorted(runs, key=lambda r: r.started, reverse=True) if r.signoff],
         coverage=rows, card=documented_fields(facts.tags, facts.description, _gate_card(evidence, facts.model)),
@@ -223,7 +224,7 @@ def build_site(evidence: FleetEvidence, today: date, since: date, generated_at: 
             overdue_reviews=[r for r in rows if r["review_overdue"]],
             trend_charts={r["model"]: [line_chart(light.get(r["model"], {}).get(s, []), SERIES_TITLES[s], width=220,
                                                   height=70, limit=_limit(evidence, r["model"], s))
-                                       for s in TREND_SERIES] for r in rows},
+                                       for s in task_series(r["task"])] for r in rows},
         ).encode(),
         "register.html": env.get_template("register.html.j2").render(
             **context, root="", root_models="models/", entries=register, groups=groups, serving=serving,

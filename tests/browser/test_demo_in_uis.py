@@ -44,6 +44,19 @@ def test_the_replayed_autumn_is_told_by_the_demo(demo):
     assert "credit_scoring=REJECTED" in out.split("Overall, after the last night's monitoring:")[1]
 
 
+def test_the_premium_and_offer_models_are_approved_at_the_gate_and_drift_apart_at_night(demo):
+    """The two models of other tasks: judged by their task's rules at the gate, approved once signed off, and
+    rejected at night as the premiums by age band, and the savings offers by sex, drift apart."""
+    out = demo["out"]
+    assert "motor_premium v1=APPROVED" in out and "next_best_offer v1=APPROVED" in out  # the gate verdicts
+    assert re.search(r"PASS +performance\.r2: R² 0\.9\d+", out) and re.search(r"PASS +performance\.macro_f1: macro F1", out)
+    for model, check in (("motor_premium", "fairness.mean_prediction_ratio"),
+                         ("next_best_offer", "fairness.demographic_parity_difference")):
+        nights = re.findall(rf"^  2026-\d\d-\d\d  {model} v1: (\w+)(.*)$", out, re.MULTILINE)
+        assert len(nights) == 5 and nights[-1][0] == "REJECTED" and check in nights[-1][1], (model, nights)
+        assert f"{model}=REJECTED" in out.split("Overall, after the last night's monitoring:")[1]
+
+
 def test_the_site_shows_the_credit_model_rejected_its_trends_and_its_card(demo, open_page):
     """The issue's test: index.html does not show credit_scoring approved; its page draws trend lines with the
     limit and the failed nights marked, and names the card fields; the register shows the finding noted, late
@@ -55,6 +68,9 @@ def test_the_site_shows_the_credit_model_rejected_its_trends_and_its_card(demo, 
     assert index.inventory_states("credit_scoring") == ("REJECTED", "APPROVED", "REJECTED")
     regions = index.page.locator("#jurisdiction-table tbody tr").all_inner_texts()
     assert [r.split("\t")[:3] for r in regions] == [["eu", "1", "1"], ["us", "1", "1"]]  # the loan model, approved
+    for other in ("motor_premium", "next_best_offer"):  # the other tasks' pages draw without an error
+        assert index.inventory_states(other)[0] == "REJECTED"
+        assert open_page(site / "models" / page_name(other)).errors == []
     model = open_page(site / "models" / page_name("credit_scoring"))
     model.screenshot("demo-credit-scoring-history")
     assert model.errors == []

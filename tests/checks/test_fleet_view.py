@@ -174,3 +174,18 @@ def test_coverage_per_jurisdiction_counts_each_model_in_every_region_it_declares
          "overdue_findings": 0},
         {"jurisdiction": "us", "models": 2, "approved": 1, "not_approved": ["credit"], "open_findings": 3,
          "overdue_findings": 1}]
+
+
+def test_each_task_is_drawn_with_its_own_headline_series():
+    from govflow.checks.fleet_view import task_series, trend_value
+
+    assert task_series(None) == task_series("binary") == ("drift.share", "fairness.demographic_parity_ratio",
+                                                          "performance.auc")
+    assert task_series("regression")[1:] == ("fairness.mean_prediction_ratio", "performance.r2")
+    assert task_series("multiclass")[1:] == ("fairness.demographic_parity_difference", "performance.accuracy")
+    # A ratio's worst level is its lowest, a gap's its largest; interval bounds are never the value.
+    metrics = {"fairness.mean_prediction_ratio.age_band": 0.7, "fairness.mean_prediction_ratio.region": 0.9,
+               "fairness.demographic_parity_difference.sex": 0.12, "fairness.demographic_parity_difference.age": 0.05,
+               "fairness.demographic_parity_difference.sex.ci_high": 0.3}
+    assert trend_value("fairness.mean_prediction_ratio", metrics) == 0.7
+    assert trend_value("fairness.demographic_parity_difference", metrics) == 0.12

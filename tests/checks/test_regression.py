@@ -51,7 +51,7 @@ def test_each_group_gap_equals_fairlearns_metricframe(gap, figure, method):
     for feature in sensitive.columns:
         frame = MetricFrame(metrics=figure, y_true=y, y_pred=pred, sensitive_features=sensitive[feature])
         expected = frame.difference() if method == "difference" else frame.ratio()
-        [ours] = [r for r in results if r.column == feature]
+        [ours] = [r for r in results if r.group == feature]
         assert ours.value == pytest.approx(expected, abs=1e-9), feature
 
 

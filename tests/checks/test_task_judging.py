@@ -35,7 +35,7 @@ def test_a_regression_is_judged_with_limits_scaled_to_its_outcomes():
     mae = next(r for r in judged.results if r.check_id == "performance.mae")
     assert mae.limit == pytest.approx(TIER.rule("performance.mae").max_relative * np.mean(np.abs(rows.reference_y)))
     assert mae.status is Status.PASS and mae.value == pytest.approx(np.mean(np.abs(rows.raw - rows.y)))
-    assert {r.column for r in judged.results if r.check_id.startswith("fairness.")} == {"region"}
+    assert {r.group for r in judged.results if r.check_id.startswith("fairness.")} == {"region"}
     assert {row["group"] for row in judged.group_rows} == {"n", "s"}
 
 

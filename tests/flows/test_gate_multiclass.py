@@ -85,7 +85,7 @@ def test_the_gates_multiclass_numbers_equal_scikit_learns_and_fairlearns(offer_g
     [dp] = _results(outcome, "fairness.demographic_parity_difference")
     [eo] = _results(outcome, "fairness.equalized_odds_difference")
     assert dp.value == pytest.approx(parity, abs=1e-12) and eo.value == pytest.approx(odds, abs=1e-12)
-    assert dp.column == "sex" and "largest for class" in dp.message
+    assert dp.group == "sex" and "largest for class" in dp.message
     straddle = Status(load_policy(settings.policy_file)[0].tier(outcome.tier).multiclass.fairness.on_straddle)
     low, high = dp.ci
     assert dp.status is (Status.PASS if high <= dp.limit else Status.FAIL if low > dp.limit else straddle)

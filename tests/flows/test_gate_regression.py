@@ -60,7 +60,7 @@ def _again(client, tags: dict[str, str]):
 
 
 def _result(outcome, check_id: str, column: str | None = None):
-    [found] = [r for r in outcome.results if r.check_id == check_id and (column is None or r.column == column)]
+    [found] = [r for r in outcome.results if r.check_id == check_id and (column is None or r.group == column)]
     return found
 
 
@@ -165,6 +165,6 @@ def test_a_regressions_night_judges_its_data_and_the_drift_of_its_numbers_not_a_
     # Fairness of the premiums quoted, per week, on the decisions alone: the ratio by age band, the error gaps
     # waiting for outcomes.
     ratios = [r for r in night.results if r.check_id == "fairness.mean_prediction_ratio"]
-    assert len(ratios) == len(shifts) and all(r.column == "age_band" and r.ci for r in ratios)
+    assert len(ratios) == len(shifts) and all(r.group == "age_band" and r.ci for r in ratios)
     waiting = [r for r in night.results if r.check_id == "fairness.mae_difference"]
     assert waiting and all(r.status is Status.INCONCLUSIVE and "needs outcomes" in r.message for r in waiting)
