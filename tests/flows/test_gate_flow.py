@@ -271,7 +271,7 @@ def test_an_unexpected_failure_blocks_and_keeps_the_evidence(fleet, client, tmp_
     def broken(*args, **kwargs):
         raise RuntimeError("simulated defect")
 
-    monkeypatch.setattr(govflow.flows.gate, "performance_results", broken)
+    monkeypatch.setattr(govflow.flows.gate, "judge_scored", broken)
     outcome = registration_gate("loan_approval", fleet["loan_approval"].version)
     assert outcome.verdict == "BLOCKED"
     assert any(r.check_id == "performance.auc" and "gate stopped: simulated defect" in r.message for r in outcome.results)
