@@ -111,7 +111,7 @@ REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
     _spec("performance.r2", "R² (variance of the outcomes explained) is at least the tier's minimum", [_G], [_D, _L],
           tasks=_REGRESSION),
     _spec("performance.mean_residual", "the mean residual (prediction less outcome: calibration in the large) is "
-          "no larger than the tier's share of the reference outcomes' mean absolute value", [_G, _M], [_D, _L],
+          "no larger than the tier's share of the reference outcomes' mean absolute value", [_G], [_D, _L],
           tasks=_REGRESSION),
     _spec("performance.macro_f1", "macro F1 (the classes' F1 scores averaged alike) is at least the tier's minimum",
           [_G], [_D, _L], tasks=_MULTICLASS),
@@ -197,9 +197,11 @@ REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
     _spec("documentation.model_card", "each model card field the policy requires is documented (no placeholder)",
           [_G]),
     _spec("explainability.importance",
-          "permutation importance of every input was measured through the registered model", [_G], [_D, _L, _X], tasks=_BINARY),
+          "permutation importance of every input was measured through the registered model", [_G], [_D, _L, _X],
+          tasks=_BINARY),
     _spec("explainability.stability",
-          "the importance ranking on recent labelled data still agrees with the one at approval", [_M], [_D, _L, _X], tasks=_BINARY),
+          "the importance ranking on recent labelled data still agrees with the one at approval", [_M], [_D, _L, _X],
+          tasks=_BINARY),
     _spec("proxy.association",
           "an input's association with a sensitive attribute (Cramer's V) is within the limits", [_G], [_D]),
     _spec("proxy.predictability",
@@ -210,7 +212,8 @@ REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
           "the score moves the way each declared monotonic relationship says (tag governance.monotonic)",
           [_G], [_D, _X], declared_by="monotonic", tasks=_BINARY),
     _spec("robustness.missing_value",
-          "a missing value in each input gets a prediction or a clear rejection, never a crash", [_G], [_D, _X], tasks=_BINARY),
+          "a missing value in each input gets a prediction or a clear rejection, never a crash", [_G], [_D, _X],
+          tasks=_BINARY),
     _spec("feedback.stakeholder", "no stakeholder feedback at or above the policy's severity is unresolved",
           [Stage.FEEDBACK]),
     _spec("lifecycle.retirement", "a retiring version holds no alias and its evidence is complete and kept",
@@ -235,8 +238,8 @@ def expected_at(stage: Stage, tier: TierPolicy, tags: VersionTags | None = None,
     out = []
     for check_id in tier.enabled_check_ids():
         spec = REGISTRY[check_id]
-        if (stage in spec.stages and tier.task in spec.tasks and spec.needs <= available and applies(spec, tier, tags)
-                and (wanted is None or spec.family in wanted) and (needing is None or needing in spec.needs)
+        if (stage in spec.stages and tier.task in spec.tasks and spec.needs <= available
+                and applies(spec, tier, tags) and (wanted is None or spec.family in wanted) and (needing is None or needing in spec.needs)
                 and (not spec.only_when_produced or check_id in seen)):
             out.append(check_id)
     return out

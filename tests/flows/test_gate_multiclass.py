@@ -45,7 +45,9 @@ def offer_gate(client, tmp_path_factory):
         "governance.risk_tier": "medium", "governance.label": "product", "governance.prediction": "product_pred",
         "governance.reference_data": str(folder / "reference.parquet"),
         "governance.evaluation_data": str(folder / "evaluation.parquet"), "governance.sensitive_features": "sex"})
-    run = client.create_run(client.get_experiment_by_name("Default").experiment_id)
+    # Its own experiment, its artifacts in the test's folder: MLflow's default one writes ./mlruns where it runs.
+    experiment = client.create_experiment(f"tests-{folder.name}", artifact_location=(folder / "mlruns").as_uri())
+    run = client.create_run(experiment)
     source = log_sklearn_model(client, run.info.run_id, model, reference[FEATURES])
     client.set_terminated(run.info.run_id)
     version = str(client.create_model_version(name, source, run_id=run.info.run_id).version)
