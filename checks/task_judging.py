@@ -1,10 +1,12 @@
-"""The gate's performance and fairness on scored evaluation rows, judged by the methods of the version's task: a
-binary classifier by checks/performance.py and checks/fairness.py, a regression by checks/regression.py with
-its limits in the outcome's units set from the reference outcomes. One entry point, so a flow never branches on
-the task; the tier (TierPolicy.for_task) holds that task's rules."""
+"""Performance and fairness of scored rows by the methods of the version's task: a binary classifier by
+checks/performance.py and checks/fairness.py, a regression by checks/regression.py with its limits in the
+outcome's units set from the reference outcomes, a multiclass model by checks/multiclass.py. One entry point for
+the gate (`judge_scored`) and one for a monitoring period's fairness (`period_fairness`), so a flow never
+branches on the task; the tier (TierPolicy.for_task) holds that task's rules."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -15,8 +17,7 @@ from govflow.checks.limits import Judged, Straddle
 from govflow.checks.model_task import TASK_TAG, ModelTask, TaskFinding
 from govflow.checks.multiclass import classes_of, multiclass_fairness_results, multiclass_performance_results
 from govflow.checks.performance import performance_results
-from govflow.checks.policy import RegressionFairness, ScaledMaximumRule, TierPolicy
-from govflow.checks.policy.rules import MinimumRule
+from govflow.checks.policy import MinimumRule, RatioRule, RegressionFairness, Rule, ScaledMaximumRule, TierPolicy
 from govflow.checks.regression import regression_fairness_results, regression_performance_results
 from govflow.checks.results import CheckResult, Status, not_run
 
@@ -84,6 +85,21 @@ def _scaled(rule: ScaledMaximumRule, scale: float) -> Judged:
         f"the limit is {rule.max_relative:g} x the reference outcomes' mean absolute value {scale:.4g}"))
 
 
+def _judged(rules: Mapping[str, Rule | None], scale: float | None) -> dict[str, Judged]:
+    """Each rule set as the figure it judges: a limit in the outcome's units scaled (left out without a scale: its
+    ERROR says why), a floor with the rows it needs, a ratio as it stands."""
+    out: dict[str, Judged] = {}
+    for metric, rule in rules.items():
+        if isinstance(rule, ScaledMaximumRule):
+            if scale is not None:
+                out[metric] = _scaled(rule, scale)
+        elif isinstance(rule, MinimumRule):
+            out[metric] = Judged(rule.limit(), rule.min_samples)
+        elif isinstance(rule, RatioRule):
+            out[metric] = Judged(rule.limit())
+    return out
+
+
 def regression_fairness(rows: ScoredRows, fairness: RegressionFairness, scale: float | None, why: str,
                         confidence: float, outcomes_known: bool = True) -> tuple[list[CheckResult], list[dict]]:
     """The regression fairness gaps the section sets, per sensitive column, and the per-group table; a gap in
@@ -94,13 +110,7 @@ def regression_fairness(rows: ScoredRows, fairness: RegressionFairness, scale: f
     if scale is None:
         results += not_run([f"fairness.{m}" for m, r in gaps.items() if isinstance(r, ScaledMaximumRule)],
                            f"limits relative to the outcomes: {why}")
-    rules: dict[str, Judged] = {}
-    for metric, rule in gaps.items():
-        if isinstance(rule, ScaledMaximumRule):
-            if scale is not None:
-                rules[metric] = _scaled(rule, scale)
-        elif rule is not None:
-            rules[metric] = Judged(rule.limit())
+    rules = _judged(gaps, scale)
     if (refused := _unusable_groups(rows, fairness.max_groups)) is not None:
         return results + not_run([f"fairness.{m}" for m in rules], refused), []
     judged, table = regression_fairness_results(
@@ -120,15 +130,12 @@ def _regression(rows: ScoredRows, tier: TierPolicy, confidence: float) -> Judgem
     group_rows: list[dict] = []
     if performance is not None:
         named = {m: getattr(performance, m) for m in ("mae", "rmse", "r2", "mean_residual")}
-        scaled = {m: r for m, r in named.items() if isinstance(r, ScaledMaximumRule)}
         if scale is None:
-            results += not_run([f"performance.{m}" for m in scaled], f"limits relative to the outcomes: {why}")
-        rules = {m: (_scaled(r, scale) if isinstance(r, ScaledMaximumRule) and scale is not None else
-                     Judged(r.limit(), r.min_samples) if isinstance(r, MinimumRule) else None)
-                 for m, r in named.items() if r is not None}
-        results += regression_performance_results(
-            rows.y, rows.raw, {m: j for m, j in rules.items() if j is not None}, confidence, performance.resamples,
-            performance.seed, performance.on_straddle, rows.label_column)
+            results += not_run([f"performance.{m}" for m, r in named.items() if isinstance(r, ScaledMaximumRule)],
+                               f"limits relative to the outcomes: {why}")
+        results += regression_performance_results(rows.y, rows.raw, _judged(named, scale), confidence,
+                                                  performance.resamples, performance.seed, performance.on_straddle,
+                                                  rows.label_column)
     if fairness is not None:
         judged, group_rows = regression_fairness(rows, fairness, scale, why, confidence)
         results += judged
