@@ -240,11 +240,13 @@ def audit_continuous_fairness(
     decisions = numeric_column(frame, prediction, source, "prediction")
     outcomes = None if label is None else numeric_column(frame, label, source, "label")
     scale = float(np.mean(np.abs(outcomes))) if outcomes is not None else None
+    if scale == 0:
+        raise AuditInputError(f"{source}: label column '{label}' is zero in every row, so the error gaps, limited as "
+                              "shares of the outcomes' size, have no limit; give the amounts that were needed or "
+                              "incurred, or drop --label to judge the decisions alone")
     rows = ScoredRows(outcomes if outcomes is not None else decisions, decisions, None, frame[sensitive],
                       raw=decisions, label_column=label or "label")
-    results, groups = regression_fairness(rows, rules, scale if scale else None,
-                                          "no outcomes (no --label given)" if label is None else
-                                          f"label column '{label}' is zero in every row", policy.confidence,
+    results, groups = regression_fairness(rows, rules, scale, "no outcomes (no --label given)", policy.confidence,
                                           outcomes_known=outcomes is not None)
     not_judged = not_expected_at(Stage.GATE, judged_tier)
     skipped: list[CheckResult] = []

@@ -98,6 +98,22 @@ def _duplicated_header() -> bytes:
     return ("label,prediction,sex,sex\n" + body).encode()
 
 
+def amounts(seed: int = 0, rows: int = ROWS) -> pd.DataFrame:
+    """A fair, well-formed file of continuous decisions (offered limits) and the limits that were needed."""
+    rng = np.random.default_rng(seed)
+    needed = rng.gamma(4.0, 1500.0, rows).round(2)
+    return pd.DataFrame({"needed": needed, "offered": (needed * rng.normal(1.0, 0.1, rows)).round(2),
+                         "sex": rng.choice(["f", "m"], rows)})
+
+
+def continuous(change: Callable[[pd.DataFrame], pd.DataFrame]) -> Callable[[Path], list[str]]:
+    def write(folder: Path) -> list[str]:
+        data = _csv(folder, "limits.csv", change(amounts()))
+        return ["audit", "fairness", "--task", "regression", "--data", data, "--label", "needed", "--prediction",
+                "offered", "--sensitive", "sex", "--tier", "high"]
+    return write
+
+
 def _fair_args(path: str) -> list[str]:
     return ["audit", "fairness", "--data", path, "--label", "label", "--prediction", "prediction", "--sensitive", "sex"]
 
@@ -188,4 +204,12 @@ CASES = [
          S({ERROR, USAGE, FAIL, INCONCLUSIVE})),
     Case("drift.thousands_separators", drift(_set("income", lambda f: f["income"].map(lambda v: f"{v:,.2f}"))),
          S({ERROR, USAGE, FAIL})),
+    # Continuous decisions (--task regression): amounts that are not numbers, and outcomes that set no scale.
+    Case("continuous.label_text", continuous(_set("needed", lambda f: f["needed"].map(lambda v: f"£{v:,.2f}"))),
+         S({ERROR, USAGE})),
+    Case("continuous.prediction_with_nulls", continuous(_null_share("offered", 0.2)), S({ERROR, USAGE})),
+    Case("continuous.decisions_are_classes", continuous(_set("offered", lambda f: np.where(f.index % 2, "yes", "no"))),
+         S({ERROR, USAGE})),
+    Case("continuous.outcomes_all_zero", continuous(_set("needed", 0.0)), S({USAGE})),
+    Case("continuous.one_group", continuous(_set("sex", "f")), S({INCONCLUSIVE, ERROR})),
 ]
