@@ -91,3 +91,17 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
             for marker in _SLOW_FOLDERS[parts[0]]:
                 item.add_marker(getattr(pytest.mark, marker))
+
+
+# MLflow's Default experiment keeps artifacts in ./mlruns of wherever the process runs: a test that logs there
+# writes into the checkout, and the next commit takes the files with it. Such a run fails.
+_STRAY = (Path(__file__).parents[1] / "mlruns", Path.cwd() / "mlruns")
+_STRAY_BEFORE = {path for path in _STRAY if path.exists()}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    appeared = [path for path in _STRAY if path.exists() and path not in _STRAY_BEFORE]
+    if appeared:
+        session.exitstatus = 1
+        print(f"\nA test wrote MLflow artifacts into {appeared[0]}: log into an experiment whose artifact location "
+              "is under the test's tmp_path (tests/flows/test_gate_regression.py shows how), then delete the folder")
