@@ -97,11 +97,12 @@ def test_govflow_inventory_lists_the_fleet_in_the_terminal_and_as_json(report, c
     assert (hiring["gate"], hiring["status"], hiring["owner"]) == ("REJECTED", "REJECTED",
                                                                   "people-analytics@bank.example")
     assert hiring["open_findings"] > 0 and {"monitoring", "review_due", "tier", "version"} <= set(hiring)
+    assert hiring["task"] == "binary"  # as its gate told it
     # Exit 1 exactly when a serving model's overall state is not approved.
     serving_bad = [r for r in rows.values() if r["lifecycle"] == "serving" and r["status"] not in (
         "APPROVED", "APPROVED_WITH_WAIVERS")]
     assert as_json.exit_code == (1 if serving_bad else 0)
     table = CliRunner().invoke(app, ["inventory"])
     header, *lines = table.stdout.splitlines()
-    assert header.split()[:6] == ["model", "owner", "tier", "version", "lifecycle", "status"]
+    assert header.split()[:7] == ["model", "owner", "tier", "task", "version", "lifecycle", "status"]
     assert any(line.startswith("hiring_promotion ") and " REJECTED " in line for line in lines)
