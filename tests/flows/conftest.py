@@ -59,3 +59,21 @@ def own_data_dir(root) -> Iterator[Settings]:
         patch.setenv("GOVFLOW_DATA_DIR", str(root / "data"))
         patch.delenv("MLFLOW_TRACKING_URI", raising=False)
         yield Settings()
+
+
+def register_fitted(client: MlflowClient, folder, name: str, model, reference, evaluation, features: list[str],
+                    tags: dict[str, str]) -> str:
+    """Register a fitted scikit-learn `model` as a new model `name` with the README's tags: its reference and
+    evaluation data written as Parquet in `folder` and named by the data tags, the model logged into an
+    experiment of its own under `folder` (MLflow's Default one writes ./mlruns where it runs). The version."""
+    from govflow.tasks.models import log_sklearn_model
+
+    reference.to_parquet(folder / "reference.parquet")
+    evaluation.to_parquet(folder / "evaluation.parquet")
+    client.create_registered_model(name, tags={**tags, "governance.reference_data": str(folder / "reference.parquet"),
+                                               "governance.evaluation_data": str(folder / "evaluation.parquet")})
+    experiment = client.create_experiment(f"tests-{folder.name}", artifact_location=(folder / "mlruns").as_uri())
+    run = client.create_run(experiment)
+    source = log_sklearn_model(client, run.info.run_id, model, reference[features])
+    client.set_terminated(run.info.run_id)
+    return str(client.create_model_version(name, source, run_id=run.info.run_id).version)

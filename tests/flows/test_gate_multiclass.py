@@ -12,7 +12,7 @@ from sklearn.metrics import accuracy_score, f1_score, log_loss, recall_score
 from govflow.checks.results import Status
 from govflow.flows.gate import registration_gate
 from govflow.policy_file import load_policy
-from govflow.tasks.models import log_sklearn_model
+from tests.flows.conftest import register_fitted
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 FEATURES = ["income", "age", "balance"]
@@ -36,22 +36,12 @@ def _customers(n: int, seed: int) -> pd.DataFrame:
 def offer_gate(client, tmp_path_factory):
     folder = tmp_path_factory.mktemp("offers")
     reference, evaluation = _customers(3000, 1), _customers(1500, 2)
-    reference.to_parquet(folder / "reference.parquet")
-    evaluation.to_parquet(folder / "evaluation.parquet")
     model = LogisticRegression(max_iter=2000).fit(reference[FEATURES], reference["product"])
-    name = "next_best_offer"
-    client.create_registered_model(name, tags={
+    version = register_fitted(client, folder, "next_best_offer", model, reference, evaluation, FEATURES, {
         "governance.owner": "crm-analytics@bank.example", "governance.use_case": "next product offered to customers",
         "governance.risk_tier": "medium", "governance.label": "product", "governance.prediction": "product_pred",
-        "governance.reference_data": str(folder / "reference.parquet"),
-        "governance.evaluation_data": str(folder / "evaluation.parquet"), "governance.sensitive_features": "sex"})
-    # Its own experiment, its artifacts in the test's folder: MLflow's default one writes ./mlruns where it runs.
-    experiment = client.create_experiment(f"tests-{folder.name}", artifact_location=(folder / "mlruns").as_uri())
-    run = client.create_run(experiment)
-    source = log_sklearn_model(client, run.info.run_id, model, reference[FEATURES])
-    client.set_terminated(run.info.run_id)
-    version = str(client.create_model_version(name, source, run_id=run.info.run_id).version)
-    return registration_gate(name, version), model, evaluation
+        "governance.sensitive_features": "sex"})
+    return registration_gate("next_best_offer", version), model, evaluation
 
 
 def _results(outcome, check_id: str) -> list:

@@ -12,7 +12,7 @@ from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 from govflow.checks.results import Status
 from govflow.flows.gate import registration_gate
 from govflow.policy_file import load_policy
-from govflow.tasks.models import log_sklearn_model
+from tests.flows.conftest import register_fitted
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 FEATURES = ["age", "vehicle_value", "annual_miles"]
@@ -35,23 +35,12 @@ def _premiums(n: int, seed: int) -> pd.DataFrame:
 def premium_gate(client, tmp_path_factory):
     folder = tmp_path_factory.mktemp("premium")
     reference, evaluation = _premiums(3000, 1), _premiums(1500, 2)
-    reference.to_parquet(folder / "reference.parquet")
-    evaluation.to_parquet(folder / "evaluation.parquet")
     model = LinearRegression().fit(reference[FEATURES], reference["premium"])
-    name = "motor_premium"
-    client.create_registered_model(name, tags={
+    version = register_fitted(client, folder, "motor_premium", model, reference, evaluation, FEATURES, {
         "governance.owner": "pricing@insurer.example", "governance.use_case": "motor insurance premiums",
         "governance.risk_tier": "medium", "governance.label": "premium", "governance.prediction": "premium_pred",
-        "governance.reference_data": str(folder / "reference.parquet"),
-        "governance.evaluation_data": str(folder / "evaluation.parquet"),
         "governance.sensitive_features": "age_band"})
-    # Its own experiment, its artifacts in the test's folder: MLflow's default one writes ./mlruns where it runs.
-    experiment = client.create_experiment(f"tests-{folder.name}", artifact_location=(folder / "mlruns").as_uri())
-    run = client.create_run(experiment)
-    source = log_sklearn_model(client, run.info.run_id, model, reference[FEATURES])
-    client.set_terminated(run.info.run_id)
-    version = str(client.create_model_version(name, source, run_id=run.info.run_id).version)
-    return registration_gate(name, version), model, reference, evaluation, folder
+    return registration_gate("motor_premium", version), model, reference, evaluation, folder
 
 
 def _again(client, tags: dict[str, str]):
