@@ -105,18 +105,18 @@ REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
     _spec("performance.log_loss", "log loss of the scores is at most the maximum", [_G, _M], [_D, _L]),
     _spec("performance.brier", "Brier score of the scores is at most the maximum", [_G, _M], [_D, _L]),
     _spec("performance.mae", "mean absolute error is at most the tier's share of the reference outcomes' mean "
-          "absolute value", [_G], [_D, _L], tasks=_REGRESSION),
+          "absolute value", [_G, _M], [_D, _L], tasks=_REGRESSION),
     _spec("performance.rmse", "root mean squared error is at most the tier's share of the reference outcomes' "
-          "mean absolute value", [_G], [_D, _L], tasks=_REGRESSION),
-    _spec("performance.r2", "R² (variance of the outcomes explained) is at least the tier's minimum", [_G], [_D, _L],
+          "mean absolute value", [_G, _M], [_D, _L], tasks=_REGRESSION),
+    _spec("performance.r2", "R² (variance of the outcomes explained) is at least the tier's minimum", [_G, _M], [_D, _L],
           tasks=_REGRESSION),
     _spec("performance.mean_residual", "the mean residual (prediction less outcome: calibration in the large) is "
-          "no larger than the tier's share of the reference outcomes' mean absolute value", [_G], [_D, _L],
+          "no larger than the tier's share of the reference outcomes' mean absolute value", [_G, _M], [_D, _L],
           tasks=_REGRESSION),
     _spec("performance.macro_f1", "macro F1 (the classes' F1 scores averaged alike) is at least the tier's minimum",
-          [_G], [_D, _L], tasks=_MULTICLASS),
+          [_G, _M], [_D, _L], tasks=_MULTICLASS),
     _spec("performance.class_recall", "each class's recall (share of its rows assigned to it) is at least the "
-          "tier's minimum", [_G], [_D, _L], tasks=_MULTICLASS),
+          "tier's minimum", [_G, _M], [_D, _L], tasks=_MULTICLASS),
     _spec("performance.decay.auc",
           "AUC over the rolling window is at most the allowed drop below the validation baseline", [_M], [_D, _L]),
     _spec("performance.decay.accuracy",
@@ -129,6 +129,21 @@ REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
           "log loss over the rolling window has not risen more than allowed since validation", [_M], [_D, _L]),
     _spec("performance.decay.brier",
           "Brier score over the rolling window has not risen more than allowed since validation", [_M], [_D, _L]),
+    *(_spec(f"performance.decay.{m}", f"{label} over the rolling window has not worsened more than allowed since "
+            "validation (a rise of the error as a share of the reference outcomes' mean absolute value)", [_M],
+            [_D, _L], tasks=_REGRESSION) for m, label in (("mae", "MAE"), ("rmse", "RMSE"))),
+    _spec("performance.decay.r2", "R² over the rolling window has not dropped more than allowed since validation",
+          [_M], [_D, _L], tasks=_REGRESSION),
+    _spec("performance.decay.macro_f1", "macro F1 over the rolling window has not dropped more than allowed since "
+          "validation", [_M], [_D, _L], tasks=_MULTICLASS),
+    *(_spec(f"performance.estimated.{m}", f"{label} estimated by direct loss estimation (a model of the error "
+            "learned on the labelled reference) for a period awaiting outcomes is at most the validation baseline "
+            "plus the allowed worsening", [_M], [_D, _R], only_when_produced=True, tasks=_REGRESSION)
+      for m, label in (("mae", "MAE"), ("rmse", "RMSE"))),
+    *(_spec(f"performance.estimation_error.{m}", f"once outcomes arrive, realised {label} is within the allowed "
+            "miss of the loss estimated before them (else the learned error no longer holds)", [_M], [_D, _L],
+            only_when_produced=True, tasks=_REGRESSION)
+      for m, label in (("mae", "MAE"), ("rmse", "RMSE"))),
     *(_spec(f"performance.estimated.{m}", f"{label} estimated from calibrated scores for a period awaiting "
             "outcomes is at least the validation baseline less the allowed worsening", [_M], [_D, _R],
             only_when_produced=True)

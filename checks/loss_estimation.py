@@ -11,14 +11,21 @@ data (tests/checks/test_loss_estimation.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from govflow.checks.limits import Direction, Limit
+from govflow.checks.policy import RegressionEstimatedRule, RegressionEstimationErrorRule, RegressionPerformance
+from govflow.checks.regression import LABELS, continuous_values, point_metrics
+from govflow.checks.results import CheckResult, Status, not_run
+from govflow.checks.task_judging import outcome_scale
+
 LOSSES = ("mae", "rmse")
+Periods = list[tuple[str, pd.DataFrame]]
 
 
 def _design(frame: pd.DataFrame, inputs: Sequence[str], prediction: np.ndarray,
@@ -89,3 +96,109 @@ def fit_loss_model(reference: pd.DataFrame, inputs: Sequence[str], outcome: np.n
     targets = {"mae": np.abs(y - pred), "rmse": (y - pred) ** 2}
     learners = {loss: HistGradientBoostingRegressor(**shape).fit(design, target) for loss, target in targets.items()}
     return LossModel(tuple(inputs), categories, learners, {k: float(np.std(v)) for k, v in targets.items()})
+
+
+def estimated_loss_results(estimates: Sequence[LossEstimate], baseline: Mapping[str, float],
+                           rule: RegressionEstimatedRule, scale: float | None, why: str,
+                           period: str) -> list[CheckResult]:
+    """`performance.estimated.<mae|rmse>` for a period awaiting outcomes, judged like its realised twin
+    (`performance.decay.<metric>`): at most the gate's figure plus the allowed worsening (a share of the
+    reference outcomes' mean absolute value `scale`; without one, an ERROR saying `why`)."""
+    ids = [f"performance.estimated.{m}" for m in rule.max_worsening]
+    if scale is None:
+        return not_run(ids, f"a limit relative to the outcomes: {why}")
+    found = {e.loss: e for e in estimates}
+    out = []
+    for metric, allowed in rule.max_worsening.items():
+        estimate, common = found[metric], {"check_id": f"performance.estimated.{metric}", "n": found[metric].n}
+        if estimate.n < rule.min_samples:
+            out.append(CheckResult(status=Status.INCONCLUSIVE, **common, message=(
+                f"estimate: {estimate.n} rows awaiting outcomes in {period}, fewer than min_samples "
+                f"{rule.min_samples}")))
+            continue
+        if metric not in baseline:
+            out.append(CheckResult(status=Status.INCONCLUSIVE, **common, message=(
+                f"estimate: no validation baseline for {LABELS[metric]} (the gate's performance.{metric})")))
+            continue
+        ceiling = baseline[metric] + allowed * scale
+        status = Limit(ceiling, Direction.AT_MOST).judge(estimate.value, estimate.band, rule.on_straddle)
+        out.append(CheckResult(
+            status=status, value=estimate.value, ci=estimate.band, limit=ceiling, **common,
+            message=(f"estimated (no outcomes yet) {LABELS[metric]} {estimate.value:.4g} [{estimate.band[0]:.4g}, "
+                     f"{estimate.band[1]:.4g}] against the validation baseline {baseline[metric]:.4g}: at most "
+                     f"{ceiling:.4g} allowed ({allowed:g} x the reference outcomes' mean absolute value "
+                     f"{scale:.4g} above it)"),
+            hint=None if status is Status.PASS else (
+                "the model's error is expected to have grown before outcomes confirm it: look at drift, plan a "
+                "retrain")))
+    return out
+
+
+def loss_estimation_error_results(y_true: np.ndarray, y_pred: np.ndarray, estimates: Sequence[LossEstimate],
+                                  rule: RegressionEstimationErrorRule, scale: float | None, why: str, period: str,
+                                  label_column: str = "label") -> list[CheckResult]:
+    """`performance.estimation_error.<mae|rmse>`: once a period's outcomes arrive, its realised error against
+    the loss estimated for the same rows; a miss beyond `max_error` x `scale` says the learned error no longer
+    holds."""
+    ids = [f"performance.estimation_error.{m}" for m in rule.max_error]
+    if scale is None:
+        return not_run(ids, f"a limit relative to the outcomes: {why}")
+    try:
+        realised = point_metrics(continuous_values(y_true, f"label column '{label_column}'"),
+                                 continuous_values(y_pred, "model predictions"))
+    except ValueError as exc:
+        return not_run(ids, f"the rows of {period}: {exc}")
+    found = {e.loss: e for e in estimates}
+    out = []
+    for metric, share in rule.max_error.items():
+        estimate, limit = found[metric], share * scale
+        miss = realised[metric] - estimate.value
+        failed = abs(miss) > limit
+        out.append(CheckResult(
+            check_id=f"performance.estimation_error.{metric}", status=Status.FAIL if failed else Status.PASS,
+            value=miss, limit=limit, n=estimate.n,
+            message=(f"{LABELS[metric]} realised {realised[metric]:.4g}, estimated {estimate.value:.4g} "
+                     f"[{estimate.band[0]:.4g}, {estimate.band[1]:.4g}] before outcomes: a miss of {miss:+.4g}, "
+                     f"at most {limit:.4g} allowed"),
+            hint=("the estimate missed: the error given the inputs has changed (concept drift); loss estimates "
+                  "for this model cannot be trusted until the estimator is refitted on newer labelled data")
+            if failed else None))
+    return out
+
+
+@dataclass(frozen=True)
+class LossEstimateRun:
+    """One night's loss estimates: results per period, and what the evidence file says of them."""
+
+    results: list[tuple[str, list[CheckResult]]]
+    document: dict
+
+
+def judge_loss_estimates(model: LossModel, waiting: Periods, compared: Periods, performance: RegressionPerformance,
+                         baseline: Mapping[str, float], reference_y: np.ndarray | None, label: str,
+                         prediction: str) -> LossEstimateRun:
+    """The periods awaiting outcomes estimated and judged; the labelled ones the tier compares, the estimate for
+    their rows against what their outcomes realise. Limits are shares of the reference outcomes' mean absolute
+    value, as every regression limit."""
+    scale, why = outcome_scale(reference_y)
+    sigmas = performance.estimated.band_sigmas if performance.estimated else 3.0
+    out: list[tuple[str, list[CheckResult]]] = []
+    rows_out = []
+    for period, rows in waiting:
+        found = model.estimate(rows, rows[prediction].to_numpy(dtype=float), z=sigmas)
+        rows_out += [{"period": period, "loss": e.loss, "estimate": e.value, "band": list(e.band), "n": e.n}
+                     for e in found]
+        if performance.estimated is not None:
+            out.append((period, estimated_loss_results(found, baseline, performance.estimated, scale, why, period)))
+    for period, rows in compared:
+        if performance.estimation_error is None:
+            continue
+        found = model.estimate(rows, rows[prediction].to_numpy(dtype=float), z=sigmas)
+        out.append((period, loss_estimation_error_results(rows[label].to_numpy(), rows[prediction].to_numpy(),
+                                                          found, performance.estimation_error, scale, why, period,
+                                                          label)))
+    document = {"method": "direct loss estimation: gradient-boosted models of each row's absolute and squared error "
+                          "learned on the labelled reference from the inputs and the prediction (as NannyML's DLE)",
+                "inputs": list(model.inputs), "band": f"estimate ± {sigmas:g} x the reference losses' spread / √n",
+                "estimates": rows_out, "periods_compared": [p for p, _ in compared]}
+    return LossEstimateRun(out, document)

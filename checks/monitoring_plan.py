@@ -4,12 +4,13 @@ ids each part answers for. Pure, so it is tested without Prefect; flows/monitori
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
 
 from govflow.checks.periods import labelled_window
-from govflow.checks.policy import TierPolicy
+from govflow.checks.policy import RegressionPerformance, TierPolicy
 
 Periods = list[tuple[str, pd.DataFrame]]
 
@@ -35,20 +36,42 @@ class EstimatePlan:
         return self.arrived if self.error_ids else []
 
 
+def decay_window(tier: TierPolicy) -> int:
+    """How many of the latest labelled periods the task's decay rule pools (one when it sets none)."""
+    performance = tier.task_section("performance")
+    decay = getattr(performance, "decay", None)
+    return decay.window if decay is not None else 1
+
+
 def estimate_plan(periods: Periods, new: set[str], label: str, tier: TierPolicy) -> EstimatePlan | None:
-    """The night's estimate plan; None when the tier estimates nothing, or nothing waits and nothing arrived
-    that the tier compares."""
+    """The night's confidence-based estimate plan (a binary classifier); None when the tier estimates nothing,
+    or nothing waits and nothing arrived that the tier compares."""
     perf, error = tier.performance.estimated, tier.performance.estimation_error
     fair = tier.fairness.estimated if tier.fairness is not None else None
     if perf is None and error is None and fair is None:
         return None
+    return _plan(periods, new, label, tier, perf.max_worsening if perf else (), fair.gaps if fair else (),
+                 error.max_error if error else ())
+
+
+def loss_estimate_plan(periods: Periods, new: set[str], label: str, tier: TierPolicy) -> EstimatePlan | None:
+    """The night's direct-loss-estimation plan (a regression); None as for `estimate_plan`."""
+    performance = tier.task_section("performance")
+    if not isinstance(performance, RegressionPerformance):
+        return None
+    perf, error = performance.estimated, performance.estimation_error
+    if perf is None and error is None:
+        return None
+    return _plan(periods, new, label, tier, perf.max_worsening if perf else (), (), error.max_error if error else ())
+
+
+def _plan(periods: Periods, new: set[str], label: str, tier: TierPolicy, estimated: Iterable[str],
+          gaps: Iterable[str], compared: Iterable[str]) -> EstimatePlan | None:
     waiting = [(period, rows) for period, rows in periods if period in new and rows[label].isna().all()]
-    window = {p for p, _ in labelled_window(periods, label, tier.performance.decay.window
-                                            if tier.performance.decay else 1)}
+    window = {p for p, _ in labelled_window(periods, label, decay_window(tier))}
     arrived = [(period, rows[rows[label].notna()]) for period, rows in periods
                if (period in new or period in window) and rows[label].notna().any()]
-    plan = EstimatePlan(waiting, arrived,
-                        tuple(f"performance.estimated.{m}" for m in perf.max_worsening) if perf else (),
-                        tuple(f"fairness.estimated.{g}" for g in fair.gaps) if fair else (),
-                        tuple(f"performance.estimation_error.{m}" for m in error.max_error) if error else ())
+    plan = EstimatePlan(waiting, arrived, tuple(f"performance.estimated.{m}" for m in estimated),
+                        tuple(f"fairness.estimated.{g}" for g in gaps),
+                        tuple(f"performance.estimation_error.{m}" for m in compared))
     return plan if plan.waiting or plan.compared else None

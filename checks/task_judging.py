@@ -6,20 +6,32 @@ branches on the task; the tier (TierPolicy.for_task) holds that task's rules."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from govflow.checks.decay import decay_results
 from govflow.checks.fairness import fairness_audit
 from govflow.checks.limits import Judged, Straddle
 from govflow.checks.model_task import TASK_TAG, ModelTask, TaskFinding
 from govflow.checks.multiclass import classes_of, multiclass_fairness_results, multiclass_performance_results
 from govflow.checks.performance import performance_results
-from govflow.checks.policy import MinimumRule, RatioRule, RegressionFairness, Rule, ScaledMaximumRule, TierPolicy
+from govflow.checks.policy import (
+    MinimumRule,
+    MulticlassPerformance,
+    PerformanceChecks,
+    RatioRule,
+    RegressionFairness,
+    RegressionPerformance,
+    Rule,
+    ScaledMaximumRule,
+    TierPolicy,
+)
 from govflow.checks.regression import regression_fairness_results, regression_performance_results
 from govflow.checks.results import CheckResult, Status, not_run
+from govflow.checks.task_decay import multiclass_decay_results, regression_decay_results
 
 TASK_CHECK = "governance.task"
 
@@ -40,6 +52,9 @@ class ScoredRows:
     prediction_column: str = "prediction"  # where the decisions came from, as messages name it
     reference_y: np.ndarray | None = None  # the reference data's outcomes: a regression's limits are set from them
     missing_sensitive: tuple[str, ...] = ()  # declared sensitive columns the evaluation data lacks
+    # At the gate the model itself scored the rows, so a multiclass model without probabilities is its fault; a
+    # monitoring period holds logged decisions, which never carry them.
+    probabilities_expected: bool = True
 
 
 @dataclass(frozen=True)
@@ -120,6 +135,23 @@ def regression_fairness(rows: ScoredRows, fairness: RegressionFairness, scale: f
     return results + judged, [asdict(r) for r in table]
 
 
+def _regression_performance(rows: ScoredRows, performance: RegressionPerformance, scale: float | None, why: str,
+                            confidence: float) -> list[CheckResult]:
+    named = {m: getattr(performance, m) for m in ("mae", "rmse", "r2", "mean_residual")}
+    results: list[CheckResult] = []
+    if scale is None:
+        results += not_run([f"performance.{m}" for m, r in named.items() if isinstance(r, ScaledMaximumRule)],
+                           f"limits relative to the outcomes: {why}")
+    return results + regression_performance_results(rows.y, _numbers(rows), _judged(named, scale), confidence,
+                                                    performance.resamples, performance.seed,
+                                                    performance.on_straddle, rows.label_column)
+
+
+def _numbers(rows: ScoredRows) -> np.ndarray:
+    """A regression's predictions: one number per row as the model gave it."""
+    return rows.raw if rows.raw is not None else rows.pred
+
+
 def _regression(rows: ScoredRows, tier: TierPolicy, confidence: float) -> Judgement:
     performance, fairness = tier.task_section("performance"), tier.task_section("fairness")
     if rows.raw is None:
@@ -129,13 +161,7 @@ def _regression(rows: ScoredRows, tier: TierPolicy, confidence: float) -> Judgem
     results: list[CheckResult] = []
     group_rows: list[dict] = []
     if performance is not None:
-        named = {m: getattr(performance, m) for m in ("mae", "rmse", "r2", "mean_residual")}
-        if scale is None:
-            results += not_run([f"performance.{m}" for m, r in named.items() if isinstance(r, ScaledMaximumRule)],
-                               f"limits relative to the outcomes: {why}")
-        results += regression_performance_results(rows.y, rows.raw, _judged(named, scale), confidence,
-                                                  performance.resamples, performance.seed, performance.on_straddle,
-                                                  rows.label_column)
+        results += _regression_performance(rows, performance, scale, why, confidence)
     if fairness is not None:
         judged, group_rows = regression_fairness(rows, fairness, scale, why, confidence)
         results += judged
@@ -155,16 +181,29 @@ def _unusable_groups(rows: ScoredRows, max_groups: int) -> str | None:
     return None
 
 
+def _multiclass_performance(rows: ScoredRows, performance: MulticlassPerformance,
+                            confidence: float) -> list[CheckResult]:
+    """The multiclass performance rules on the rows; log loss needs class probabilities, which a monitoring
+    period's logged decisions lack: it is then INCONCLUSIVE saying so, not an error of the model."""
+    rules = {m: Judged(r.limit(), r.min_samples) for m in ("accuracy", "macro_f1", "log_loss", "class_recall")
+             if (r := getattr(performance, m)) is not None}
+    results: list[CheckResult] = []
+    if rows.proba is None and not rows.probabilities_expected and "log_loss" in rules:
+        results.append(CheckResult(check_id="performance.log_loss", status=Status.INCONCLUSIVE, n=len(rows.y),
+                                   limit=rules.pop("log_loss").limit.bound, message=(
+            "log loss needs the model's class probabilities; the rows hold its decisions only")))
+    classes = list(rows.proba_classes) if rows.proba_classes is not None else None
+    return results + multiclass_performance_results(rows.y, rows.pred, rows.proba, classes, rules, confidence,
+                                                    performance.resamples, performance.seed,
+                                                    performance.on_straddle, rows.label_column)
+
+
 def _multiclass(rows: ScoredRows, tier: TierPolicy, confidence: float) -> Judgement:
     performance, fairness = tier.task_section("performance"), tier.task_section("fairness")
     results: list[CheckResult] = []
     classes = list(rows.proba_classes) if rows.proba_classes is not None else None
     if performance is not None:
-        rules = {m: Judged(r.limit(), r.min_samples) for m in ("accuracy", "macro_f1", "log_loss", "class_recall")
-                 if (r := getattr(performance, m)) is not None}
-        results += multiclass_performance_results(rows.y, rows.pred, rows.proba, classes, rules, confidence,
-                                                  performance.resamples, performance.seed, performance.on_straddle,
-                                                  rows.label_column)
+        results += _multiclass_performance(rows, performance, confidence)
     if fairness is not None:
         rules = {m: Judged(r.limit()) for m in ("demographic_parity_difference", "equalized_odds_difference")
                  if (r := getattr(fairness, m)) is not None}
@@ -228,3 +267,35 @@ def period_fairness(rows: ScoredRows, tier: TierPolicy, confidence: float, outco
     audit = fairness_audit(rows.y if outcomes_known else None, rows.pred, rows.sensitive, tier.fairness, confidence,
                            score=rows.score, label_column=rows.label_column, prediction_column=rows.prediction_column)
     return Judgement(audit.results, audit.groups, audit.groups)
+
+
+def period_performance(rows: ScoredRows, tier: TierPolicy, confidence: float) -> list[CheckResult]:
+    """A monitoring period's labelled rows judged by the task's performance rules (a regression's limits set from
+    the reference outcomes, as at the gate)."""
+    performance = tier.task_section("performance")
+    if tier.task is ModelTask.REGRESSION:
+        if performance is None:
+            return []
+        scale, why = outcome_scale(rows.reference_y)
+        return _regression_performance(rows, performance, scale, why, confidence)
+    if tier.task is ModelTask.MULTICLASS:
+        return _multiclass_performance(rows, performance, confidence) if performance is not None else []
+    return performance_results(rows.y, rows.pred, rows.score, tier.performance, confidence,
+                               label_column=rows.label_column)
+
+
+def window_decay(rows: ScoredRows, baseline: Mapping[str, float], tier: TierPolicy, confidence: float,
+                 window: Sequence[str]) -> list[CheckResult]:
+    """The decay window's pooled labelled rows against the gate's figures, by the task's decay rule (none when
+    the tier's section for the task sets no `decay`)."""
+    performance = tier.task_section("performance")
+    if isinstance(performance, RegressionPerformance) and performance.decay is not None:
+        scale, why = outcome_scale(rows.reference_y)
+        return regression_decay_results(rows.y, _numbers(rows), baseline, performance.decay, scale, why, confidence,
+                                        performance.resamples, performance.seed, window, rows.label_column)
+    if isinstance(performance, MulticlassPerformance) and performance.decay is not None:
+        return multiclass_decay_results(rows.y, rows.pred, baseline, performance.decay, confidence,
+                                        performance.resamples, performance.seed, window, rows.label_column)
+    if isinstance(performance, PerformanceChecks) and performance.decay is not None:
+        return decay_results(rows.y, rows.pred, rows.score, baseline, performance.decay, confidence, window)
+    return []

@@ -1,12 +1,14 @@
 """The monitoring pass's label-free estimates: before outcomes arrive, performance and fairness gaps estimated
 from scores calibrated on the labelled reference; once they arrive, the realised figures against the estimate.
-The plan (which periods wait, which arrived, which ids answer) comes from checks/monitoring_plan.py."""
+A regression's errors are estimated by direct loss estimation instead (`loss_estimates`). The plan (which periods
+wait, which arrived, which ids answer) comes from checks/monitoring_plan.py."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from govflow.checks.decay import validation_baseline
+from govflow.checks.drift import shared_columns
 from govflow.checks.estimation import (
     IDENTITY,
     Calibrator,
@@ -19,9 +21,11 @@ from govflow.checks.estimation import (
     realised_against_estimated,
 )
 from govflow.checks.governance_tags import VersionTags
+from govflow.checks.loss_estimation import fit_loss_model, judge_loss_estimates
 from govflow.checks.manifest import canonical_json
-from govflow.checks.monitoring_plan import EstimatePlan, Periods, estimate_plan
-from govflow.checks.policy import Policy, TierPolicy
+from govflow.checks.monitoring_plan import EstimatePlan, Periods, estimate_plan, loss_estimate_plan
+from govflow.checks.policy import Policy, RegressionPerformance, TierPolicy
+from govflow.checks.regression import continuous_values
 from govflow.checks.results import not_run
 from govflow.flows.monitoring import Collected, Scorer
 
@@ -115,3 +119,37 @@ def _calibrators(plan: EstimatePlan, periods: Periods, reference: pd.DataFrame, 
         stop(why, why, plan.compared)
         return None
     return calibrate, by_group
+
+
+def loss_estimates(periods: Periods, new: set[str], reference: pd.DataFrame, scorer: Scorer, tags: VersionTags,
+                   tier: TierPolicy, baseline_metrics: dict[str, float] | None, out: Collected) -> None:
+    """A regression's MAE and RMSE before outcomes arrive, by direct loss estimation learned on the scored,
+    labelled reference; once they arrive, the realised errors against the estimate (checks/loss_estimation.py)."""
+    label, prediction = tags.columns.label, tags.columns.prediction
+    plan = loss_estimate_plan(periods, new, label, tier)
+    performance = tier.task_section("performance")
+    if plan is None or not isinstance(performance, RegressionPerformance):
+        return
+    scored, why = scorer.with_outputs(reference)
+    inputs = shared_columns(list(reference.columns), list(periods[0][1].columns),
+                            tags.columns.not_features() | {label})
+    try:
+        if scored is None:
+            raise ValueError(why or "the model gave no outputs")
+        if label not in scored.columns:
+            raise ValueError(f"the reference data has no label column '{label}'")
+        model = fit_loss_model(scored, inputs, continuous_values(scored[label], f"reference label column '{label}'"),
+                               continuous_values(scored[prediction], "the model's predictions on the reference"),
+                               seed=performance.estimated.seed if performance.estimated else 0)
+    except ValueError as exc:
+        for period, _ in plan.waiting:
+            out.add(not_run(plan.estimated_ids, f"no loss estimate: {exc}"), period)
+        for period, _ in plan.compared:
+            out.add(not_run(list(plan.error_ids), f"no loss estimate to compare with: {exc}"), period)
+        return
+    run = judge_loss_estimates(model, plan.waiting, plan.compared, performance,
+                               validation_baseline(baseline_metrics or {}),
+                               reference[label].to_numpy() if label in reference.columns else None, label, prediction)
+    for period, results in run.results:
+        out.add(results, period)
+    out.files["evidence/loss_estimation.json"] = canonical_json(run.document)

@@ -19,7 +19,7 @@ from govflow.checks.data_validation import (
     judge_validation,
     unique_expectations,
 )
-from govflow.checks.decay import decay_results, validation_baseline
+from govflow.checks.decay import validation_baseline
 from govflow.checks.drift import drift_report, output_drift, shared_columns
 from govflow.checks.evidence_documents import column_summary
 from govflow.checks.explainability import stability_result
@@ -27,12 +27,12 @@ from govflow.checks.governance_tags import VersionTags
 from govflow.checks.lifetime import closed, lifetime_decay, lifetime_drift, lifetime_fairness
 from govflow.checks.manifest import canonical_json
 from govflow.checks.model_task import ModelTask, declared_task
+from govflow.checks.monitoring_plan import decay_window
 from govflow.checks.multivariate import domain_classifier
-from govflow.checks.performance import performance_results
 from govflow.checks.periods import ALL_PERIODS, join_labels, labelled_window, split_periods
 from govflow.checks.policy import Policy, TierPolicy
 from govflow.checks.results import CheckResult, Status, not_run
-from govflow.checks.task_judging import ScoredRows, period_fairness
+from govflow.checks.task_judging import ScoredRows, period_fairness, period_performance, window_decay
 from govflow.tasks.data import load_dataset
 from govflow.tasks.probes import explain_model
 from govflow.tasks.reports import render_evidently_drift
@@ -161,14 +161,15 @@ def validate(periods: Periods, columns: list[str], reference: pd.DataFrame, tags
         {"columns": column_summary(r for r in out.results if r.family == "data")})
 
 
-def performance(periods: Periods, new: set[str], tags: VersionTags, tier: TierPolicy, policy: Policy,
-                baseline_metrics: dict[str, float] | None, out: Collected) -> list[str]:
-    """Performance of every labelled period that is new or in the decay window, then decay over the window
-    against the gate's figures; returns the new periods still awaiting labels (pending, not findings)."""
-    label, prediction, score = tags.columns.label, tags.columns.prediction, tags.columns.score
-    rule = tier.performance.decay
-    window = labelled_window(periods, label, rule.window if rule else 1)
+def performance(periods: Periods, new: set[str], reference: pd.DataFrame, tags: VersionTags, tier: TierPolicy,
+                policy: Policy, baseline_metrics: dict[str, float] | None, out: Collected) -> list[str]:
+    """Performance of every labelled period that is new or in the decay window, by the task's methods, then
+    decay over the window against the gate's figures; returns the new periods still awaiting labels (pending,
+    not findings)."""
+    label = tags.columns.label
+    window = labelled_window(periods, label, decay_window(tier))
     in_window = {period for period, _ in window}
+    reference_y = reference[label].to_numpy() if label in reference.columns else None
     pending = []
     for period, rows in periods:
         labelled = rows[rows[label].notna()]
@@ -176,16 +177,22 @@ def performance(periods: Periods, new: set[str], tags: VersionTags, tier: TierPo
             pending += [period] if period in new else []
             continue
         if period in new or period in in_window:
-            out.add(performance_results(labelled[label].to_numpy(), labelled[prediction].to_numpy(),
-                                        labelled[score].to_numpy() if score in labelled.columns else None,
-                                        tier.performance, policy.confidence, label_column=label), period)
-    if rule is not None and window:
+            out.add(period_performance(_scored_rows(labelled, tags, reference_y), tier, policy.confidence), period)
+    if window:
         pooled = pd.concat([rows for _, rows in window])
-        out.add(decay_results(pooled[label].to_numpy(), pooled[prediction].to_numpy(),
-                              pooled[score].to_numpy() if score in pooled.columns else None,
-                              validation_baseline(baseline_metrics or {}), rule, policy.confidence,
-                              [period for period, _ in window]))
+        out.add(window_decay(_scored_rows(pooled, tags, reference_y), validation_baseline(baseline_metrics or {}),
+                             tier, policy.confidence, [period for period, _ in window]))
     return pending
+
+
+def _scored_rows(rows: pd.DataFrame, tags: VersionTags, reference_y) -> ScoredRows:
+    """A period's rows as the task judges them: outcomes, the logged (or scored) decisions, scores if any."""
+    label, prediction, score = tags.columns.label, tags.columns.prediction, tags.columns.score
+    sensitive = [c for c in tags.columns.declared() if c != label and c in rows.columns]
+    return ScoredRows(rows[label].to_numpy(), rows[prediction].to_numpy(),
+                      rows[score].to_numpy() if score in rows.columns else None, rows[sensitive],
+                      raw=rows[prediction].to_numpy(), label_column=label, prediction_column=prediction,
+                      reference_y=reference_y, probabilities_expected=False)
 
 
 def lifetime(periods: Periods, new: set[str], reference: pd.DataFrame, tags: VersionTags, tier: TierPolicy,
@@ -224,7 +231,7 @@ def stability(periods: Periods, tags: VersionTags, tier: TierPolicy, policy: Pol
     if rules is None or rules.stability is None:
         return
     label = tags.columns.label
-    window = labelled_window(periods, label, tier.performance.decay.window if tier.performance.decay else 1)
+    window = labelled_window(periods, label, decay_window(tier))
     if not window:
         return
     pooled = pd.concat([rows for _, rows in window], ignore_index=True)
@@ -254,7 +261,7 @@ def fairness(periods: Periods, columns: list[str], reference: pd.DataFrame, tags
     decision (selection rates, a regression's mean predictions)."""
     if tier.task_section("fairness") is None:
         return
-    label, prediction, score = tags.columns.label, tags.columns.prediction, tags.columns.score
+    label = tags.columns.label
     sensitive = [c for c in tags.columns.declared() if c != label]
     if missing := [c for c in [label, *sensitive] if c not in columns]:
         out.add(not_run(tier.enabled_check_ids("fairness"), f"monitoring data lacks column(s) {missing}"))
@@ -264,12 +271,8 @@ def fairness(periods: Periods, columns: list[str], reference: pd.DataFrame, tags
     for period, rows in periods:
         labelled = rows[rows[label].notna()]
         audited = labelled if len(labelled) else rows
-        judged = period_fairness(ScoredRows(
-            audited[label].to_numpy(), audited[prediction].to_numpy(),
-            audited[score].to_numpy() if score in audited.columns else None, audited[sensitive],
-            raw=audited[prediction].to_numpy(), label_column=label, prediction_column=prediction,
-            reference_y=reference_y),
-            tier, policy.confidence, outcomes_known=bool(len(labelled)))
+        judged = period_fairness(_scored_rows(audited, tags, reference_y), tier, policy.confidence,
+                                 outcomes_known=bool(len(labelled)))
         out.add(judged.results, period)
         groups += [g if period == ALL_PERIODS else {**g, "period": period} for g in judged.group_rows]
     out.files["evidence/fairness_groups.json"] = canonical_json({"groups": groups})

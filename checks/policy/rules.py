@@ -237,6 +237,67 @@ class ScaledMaximumRule(Rule):
         return Limit(self.max_relative * scale, Direction.AT_MOST)
 
 
+RegressionMetric = Literal["mae", "rmse", "r2"]
+LossName = Literal["mae", "rmse"]
+
+
+class RegressionDecayRule(Rule):
+    """A regression's errors over the last `window` labelled periods, pooled, may be worse than the gate's by at
+    most `max_worsening[metric]`: a rise of MAE or RMSE as a share of the reference outcomes' mean absolute
+    value (as the regression limits are), a drop of R² as it stands. Judged like a classifier's decay: PASS when
+    the worsening's whole bootstrap interval is within the limit. Below `min_samples` rows, INCONCLUSIVE."""
+
+    window: int = Field(ge=1)
+    min_samples: int = Field(ge=1)
+    max_worsening: dict[RegressionMetric, float] = Field(min_length=1)
+
+    def sub_checks(self) -> tuple[str, ...]:
+        return tuple(self.max_worsening)
+
+
+class RegressionEstimatedRule(Rule):
+    """A regression's MAE and RMSE estimated before outcomes arrive (direct loss estimation,
+    checks/loss_estimation.py), each at most the gate's figure plus `max_worsening[metric]` x the reference
+    outcomes' mean absolute value, like its realised twin `performance.decay.<metric>`. The band is the estimate
+    ± `band_sigmas` sampling errors; one that reaches across the limit earns `on_straddle`. Below `min_samples`
+    rows in a period, INCONCLUSIVE."""
+
+    max_worsening: dict[LossName, float] = Field(min_length=1)
+    min_samples: int = Field(ge=1)
+    on_straddle: Straddle = Straddle.WARN
+    band_sigmas: float = Field(default=3.0, gt=0.0)
+    seed: int = 0
+
+    def sub_checks(self) -> tuple[str, ...]:
+        return tuple(self.max_worsening)
+
+
+class RegressionEstimationErrorRule(Rule):
+    """Once a period's outcomes arrive: its realised MAE or RMSE may differ from the estimate made for the same
+    rows by at most `max_error[metric]` x the reference outcomes' mean absolute value; a larger miss means the
+    learned error no longer holds (concept drift)."""
+
+    max_error: dict[LossName, float] = Field(min_length=1)
+
+    def sub_checks(self) -> tuple[str, ...]:
+        return tuple(self.max_error)
+
+
+MulticlassMetric = Literal["accuracy", "macro_f1"]
+
+
+class MulticlassDecayRule(Rule):
+    """A multiclass model's accuracy and macro F1 over the last `window` labelled periods, pooled, may be below
+    the gate's by at most `max_worsening[metric]`, judged on the metric's interval as a classifier's decay."""
+
+    window: int = Field(ge=1)
+    min_samples: int = Field(ge=1)
+    max_worsening: dict[MulticlassMetric, float] = Field(min_length=1)
+
+    def sub_checks(self) -> tuple[str, ...]:
+        return tuple(self.max_worsening)
+
+
 class RatioRule(Rule):
     """A ratio of group rates (lowest over highest) must be at least `min`, e.g. 0.8 for four-fifths."""
 

@@ -27,11 +27,15 @@ from govflow.checks.policy.rules import (
     MissingShareRule,
     ModelCardRule,
     MonotonicRule,
+    MulticlassDecayRule,
     MultivariateRule,
     NoiseRule,
     NullRateRule,
     NumericRangeRule,
     RatioRule,
+    RegressionDecayRule,
+    RegressionEstimatedRule,
+    RegressionEstimationErrorRule,
     Rule,
     ScaledMaximumRule,
     SignoffRule,
@@ -169,6 +173,9 @@ class RegressionPerformance(Frozen):
     rmse: ScaledMaximumRule | None = None
     r2: MinimumRule | None = None
     mean_residual: ScaledMaximumRule | None = None
+    decay: RegressionDecayRule | None = None  # monitoring only, as the classifier's
+    estimated: RegressionEstimatedRule | None = None  # monitoring only, for periods awaiting outcomes
+    estimation_error: RegressionEstimationErrorRule | None = None
 
 
 class RegressionFairness(Frozen):
@@ -207,6 +214,7 @@ class MulticlassPerformance(Frozen):
     macro_f1: MinimumRule | None = None
     log_loss: LossRule | None = None
     class_recall: MinimumRule | None = None
+    decay: MulticlassDecayRule | None = None  # monitoring only, as the classifier's
 
 
 class MulticlassFairness(Frozen):

@@ -1,6 +1,8 @@
 """The nightly estimates step on frames: batches logged with decisions but no score are told apart, never a
 crash; with scores, the estimates and the comparison appear per period."""
 
+import json
+
 import numpy as np
 import pandas as pd
 
@@ -49,3 +51,49 @@ def test_batches_without_a_score_are_named_not_a_crash():
     out = _run(periods, reference)
     assert out.results and {r.status for r in out.results} == {Status.ERROR}
     assert all("no score column 'p'" in r.message for r in out.results)
+
+
+PREMIUM_TAGS = VersionTags.parse({"governance.label": "premium", "governance.prediction": "quoted",
+                                  "governance.task": "regression"})
+
+
+def _premiums(rng, n, labelled=True, noise=60.0):
+    age = rng.uniform(18, 80, n)
+    premium = 400 + 12 * age + rng.normal(0, 80, n)
+    return pd.DataFrame({"age": age, "region": rng.choice(["n", "s"], n),
+                         "quoted": premium + rng.normal(0, noise, n), "premium": premium if labelled else np.nan})
+
+
+def _run_regression(periods, reference):
+    from govflow.checks.model_task import ModelTask
+    from govflow.flows.estimates import loss_estimates
+
+    policy, _ = load_policy(DEFAULT_POLICY)
+    out = step.Collected()
+    scorer = step.Scorer("sqlite:///unused.db", "m", "1", PREMIUM_TAGS)  # the frames hold outputs: never loaded
+    loss_estimates(periods, {p for p, _ in periods}, reference, scorer, PREMIUM_TAGS,
+                   policy.tier("high").for_task(ModelTask.REGRESSION), {"performance.mae": 80.0,
+                                                                       "performance.rmse": 100.0}, out)
+    return out
+
+
+def test_a_regressions_errors_are_estimated_while_waiting_and_compared_once_outcomes_arrive():
+    """performance.estimated.mae for the week awaiting outcomes, performance.estimation_error.mae for the one
+    whose outcomes arrived; the evidence names the method and the inputs learned from."""
+    rng = np.random.default_rng(2)
+    out = _run_regression([("w1", _premiums(rng, 800)), ("w2", _premiums(rng, 800, labelled=False))],
+                          _premiums(rng, 3000))
+    by = {(r.check_id, r.period): r for r in out.results}
+    assert {("performance.estimated.mae", "w2"), ("performance.estimated.rmse", "w2"),
+            ("performance.estimation_error.mae", "w1"), ("performance.estimation_error.rmse", "w1")} == set(by)
+    assert by[("performance.estimated.mae", "w2")].status is Status.PASS  # the same error as the reference's
+    assert by[("performance.estimation_error.mae", "w1")].status is Status.PASS
+    document = json.loads(out.files["evidence/loss_estimation.json"])
+    assert document["inputs"] == ["age", "region"] and "direct loss estimation" in document["method"]
+
+
+def test_a_reference_without_outcomes_is_named_not_a_crash():
+    rng = np.random.default_rng(3)
+    out = _run_regression([("w2", _premiums(rng, 800, labelled=False))], _premiums(rng, 3000).drop(columns="premium"))
+    assert out.results and {r.status for r in out.results} == {Status.ERROR}
+    assert all("no label column 'premium'" in r.message for r in out.results)

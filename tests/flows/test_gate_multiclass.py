@@ -82,3 +82,36 @@ def test_the_gates_multiclass_numbers_equal_scikit_learns_and_fairlearns(offer_g
     low, high = dp.ci
     assert dp.status is (Status.PASS if high <= dp.limit else Status.FAIL if low > dp.limit else straddle)
 
+
+
+def test_a_multiclass_night_judges_each_weeks_accuracy_and_the_windows_decay_of_macro_f1(offer_gate, client,
+                                                                                       tmp_path):
+    """At night, with outcomes: performance.accuracy per week equal to scikit-learn's on that week's logged
+    decisions, performance.decay.macro_f1 over the window against the gate's macro F1, and log loss
+    INCONCLUSIVE because logged decisions carry no class probabilities (never an ERROR of the model)."""
+    from govflow.flows.nightly import monitor_version
+
+    outcome, model, _ = offer_gate
+    production = _customers(2016, 4)  # three whole weeks at one decision every 15 minutes
+    production["product_pred"] = model.predict(production[FEATURES])
+    production["offered_at"] = pd.date_range("2026-10-05", periods=len(production), freq="15min")
+    production_file = str(tmp_path / "production.parquet")
+    production.to_parquet(production_file)
+    for key, value in {"governance.monitoring_data": production_file, "governance.timestamp": "offered_at"}.items():
+        client.set_model_version_tag("next_best_offer", outcome.version, key, value)
+    night = monitor_version("next_best_offer", outcome.version)
+    weekly = _results(night, "performance.accuracy")
+    assert len(weekly) >= 2, weekly
+    for result in weekly:
+        assert result.value is not None, result
+        start, end = result.period.split("/")
+        rows = production[(production["offered_at"] >= start)
+                          & (production["offered_at"] < pd.Timestamp(end) + pd.Timedelta(days=1))]
+        assert result.value == pytest.approx(accuracy_score(rows["product"], rows["product_pred"]), abs=1e-12)
+    [decay] = _results(night, "performance.decay.macro_f1")
+    [gate_f1] = _results(outcome, "performance.macro_f1")
+    assert decay.status is not Status.ERROR and "against the validation baseline" in decay.message
+    assert decay.value == pytest.approx(gate_f1.value - f1_score(production["product"], production["product_pred"],
+                                                                  average="macro"), abs=1e-12)
+    assert {r.status for r in _results(night, "performance.log_loss")} == {Status.INCONCLUSIVE}
+    assert not [r for r in night.results if r.status is Status.ERROR]

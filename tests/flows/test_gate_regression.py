@@ -145,7 +145,8 @@ def test_a_regressions_night_judges_its_data_and_the_drift_of_its_numbers_not_a_
         client.set_model_version_tag("motor_premium", outcome.version, key, value)
     night = monitor_version("motor_premium", outcome.version)
     ids = {r.check_id for r in night.results}
-    assert not {i for i in ids if i.startswith("performance.")}  # no classifier metric, no ERROR
+    # No classifier metric: before outcomes, the errors estimated (direct loss estimation), no ERROR.
+    assert {i for i in ids if i.startswith("performance.")} == {"performance.estimated.mae", "performance.estimated.rmse"}
     assert not ids & {"fairness.demographic_parity_ratio", "fairness.equalized_odds_difference"}
     assert not [r for r in night.results if r.status is Status.ERROR], [r for r in night.results
                                                                          if r.status is Status.ERROR]
@@ -159,3 +160,37 @@ def test_a_regressions_night_judges_its_data_and_the_drift_of_its_numbers_not_a_
     assert len(ratios) == len(shifts) and all(r.group == "age_band" and r.ci for r in ratios)
     waiting = [r for r in night.results if r.check_id == "fairness.mae_difference"]
     assert waiting and all(r.status is Status.INCONCLUSIVE and "needs outcomes" in r.message for r in waiting)
+
+
+def test_a_regressions_night_with_outcomes_judges_each_weeks_errors_their_decay_and_the_estimates_miss(
+        premium_gate, client):
+    """Once the premiums' outcomes arrive: performance.mae per week equal to scikit-learn's on that week's rows,
+    performance.decay.mae over the window against the gate's MAE, and performance.estimation_error.mae for the
+    weeks whose errors were estimated before."""
+    from govflow.flows.nightly import monitor_version
+
+    outcome, model, _, _, folder = premium_gate
+    production = _premiums(1800, 3)
+    production["age"] = production["age"] + 12
+    production["scored_at"] = pd.date_range("2026-10-05", periods=len(production), freq="15min")
+    production["premium_pred"] = model.predict(production[FEATURES])
+    production.to_parquet(folder / "production-labelled.parquet")
+    client.set_model_version_tag("motor_premium", outcome.version, "governance.monitoring_data",
+                                 str(folder / "production-labelled.parquet"))
+    night = monitor_version("motor_premium", outcome.version)
+    assert not [r for r in night.results if r.status is Status.ERROR]
+    weekly = [r for r in night.results if r.check_id == "performance.mae"]
+    assert len(weekly) >= 2
+    for result in weekly:
+        start, end = result.period.split("/")
+        rows = production[(production["scored_at"] >= start) & (production["scored_at"] < pd.Timestamp(end)
+                                                                  + pd.Timedelta(days=1))]
+        assert result.n == len(rows)
+        assert result.value == pytest.approx(mean_absolute_error(rows["premium"], rows["premium_pred"]), rel=1e-9)
+    [decay] = [r for r in night.results if r.check_id == "performance.decay.mae"]
+    gate_mae = _result(outcome, "performance.mae").value
+    window = production[production["scored_at"] >= weekly[-3].period.split("/")[0]] if len(weekly) >= 3 else production
+    assert decay.value == pytest.approx(mean_absolute_error(window["premium"], window["premium_pred"]) - gate_mae,
+                                        rel=1e-9)
+    assert decay.status is not Status.ERROR and decay.ci[0] <= decay.value <= decay.ci[1]
+    assert [r for r in night.results if r.check_id == "performance.estimation_error.mae"]
