@@ -136,6 +136,12 @@ REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
           [_M], [_D, _L], tasks=_REGRESSION),
     _spec("performance.decay.macro_f1", "macro F1 over the rolling window has not dropped more than allowed since "
           "validation", [_M], [_D, _L], tasks=_MULTICLASS),
+    _spec("performance.estimated.macro_f1", "macro F1 estimated from class probabilities calibrated one class "
+          "against the rest (multiclass CBPE) for a period awaiting outcomes is at least the validation baseline "
+          "less the allowed worsening", [_M], [_D, _R], only_when_produced=True, tasks=_MULTICLASS),
+    _spec("performance.estimation_error.macro_f1", "once outcomes arrive, realised macro F1 is within the allowed "
+          "miss of the estimate made before them (else the calibration no longer holds)", [_M], [_D, _L],
+          only_when_produced=True, tasks=_MULTICLASS),
     *(_spec(f"performance.estimated.{m}", f"{label} estimated by direct loss estimation (a model of the error "
             "learned on the labelled reference) for a period awaiting outcomes is at most the validation baseline "
             "plus the allowed worsening", [_M], [_D, _R], only_when_produced=True, tasks=_REGRESSION)

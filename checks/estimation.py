@@ -208,35 +208,44 @@ def estimated_performance_results(
             out.append(CheckResult(status=Status.INCONCLUSIVE, **common, message=(
                 f"estimate: {LABELS[metric]} is undefined on {period} (no expected positives or negatives)")))
             continue
-        floor = baseline[metric] - worsening
-        status = Limit(floor, Direction.AT_LEAST).judge(found.value, found.band, rule.on_straddle)
-        out.append(CheckResult(
-            status=status, value=found.value, ci=found.band, limit=floor, **common,
-            message=(f"estimated (no outcomes yet) {LABELS[metric]} {found.value:.4f} [{found.band[0]:.4f}, "
-                     f"{found.band[1]:.4f}] against the validation baseline {baseline[metric]:.4f}: at least "
-                     f"{floor:.4f} allowed"),
-            hint=None if status is Status.PASS else (
-                "the model is expected to have decayed before outcomes confirm it: look at drift, plan a retrain")))
+        out.append(judge_estimate(f"performance.estimated.{metric}", LABELS[metric], found, baseline[metric],
+                                  worsening, rule.on_straddle))
     return out
 
 
+def judge_estimate(check_id: str, label: str, found: Estimate, baseline: float, worsening: float,
+                   straddle: Straddle) -> CheckResult:
+    """An estimate for a period awaiting outcomes, judged like its realised twin (`performance.decay.<metric>`):
+    at least the validation baseline less the allowed worsening, on the estimate's band."""
+    floor = baseline - worsening
+    status = Limit(floor, Direction.AT_LEAST).judge(found.value, found.band, straddle)
+    return CheckResult(
+        check_id=check_id, status=status, value=found.value, ci=found.band, limit=floor, n=found.n,
+        message=(f"estimated (no outcomes yet) {label} {found.value:.4f} [{found.band[0]:.4f}, "
+                 f"{found.band[1]:.4f}] against the validation baseline {baseline:.4f}: at least "
+                 f"{floor:.4f} allowed"),
+        hint=None if status is Status.PASS else (
+            "the model is expected to have decayed before outcomes confirm it: look at drift, plan a retrain"))
+
+
 def estimation_error_results(realised: Mapping[str, float], estimated: Mapping[str, Estimate],
-                             rule: EstimationErrorRule, period: str) -> list[CheckResult]:
+                             max_error: Mapping[str, float], period: str,
+                             labels: Mapping[str, str] = LABELS) -> list[CheckResult]:
     """`performance.estimation_error.<metric>`: once outcomes arrive, the realised figure against what was
     estimated for the same rows; a miss beyond `max_error` says the no-concept-drift assumption broke."""
     out = []
-    for metric, limit in rule.max_error.items():
+    for metric, limit in max_error.items():
         check_id = f"performance.estimation_error.{metric}"
         if metric not in realised or metric not in estimated or not np.isfinite(estimated[metric].value):
             out.append(CheckResult(check_id=check_id, status=Status.INCONCLUSIVE, limit=limit, message=(
-                f"{LABELS[metric]} of {period} could not be both measured and estimated")))
+                f"{labels[metric]} of {period} could not be both measured and estimated")))
             continue
         est, real = estimated[metric], realised[metric]
         miss = real - est.value
         failed = abs(miss) > limit
         out.append(CheckResult(
             check_id=check_id, status=Status.FAIL if failed else Status.PASS, value=miss, limit=limit, n=est.n,
-            message=(f"{LABELS[metric]} realised {real:.4f}, estimated {est.value:.4f} [{est.band[0]:.4f}, "
+            message=(f"{labels[metric]} realised {real:.4f}, estimated {est.value:.4f} [{est.band[0]:.4f}, "
                      f"{est.band[1]:.4f}] before outcomes: a miss of {miss:+.4f}, at most {limit} allowed"),
             hint=("the estimate missed: the chance of an outcome given the score has changed (concept drift); "
                   "estimates for this model cannot be trusted until it is recalibrated") if failed else None))
@@ -383,4 +392,4 @@ def realised_against_estimated(y_true: np.ndarray, p: np.ndarray, pred: np.ndarr
             realised[metric] = measure(metric, y, pred, score, confidence)[0]
         except ValueError:  # undefined on these rows (one class): reported as not measured
             continue
-    return estimation_error_results(realised, estimated, rule, period)
+    return estimation_error_results(realised, estimated, {str(m): v for m, v in rule.max_error.items()}, period)

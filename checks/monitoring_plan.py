@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from govflow.checks.periods import labelled_window
-from govflow.checks.policy import RegressionPerformance, TierPolicy
+from govflow.checks.policy import MulticlassPerformance, RegressionPerformance, TierPolicy
 
 Periods = list[tuple[str, pd.DataFrame]]
 
@@ -54,10 +54,12 @@ def estimate_plan(periods: Periods, new: set[str], label: str, tier: TierPolicy)
                  error.max_error if error else ())
 
 
-def loss_estimate_plan(periods: Periods, new: set[str], label: str, tier: TierPolicy) -> EstimatePlan | None:
-    """The night's direct-loss-estimation plan (a regression); None as for `estimate_plan`."""
+def task_estimate_plan(periods: Periods, new: set[str], label: str, tier: TierPolicy) -> EstimatePlan | None:
+    """The night's estimate plan for a regression (direct loss estimation) or a multiclass model (per-class
+    confidence-based estimation), from the estimate rules of the tier's section for the task; None as for
+    `estimate_plan`, and for a binary classifier."""
     performance = tier.task_section("performance")
-    if not isinstance(performance, RegressionPerformance):
+    if not isinstance(performance, RegressionPerformance | MulticlassPerformance):
         return None
     perf, error = performance.estimated, performance.estimation_error
     if perf is None and error is None:

@@ -1,12 +1,14 @@
 """The monitoring pass's label-free estimates: before outcomes arrive, performance and fairness gaps estimated
 from scores calibrated on the labelled reference; once they arrive, the realised figures against the estimate.
-A regression's errors are estimated by direct loss estimation instead (`loss_estimates`). The plan (which periods
+A regression's errors are estimated by direct loss estimation instead (`loss_estimates`), a multiclass model's
+accuracy and macro F1 by per-class calibration (`class_estimates`). The plan (which periods
 wait, which arrived, which ids answer) comes from checks/monitoring_plan.py."""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from govflow.checks.class_estimation import ClassCalibration, ScoredPeriod, fit_class_calibration, judge_class_estimates
 from govflow.checks.decay import validation_baseline
 from govflow.checks.drift import shared_columns
 from govflow.checks.estimation import (
@@ -23,8 +25,8 @@ from govflow.checks.estimation import (
 from govflow.checks.governance_tags import VersionTags
 from govflow.checks.loss_estimation import fit_loss_model, judge_loss_estimates
 from govflow.checks.manifest import canonical_json
-from govflow.checks.monitoring_plan import EstimatePlan, Periods, estimate_plan, loss_estimate_plan
-from govflow.checks.policy import Policy, RegressionPerformance, TierPolicy
+from govflow.checks.monitoring_plan import EstimatePlan, Periods, estimate_plan, task_estimate_plan
+from govflow.checks.policy import MulticlassPerformance, Policy, RegressionPerformance, TierPolicy
 from govflow.checks.regression import continuous_values
 from govflow.checks.results import not_run
 from govflow.flows.monitoring import Collected, Scorer
@@ -126,7 +128,7 @@ def loss_estimates(periods: Periods, new: set[str], reference: pd.DataFrame, sco
     """A regression's MAE and RMSE before outcomes arrive, by direct loss estimation learned on the scored,
     labelled reference; once they arrive, the realised errors against the estimate (checks/loss_estimation.py)."""
     label, prediction = tags.columns.label, tags.columns.prediction
-    plan = loss_estimate_plan(periods, new, label, tier)
+    plan = task_estimate_plan(periods, new, label, tier)
     performance = tier.task_section("performance")
     if plan is None or not isinstance(performance, RegressionPerformance):
         return
@@ -153,3 +155,54 @@ def loss_estimates(periods: Periods, new: set[str], reference: pd.DataFrame, sco
     for period, results in run.results:
         out.add(results, period)
     out.files["evidence/loss_estimation.json"] = canonical_json(run.document)
+
+
+def class_estimates(periods: Periods, new: set[str], reference: pd.DataFrame, scorer: Scorer, tags: VersionTags,
+                    tier: TierPolicy, policy: Policy, baseline_metrics: dict[str, float] | None,
+                    out: Collected) -> None:
+    """A multiclass model's accuracy and macro F1 before outcomes arrive, from its class probabilities
+    calibrated on the labelled reference; once they arrive, the realised figures against the estimate
+    (checks/class_estimation.py). The model scores the rows: logged decisions carry no probabilities."""
+    label, prediction = tags.columns.label, tags.columns.prediction
+    plan = task_estimate_plan(periods, new, label, tier)
+    performance = tier.task_section("performance")
+    if plan is None or not isinstance(performance, MulticlassPerformance):
+        return
+    try:
+        calibration = _class_calibration(reference, scorer, label, performance)
+        waiting = [_scored_period(period, rows, scorer, prediction) for period, rows in plan.waiting]
+        compared = [_scored_period(period, rows, scorer, prediction, label) for period, rows in plan.compared]
+    except ValueError as exc:
+        for period, _ in plan.waiting:
+            out.add(not_run(plan.estimated_ids, f"no class estimate: {exc}"), period)
+        for period, _ in plan.compared:
+            out.add(not_run(list(plan.error_ids), f"no class estimate to compare with: {exc}"), period)
+        return
+    run = judge_class_estimates(calibration, waiting, compared, performance,
+                                validation_baseline(baseline_metrics or {}), policy.confidence)
+    for period, results in run.results:
+        out.add(results, period)
+    out.files["evidence/class_estimation.json"] = canonical_json(run.document)
+
+
+def _class_calibration(reference: pd.DataFrame, scorer: Scorer, label: str,
+                       performance: MulticlassPerformance) -> ClassCalibration:
+    """The model's class probabilities on the labelled reference, calibrated; ValueError saying why not."""
+    if label not in reference.columns:
+        raise ValueError(f"the reference data has no label column '{label}'")
+    scored, why = scorer.probabilities(reference)
+    if scored is None or scored.proba is None or scored.proba_classes is None:
+        raise ValueError(f"the model's class probabilities on the reference: {why}")
+    rule = performance.estimated
+    return fit_class_calibration(reference[label].to_numpy(), scored.proba, scored.proba_classes,
+                                 isotonic=rule is None or rule.calibration == "isotonic")
+
+
+def _scored_period(period: str, rows: pd.DataFrame, scorer: Scorer, prediction: str,
+                   label: str | None = None) -> ScoredPeriod:
+    """A period's rows with the model's class probabilities; ValueError saying why the model gave none."""
+    scored, why = scorer.probabilities(rows)
+    if scored is None or scored.proba is None:
+        raise ValueError(f"the model's class probabilities on {period}: {why}")
+    return ScoredPeriod(period, scored.proba, rows[prediction].to_numpy(),
+                        rows[label].to_numpy() if label else None)

@@ -36,7 +36,7 @@ from govflow.checks.task_judging import ScoredRows, period_fairness, period_perf
 from govflow.tasks.data import load_dataset
 from govflow.tasks.probes import explain_model
 from govflow.tasks.reports import render_evidently_drift
-from govflow.tasks.scoring import LoadedModel, fetch_model, predict
+from govflow.tasks.scoring import LoadedModel, Scored, fetch_model, predict
 from govflow.tasks.validation import run_expectations
 
 Periods = list[tuple[str, pd.DataFrame]]
@@ -83,6 +83,18 @@ class Scorer:
         if scored.score is not None and score:
             frame = frame.assign(**{score: scored.score})
         return frame, None
+
+
+    def probabilities(self, frame: pd.DataFrame) -> tuple[Scored | None, str | None]:
+        """A multiclass model's class probabilities for the frame's rows, as the model gives them (logged
+        decisions carry none); else why not."""
+        loaded = self.model()
+        if loaded.error:
+            return None, loaded.error
+        scored = predict(loaded, frame, exclude=tuple(self._tags.columns.declared()))
+        if scored.error or scored.proba is None:
+            return None, scored.error or "the model gives no class probabilities"
+        return scored, None
 
 
 def load_production(tags: VersionTags, scorer: Scorer, out: Collected, check_ids: list[str]) -> pd.DataFrame | None:

@@ -26,7 +26,7 @@ from govflow.checks.results import CheckResult, Status, not_run
 from govflow.checks.signoff import check_serving
 from govflow.flows import monitoring as step
 from govflow.flows.alerts import alert_on_failure
-from govflow.flows.estimates import estimates, loss_estimates
+from govflow.flows.estimates import class_estimates, estimates, loss_estimates
 from govflow.flows.reconcile import gate_or_error
 from govflow.flows.recording import findings_evidence, judge_and_record, record_evidence
 from govflow.flows.report import ReportOutcome, fleet_report
@@ -124,6 +124,7 @@ def _judge_periods(ctx: Subject, frame, reference, periods, start: str | None, s
     pending = step.performance(periods, judged, reference, tags, tier, policy, baseline, out)
     estimates(periods, judged, reference, scorer, tags, tier, policy, baseline, out)
     loss_estimates(periods, judged, reference, scorer, tags, tier, baseline, out)
+    class_estimates(periods, judged, reference, scorer, tags, tier, policy, baseline, out)
     step.lifetime(periods, judged, reference, tags, tier, baseline, out)
     step.stability(periods, tags, tier, policy, scorer, read_evidence_json(
         ctx.uri, gate.run_id if gate else None, "evidence/explainability/importance.json"), out)

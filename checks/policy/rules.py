@@ -298,6 +298,33 @@ class MulticlassDecayRule(Rule):
         return tuple(self.max_worsening)
 
 
+class MulticlassEstimatedRule(Rule):
+    """A multiclass model's accuracy and macro F1 estimated before outcomes arrive from its class probabilities
+    calibrated one class against the rest on the reference (checks/class_estimation.py, as NannyML's multiclass
+    CBPE), each at least the gate's figure less `max_worsening[metric]`. A band (from `draws` seeded simulations
+    of the outcomes) that reaches across that floor earns `on_straddle`. Below `min_samples` rows, INCONCLUSIVE."""
+
+    max_worsening: dict[MulticlassMetric, float] = Field(min_length=1)
+    min_samples: int = Field(ge=1)
+    on_straddle: Straddle = Straddle.WARN
+    calibration: Literal["isotonic", "none"] = "isotonic"
+    draws: int = Field(default=1000, ge=100)
+    seed: int = 0
+
+    def sub_checks(self) -> tuple[str, ...]:
+        return tuple(self.max_worsening)
+
+
+class MulticlassEstimationErrorRule(Rule):
+    """Once a period's outcomes arrive: realised accuracy or macro F1 may differ from the estimate for the same
+    rows by at most `max_error[metric]`; a larger miss means the calibration no longer holds (concept drift)."""
+
+    max_error: dict[MulticlassMetric, float] = Field(min_length=1)
+
+    def sub_checks(self) -> tuple[str, ...]:
+        return tuple(self.max_error)
+
+
 class RatioRule(Rule):
     """A ratio of group rates (lowest over highest) must be at least `min`, e.g. 0.8 for four-fifths."""
 

@@ -28,6 +28,8 @@ from govflow.checks.policy.rules import (
     ModelCardRule,
     MonotonicRule,
     MulticlassDecayRule,
+    MulticlassEstimatedRule,
+    MulticlassEstimationErrorRule,
     MultivariateRule,
     NoiseRule,
     NullRateRule,
@@ -215,6 +217,8 @@ class MulticlassPerformance(Frozen):
     log_loss: LossRule | None = None
     class_recall: MinimumRule | None = None
     decay: MulticlassDecayRule | None = None  # monitoring only, as the classifier's
+    estimated: MulticlassEstimatedRule | None = None  # monitoring only, for periods awaiting outcomes
+    estimation_error: MulticlassEstimationErrorRule | None = None
 
 
 class MulticlassFairness(Frozen):

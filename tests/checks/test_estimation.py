@@ -96,8 +96,7 @@ def test_estimated_performance_is_judged_against_the_baseline_like_decay():
 def test_estimation_error_says_when_the_estimate_missed():
     p = np.full(1000, 0.7)
     est = estimate_performance(p, np.ones(1000, int), p, 0.95, draws=200, seed=0)
-    rule = EstimationErrorRule(max_error={"accuracy": 0.03})
-    close, far = (estimation_error_results({"accuracy": a}, est, rule, "2026-09") for a in (0.71, 0.6))
+    close, far = (estimation_error_results({"accuracy": a}, est, {"accuracy": 0.03}, "2026-09") for a in (0.71, 0.6))
     assert close[0].status is Status.PASS and far[0].status is Status.FAIL
     assert far[0].value == pytest.approx(-0.1) and "concept drift" in far[0].hint
 

@@ -97,3 +97,56 @@ def test_a_reference_without_outcomes_is_named_not_a_crash():
     out = _run_regression([("w2", _premiums(rng, 800, labelled=False))], _premiums(rng, 3000).drop(columns="premium"))
     assert out.results and {r.status for r in out.results} == {Status.ERROR}
     assert all("no label column 'premium'" in r.message for r in out.results)
+
+
+OFFER_TAGS = VersionTags.parse({"governance.label": "product", "governance.prediction": "offered",
+                                "governance.task": "multiclass"})
+
+
+class _Offers:
+    """A multinomial model standing in for the registered one: the step asks it for class probabilities."""
+
+    def __init__(self, reference):
+        from sklearn.linear_model import LogisticRegression
+
+        self.model = LogisticRegression(max_iter=1000).fit(reference[["income", "age"]], reference["product"])
+
+    def probabilities(self, frame):
+        from govflow.tasks.scoring import Scored
+
+        return Scored(proba=self.model.predict_proba(frame[["income", "age"]]),
+                      proba_classes=tuple(self.model.classes_)), None
+
+
+def _offers(rng, n, labelled=True):
+    income, age = rng.normal(40, 10, n), rng.uniform(18, 80, n)
+    logits = np.column_stack([0.1 * income - 4, 2.5 - 0.05 * age, np.zeros(n)]) + rng.gumbel(size=(n, 3))
+    product = np.array(["savings", "loan", "card"])[logits.argmax(axis=1)]
+    return pd.DataFrame({"income": income, "age": age, "product": product if labelled else None})
+
+
+def test_a_multiclass_models_accuracy_is_estimated_from_its_class_probabilities_while_waiting():
+    """performance.estimated.accuracy and performance.estimated.macro_f1 for the week awaiting outcomes, from the
+    class probabilities the model gives (logged decisions carry none), performance.estimation_error.accuracy for
+    the labelled week; the evidence names each class's calibration."""
+    from govflow.checks.model_task import ModelTask
+    from govflow.flows.estimates import class_estimates
+
+    rng = np.random.default_rng(4)
+    reference = _offers(rng, 3000)
+    scorer = _Offers(reference)
+    periods = []
+    for period, labelled in (("w1", True), ("w2", False)):
+        rows = _offers(rng, 800, labelled)
+        periods.append((period, rows.assign(offered=scorer.model.predict(rows[["income", "age"]]))))
+    policy, _ = load_policy(DEFAULT_POLICY)
+    out = step.Collected()
+    class_estimates(periods, {"w1", "w2"}, reference, scorer, OFFER_TAGS,  # type: ignore[arg-type]
+                    policy.tier("high").for_task(ModelTask.MULTICLASS), policy,
+                    {"performance.accuracy": 0.6, "performance.macro_f1": 0.55}, out)
+    by = {(r.check_id, r.period): r for r in out.results}
+    assert {("performance.estimated.accuracy", "w2"), ("performance.estimated.macro_f1", "w2"),
+            ("performance.estimation_error.accuracy", "w1"), ("performance.estimation_error.macro_f1", "w1")} == set(by)
+    assert by[("performance.estimation_error.accuracy", "w1")].status is Status.PASS  # no concept drift here
+    document = json.loads(out.files["evidence/class_estimation.json"])
+    assert [c["class"] for c in document["calibration"]] == ["card", "loan", "savings"]

@@ -114,4 +114,6 @@ def test_a_multiclass_night_judges_each_weeks_accuracy_and_the_windows_decay_of_
     assert decay.value == pytest.approx(gate_f1.value - f1_score(production["product"], production["product_pred"],
                                                                   average="macro"), abs=1e-12)
     assert {r.status for r in _results(night, "performance.log_loss")} == {Status.INCONCLUSIVE}
+    # The estimate from the model's own class probabilities, set against the outcomes the window's weeks realised.
+    assert _results(night, "performance.estimation_error.accuracy")
     assert not [r for r in night.results if r.status is Status.ERROR]
