@@ -207,3 +207,27 @@ def _largest_gap(metric: str, feature: str, confs: Mapping[int, np.ndarray], nam
 
 def _inconclusive(metric: str, feature: str, n: int, rule: Judged, why: str) -> CheckResult:
     return not_judged_figure(f"fairness.{metric}", n, rule, f"{LABELS[metric]}: {why}", group=feature)
+
+
+def class_rate_table(y_true: np.ndarray | None, y_pred: np.ndarray, sensitive: pd.DataFrame, classes: Sequence,
+                     min_group_size: int) -> list[dict]:
+    """Per sensitive column, group and class: the group's rows, its rate of being assigned the class and, given
+    outcomes, its recall of the class (true positive rate); groups under `min_group_size` rows are shown and
+    marked as left out of the gaps."""
+    pred = np.asarray(y_pred, dtype=object)
+    y = np.asarray(y_true, dtype=object) if y_true is not None else None
+    rows: list[dict] = []
+    for feature in sensitive.columns:
+        labels = sensitive[feature].astype(str).where(sensitive[feature].notna(), "(missing)").to_numpy()
+        for group in np.unique(labels):
+            mine = labels == group
+            n = int(mine.sum())
+            for c in classes:
+                assigned = pred[mine] == c
+                of_class = (y[mine] == c) if y is not None else None
+                recall = (float((assigned & of_class).sum() / of_class.sum())
+                          if of_class is not None and of_class.sum() else None)
+                rows.append({"feature": feature, "group": str(group), "class": str(c), "n": n,
+                             "assigned_rate": float(assigned.mean()), "recall": recall,
+                             "left_out": f"fewer than {min_group_size} rows" if n < min_group_size else None})
+    return rows

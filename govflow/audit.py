@@ -259,3 +259,54 @@ def audit_continuous_fairness(
             for c in sorted(needs)]
     decision = decide(results, judged_tier, families=("fairness",), not_judged=not_judged)
     return AuditReport(decision.verdict.value, [*decision.results, *skipped], groups=groups)
+
+
+def class_column(frame: pd.DataFrame, column: str, source: str, role: str) -> np.ndarray:
+    """A column of classes (a product offered, a triage band), refused naming the column when a row has none."""
+    values = frame[column]
+    if (empty := int(values.isna().sum())):
+        raise AuditInputError(f"{source}: {role} column '{column}' has {empty} empty value(s); every row needs a class")
+    return values.astype(str).to_numpy(dtype=object)
+
+
+def audit_class_fairness(
+    frame: pd.DataFrame, *, label: str | None, prediction: str, sensitive: list[str], policy: Policy,
+    tier: str | None = None, source: str = "data",
+) -> AuditReport:
+    """Group fairness of decisions among several classes (a product offered, a claim triaged), judged by the
+    tier's `multiclass:` fairness rules one class against the rest: the largest over the classes of the
+    between-group gap in the rate of being assigned the class and, given outcomes (`label`), in its true- and
+    false-positive rates. The table gives each group's rate per class. Without outcomes the equalized-odds gap
+    is reported as not run."""
+    from govflow.checks.model_task import ModelTask
+    from govflow.checks.multiclass import class_rate_table
+    from govflow.checks.task_judging import ScoredRows, period_fairness
+
+    tier_name, tier_policy = _tier(policy, tier)
+    judged_tier = tier_policy.for_task(ModelTask.MULTICLASS)
+    rules = judged_tier.task_section("fairness")
+    if rules is None:
+        raise AuditInputError(f"tier '{tier_name}' has no multiclass: fairness section in the policy")
+    if not sensitive:
+        raise AuditInputError("name at least one sensitive column")
+    _require(frame, [c for c in [label, prediction, *sensitive] if c], source)
+    if frame.empty:
+        raise AuditInputError(f"{source}: the data has no rows")
+    decisions = class_column(frame, prediction, source, "prediction")
+    outcomes = None if label is None else class_column(frame, label, source, "label")
+    rows = ScoredRows(outcomes if outcomes is not None else decisions, decisions, None, frame[sensitive],
+                      label_column=label or "label", prediction_column=prediction)
+    results = period_fairness(rows, judged_tier, policy.confidence, outcomes_known=outcomes is not None).results
+    classes = sorted({*decisions, *(outcomes if outcomes is not None else ())})
+    groups = class_rate_table(outcomes, decisions, frame[sensitive], classes, rules.min_group_size)
+    not_judged = not_expected_at(Stage.GATE, judged_tier)
+    skipped: list[CheckResult] = []
+    if label is None:  # the gap that compares outcomes: shown as not run for want of them, not as a finding
+        needs = {r.check_id for r in results if r.check_id == "fairness.equalized_odds_difference"}
+        results = [r for r in results if r.check_id not in needs]
+        not_judged = (*not_judged, *sorted(needs))
+        skipped = [CheckResult(check_id=c, status=Status.SKIPPED, message=(
+            "not run: no outcomes (no --label given); it compares error rates, which need the true outcome"))
+            for c in sorted(needs)]
+    decision = decide(results, judged_tier, families=("fairness",), not_judged=not_judged)
+    return AuditReport(decision.verdict.value, [*decision.results, *skipped], groups=groups)

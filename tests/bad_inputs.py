@@ -114,6 +114,22 @@ def continuous(change: Callable[[pd.DataFrame], pd.DataFrame]) -> Callable[[Path
     return write
 
 
+def offers(seed: int = 0, rows: int = ROWS) -> pd.DataFrame:
+    """A fair, well-formed file of products offered and the product each customer took up."""
+    rng = np.random.default_rng(seed)
+    taken = rng.choice(["card", "loan", "savings"], rows)
+    offered = np.where(rng.random(rows) < 0.8, taken, rng.choice(["card", "loan", "savings"], rows))
+    return pd.DataFrame({"taken": taken, "offered": offered, "sex": rng.choice(["f", "m"], rows)})
+
+
+def classes(change: Callable[[pd.DataFrame], pd.DataFrame]) -> Callable[[Path], list[str]]:
+    def write(folder: Path) -> list[str]:
+        data = _csv(folder, "offers.csv", change(offers()))
+        return ["audit", "fairness", "--task", "multiclass", "--data", data, "--label", "taken", "--prediction",
+                "offered", "--sensitive", "sex", "--tier", "high"]
+    return write
+
+
 def _fair_args(path: str) -> list[str]:
     return ["audit", "fairness", "--data", path, "--label", "label", "--prediction", "prediction", "--sensitive", "sex"]
 
@@ -212,4 +228,8 @@ CASES = [
          S({ERROR, USAGE})),
     Case("continuous.outcomes_all_zero", continuous(_set("needed", 0.0)), S({USAGE})),
     Case("continuous.one_group", continuous(_set("sex", "f")), S({INCONCLUSIVE, ERROR})),
+    # Decisions among classes (--task multiclass): empty decisions or outcomes, one group, one class.
+    Case("classes.prediction_with_nulls", classes(_null_share("offered", 0.2)), S({ERROR, USAGE})),
+    Case("classes.label_with_nulls", classes(_null_share("taken", 0.1)), S({ERROR, USAGE})),
+    Case("classes.one_group", classes(_set("sex", "f")), S({INCONCLUSIVE, ERROR})),
 ]

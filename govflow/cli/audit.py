@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from govflow.cli.printing import print_adverse_impact, print_continuous_groups, print_favourable, print_groups
+from govflow.cli.printing import (
+    print_adverse_impact,
+    print_class_groups,
+    print_continuous_groups,
+    print_favourable,
+    print_groups,
+)
 from govflow.cli.runner import emit_json, load_settings, usage_error
 
 if TYPE_CHECKING:  # the CLI imports pandas only when a command reads data
@@ -25,6 +31,7 @@ class FailOn(StrEnum):
 
 class DecisionKind(StrEnum):
     BINARY = "binary"
+    MULTICLASS = "multiclass"
     REGRESSION = "regression"
 
 
@@ -48,23 +55,25 @@ def audit_fairness_command(
     score: Annotated[str | None, typer.Option(help="predicted probability column")] = None,
     tier: Annotated[str | None, typer.Option(help="policy tier to judge by (default: the unassessed tier)")] = None,
     task: Annotated[DecisionKind, typer.Option(help=(
-        "binary: a decision that favours or not; regression: a continuous decision (an offered limit, a premium), "
-        "judged by the mean decision per group and, with --label, the errors per group"))] = DecisionKind.BINARY,
+        "binary: a decision that favours or not; multiclass: one of several classes (a product offered), judged "
+        "one class against the rest; regression: a continuous decision (an offered limit, a premium), judged by the "
+        "mean decision per group and, with --label, the errors per group"))] = DecisionKind.BINARY,
     fail_on: Annotated[FailOn, typer.Option(help=FAIL_ON_HELP)] = FailOn.FAIL,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")] = False,
 ) -> None:
     """Group fairness of a file of decisions, with each group's adverse impact ratio, its interval and a
-    two-proportion test; or, with --task regression, of continuous decisions: the lowest group's mean over the
-    highest's with its interval.
+    two-proportion test; with --task regression, of continuous decisions: the lowest group's mean over the
+    highest's with its interval; with --task multiclass, of decisions among several classes, one class against
+    the rest.
 
     Exit 0: the tier's verdict approves (with --fail-on warn, and nothing warned); 1: a finding; 2: bad input.
     Example: govflow audit fairness --data decisions.csv --prediction decision --favourable approved
     --sensitive race,sex
     """
-    if task is DecisionKind.REGRESSION:
+    if task is not DecisionKind.BINARY:
         if favourable or favourable_outcome or positive or score:
-            usage_error("--favourable and --score describe binary decisions; a continuous decision has none")
-        _continuous_fairness(data, prediction, sensitive, label, tier, fail_on, as_json)
+            usage_error(f"--favourable and --score describe binary decisions; a {task.value} decision has none")
+        _task_fairness(task, data, prediction, sensitive, label, tier, fail_on, as_json)
         return
     settings = load_settings()
     from govflow.audit import AuditInputError, audit_fairness
@@ -94,25 +103,26 @@ def audit_fairness_command(
     _finish_audit(report, as_json, fail_on)
 
 
-def _continuous_fairness(data: str, prediction: str, sensitive: str, label: str | None, tier: str | None,
-                         fail_on: FailOn, as_json: bool) -> None:
+def _task_fairness(task: DecisionKind, data: str, prediction: str, sensitive: str, label: str | None,
+                   tier: str | None, fail_on: FailOn, as_json: bool) -> None:
     settings = load_settings()
-    from govflow.audit import AuditInputError, audit_continuous_fairness
+    from govflow.audit import AuditInputError, audit_class_fairness, audit_continuous_fairness
     from govflow.checks.policy import PolicyError
     from govflow.policy_file import load_policy
 
     frame = _read_or_exit(data)
+    audit = audit_continuous_fairness if task is DecisionKind.REGRESSION else audit_class_fairness
     try:
         policy, _ = load_policy(settings.policy_file)
-        report = audit_continuous_fairness(frame, label=label, prediction=prediction, tier=tier, source=data,
-                                           sensitive=[c.strip() for c in sensitive.split(",") if c.strip()],
-                                           policy=policy)
+        report = audit(frame, label=label, prediction=prediction, tier=tier, source=data,
+                       sensitive=[c.strip() for c in sensitive.split(",") if c.strip()], policy=policy)
     except (AuditInputError, PolicyError) as exc:
         usage_error(str(exc))
     if not as_json:
-        typer.echo(f"fairness audit of {data} (continuous decisions): {report.verdict}"
+        kind = "continuous decisions" if task is DecisionKind.REGRESSION else "decisions among classes"
+        typer.echo(f"fairness audit of {data} ({kind}): {report.verdict}"
                    + ("" if label else " (decisions only: no outcomes)"))
-        print_continuous_groups(report.groups)
+        (print_continuous_groups if task is DecisionKind.REGRESSION else print_class_groups)(report.groups)
     _finish_audit(report, as_json, fail_on)
 
 

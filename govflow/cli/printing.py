@@ -121,6 +121,21 @@ def print_continuous_groups(groups: list[dict] | None) -> None:
         typer.echo(f"  {g['feature'] + '=' + g['group']:<{width}}  " + "  ".join(f"{c:>15}" for c in cells) + note)
 
 
+def print_class_groups(groups: list[dict] | None) -> None:
+    """Each group's rate of being assigned each class and, given outcomes, its recall of the class."""
+    groups = groups or []
+    width = max([len(f"{g['feature']}={g['group']}") for g in groups] + [5])
+    klass = max([len(g["class"]) for g in groups] + [5])
+    with_recall = any(g.get("recall") is not None for g in groups)
+    typer.echo(f"  {'group':<{width}}  {'class':<{klass}}  {'n':>7}  {'assigned':>9}" + ("  " + f"{'recall':>9}"
+                                                                                      if with_recall else ""))
+    for g in groups:
+        recall = ("-" if g.get("recall") is None else f"{g['recall']:.4f}") if with_recall else None
+        note = f"  ({g['left_out']})" if g.get("left_out") else ""
+        typer.echo(f"  {g['feature'] + '=' + g['group']:<{width}}  {g['class']:<{klass}}  {g['n']:>7}  "
+                   f"{g['assigned_rate']:>9.4f}" + (f"  {recall:>9}" if recall is not None else "") + note)
+
+
 def print_favourable(favourable: dict | None) -> None:
     """What the audit took as favourable, and per feature which group every other is compared with."""
     if not favourable:

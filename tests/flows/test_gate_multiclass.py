@@ -117,3 +117,20 @@ def test_a_multiclass_night_judges_each_weeks_accuracy_and_the_windows_decay_of_
     # The estimate from the model's own class probabilities, set against the outcomes the window's weeks realised.
     assert _results(night, "performance.estimation_error.accuracy")
     assert not [r for r in night.results if r.status is Status.ERROR]
+
+
+def test_an_outcome_of_a_class_the_model_never_saw_is_an_error_naming_it(offer_gate, client, tmp_path):
+    """The evaluation data's label holds 'mortgage', which the model gives no probability for: the performance
+    results are ERRORs naming the class, and nothing is approved."""
+    outcome = offer_gate[0]
+    evaluation = _customers(1500, 5)
+    evaluation.loc[evaluation.index % 7 == 0, "product"] = "mortgage"
+    evaluation.to_parquet(tmp_path / "evaluation-mortgage.parquet")
+    first = client.get_model_version("next_best_offer", outcome.version)
+    version = client.create_model_version("next_best_offer", first.source, run_id=first.run_id, tags={
+        "governance.evaluation_data": str(tmp_path / "evaluation-mortgage.parquet")}).version
+    again = registration_gate("next_best_offer", str(version))
+    accuracy = _results(again, "performance.accuracy")
+    assert accuracy and all(r.status is Status.ERROR and "'mortgage'" in r.message for r in accuracy)
+    assert again.verdict != "APPROVED"
+    assert not [r for r in again.results if r.family == "performance" and r.status is Status.PASS]
