@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from govflow.checks.results import CheckResult
+from govflow.checks.results import STATUS_ORDER, CheckResult
 from govflow.visible import html_text as escape
 
 _BAR_H, _GAP, _LEFT, _WIDTH = 18, 6, 220, 360
@@ -41,23 +41,60 @@ def _chart(feature: str, rows: list[dict[str, Any]], figure: str) -> str:
     return "".join(parts)
 
 
+_REGRESSION_COLUMNS = (("n", "rows"), ("mean_prediction", "mean prediction"), ("mae", "MAE"),
+                       ("mean_residual", "mean residual (prediction − outcome)"))
+
+
+def _amounts_table(rows: list[dict[str, Any]]) -> str:
+    """A regression's groups in the outcome's own units (no 0..1 axis fits a premium): one row per group."""
+    shown = [(key, label) for key, label in _REGRESSION_COLUMNS if any(r.get(key) is not None for r in rows)]
+    head = "".join(f"<th>{escape(label)}</th>" for _, label in shown)
+    cells = []
+    for row in rows:
+        values = "".join(f"<td>{'' if row.get(k) is None else row[k] if k == 'n' else f'{row[k]:.4g}'}</td>"
+                         for k, _ in shown)
+        note = f" ({escape(row['left_out'])})" if row.get("left_out") else ""
+        cells.append(f"<tr><td>{escape(str(row['group']))}{note}</td>{values}</tr>")
+    return f"<table><tr><th>group</th>{head}</tr>{''.join(cells)}</table>"
+
+
+def _feature_section(feature: str, rows: list[dict[str, Any]]) -> list[str]:
+    """A feature's groups by the task's figures: a classifier's rates as bars, a multiclass model's rate of being
+    assigned (and recall of) each class, a regression's amounts as a table."""
+    if any("class" in r for r in rows):
+        out = []
+        for klass in dict.fromkeys(r["class"] for r in rows):
+            mine = [{**r, "selection_rate": r["assigned_rate"], "tpr": r.get("recall")} for r in rows
+                    if r["class"] == klass]
+            out.append(f"<h3>Class {escape(klass)}: rate of being assigned it</h3>"
+                       f"{_chart(feature, mine, 'selection_rate')}")
+            if any(r["tpr"] is not None for r in mine):
+                out.append(f"<h3>Class {escape(klass)}: recall (true positive rate)</h3>{_chart(feature, mine, 'tpr')}")
+        return out
+    if any("mean_prediction" in r for r in rows):
+        return [_amounts_table(rows)]
+    return [f"<h3>{label}</h3>{_chart(feature, rows, figure)}"
+            for figure, label in (("selection_rate", "Selection rate"), ("tpr", "True positive rate"))]
+
+
 def fairness_html(title: str, groups: list[dict[str, Any]], results: Iterable[CheckResult]) -> str:
-    """One page: per feature and intersection a selection-rate and TPR chart, then every fairness result."""
+    """One page: per feature and intersection the groups in the task's figures (a classifier's selection rate
+    and TPR, a multiclass model's per-class rates, a regression's mean prediction and errors), then every
+    fairness result, what failed first."""
     features: dict[str, list[dict[str, Any]]] = {}
     for row in groups:
         features.setdefault(row["feature"], []).append(row)
     body = [f"<h1>{escape(title)}</h1>",
             "<p>Bars are per-group rates; whiskers are bootstrap intervals; grey bars are groups too small "
-            "to judge on that rate (reported, left out of the comparison).</p>"]
+            "to judge on that rate (reported, left out of the comparison). A regression's groups are shown in "
+            "the outcome's own units.</p>"]
     for feature, rows in features.items():
         body.append(f"<h2>{escape(feature)}</h2>")
-        for figure, label in (("selection_rate", "Selection rate"), ("tpr", "True positive rate")):
-            body.append(f"<h3>{label}</h3>{_chart(feature, rows, figure)}")
+        body += _feature_section(feature, rows)
     body.append("<h2>Results</h2><table><tr><th>check</th><th>group</th><th>status</th><th>value</th>"
                 "<th>interval</th><th>limit</th><th>message</th></tr>")
-    for r in results:
-        if r.family != "fairness":
-            continue
+    judged = [r for r in results if r.family == "fairness"]
+    for r in sorted(judged, key=lambda r: -STATUS_ORDER.index(r.status)):  # what failed first
         value = f"{r.value:.4f}" if isinstance(r.value, float) else escape(str(r.value))
         ci = f"[{r.ci[0]:.4f}, {r.ci[1]:.4f}]" if r.ci else ""
         body.append(f'<tr><td>{escape(r.check_id)}</td><td>{escape(r.group or "")}</td>'

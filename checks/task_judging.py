@@ -16,7 +16,12 @@ from govflow.checks.decay import decay_results
 from govflow.checks.fairness import fairness_audit
 from govflow.checks.limits import Judged, Straddle
 from govflow.checks.model_task import TASK_TAG, ModelTask, TaskFinding
-from govflow.checks.multiclass import classes_of, multiclass_fairness_results, multiclass_performance_results
+from govflow.checks.multiclass import (
+    class_rate_table,
+    classes_of,
+    multiclass_fairness_results,
+    multiclass_performance_results,
+)
 from govflow.checks.performance import performance_results
 from govflow.checks.policy import (
     MinimumRule,
@@ -60,7 +65,7 @@ class ScoredRows:
 @dataclass(frozen=True)
 class Judgement:
     results: list[CheckResult]
-    # The per-group table: a classifier's feeds the fairness page; a regression's rows are written as evidence.
+    # The per-group table in the task's figures, which the fairness page draws (None: no fairness judged).
     groups: list[dict] | None = None
     group_rows: list[dict] = field(default_factory=list)
 
@@ -165,7 +170,7 @@ def _regression(rows: ScoredRows, tier: TierPolicy, confidence: float) -> Judgem
     if fairness is not None:
         judged, group_rows = regression_fairness(rows, fairness, scale, why, confidence)
         results += judged
-    return Judgement(results, None, group_rows)
+    return Judgement(results, group_rows if fairness is not None else None, group_rows)
 
 
 def _unusable_groups(rows: ScoredRows, max_groups: int) -> str | None:
@@ -218,6 +223,8 @@ def _multiclass(rows: ScoredRows, tier: TierPolicy, confidence: float) -> Judgem
                 results += multiclass_fairness_results(rows.y, rows.pred, rows.sensitive, every, rules,
                                                        fairness.min_group_size, confidence, fairness.resamples,
                                                        fairness.seed, Straddle(fairness.on_straddle))
+                table = class_rate_table(rows.y, rows.pred, rows.sensitive, every, fairness.min_group_size)
+                return Judgement(results, table, table)
     return Judgement(results)
 
 

@@ -134,3 +134,12 @@ def test_an_outcome_of_a_class_the_model_never_saw_is_an_error_naming_it(offer_g
     assert accuracy and all(r.status is Status.ERROR and "'mortgage'" in r.message for r in accuracy)
     assert again.verdict != "APPROVED"
     assert not [r for r in again.results if r.family == "performance" and r.status is Status.PASS]
+
+
+def test_the_gates_fairness_page_charts_each_products_rate_by_sex(offer_gate, client, tmp_path):
+    from pathlib import Path
+
+    outcome = offer_gate[0]
+    page = Path(client.download_artifacts(outcome.run_id, "evidence/fairness.html", str(tmp_path))).read_text()
+    assert all(f"Class {p}: rate of being assigned it" in page for p in ("card", "loan", "savings"))
+    assert "fairness.demographic_parity_difference" in page

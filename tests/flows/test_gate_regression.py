@@ -194,3 +194,12 @@ def test_a_regressions_night_with_outcomes_judges_each_weeks_errors_their_decay_
                                         rel=1e-9)
     assert decay.status is not Status.ERROR and decay.ci[0] <= decay.value <= decay.ci[1]
     assert [r for r in night.results if r.check_id == "performance.estimation_error.mae"]
+
+
+def test_the_gates_fairness_page_shows_each_age_bands_premiums(premium_gate, client, tmp_path):
+    from pathlib import Path
+
+    outcome = premium_gate[0]
+    page = Path(client.download_artifacts(outcome.run_id, "evidence/fairness.html", str(tmp_path))).read_text()
+    assert "fairness.mean_prediction_ratio" in page and "mean prediction" in page
+    assert all(f"<td>{band}" in page for band in ("18-25", "26-40", "41-60", "61-80"))
