@@ -266,6 +266,12 @@ def expected_at(stage: Stage, tier: TierPolicy, tags: VersionTags | None = None,
     return out
 
 
+def judges(check_id: str, tier: TierPolicy) -> bool:
+    """Whether the tier runs the check for its task: its rule is set and the registry has a method for the task
+    (a step whose check has none for the task produces nothing, rather than a result that would block)."""
+    return tier.rule(check_id) is not None and tier.task in REGISTRY[check_id].tasks
+
+
 def not_expected_at(stage: Stage, tier: TierPolicy, tags: VersionTags | None = None,
                     has: Iterable[Need] = EVERYTHING, produced: Iterable[str] = ()) -> tuple[str, ...]:
     """The tier's enabled checks this stage does not judge: what `decide` is told not to wait for."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from govflow.checks.check_registry import judges
 from govflow.checks.data_validation import (
     check_readable,
     compare_columns,
@@ -240,7 +241,7 @@ def stability(periods: Periods, tags: VersionTags, tier: TierPolicy, policy: Pol
     """The importance ranking on the labelled window (the decay window's periods) against the one the gate
     recorded; nothing until outcomes arrive, like decay."""
     rules = tier.explainability
-    if rules is None or rules.stability is None:
+    if rules is None or rules.stability is None or not judges("explainability.stability", tier):
         return
     label = tags.columns.label
     window = labelled_window(periods, label, decay_window(tier))

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from govflow.demo.data import MONITORING_DAYS, MONITORING_START, Scenario
+from govflow.demo.data import LABEL_DELAY_DAYS, MONITORING_DAYS, MONITORING_START, Scenario
 
 DAILY = 300
 # October and November: the feeds run on to the demo's last night (30 November judges the 29th's quotes).
@@ -20,17 +20,29 @@ OFFER_FEATURES = ("income", "balance", "tenure_years", "channel")
 _BANDS = ([17, 25, 40, 60, 80], ["18-25", "26-40", "41-60", "61-80"])
 
 
-def _feed(rng: np.random.Generator, frame: Callable[[float], pd.DataFrame], peak: float, stamp: str,
-          label: str) -> dict[str, pd.DataFrame]:
-    """Daily batches over FEED_DAYS, each stamped within its day (`stamp`) and without its outcome (`label`); the
-    population's shift rises to `peak` over October and holds through November."""
-    monitoring = {}
+def _feed(rng: np.random.Generator, frame: Callable[[float], pd.DataFrame], peak: float, stamp: str, label: str,
+          prefix: str, inflation: float = 0.0) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Daily batches over FEED_DAYS, each decision with an id (`decision_id`, from `prefix`) and stamped within its
+    day (`stamp`), without its outcome (`label`); the population's shift rises to `peak` over October and holds
+    through November. The outcomes arrive LABEL_DELAY_DAYS after their day; `inflation` raises a numeric outcome
+    by up to that share over November (costs rising in a way no input shows)."""
+    monitoring, labels = {}, []
+    last = MONITORING_START + pd.Timedelta(days=FEED_DAYS - 1)
     for day in range(FEED_DAYS):
         date = MONITORING_START + pd.Timedelta(days=day)
         batch = frame(peak * min(day / (MONITORING_DAYS - 1), 1.0))
-        batch.insert(0, stamp, date + pd.to_timedelta(rng.integers(0, 86400, len(batch)), unit="s"))
+        batch.insert(0, "decision_id", [f"{prefix}{day:02d}{i:04d}" for i in range(len(batch))])
+        batch.insert(1, stamp, date + pd.to_timedelta(rng.integers(0, 86400, len(batch)), unit="s"))
+        arrival = date + pd.Timedelta(days=LABEL_DELAY_DAYS)
+        if arrival <= last:
+            outcome = batch[label]
+            if inflation:
+                outcome = (outcome * (1 + inflation * max(0.0, (day - MONITORING_DAYS) / (FEED_DAYS - MONITORING_DAYS)))
+                           ).round(2)
+            labels.append(pd.DataFrame({"decision_id": batch["decision_id"], label: outcome,
+                                        "label_arrived_at": arrival}))
         monitoring[f"{date.date()}"] = batch.drop(columns=label)
-    return monitoring
+    return monitoring, pd.concat(labels, ignore_index=True)
 
 
 def _premium_frame(rng: np.random.Generator, n: int, young_shift: float = 0.0) -> pd.DataFrame:
@@ -62,12 +74,16 @@ PREMIUM_CARD = {
 
 def motor_premium(seed: int = 41) -> Scenario:
     """The premium model: fair by age band at the gate; over October under-26s buy dearer cars and drive more,
-    so the premiums quoted to them pull away from the other bands' (and stay apart through November)."""
+    so the premiums quoted to them pull away from the other bands' (and stay apart through November). In November
+    repair costs rise: the premiums the risk turns out to need climb up to 15% above what the inputs explain, so
+    the error grows (decay), and the loss estimated without outcomes, which cannot see it, misses."""
     rng = np.random.default_rng(seed)
-    monitoring = _feed(rng, lambda shift: _premium_frame(rng, DAILY, young_shift=shift), 0.9, "quoted_at", "premium")
+    monitoring, labels = _feed(rng, lambda shift: _premium_frame(rng, DAILY, young_shift=shift), 0.9, "quoted_at",
+                               "premium", "Q", inflation=0.15)
     return Scenario(
         name="motor_premium", label="premium", features=PREMIUM_FEATURES, sensitive=("age_band",),
         reference=_premium_frame(rng, 5000), evaluation=_premium_frame(rng, 2000), monitoring=monitoring,
+        labels=labels, id_column="decision_id",
         tags={"governance.owner": "pricing@insurer.example", "governance.use_case": "private motor insurance premiums",
               "governance.risk_tier": "high", "governance.timestamp": "quoted_at"},
         estimator="linear_regression", card=PREMIUM_CARD)
@@ -104,10 +120,12 @@ def next_best_offer(seed: int = 43) -> Scenario:
     """The offer model: even-handed by sex at the gate; over October the feed's women earn less than the men it
     was trained on, so they are offered savings accounts less often."""
     rng = np.random.default_rng(seed)
-    monitoring = _feed(rng, lambda shift: _offer_frame(rng, DAILY, income_gap=shift), 0.35, "offered_at", "product")
+    monitoring, labels = _feed(rng, lambda shift: _offer_frame(rng, DAILY, income_gap=shift), 0.35, "offered_at",
+                               "product", "O")
     return Scenario(
         name="next_best_offer", label="product", features=OFFER_FEATURES, sensitive=("sex",),
         reference=_offer_frame(rng, 5000), evaluation=_offer_frame(rng, 2000), monitoring=monitoring,
+        labels=labels, id_column="decision_id",
         tags={"governance.owner": "crm-analytics@bank.example",
               "governance.use_case": "next product offered to existing customers",
               "governance.risk_tier": "high", "governance.timestamp": "offered_at"},
