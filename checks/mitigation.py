@@ -9,8 +9,22 @@ import pandas as pd
 
 from govflow.checks.check_registry import Stage, not_expected_at
 from govflow.checks.decision import decide
+from govflow.checks.model_task import ModelTask
 from govflow.checks.policy import TierPolicy
 from govflow.checks.results import CheckResult
+
+MITIGATIONS = ("threshold_optimizer", "exponentiated_gradient", "reweighing")
+
+
+def inapplicable_to(task: ModelTask) -> str | None:
+    """Why the mitigations compared here do not apply to a model of `task`, or None when they do: Fairlearn's
+    ThresholdOptimizer moves a binary classifier's thresholds per group, ExponentiatedGradient constrains its
+    selection rates, and reweighing balances group and binary outcome."""
+    if task is ModelTask.BINARY:
+        return None
+    return (f"a {task.value} model: the mitigations compared here ({', '.join(MITIGATIONS)}) reduce a binary "
+            f"classifier's selection-rate and error-rate gaps, and none of them applies to a {task.value}'s "
+            "decisions; review the fairness findings with the model's owner instead")
 
 
 def reweighing_weights(y: np.ndarray, groups: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ from prefect import flow, get_run_logger
 from govflow.checks.decision import apply_severity
 from govflow.checks.fairness import fairness_audit
 from govflow.checks.manifest import canonical_json
-from govflow.checks.mitigation import comparison_table, recommend
+from govflow.checks.mitigation import MITIGATIONS, comparison_table, inapplicable_to, recommend
 from govflow.checks.performance import performance_results
 from govflow.checks.policy import FairnessChecks
 from govflow.datasets import LoadedData
@@ -108,6 +108,8 @@ def _inputs(ctx: Subject) -> _Inputs:
     model, subject, tags = ctx.version.model, ctx.version, ctx.tags
     label = tags.columns.label or None
     sensitive = [c for c in tags.columns.sensitive if c != label]
+    if (why := inapplicable_to(ctx.tier.task)) is not None:
+        raise MitigationInputError(f"{model} v{subject.version} is {why}")
     fairness = ctx.tier.fairness
     if fairness is None or not label or not sensitive:
         raise MitigationInputError(f"{model} v{subject.version}: mitigation needs governance.label, "
@@ -137,7 +139,7 @@ def _candidates(data: _Inputs, seed: int) -> tuple[dict[str, Candidate], pd.Data
     candidates = {"original": _as_candidate(predict(data.loaded, held_out, exclude=(label, *sensitive)))}
     estimator, estimator_error = load_sklearn_model(data.loaded.local_path or "")
     if estimator is None:
-        for name in ("threshold_optimizer", "exponentiated_gradient", "reweighing"):
+        for name in MITIGATIONS:
             candidates[name] = Candidate(error=estimator_error)
     else:
         candidates["threshold_optimizer"] = fit_threshold_optimizer(estimator, x_fit, y_fit, s_fit, x_eval, s_eval, seed)

@@ -44,3 +44,12 @@ def test_recommend_picks_the_most_accurate_approved_candidate():
     assert recommend(candidates, tier(), eligible={"a", "b", "c"}) == "b"
     assert recommend(candidates, tier(), eligible={"a", "c"}) == "a"
     assert recommend(candidates, tier(), eligible={"c"}) is None
+
+
+def test_the_mitigations_apply_to_a_binary_classifier_only():
+    from govflow.checks.mitigation import inapplicable_to
+    from govflow.checks.model_task import ModelTask
+
+    assert inapplicable_to(ModelTask.BINARY) is None
+    assert "a multiclass model" in (inapplicable_to(ModelTask.MULTICLASS) or "")
+    assert "none of them applies to a regression's decisions" in (inapplicable_to(ModelTask.REGRESSION) or "")

@@ -207,3 +207,12 @@ def test_the_gates_fairness_page_shows_each_age_bands_premiums(premium_gate, cli
     page = Path(client.download_artifacts(outcome.run_id, "evidence/fairness.html", str(tmp_path))).read_text()
     assert "fairness.mean_prediction_ratio" in page and "mean prediction" in page
     assert all(f"<td>{band}" in page for band in ("18-25", "26-40", "41-60", "61-80"))
+
+
+def test_mitigation_says_plainly_that_its_methods_do_not_apply_to_a_regression(premium_gate):
+    from govflow.flows.mitigation import MitigationInputError, mitigation_evaluation
+
+    outcome = premium_gate[0]
+    with pytest.raises(MitigationInputError, match="is a regression model: the mitigations compared here "
+                                                   r"\(threshold_optimizer, exponentiated_gradient, reweighing\)"):
+        mitigation_evaluation("motor_premium", outcome.version)
