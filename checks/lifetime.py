@@ -23,7 +23,13 @@ from govflow.checks.drift import counts
 from govflow.checks.estimation import group_labels
 from govflow.checks.limits import Direction, Limit, Straddle
 from govflow.checks.performance import LABELS, binary_labels
-from govflow.checks.policy import FairnessChecks, LifetimeDecayRule, LifetimeDriftRule, LifetimeFairnessRule
+from govflow.checks.policy import (
+    FairnessChecks,
+    LifetimeDecayRule,
+    LifetimeDriftRule,
+    LifetimeFairnessRule,
+    MulticlassLifetimeRule,
+)
 from govflow.checks.results import CheckResult, Status, not_run
 from govflow.checks.sequential import (
     MeanSequence,
@@ -112,7 +118,7 @@ def lifetime_drift(reference: pd.DataFrame, periods: Periods, features: Sequence
 
 
 def lifetime_decay(periods: Periods, label: str, prediction: str, baseline: Mapping[str, float],
-                   rule: LifetimeDecayRule) -> list[CheckResult]:
+                   rule: LifetimeDecayRule | MulticlassLifetimeRule) -> list[CheckResult]:
     """`performance.lifetime.<metric>`: the metric's confidence sequence over the matured labelled periods; FAIL
     once its upper bound falls below the validation baseline less the allowed worsening."""
     ids = [f"performance.lifetime.{m}" for m in rule.max_worsening]
@@ -121,9 +127,10 @@ def lifetime_decay(periods: Periods, label: str, prediction: str, baseline: Mapp
         return [CheckResult(check_id=c, status=Status.INCONCLUSIVE, message=(
             "no matured labelled period yet (one whose outcomes a later labelled period shows have arrived)"))
             for c in ids]
+    # A multiclass model's accuracy compares classes as they are; a binary classifier's rates need 0/1.
+    read = (lambda v: np.asarray(v, dtype=str)) if isinstance(rule, MulticlassLifetimeRule) else binary_labels
     try:
-        pairs = [(binary_labels(rows[label].to_numpy()), binary_labels(rows[prediction].to_numpy()))
-                 for _, rows in cohorts]
+        pairs = [(read(rows[label].to_numpy()), read(rows[prediction].to_numpy())) for _, rows in cohorts]
     except ValueError as exc:
         return not_run(ids, f"labels or predictions: {exc}")
     out = []
@@ -136,7 +143,8 @@ def lifetime_decay(periods: Periods, label: str, prediction: str, baseline: Mapp
             continue
         state = MeanSequence(rule.alpha)
         for y, pred in pairs:
-            hits = {"accuracy": y == pred, "precision": y[pred == 1] == 1, "recall": pred[y == 1] == 1}[metric]
+            hits = y == pred if metric == "accuracy" else {"precision": y[pred == 1] == 1,
+                                                            "recall": pred[y == 1] == 1}[metric]
             state = state.update(hits.astype(float))
         floor = baseline[metric] - worsening
         low, high = state.bounds()

@@ -221,9 +221,10 @@ def lifetime(periods: Periods, new: set[str], reference: pd.DataFrame, tags: Ver
         results, rows = lifetime_drift(reference, periods, features, report, drift_rule)
         out.add(results)
         out.files["evidence/drift_lifetime.json"] = canonical_json({"looks": rows})
-    if tier.performance.lifetime is not None:
+    lifetime_rule = getattr(tier.task_section("performance"), "lifetime", None)
+    if lifetime_rule is not None:
         out.add(lifetime_decay(periods, label, prediction, validation_baseline(baseline_metrics or {}),
-                               tier.performance.lifetime))
+                               lifetime_rule))
     if tier.fairness is not None and tier.fairness.lifetime is not None:
         sensitive = [c for c in tags.columns.declared() if c != label]
         out.add(lifetime_fairness(reference, periods, label, prediction, sensitive, tier.fairness,

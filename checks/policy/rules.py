@@ -169,6 +169,16 @@ class LifetimeDecayRule(LifetimeRule):
         return tuple(self.max_worsening)
 
 
+class MulticlassLifetimeRule(LifetimeRule):
+    """A multiclass model's accuracy (the share of rows given their own class) over the matured labelled periods,
+    on its confidence sequence, may not fall wholly below the validation baseline less `max_worsening`."""
+
+    max_worsening: dict[Literal["accuracy"], float] = Field(min_length=1)
+
+    def sub_checks(self) -> tuple[str, ...]:
+        return tuple(self.max_worsening)
+
+
 LifetimeGap = Literal["demographic_parity_difference", "equal_opportunity_difference"]
 
 

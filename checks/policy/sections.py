@@ -30,6 +30,7 @@ from govflow.checks.policy.rules import (
     MulticlassDecayRule,
     MulticlassEstimatedRule,
     MulticlassEstimationErrorRule,
+    MulticlassLifetimeRule,
     MultivariateRule,
     NoiseRule,
     NullRateRule,
@@ -219,6 +220,7 @@ class MulticlassPerformance(Frozen):
     decay: MulticlassDecayRule | None = None  # monitoring only, as the classifier's
     estimated: MulticlassEstimatedRule | None = None  # monitoring only, for periods awaiting outcomes
     estimation_error: MulticlassEstimationErrorRule | None = None
+    lifetime: MulticlassLifetimeRule | None = None  # monitoring only, over the deployment's life
 
 
 class MulticlassFairness(Frozen):

@@ -135,3 +135,28 @@ def test_lifetime_equal_opportunity_uses_matured_positives():
     unlabelled = lifetime_fairness(reference, _decisions(rng, 5, {"f": 0.3, "m": 0.7}), "label", "pred", ["sex"],
                                    fairness_rules(), rule)
     assert unlabelled[0].status is Status.INCONCLUSIVE
+
+
+def test_a_multiclass_models_lifetime_accuracy_is_its_share_of_rows_given_their_own_class():
+    """performance.lifetime.accuracy of a product recommender: classes compared as they are (no 0/1 reading);
+    its point is the matured periods' share of correct offers, and a recommender that now errs on 40% fails."""
+    from govflow.checks.policy import MulticlassLifetimeRule
+
+    rng = np.random.default_rng(9)
+    products = np.array(["card", "loan", "savings"])
+
+    def weeks(count, right, n=400):
+        out = []
+        for w in range(count):
+            taken = rng.choice(products, n)
+            offered = np.where(rng.random(n) < right, taken, rng.choice(products[::-1], n))
+            out.append((f"w{w}", pd.DataFrame({"label": taken, "pred": offered})))
+        return out
+    rule = MulticlassLifetimeRule(alpha=0.05, max_worsening={"accuracy": 0.05})
+    good = weeks(12, 0.9)
+    [result] = lifetime_decay(good, "label", "pred", {"accuracy": 0.9}, rule)
+    matured = pd.concat([rows for _, rows in good[:-1]])  # the last labelled week has not matured
+    assert result.value == pytest.approx((matured["label"] == matured["pred"]).mean())
+    assert result.status is Status.PASS and result.n == 11 * 400
+    [bad] = lifetime_decay(weeks(12, 0.55), "label", "pred", {"accuracy": 0.9}, rule)
+    assert bad.status is Status.FAIL and bad.ci[1] < 0.85
