@@ -70,7 +70,7 @@ def _spec(check_id: str, description: str, stages: Iterable[Stage], needs: Itera
 
 _G, _M = Stage.GATE, Stage.MONITORING
 _D, _R, _L, _X = Need.DATA, Need.ROWS, Need.LABELS, Need.MODEL
-# Model probes read a binary classifier's decisions and scores; other tasks are not questioned by them yet.
+# Robustness probes read a binary classifier's decisions and scores; other tasks are not questioned by them yet.
 _BINARY = frozenset({ModelTask.BINARY})
 _REGRESSION = frozenset({ModelTask.REGRESSION})
 _MULTICLASS = frozenset({ModelTask.MULTICLASS})
@@ -218,11 +218,10 @@ REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
     _spec("documentation.model_card", "each model card field the policy requires is documented (no placeholder)",
           [_G]),
     _spec("explainability.importance",
-          "permutation importance of every input was measured through the registered model", [_G], [_D, _L, _X],
-          tasks=_BINARY),
+          "permutation importance of every input (by the task's loss) was measured through the registered model",
+          [_G], [_D, _L, _X]),
     _spec("explainability.stability",
-          "the importance ranking on recent labelled data still agrees with the one at approval", [_M], [_D, _L, _X],
-          tasks=_BINARY),
+          "the importance ranking on recent labelled data still agrees with the one at approval", [_M], [_D, _L, _X]),
     _spec("proxy.association",
           "an input's association with a sensitive attribute (Cramer's V) is within the limits", [_G], [_D]),
     _spec("proxy.predictability",

@@ -16,17 +16,26 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from govflow.checks.model_task import ModelTask
 from govflow.checks.performance import auc_delong, binary_labels
 from govflow.checks.policy import ExplainabilityChecks, StabilityRule
+from govflow.checks.regression import continuous_values
 from govflow.checks.results import CheckResult, Status
 from govflow.checks.sampling import seeded_sample
 
-# Rows in, (predicted classes, positive-class scores or None) out.
+# Rows in, (predicted classes or a regression's numbers, positive-class scores or None) out.
 Predict = Callable[[pd.DataFrame], tuple[np.ndarray, np.ndarray | None]]
 
 
-def _metric(y: np.ndarray, pred: np.ndarray, score: np.ndarray | None) -> tuple[str, Callable]:
-    """ROC AUC where the model gives scores and both classes are present, else accuracy."""
+def _metric(y: np.ndarray, pred: np.ndarray, score: np.ndarray | None,
+            task: ModelTask = ModelTask.BINARY) -> tuple[str, Callable]:
+    """The task's loss as a score where higher is better (so importance is the drop): a regression's negated
+    MAE (scikit-learn's `neg_mean_absolute_error`), a multiclass model's accuracy; a binary classifier's ROC AUC
+    where it gives scores and both classes are present, else its accuracy."""
+    if task is ModelTask.REGRESSION:
+        return "neg_mae", lambda p, s: -float(np.mean(np.abs(np.asarray(p, dtype=float) - y)))
+    if task is ModelTask.MULTICLASS:
+        return "accuracy", lambda p, s: float(np.mean(np.asarray(p, dtype=str) == y))
     if score is not None and 0 < y.sum() < len(y):
         return "auc", lambda p, s: auc_delong(y, s)[0]
     return "accuracy", lambda p, s: float(np.mean(p == y))
@@ -50,17 +59,30 @@ class Importance:
     drops: tuple[float, ...]
 
 
+def _outcomes(y: np.ndarray, task: ModelTask) -> np.ndarray:
+    """The outcomes as the task's metric reads them; ValueError naming stray values (a cast would turn NaN into
+    a number)."""
+    if task is ModelTask.REGRESSION:
+        return continuous_values(y, "the outcomes")
+    if task is ModelTask.MULTICLASS:
+        if pd.isna(pd.Series(y)).any():
+            raise ValueError("the outcomes hold empty values")
+        return np.asarray(y, dtype=str)
+    return binary_labels(np.asarray(y))
+
+
 def permutation_importance(predict: Predict, frame: pd.DataFrame, y: np.ndarray, features: Sequence[str],
-                           repeats: int, seed: int, confidence: float) -> tuple[str, float, list[Importance]]:
+                           repeats: int, seed: int, confidence: float,
+                           task: ModelTask = ModelTask.BINARY) -> tuple[str, float, list[Importance]]:
     """Metric name, its value on the intact rows, and each feature's importance (the drop in the metric when
     the feature is shuffled; 0 means the model does not use it) with a t interval over the repeats.
 
     Every feature is shuffled from the same `seed`, each repeat reshuffling the previous order, as
     scikit-learn's `permutation_importance` does given `random_state.randint(2**31)` == `seed`.
     """
-    y = binary_labels(np.asarray(y))  # raises naming stray labels; a cast would turn NaN into a number
+    y = _outcomes(y, task)
     pred, score = predict(frame)
-    name, measure = _metric(y, pred, score)
+    name, measure = _metric(y, pred, score, task)
     baseline = measure(pred, score)
     n = len(frame)
     t = stats.t.ppf(0.5 + confidence / 2, repeats - 1)
@@ -125,14 +147,16 @@ def importance_result(metric: str, baseline: float, importances: Sequence[Import
 
 
 def explain(predict: Predict, frame: pd.DataFrame, y: np.ndarray, features: Sequence[str],
-            rules: ExplainabilityChecks, confidence: float) -> tuple[CheckResult, dict]:
-    """Importance of every feature and partial dependence of the top ones on a seeded sample; the result
-    and the evidence document."""
+            rules: ExplainabilityChecks, confidence: float,
+            task: ModelTask = ModelTask.BINARY) -> tuple[CheckResult, dict]:
+    """Importance of every feature (by the task's loss) and partial dependence of the top ones on a seeded
+    sample; the result and the evidence document. A multiclass model gives no one score per row to average, so
+    its partial dependence is not drawn (the document says so)."""
     sample = seeded_sample(frame.assign(__y=np.asarray(y)), rules.sample_rows, rules.seed)
     labels = sample.pop("__y").to_numpy()
     metric, baseline, importances = permutation_importance(predict, sample, labels, features, rules.repeats,
-                                                           rules.seed, confidence)
-    top = [i.feature for i in ranked(importances)[:rules.top_features]]
+                                                           rules.seed, confidence, task)
+    top = [i.feature for i in ranked(importances)[:rules.top_features]] if task is not ModelTask.MULTICLASS else []
     dependence = []
     for feature in top:
         at = grid(sample[feature], rules.grid_points)
@@ -145,6 +169,9 @@ def explain(predict: Predict, frame: pd.DataFrame, y: np.ndarray, features: Sequ
                         "drops": list(i.drops)} for r, i in enumerate(ranked(importances))],
         "partial_dependence": dependence,
     }
+    if task is ModelTask.MULTICLASS:
+        document["partial_dependence_note"] = ("not drawn: a multiclass model gives one probability per class, "
+                                               "not one score per row to average")
     return importance_result(metric, baseline, importances, len(sample)), document
 
 

@@ -260,7 +260,8 @@ def stability(periods: Periods, tags: VersionTags, tier: TierPolicy, policy: Pol
         return
     exclude = tuple(tags.columns.declared()) + tuple(tags.columns.not_features())
     features = list(loaded.input_columns) or [c for c in pooled.columns if c not in exclude]
-    probed = explain_model(loaded, pooled, pooled[label].to_numpy(), features, rules, policy.confidence, exclude)
+    probed = explain_model(loaded, pooled, pooled[label].to_numpy(), features, rules, policy.confidence, exclude,
+                           tier.task)
     if "importance" not in probed.document:
         out.add(not_run(["explainability.stability"], probed.document.get("error", "importance not measured")))
         return

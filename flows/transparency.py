@@ -58,7 +58,7 @@ def probe(subject: ModelVersionInfo, loaded: LoadedModel, frame: pd.DataFrame, y
     files: dict[str, bytes] = {}
     wanted = {c.split(".")[0] for c in probed_checks(tier, tags)}  # the registry knows which tasks each serves
     if "explainability" in wanted and tier.explainability is not None and tier.explainability.importance is not None:
-        probed = explain_model(loaded, frame, y, features, tier.explainability, confidence, exclude)
+        probed = explain_model(loaded, frame, y, features, tier.explainability, confidence, exclude, tier.task)
         results += probed.results
         files[IMPORTANCE] = canonical_json(probed.document)
     if "proxy" in wanted and tier.proxy is not None:

@@ -14,6 +14,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from govflow.checks.explainability import explain
+from govflow.checks.model_task import ModelTask
 from govflow.checks.policy import ExplainabilityChecks, RobustnessChecks
 from govflow.checks.results import CheckResult, Status, brief
 from govflow.checks.robustness import robustness_audit
@@ -38,10 +39,11 @@ def _crashed(check_ids: list[str], exc: Exception) -> Probed:
 
 @task(cache_policy=NO_CACHE)
 def explain_model(loaded: LoadedModel, frame: pd.DataFrame, y: np.ndarray, features: list[str],
-                  rules: ExplainabilityChecks, confidence: float, exclude: tuple[str, ...]) -> Probed:
-    """Permutation importance and partial dependence through the registered model."""
+                  rules: ExplainabilityChecks, confidence: float, exclude: tuple[str, ...],
+                  task: ModelTask = ModelTask.BINARY) -> Probed:
+    """Permutation importance (by the task's loss) and partial dependence through the registered model."""
     try:
-        result, document = explain(predictor(loaded, exclude), frame, y, features, rules, confidence)
+        result, document = explain(predictor(loaded, exclude, task), frame, y, features, rules, confidence, task)
     except Exception as exc:  # a model that fails on shuffled rows is an ERROR result, evidence still written
         return _crashed(["explainability.importance"], exc)
     return Probed([result], document)

@@ -17,6 +17,8 @@ import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from govflow.checks.model_task import ModelTask
+
 
 @dataclass(frozen=True)
 class LoadedModel:
@@ -141,9 +143,11 @@ def split_output(raw: Any) -> tuple[np.ndarray, np.ndarray | None]:
     return arr, None
 
 
-def predictor(loaded: LoadedModel, exclude: tuple[str, ...] = ()) -> Callable[[pd.DataFrame], tuple]:
-    """The loaded model as the checks' `Predict`: rows in, (classes, scores or None) out. MLflow refusing the
-    rows against the model's signature is a `Rejected` (a clear rejection); any other error propagates."""
+def predictor(loaded: LoadedModel, exclude: tuple[str, ...] = (),
+              task: ModelTask = ModelTask.BINARY) -> Callable[[pd.DataFrame], tuple]:
+    """The loaded model as the checks' `Predict`: rows in, (classes, scores or None) out; a regression's numbers
+    as they are, a multiclass model's likeliest class. MLflow refusing the rows against the model's signature
+    is a `Rejected` (a clear rejection); any other error propagates."""
     from mlflow.exceptions import MlflowException
 
     from govflow.checks.robustness import Rejected
@@ -154,7 +158,13 @@ def predictor(loaded: LoadedModel, exclude: tuple[str, ...] = ()) -> Callable[[p
             raw = loaded.model.predict(rows[columns])
         except MlflowException as exc:
             raise Rejected(exc.message) from exc
-        return split_output(raw)
+        if task is ModelTask.BINARY:
+            return split_output(raw)
+        values = np.asarray(raw.to_numpy() if isinstance(raw, pd.DataFrame) else raw)
+        if task is ModelTask.REGRESSION:
+            return values.astype(float).reshape(-1), None
+        classes = np.asarray(model_classes(loaded, values.shape[1]), dtype=object)
+        return classes[values.argmax(axis=1)], None
 
     return run
 

@@ -34,12 +34,17 @@ def _results_table(results: Iterable[CheckResult]) -> str:
             f"{rows}</table>") if rows else "<p>No results.</p>"
 
 
+# How the importance metric reads on the page: a regression's is MAE negated so that higher is better.
+_METRICS = {"neg_mae": "negated MAE (a rise in MAE)"}
+
+
 def _importance(doc: Mapping) -> str:
     if not doc or "importance" not in doc:
         return f"<p>Not measured: {escape(str((doc or {}).get('error', 'no evaluation data to explain')))}</p>"
     rows = doc["importance"]
     chart = interval_chart([{"check_id": r["feature"], "value": r["mean"], "ci": r["ci"], "status": "PASS"}
-                            for r in rows], f"Drop in {doc['metric']} when the feature is shuffled (0: unused)", shared=True)
+                            for r in rows], f"Drop in {_METRICS.get(doc['metric'], doc['metric'])} when the feature is shuffled "
+                                    "(0: unused)", shared=True)
     table = "".join(f'<tr><td class="num">{r["rank"]}</td><td>{escape(r["feature"])}</td><td class="num">{_num(r["mean"])}'
                     f'</td><td class="num">[{_num(r["ci"][0])}, {_num(r["ci"][1])}]</td><td class="num">{_num(r["std"])}'
                     f"</td></tr>" for r in rows)
@@ -49,7 +54,8 @@ def _importance(doc: Mapping) -> str:
     return (f"<p>{doc['metric']} on the intact sample: {_num(doc['baseline'])}; {doc['rows']} of {doc['of_rows']} rows "
             f"(seed {doc['seed']}), {doc['repeats']} shuffles per feature, {doc['confidence']:.0%} t intervals.</p>"
             f"{chart}<table><tr><th>rank</th><th>feature</th><th>importance</th><th>interval</th><th>sd</th></tr>"
-            f"{table}</table><h3>Partial dependence of the top features</h3><div class=\"pd\">{curves}</div>")
+            f"{table}</table><h3>Partial dependence of the top features</h3><div class=\"pd\">{curves}</div>"
+            + (f"<p>{escape(doc['partial_dependence_note'])}</p>" if doc.get("partial_dependence_note") else ""))
 
 
 def _proxy(doc: Mapping) -> str:

@@ -97,13 +97,14 @@ def test_a_check_asked_for_by_declaration_applies_only_when_declared_unless_poli
 
 
 def test_a_check_without_a_method_for_the_tiers_task_is_not_judged_for_it():
-    """explainability.stability compares the importance the gate ranked, which only a binary classifier's gate
-    ranks: the night judges it for a binary classifier's tier, not for the same tier's regression."""
+    """robustness.noise counts a binary classifier's flipped decisions: the tier judges it for a binary
+    classifier, not for the same tier's regression; a regression's decay only for a regression."""
     from govflow.checks.check_registry import judges
     from govflow.checks.model_task import ModelTask
 
     tier = POLICY.tier("high")
-    assert judges("explainability.stability", tier)
-    assert not judges("explainability.stability", tier.for_task(ModelTask.REGRESSION))
+    assert judges("robustness.noise", tier)
+    assert not judges("robustness.noise", tier.for_task(ModelTask.REGRESSION))
+    assert judges("explainability.stability", tier.for_task(ModelTask.REGRESSION))  # importance by the task's loss
     assert judges("performance.decay.mae", tier.for_task(ModelTask.REGRESSION))
     assert not judges("performance.decay.mae", tier)  # a classifier's tier sets no such rule

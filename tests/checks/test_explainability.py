@@ -147,3 +147,49 @@ def test_stability_is_inconclusive_without_a_baseline_or_rows():
     assert stability_result(None, {"a": 1.0}, 500, rule).status is Status.INCONCLUSIVE
     assert stability_result({"a": 1, "b": 0}, {"a": 1, "b": 0}, 99, rule).status is Status.INCONCLUSIVE
     assert stability_result({"a": 1, "b": 1}, {"a": 1, "b": 0}, 500, rule).status is Status.INCONCLUSIVE
+
+
+
+def test_a_regressions_importance_is_scikit_learns_by_mean_absolute_error():
+    """explainability.importance for a regression: the rise in MAE when a feature is shuffled, equal to
+    scikit-learn's permutation_importance with scoring='neg_mean_absolute_error' on the same seed."""
+    from sklearn.linear_model import LinearRegression
+
+    from govflow.checks.model_task import ModelTask
+
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"value": rng.gamma(4, 5000, 500), "miles": rng.normal(9000, 2500, 500),
+                          "noise": rng.normal(0, 1, 500)})
+    y = 300 + 0.012 * frame["value"] + 0.02 * frame["miles"] + rng.normal(0, 40, 500)
+    model = LinearRegression().fit(frame, y)
+    reference = sk_permutation_importance(model, frame, y, scoring="neg_mean_absolute_error", n_repeats=4,
+                                          random_state=7)
+    seed = int(np.random.RandomState(7).randint(np.iinfo(np.int32).max + 1))  # what scikit-learn derives
+    metric, baseline, ours = permutation_importance(lambda rows: (model.predict(rows), None), frame, y.to_numpy(),
+                                                    list(frame.columns), 4, seed, 0.95, ModelTask.REGRESSION)
+    assert metric == "neg_mae" and baseline == pytest.approx(-np.mean(np.abs(model.predict(frame) - y)))
+    for i, imp in enumerate(ours):
+        assert imp.mean == pytest.approx(reference.importances_mean[i], abs=1e-9)
+    assert ours[0].mean > ours[1].mean > 0 and abs(ours[2].mean) < ours[1].mean
+
+
+def test_a_multiclass_models_importance_is_scikit_learns_by_accuracy_and_draws_no_partial_dependence():
+    from govflow.checks.model_task import ModelTask
+
+    rng = np.random.default_rng(6)
+    frame = pd.DataFrame({"income": rng.normal(40, 10, 600), "age": rng.uniform(18, 80, 600),
+                          "noise": rng.normal(0, 1, 600)})
+    logits = np.column_stack([0.1 * frame["income"] - 4, 2.5 - 0.05 * frame["age"], np.zeros(600)])
+    y = np.array(["savings", "loan", "card"])[(logits + rng.gumbel(size=(600, 3))).argmax(axis=1)]
+    model = LogisticRegression(max_iter=1000).fit(frame, y)
+    reference = sk_permutation_importance(model, frame, y, scoring="accuracy", n_repeats=3, random_state=2)
+    seed = int(np.random.RandomState(2).randint(np.iinfo(np.int32).max + 1))  # what scikit-learn derives
+    _, _, ours = permutation_importance(lambda rows: (model.predict(rows), None), frame, y, list(frame.columns), 3,
+                                        seed, 0.95, ModelTask.MULTICLASS)
+    assert [i.mean for i in ours] == pytest.approx(list(reference.importances_mean), abs=1e-12)
+    rules = ExplainabilityChecks(importance=Rule(), sample_rows=600, repeats=3, seed=2, top_features=2,
+                                 grid_points=5)
+    result, document = explain(lambda rows: (model.predict(rows), None), frame, y, list(frame.columns), rules, 0.95,
+                               ModelTask.MULTICLASS)
+    assert result.status is Status.PASS and document["partial_dependence"] == []
+    assert "one probability per class" in document["partial_dependence_note"]

@@ -61,10 +61,13 @@ def test_a_regressor_is_told_from_its_numbers_and_judged_by_the_regression_rules
     assert task.status is Status.PASS and task.value == "regression" and "inferred" in task.message
     ids = {r.check_id for r in outcome.results}
     assert {"performance.mae", "performance.rmse", "performance.r2", "performance.mean_residual"} <= ids
-    # A classifier's metrics and the probes that read a classifier's decisions are not expected of it.
-    assert not ids & {"performance.auc", "performance.brier", "fairness.demographic_parity_ratio",
-                      "robustness.noise", "explainability.importance"}
+    # A classifier's metrics and the probes that read a classifier's decisions are not expected of it; its
+    # importance is ranked by the rise in MAE when an input is shuffled.
+    assert not ids & {"performance.auc", "performance.brier", "fairness.demographic_parity_ratio", "robustness.noise"}
     assert not [r for r in outcome.reasons if r.startswith(("performance.auc", "robustness.", "explainability."))]
+    importance = _result(outcome, "explainability.importance")
+    assert importance.status is Status.PASS and "neg_mae" in importance.message
+    assert importance.value == "vehicle_value"  # the dearest input to shuffle: premiums follow the car's value
     # The task is told once: the version carries it for the nightly run and the pages.
     assert client.get_model_version("motor_premium", outcome.version).tags["governance.task"] == "regression"
     # Accurate (R² 0.93), yet the youngest band's mean premium is 1.29 times the oldest's: the honest finding.
@@ -195,9 +198,10 @@ def test_a_regressions_night_with_outcomes_judges_each_weeks_errors_their_decay_
                                         rel=1e-9)
     assert decay.status is not Status.ERROR and decay.ci[0] <= decay.value <= decay.ci[1]
     assert [r for r in night.results if r.check_id == "performance.estimation_error.mae"]
-    # The gate ranks no importance for a regression yet, so the night has none to compare: not an INCONCLUSIVE
-    # that would block, no result at all (the verdict lists it as not judged).
-    assert "explainability.stability" not in {r.check_id for r in night.results}
+    # The importance ranking by MAE on the labelled window against the one the gate ranked: the same model on the
+    # same kind of rows ranks the same.
+    [stability] = [r for r in night.results if r.check_id == "explainability.stability"]
+    assert stability.status is Status.PASS and "Spearman" in stability.message
 
 
 def test_the_gates_fairness_page_shows_each_age_bands_premiums(premium_gate, client, tmp_path):
