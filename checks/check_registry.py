@@ -70,8 +70,10 @@ def _spec(check_id: str, description: str, stages: Iterable[Stage], needs: Itera
 
 _G, _M = Stage.GATE, Stage.MONITORING
 _D, _R, _L, _X = Need.DATA, Need.ROWS, Need.LABELS, Need.MODEL
-# Robustness probes read a binary classifier's decisions and scores; other tasks are not questioned by them yet.
-_BINARY = frozenset({ModelTask.BINARY})
+# Decisions that flip under noise are a classifier's; a score that moves the declared way is a binary
+# classifier's probability or a regression's number (a multiclass model has one per class).
+_CLASSIFIERS = frozenset({ModelTask.BINARY, ModelTask.MULTICLASS})
+_SCORED = frozenset({ModelTask.BINARY, ModelTask.REGRESSION})
 _REGRESSION = frozenset({ModelTask.REGRESSION})
 _MULTICLASS = frozenset({ModelTask.MULTICLASS})
 
@@ -227,13 +229,12 @@ REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
     _spec("proxy.predictability",
           "the inputs together predict a sensitive attribute no better than the limits allow (AUC)", [_G], [_D]),
     _spec("robustness.noise", "small noise on the numeric inputs flips no more decisions than the limit",
-          [_G], [_D, _X], tasks=_BINARY),
+          [_G], [_D, _X], tasks=_CLASSIFIERS),
     _spec("robustness.monotonic",
           "the score moves the way each declared monotonic relationship says (tag governance.monotonic)",
-          [_G], [_D, _X], declared_by="monotonic", tasks=_BINARY),
+          [_G], [_D, _X], declared_by="monotonic", tasks=_SCORED),
     _spec("robustness.missing_value",
-          "a missing value in each input gets a prediction or a clear rejection, never a crash", [_G], [_D, _X],
-          tasks=_BINARY),
+          "a missing value in each input gets a prediction or a clear rejection, never a crash", [_G], [_D, _X]),
     _spec("feedback.stakeholder", "no stakeholder feedback at or above the policy's severity is unresolved",
           [Stage.FEEDBACK]),
     _spec("lifecycle.retirement", "a retiring version holds no alias and its evidence is complete and kept",

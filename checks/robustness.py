@@ -8,7 +8,7 @@ raises `Rejected`; anything else it raises is a crash.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,16 @@ MONOTONIC_TAG = "governance.monotonic"
 
 class Rejected(Exception):
     """The model's input validation refused the rows, with a message saying why: a clear rejection."""
+
+
+def _level(pred: np.ndarray, score: np.ndarray | None) -> np.ndarray | None:
+    """What a change in an input moves: a classifier's score, a regression's numbers; None for decisions alone
+    (classes, or 0/1)."""
+    if score is not None:
+        return score
+    values = np.asarray(pred)
+    numbers = np.issubdtype(values.dtype, np.floating) and not np.isin(values, (0.0, 1.0)).all()
+    return values.astype(float) if numbers else None
 
 
 def numeric_columns(frame: pd.DataFrame, features: Sequence[str]) -> list[str]:
@@ -90,7 +100,7 @@ def monotonic_results(predict: Predict, frame: pd.DataFrame, features: Sequence[
     rows whose score moves the other way by more than `tolerance`; more than `max_violations` FAILs. A
     declared column that is not a numeric model input is an ERROR naming it."""
     out = []
-    _, base = predict(frame)
+    base = _level(*predict(frame))
     for column, direction in declared.items():
         common = {"check_id": "robustness.monotonic", "column": column, "limit": rule.max_violations}
         if column not in features:
@@ -104,13 +114,13 @@ def monotonic_results(predict: Predict, frame: pd.DataFrame, features: Sequence[
             continue
         if base is None:
             out.append(CheckResult(**common, status=Status.INCONCLUSIVE, message=(
-                "the model gives no scores, so the direction of a change cannot be seen")))
+                "the model gives no scores (nor numbers), so the direction of a change cannot be seen")))
             continue
         values = frame[column]
         std = float(np.nanstd(values.to_numpy(dtype=float)))
         step = max(rule.step * std, 1.0) if pd.api.types.is_integer_dtype(values) else rule.step * std
         moved = frame.assign(**{column: _shifted(values, np.full(len(frame), step))})
-        _, after = predict(moved)
+        after = _level(*predict(moved))
         change = (np.asarray(after, dtype=float) - np.asarray(base, dtype=float)) * direction
         judged = values.notna().to_numpy()
         n = int(judged.sum())
@@ -153,10 +163,12 @@ def missing_value_results(predict: Predict, frame: pd.DataFrame, features: Seque
                 hint="validate inputs before the model (a signature, an imputer) so a missing value is "
                      "predicted or refused with a message"))
             continue
-        outputs = np.asarray(score if score is not None else pred, dtype=float)
-        if not np.all(np.isfinite(outputs)):
+        outputs = pd.Series(np.asarray(score if score is not None else pred).reshape(-1))
+        numeric = pd.to_numeric(outputs, errors="coerce") if pd.api.types.is_numeric_dtype(outputs) else None
+        empty = int((~np.isfinite(numeric)).sum()) if numeric is not None else int(outputs.isna().sum())
+        if empty:  # a regression's or a classifier's number that is not finite, or a class that is missing
             out.append(CheckResult(**common, status=Status.FAIL, value="nan", message=(
-                f"a missing '{column}' gives {int(np.sum(~np.isfinite(outputs)))} non-finite output(s)"),
+                f"a missing '{column}' gives {empty} non-finite or empty output(s)"),
                 hint="a NaN decision is no decision: impute or reject missing values"))
             continue
         out.append(CheckResult(**common, status=Status.PASS, value="predicted",
@@ -165,11 +177,16 @@ def missing_value_results(predict: Predict, frame: pd.DataFrame, features: Seque
 
 
 def robustness_audit(predict: Predict, frame: pd.DataFrame, features: Sequence[str], monotonic_tag: str | None,
-                     rules: RobustnessChecks, confidence: float) -> tuple[list[CheckResult], dict]:
-    """Every robustness check the tier runs, on a seeded sample of at most `sample_rows` rows; the monotonic
-    check gives no result when nothing is declared and the policy does not require a declaration."""
+                     rules: RobustnessChecks, confidence: float,
+                     judged: Collection[str] | None = None) -> tuple[list[CheckResult], dict]:
+    """Every robustness check the tier runs (of `judged`, where given: those the registry has a method for the
+    model's task), on a seeded sample of at most `sample_rows` rows; the monotonic check gives no result when
+    nothing is declared and the policy does not require a declaration."""
     sample = seeded_sample(frame, rules.sample_rows, rules.seed)
     results: list[CheckResult] = []
+    wanted = set(judged) if judged is not None else {f"robustness.{n}" for n in ("noise", "monotonic", "missing_value")}
+    rules = rules.model_copy(update={n: None for n in ("noise", "monotonic", "missing_value")
+                                     if f"robustness.{n}" not in wanted})
     if rules.noise is not None:
         results.append(noise_result(predict, sample, features, rules.noise, rules.seed, confidence,
                                        rules.on_straddle))

@@ -72,8 +72,9 @@ def probe(subject: ModelVersionInfo, loaded: LoadedModel, frame: pd.DataFrame, y
             results += proxy_results
             files[PROXY] = canonical_json(proxy)
     if "robustness" in wanted and tier.robustness is not None:
+        judged = tuple(c for c in probed_checks(tier, tags) if c.startswith("robustness."))
         probed = probe_robustness(loaded, frame, features, tags.monotonic, tier.robustness, confidence,
-                                  exclude)
+                                  exclude, tier.task, judged)
         results += probed.results
         files["evidence/robustness/perturbations.json"] = canonical_json(probed.document)
     return results, files

@@ -51,11 +51,13 @@ def explain_model(loaded: LoadedModel, frame: pd.DataFrame, y: np.ndarray, featu
 
 @task(cache_policy=NO_CACHE)
 def probe_robustness(loaded: LoadedModel, frame: pd.DataFrame, features: list[str], monotonic_tag: str | None,
-                     rules: RobustnessChecks, confidence: float, exclude: tuple[str, ...]) -> Probed:
-    """Noise, declared monotonic relationships and missing values, through the registered model."""
+                     rules: RobustnessChecks, confidence: float, exclude: tuple[str, ...],
+                     task: ModelTask = ModelTask.BINARY, judged: tuple[str, ...] | None = None) -> Probed:
+    """Noise, declared monotonic relationships and missing values (those of `judged`, where given), through
+    the registered model."""
     try:
-        results, document = robustness_audit(predictor(loaded, exclude), frame, features, monotonic_tag, rules,
-                                             confidence)
+        results, document = robustness_audit(predictor(loaded, exclude, task), frame, features, monotonic_tag, rules,
+                                             confidence, judged)
     except Exception as exc:  # the intact rows failed to score: the checks cannot judge
         ids = [f"robustness.{name}" for name in ("noise", "monotonic", "missing_value") if getattr(rules, name)]
         return _crashed(ids, exc)

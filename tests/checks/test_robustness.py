@@ -134,3 +134,37 @@ def test_audit_with_a_bad_tag_errors():
     rules = RobustnessChecks(sample_rows=50, seed=1, monotonic=RULE, missing_value=Rule())
     bad, _ = robustness_audit(linear, FRAME, ["income", "debt"], "income:maybe", rules, 0.95)
     assert bad[0].status is Status.ERROR and "governance.monotonic" in bad[0].message
+
+
+def premium(rows):
+    """A regression: the premium rises with income's stand-in and falls with debt; numbers, no scores."""
+    return (300 + 4.0 * rows["income"].to_numpy(dtype=float) - 50 * rows["debt"].to_numpy(dtype=float)), None
+
+
+def test_a_regressions_numbers_are_what_a_declared_relationship_moves():
+    """robustness.monotonic on a regression: its prediction is the level a change moves (no score needed)."""
+    held = monotonic_results(premium, FRAME, ["income", "debt"], {"income": 1, "debt": -1}, RULE, 0.95)
+    assert [r.status for r in held] == [Status.PASS, Status.PASS]
+    wrong = monotonic_results(premium, FRAME, ["income", "debt"], {"income": -1}, RULE, 0.95)
+    assert wrong[0].status is Status.FAIL and wrong[0].value == 1.0
+
+
+def test_a_multiclass_models_missing_inputs_are_judged_on_its_classes():
+    """robustness.missing_value for a model that gives classes: a missing class is an empty output, a FAIL."""
+    def offers(rows):
+        income = rows["income"].to_numpy(dtype=float)
+        return np.where(np.isnan(income), None, np.where(income > 50, "savings", "card")).astype(object), None
+
+    results = {r.column: r for r in missing_value_results(offers, FRAME, ["income", "debt"])}
+    assert results["income"].status is Status.FAIL and "empty output" in results["income"].message
+    assert results["debt"].status is Status.PASS
+
+
+def test_the_audit_runs_only_the_checks_the_registry_has_a_method_for():
+    """A regression's numbers all move under noise: robustness.noise counts a classifier's flipped decisions, so
+    the gate leaves it out for a regression (`judged`) and runs the rest."""
+    rules = RobustnessChecks(sample_rows=50, seed=1, noise=NoiseRule(scale=0.1, max=0.05), monotonic=RULE,
+                             missing_value=Rule())
+    results, _ = robustness_audit(premium, FRAME, ["income", "debt"], "income:+", rules, 0.95,
+                                  judged=("robustness.monotonic", "robustness.missing_value"))
+    assert {r.check_id for r in results} == {"robustness.monotonic", "robustness.missing_value"}
