@@ -306,3 +306,10 @@ def window_decay(rows: ScoredRows, baseline: Mapping[str, float], tier: TierPoli
     if isinstance(performance, PerformanceChecks) and performance.decay is not None:
         return decay_results(rows.y, rows.pred, rows.score, baseline, performance.decay, confidence, window)
     return []
+
+
+def needs_class_probabilities(tier: TierPolicy) -> bool:
+    """Whether judging a monitoring period needs the model's class probabilities, which logged decisions never
+    carry: a multiclass model whose tier sets a log-loss limit."""
+    performance = tier.task_section("performance")
+    return isinstance(performance, MulticlassPerformance) and performance.log_loss is not None

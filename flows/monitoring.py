@@ -8,7 +8,7 @@ Each step composes tasks (the I/O) and checks (the statistics) and adds results 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -33,7 +33,13 @@ from govflow.checks.multivariate import domain_classifier
 from govflow.checks.periods import ALL_PERIODS, join_labels, labelled_window, split_periods
 from govflow.checks.policy import Policy, TierPolicy
 from govflow.checks.results import CheckResult, Status, not_run
-from govflow.checks.task_judging import ScoredRows, period_fairness, period_performance, window_decay
+from govflow.checks.task_judging import (
+    ScoredRows,
+    needs_class_probabilities,
+    period_fairness,
+    period_performance,
+    window_decay,
+)
 from govflow.tasks.data import load_dataset
 from govflow.tasks.probes import explain_model
 from govflow.tasks.reports import render_evidently_drift
@@ -174,11 +180,12 @@ def validate(periods: Periods, columns: list[str], reference: pd.DataFrame, tags
         {"columns": column_summary(r for r in out.results if r.family == "data")})
 
 
-def performance(periods: Periods, new: set[str], reference: pd.DataFrame, tags: VersionTags, tier: TierPolicy,
-                policy: Policy, baseline_metrics: dict[str, float] | None, out: Collected) -> list[str]:
-    """Performance of every labelled period that is new or in the decay window, by the task's methods, then
-    decay over the window against the gate's figures; returns the new periods still awaiting labels (pending,
-    not findings)."""
+def performance(periods: Periods, new: set[str], reference: pd.DataFrame, scorer: Scorer, tags: VersionTags,
+                tier: TierPolicy, policy: Policy, baseline_metrics: dict[str, float] | None,
+                out: Collected) -> list[str]:
+    """Performance of every labelled period that is new or in the decay window, by the task's methods (a
+    multiclass model's log loss on the class probabilities it gives for the rows), then decay over the window
+    against the gate's figures; returns the new periods still awaiting labels (pending, not findings)."""
     label = tags.columns.label
     window = labelled_window(periods, label, decay_window(tier))
     in_window = {period for period, _ in window}
@@ -190,12 +197,24 @@ def performance(periods: Periods, new: set[str], reference: pd.DataFrame, tags: 
             pending += [period] if period in new else []
             continue
         if period in new or period in in_window:
-            out.add(period_performance(_scored_rows(labelled, tags, reference_y), tier, policy.confidence), period)
+            judged = _scored_rows(labelled, tags, reference_y)
+            if needs_class_probabilities(tier):
+                judged = _with_probabilities(judged, labelled, scorer)
+            out.add(period_performance(judged, tier, policy.confidence), period)
     if window:
         pooled = pd.concat([rows for _, rows in window])
         out.add(window_decay(_scored_rows(pooled, tags, reference_y), validation_baseline(baseline_metrics or {}),
                              tier, policy.confidence, [period for period, _ in window]))
     return pending
+
+
+def _with_probabilities(judged: ScoredRows, rows: pd.DataFrame, scorer: Scorer) -> ScoredRows:
+    """The rows with the class probabilities the model gives for them; as they were when it gives none (log
+    loss is then INCONCLUSIVE, saying the rows hold decisions only)."""
+    scored, _ = scorer.probabilities(rows)
+    if scored is None or scored.proba is None:
+        return judged
+    return replace(judged, proba=scored.proba, proba_classes=scored.proba_classes, probabilities_expected=True)
 
 
 def _scored_rows(rows: pd.DataFrame, tags: VersionTags, reference_y) -> ScoredRows:

@@ -121,7 +121,7 @@ def _judge_periods(ctx: Subject, frame, reference, periods, start: str | None, s
         step.multivariate(new_periods, columns, reference, tags, tier, policy, out)
         step.evidently_report(new, reference, tags, tier, out, [p for p, _ in new_periods])
         has.add(Need.ROWS)
-    pending = step.performance(periods, judged, reference, tags, tier, policy, baseline, out)
+    pending = step.performance(periods, judged, reference, scorer, tags, tier, policy, baseline, out)
     estimates(periods, judged, reference, scorer, tags, tier, policy, baseline, out)
     loss_estimates(periods, judged, reference, scorer, tags, tier, baseline, out)
     class_estimates(periods, judged, reference, scorer, tags, tier, policy, baseline, out)

@@ -91,8 +91,8 @@ def test_the_gates_multiclass_numbers_equal_scikit_learns_and_fairlearns(offer_g
 def test_a_multiclass_night_judges_each_weeks_accuracy_and_the_windows_decay_of_macro_f1(offer_gate, client,
                                                                                        tmp_path):
     """At night, with outcomes: performance.accuracy per week equal to scikit-learn's on that week's logged
-    decisions, performance.decay.macro_f1 over the window against the gate's macro F1, and log loss
-    INCONCLUSIVE because logged decisions carry no class probabilities (never an ERROR of the model)."""
+    decisions, performance.decay.macro_f1 over the window against the gate's macro F1, and performance.log_loss
+    on the class probabilities the model gives for the week's rows."""
     from govflow.flows.nightly import monitor_version
 
     outcome, model, _ = offer_gate
@@ -117,7 +117,14 @@ def test_a_multiclass_night_judges_each_weeks_accuracy_and_the_windows_decay_of_
     assert decay.status is not Status.ERROR and "against the validation baseline" in decay.message
     assert decay.value == pytest.approx(gate_f1.value - f1_score(production["product"], production["product_pred"],
                                                                   average="macro"), abs=1e-12)
-    assert {r.status for r in _results(night, "performance.log_loss")} == {Status.INCONCLUSIVE}
+    # Log loss on the class probabilities the model gives for each week's rows (logged decisions carry none).
+    assert len(_results(night, "performance.log_loss")) == len(weekly)
+    for result in _results(night, "performance.log_loss"):
+        start, end = result.period.split("/")
+        rows = production[(production["offered_at"] >= start)
+                          & (production["offered_at"] < pd.Timestamp(end) + pd.Timedelta(days=1))]
+        expected = log_loss(rows["product"], model.predict_proba(rows[FEATURES]), labels=model.classes_)
+        assert result.value == pytest.approx(expected, abs=1e-9)
     # The estimate from the model's own class probabilities, set against the outcomes the window's weeks realised.
     assert _results(night, "performance.estimation_error.accuracy")
     assert not [r for r in night.results if r.status is Status.ERROR]
