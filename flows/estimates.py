@@ -144,10 +144,7 @@ def loss_estimates(periods: Periods, new: set[str], reference: pd.DataFrame, sco
                                continuous_values(scored[prediction], "the model's predictions on the reference"),
                                seed=performance.estimated.seed if performance.estimated else 0)
     except ValueError as exc:
-        for period, _ in plan.waiting:
-            out.add(not_run(plan.estimated_ids, f"no loss estimate: {exc}"), period)
-        for period, _ in plan.compared:
-            out.add(not_run(list(plan.error_ids), f"no loss estimate to compare with: {exc}"), period)
+        _not_estimated(plan, f"no loss estimate: {exc}", f"no loss estimate to compare with: {exc}", out)
         return
     run = judge_loss_estimates(model, plan.waiting, plan.compared, performance,
                                validation_baseline(baseline_metrics or {}),
@@ -155,6 +152,14 @@ def loss_estimates(periods: Periods, new: set[str], reference: pd.DataFrame, sco
     for period, results in run.results:
         out.add(results, period)
     out.files["evidence/loss_estimation.json"] = canonical_json(run.document)
+
+
+def _not_estimated(plan: EstimatePlan, waiting_why: str, compared_why: str, out: Collected) -> None:
+    """Every check the plan answers for, not run, each saying why."""
+    for period, _ in plan.waiting:
+        out.add(not_run(plan.estimated_ids, waiting_why), period)
+    for period, _ in plan.compared:
+        out.add(not_run(list(plan.error_ids), compared_why), period)
 
 
 def class_estimates(periods: Periods, new: set[str], reference: pd.DataFrame, scorer: Scorer, tags: VersionTags,
@@ -173,10 +178,7 @@ def class_estimates(periods: Periods, new: set[str], reference: pd.DataFrame, sc
         waiting = [_scored_period(period, rows, scorer, prediction) for period, rows in plan.waiting]
         compared = [_scored_period(period, rows, scorer, prediction, label) for period, rows in plan.compared]
     except ValueError as exc:
-        for period, _ in plan.waiting:
-            out.add(not_run(plan.estimated_ids, f"no class estimate: {exc}"), period)
-        for period, _ in plan.compared:
-            out.add(not_run(list(plan.error_ids), f"no class estimate to compare with: {exc}"), period)
+        _not_estimated(plan, f"no class estimate: {exc}", f"no class estimate to compare with: {exc}", out)
         return
     run = judge_class_estimates(calibration, waiting, compared, performance,
                                 validation_baseline(baseline_metrics or {}), policy.confidence)

@@ -202,6 +202,23 @@ def _favourable(prediction: str, value: str | None, label: str | None, outcome: 
             "references": list(references.values())}
 
 
+def _task_fairness_rules(frame: pd.DataFrame, policy: Policy, tier: str | None, task, source: str,
+                         columns: list[str], sensitive: list[str]):
+    """The tier as it judges a model of `task` and its fairness section for it; AuditInputError naming what is
+    missing (the section, a sensitive column, a column of the file, any row)."""
+    tier_name, tier_policy = _tier(policy, tier)
+    judged_tier = tier_policy.for_task(task)
+    rules = judged_tier.task_section("fairness")
+    if rules is None:
+        raise AuditInputError(f"tier '{tier_name}' has no {task.value}: fairness section in the policy")
+    if not sensitive:
+        raise AuditInputError("name at least one sensitive column")
+    _require(frame, columns, source)
+    if frame.empty:
+        raise AuditInputError(f"{source}: the data has no rows")
+    return judged_tier, rules
+
+
 def numeric_column(frame: pd.DataFrame, column: str, source: str, role: str) -> np.ndarray:
     """A column of numbers (an offered limit, a premium, a loss), refused naming the column and a value that is
     not one, or the count of empty values."""
@@ -227,16 +244,8 @@ def audit_continuous_fairness(
     from govflow.checks.model_task import ModelTask
     from govflow.checks.task_judging import ScoredRows, regression_fairness
 
-    tier_name, tier_policy = _tier(policy, tier)
-    judged_tier = tier_policy.for_task(ModelTask.REGRESSION)
-    rules = judged_tier.task_section("fairness")
-    if rules is None:
-        raise AuditInputError(f"tier '{tier_name}' has no regression: fairness section in the policy")
-    if not sensitive:
-        raise AuditInputError("name at least one sensitive column")
-    _require(frame, [c for c in [label, prediction, *sensitive] if c], source)
-    if frame.empty:
-        raise AuditInputError(f"{source}: the data has no rows")
+    judged_tier, rules = _task_fairness_rules(frame, policy, tier, ModelTask.REGRESSION, source,
+                                              [c for c in [label, prediction, *sensitive] if c], sensitive)
     decisions = numeric_column(frame, prediction, source, "prediction")
     outcomes = None if label is None else numeric_column(frame, label, source, "label")
     scale = float(np.mean(np.abs(outcomes))) if outcomes is not None else None
@@ -282,16 +291,8 @@ def audit_class_fairness(
     from govflow.checks.multiclass import class_rate_table
     from govflow.checks.task_judging import ScoredRows, period_fairness
 
-    tier_name, tier_policy = _tier(policy, tier)
-    judged_tier = tier_policy.for_task(ModelTask.MULTICLASS)
-    rules = judged_tier.task_section("fairness")
-    if rules is None:
-        raise AuditInputError(f"tier '{tier_name}' has no multiclass: fairness section in the policy")
-    if not sensitive:
-        raise AuditInputError("name at least one sensitive column")
-    _require(frame, [c for c in [label, prediction, *sensitive] if c], source)
-    if frame.empty:
-        raise AuditInputError(f"{source}: the data has no rows")
+    judged_tier, rules = _task_fairness_rules(frame, policy, tier, ModelTask.MULTICLASS, source,
+                                              [c for c in [label, prediction, *sensitive] if c], sensitive)
     decisions = class_column(frame, prediction, source, "prediction")
     outcomes = None if label is None else class_column(frame, label, source, "label")
     rows = ScoredRows(outcomes if outcomes is not None else decisions, decisions, None, frame[sensitive],
