@@ -160,6 +160,9 @@ REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
             "miss of the estimate made before them (else the estimator's assumption broke)", [_M], [_D, _L],
             only_when_produced=True)
       for m, label in (("auc", "AUC"), ("accuracy", "accuracy"), ("precision", "precision"), ("recall", "recall"))),
+    _spec("fairness.estimated.mae_difference", "the between-group difference of MAE, estimated by direct loss "
+          "estimation before outcomes arrive, is within the realised gap's limit", [_M], [_D, _R],
+          only_when_produced=True, tasks=_REGRESSION),
     _spec("fairness.estimated.equal_opportunity_difference", "the TPR gap between groups, estimated from scores "
           "calibrated within each group before outcomes arrive, is within the realised gap's limit", [_M], [_D, _R],
           only_when_produced=True),

@@ -18,8 +18,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from govflow.checks.limits import Direction, Limit
-from govflow.checks.policy import RegressionEstimatedRule, RegressionEstimationErrorRule, RegressionPerformance
+from govflow.checks.limits import Direction, Limit, Straddle
+from govflow.checks.policy import (
+    RegressionEstimatedFairnessRule,
+    RegressionEstimatedRule,
+    RegressionEstimationErrorRule,
+    RegressionFairness,
+    RegressionPerformance,
+)
 from govflow.checks.regression import LABELS, continuous_values, point_metrics
 from govflow.checks.results import CheckResult, Status, not_run
 from govflow.checks.task_judging import outcome_scale
@@ -57,6 +63,10 @@ class LossModel:
     categories: dict[str, list]
     learners: dict[str, Any]
     reference_spread: dict[str, float]  # sd of the reference's per-row absolute and squared errors
+
+    def row_losses(self, frame: pd.DataFrame, prediction: np.ndarray) -> np.ndarray:
+        """Each row's absolute error as the loss model predicts it."""
+        return self.learners["mae"].predict(_design(frame, self.inputs, prediction, self.categories))
 
     def estimate(self, frame: pd.DataFrame, prediction: np.ndarray, z: float = 3.0) -> list[LossEstimate]:
         """Estimated MAE and RMSE on these rows, each with the estimate ± z x its sampling error."""
@@ -176,20 +186,27 @@ class LossEstimateRun:
 
 def judge_loss_estimates(model: LossModel, waiting: Periods, compared: Periods, performance: RegressionPerformance,
                          baseline: Mapping[str, float], reference_y: np.ndarray | None, label: str,
-                         prediction: str) -> LossEstimateRun:
-    """The periods awaiting outcomes estimated and judged; the labelled ones the tier compares, the estimate for
-    their rows against what their outcomes realise. Limits are shares of the reference outcomes' mean absolute
-    value, as every regression limit."""
+                         prediction: str, fairness: RegressionFairness | None = None,
+                         sensitive: Sequence[str] = ()) -> LossEstimateRun:
+    """The periods awaiting outcomes estimated and judged (their errors, and the error gaps between groups where
+    the fairness section estimates them); the labelled ones the tier compares, the estimate for their rows
+    against what their outcomes realise. Limits are shares of the reference outcomes' mean absolute value, as
+    every regression limit."""
     scale, why = outcome_scale(reference_y)
     sigmas = performance.estimated.band_sigmas if performance.estimated else 3.0
     out: list[tuple[str, list[CheckResult]]] = []
-    rows_out = []
+    rows_out, groups_out = [], []
     for period, rows in waiting:
         found = model.estimate(rows, rows[prediction].to_numpy(dtype=float), z=sigmas)
         rows_out += [{"period": period, "loss": e.loss, "estimate": e.value, "band": list(e.band), "n": e.n}
                      for e in found]
         if performance.estimated is not None:
             out.append((period, estimated_loss_results(found, baseline, performance.estimated, scale, why, period)))
+        if fairness is not None and fairness.estimated is not None:
+            gaps, table = estimated_gap_results(model, rows, rows[prediction].to_numpy(dtype=float), sensitive,
+                                                fairness, fairness.estimated, scale, why)
+            out.append((period, gaps))
+            groups_out += [{**g, "period": period} for g in table]
     for period, rows in compared:
         if performance.estimation_error is None:
             continue
@@ -200,5 +217,50 @@ def judge_loss_estimates(model: LossModel, waiting: Periods, compared: Periods, 
     document = {"method": "direct loss estimation: gradient-boosted models of each row's absolute and squared error "
                           "learned on the labelled reference from the inputs and the prediction (as NannyML's DLE)",
                 "inputs": list(model.inputs), "band": f"estimate ± {sigmas:g} x the reference losses' spread / √n",
-                "estimates": rows_out, "periods_compared": [p for p, _ in compared]}
+                "estimates": rows_out, "groups": groups_out, "periods_compared": [p for p, _ in compared]}
     return LossEstimateRun(out, document)
+
+
+def estimated_gap_results(model: LossModel, rows: pd.DataFrame, prediction: np.ndarray, sensitive: Sequence[str],
+                          fairness: RegressionFairness, rule: RegressionEstimatedFairnessRule, scale: float | None,
+                          why: str) -> tuple[list[CheckResult], list[dict]]:
+    """`fairness.estimated.mae_difference` per sensitive column for rows awaiting outcomes: each group's MAE
+    estimated as the mean of the errors the loss model predicts for its rows, the largest difference between
+    groups of at least `min_group_size` rows held to the realised twin's limit (a share of `scale`); and the
+    per-group table."""
+    twin = fairness.mae_difference
+    ids = [f"fairness.estimated.{g}" for g in rule.gaps]
+    if twin is None:
+        return not_run(ids, "the tier sets no fairness.mae_difference limit for the estimate to be held to"), []
+    if scale is None:
+        return not_run(ids, f"a limit relative to the outcomes: {why}"), []
+    if missing := [c for c in sensitive if c not in rows.columns]:
+        return not_run(ids, f"the rows lack sensitive column(s) {missing}"), []
+    losses, spread = model.row_losses(rows, prediction), model.reference_spread["mae"]
+    limit = twin.limit_at(scale)
+    results, table = [], []
+    for column in sensitive:
+        labels = rows[column].astype(str).where(rows[column].notna(), "(missing)").to_numpy()
+        groups = {g: losses[labels == g] for g in np.unique(labels)}
+        table += [{"feature": column, "group": str(g), "n": len(v), "estimated_mae": float(v.mean()),
+                   "left_out": None if len(v) >= fairness.min_group_size else
+                   f"fewer than {fairness.min_group_size} rows"} for g, v in groups.items()]
+        compared = {g: v for g, v in groups.items() if len(v) >= fairness.min_group_size}
+        common = {"check_id": "fairness.estimated.mae_difference", "group": column, "n": len(rows),
+                  "limit": limit.bound}
+        if len(compared) < 2:
+            results.append(CheckResult(status=Status.INCONCLUSIVE, **common, message=(
+                f"estimate: {len(compared)} group(s) of at least {fairness.min_group_size} rows; two are needed")))
+            continue
+        means = {g: float(v.mean()) for g, v in compared.items()}
+        low, high = min(means, key=means.__getitem__), max(means, key=means.__getitem__)
+        gap = means[high] - means[low]
+        half = rule.band_sigmas * spread * float(np.sqrt(1 / len(compared[low]) + 1 / len(compared[high])))
+        band = (max(0.0, gap - half), gap + half)
+        status = limit.judge(gap, band, Straddle(fairness.on_straddle))
+        results.append(CheckResult(status=status, value=gap, ci=band, **common, message=(
+            f"estimated (no outcomes yet) MAE difference between groups {gap:.4g} [{band[0]:.4g}, {band[1]:.4g}] "
+            f"({low} {means[low]:.4g}, {high} {means[high]:.4g}), {limit.describe()} allowed"),
+            hint=None if status is Status.PASS else (
+                "the model is expected to err more for one group before outcomes confirm it: review now")))
+    return results, table

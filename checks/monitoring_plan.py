@@ -62,9 +62,11 @@ def task_estimate_plan(periods: Periods, new: set[str], label: str, tier: TierPo
     if not isinstance(performance, RegressionPerformance | MulticlassPerformance):
         return None
     perf, error = performance.estimated, performance.estimation_error
-    if perf is None and error is None:
+    fair = getattr(tier.task_section("fairness"), "estimated", None)  # a regression's estimated error gaps
+    if perf is None and error is None and fair is None:
         return None
-    return _plan(periods, new, label, tier, perf.max_worsening if perf else (), (), error.max_error if error else ())
+    return _plan(periods, new, label, tier, perf.max_worsening if perf else (), fair.gaps if fair else (),
+                 error.max_error if error else ())
 
 
 def _plan(periods: Periods, new: set[str], label: str, tier: TierPolicy, estimated: Iterable[str],

@@ -26,7 +26,7 @@ from govflow.checks.governance_tags import VersionTags
 from govflow.checks.loss_estimation import fit_loss_model, judge_loss_estimates
 from govflow.checks.manifest import canonical_json
 from govflow.checks.monitoring_plan import EstimatePlan, Periods, estimate_plan, task_estimate_plan
-from govflow.checks.policy import MulticlassPerformance, Policy, RegressionPerformance, TierPolicy
+from govflow.checks.policy import MulticlassPerformance, Policy, RegressionFairness, RegressionPerformance, TierPolicy
 from govflow.checks.regression import continuous_values
 from govflow.checks.results import not_run
 from govflow.flows.monitoring import Collected, Scorer
@@ -146,9 +146,12 @@ def loss_estimates(periods: Periods, new: set[str], reference: pd.DataFrame, sco
     except ValueError as exc:
         _not_estimated(plan, f"no loss estimate: {exc}", f"no loss estimate to compare with: {exc}", out)
         return
+    fairness = tier.task_section("fairness")
     run = judge_loss_estimates(model, plan.waiting, plan.compared, performance,
                                validation_baseline(baseline_metrics or {}),
-                               reference[label].to_numpy() if label in reference.columns else None, label, prediction)
+                               reference[label].to_numpy() if label in reference.columns else None, label, prediction,
+                               fairness if isinstance(fairness, RegressionFairness) else None,
+                               [c for c in tags.columns.declared() if c != label])
     for period, results in run.results:
         out.add(results, period)
     out.files["evidence/loss_estimation.json"] = canonical_json(run.document)

@@ -293,6 +293,19 @@ class RegressionEstimationErrorRule(Rule):
         return tuple(self.max_error)
 
 
+class RegressionEstimatedFairnessRule(Rule):
+    """A regression's between-group difference of MAE estimated before outcomes arrive (each group's mean of the
+    errors the loss model predicts for its rows), held to the limit of its realised twin
+    (`fairness.mae_difference`) with the fairness straddle rule. The band is the gap ± `band_sigmas` times the
+    two groups' sampling errors combined (the reference errors' spread over each group's rows)."""
+
+    gaps: tuple[Literal["mae_difference"], ...] = Field(min_length=1)
+    band_sigmas: float = Field(default=3.0, gt=0.0)
+
+    def sub_checks(self) -> tuple[str, ...]:
+        return self.gaps
+
+
 MulticlassMetric = Literal["accuracy", "macro_f1"]
 
 

@@ -37,6 +37,7 @@ from govflow.checks.policy.rules import (
     NumericRangeRule,
     RatioRule,
     RegressionDecayRule,
+    RegressionEstimatedFairnessRule,
     RegressionEstimatedRule,
     RegressionEstimationErrorRule,
     Rule,
@@ -196,6 +197,7 @@ class RegressionFairness(Frozen):
     mae_difference: ScaledMaximumRule | None = None
     mean_prediction_ratio: RatioRule | None = None
     mean_residual_difference: ScaledMaximumRule | None = None
+    estimated: RegressionEstimatedFairnessRule | None = None  # monitoring only, for periods awaiting outcomes
 
 
 class RegressionChecks(Frozen):

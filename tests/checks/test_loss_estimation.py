@@ -139,3 +139,41 @@ def test_a_nights_loss_estimates_on_the_car_prices_follow_nannymls_and_say_what_
         assert mae.status is (Status.PASS if mae.ci[1] <= ceiling else Status.FAIL if mae.ci[0] > ceiling
                               else Status.WARN)
     assert run.document["inputs"] == FEATURES and len(run.document["estimates"]) == 4
+
+
+def test_a_gap_in_error_between_groups_is_estimated_before_the_outcomes_arrive():
+    """fairness.estimated.mae_difference: premiums for region 'b' are three times as noisy; learned on the
+    reference, the loss model's per-group MAE on rows without outcomes gives a gap whose band holds the one
+    Fairlearn's MetricFrame measures once the outcomes arrive, and beyond its limit the estimate fails."""
+    import pandas as pd
+    from fairlearn.metrics import MetricFrame
+
+    from govflow.checks.loss_estimation import estimated_gap_results
+    from govflow.checks.policy import RegressionEstimatedFairnessRule, RegressionFairness, ScaledMaximumRule
+
+    rng = np.random.default_rng(8)
+
+    def quotes(n):
+        frame = pd.DataFrame({"value": rng.gamma(4, 5000, n), "region": rng.choice(["a", "b"], n)})
+        truth = 300 + 0.012 * frame["value"]
+        frame["premium"] = truth + rng.normal(0, np.where(frame["region"] == "b", 60, 20))
+        frame["quoted"] = truth
+        return frame
+    reference, waiting = quotes(4000), quotes(1500)
+    model = fit_loss_model(reference, ["value", "region"], reference["premium"].to_numpy(),
+                           reference["quoted"].to_numpy())
+    fairness = RegressionFairness(min_group_size=100, max_groups=10, resamples=200, seed=1, on_straddle="WARN",
+                                  mae_difference=ScaledMaximumRule(max_relative=0.02))
+    rule = RegressionEstimatedFairnessRule(gaps=("mae_difference",))
+    scale = float(np.mean(np.abs(reference["premium"])))
+    [result], table = estimated_gap_results(model, waiting, waiting["quoted"].to_numpy(), ["region"], fairness, rule,
+                                            scale, "")
+    realised = MetricFrame(metrics=lambda t, p: float(np.mean(np.abs(t - p))), y_true=waiting["premium"],
+                           y_pred=waiting["quoted"], sensitive_features=waiting["region"]).difference()
+    assert result.ci[0] <= realised <= result.ci[1] and result.value == pytest.approx(realised, rel=0.15)
+    assert result.limit == pytest.approx(0.02 * scale) and result.status is Status.FAIL  # ~32 against ~15
+    assert result.ci[0] <= result.value <= result.ci[1] and "(a " in result.message
+    assert {row["group"] for row in table} == {"a", "b"}
+    unscaled, _ = estimated_gap_results(model, waiting, waiting["quoted"].to_numpy(), ["region"], fairness, rule,
+                                        None, "the reference data's outcomes are all zero")
+    assert unscaled[0].status is Status.ERROR and "all zero" in unscaled[0].message

@@ -168,6 +168,9 @@ def test_a_regressions_night_judges_its_data_and_the_drift_of_its_numbers_not_a_
     assert len(ratios) == len(shifts) and all(r.group == "age_band" and r.ci for r in ratios)
     waiting = [r for r in night.results if r.check_id == "fairness.mae_difference"]
     assert waiting and all(r.status is Status.INCONCLUSIVE and "needs outcomes" in r.message for r in waiting)
+    # ... and estimated meanwhile from the loss model, per age band.
+    estimated = [r for r in night.results if r.check_id == "fairness.estimated.mae_difference"]
+    assert len(estimated) == len(waiting) and all(r.group == "age_band" and r.ci for r in estimated)
 
 
 def test_a_regressions_night_with_outcomes_judges_each_weeks_errors_their_decay_and_the_estimates_miss(
