@@ -91,7 +91,6 @@ class Scorer:
             frame = frame.assign(**{score: scored.score})
         return frame, None
 
-
     def probabilities(self, frame: pd.DataFrame) -> tuple[Scored | None, str | None]:
         """A multiclass model's class probabilities for the frame's rows, as the model gives them (logged
         decisions carry none); else why not."""
