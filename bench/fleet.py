@@ -147,13 +147,15 @@ def statistics(fleet: Fleet, workers: int) -> list[str]:
     needs = [c for f in ("data", "performance", "fairness", "drift") for c in tier.enabled_check_ids(f)]
     frame = step.load_production(tags, scorer, out, needs)
     reference = step.load_reference(tags, out, needs)
-    periods = step.split(frame, tags.get("governance.timestamp"), policy.monitoring_period, out, needs)
+    assert frame is not None and reference is not None, [r.message for r in out.results]  # the bench's own data
+    periods = step.split(frame, tags.columns.timestamp or None, policy.monitoring_period, out, needs)
+    assert periods is not None, [r.message for r in out.results]
     columns = list(frame.columns)
     step.validate(periods, columns, reference, tags, tier, f"{model}-monitoring", out)
-    step.fairness(periods, columns, tags, tier, policy, out)
+    step.fairness(periods, columns, reference, tags, tier, policy, out)
     step.drift(periods, columns, reference, scorer, tags, tier, out)
     step.evidently_report(frame, reference, tags, tier, out)
-    step.performance(periods, {p for p, _ in periods}, tags, tier, policy, _STATE["baseline"], out)
+    step.performance(periods, {p for p, _ in periods}, reference, scorer, tags, tier, policy, _STATE["baseline"], out)
     return [f"{len(out.results)} results"]
 
 
@@ -188,7 +190,7 @@ def warm(fn) -> None:
     ctx = resolve_subject(fleet.models[0], fleet.version)
     scorer = step.Scorer(fleet.uri, fleet.models[0], fleet.version, ctx.tags)
     scorer._loaded = fetch_model.fn(fleet.uri, fleet.models[0], fleet.version)
-    gate = read_past_run.fn(fleet.uri, ctx.tags.get("governance.last_gate_run"))
+    gate = read_past_run.fn(fleet.uri, ctx.tags.last_gate_run)
     _STATE.update(ctx=ctx, scorer=scorer, baseline=gate.metrics if gate else None)
 
 
