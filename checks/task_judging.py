@@ -60,6 +60,7 @@ class ScoredRows:
     # At the gate the model itself scored the rows, so a multiclass model without probabilities is its fault; a
     # monitoring period holds logged decisions, which never carry them.
     probabilities_expected: bool = True
+    why_no_probabilities: str = "the rows hold its decisions only"  # what log loss says when it cannot be measured
 
 
 @dataclass(frozen=True)
@@ -196,7 +197,7 @@ def _multiclass_performance(rows: ScoredRows, performance: MulticlassPerformance
     if rows.proba is None and not rows.probabilities_expected and "log_loss" in rules:
         results.append(CheckResult(check_id="performance.log_loss", status=Status.INCONCLUSIVE, n=len(rows.y),
                                    limit=rules.pop("log_loss").limit.bound, message=(
-            "log loss needs the model's class probabilities; the rows hold its decisions only")))
+            f"log loss needs the model's class probabilities; {rows.why_no_probabilities}")))
     classes = list(rows.proba_classes) if rows.proba_classes is not None else None
     return results + multiclass_performance_results(rows.y, rows.pred, rows.proba, classes, rules, confidence,
                                                     performance.resamples, performance.seed,

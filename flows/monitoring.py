@@ -208,11 +208,11 @@ def performance(periods: Periods, new: set[str], reference: pd.DataFrame, scorer
 
 
 def _with_probabilities(judged: ScoredRows, rows: pd.DataFrame, scorer: Scorer) -> ScoredRows:
-    """The rows with the class probabilities the model gives for them; as they were when it gives none (log
-    loss is then INCONCLUSIVE, saying the rows hold decisions only)."""
-    scored, _ = scorer.probabilities(rows)
+    """The rows with the class probabilities the model gives for them; when it gives none, log loss is
+    INCONCLUSIVE saying why."""
+    scored, why = scorer.probabilities(rows)
     if scored is None or scored.proba is None:
-        return judged
+        return replace(judged, why_no_probabilities=f"the model gave none for these rows: {why}")
     return replace(judged, proba=scored.proba, proba_classes=scored.proba_classes, probabilities_expected=True)
 
 

@@ -150,3 +150,24 @@ def test_a_multiclass_models_accuracy_is_estimated_from_its_class_probabilities_
     assert by[("performance.estimation_error.accuracy", "w1")].status is Status.PASS  # no concept drift here
     document = json.loads(out.files["evidence/class_estimation.json"])
     assert [c["class"] for c in document["calibration"]] == ["card", "loan", "savings"]
+
+
+def test_a_multiclass_weeks_log_loss_says_why_when_the_model_gives_no_probabilities():
+    """performance.log_loss at night is measured on the class probabilities the model gives for the week; a
+    model that cannot give them leaves it INCONCLUSIVE naming the cause, and accuracy is still judged."""
+    from govflow.checks.model_task import ModelTask
+
+    class Broken:
+        def probabilities(self, frame):
+            return None, "prediction failed: ValueError: columns are missing: ['income']"
+
+    rng = np.random.default_rng(5)
+    week = _offers(rng, 400).assign(offered=lambda f: f["product"])
+    policy, _ = load_policy(DEFAULT_POLICY)
+    out = step.Collected()
+    step.performance([("w1", week)], {"w1"}, _offers(rng, 1000), Broken(), OFFER_TAGS,  # type: ignore[arg-type]
+                     policy.tier("high").for_task(ModelTask.MULTICLASS), policy, None, out)
+    by = {r.check_id: r for r in out.results}
+    assert by["performance.log_loss"].status is Status.INCONCLUSIVE
+    assert "the model gave none for these rows: prediction failed" in by["performance.log_loss"].message
+    assert by["performance.accuracy"].status is Status.PASS
