@@ -59,7 +59,8 @@ def probe_robustness(loaded: LoadedModel, frame: pd.DataFrame, features: list[st
         results, document = robustness_audit(predictor(loaded, exclude, task), frame, features, monotonic_tag, rules,
                                              confidence, judged)
     except Exception as exc:  # the intact rows failed to score: the checks cannot judge
-        ids = [f"robustness.{name}" for name in ("noise", "monotonic", "missing_value") if getattr(rules, name)]
+        ids = [f"robustness.{name}" for name in ("noise", "monotonic", "missing_value") if getattr(rules, name)
+               and (judged is None or f"robustness.{name}" in judged)]
         return _crashed(ids, exc)
     return Probed(results, document)
 
