@@ -219,6 +219,19 @@ def _task_fairness_rules(frame: pd.DataFrame, policy: Policy, tier: str | None, 
     return judged_tier, rules
 
 
+def _decided(results: list[CheckResult], judged_tier, groups: list[dict], needs_outcomes: set[str],
+             compares: str) -> AuditReport:
+    """The fairness verdict; the gaps that need outcomes, when none were given, shown as not run (SKIPPED and
+    not waited for), not as findings."""
+    skipped = [CheckResult(check_id=c, status=Status.SKIPPED, message=(
+        f"not run: no outcomes (no --label given); it compares {compares}, which need the true outcome"))
+        for c in sorted(needs_outcomes)]
+    kept = [r for r in results if r.check_id not in needs_outcomes]
+    decision = decide(kept, judged_tier, families=("fairness",),
+                      not_judged=(*not_expected_at(Stage.GATE, judged_tier), *sorted(needs_outcomes)))
+    return AuditReport(decision.verdict.value, [*decision.results, *skipped], groups=groups)
+
+
 def numeric_column(frame: pd.DataFrame, column: str, source: str, role: str) -> np.ndarray:
     """A column of numbers (an offered limit, a premium, a loss), refused naming the column and a value that is
     not one, or the count of empty values."""
@@ -257,17 +270,9 @@ def audit_continuous_fairness(
                       raw=decisions, label_column=label or "label")
     results, groups = regression_fairness(rows, rules, scale, "no outcomes (no --label given)", policy.confidence,
                                           outcomes_known=outcomes is not None)
-    not_judged = not_expected_at(Stage.GATE, judged_tier)
-    skipped: list[CheckResult] = []
-    if label is None:  # the gaps that compare errors: shown as not run for want of outcomes, not as findings
-        needs = {r.check_id for r in results if r.check_id != "fairness.mean_prediction_ratio"}
-        results = [r for r in results if r.check_id not in needs]
-        not_judged = (*not_judged, *sorted(needs))
-        skipped = [CheckResult(check_id=c, status=Status.SKIPPED, message=(
-            "not run: no outcomes (no --label given); it compares errors, which need the true outcome"))
-            for c in sorted(needs)]
-    decision = decide(results, judged_tier, families=("fairness",), not_judged=not_judged)
-    return AuditReport(decision.verdict.value, [*decision.results, *skipped], groups=groups)
+    needs = set() if label is not None else {r.check_id for r in results
+                                             if r.check_id != "fairness.mean_prediction_ratio"}
+    return _decided(results, judged_tier, groups, needs, "errors")
 
 
 def class_column(frame: pd.DataFrame, column: str, source: str, role: str) -> np.ndarray:
@@ -300,14 +305,6 @@ def audit_class_fairness(
     results = period_fairness(rows, judged_tier, policy.confidence, outcomes_known=outcomes is not None).results
     classes = sorted({*decisions, *(outcomes if outcomes is not None else ())})
     groups = class_rate_table(outcomes, decisions, frame[sensitive], classes, rules.min_group_size)
-    not_judged = not_expected_at(Stage.GATE, judged_tier)
-    skipped: list[CheckResult] = []
-    if label is None:  # the gap that compares outcomes: shown as not run for want of them, not as a finding
-        needs = {r.check_id for r in results if r.check_id == "fairness.equalized_odds_difference"}
-        results = [r for r in results if r.check_id not in needs]
-        not_judged = (*not_judged, *sorted(needs))
-        skipped = [CheckResult(check_id=c, status=Status.SKIPPED, message=(
-            "not run: no outcomes (no --label given); it compares error rates, which need the true outcome"))
-            for c in sorted(needs)]
-    decision = decide(results, judged_tier, families=("fairness",), not_judged=not_judged)
-    return AuditReport(decision.verdict.value, [*decision.results, *skipped], groups=groups)
+    needs = set() if label is not None else {r.check_id for r in results
+                                             if r.check_id == "fairness.equalized_odds_difference"}
+    return _decided(results, judged_tier, groups, needs, "error rates")
