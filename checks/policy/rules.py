@@ -100,13 +100,11 @@ class DecayRule(Rule):
 EstimableMetric = Literal["auc", "accuracy", "precision", "recall"]
 
 
-class EstimatedRule(Rule):
-    """Performance estimated from calibrated scores for periods still awaiting outcomes (checks/estimation.py):
-    each metric at least the validation baseline less `max_worsening[metric]`, like its realised twin
-    `performance.decay.<metric>`. A band that reaches across that floor earns `on_straddle`. Below
-    `min_samples` rows in a period, INCONCLUSIVE. `draws` seeded simulations give the bands."""
+class CalibratedEstimate(Rule):
+    """What an estimate from calibrated probabilities is judged by, whichever metrics it names: below
+    `min_samples` rows in a period INCONCLUSIVE; a band reaching across its floor earns `on_straddle`; `draws`
+    seeded simulations give the bands."""
 
-    max_worsening: dict[EstimableMetric, float] = Field(min_length=1)
     min_samples: int = Field(ge=1)
     on_straddle: Straddle = Straddle.WARN
     # `isotonic`: calibrate the scores on the reference where that lowers the held-out calibration error;
@@ -114,6 +112,14 @@ class EstimatedRule(Rule):
     calibration: Literal["isotonic", "none"] = "isotonic"
     draws: int = Field(default=1000, ge=100)
     seed: int = 0
+
+
+class EstimatedRule(CalibratedEstimate):
+    """Performance estimated from calibrated scores for periods still awaiting outcomes (checks/estimation.py):
+    each metric at least the validation baseline less `max_worsening[metric]`, like its realised twin
+    `performance.decay.<metric>`."""
+
+    max_worsening: dict[EstimableMetric, float] = Field(min_length=1)
 
     def sub_checks(self) -> tuple[str, ...]:
         return tuple(self.max_worsening)

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from govflow.checks.limits import Straddle
-from govflow.checks.policy.rules import LifetimeRule, Rule
+from govflow.checks.policy.rules import CalibratedEstimate, LifetimeRule, Rule
 
 RegressionMetric = Literal["mae", "rmse", "r2"]
 LossName = Literal["mae", "rmse"]
@@ -82,18 +82,12 @@ class MulticlassDecayRule(Rule):
         return tuple(self.max_worsening)
 
 
-class MulticlassEstimatedRule(Rule):
+class MulticlassEstimatedRule(CalibratedEstimate):
     """A multiclass model's accuracy and macro F1 estimated before outcomes arrive from its class probabilities
     calibrated one class against the rest on the reference (checks/class_estimation.py, as NannyML's multiclass
-    CBPE), each at least the gate's figure less `max_worsening[metric]`. A band (from `draws` seeded simulations
-    of the outcomes) that reaches across that floor earns `on_straddle`. Below `min_samples` rows, INCONCLUSIVE."""
+    CBPE), each at least the gate's figure less `max_worsening[metric]`."""
 
     max_worsening: dict[MulticlassMetric, float] = Field(min_length=1)
-    min_samples: int = Field(ge=1)
-    on_straddle: Straddle = Straddle.WARN
-    calibration: Literal["isotonic", "none"] = "isotonic"
-    draws: int = Field(default=1000, ge=100)
-    seed: int = 0
 
     def sub_checks(self) -> tuple[str, ...]:
         return tuple(self.max_worsening)
