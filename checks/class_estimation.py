@@ -27,10 +27,11 @@ from govflow.checks.estimation import (
     judge_estimate,
 )
 from govflow.checks.multiclass import confusion, macro_f1
-from govflow.checks.policy import MulticlassPerformance
+from govflow.checks.policy import MulticlassEstimatedRule, MulticlassPerformance
 from govflow.checks.results import CheckResult, Status, not_run
 
 LABELS = {"accuracy": "accuracy", "macro_f1": "macro F1"}
+_DEFAULTS = MulticlassEstimatedRule.model_fields
 _DRAWS_AT_ONCE = 50  # simulated outcome sets drawn together: bounds memory to ~50 x rows x classes floats
 
 
@@ -135,7 +136,8 @@ def judge_class_estimates(calibration: ClassCalibration, waiting: Sequence[Score
     """The periods awaiting outcomes estimated and judged against the gate's figures less the allowed
     worsening; the labelled ones the tier compares, the estimate for their rows against what they realise."""
     rule, error = performance.estimated, performance.estimation_error
-    draws, seed = (rule.draws, rule.seed) if rule else (200, 0)
+    # Comparing only (no `estimated` rule): the estimate is made as the rule's defaults would make it.
+    draws, seed = (rule.draws, rule.seed) if rule else (_DEFAULTS["draws"].default, _DEFAULTS["seed"].default)
     out: list[tuple[str, list[CheckResult]]] = []
     rows_out = []
     for scored in waiting:

@@ -193,7 +193,9 @@ def judge_loss_estimates(model: LossModel, waiting: Periods, compared: Periods, 
     against what their outcomes realise. Limits are shares of the reference outcomes' mean absolute value, as
     every regression limit."""
     scale, why = outcome_scale(reference_y)
-    sigmas = performance.estimated.band_sigmas if performance.estimated else 3.0
+    # Comparing only (no `estimated` rule): the band is drawn as the rule's default would draw it.
+    sigmas = (performance.estimated.band_sigmas if performance.estimated
+              else RegressionEstimatedRule.model_fields["band_sigmas"].default)
     out: list[tuple[str, list[CheckResult]]] = []
     rows_out, groups_out = [], []
     for period, rows in waiting:
