@@ -160,11 +160,10 @@ def predictor(loaded: LoadedModel, exclude: tuple[str, ...] = (),
             raise Rejected(exc.message) from exc
         if task is ModelTask.BINARY:
             return split_output(raw)
-        values = np.asarray(raw.to_numpy() if isinstance(raw, pd.DataFrame) else raw)
+        values = _as_array(raw)
         if task is ModelTask.REGRESSION:
             return values.astype(float).reshape(-1), None
-        classes = np.asarray(model_classes(loaded, values.shape[1]), dtype=object)
-        return classes[values.argmax(axis=1)], None
+        return likeliest_class(loaded, values)[0], None
 
     return run
 
@@ -178,17 +177,26 @@ def predict(loaded: LoadedModel, frame: pd.DataFrame, exclude: tuple[str, ...] =
     columns = list(loaded.input_columns) or [c for c in frame.columns if c not in exclude]
     try:
         output = loaded.model.predict(frame[columns])
-        values = np.asarray(output.to_numpy() if isinstance(output, pd.DataFrame) else output)
+        values = _as_array(output)
         if values.ndim == 2 and values.shape[1] > 2:  # one probability per class of a multiclass model
-            classes = model_classes(loaded, values.shape[1])
-            return Scored(pred=np.asarray(classes, dtype=object)[values.argmax(axis=1)], width=values.shape[1],
-                          proba=values.astype(float), proba_classes=classes)
+            pred, classes = likeliest_class(loaded, values)
+            return Scored(pred=pred, width=values.shape[1], proba=values.astype(float), proba_classes=classes)
         pred, score = split_output(output)
     except Exception as exc:  # reported as an ERROR result naming the cause
         return Scored(error=f"prediction failed: {type(exc).__name__}: {exc}")
     wide = values.ndim == 2 and values.shape[1] > 1
     return Scored(pred=pred, score=score, raw=None if wide else values.reshape(-1),
                   width=values.shape[1] if wide else None)
+
+
+def _as_array(output: Any) -> np.ndarray:
+    return np.asarray(output.to_numpy() if isinstance(output, pd.DataFrame) else output)
+
+
+def likeliest_class(loaded: LoadedModel, proba: np.ndarray) -> tuple[np.ndarray, tuple]:
+    """Each row's likeliest class from a multiclass model's probabilities, and the columns' classes."""
+    classes = model_classes(loaded, proba.shape[1])
+    return np.asarray(classes, dtype=object)[proba.argmax(axis=1)], classes
 
 
 def model_classes(loaded: LoadedModel, width: int) -> tuple:
