@@ -14,6 +14,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from govflow.checks.model_task import ModelTask
+from govflow.checks.results import CheckResult, Status
+from govflow.checks.system_kind import LACKS_MODEL, NOT_TABULAR, SystemKind
 
 if TYPE_CHECKING:  # the policy model validates check ids against this registry at import
     from govflow.checks.governance_tags import VersionTags
@@ -57,15 +59,37 @@ class CheckSpec:
     # The kinds of model it judges. Performance and fairness rules come from the tier's section for the task
     # (checks/policy/tiers.py); this says which task-agnostic families' checks a task has no method for yet.
     tasks: frozenset[ModelTask] = frozenset(ModelTask)
+    # The kinds of AI system it judges (`_spec` derives them from what the check needs and its family).
+    kinds: frozenset[SystemKind] = frozenset(SystemKind)
 
     @property
     def family(self) -> str:
         return self.check_id.split(".")[0]
 
 
+# Families every kind of AI system is held to: who owns it, its documents, its life and its complaints.
+_EVERY_KIND = frozenset({"governance", "documentation", "lifecycle", "feedback"})
+
+
+def _kinds(check_id: str, needs: frozenset[Need]) -> frozenset[SystemKind]:
+    """A check that questions the model (or its inputs' link to a sensitive attribute, which the gate measures
+    through the model's inputs) judges only a model; the genai family only generative-AI applications; the
+    checks on rows of predictions a model and a vendor's logged decisions alike."""
+    family = check_id.split(".")[0]
+    if family in _EVERY_KIND:
+        return frozenset(SystemKind)
+    if family == "genai":
+        return frozenset({SystemKind.GENAI})
+    if Need.MODEL in needs or family == "proxy":
+        return frozenset({SystemKind.MODEL})
+    return frozenset({SystemKind.MODEL, SystemKind.VENDOR})
+
+
 def _spec(check_id: str, description: str, stages: Iterable[Stage], needs: Iterable[Need] = (),
           **extra: object) -> CheckSpec:
-    return CheckSpec(check_id, description, frozenset(stages), frozenset(needs), **extra)  # type: ignore[arg-type]
+    needed = frozenset(needs)
+    extra.setdefault("kinds", _kinds(check_id, needed))
+    return CheckSpec(check_id, description, frozenset(stages), needed, **extra)  # type: ignore[arg-type]
 
 
 _G, _M = Stage.GATE, Stage.MONITORING
@@ -238,6 +262,29 @@ REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
           [_G], [_D, _X], declared_by="monotonic", tasks=_SCORED),
     _spec("robustness.missing_value",
           "a missing value in each input gets a prediction or a clear rejection, never a crash", [_G], [_D, _X]),
+    _spec("genai.pii_leak_rate", "the share of answers disclosing personal data (email, phone, card and account "
+          "numbers, national identifiers; check digits verified) is within the limit, on its Wilson interval",
+          [_G, _M], [_D, _R]),
+    _spec("genai.refusal_rate", "the share of answers that decline is within the limit, on its Wilson interval",
+          [_G, _M], [_D, _R]),
+    _spec("genai.format_validity", "the share of answers that parse as the format the application declares (tag "
+          "governance.output_format: JSON, or a JSON object with named keys) is at least the minimum", [_G, _M],
+          [_D, _R], declared_by="output_format"),
+    _spec("genai.reference_match", "the share of answers equal to the reference answer (normalised as SQuAD's "
+          "exact match) is at least the minimum", [_G, _M], [_D, _R]),
+    _spec("genai.context_overlap", "the share of answers whose content words are mostly found in the context "
+          "given (a floor for groundedness) is at least the minimum", [_G, _M], [_D, _R]),
+    _spec("genai.judge", "the share of answers the team's own LLM judge passes (column judge.<name>) is at least "
+          "the minimum, believed only where the judge agrees with people", [_G, _M], [_D, _R],
+          only_when_produced=True),
+    _spec("genai.judge_agreement", "the judge agrees with people's labels (column human.<name>) with Cohen's kappa "
+          "whose lower bound is at least the minimum", [_G, _M], [_D, _R], only_when_produced=True),
+    _spec("genai.counterfactual_gap", "on inputs paired but for a demographic term, the paired difference in the "
+          "outcome (a refusal, an amount, a score) is within the limit, on its paired interval", [_G], [_D, _R]),
+    *(_spec(f"genai.noninferiority.{m}", f"the new version's {m.replace('_', ' ')} is no worse than the serving "
+            "version's by more than the margin, paired on the inputs both answered", [_G], [_D, _R],
+            only_when_produced=True)
+      for m in ("pii_leak_rate", "refusal_rate", "format_validity", "reference_match", "context_overlap")),
     _spec("feedback.stakeholder", "no stakeholder feedback at or above the policy's severity is unresolved",
           [Stage.FEEDBACK]),
     _spec("lifecycle.retirement", "a retiring version holds no alias and its evidence is complete and kept",
@@ -263,6 +310,7 @@ def expected_at(stage: Stage, tier: TierPolicy, tags: VersionTags | None = None,
     for check_id in tier.enabled_check_ids():
         spec = REGISTRY[check_id]
         if (stage in spec.stages and tier.task in spec.tasks and spec.needs <= available
+                and (tags.kind if tags is not None else SystemKind.MODEL) in spec.kinds
                 and applies(spec, tier, tags) and (wanted is None or spec.family in wanted) and (needing is None or needing in spec.needs)
                 and (not spec.only_when_produced or check_id in seen)):
             out.append(check_id)
@@ -280,3 +328,19 @@ def not_expected_at(stage: Stage, tier: TierPolicy, tags: VersionTags | None = N
     """The tier's enabled checks this stage does not judge: what `decide` is told not to wait for."""
     expected = set(expected_at(stage, tier, tags, has, produced=produced))
     return tuple(c for c in tier.enabled_check_ids() if c not in expected)
+
+
+def skipped_for_kind(stage: Stage, tier: TierPolicy, tags: VersionTags) -> list[CheckResult]:
+    """SKIPPED, with the reason, for each of the tier's checks at `stage` that the version's kind of system
+    cannot be judged by (a vendor system has no model to question); listed so a reader sees they were
+    considered, and not waited for (`not_expected_at` leaves them out). A generative-AI check is not listed
+    for a model: it never applied, as a regression's checks are not listed for a classifier."""
+    kind = tags.kind
+    out = []
+    for check_id in tier.enabled_check_ids():
+        spec = REGISTRY[check_id]
+        if stage not in spec.stages or kind in spec.kinds or spec.family == "genai":
+            continue
+        why = LACKS_MODEL[kind] if kind is not SystemKind.GENAI or spec.kinds == {SystemKind.MODEL} else NOT_TABULAR
+        out.append(CheckResult(check_id=check_id, status=Status.SKIPPED, message=f"not run: {why}"))
+    return out

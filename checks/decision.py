@@ -73,7 +73,10 @@ def decide(results: Iterable[CheckResult], tier: TierPolicy, families: tuple[str
     reasons: list[str] = []
 
     failed = [r for r in blocking if r.status is Status.FAIL]
-    unknown = [r for r in blocking if r.status in UNKNOWN_STATUSES]
+    # A check the job does not judge may still be listed SKIPPED, saying why (a vendor system has no model to
+    # question); that says it does not apply, not that it is unknown.
+    unknown = [r for r in blocking if r.status in UNKNOWN_STATUSES
+               and not (r.status is Status.SKIPPED and r.check_id in not_judged)]
     seen = {r.check_id for r in judged}
     expected = _expected(tier, families, not_judged)
     silent = [c for c in expected if tier.rule(c).blocking and c not in seen]  # type: ignore[union-attr]

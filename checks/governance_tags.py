@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from govflow.checks.policy import TIER_NAMES
 from govflow.checks.results import CheckResult, Status
+from govflow.checks.system_kind import KIND_TAG, SystemKind, told_kind
 
 TIER_TAG = "governance.risk_tier"
 
@@ -35,6 +36,13 @@ def check_required_tags(tags: Mapping[str, str], required: tuple[str, ...]) -> l
             check_id=check_id, status=Status.ERROR, value=str(tier), limit="|".join(TIER_NAMES),
             message=f"tag '{TIER_TAG}' is '{tier}', expected one of {', '.join(TIER_NAMES)}",
             column=TIER_TAG,
+        ))
+    kind = tags.get(KIND_TAG)
+    if told_kind(kind) is None:
+        results.append(CheckResult(
+            check_id=check_id, status=Status.ERROR, value=str(kind), limit="|".join(SystemKind),
+            message=f"tag '{KIND_TAG}' is '{kind}', expected one of {', '.join(SystemKind)}", column=KIND_TAG,
+            hint="register a system with `govflow system add NAME --kind vendor|genai`; a model needs no kind tag",
         ))
     if not results:
         results.append(CheckResult(
@@ -69,6 +77,17 @@ class Columns:
 
 
 @dataclass(frozen=True)
+class AnswerColumns:
+    """Where a generative-AI application's evaluation set (or a period's logged answers) holds each part;
+    tags (governance.<part>_column) may rename them."""
+
+    input: str = "input"
+    output: str = "output"
+    reference: str = "reference"
+    context: str = "context"
+
+
+@dataclass(frozen=True)
 class DataSources:
     """Where the version's data lives (URIs), None where the tag is not set."""
 
@@ -98,6 +117,15 @@ class VersionTags:
     last_monitor_run: str | None = None
     retire_requested_by: str | None = None
     task: str | None = None  # as written (tag governance.task); checks/model_task.py tells the task
+    kind_written: str | None = None  # as written (tag governance.kind)
+    output_format: str | None = None  # a generative-AI application's declared answer format (checks/genai.py)
+    answers: AnswerColumns = field(default_factory=AnswerColumns)  # where its evaluation set holds each part
+
+    @property
+    def kind(self) -> SystemKind:
+        """The kind of AI system; a tag that names no kind reads as a model here, and the gate's
+        `governance.required_tags` says it is wrong (ERROR), so nothing is judged by a guessed kind unseen."""
+        return told_kind(self.kind_written) or SystemKind.MODEL
 
     @classmethod
     def parse(cls, tags: Mapping[str, str]) -> VersionTags:
@@ -114,7 +142,9 @@ class VersionTags:
                    jurisdictions=get("jurisdictions"), monotonic=get("monotonic"), columns=columns, data=data,
                    status=get("status"), lifecycle=get("lifecycle"), last_gate_run=get("last_gate_run"),
                    last_monitor_run=get("last_monitor_run"), retire_requested_by=get("retire_requested_by"),
-                   task=get("task"))
+                   task=get("task"), kind_written=get("kind"), output_format=get("output_format"),
+                   answers=AnswerColumns(**{part: get(f"{part}_column") or part
+                                            for part in ("input", "output", "reference", "context")}))
 
 
 def version_tags(model_tags: Mapping[str, str], version_tags_: Mapping[str, str]) -> VersionTags:

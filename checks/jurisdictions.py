@@ -14,9 +14,9 @@ from govflow.checks.results import CheckResult, Status
 TAG = "governance.jurisdictions"
 
 # Keys whose smaller value is stricter beyond those named max*: deadlines, review intervals, warning bands.
-_LOWER = frozenset({"warn", "review_every_days", "critical", "major", "minor"})
+_LOWER = frozenset({"warn", "review_every_days", "critical", "major", "minor", "margin"})
 # Keys whose larger value is stricter: minimum metrics, how long evidence is kept.
-_HIGHER = frozenset({"min", "retention_years"})
+_HIGHER = frozenset({"min", "retention_years", "min_kappa", "min_token_share"})
 # Switches that are stricter on: a check that blocks, a relationship that must be declared.
 _ON = frozenset({"blocking", "require_declaration"})
 

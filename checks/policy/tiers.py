@@ -11,6 +11,7 @@ from pydantic import Field, PrivateAttr
 
 from govflow.checks.jurisdictions import changes, tighten
 from govflow.checks.model_task import ModelTask
+from govflow.checks.policy.genai_rules import GenaiChecks
 from govflow.checks.policy.rules import Frozen, Rule, TierName
 from govflow.checks.policy.sections import (
     DataChecks,
@@ -51,6 +52,7 @@ class TierPolicy(Frozen):
     feedback: FeedbackChecks = FeedbackChecks()
     regression: RegressionChecks | None = None
     multiclass: MulticlassChecks | None = None
+    genai: GenaiChecks | None = None
     _task: ModelTask = PrivateAttr(default=ModelTask.BINARY)
     _as_written: TierPolicy | None = PrivateAttr(default=None)  # the tier as the policy holds it (binary)
 
@@ -119,6 +121,9 @@ class Policy(Frozen):
     version: Literal[1]
     confidence: float = Field(gt=0.5, lt=1.0)
     required_tags: tuple[str, ...] = Field(min_length=1)
+    # A vendor system or a generative-AI application carries these in place of `required_tags` (it has no
+    # model's columns to name); a kind not listed carries `required_tags`.
+    required_tags_by_kind: dict[Literal["vendor", "genai"], tuple[str, ...]] = Field(default_factory=dict)
     unassessed_tier: TierName
     monitoring_period: Literal["D", "W", "M"]
     tiers: dict[TierName, TierPolicy]
@@ -138,6 +143,10 @@ class Policy(Frozen):
             if overlay:
                 merged = tighten(merged, overlay, f"jurisdictions.{code}.tiers.{name}")
         return TierPolicy.model_validate(merged)
+
+    def required_for(self, kind: str) -> tuple[str, ...]:
+        """The tags a version of this kind of AI system must carry."""
+        return self.required_tags_by_kind.get(kind, self.required_tags)  # type: ignore[call-overload]
 
     def signoff_roles(self) -> list[str]:
         """Every role a tier asks to sign off, as the tiers stand and as each jurisdiction tightens them."""
