@@ -80,6 +80,8 @@ def _kinds(check_id: str, needs: frozenset[Need]) -> frozenset[SystemKind]:
         return frozenset(SystemKind)
     if family == "genai":
         return frozenset({SystemKind.GENAI})
+    if family == "vendor":
+        return frozenset({SystemKind.VENDOR})
     if Need.MODEL in needs or family == "proxy":
         return frozenset({SystemKind.MODEL})
     return frozenset({SystemKind.MODEL, SystemKind.VENDOR})
@@ -108,10 +110,12 @@ REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
     _spec("governance.waivers", "each waiver of the version still applies (WARN once it has expired)", [_G]),
     _spec("governance.signoff", "every role the tier names has signed the version off, each a different person", [_G]),
     _spec("governance.task", "the version's task (binary, multiclass, regression) is told by its model and data "
-          "or its tag governance.task, without contradiction, and govflow judges that task", [_G], [_D, _X]),
+          "or its tag governance.task, without contradiction, and govflow judges that task", [_G], [_D, _X],
+          kinds=frozenset({SystemKind.MODEL, SystemKind.VENDOR})),  # a vendor's task is told by its logged decisions
     _spec("governance.serving", "a version that holds an alias (serves) has an approved status",
           [_M, Stage.SERVING]),
-    _spec("data.readable", "the dataset the check needs can be read and has rows", [_G, _M]),
+    _spec("data.readable", "the dataset the check needs can be read and has rows", [_G, _M],
+          kinds=frozenset(SystemKind)),
     _spec("data.schema", "every column the model and policy need is present with the reference type", [_G, _M], [_D]),
     _spec("data.null_rate", "a column's null share is at most the reference share plus the allowed increase",
           [_G, _M], [_D]),
@@ -285,6 +289,10 @@ REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
             "version's by more than the margin, paired on the inputs both answered", [_G], [_D, _R],
             only_when_produced=True)
       for m in ("pii_leak_rate", "refusal_rate", "format_validity", "reference_match", "context_overlap")),
+    _spec("vendor.due_diligence", "the vendor's due-diligence record (tag governance.due_diligence) fills every "
+          "field the tier requires, and its review date has not passed", [_G]),
+    _spec("vendor.documents", "each document the tier requires of a vendor (a security certificate, its model card "
+          "or fact sheet, a bias audit) is on file, hashed into the evidence, and not expired", [_G]),
     _spec("feedback.stakeholder", "no stakeholder feedback at or above the policy's severity is unresolved",
           [Stage.FEEDBACK]),
     _spec("lifecycle.retirement", "a retiring version holds no alias and its evidence is complete and kept",
@@ -317,10 +325,13 @@ def expected_at(stage: Stage, tier: TierPolicy, tags: VersionTags | None = None,
     return out
 
 
-def judges(check_id: str, tier: TierPolicy) -> bool:
-    """Whether the tier runs the check for its task: its rule is set and the registry has a method for the task
-    (a step whose check has none for the task produces nothing, rather than a result that would block)."""
-    return tier.rule(check_id) is not None and tier.task in REGISTRY[check_id].tasks
+def judges(check_id: str, tier: TierPolicy, tags: VersionTags | None = None) -> bool:
+    """Whether the tier runs the check for its task and the version's kind of system: its rule is set and the
+    registry has a method for both (a step whose check has none produces nothing, rather than a result that
+    would block)."""
+    spec = REGISTRY[check_id]
+    kind = tags.kind if tags is not None else SystemKind.MODEL
+    return tier.rule(check_id) is not None and tier.task in spec.tasks and kind in spec.kinds
 
 
 def not_expected_at(stage: Stage, tier: TierPolicy, tags: VersionTags | None = None,
@@ -333,13 +344,13 @@ def not_expected_at(stage: Stage, tier: TierPolicy, tags: VersionTags | None = N
 def skipped_for_kind(stage: Stage, tier: TierPolicy, tags: VersionTags) -> list[CheckResult]:
     """SKIPPED, with the reason, for each of the tier's checks at `stage` that the version's kind of system
     cannot be judged by (a vendor system has no model to question); listed so a reader sees they were
-    considered, and not waited for (`not_expected_at` leaves them out). A generative-AI check is not listed
-    for a model: it never applied, as a regression's checks are not listed for a classifier."""
+    considered, and not waited for (`not_expected_at` leaves them out). A generative-AI or vendor check is not
+    listed for another kind: it never applied, as a regression's checks are not listed for a classifier."""
     kind = tags.kind
     out = []
     for check_id in tier.enabled_check_ids():
         spec = REGISTRY[check_id]
-        if stage not in spec.stages or kind in spec.kinds or spec.family == "genai":
+        if stage not in spec.stages or kind in spec.kinds or spec.family in ("genai", "vendor"):
             continue
         why = LACKS_MODEL[kind] if kind is not SystemKind.GENAI or spec.kinds == {SystemKind.MODEL} else NOT_TABULAR
         out.append(CheckResult(check_id=check_id, status=Status.SKIPPED, message=f"not run: {why}"))

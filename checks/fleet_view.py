@@ -83,6 +83,11 @@ class ModelFacts:
         return found.value if found else None
 
     @property
+    def kind(self) -> str:
+        """model, vendor or genai: the kind of AI system the registered model is (tag governance.kind)."""
+        return VersionTags.parse(self.tags).kind.value
+
+    @property
     def lifecycle(self) -> str:
         """retired, retiring, serving, or registered (not serving yet)."""
         if not self.versions:
@@ -232,7 +237,7 @@ def inventory(models: Sequence[ModelFacts], runs: Iterable[RunRecord], register:
         due = review.get((facts.model, facts.current)) if facts.current else None
         current = next((v for v in version_states(facts, monitored) if v["version"] == facts.current), None)
         rows.append({
-            "model": facts.model, "owner": facts.owner, "tier": facts.tier, "lifecycle": facts.lifecycle,
+            "model": facts.model, "kind": facts.kind, "owner": facts.owner, "tier": facts.tier, "lifecycle": facts.lifecycle,
             "version": facts.current, "gate": facts.status, "monitoring": current["monitoring"] if current else None,
             "status": current["status"] if current else facts.status,
             "last_run": run.started.date().isoformat() if run else None,

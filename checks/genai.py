@@ -5,18 +5,19 @@ far as it agrees with people (checks/genai_pairs.py holds the paired statistics)
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from govflow.checks.genai_pairs import cohen_kappa
+from govflow.checks.genai_pairs import cohen_kappa, judge_pairs
 from govflow.checks.genai_scorers import context_overlap, format_valid, matches, pii_found, refused
-from govflow.checks.governance_tags import AnswerColumns
-from govflow.checks.limits import Judged, judge_figure, too_few_rows
+from govflow.checks.governance_tags import AnswerColumns, VersionTags
+from govflow.checks.limits import Judged, Straddle, judge_figure, too_few_rows
 from govflow.checks.performance import wilson_interval
 from govflow.checks.policy.genai_rules import GenaiChecks, RateCeiling, RateFloor
-from govflow.checks.results import CheckResult, Status
+from govflow.checks.results import CheckResult, Status, not_run
 
 JUDGE_PREFIX, HUMAN_PREFIX = "judge.", "human."
 RATE_METRICS = ("pii_leak_rate", "refusal_rate", "format_validity", "reference_match", "context_overlap")
@@ -95,14 +96,16 @@ def rate_result(check_id: str, hits: np.ndarray, rule: RateCeiling | RateFloor, 
                         f"{k} of {n} answers {what} ({k / n:.1%}){extra}", group=group)
 
 
-def _group_results(check_id: str, values: pd.Series, groups: dict[str, pd.Series], rule, straddle,
+def _group_results(check_id: str, values: pd.Series, groups: dict[str, pd.Series], rule,
                    confidence: float, what: str) -> list[CheckResult]:
     """The same rate within each group of each sensitive column, for groups with enough answers to judge."""
     out = []
     for column, labels in groups.items():
         for value, hits in values.groupby(labels.loc[values.index], sort=True):
             if len(hits) >= rule.min_samples:
-                out.append(rate_result(check_id, hits.to_numpy(), rule, straddle, confidence, what,
+                # A group's rate is shown beside the whole's: beyond the limit it is a finding; where too few
+                # answers put its interval across the limit, a WARN says so rather than hold up what the whole shows.
+                out.append(rate_result(check_id, hits.to_numpy(), rule, Straddle.WARN, confidence, what,
                                        group=f"{column}={value}"))
     return out
 
@@ -116,6 +119,8 @@ def judge_rates(table: pd.DataFrame, genai: GenaiChecks, confidence: float,
         if rule is None:
             continue
         check_id = f"genai.{metric}"
+        if metric == "format_validity" and metric not in table:
+            continue  # judged only where the application declares a format (the registry's declared_by)
         values = table[metric].dropna() if metric in table else pd.Series(dtype=float)
         if values.empty:
             why = {"reference_match": "no answer has a reference answer (column reference)",
@@ -129,7 +134,7 @@ def judge_rates(table: pd.DataFrame, genai: GenaiChecks, confidence: float,
             extra = f"; kinds found: {', '.join(kinds)}"
         out.append(rate_result(check_id, values.to_numpy(), rule, genai.on_straddle, confidence, _DOES[metric],
                                extra=extra))
-        out += _group_results(check_id, values, groups or {}, rule, genai.on_straddle, confidence, _DOES[metric])
+        out += _group_results(check_id, values, groups or {}, rule, confidence, _DOES[metric])
     return out
 
 
@@ -191,3 +196,41 @@ def _agreement(frame: pd.DataFrame, name: str, judge: pd.Series, genai: GenaiChe
     out.append(result)
     return result.status is Status.PASS, f"kappa {kappa:.3f}, interval {ci[0]:.3f} to {ci[1]:.3f}"
 
+
+
+@dataclass(frozen=True)
+class JudgedAnswers:
+    results: list[CheckResult]
+    table: pd.DataFrame | None = None  # the per-answer scores (None when the answers could not be read)
+
+
+def judge_answers(frame: pd.DataFrame, tags: VersionTags, genai: GenaiChecks, confidence: float, source: str,
+                  expected: list[str], paired: bool = True) -> JudgedAnswers:
+    """Every genai check the tier runs on one evaluation set (or period) of answers: the rates, overall and per
+    sensitive group, the judges and (`paired`: an evaluation set, not logged traffic) the counterfactual gap; a
+    column the tags name but the answers lack is an ERROR for each `expected` check, naming it."""
+    try:
+        declared = OutputFormat.parse(tags.output_format) if tags.output_format else None
+        table = answer_table(frame, tags.answers, genai, source, declared)
+    except BadAnswers as exc:
+        return JudgedAnswers(not_run(expected, str(exc)))
+    missing = [c for c in tags.columns.sensitive if c not in frame.columns]
+    groups = {c: frame[c] for c in tags.columns.sensitive if c in frame.columns}
+    results = judge_rates(table, genai, confidence, groups) + judge_judges(frame, genai, confidence)
+    results += judge_pairs(frame, table, genai, confidence) if paired else []
+    results += [CheckResult(check_id=check_id, status=Status.ERROR, column=c,
+                            message=f"sensitive column '{c}' (tag governance.sensitive_features) is not in {source}, "
+                                    "so the answers' rates per group cannot be judged")
+                for c in missing for check_id in expected[:1]]
+    return JudgedAnswers(results, table)
+
+
+def answer_evidence(table: pd.DataFrame, inputs: pd.Series) -> list[dict]:
+    """The per-answer scores as evidence: each answer's input by its SHA-256 (never the text, which may hold
+    the very personal data a leak check found), the kinds of personal data found and each scorer's verdict."""
+    rows = []
+    for (index, row), text in zip(table.iterrows(), inputs, strict=True):
+        rows.append({"row": int(index) if isinstance(index, (int, np.integer)) else str(index),
+                     "input_sha256": hashlib.sha256(str(text).encode()).hexdigest(),
+                     **{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}})
+    return rows

@@ -95,11 +95,15 @@ def noninferiority(candidate: pd.DataFrame, serving: pd.DataFrame, rule: NonInfe
                    confidence: float, serving_version: str) -> list[CheckResult]:
     """`genai.noninferiority.<metric>`: per metric the new version's answers (`candidate`, one row per input, a
     column per metric) against the serving version's on the same inputs (the index), the paired difference in
-    the worse direction, judged against the margin: PASS only when its upper bound is within it."""
+    the worse direction, judged against the margin: PASS only when its upper bound is within it. A metric this
+    version's answers were not measured by gives no result."""
     out = []
     for metric in rule.metrics:
         check_id = f"genai.noninferiority.{metric}"
-        both = pd.DataFrame({"new": candidate.get(metric), "old": serving.get(metric)}).dropna()
+        if metric not in candidate.columns or candidate[metric].isna().all():
+            continue  # not measured on this version's answers (no format declared, no references): nothing to compare
+        old = serving[metric] if metric in serving.columns else pd.Series(np.nan, index=serving.index)
+        both = pd.DataFrame({"new": candidate[metric], "old": old}).dropna()
         if len(both) < 2:
             out.append(CheckResult(check_id=check_id, status=Status.INCONCLUSIVE, n=len(both), limit=rule.margin,
                                    message=f"{len(both)} inputs answered and scored by both this version and "

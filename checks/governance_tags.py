@@ -119,6 +119,8 @@ class VersionTags:
     task: str | None = None  # as written (tag governance.task); checks/model_task.py tells the task
     kind_written: str | None = None  # as written (tag governance.kind)
     output_format: str | None = None  # a generative-AI application's declared answer format (checks/genai.py)
+    prompt: str | None = None  # prompts:/NAME/VERSION of the application's prompt (set by `govflow system add`)
+    due_diligence: str | None = None  # a vendor system's due-diligence record (checks/due_diligence.py)
     answers: AnswerColumns = field(default_factory=AnswerColumns)  # where its evaluation set holds each part
 
     @property
@@ -143,6 +145,7 @@ class VersionTags:
                    status=get("status"), lifecycle=get("lifecycle"), last_gate_run=get("last_gate_run"),
                    last_monitor_run=get("last_monitor_run"), retire_requested_by=get("retire_requested_by"),
                    task=get("task"), kind_written=get("kind"), output_format=get("output_format"),
+                   prompt=get("prompt"), due_diligence=get("due_diligence"),
                    answers=AnswerColumns(**{part: get(f"{part}_column") or part
                                             for part in ("input", "output", "reference", "context")}))
 

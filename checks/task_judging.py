@@ -14,6 +14,7 @@ import pandas as pd
 
 from govflow.checks.decay import decay_results
 from govflow.checks.fairness import fairness_audit
+from govflow.checks.governance_tags import VersionTags
 from govflow.checks.limits import Judged, Straddle
 from govflow.checks.model_task import TASK_TAG, ModelTask, TaskFinding
 from govflow.checks.multiclass import (
@@ -61,6 +62,17 @@ class ScoredRows:
     # monitoring period holds logged decisions, which never carry them.
     probabilities_expected: bool = True
     why_no_probabilities: str = "the rows hold its decisions only"  # what log loss says when it cannot be measured
+
+
+def logged_rows(rows: pd.DataFrame, tags: VersionTags, reference_y: np.ndarray | None = None) -> ScoredRows:
+    """Logged rows as the task judges them: outcomes, the logged decisions and scores if any (a monitoring
+    period's rows, a vendor system's logged sample at the gate)."""
+    label, prediction, score = tags.columns.label, tags.columns.prediction, tags.columns.score
+    sensitive = [c for c in tags.columns.declared() if c != label and c in rows.columns]
+    return ScoredRows(rows[label].to_numpy(), rows[prediction].to_numpy(),
+                      rows[score].to_numpy() if score in rows.columns else None, rows[sensitive],
+                      raw=rows[prediction].to_numpy(), label_column=label, prediction_column=prediction,
+                      reference_y=reference_y, probabilities_expected=False)
 
 
 @dataclass(frozen=True)

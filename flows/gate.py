@@ -7,28 +7,29 @@ from dataclasses import dataclass
 
 from prefect import flow, get_run_logger
 
-from govflow.checks.check_registry import Stage, expected_at, not_expected_at
-from govflow.checks.data_validation import check_columns_present, check_readable, derive_expectations, judge_validation
+from govflow.checks.check_registry import Stage, expected_at, not_expected_at, skipped_for_kind
+from govflow.checks.data_validation import check_columns_present, check_readable
 from govflow.checks.decision import Decision, Verdict, decide
 from govflow.checks.evidence_documents import family_documents, key_metrics, verdict_document, verdict_tags
 from govflow.checks.fairness_html import fairness_html
 from govflow.checks.governance_tags import TIER_TAG, VersionTags, check_required_tags
 from govflow.checks.manifest import canonical_json, sha256_hex
-from govflow.checks.model_task import TASK_TAG, ModelTask, tell_task
+from govflow.checks.model_task import TASK_TAG, tell_task
 from govflow.checks.policy import TierPolicy
 from govflow.checks.results import CheckResult, not_run
 from govflow.checks.signoff import check_signoffs
+from govflow.checks.system_kind import SystemKind
 from govflow.checks.task_judging import ScoredRows, judge_scored, task_result
 from govflow.datasets import LoadedData
-from govflow.flows import transparency
+from govflow.flows import system_gate, transparency
 from govflow.flows.alerts import alert_on_failure
+from govflow.flows.gate_steps import GateEvidence, validate_data
 from govflow.flows.recording import AlreadyRecorded, findings_evidence, record_evidence
 from govflow.flows.subject import Subject, open_run, resolve_subject
 from govflow.tasks.data import load_dataset
 from govflow.tasks.registry import ModelVersionInfo, set_version_tags
 from govflow.tasks.runs import GovernanceRun
 from govflow.tasks.scoring import LoadedModel, fetch_model, predict
-from govflow.tasks.validation import run_expectations
 
 FLOW = "gate"
 FAIRNESS_PAGE = "evidence/fairness.html"
@@ -54,17 +55,22 @@ class GateOutcome:
         return self.verdict in (Verdict.APPROVED, Verdict.APPROVED_WITH_WAIVERS)
 
 
-@dataclass
-class _Evidence:
-    results: list[CheckResult]
-    files: dict[str, bytes]
-    inputs: dict[str, str]
-    fairness_groups: list[dict] | None = None  # drawn once the decision has applied severity and waivers
-    task: ModelTask | None = None  # told by the model and its data, or the tag, once the model has scored
+def _evaluate(ctx: Subject, ev: GateEvidence) -> None:
+    """The evaluation the version's kind of AI system gets (a model govflow scores, a vendor's logged decisions,
+    an application's answers), after listing what the kind cannot be judged by."""
+    ev.results += skipped_for_kind(Stage.GATE, ctx.tier, ctx.tags)
+    if ctx.tags.kind is SystemKind.VENDOR:
+        system_gate.evaluate_vendor(ctx, ev)
+    elif ctx.tags.kind is SystemKind.GENAI:
+        system_gate.evaluate_genai(ctx, ev)
+    else:
+        _evaluate_model(ctx.uri, ctx.version, ctx.tags, ctx.tier, ctx.policy.confidence, ev)
 
 
-def _evaluate(uri: str, subject: ModelVersionInfo, tags: VersionTags, tier: TierPolicy, confidence: float, ev: _Evidence) -> None:
-    """Run the gate's check families, appending results, evidence files and input fingerprints to `ev`."""
+def _evaluate_model(uri: str, subject: ModelVersionInfo, tags: VersionTags, tier: TierPolicy, confidence: float,
+                    ev: GateEvidence) -> None:
+    """Run the gate's check families on a model govflow loads and scores, appending results, evidence files and
+    input fingerprints to `ev`."""
     reference = load_dataset(tags.data.reference)
     evaluation = load_dataset(tags.data.evaluation)
     for name, data in (("reference", reference), ("evaluation", evaluation)):
@@ -82,26 +88,8 @@ def _evaluate(uri: str, subject: ModelVersionInfo, tags: VersionTags, tier: Tier
     for name, data in (("reference", reference), ("evaluation", evaluation)):
         if data.has_rows:
             ev.results += check_columns_present(name, data.columns, needed)
-    _validate_data(subject, reference, evaluation, needed, tier, ev)
+    validate_data(subject, reference, evaluation, needed, tier, ev)
     _score_and_judge(subject, reference, evaluation, loaded, tags, tier, confidence, ev)
-
-
-def _validate_data(subject: ModelVersionInfo, reference: LoadedData, evaluation: LoadedData, needed: list[str],
-                   tier: TierPolicy, ev: _Evidence) -> None:
-    """The evaluation data against expectations derived from the reference data, through Great Expectations."""
-    data_ids = [c for c in expected_at(Stage.GATE, tier, families=("data",)) if c != "data.readable"]
-    if not (reference.has_rows and evaluation.has_rows):
-        ev.results += not_run(data_ids, "reference and evaluation data are both needed")
-    else:
-        profiled = [c for c in needed if c in reference.columns]
-        expectations = derive_expectations(reference.table, profiled, tier.data)
-        run = run_expectations(evaluation.table, expectations, f"{subject.model}-v{subject.version}-evaluation")
-        if run.error:
-            ev.results += not_run(data_ids, run.error)
-        else:
-            ev.results += judge_validation(run.result)
-            ev.files["evidence/great_expectations/suite.json"] = canonical_json(run.suite)
-            ev.files["evidence/great_expectations/validation_result.json"] = canonical_json(run.result)
 
 
 def _unscorable(evaluation: LoadedData, loaded: LoadedModel, label: str | None) -> str | None:
@@ -116,7 +104,7 @@ def _unscorable(evaluation: LoadedData, loaded: LoadedModel, label: str | None) 
 
 
 def _score_and_judge(subject: ModelVersionInfo, reference: LoadedData, evaluation: LoadedData, loaded: LoadedModel,
-                     tags: VersionTags, tier: TierPolicy, confidence: float, ev: _Evidence) -> None:
+                     tags: VersionTags, tier: TierPolicy, confidence: float, ev: GateEvidence) -> None:
     """Score the evaluation data with the registered model; tell its task; judge performance and fairness on it
     by the task's methods, and question the model on it (importance, proxies, robustness)."""
     scored_ids = [*expected_at(Stage.GATE, tier, tags, families=("performance", "fairness")),
@@ -171,7 +159,7 @@ def registration_gate(model: str, version: str, only_if_ungated: bool = False) -
     run = open_run(ctx, FLOW)
     ev = _governance_evidence(ctx)
     try:
-        _evaluate(ctx.uri, ctx.version, ctx.tags, ctx.tier, ctx.policy.confidence, ev)
+        _evaluate(ctx, ev)
     except Exception as exc:  # evidence of what ran is still written; missing checks block the verdict
         logger.error("gate stopped early for %s v%s: %s", model, ctx.version.version, exc)
         ev.files["evidence/errors.txt"] = traceback.format_exc().encode()
@@ -184,16 +172,16 @@ def registration_gate(model: str, version: str, only_if_ungated: bool = False) -
     return _record_gate(ctx, run, ev, decision, only_if_ungated)
 
 
-def _governance_evidence(ctx: Subject) -> _Evidence:
+def _governance_evidence(ctx: Subject) -> GateEvidence:
     """What the gate judges before any data: required tags, the tier and its assessment, the jurisdictions
     and sign-offs; the inputs every gate names."""
     tags, tier, subject = ctx.tags, ctx.tier, ctx.version
     signoff = [check_signoffs(tags.raw, tier.governance.signoff)] if tier.governance.signoff else []
     # An assessment on file gives the tier, so the tag need not be declared.
-    required = tuple(t for t in ctx.policy.required_tags if not (ctx.assessment and t == TIER_TAG))
+    required = tuple(t for t in ctx.policy.required_for(tags.kind) if not (ctx.assessment and t == TIER_TAG))
     regional = [ctx.jurisdiction_error] if ctx.jurisdiction_error else []
     tiering = [ctx.tiering] if ctx.tiering is not None else []  # a resolved subject always holds it
-    ev = _Evidence(results=check_required_tags(tags.raw, required) + tiering + regional + signoff, files={},
+    ev = GateEvidence(results=check_required_tags(tags.raw, required) + tiering + regional + signoff, files={},
                    inputs={"model_version": f"models:/{subject.model}/{subject.version}",
                            "model_source": subject.source,
                            "governance_tags": f"sha256:{sha256_hex(canonical_json(tags.raw))}"})
@@ -205,7 +193,7 @@ def _governance_evidence(ctx: Subject) -> _Evidence:
     return ev
 
 
-def _decide_and_document(ctx: Subject, ev: _Evidence) -> Decision:
+def _decide_and_document(ctx: Subject, ev: GateEvidence) -> Decision:
     """The verdict on what the gate found, with its documents (report page, fairness page, family documents,
     findings, verdict) added to the evidence."""
     model, subject, tier = ctx.version.model, ctx.version, ctx.tier
@@ -225,7 +213,7 @@ def _decide_and_document(ctx: Subject, ev: _Evidence) -> Decision:
     return decision
 
 
-def _record_gate(ctx: Subject, run: GovernanceRun, ev: _Evidence, decision: Decision,
+def _record_gate(ctx: Subject, run: GovernanceRun, ev: GateEvidence, decision: Decision,
                  only_if_ungated: bool) -> GateOutcome | None:
     """Record the gate's evidence and set the version's status; None when another automated gate of the
     version recorded first."""

@@ -35,6 +35,7 @@ from govflow.checks.policy import Policy, TierPolicy
 from govflow.checks.results import CheckResult, Status, not_run
 from govflow.checks.task_judging import (
     ScoredRows,
+    logged_rows,
     needs_class_probabilities,
     period_fairness,
     period_performance,
@@ -196,13 +197,13 @@ def performance(periods: Periods, new: set[str], reference: pd.DataFrame, scorer
             pending += [period] if period in new else []
             continue
         if period in new or period in in_window:
-            judged = _scored_rows(labelled, tags, reference_y)
+            judged = logged_rows(labelled, tags, reference_y)
             if needs_class_probabilities(tier):
                 judged = _with_probabilities(judged, labelled, scorer)
             out.add(period_performance(judged, tier, policy.confidence), period)
     if window:
         pooled = pd.concat([rows for _, rows in window])
-        out.add(window_decay(_scored_rows(pooled, tags, reference_y), validation_baseline(baseline_metrics or {}),
+        out.add(window_decay(logged_rows(pooled, tags, reference_y), validation_baseline(baseline_metrics or {}),
                              tier, policy.confidence, [period for period, _ in window]))
     return pending
 
@@ -214,16 +215,6 @@ def _with_probabilities(judged: ScoredRows, rows: pd.DataFrame, scorer: Scorer) 
     if scored is None or scored.proba is None:
         return replace(judged, why_no_probabilities=f"the model gave none for these rows: {why}")
     return replace(judged, proba=scored.proba, proba_classes=scored.proba_classes, probabilities_expected=True)
-
-
-def _scored_rows(rows: pd.DataFrame, tags: VersionTags, reference_y) -> ScoredRows:
-    """A period's rows as the task judges them: outcomes, the logged (or scored) decisions, scores if any."""
-    label, prediction, score = tags.columns.label, tags.columns.prediction, tags.columns.score
-    sensitive = [c for c in tags.columns.declared() if c != label and c in rows.columns]
-    return ScoredRows(rows[label].to_numpy(), rows[prediction].to_numpy(),
-                      rows[score].to_numpy() if score in rows.columns else None, rows[sensitive],
-                      raw=rows[prediction].to_numpy(), label_column=label, prediction_column=prediction,
-                      reference_y=reference_y, probabilities_expected=False)
 
 
 def lifetime(periods: Periods, new: set[str], reference: pd.DataFrame, tags: VersionTags, tier: TierPolicy,
@@ -260,7 +251,7 @@ def stability(periods: Periods, tags: VersionTags, tier: TierPolicy, policy: Pol
     """The importance ranking on the labelled window (the decay window's periods) against the one the gate
     recorded; nothing until outcomes arrive, like decay."""
     rules = tier.explainability
-    if rules is None or rules.stability is None or not judges("explainability.stability", tier):
+    if rules is None or rules.stability is None or not judges("explainability.stability", tier, tags):
         return
     label = tags.columns.label
     window = labelled_window(periods, label, decay_window(tier))
@@ -304,7 +295,7 @@ def fairness(periods: Periods, columns: list[str], reference: pd.DataFrame, tags
     for period, rows in periods:
         labelled = rows[rows[label].notna()]
         audited = labelled if len(labelled) else rows
-        judged = period_fairness(_scored_rows(audited, tags, reference_y), tier, policy.confidence,
+        judged = period_fairness(logged_rows(audited, tags, reference_y), tier, policy.confidence,
                                  outcomes_known=bool(len(labelled)))
         out.add(judged.results, period)
         groups += [g if period == ALL_PERIODS else {**g, "period": period} for g in judged.group_rows]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from prefect import flow, get_run_logger, task
 
 from govflow import clock
-from govflow.checks.check_registry import EVERYTHING, Need, Stage, expected_at, not_expected_at
+from govflow.checks.check_registry import EVERYTHING, Need, Stage, expected_at, not_expected_at, skipped_for_kind
 from govflow.checks.decision import decide
 from govflow.checks.evidence_documents import (
     family_documents,
@@ -24,9 +24,11 @@ from govflow.checks.manifest import canonical_json, sha256_hex
 from govflow.checks.periods import last_stamp, monitoring_start, rows_after, split_periods
 from govflow.checks.results import CheckResult, Status, not_run
 from govflow.checks.signoff import check_serving
+from govflow.checks.system_kind import SystemKind
 from govflow.flows import monitoring as step
 from govflow.flows.alerts import alert_on_failure
 from govflow.flows.estimates import class_estimates, estimates, loss_estimates
+from govflow.flows.genai_night import genai_night
 from govflow.flows.reconcile import gate_or_error
 from govflow.flows.recording import findings_evidence, judge_and_record, record_evidence
 from govflow.flows.report import ReportOutcome, fleet_report
@@ -66,7 +68,7 @@ def run_key(ctx: Subject, inputs: dict[str, str], through: str | None, gate_run:
 def monitor_version(model: str, version: str) -> MonitorOutcome:
     """One deployed version on the batches since its last monitoring run; evidence and trends in MLflow."""
     ctx = resolve_subject(model, version)
-    uri, subject, tags, tier, policy = ctx.uri, ctx.version, ctx.tags, ctx.tier, ctx.policy
+    uri, subject, tags, tier = ctx.uri, ctx.version, ctx.tags, ctx.tier
     previous = read_past_run(uri, tags.last_monitor_run)
     start = monitoring_start(previous.tags if previous else None)
     gate = read_past_run(uri, tags.last_gate_run)
@@ -75,18 +77,9 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
         out.add(check_serving(subject.aliases, tags.status))
     if ctx.jurisdiction_error is not None:  # judged under the tier alone it would pass what its region tightens
         out.add([ctx.jurisdiction_error])
-    scorer = step.Scorer(uri, model, subject.version, tags)
-    needs_data = expected_at(Stage.MONITORING, tier, tags, needing=Need.DATA)
-    timestamp = tags.columns.timestamp or None
-
-    frame = step.load_production(tags, scorer, out, needs_data)
-    reference = step.load_reference(tags, out, needs_data) if frame is not None else None
-    periods = (step.split(frame, timestamp, policy.monitoring_period, out, needs_data)
-               if frame is not None and reference is not None else None)
-    # What tonight has decides what it is expected to judge; data that never loaded expects everything.
-    has, pending, through = set(EVERYTHING), [], start
-    if periods is not None:
-        has, pending, through = _judge_periods(ctx, frame, reference, periods, start, scorer, gate, out)
+    out.add(skipped_for_kind(Stage.MONITORING, tier, tags))  # what the kind of system cannot be judged by
+    night = genai_night if tags.kind is SystemKind.GENAI else _tabular_night
+    has, pending, through = night(ctx, start, gate, out)
     key = run_key(ctx, out.inputs, through, gate.run_id if gate else None)
     if (done := find_completed_run(uri, ctx.settings.experiment, model, key)) is not None:
         # Same version, data window, inputs and policy as a run already recorded: its evidence stands.
@@ -96,6 +89,22 @@ def monitor_version(model: str, version: str) -> MonitorOutcome:
     not_judged = not_expected_at(Stage.MONITORING, tier, tags, has, produced={r.check_id for r in out.results})
     return _record_night(ctx, out, not_judged, {"monitored_from": start, "monitored_through": through,
                                                "periods_awaiting_labels": pending}, key)
+
+
+def _tabular_night(ctx: Subject, start: str | None, gate, out: step.Collected) -> tuple[set[Need], list[str], str | None]:
+    """A model's or a vendor system's night: the production rows (with outputs as logged or as the model gives
+    them) and the reference, split into periods and judged; what the night has, the periods awaiting labels and
+    how far the data reaches. Data that never loaded expects everything."""
+    tags, tier, policy = ctx.tags, ctx.tier, ctx.policy
+    scorer = step.Scorer(ctx.uri, ctx.version.model, ctx.version.version, tags)
+    needs_data = expected_at(Stage.MONITORING, tier, tags, needing=Need.DATA)
+    frame = step.load_production(tags, scorer, out, needs_data)
+    reference = step.load_reference(tags, out, needs_data) if frame is not None else None
+    periods = (step.split(frame, tags.columns.timestamp or None, policy.monitoring_period, out, needs_data)
+               if frame is not None and reference is not None else None)
+    if periods is None:
+        return set(EVERYTHING), [], start
+    return _judge_periods(ctx, frame, reference, periods, start, scorer, gate, out)
 
 
 def _judge_periods(ctx: Subject, frame, reference, periods, start: str | None, scorer: step.Scorer, gate,

@@ -180,6 +180,13 @@ def current_version(client: MlflowClient, model: str) -> str | None:
 
 
 @store_task
+def find_serving_version(tracking_uri: str, model: str) -> str | None:
+    """The version that serves (the newest one holding an alias), or None when none does."""
+    registered = _registered(MlflowClient(tracking_uri), model, tracking_uri)
+    return str(max(registered.aliases.values(), key=int)) if registered.aliases else None
+
+
+@store_task
 def list_model_names(tracking_uri: str, page_size: int = 200) -> list[str]:
     """Every registered model's name, every page of them (MLflow answers 100 to a page unless asked)."""
     client = MlflowClient(tracking_uri)

@@ -53,7 +53,7 @@ class OpenedPage:
     def inventory_states(self, model: str) -> tuple[str, str, str]:
         """The dashboard inventory's overall status, gate verdict and latest monitoring verdict of `model`."""
         row = self.page.locator("#inventory-table tbody tr", has_text=model)
-        status, gate, monitoring = (row.locator(f"td:nth-child({i})").inner_text() for i in (6, 7, 8))
+        status, gate, monitoring = (row.locator(f"td:nth-child({i})").inner_text() for i in (7, 8, 9))
         return status, gate, monitoring
 
     def screenshot(self, name: str) -> Path:

@@ -28,6 +28,7 @@ from govflow.checks.policy.sections import (
     RegressionChecks,
     RobustnessChecks,
 )
+from govflow.checks.policy.vendor_rules import VendorChecks
 
 # The families whose rules depend on the task: a classifier's are the tier's own sections, another task's are
 # in the tier's section named for the task (`regression:`), under the same family names.
@@ -53,6 +54,7 @@ class TierPolicy(Frozen):
     regression: RegressionChecks | None = None
     multiclass: MulticlassChecks | None = None
     genai: GenaiChecks | None = None
+    vendor: VendorChecks | None = None
     _task: ModelTask = PrivateAttr(default=ModelTask.BINARY)
     _as_written: TierPolicy | None = PrivateAttr(default=None)  # the tier as the policy holds it (binary)
 

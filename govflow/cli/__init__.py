@@ -13,7 +13,7 @@ import sys
 
 import typer
 
-from govflow.cli import audit, controls, demo, evidence, findings, gating, operations, webhooks
+from govflow.cli import audit, controls, demo, evidence, findings, gating, operations, systems, webhooks
 from govflow.cli.runner import store_failure_message
 
 
@@ -28,7 +28,7 @@ for module in (gating, operations, evidence, demo):
     app.registered_commands += module.app.registered_commands
 for name, group in (("evidence", evidence.group), ("controls", controls.group), ("audit", audit.group),
                     ("webhook", webhooks.group), ("finding", findings.finding_group),
-                    ("feedback", findings.feedback_group)):
+                    ("feedback", findings.feedback_group), ("system", systems.group)):
     app.add_typer(group, name=name)
 for typer_app in (app, *(info.typer_instance for info in app.registered_groups if info.typer_instance)):
     for command in typer_app.registered_commands:

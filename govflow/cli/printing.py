@@ -166,7 +166,7 @@ def print_adverse_impact(rows: list[dict] | None) -> None:
                    + (f"  ({', '.join(flags)})" if flags else ""))
 
 
-INVENTORY_COLUMNS = (("model", "model"), ("owner", "owner"), ("tier", "tier"), ("task", "task"), ("version", "version"),
+INVENTORY_COLUMNS = (("model", "model"), ("kind", "kind"), ("owner", "owner"), ("tier", "tier"), ("task", "task"), ("version", "version"),
                      ("lifecycle", "lifecycle"), ("status", "status"), ("gate", "gate"),
                      ("monitoring", "monitoring"), ("open_findings", "open"), ("overdue_findings", "overdue"),
                      ("review_due", "review due"), ("jurisdictions", "regions"))

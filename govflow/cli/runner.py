@@ -46,8 +46,9 @@ def bad_input_types() -> tuple[type[Exception], ...]:
     from govflow.checks.policy import PolicyError
     from govflow.tasks.queries import UnquotableName
     from govflow.tasks.registry import UnknownModelVersion
+    from govflow.tasks.systems import BadSystem
 
-    return (UnknownModelVersion, PolicyError, UnquotableName)
+    return (UnknownModelVersion, PolicyError, UnquotableName, BadSystem)
 
 
 def store_failure_message(exc: BaseException) -> str | None:

@@ -56,7 +56,7 @@ def test_sorting_by_a_numeric_column_orders_the_rows(site, open_page):
     header.click()
     header.click()  # descending
     # Open findings is the tenth column, after Status, Gate and Monitoring.
-    counts = [int(t) for t in page.locator("#inventory-table tbody tr td:nth-child(10)").all_inner_texts()]
+    counts = [int(t) for t in page.locator("#inventory-table tbody tr td:nth-child(11)").all_inner_texts()]
     assert counts == sorted(counts, reverse=True) and counts[0] > counts[-1]
 
 

@@ -104,5 +104,5 @@ def test_govflow_inventory_lists_the_fleet_in_the_terminal_and_as_json(report, c
     assert as_json.exit_code == (1 if serving_bad else 0)
     table = CliRunner().invoke(app, ["inventory"])
     header, *lines = table.stdout.splitlines()
-    assert header.split()[:7] == ["model", "owner", "tier", "task", "version", "lifecycle", "status"]
+    assert header.split()[:8] == ["model", "kind", "owner", "tier", "task", "version", "lifecycle", "status"]
     assert any(line.startswith("hiring_promotion ") and " REJECTED " in line for line in lines)

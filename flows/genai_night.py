@@ -1,0 +1,40 @@
+"""A generative-AI application's night (issue 31): the answers it logged since the last run, period by period,
+scored by the same offline scorers as its evaluation set at the gate. flows/nightly.py runs it in place of the
+tabular steps a model or a vendor system gets."""
+
+from __future__ import annotations
+
+from govflow.checks.check_registry import EVERYTHING, Need, Stage, expected_at
+from govflow.checks.data_validation import check_readable
+from govflow.checks.genai import judge_answers
+from govflow.checks.periods import last_stamp, rows_after
+from govflow.checks.results import CheckResult, Status, not_run
+from govflow.flows import monitoring as step
+from govflow.flows.subject import Subject
+from govflow.tasks.data import load_dataset
+
+
+def genai_night(ctx: Subject, start: str | None, gate, out: step.Collected) -> tuple[set[Need], list[str], str | None]:
+    """Each new period's logged answers judged by the tier's genai rates (overall and per sensitive group) and
+    the team's judges; what the night has, no period awaiting labels, and how far the logs reach."""
+    tags, tier, policy = ctx.tags, ctx.tier, ctx.policy
+    expected = expected_at(Stage.MONITORING, tier, tags, families=("genai",))
+    logged = load_dataset(tags.data.monitoring)
+    out.add(check_readable("monitoring", logged.uri, logged.rows, logged.error, empty=Status.INCONCLUSIVE))
+    if not logged.has_rows or tier.genai is None:
+        out.add(not_run(expected, "no logged answers to judge (tag governance.monitoring_data)"))
+        return set(EVERYTHING), [], start
+    out.inputs["monitoring_data"] = logged.fingerprint or ""
+    timestamp = tags.columns.timestamp or None
+    new = rows_after(logged.table, timestamp, start)
+    if new.empty:
+        out.add([CheckResult(check_id="data.readable", status=Status.INCONCLUSIVE, column="monitoring", n=0,
+                             message=f"no logged answers after {start}, where the last monitoring run stopped",
+                             hint="check that the application still logs its answers")])
+        return {Need.DATA}, [], start
+    periods = step.split(new, timestamp, policy.monitoring_period, out, expected)
+    for period, rows in periods or []:
+        judged = judge_answers(rows, tags, tier.genai, policy.confidence, f"{logged.uri} ({period})", expected,
+                               paired=False)
+        out.add(judged.results, period)
+    return {Need.DATA, Need.ROWS}, [], last_stamp(new, timestamp) or start
