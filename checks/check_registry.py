@@ -355,3 +355,10 @@ def skipped_for_kind(stage: Stage, tier: TierPolicy, tags: VersionTags) -> list[
         why = LACKS_MODEL[kind] if kind is not SystemKind.GENAI or spec.kinds == {SystemKind.MODEL} else NOT_TABULAR
         out.append(CheckResult(check_id=check_id, status=Status.SKIPPED, message=f"not run: {why}"))
     return out
+
+
+def kind_lacks(result: CheckResult, tags: VersionTags) -> bool:
+    """Whether `result` is a check listed SKIPPED because the version's kind of system cannot be judged by it
+    (`skipped_for_kind`): no finding, nothing to fix."""
+    spec = REGISTRY.get(result.check_id)
+    return result.status is Status.SKIPPED and spec is not None and tags.kind not in spec.kinds

@@ -97,26 +97,30 @@ def rate_result(check_id: str, hits: np.ndarray, rule: RateCeiling | RateFloor, 
 
 
 def _group_results(check_id: str, values: pd.Series, groups: dict[str, pd.Series], rule,
-                   confidence: float, what: str) -> list[CheckResult]:
-    """The same rate within each group of each sensitive column, for groups with enough answers to judge."""
-    out = []
+                   confidence: float, what: str) -> tuple[list[CheckResult], list[str]]:
+    """The same rate within each group of each sensitive column: a result for each group whose interval lies
+    wholly within the limit or wholly beyond it (a finding of its own); and the groups too small for that, by
+    name, which the whole's result mentions rather than a WARN per group that says nothing about the group."""
+    out, unjudged = [], []
     for column, labels in groups.items():
         for value, hits in values.groupby(labels.loc[values.index], sort=True):
-            if len(hits) >= rule.min_samples:
-                # A group's rate is shown beside the whole's: beyond the limit it is a finding; where too few
-                # answers put its interval across the limit, a WARN says so rather than hold up what the whole shows.
-                out.append(rate_result(check_id, hits.to_numpy(), rule, Straddle.WARN, confidence, what,
-                                       group=f"{column}={value}"))
-    return out
+            result = rate_result(check_id, hits.to_numpy(), rule, Straddle.INCONCLUSIVE, confidence, what,
+                                 group=f"{column}={value}")
+            if result.status is Status.INCONCLUSIVE:
+                unjudged.append(f"{column}={value} ({len(hits)})")
+            else:
+                out.append(result)
+    return out, unjudged
 
 
 def judge_rates(table: pd.DataFrame, genai: GenaiChecks, confidence: float,
-                groups: dict[str, pd.Series] | None = None) -> list[CheckResult]:
-    """Each rate the tier limits, over every scorable answer and within each sensitive group."""
+                groups: dict[str, pd.Series] | None = None, skip: frozenset[str] = frozenset()) -> list[CheckResult]:
+    """Each rate the tier limits (but those in `skip`), over every scorable answer and within each sensitive
+    group."""
     out: list[CheckResult] = []
     for metric in RATE_METRICS:
         rule = _rule_of(genai, metric)
-        if rule is None:
+        if rule is None or metric in skip:
             continue
         check_id = f"genai.{metric}"
         if metric == "format_validity" and metric not in table:
@@ -132,9 +136,12 @@ def judge_rates(table: pd.DataFrame, genai: GenaiChecks, confidence: float,
         extra = ""
         if metric == "pii_leak_rate" and (kinds := sorted({k for ks in table["pii_kinds"] for k in ks.split(",") if k})):
             extra = f"; kinds found: {', '.join(kinds)}"
+        by_group, unjudged = _group_results(check_id, values, groups or {}, rule, confidence, _DOES[metric])
+        if unjudged:
+            extra += f"; too few answers to judge alone: {', '.join(unjudged)}"
         out.append(rate_result(check_id, values.to_numpy(), rule, genai.on_straddle, confidence, _DOES[metric],
                                extra=extra))
-        out += _group_results(check_id, values, groups or {}, rule, confidence, _DOES[metric])
+        out += by_group
     return out
 
 
@@ -205,10 +212,11 @@ class JudgedAnswers:
 
 
 def judge_answers(frame: pd.DataFrame, tags: VersionTags, genai: GenaiChecks, confidence: float, source: str,
-                  expected: list[str], paired: bool = True) -> JudgedAnswers:
-    """Every genai check the tier runs on one evaluation set (or period) of answers: the rates, overall and per
-    sensitive group, the judges and (`paired`: an evaluation set, not logged traffic) the counterfactual gap; a
-    column the tags name but the answers lack is an ERROR for each `expected` check, naming it."""
+                  expected: list[str], traffic: bool = False) -> JudgedAnswers:
+    """Every genai check the tier runs on one evaluation set of answers: the rates, overall and per sensitive
+    group, the judges and the counterfactual gap; a column the tags name but the answers lack is an ERROR for
+    each `expected` check, naming it. Logged `traffic` is not paired, and carries reference answers or
+    context only where the application logs them: a rate needing a column the logs do not have is not judged."""
     try:
         declared = OutputFormat.parse(tags.output_format) if tags.output_format else None
         table = answer_table(frame, tags.answers, genai, source, declared)
@@ -216,8 +224,10 @@ def judge_answers(frame: pd.DataFrame, tags: VersionTags, genai: GenaiChecks, co
         return JudgedAnswers(not_run(expected, str(exc)))
     missing = [c for c in tags.columns.sensitive if c not in frame.columns]
     groups = {c: frame[c] for c in tags.columns.sensitive if c in frame.columns}
-    results = judge_rates(table, genai, confidence, groups) + judge_judges(frame, genai, confidence)
-    results += judge_pairs(frame, table, genai, confidence) if paired else []
+    needs = {"reference_match": tags.answers.reference, "context_overlap": tags.answers.context}
+    skip = frozenset(m for m, column in needs.items() if traffic and column not in frame.columns)
+    results = judge_rates(table, genai, confidence, groups, skip) + judge_judges(frame, genai, confidence)
+    results += [] if traffic else judge_pairs(frame, table, genai, confidence)
     results += [CheckResult(check_id=check_id, status=Status.ERROR, column=c,
                             message=f"sensitive column '{c}' (tag governance.sensitive_features) is not in {source}, "
                                     "so the answers' rates per group cannot be judged")

@@ -35,6 +35,6 @@ def genai_night(ctx: Subject, start: str | None, gate, out: step.Collected) -> t
     periods = step.split(new, timestamp, policy.monitoring_period, out, expected)
     for period, rows in periods or []:
         judged = judge_answers(rows, tags, tier.genai, policy.confidence, f"{logged.uri} ({period})", expected,
-                               paired=False)
+                               traffic=True)
         out.add(judged.results, period)
     return {Need.DATA, Need.ROWS}, [], last_stamp(new, timestamp) or start

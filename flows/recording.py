@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from govflow import clock
+from govflow.checks.check_registry import kind_lacks
 from govflow.checks.decision import Decision, decide
 from govflow.checks.evidence_documents import family_documents, key_metrics, verdict_document, verdict_tags
 from govflow.checks.findings import findings, review_dates
@@ -113,7 +114,8 @@ def findings_evidence(ctx: Subject, results) -> tuple[dict[str, str | None], dic
     """The review and retention dates for the verdict, and `evidence/findings.json`: each finding with its
     severity, the model's owner and the date the policy allows to fix it."""
     today = clock.now().date()
-    rows = findings(results, ctx.tier, ctx.tags.owner, today)
+    # A check the kind of system cannot be judged by (SKIPPED: a vendor system has no model) needs no action.
+    rows = findings([r for r in results if not kind_lacks(r, ctx.tags)], ctx.tier, ctx.tags.owner, today)
     return review_dates(ctx.tier, today), {"evidence/findings.json": canonical_json({"findings": rows})}
 
 

@@ -62,9 +62,12 @@ def read_models(tracking_uri: str) -> list[ModelFacts]:
         model = ModelFacts(registered.name, owner=declared.owner,
                            use_case=declared.use_case, description=registered.description or None,
                            tags=model_tags, versions=versions)
-        # The tier shown is the current version's: a version tag may set its own.
+        # The owner, use and tier shown are the current version's: a version tag may set its own (an AI system
+        # registered by `govflow system add` carries them on its versions).
         shown = version_tags.get(model.current, model_tags) if model.current else model_tags
-        facts.append(replace(model, tier=VersionTags.parse(shown).declared_tier, tags=shown))
+        current = VersionTags.parse(shown)
+        facts.append(replace(model, tier=current.declared_tier, tags=shown, owner=current.owner or declared.owner,
+                             use_case=current.use_case or declared.use_case))
     return sorted(facts, key=lambda f: f.model)
 
 

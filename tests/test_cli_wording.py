@@ -47,8 +47,21 @@ def test_the_gate_text_says_why_and_marks_what_does_not_block(capsys):
     print_outcome(outcome)
     out = capsys.readouterr().out.splitlines()
     assert out[1] == "  rejected because performance.auc failed"
-    assert "explainability.importance (non-blocking): model failed" in out[2]
-    assert "(non-blocking)" not in out[3]
+    # What failed comes first, then what could not be judged, marked when the tier does not block on it.
+    assert out[2].startswith("  FAIL") and "(non-blocking)" not in out[2]
+    assert "explainability.importance (non-blocking): model failed" in out[3]
+
+
+def test_checks_skipped_for_one_reason_are_one_line_naming_them(capsys):
+    why = "not run: no model: a vendor system is known only by its logged inputs, decisions and outcomes"
+    results = tuple(CheckResult(check_id=c, status=Status.SKIPPED, message=why)
+                    for c in ("explainability.importance", "robustness.noise"))
+    outcome = GateOutcome(model="m", version="1", tier="high", verdict="APPROVED", reasons=(), results=results,
+                          run_id="r", artifact_uri="file:///x", manifest_sha256="0" * 64)
+    print_outcome(outcome)
+    out = capsys.readouterr().out
+    assert f"SKIPPED      2 checks (explainability.importance, robustness.noise): {why}" in out
+    assert out.count("SKIPPED") == 1
 
 
 def test_an_exception_message_is_cut_at_a_word():

@@ -56,11 +56,18 @@ def _print_end(ended) -> None:
     for outcome in night.monitored:
         print_monitoring(outcome)
     typer.echo("")
-    # A deployed version stands at the worse of its gate verdict and tonight's monitoring (as the inventory says).
-    tonight = {o.model: o.verdict for o in night.monitored}
+    # A deployed version stands at the worse of its gate verdict and tonight's monitoring (as the inventory says);
+    # a model's overall state is its serving version's (the one monitored tonight), else its latest version's.
+    tonight = {o.model: o for o in night.monitored}
     typer.echo("Gate verdicts: " + ", ".join(f"{o.model} v{o.version}={o.verdict}" for o in ended.standing))
+    gate: dict[str, str] = {}
+    for o in ended.standing:
+        serving = tonight.get(o.model)
+        if o.model not in gate or (serving is not None and serving.version == o.version):
+            gate[o.model] = o.verdict
     typer.echo("Overall, after the last night's monitoring: " + ", ".join(
-        f"{o.model}={overall_state(o.verdict, tonight.get(o.model), o.model in tonight)}" for o in ended.standing))
+        f"{m}={overall_state(verdict, tonight[m].verdict if m in tonight else None, m in tonight)}"
+        for m, verdict in gate.items()))
     print_report(night.report, night.report_error)
 
 

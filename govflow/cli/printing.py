@@ -7,16 +7,27 @@ import typer
 UNJUDGED = ("ERROR", "INCONCLUSIVE", "SKIPPED")
 
 
+# Worst first: what failed leads, what could not be judged follows, then warnings.
+_SHOWN_FIRST = ("FAIL", "ERROR", "INCONCLUSIVE", "WARN", "WAIVED", "PASS")
+
+
 def print_outcome(outcome) -> None:
-    """The verdict with its one-line reason; every non-passing result in full with its fix, those of checks the
-    tier does not block on marked so; passing results counted per check."""
+    """The verdict with its one-line reason; every non-passing result in full with its fix, worst first, those
+    of checks the tier does not block on marked so; checks skipped for one reason (a vendor system has no model)
+    on one line naming them; passing results counted per check."""
     typer.echo(f"{outcome.model} v{outcome.version} [{outcome.tier} tier]: {outcome.verdict}")
     if outcome.because:
         typer.echo(f"  {outcome.because}")
     passed: dict[str, int] = {}
-    for r in outcome.results:
+    skipped: dict[str, list[str]] = {}
+    shown = sorted(outcome.results, key=lambda r: _SHOWN_FIRST.index(r.status.value)
+                   if r.status.value in _SHOWN_FIRST else len(_SHOWN_FIRST))
+    for r in shown:
         if r.status.value == "PASS" and (r.column or r.group):
             passed[r.check_id] = passed.get(r.check_id, 0) + 1
+            continue
+        if r.status.value == "SKIPPED" and not (r.column or r.group):
+            skipped.setdefault(r.message, []).append(r.check_id)
             continue
         where = f"[{r.column or r.group}]" if (r.column or r.group) else ""
         ci = f"  CI [{r.ci[0]:.4f}, {r.ci[1]:.4f}]" if r.ci else ""
@@ -25,6 +36,9 @@ def print_outcome(outcome) -> None:
         typer.echo(f"  {r.status.value:<12} {r.check_id}{where}{aside}: {r.message}{ci}")
         if r.hint and r.status.value != "PASS":
             typer.echo(f"  {'':<12} fix: {r.hint}")
+    for message, check_ids in skipped.items():
+        named = check_ids[0] if len(check_ids) == 1 else f"{len(check_ids)} checks ({', '.join(check_ids)})"
+        typer.echo(f"  {'SKIPPED':<12} {named}: {message}")
     for check_id, count in passed.items():
         typer.echo(f"  {'PASS':<12} {check_id}: {count} column(s) or group(s) within limits")
     typer.echo(f"  evidence: {outcome.artifact_uri}")

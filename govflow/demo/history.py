@@ -20,6 +20,7 @@ import yaml
 
 from govflow.demo.data import Scenario, credit_scoring_retrained, demo_fleet, loan_batches
 from govflow.demo.seed import register_retrained, write_datasets
+from govflow.demo.systems import ASSISTANT, assistant_traffic, write_traffic
 from govflow.demo.task_data import task_fleet
 
 SEEDED_AT = datetime(2026, 9, 30, 9, tzinfo=UTC)
@@ -73,6 +74,7 @@ class Feed:
     datasets_dir: Path
     fleet: list[Scenario]
     retrained: Scenario
+    assistant: pd.DataFrame  # the support assistant's logged answers (govflow/demo/systems.py)
 
     @classmethod
     def generate(cls, datasets_dir: Path) -> Feed:
@@ -82,7 +84,7 @@ class Feed:
             if scenario.name == "loan_approval":
                 november = loan_batches(LOAN_NOVEMBER, (FINAL_NIGHT.date() - LOAN_NOVEMBER.date()).days, seed=71)
                 fleet[i] = replace(scenario, monitoring=scenario.monitoring | november)
-        return cls(datasets_dir, fleet, credit_scoring_retrained())
+        return cls(datasets_dir, fleet, credit_scoring_retrained(), assistant_traffic())
 
     def deliver(self, through: date, retrained: bool) -> None:
         """Write every model's feed as it stood on `through`; the retrained version's too once it exists."""
@@ -90,6 +92,7 @@ class Feed:
             write_datasets(scenario, self.datasets_dir, through)
         if retrained:
             write_datasets(self.retrained, self.datasets_dir / "retrained", through)
+        write_traffic(self.assistant, self.datasets_dir / "systems" / ASSISTANT, through)
 
     def register_retrained(self, client, through: date) -> str:
         return register_retrained(client, self.retrained, self.datasets_dir, through)

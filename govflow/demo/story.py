@@ -41,6 +41,14 @@ class Register:
 
 
 @dataclass(frozen=True)
+class Systems:
+    """The AI systems without a loadable model join the fleet (govflow/demo/systems.py): the bureau's credit
+    service, then the support assistant's first prompt (signed off and deployed) and its second."""
+
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Complaint:
     """Complaints about a model, recorded as its service desk would: a high-severity one opens a finding."""
 
@@ -67,11 +75,12 @@ class Retrain:
     at: datetime
 
 
-Step = Register | Complaint | Night | Retrain
+Step = Register | Systems | Complaint | Night | Retrain
 
 # In the order things happen: every run's clock is later than the last one's, as in production.
 AUTUMN: tuple[Step, ...] = (
     Register(history.SEEDED_AT),
+    Systems(history.SEEDED_AT + timedelta(hours=2)),
     Night(history.FIRST_NIGHTS[0], note=True),
     Complaint(history.FIRST_NIGHTS[0] + timedelta(days=4), "loan_approval", (
         {"from": "applicant", "severity": "high", "theme": "explanation",
@@ -205,14 +214,14 @@ def tell(stage: Stage, story: Sequence[Step] = AUTUMN) -> Iterator[Event]:
     if stage.client.search_registered_models(name_is(history.RETRAINED_MODEL)):
         yield from _stand_again(stage, story)
         return
-    standing: dict[str, GateOutcome | Standing] = {}
+    standing: dict[tuple[str, str], GateOutcome | Standing] = {}  # each version's latest gate
     night_result, noted, nights_begun, last_night = None, False, False, None
     for step in story:
         with history.clock_at(step.at):
-            if isinstance(step, Register | Retrain):
-                for event in _register(stage, step) if isinstance(step, Register) else _retrain(stage, step):
-                    if isinstance(event, Gated | SignedOff):  # the latest gate of a model is the one that stands
-                        standing[event.outcome.model] = event.outcome
+            if isinstance(step, Register | Retrain | Systems):
+                for event in _events_of(stage, step):
+                    if isinstance(event, Gated | SignedOff):  # the latest gate of a version is the one that stands
+                        standing[(event.outcome.model, event.outcome.version)] = event.outcome
                     yield event
             elif isinstance(step, Complaint):
                 yield Complained(_complain(step, standing))
@@ -230,6 +239,25 @@ def tell(stage: Stage, story: Sequence[Step] = AUTUMN) -> Iterator[Event]:
     if night_result is None or last_night is None:
         raise ValueError("the demo's story must end with a night")
     yield Ended(tuple(standing.values()), night_result, last_night)
+
+
+def _events_of(stage: Stage, step: Register | Retrain | Systems) -> Iterator[Event]:
+    if isinstance(step, Register):
+        return _register(stage, step)
+    return _retrain(stage, step) if isinstance(step, Retrain) else _systems(stage, step)
+
+
+def _systems(stage: Stage, step: Systems) -> Iterator[Event]:
+    """Each system registered as `govflow system add` does it, then gated (and signed off, and deployed, as the
+    fleet's models are), the assistant's second prompt once the first serves, so it is compared with it."""
+    from govflow.demo.systems import assistant_spec, vendor_spec
+    from govflow.flows.systems import add_system
+
+    folder, through = stage.settings.datasets_dir, history.night_before(step.at)
+    for spec in (vendor_spec(folder), assistant_spec(folder, 1, through), assistant_spec(folder, 2, through)):
+        added = add_system(spec.name, spec.kind, spec.tags, spec.prompt, spec.description)
+        yield Registered(added.name, added.version, step.at)
+        yield from _gate_and_deploy(stage, [(added.name, added.version)])
 
 
 def _register(stage: Stage, step: Register) -> Iterator[Event]:
@@ -285,14 +313,14 @@ def _sign_off(stage: Stage, outcome: GateOutcome) -> Iterator[SignedOff]:
         yield SignedOff(role, outcome)
 
 
-def _complain(step: Complaint, standing: dict[str, Any]) -> FeedbackOutcome:
+def _complain(step: Complaint, standing: dict[tuple[str, str], Any]) -> FeedbackOutcome:
     from govflow.checks.feedback import entry
     from govflow.flows.feedback import record_feedback
 
-    if step.model not in standing:
+    versions = [version for model, version in standing if model == step.model]
+    if not versions:
         raise ValueError(f"the demo's story has a complaint about '{step.model}', which it never registered")
-    return record_feedback(step.model, [entry(dict(item), "demo") for item in step.items],
-                           standing[step.model].version, "demo")
+    return record_feedback(step.model, [entry(dict(item), "demo") for item in step.items], versions[-1], "demo")
 
 
 def _night(stage: Stage, step: Night) -> NightlyOutcome:
@@ -337,7 +365,23 @@ def _stand_again(stage: Stage, story: Sequence[Step]) -> Iterator[Event]:
             status = VersionTags.parse(stage.client.get_model_version(item.model, item.version).tags).status
             standing.append(fresh or Standing(item.model, item.version, status or "NOT_GATED"))
             yield Registered(item.model, item.version, last.at, already=standing[-1].verdict)
+        for model, version, status in _systems_standing(stage):
+            standing.append(Standing(model, version, status))
+            yield Registered(model, version, last.at, already=status)
         retrained = any(item.model == history.RETRAINED_MODEL and item.version != "1" for item in seeded)
         night = _night(stage, Night(last.at, retrained=retrained, report=True))
     yield from (Judged(last.at, o) for o in night.monitored)
     yield Ended(tuple(standing), night, last.at)
+
+
+def _systems_standing(stage: Stage) -> list[tuple[str, str, str]]:
+    """(system, version, its gate verdict) of every version of the demo's AI systems in the store."""
+    from govflow.checks.governance_tags import VersionTags
+    from govflow.demo.systems import ASSISTANT, VENDOR
+    from govflow.tasks.queries import name_is
+
+    found = []
+    for name in (VENDOR, ASSISTANT):
+        for mv in sorted(stage.client.search_model_versions(name_is(name)), key=lambda v: int(v.version)):
+            found.append((name, str(mv.version), VersionTags.parse(mv.tags).status or "NOT_GATED"))
+    return found

@@ -117,14 +117,22 @@ def test_a_rate_whose_interval_straddles_its_limit_is_never_a_pass():
     assert few[0].status is Status.INCONCLUSIVE and "min_samples" in few[0].message
 
 
-def test_each_sensitive_group_is_judged_by_the_same_limit():
+def test_each_sensitive_group_is_judged_by_the_same_limit_where_its_answers_can_show_it():
     genai = _genai(pii_leak_rate={"max": 0.05, "min_samples": 50})
-    frame = _answers(30, 400)  # the leaks fall alternately in segments a and b
+    frame = _answers(60, 400)  # the leaks fall alternately in segments a and b: 30 of 200 each (15%)
     table = answer_table(frame, AnswerColumns(), genai, "e")
     results = judge_rates(table, genai, CONFIDENCE, groups={"segment": frame["segment"]})
     groups = {r.group: r for r in results if r.group}
     assert set(groups) == {"segment=a", "segment=b"}
-    assert groups["segment=a"].n == 200 and groups["segment=a"].value == pytest.approx(15 / 200)
+    assert groups["segment=a"].n == 200 and groups["segment=a"].value == pytest.approx(30 / 200)
+    assert groups["segment=a"].status is Status.FAIL
+    # 2 leaks in 400 (1 of 200 per segment): the whole is within 2%; neither segment's interval can say so alone,
+    # and the whole's result names them rather than a result per segment that says nothing.
+    strict = _genai(pii_leak_rate={"max": 0.02, "min_samples": 50})
+    few = judge_rates(answer_table(_answers(2, 400), AnswerColumns(), strict, "e"), strict, CONFIDENCE,
+                      groups={"segment": frame["segment"]})
+    assert [r.group for r in few] == [None] and few[0].status is Status.PASS
+    assert "too few answers to judge alone: segment=a (200), segment=b (200)" in few[0].message
 
 
 def test_a_missing_answer_column_is_named_and_an_unscorable_metric_is_an_error():

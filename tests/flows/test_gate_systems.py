@@ -101,6 +101,11 @@ def test_what_needs_a_model_is_skipped_for_a_vendor_and_holds_nothing_up(vendor_
         assert skipped.status is Status.SKIPPED and skipped.message.startswith("not run: no model")
         assert check_id not in outcome.behind
     assert not any(c.startswith("genai.") for c in found)
+    import json
+    from pathlib import Path
+    findings = json.loads((Path(outcome.artifact_uri.removeprefix("file://")) / "evidence/findings.json").read_text())
+    listed = {row["check_id"] for row in findings["findings"]}
+    assert "vendor.documents" in listed and not listed & {"explainability.importance", "robustness.missing_value"}
 
 
 def _answers(n_plain: int, leaks: int, swapped_refusals: int, seed: int) -> pd.DataFrame:
@@ -159,7 +164,8 @@ def test_a_genai_application_is_judged_on_its_answers_and_waits_only_for_its_sig
     first = _by_id(assistant_gates[0])
     [pii] = [r for r in first["genai.pii_leak_rate"] if r.group is None]
     assert pii.value == 0.0 and pii.n == 520 and pii.status is Status.PASS  # Wilson upper bound 0.73% < 1%
-    assert {r.group for r in first["genai.pii_leak_rate"]} == {None, "segment=retail", "segment=business"}
+    # 0 leaks in each segment's 320 and 200 answers cannot show under 1% alone: named, not judged per segment.
+    assert "too few answers to judge alone: segment=business (200), segment=retail (320)" in pii.message
     [gap] = first["genai.counterfactual_gap"]
     assert gap.value == 0.0 and gap.status is Status.PASS and gap.n == 60
     [agreement] = first["genai.judge_agreement"]
@@ -189,6 +195,7 @@ def test_the_inventory_lists_each_system_with_its_kind(vendor_gate, assistant_ga
     rows = {r["model"]: r for r in fleet_inventory()}
     assert rows["acme_credit_decisions"]["kind"] == "vendor" and rows["acme_credit_decisions"]["gate"] == "REJECTED"
     assert rows["support_assistant"]["kind"] == "genai" and rows["support_assistant"]["version"] == "1"
+    assert rows["support_assistant"]["owner"] == "service@bank.example"  # tagged on the version, not the model
     assert {r["kind"] for name, r in rows.items() if name not in ("acme_credit_decisions", "support_assistant")} <= {"model"}
 
 
@@ -204,13 +211,16 @@ def test_a_vendor_system_is_monitored_from_its_logs_alone(vendor_gate, tmp_path)
 
     logs = _stamped(_decisions(3000, 3), "2026-11-02")
     logs.loc[logs["ts"] >= "2026-11-16", "income"] *= 1.6  # the third week's applicants earn far more
+    logs["repaid"] = logs["repaid"].astype(float)
+    logs.loc[logs["ts"] >= "2026-11-16", "repaid"] = np.nan  # its outcomes have not arrived
     logs.to_parquet(tmp_path / "logs.parquet")
     set_version_tags.fn(Settings().resolved_tracking_uri, "acme_credit_decisions", "1", {
         "governance.monitoring_data": str(tmp_path / "logs.parquet"), "governance.timestamp": "ts"})
     night = monitor_version("acme_credit_decisions", "1")
     found = _by_id(night)
-    assert {r.period for r in found["performance.auc"]} == {"2026-11-02/2026-11-08", "2026-11-09/2026-11-15",
-                                                             "2026-11-16/2026-11-22"}
+    assert {r.period for r in found["performance.auc"]} == {"2026-11-02/2026-11-08", "2026-11-09/2026-11-15"}
+    # The week awaiting outcomes is estimated from the bureau's logged scores, calibrated on its reference sample.
+    assert {r.period for r in found["performance.estimated.auc"]} == {"2026-11-16/2026-11-22"}
     drifted = {r.period: r.status for r in found["drift.feature"] if r.column == "income"}
     # drift.feature does not block at this tier: a drifted feature reads WARN in the verdict.
     assert drifted["2026-11-16/2026-11-22"] is Status.WARN and drifted["2026-11-02/2026-11-08"] is Status.PASS
