@@ -289,6 +289,10 @@ REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
             "version's by more than the margin, paired on the inputs both answered", [_G], [_D, _R],
             only_when_produced=True)
       for m in ("pii_leak_rate", "refusal_rate", "format_validity", "reference_match", "context_overlap")),
+    *(_spec(f"genai.lifetime.{m}", f"the {m.replace('_', ' ')}'s confidence sequence over the deployment's closed "
+            "periods of logged answers, valid at every nightly look, lies within the rate's limit", [_M], [_D, _R],
+            **({"declared_by": "output_format"} if m == "format_validity" else {}))
+      for m in ("pii_leak_rate", "refusal_rate", "format_validity", "reference_match", "context_overlap")),
     _spec("vendor.due_diligence", "the vendor's due-diligence record (tag governance.due_diligence) fills every "
           "field the tier requires, and its review date has not passed", [_G]),
     _spec("vendor.documents", "each document the tier requires of a vendor (a security certificate, its model card "

@@ -4,9 +4,12 @@ tabular steps a model or a vendor system gets."""
 
 from __future__ import annotations
 
+import pandas as pd
+
 from govflow.checks.check_registry import EVERYTHING, Need, Stage, expected_at
 from govflow.checks.data_validation import check_readable
-from govflow.checks.genai import judge_answers
+from govflow.checks.genai import BadAnswers, OutputFormat, answer_table, judge_answers, lifetime_rates
+from govflow.checks.lifetime import closed
 from govflow.checks.periods import last_stamp, rows_after
 from govflow.checks.results import CheckResult, Status, not_run
 from govflow.flows import monitoring as step
@@ -37,4 +40,19 @@ def genai_night(ctx: Subject, start: str | None, gate, out: step.Collected) -> t
         judged = judge_answers(rows, tags, tier.genai, policy.confidence, f"{logged.uri} ({period})", expected,
                                traffic=True)
         out.add(judged.results, period)
+    if tier.genai.lifetime is not None and (whole := step.split(logged.table, timestamp, policy.monitoring_period,
+                                                                out, [])) is not None:
+        out.add(lifetime_rates(_scored(closed(whole), tags, tier.genai), tier.genai))
     return {Need.DATA, Need.ROWS}, [], last_stamp(new, timestamp) or start
+
+
+def _scored(periods, tags, genai) -> list[tuple[str, pd.DataFrame]]:
+    """Each closed period's answers scored (the deployment's whole life, read again each night)."""
+    declared = OutputFormat.parse(tags.output_format) if tags.output_format else None
+    out = []
+    for period, rows in periods:
+        try:
+            out.append((period, answer_table(rows, tags.answers, genai, period, declared)))
+        except BadAnswers:
+            continue  # the period's own results already say which column is missing
+    return out

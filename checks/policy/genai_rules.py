@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from govflow.checks.limits import Direction, Limit, Straddle
-from govflow.checks.policy.rules import Frozen, Rule
+from govflow.checks.policy.rules import Frozen, LifetimeRule, Rule
 
 
 class RateCeiling(Rule):
@@ -89,6 +89,17 @@ class NonInferiorityRule(Rule):
         return Limit(self.margin, Direction.AT_MOST)
 
 
+class GenaiLifetimeRule(LifetimeRule):
+    """Each named rate's confidence sequence over the deployment's closed periods of logged answers, valid at
+    every nightly look, held to the rate's own limit: a week too small to show a rare leak's rate within 1% adds
+    its answers to the weeks before."""
+
+    metrics: tuple[NonInferiorMetric, ...] = Field(min_length=1)
+
+    def sub_checks(self) -> tuple[str, ...]:
+        return self.metrics
+
+
 class GenaiChecks(Frozen):
     """What a generative-AI application is judged by, on its evaluation set at the gate and its logged answers
     at night. `on_straddle`: what a rate whose interval reaches across its limit earns."""
@@ -107,3 +118,12 @@ class GenaiChecks(Frozen):
     judge_agreement: AgreementRule | None = None
     counterfactual_gap: CounterfactualRule | None = None
     noninferiority: NonInferiorityRule | None = None
+    lifetime: GenaiLifetimeRule | None = None
+
+    @model_validator(mode="after")
+    def _lifetime_has_limits(self) -> GenaiChecks:
+        """A rate's lifetime is held to the rate's own limit, so that rate must be limited."""
+        for metric in self.lifetime.metrics if self.lifetime else ():
+            if getattr(self, metric) is None:
+                raise ValueError(f"lifetime.metrics names {metric}, which this tier does not limit: set {metric}")
+        return self

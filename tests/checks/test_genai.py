@@ -9,7 +9,7 @@ from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.inter_rater import cohens_kappa, to_table
 from statsmodels.stats.proportion import proportion_confint
 
-from govflow.checks.genai import BadAnswers, OutputFormat, answer_table, judge_judges, judge_rates
+from govflow.checks.genai import BadAnswers, OutputFormat, answer_table, judge_judges, judge_rates, lifetime_rates
 from govflow.checks.genai_pairs import cohen_kappa, judge_pairs, noninferiority
 from govflow.checks.genai_scorers import (
     context_overlap,
@@ -23,6 +23,7 @@ from govflow.checks.genai_scorers import (
 from govflow.checks.governance_tags import AnswerColumns
 from govflow.checks.policy.genai_rules import GenaiChecks
 from govflow.checks.results import Status
+from govflow.checks.sequential import sequence_bounds
 
 CONFIDENCE = 0.95
 
@@ -244,3 +245,52 @@ def test_a_version_answering_exactly_as_the_serving_one_is_non_inferior(check_id
     same = pd.DataFrame({metric: np.r_[np.zeros(300), np.ones(100)]})
     [result] = noninferiority(same, same.copy(), rule, "INCONCLUSIVE", CONFIDENCE, "1")
     assert result.check_id == check_id and result.value == 0.0 and result.status is Status.PASS
+
+
+def _weeks(rates: list[float], n: int, rng) -> list[tuple[str, pd.DataFrame]]:
+    return [(f"w{i}", pd.DataFrame({"pii_leak_rate": (rng.random(n) < p).astype(float)})) for i, p in enumerate(rates)]
+
+
+def test_genai_lifetime_pii_leak_rate_holds_its_false_alarms_under_alpha_at_every_nightly_look():
+    # 400 deployments leaking at exactly the 1% limit, looked at after each of 12 weeks of 300 answers: a FAIL
+    # at any look is a false alarm; the confidence sequence keeps them under alpha over all the looks at once.
+    genai = _genai(pii_leak_rate={"max": 0.01, "min_samples": 50}, lifetime={"alpha": 0.05, "metrics": ["pii_leak_rate"]})
+    rng = np.random.default_rng(20261207)
+    alarms = 0
+    for _ in range(400):
+        weeks = _weeks([0.01] * 12, 300, rng)
+        alarms += any(lifetime_rates(weeks[:look], genai)[0].status is Status.FAIL for look in range(1, 13))
+    assert alarms / 400 <= 0.05
+
+
+def test_genai_lifetime_adds_up_clean_weeks_and_finds_a_real_leak():
+    genai = _genai(pii_leak_rate={"max": 0.01, "min_samples": 50}, lifetime={"alpha": 0.05, "metrics": ["pii_leak_rate"]})
+    rng = np.random.default_rng(3)
+    clean = _weeks([0.0] * 6, 300, rng)
+    [one] = lifetime_rates(clean[:1], genai)
+    assert one.status is Status.INCONCLUSIVE and one.ci[1] > 0.01  # 300 clean answers cannot show under 1% at every look
+    [six] = lifetime_rates(clean, genai)
+    # Six clean weeks: the beta-binomial sequence's upper bound is 0.41%, the empirical-Bernstein one's 3.2%.
+    assert six.status is Status.PASS and six.n == 1800 and six.ci[1] == pytest.approx(0.004056, abs=1e-6)
+    assert sequence_bounds(0.05, [t["pii_leak_rate"].to_numpy() for _, t in clean])[-1][1] > 0.03
+    [leaking] = lifetime_rates(_weeks([0.04] * 4, 300, rng), genai)
+    assert leaking.status is Status.FAIL and leaking.ci[0] > 0.01
+    assert lifetime_rates([], genai)[0].status is Status.INCONCLUSIVE
+
+
+@pytest.mark.parametrize(("check_id", "rule"), [
+    ("genai.lifetime.pii_leak_rate", {"max": 0.05, "min_samples": 10}),
+    ("genai.lifetime.refusal_rate", {"max": 0.05, "min_samples": 10}),
+    ("genai.lifetime.format_validity", {"min": 0.9, "min_samples": 10}),
+    ("genai.lifetime.reference_match", {"min": 0.9, "min_samples": 10}),
+    ("genai.lifetime.context_overlap", {"min": 0.9, "min_samples": 10, "min_token_share": 0.5}),
+])
+def test_each_rate_has_its_lifetime_held_to_its_own_limit(check_id, rule):
+    metric = check_id.rsplit(".", 1)[1]
+    genai = _genai(**{metric: rule, "lifetime": {"alpha": 0.05, "metrics": [metric]}})
+    good = 0.0 if "max" in rule else 1.0  # no answer leaks or refuses; every answer holds the format, matches...
+    weeks = [(f"w{i}", pd.DataFrame({metric: np.full(500, good)})) for i in range(3)]
+    [result] = lifetime_rates(weeks, genai)
+    assert result.check_id == check_id and result.n == 1500 and result.status is Status.PASS
+    bad = [(p, t.assign(**{metric: 1.0 - good})) for p, t in weeks]
+    assert lifetime_rates(bad, genai)[0].status is Status.FAIL

@@ -247,4 +247,9 @@ def test_a_genai_application_is_monitored_on_its_logged_answers_period_by_period
     # 300 clean answers put Wilson's upper bound at 1.26%: a week alone cannot show the rate under 1%.
     assert weekly["2026-11-02/2026-11-08"].value == 0.0 and weekly["2026-11-02/2026-11-08"].status is Status.INCONCLUSIVE
     assert "genai.counterfactual_gap" not in _by_id(night), "traffic is not paired: the gap is judged at the gate"
+    # Over the life so far (the two closed weeks: 600 clean answers) the sequence's upper bound is 1.12%, not yet
+    # under 1% at every look; a week alone (300) reached 1.26% by Wilson at one look.
+    [life] = _by_id(night)["genai.lifetime.pii_leak_rate"]
+    assert life.n == 600 and life.value == 0.0 and life.status is Status.INCONCLUSIVE
+    assert life.ci is not None and life.ci[1] == pytest.approx(0.011215, abs=1e-6)
     assert night.verdict == "REJECTED" and "genai.pii_leak_rate" in night.behind
