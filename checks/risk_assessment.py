@@ -4,6 +4,7 @@ Annex III is high; otherwise the answers' scores add up against the questionnair
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import Field
 
@@ -16,10 +17,15 @@ class Answer(Frozen):
     annex_iii: str | None = None
 
 
+Kind = Literal["model", "vendor", "genai"]
+
+
 class Question(Frozen):
     id: str
     text: str
     answers: dict[str, Answer] = Field(min_length=2)
+    # The kinds of AI system that answer it (a vendor's transparency is asked of vendor systems only).
+    kinds: tuple[Kind, ...] = ("model", "vendor", "genai")
 
 
 class TierFloors(Frozen):
@@ -41,6 +47,7 @@ class Assessment(Frozen):
     assessed_by: str = Field(min_length=3)
     reviewed_by: str | None = None
     date: date
+    kind: Kind = "model"  # the kind of AI system assessed: the questions asked depend on it
     answers: dict[str, str]
 
 
@@ -56,9 +63,13 @@ def parse_questionnaire(text: str, source: str) -> Questionnaire:
 def parse_assessment(text: str, source: str, questionnaire: Questionnaire) -> Assessment:
     """One model's answers; every question answered with one of its answers, or PolicyError naming the line."""
     assessment, node = parse_typed(text, source, Assessment)
-    questions = {q.id: q for q in questionnaire.questions}
+    every = {q.id: q for q in questionnaire.questions}
+    questions = {q.id: q for q in questionnaire.questions if assessment.kind in q.kinds}
     for key, answer in assessment.answers.items():
         where = f"{source}, line {line_of(node, ['answers', key])}: key 'answers.{key}'"
+        if key in every and key not in questions:
+            raise PolicyError(f"{where}: question '{key}' is asked of {' and '.join(every[key].kinds)} systems, "
+                              f"and this assessment is of a {assessment.kind} (key 'kind')")
         if key not in questions:
             raise PolicyError(f"{where}: no question '{key}' (questions: {', '.join(questions)})")
         if answer not in questions[key].answers:

@@ -88,3 +88,33 @@ def test_the_shipped_assessments_are_valid_and_high():
     for path in sorted(DEFAULT_ASSESSMENTS.glob("*.yaml")):
         assessment = parse_assessment(path.read_text(), str(path), QUESTIONNAIRE)
         assert assessment.model == path.stem and assessed_tier(QUESTIONNAIRE, assessment)[0] == "high"
+
+
+VENDOR_ANSWERS = ANSWERS.replace("date: 2026-11-01\n", "date: 2026-11-01\nkind: vendor\n").replace(
+    "  provenance: in_house\n", "  provenance: third_party\n  vendor_transparency: nothing\n"
+                                "  vendor_substitution: not_at_all\n")
+
+
+def test_a_vendor_system_answers_the_vendor_questions_and_they_raise_its_score():
+    vendor = parse_assessment(VENDOR_ANSWERS.format(domain="fraud_detection", autonomy="human_reviews_adverse"),
+                              "v.yaml", QUESTIONNAIRE)
+    # fraud 2 + adverse review 2 + under 100k 1 + personal 1 + expected 1 + third party 1 + nothing 2 + not at all 2
+    assert assessed_tier(QUESTIONNAIRE, vendor) == ("high", "score 12 (high from 8, medium from 4)")
+    with pytest.raises(PolicyError, match="unanswered \\['vendor_transparency', 'vendor_substitution'\\]"):
+        parse_assessment(ANSWERS.format(domain="marketing", autonomy="advisory_only").replace(
+            "date: 2026-11-01\n", "date: 2026-11-01\nkind: vendor\n"), "v.yaml", QUESTIONNAIRE)
+    # A model is not asked a vendor's questions, and answering one names the kinds it is for.
+    with pytest.raises(PolicyError, match="'vendor_transparency' is asked of vendor systems, and this assessment is "
+                                          "of a model"):
+        parse_assessment(ANSWERS.format(domain="marketing", autonomy="advisory_only") + "  vendor_transparency: nothing\n",
+                         "m.yaml", QUESTIONNAIRE)
+
+
+def test_a_genai_application_is_asked_who_reads_its_answers_and_what_it_may_do():
+    genai = ANSWERS.replace("date: 2026-11-01\n", "date: 2026-11-01\nkind: genai\n").replace(
+        "  provenance: in_house\n", "  provenance: in_house\n  genai_audience: customers_directly\n"
+                                    "  genai_actions: answers_only\n")
+    # marketing 0 + every case reviewed 1 + under 100k 1 + personal 1 + expected 1 + in house 0 + customers read it 2
+    assessed = parse_assessment(genai.format(domain="marketing", autonomy="human_reviews_every_case"), "g.yaml",
+                                QUESTIONNAIRE)
+    assert assessed_tier(QUESTIONNAIRE, assessed) == ("medium", "score 6 (high from 8, medium from 4)")
