@@ -22,7 +22,8 @@ class UnknownModel(UnknownModelVersion):
     """The registry has no model of that name at all (not merely no such version)."""
 
 
-def _registered(client: MlflowClient, model: str, tracking_uri: str):
+def registered_model(client: MlflowClient, model: str, tracking_uri: str):
+    """The registered model, or UnknownModel naming it and the store."""
     try:
         return client.get_registered_model(model)
     except MlflowException as exc:
@@ -33,7 +34,7 @@ def _registered(client: MlflowClient, model: str, tracking_uri: str):
 
 def ensure_registered(tracking_uri: str, model: str) -> None:
     """UnknownModel naming the model unless the registry holds it."""
-    _registered(MlflowClient(tracking_uri), model, tracking_uri)
+    registered_model(MlflowClient(tracking_uri), model, tracking_uri)
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def _transient(task, task_run, state) -> bool:
 def lookup_model_version(tracking_uri: str, model: str, version: str) -> ModelVersionInfo:
     """The version, its model's tags and its own tags, as the registry holds them now."""
     client = MlflowClient(tracking_uri)
-    registered = _registered(client, model, tracking_uri)
+    registered = registered_model(client, model, tracking_uri)
     try:
         mv = client.get_model_version(model, str(version))
     except MlflowException as exc:
@@ -172,7 +173,7 @@ def versions_of(client: MlflowClient, model: str) -> list:
 def current_version(client: MlflowClient, model: str) -> str | None:
     """The version that serves (the newest one holding an alias), else the newest one; UnknownModel when the
     registry has no such model."""
-    registered = _registered(client, model, client.tracking_uri)
+    registered = registered_model(client, model, client.tracking_uri)
     if registered.aliases:
         return str(max(registered.aliases.values(), key=int))
     versions = versions_of(client, model)
@@ -182,7 +183,7 @@ def current_version(client: MlflowClient, model: str) -> str | None:
 @store_task
 def find_serving_version(tracking_uri: str, model: str) -> str | None:
     """The version that serves (the newest one holding an alias), or None when none does."""
-    registered = _registered(MlflowClient(tracking_uri), model, tracking_uri)
+    registered = registered_model(MlflowClient(tracking_uri), model, tracking_uri)
     return str(max(registered.aliases.values(), key=int)) if registered.aliases else None
 
 

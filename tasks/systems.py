@@ -15,6 +15,7 @@ from mlflow.entities import LoggedModelStatus
 from mlflow.exceptions import MlflowException
 
 from govflow.checks.system_kind import KIND_TAG, SystemKind, told_kind
+from govflow.tasks.registry import UnknownModel, registered_model
 from govflow.tasks.runs import experiment_id_for
 from govflow.tasks.store_calls import store_task
 
@@ -45,13 +46,12 @@ def _registry_resolves(tracking_uri: str):
     return _use_tracking_uri(tracking_uri)
 
 
-def _existing_kind(client: MlflowClient, name: str) -> SystemKind | None:
+def _existing_kind(client: MlflowClient, name: str, tracking_uri: str) -> SystemKind | None:
+    """The kind of the registered model `name`, or None when the registry has none of that name."""
     try:
-        registered = client.get_registered_model(name)
-    except MlflowException as exc:
-        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
-            return None
-        raise
+        registered = registered_model(client, name, tracking_uri)
+    except UnknownModel:
+        return None
     return told_kind(registered.tags.get(KIND_TAG)) or SystemKind.MODEL
 
 
@@ -74,7 +74,7 @@ def register_system_version(tracking_uri: str, experiment: str, artifact_root: P
     go, `## Intended use`...) set on the version; with a prompt template, a new
     version of the prompt `NAME.prompt` in the prompt registry, linked to the version's logged model."""
     client = MlflowClient(tracking_uri)
-    held = _existing_kind(client, name)
+    held = _existing_kind(client, name, tracking_uri)
     if held is not None and held is not kind:
         raise BadSystem(f"'{name}' is registered as a {held.value}, not a {kind.value}: choose another name")
     experiment_id = experiment_id_for(client, experiment, artifact_root)
