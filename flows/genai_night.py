@@ -14,7 +14,7 @@ from govflow.checks.periods import last_stamp, rows_after
 from govflow.checks.results import CheckResult, Status, not_run
 from govflow.flows import monitoring as step
 from govflow.flows.subject import Subject
-from govflow.tasks.data import load_dataset
+from govflow.tasks.traces import TRACE_TIME, TRACES_URI, load_answers
 
 
 def genai_night(ctx: Subject, start: str | None, gate, out: step.Collected) -> tuple[set[Need], list[str], str | None]:
@@ -22,13 +22,14 @@ def genai_night(ctx: Subject, start: str | None, gate, out: step.Collected) -> t
     the team's judges; what the night has, no period awaiting labels, and how far the logs reach."""
     tags, tier, policy = ctx.tags, ctx.tier, ctx.policy
     expected = expected_at(Stage.MONITORING, tier, tags, families=("genai",))
-    logged = load_dataset(tags.data.monitoring)
+    logged = load_answers(ctx.uri, tags.data.monitoring, ctx.version.source)  # a file, or its MLflow traces
     out.add(check_readable("monitoring", logged.uri, logged.rows, logged.error, empty=Status.INCONCLUSIVE))
     if not logged.has_rows or tier.genai is None:
         out.add(not_run(expected, "no logged answers to judge (tag governance.monitoring_data)"))
         return set(EVERYTHING), [], start
     out.inputs["monitoring_data"] = logged.fingerprint or ""
-    timestamp = tags.columns.timestamp or None
+    # Traces carry the moment each was asked; a file names its own column.
+    timestamp = tags.columns.timestamp or (TRACE_TIME if tags.data.monitoring == TRACES_URI else None)
     new = rows_after(logged.table, timestamp, start)
     if new.empty:
         out.add([CheckResult(check_id="data.readable", status=Status.INCONCLUSIVE, column="monitoring", n=0,

@@ -26,6 +26,7 @@ from govflow.tasks.data import load_dataset
 from govflow.tasks.registry import find_serving_version, read_model_version
 from govflow.tasks.scoring import LoadedModel
 from govflow.tasks.systems import read_prompt
+from govflow.tasks.traces import load_answers
 from govflow.tasks.vendor_records import read_due_diligence
 
 NO_MODEL = LoadedModel(error="no model: the system is registered as an external model")
@@ -107,7 +108,10 @@ def evaluate_genai(ctx: Subject, ev: GateEvidence) -> None:
     _documented(ctx, ev)
     _prompt(ctx, ev)
     tags, genai = ctx.tags, ctx.tier.genai
-    evaluation = _read("evaluation", tags.data.evaluation, ev)
+    evaluation = load_answers(ctx.uri, tags.data.evaluation, ctx.version.source)  # a file, or its MLflow traces
+    ev.results += check_readable("evaluation", evaluation.uri, evaluation.rows, evaluation.error)
+    if evaluation.fingerprint:
+        ev.inputs["evaluation_data"] = evaluation.fingerprint
     expected = [c for c in expected_at(Stage.GATE, ctx.tier, tags, families=("genai",))]
     if genai is None or not expected:
         return
@@ -149,7 +153,7 @@ def _against_serving(ctx: Subject, candidate: pd.DataFrame) -> list[CheckResult]
     info = read_model_version(ctx.uri, ctx.version.model, serving)
     tags = version_tags(info.model_tags, info.version_tags)
     ids = [f"genai.noninferiority.{m}" for m in rule.metrics]
-    data = load_dataset(tags.data.evaluation)
+    data = load_answers(ctx.uri, tags.data.evaluation, info.source)
     if not data.has_rows:
         return not_run(ids, f"serving version {serving}'s evaluation set cannot be read: {data.error or 'no rows'}")
     try:

@@ -6,7 +6,10 @@ version linked to the system version that uses it."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,14 +39,21 @@ class SystemVersion:
     prompt: str | None = None  # prompts:/NAME/VERSION
 
 
-def _registry_resolves(tracking_uri: str):
+@contextlib.contextmanager
+def _registry_resolves(tracking_uri: str) -> Iterator[None]:
     """MLflow's registry resolves a version's logged model through the process's tracking URI, not the
-    client's: held to this store for the call. MLflow's own context manager puts back exactly what was set
-    before (an unset URI stays unset, its environment variable too); mlflow.set_tracking_uri would leave the
-    variable set to the default store. Private API of the pinned MLflow (3.17)."""
+    client's: held to this store for the call. MLflow's own context manager puts its URI back as it was, but
+    unsets MLFLOW_TRACKING_URI when no URI had been set in code, so the variable is put back here too. Private
+    API of the pinned MLflow (3.17)."""
     from mlflow.tracking._tracking_service.utils import _use_tracking_uri
 
-    return _use_tracking_uri(tracking_uri)
+    before = os.environ.get("MLFLOW_TRACKING_URI")
+    try:
+        with _use_tracking_uri(tracking_uri):
+            yield
+    finally:
+        if before is not None:
+            os.environ["MLFLOW_TRACKING_URI"] = before
 
 
 def _existing_kind(client: MlflowClient, name: str, tracking_uri: str) -> SystemKind | None:

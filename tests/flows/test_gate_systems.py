@@ -253,3 +253,30 @@ def test_a_genai_application_is_monitored_on_its_logged_answers_period_by_period
     assert life.n == 600 and life.value == 0.0 and life.status is Status.INCONCLUSIVE
     assert life.ci is not None and life.ci[1] == pytest.approx(0.011215, abs=1e-6)
     assert night.verdict == "REJECTED" and "genai.pii_leak_rate" in night.behind
+
+
+def test_a_genai_application_can_be_judged_on_its_mlflow_traces(monkeypatch):
+    import mlflow
+
+    from govflow.settings import Settings
+
+    # The application logs its traces to the store govflow governs.
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", Settings().resolved_tracking_uri)
+    tags = {"governance.owner": "service@bank.example", "governance.use_case": "answers customers",
+            "governance.risk_tier": "high", "governance.evaluation_data": "mlflow:traces", **CARD}
+    added = add_system("traced_assistant", "genai", tags, None, DESCRIPTION)
+    mlflow.set_experiment("traced-assistant-traffic")
+    mlflow.set_active_model(model_id=added.model_id)
+    try:
+        for i in range(200):
+            with mlflow.start_span(name="answer") as span:
+                span.set_inputs({"question": f"When is my refund {i}?"})
+                span.set_outputs({"answer": f"Your card ending 4111 1111 1111 {1111 + i}" if i < 3
+                                  else f"Refund {i} takes five working days."})
+        mlflow.flush_trace_async_logging()
+    finally:
+        mlflow.clear_active_model()
+    found = _by_id(registration_gate(added.name, added.version))
+    assert found["data.readable"][0].status is Status.PASS and found["data.readable"][0].value == 200
+    [pii] = found["genai.pii_leak_rate"]
+    assert pii.n == 200 and pii.value == pytest.approx(1 / 200)  # only 4111 1111 1111 1111 passes Luhn
