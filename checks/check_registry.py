@@ -294,9 +294,10 @@ REGISTRY: Mapping[str, CheckSpec] = {s.check_id: s for s in (
             **({"declared_by": "output_format"} if m == "format_validity" else {}))
       for m in ("pii_leak_rate", "refusal_rate", "format_validity", "reference_match", "context_overlap")),
     _spec("vendor.due_diligence", "the vendor's due-diligence record (tag governance.due_diligence) fills every "
-          "field the tier requires, and its review date has not passed", [_G]),
+          "field the tier requires, and its review date has not passed", [_G, Stage.LIFECYCLE]),
     _spec("vendor.documents", "each document the tier requires of a vendor (a security certificate, its model card "
-          "or fact sheet, a bias audit) is on file, hashed into the evidence, and not expired", [_G]),
+          "or fact sheet, a bias audit) is on file, hashed into the evidence, and not expired (at the gate, and every "
+          "week while the service serves)", [_G, Stage.LIFECYCLE]),
     _spec("feedback.stakeholder", "no stakeholder feedback at or above the policy's severity is unresolved",
           [Stage.FEEDBACK]),
     _spec("lifecycle.retirement", "a retiring version holds no alias and its evidence is complete and kept",

@@ -182,9 +182,9 @@ def _governance_evidence(ctx: Subject) -> GateEvidence:
     regional = [ctx.jurisdiction_error] if ctx.jurisdiction_error else []
     tiering = [ctx.tiering] if ctx.tiering is not None else []  # a resolved subject always holds it
     ev = GateEvidence(results=check_required_tags(tags.raw, required) + tiering + regional + signoff, files={},
-                   inputs={"model_version": f"models:/{subject.model}/{subject.version}",
-                           "model_source": subject.source,
-                           "governance_tags": f"sha256:{sha256_hex(canonical_json(tags.raw))}"})
+                      inputs={"model_version": f"models:/{subject.model}/{subject.version}",
+                              "model_source": subject.source,
+                              "governance_tags": f"sha256:{sha256_hex(canonical_json(tags.raw))}"})
     if ctx.jurisdictions:
         ev.files["evidence/jurisdictions.json"] = canonical_json(ctx.regional())
     if ctx.assessment:

@@ -17,8 +17,10 @@ from govflow.checks.findings import review_dates
 from govflow.checks.lifecycle import RETIRED, RETIRING, VersionFacts, lifecycle_results, superseded_by
 from govflow.checks.results import CheckResult, Status
 from govflow.checks.signoff import check_serving
+from govflow.checks.system_kind import SystemKind
 from govflow.flows.recording import judge_and_record
 from govflow.flows.subject import resolve_subject
+from govflow.flows.system_gate import due_diligence
 from govflow.settings import Settings
 from govflow.tasks.lifecycle import list_models, read_version_facts
 from govflow.tasks.registry import set_version_tags
@@ -44,12 +46,17 @@ def _judge(facts: VersionFacts, newer: str | None, now: datetime) -> LifecycleOu
     results = lifecycle_results(facts, newer, ctx.tier.lifecycle, now) if ctx.tier.lifecycle else []
     if facts.serving and ctx.tier.governance.serving is not None:
         results += check_serving(facts.aliases, facts.status)
+    files: dict[str, bytes] = {}
+    if facts.serving and ctx.tags.kind is SystemKind.VENDOR and ctx.tier.vendor is not None:
+        vendor, files, _ = due_diligence(ctx.tags.due_diligence, ctx.tier.vendor, now.date())
+        results += vendor
     produced = {r.check_id for r in results}
-    enabled = ctx.tier.enabled_check_ids("lifecycle") + ctx.tier.enabled_check_ids("governance")
+    enabled = [*ctx.tier.enabled_check_ids("lifecycle"), *ctx.tier.enabled_check_ids("governance"),
+               *ctx.tier.enabled_check_ids("vendor")]
     context = {"lifecycle": facts.lifecycle, "aliases": list(facts.aliases), "superseded_by": newer,
                "retire_requested_by": ctx.tags.retire_requested_by}
-    judged = judge_and_record(ctx, FLOW, results, families=("lifecycle", "governance"),
-                              not_judged=tuple(c for c in enabled if c not in produced), context=context)
+    judged = judge_and_record(ctx, FLOW, results, families=("lifecycle", "governance", "vendor"),
+                              not_judged=tuple(c for c in enabled if c not in produced), context=context, files=files)
     state = facts.lifecycle
     done = any(r.check_id == "lifecycle.retirement" and r.status is Status.PASS for r in judged.decision.results)
     if facts.lifecycle == RETIRING and done:

@@ -5,6 +5,8 @@ compared with the one serving on the inputs both answered. flows/gate.py runs th
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
 from govflow import clock
@@ -16,6 +18,7 @@ from govflow.checks.genai_pairs import noninferiority
 from govflow.checks.governance_tags import version_tags
 from govflow.checks.manifest import canonical_json
 from govflow.checks.model_task import tell_task
+from govflow.checks.policy.vendor_rules import VendorChecks
 from govflow.checks.results import CheckResult, Status, not_run
 from govflow.checks.task_judging import judge_scored, logged_rows, task_result
 from govflow.datasets import LoadedData
@@ -85,22 +88,33 @@ def evaluate_vendor(ctx: Subject, ev: GateEvidence) -> None:
 
 
 def _due_diligence(ctx: Subject, ev: GateEvidence) -> None:
-    rules = ctx.tier.vendor
-    if rules is None:
+    if ctx.tier.vendor is None:
         return
-    found = read_due_diligence(ctx.tags.due_diligence)
-    today = clock.now().date()
+    results, files, inputs = due_diligence(ctx.tags.due_diligence, ctx.tier.vendor, clock.now().date())
+    ev.results += results
+    ev.files |= files
+    ev.inputs |= inputs
+
+
+def due_diligence(uri: str | None, rules: VendorChecks, today: date) -> tuple[list[CheckResult], dict[str, bytes],
+                                                                              dict[str, str]]:
+    """The vendor's due-diligence record and its documents judged as of `today` (at the gate, and every week by
+    the retirement sweep while the service serves, so a certificate that lapses in production is a finding):
+    results, the record as evidence, and its fingerprint."""
+    found = read_due_diligence(uri)
+    results: list[CheckResult] = []
     if rules.due_diligence is not None:
-        ev.results += judge_record(found.record, found.error, rules.due_diligence, today)
+        results += judge_record(found.record, found.error, rules.due_diligence, today)
     if rules.documents is not None:
-        ev.results += (judge_documents(found.documents, found.problems, rules.documents, today) if found.record
-                       is not None else not_run(["vendor.documents"], found.error or "no due-diligence record"))
-    if found.sha256:
-        ev.inputs["due_diligence"] = f"sha256:{found.sha256}"
-        ev.files["evidence/vendor/due_diligence.json"] = canonical_json({
-            "record": found.uri, "sha256": found.sha256, "fields": dict(found.record or {}),
-            "documents": [{"kind": d.kind, "file": d.file, "expires": d.expires.isoformat() if d.expires else None,
-                           "sha256": d.sha256, "error": d.error} for d in found.documents]})
+        results += (judge_documents(found.documents, found.problems, rules.documents, today) if found.record
+                    is not None else not_run(["vendor.documents"], found.error or "no due-diligence record"))
+    if not found.sha256:
+        return results, {}, {}
+    document = canonical_json({
+        "record": found.uri, "sha256": found.sha256, "fields": dict(found.record or {}),
+        "documents": [{"kind": d.kind, "file": d.file, "expires": d.expires.isoformat() if d.expires else None,
+                       "sha256": d.sha256, "error": d.error} for d in found.documents]})
+    return results, {"evidence/vendor/due_diligence.json": document}, {"due_diligence": f"sha256:{found.sha256}"}
 
 
 def evaluate_genai(ctx: Subject, ev: GateEvidence) -> None:

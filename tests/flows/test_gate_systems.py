@@ -280,3 +280,18 @@ def test_a_genai_application_can_be_judged_on_its_mlflow_traces(monkeypatch):
     assert found["data.readable"][0].status is Status.PASS and found["data.readable"][0].value == 200
     [pii] = found["genai.pii_leak_rate"]
     assert pii.n == 200 and pii.value == pytest.approx(1 / 200)  # only 4111 1111 1111 1111 passes Luhn
+
+
+def test_the_weekly_sweep_finds_a_serving_vendors_lapsed_certificate(vendor_gate):
+    from mlflow import MlflowClient
+
+    from govflow.flows.retirement import retirement_sweep
+    from govflow.settings import Settings
+
+    MlflowClient(Settings().resolved_tracking_uri).set_registered_model_alias("acme_credit_decisions", "production", "1")
+    [swept] = retirement_sweep(models=["acme_credit_decisions"])
+    found = _by_id(swept)
+    documents = {r.column: r.status for r in found["vendor.documents"]}
+    assert documents == {"soc2|iso27001": Status.FAIL, "model_card|fact_sheet": Status.PASS, "bias_audit": Status.PASS}
+    assert found["governance.serving"][0].status is Status.FAIL  # it serves though its gate rejected it
+    assert swept.verdict == "REJECTED" and "vendor.documents" in " ".join(swept.reasons)
