@@ -3,13 +3,13 @@ scheduler address is set (GOVFLOW_DASK_ADDRESS)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from govflow.settings import Settings
+from govflow.threads import process_share
 
 
 def nightly_task_runner(settings: Settings):
@@ -37,5 +37,5 @@ def share_of_cores(workers: int) -> Iterator[None]:
     worker sets its own."""
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(max(1, (os.cpu_count() or 1) // max(1, workers))):
+    with threadpool_limits(max(1, process_share(Settings().processes) // max(1, workers))):
         yield

@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     reconcile_seconds: int | None = Field(default=None, ge=30, description=(
         "how often `govflow serve` gates versions a lost webhook left ungated; default prefect.yaml's 300 s"))
     workers: int = Field(default=2, ge=1, description="threads that monitor models side by side in the nightly run")
+    processes: int = Field(default=1, ge=1, description=(
+        "govflow processes sharing this machine's cores (process workers, Dask worker processes); each holds its "
+        "OpenMP and BLAS threads to its share of the cores its CPU affinity gives it (govflow/threads.py)"))
     now: datetime | None = Field(default=None, description=(
         "act as of this moment (ISO date-time, UTC unless it says): a backfill, or the demo's simulated weeks; "
         "runs recorded under it are tagged governance.clock. Unset, the real clock"))

@@ -35,9 +35,23 @@ for typer_app in (app, *(info.typer_instance for info in app.registered_groups i
         command.help = command.help or _paragraphs(command.callback.__doc__ if command.callback else None)
 
 
+def _hold_native_threads() -> None:
+    """This process's OpenMP and BLAS threads held to its share of its cores, before numpy loads; settings that
+    do not parse are reported by the command itself."""
+    from govflow.settings import Settings
+    from govflow.threads import hold_native_threads
+
+    try:
+        processes = Settings().processes
+    except ValueError:
+        processes = 1
+    hold_native_threads(processes)
+
+
 def main() -> None:
     """The `govflow` command. A store that fails (MLflow down, the database stopped, a head store behind its
     chain) is one line on stderr naming it and what to do, exit 1, never a traceback."""
+    _hold_native_threads()
     try:
         app()
     except Exception as exc:
