@@ -255,7 +255,7 @@ def test_a_genai_application_is_monitored_on_its_logged_answers_period_by_period
     assert night.verdict == "REJECTED" and "genai.pii_leak_rate" in night.behind
 
 
-def test_a_genai_application_can_be_judged_on_its_mlflow_traces(monkeypatch):
+def test_a_genai_application_can_be_judged_on_its_mlflow_traces(monkeypatch, tmp_path):
     import mlflow
 
     from govflow.settings import Settings
@@ -265,7 +265,9 @@ def test_a_genai_application_can_be_judged_on_its_mlflow_traces(monkeypatch):
     tags = {"governance.owner": "service@bank.example", "governance.use_case": "answers customers",
             "governance.risk_tier": "high", "governance.evaluation_data": "mlflow:traces", **CARD}
     added = add_system("traced_assistant", "genai", tags, None, DESCRIPTION)
-    mlflow.set_experiment("traced-assistant-traffic")
+    # The application's own experiment, its artifacts (the traces' spans) kept in the test's folder.
+    experiment = mlflow.MlflowClient().create_experiment("traced-assistant-traffic", (tmp_path / "traffic").as_uri())
+    mlflow.set_experiment(experiment_id=experiment)
     mlflow.set_active_model(model_id=added.model_id)
     try:
         for i in range(200):

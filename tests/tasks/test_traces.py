@@ -16,7 +16,9 @@ def traced(tmp_path, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)  # the application logs its traces to this store
     added = register_system_version.fn(uri, "governance", tmp_path / "artifacts", "assistant", SystemKind.GENAI,
                                        {}, None)
-    mlflow.set_experiment("assistant-traffic")
+    # The application's own experiment, its artifacts (the traces' spans) kept in the test's folder.
+    experiment = mlflow.MlflowClient(uri).create_experiment("assistant-traffic", (tmp_path / "traffic").as_uri())
+    mlflow.set_experiment(experiment_id=experiment)
     mlflow.set_active_model(model_id=added.model_id)
     ids = []
     for i in range(3):
