@@ -267,7 +267,10 @@ def test_a_genai_application_can_be_judged_on_its_mlflow_traces(monkeypatch, tmp
     added = add_system("traced_assistant", "genai", tags, None, DESCRIPTION)
     # The application's own experiment, its artifacts (the traces' spans) kept in the test's folder.
     experiment = mlflow.MlflowClient().create_experiment("traced-assistant-traffic", (tmp_path / "traffic").as_uri())
-    mlflow.set_experiment(experiment_id=experiment)
+    # As the application would; the variable mlflow.set_experiment sets is put back when the test ends, so no
+    # later subprocess inherits it.
+    monkeypatch.setenv("MLFLOW_EXPERIMENT_ID", experiment)
+    mlflow.set_experiment(experiment_id=experiment)  # over any experiment an earlier test made active
     mlflow.set_active_model(model_id=added.model_id)
     try:
         for i in range(200):

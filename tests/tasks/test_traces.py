@@ -10,29 +10,37 @@ from govflow.tasks.systems import register_system_version
 from govflow.tasks.traces import TRACES_URI, load_answers, model_id_of, read_traces
 
 
-@pytest.fixture
-def traced(tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def traced(tmp_path_factory):
+    """One store with three traces of one external model, for the module: MLflow's tracer keeps the store it
+    first exported to for the process's life."""
+    tmp_path = tmp_path_factory.mktemp("traced")
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)  # the application logs its traces to this store
-    added = register_system_version.fn(uri, "governance", tmp_path / "artifacts", "assistant", SystemKind.GENAI,
-                                       {}, None)
-    # The application's own experiment, its artifacts (the traces' spans) kept in the test's folder.
-    experiment = mlflow.MlflowClient(uri).create_experiment("assistant-traffic", (tmp_path / "traffic").as_uri())
-    mlflow.set_experiment(experiment_id=experiment)
-    mlflow.set_active_model(model_id=added.model_id)
-    ids = []
-    for i in range(3):
-        with mlflow.start_span(name="answer") as span:
-            span.set_inputs({"question": f"When is my refund {i}?"})
-            span.set_outputs({"answer": f"Refund {i} takes five days."})
-            ids.append(span.trace_id)
-    mlflow.flush_trace_async_logging()
-    mlflow.log_feedback(trace_id=ids[0], name="helpful", value=True,
-                        source=AssessmentSource(source_type="HUMAN", source_id="ana"))
-    mlflow.log_feedback(trace_id=ids[0], name="helpful", value=False,
-                        source=AssessmentSource(source_type="LLM_JUDGE", source_id="judge"))
-    yield uri, added
-    mlflow.clear_active_model()
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)  # the application logs its traces to this store
+        added = register_system_version.fn(uri, "governance", tmp_path / "artifacts", "assistant", SystemKind.GENAI,
+                                           {}, None)
+        experiment = mlflow.MlflowClient(uri).create_experiment("assistant-traffic", (tmp_path / "traffic").as_uri())
+        # As the application would; the variable mlflow.set_experiment sets is put back when the module ends, so
+        # no later subprocess inherits it.
+        monkeypatch.setenv("MLFLOW_EXPERIMENT_ID", experiment)
+        mlflow.set_experiment(experiment_id=experiment)  # over any experiment an earlier test made active
+        mlflow.set_active_model(model_id=added.model_id)
+        ids = []
+        try:
+            for i in range(3):
+                with mlflow.start_span(name="answer") as span:
+                    span.set_inputs({"question": f"When is my refund {i}?"})
+                    span.set_outputs({"answer": f"Refund {i} takes five days."})
+                    ids.append(span.trace_id)
+            mlflow.flush_trace_async_logging()
+        finally:
+            mlflow.clear_active_model()
+        mlflow.log_feedback(trace_id=ids[0], name="helpful", value=True,
+                            source=AssessmentSource(source_type="HUMAN", source_id="ana"))
+        mlflow.log_feedback(trace_id=ids[0], name="helpful", value=False,
+                            source=AssessmentSource(source_type="LLM_JUDGE", source_id="judge"))
+        yield uri, added
 
 
 def test_each_trace_is_a_row_with_its_text_and_the_feedback_on_it(traced):
