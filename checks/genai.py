@@ -70,10 +70,11 @@ def answer_table(frame: pd.DataFrame, columns: AnswerColumns, genai: GenaiChecks
     normalise = genai.reference_match.normalise if genai.reference_match is not None else True
     table["reference_match"] = [np.nan if (m := matches(o, r, normalise)) is None else float(m)
                                 for o, r in zip(outputs, references, strict=True)]
-    share = genai.context_overlap.min_token_share if genai.context_overlap is not None else 0.5
     overlaps = [context_overlap(o, c).share for o, c in zip(outputs, contexts, strict=True)]
-    table["context_overlap"] = [np.nan if s is None else float(s >= share) for s in overlaps]
     table["context_token_share"] = [np.nan if s is None else s for s in overlaps]
+    if genai.context_overlap is not None:  # grounded or not needs the tier's share; without one, shares only
+        share = genai.context_overlap.min_token_share
+        table["context_overlap"] = [np.nan if s is None else float(s >= share) for s in overlaps]
     return table
 
 
