@@ -49,11 +49,11 @@ def genai_night(ctx: Subject, start: str | None, gate, out: step.Collected) -> t
 
 def _scored(periods, tags, genai) -> list[tuple[str, pd.DataFrame]]:
     """Each closed period's answers scored (the deployment's whole life, read again each night)."""
-    declared = OutputFormat.parse(tags.output_format) if tags.output_format else None
     out = []
     for period, rows in periods:
         try:
+            declared = OutputFormat.parse(tags.output_format) if tags.output_format else None
             out.append((period, answer_table(rows, tags.answers, genai, period, declared)))
         except BadAnswers:
-            continue  # the period's own results already say which column is missing
+            continue  # the period's own results already say which column or tag is wrong
     return out
