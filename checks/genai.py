@@ -176,6 +176,13 @@ def judge_judges(frame: pd.DataFrame, genai: GenaiChecks, confidence: float) -> 
         if genai.judge is None:
             continue
         hits = judge.dropna().to_numpy()
+        written = frame[column].map(lambda v: v is not None and not (isinstance(v, float) and np.isnan(v))
+                                    and str(v).strip() != "")
+        if unread := int((written & judge.isna()).sum()):  # a verdict no one can read is not left out unsaid
+            out.append(CheckResult(check_id="genai.judge", status=Status.ERROR, column=name, message=(
+                f"{unread} verdict(s) in column '{column}' are neither pass/fail, yes/no, true/false nor a number"),
+                hint="write each verdict as pass or fail (or 1 or 0)"))
+            continue
         result = rate_result("genai.judge", hits, genai.judge, genai.on_straddle, confidence,
                              f"pass judge {name}")
         if result.status is Status.PASS and not trusted:

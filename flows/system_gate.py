@@ -35,8 +35,8 @@ from govflow.tasks.vendor_records import read_due_diligence
 NO_MODEL = LoadedModel(error="no model: the system is registered as an external model")
 
 
-def _read(name: str, uri: str | None, ev: GateEvidence) -> LoadedData:
-    data = load_dataset(uri)
+def _read(name: str, data: LoadedData, ev: GateEvidence) -> LoadedData:
+    """The dataset, with whether it could be read judged and its fingerprint named among the gate's inputs."""
     ev.results += check_readable(name, data.uri, data.rows, data.error)
     if data.fingerprint:
         ev.inputs[f"{name}_data"] = data.fingerprint
@@ -55,7 +55,8 @@ def evaluate_vendor(ctx: Subject, ev: GateEvidence) -> None:
     _documented(ctx, ev)
     _due_diligence(ctx, ev)
     tags, tier = ctx.tags, ctx.tier
-    reference, evaluation = _read("reference", tags.data.reference, ev), _read("evaluation", tags.data.evaluation, ev)
+    reference = _read("reference", load_dataset(tags.data.reference), ev)
+    evaluation = _read("evaluation", load_dataset(tags.data.evaluation), ev)
     columns = tags.columns
     outputs = [c for c in (columns.prediction, columns.score) if c]
     needed = list(dict.fromkeys([*columns.declared(), *outputs]))
@@ -122,10 +123,8 @@ def evaluate_genai(ctx: Subject, ev: GateEvidence) -> None:
     _documented(ctx, ev)
     _prompt(ctx, ev)
     tags, genai = ctx.tags, ctx.tier.genai
-    evaluation = load_answers(ctx.uri, tags.data.evaluation, ctx.version.source)  # a file, or its MLflow traces
-    ev.results += check_readable("evaluation", evaluation.uri, evaluation.rows, evaluation.error)
-    if evaluation.fingerprint:
-        ev.inputs["evaluation_data"] = evaluation.fingerprint
+    # A file, or the version's MLflow traces.
+    evaluation = _read("evaluation", load_answers(ctx.uri, tags.data.evaluation, ctx.version.source), ev)
     expected = [c for c in expected_at(Stage.GATE, ctx.tier, tags, families=("genai",))]
     if genai is None or not expected:
         return

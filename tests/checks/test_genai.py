@@ -294,3 +294,10 @@ def test_each_rate_has_its_lifetime_held_to_its_own_limit(check_id, rule):
     assert result.check_id == check_id and result.n == 1500 and result.status is Status.PASS
     bad = [(p, t.assign(**{metric: 1.0 - good})) for p, t in weeks]
     assert lifetime_rates(bad, genai)[0].status is Status.FAIL
+
+
+def test_a_genai_judge_verdict_no_one_can_read_is_an_error_not_left_out():
+    genai = _genai(judge={"min": 0.5, "min_samples": 2})
+    frame = pd.DataFrame({"judge.helpful": ["pass", "fail", "maybe", None]})
+    [result] = judge_judges(frame, genai, CONFIDENCE)
+    assert result.status is Status.ERROR and "1 verdict(s) in column 'judge.helpful'" in result.message
