@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger
 
 from govflow import clock
 from govflow.checks.check_registry import EVERYTHING, Need, Stage, expected_at, not_expected_at, skipped_for_kind
@@ -39,6 +39,7 @@ from govflow.settings import Settings
 from govflow.tasks.artifacts import read_evidence_json, read_verdict
 from govflow.tasks.registry import list_deployed_versions, list_ungated_versions, read_past_run, set_version_tags
 from govflow.tasks.runs import find_completed_run
+from govflow.tasks.task_type import task
 
 FLOW = "monitor"
 

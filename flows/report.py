@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from prefect import flow, get_run_logger, task
+from prefect import flow
 from prefect.cache_policies import NO_CACHE
 
 from govflow import clock
@@ -20,6 +20,7 @@ from govflow.reports.pages import FleetEvidence, Site, build_site
 from govflow.settings import Settings
 from govflow.tasks.report_data import read_models, read_runs
 from govflow.tasks.report_store import log_site, publish_artifacts, write_site
+from govflow.tasks.task_type import run_logger, task
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def fleet_report(out: str | None = None, as_of: str | None = None) -> ReportOutc
             else dashboard.as_uri())
     publish_artifacts(site.inventory, link, f"{summary['models']} models; {summary['open']} open findings, "
                                             f"{summary['overdue']} overdue, {summary['critical_open']} critical.")
-    get_run_logger().info("Report for %s: %s (MLflow run %s)", today, dashboard, run_id)
+    run_logger().info("Report for %s: %s (MLflow run %s)", today, dashboard, run_id)
     return ReportOutcome(dashboard, run_id, link, summary["models"], summary["open"], summary["overdue"])
 
 

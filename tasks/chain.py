@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from govflow import clock
@@ -16,6 +15,7 @@ from govflow.settings import Settings
 from govflow.tasks.head_store import ChainLockTimeout, DatabaseHeadStore, FileHeadStore, HeadConflict, HeadStore
 from govflow.tasks.signing import sign
 from govflow.tasks.store_calls import store_task
+from govflow.tasks.task_type import task
 
 __all__ = ["ChainLockTimeout", "HeadConflict", "HeadStore", "append_head", "chain_tip", "head_store", "model_lock",
            "read_heads", "read_published_heads"]

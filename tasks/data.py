@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from prefect import task
-
 from govflow.datasets import LoadedData, read_dataset
+from govflow.tasks.task_type import task
 
 
 @task

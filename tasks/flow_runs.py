@@ -6,9 +6,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 
-from prefect import task
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+from govflow.tasks.task_type import task
 
 
 def _ids(values: Collection[str]) -> list[uuid.UUID]:

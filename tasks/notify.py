@@ -7,8 +7,9 @@ the service and scheme alone, so a failed task's state, stored in Prefect's data
 
 from __future__ import annotations
 
-from prefect import task
 from pydantic import SecretStr
+
+from govflow.tasks.task_type import task
 
 
 class NotificationFailed(RuntimeError):

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from mlflow import MlflowClient
-from prefect import task
 
 from govflow.tasks.artifacts import log_files
 from govflow.tasks.runs import experiment_id_for
 from govflow.tasks.store_calls import store_task
+from govflow.tasks.task_type import in_a_run, task
 
 
 @task
@@ -37,7 +37,10 @@ def log_site(tracking_uri: str, experiment: str, artifact_root: Path | None, fil
 
 @task
 def publish_artifacts(rows: list[dict], dashboard: str, summary: str) -> None:
-    """A table of the fleet's status and a link to the dashboard, on the Prefect flow run."""
+    """A table of the fleet's status and a link to the dashboard, on the Prefect flow run; none when the report
+    runs outside one (`govflow report` in a terminal, which prints both and starts no Prefect server)."""
+    if not in_a_run():
+        return
     from prefect.artifacts import create_link_artifact, create_table_artifact
 
     columns = ("model", "version", "tier", "lifecycle", "status", "gate", "monitoring", "last_run", "open_findings",

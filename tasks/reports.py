@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from prefect import task
 from prefect.cache_policies import NO_CACHE
+
+from govflow.tasks.task_type import task
 
 
 @dataclass(frozen=True)

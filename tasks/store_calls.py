@@ -8,20 +8,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar, overload
 
-from prefect import Task, task
-
 from govflow.store_errors import worth_retrying
+from govflow.tasks.task_type import GovflowTask, task
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
 @overload
-def store_task(fn: Callable[P, R], /, **options: Any) -> Task[P, R]: ...
+def store_task(fn: Callable[P, R], /, **options: Any) -> GovflowTask[P, R]: ...
 
 
 @overload
-def store_task(**options: Any) -> Callable[[Callable[P, R]], Task[P, R]]: ...
+def store_task(**options: Any) -> Callable[[Callable[P, R]], GovflowTask[P, R]]: ...
 
 
 def store_task(fn: Callable[P, R] | None = None, /, **options: Any) -> Any:

@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 import pandas as pd
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
-from prefect import task
 
 from govflow.checks.manifest import canonical_json, sha256_hex
 from govflow.datasets import LoadedData
 from govflow.tasks.data import load_dataset
 from govflow.tasks.paging import every_page
+from govflow.tasks.task_type import task
 
 TRACES_URI = "mlflow:traces"
 TRACE_TIME = "request_time"  # the column a traces source is stamped by (tag governance.timestamp)

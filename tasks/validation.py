@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from govflow.checks.data_validation import TYPE_LISTS, ColumnExpectation
+from govflow.tasks.task_type import task
 
 
 def build_suite(name: str, expectations: list[ColumnExpectation]):

@@ -37,7 +37,7 @@ def controls_coverage_command(
     from govflow.flows.controls import controls_coverage
 
     with flow_output():
-        result = controls_coverage(model, framework)
+        result = controls_coverage.fn(model, framework)  # read-only: no Prefect server
     if as_json:
         emit_json({"models": result.models, "clauses": result.rows})
         return

@@ -84,8 +84,9 @@ def verify(
         from govflow.flows.evidence_audit import evidence_verification
 
         with flow_output():
-            outcome = evidence_verification(model, version, kept, key_pem, use_heads=not no_heads,
-                                            witness=checkpoints)
+            # Read-only: the flow's function, so no Prefect server starts (tasks/task_type.py).
+            outcome = evidence_verification.fn(model, version, kept, key_pem, use_heads=not no_heads,
+                                               witness=checkpoints)
         count, files, problems, source = outcome.runs, outcome.files, list(outcome.problems), "MLflow"
         notes = list(outcome.notes)
     intact = count > 0 and not problems
@@ -130,7 +131,7 @@ def evidence_pull(
 
     try:
         with flow_output():
-            index = evidence_export(model, out, version, as_of)
+            index = evidence_export.fn(model, out, version, as_of)
     except BundleError as exc:
         usage_error(str(exc))
     if not index["runs"]:

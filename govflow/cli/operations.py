@@ -119,7 +119,7 @@ def report(
     from govflow.flows.report import fleet_report
 
     with flow_output():
-        outcome = fleet_report(out, as_of)
+        outcome = fleet_report.fn(out, as_of)  # read-only: no Prefect server (see tasks/task_type.py)
     print_report(outcome)
 
 
@@ -137,7 +137,7 @@ def inventory(
     from govflow.flows.report import fleet_inventory
 
     with flow_output():
-        rows = fleet_inventory()
+        rows = fleet_inventory.fn()  # read-only: no Prefect server (see tasks/task_type.py)
     if as_json:
         emit_json({"models": rows})
     else:

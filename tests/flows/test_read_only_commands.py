@@ -1,0 +1,65 @@
+"""Commands that only read (inventory, verify, controls coverage, evidence pull, report) start no Prefect server and
+call no Prefect API (issue 32, item 1): run as the installed command with PREFECT_API_URL naming a port nobody
+listens on, each still answers from MLflow alone. Before, each started a temporary Prefect server (about ten
+seconds), and with that URL each failed."""
+
+import json
+import os
+import subprocess
+
+import pytest
+from mlflow import MlflowClient
+
+from tests.flows.conftest import own_data_dir
+from tests.servers.processes import BIN, free_port
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+MODEL = "read_only_subject"
+
+
+@pytest.fixture(scope="module")
+def gated_store(tmp_path_factory):
+    """A data dir of its own holding one version gated once (BLOCKED: it has no data), so there is evidence."""
+    from govflow.flows.gate import registration_gate
+
+    root = tmp_path_factory.mktemp("read-only")
+    with own_data_dir(root) as settings:
+        client = MlflowClient(settings.resolved_tracking_uri)
+        client.create_registered_model(MODEL)
+        client.create_model_version(MODEL, source=str(root))
+        registration_gate(MODEL, "1")
+    return root
+
+
+def _govflow(root, *args: str) -> subprocess.CompletedProcess:
+    dead = f"http://127.0.0.1:{free_port()}/api"  # nothing listens: any Prefect call would fail the command
+    env = {**{k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"},
+           "GOVFLOW_DATA_DIR": str(root / "data"), "PREFECT_API_URL": dead}
+    return subprocess.run([str(BIN / "govflow"), *args], capture_output=True, text=True, env=env, timeout=300,
+                          check=False, cwd=root)
+
+
+def test_read_only_commands_answer_without_prefect(gated_store):
+    inventory = _govflow(gated_store, "inventory", "--json")  # exit 0: the blocked version does not serve
+    rows = json.loads(inventory.stdout.splitlines()[-1])["models"]
+    assert inventory.returncode == 0 and [(r["model"], r["gate"]) for r in rows] == [(MODEL, "BLOCKED")], \
+        inventory.stderr[-3000:]
+
+    verify = _govflow(gated_store, "verify", MODEL, "--json")
+    document = json.loads(verify.stdout.splitlines()[-1])
+    assert verify.returncode == 0 and document["intact"] and document["runs"] == 1, verify.stderr[-3000:]
+
+    coverage = _govflow(gated_store, "controls", "coverage", MODEL, "--json")
+    assert coverage.returncode == 0 and json.loads(coverage.stdout.splitlines()[-1])["models"] == {MODEL: "1"}, \
+        coverage.stderr[-3000:]
+
+    pulled = _govflow(gated_store, "evidence", "pull", MODEL, "--out", str(gated_store / "bundle"))
+    assert pulled.returncode == 0 and "1 run(s) written" in pulled.stdout, pulled.stderr[-3000:]
+    offline = _govflow(gated_store, "verify", MODEL, "--bundle", str(gated_store / "bundle"), "--json")
+    assert offline.returncode == 0 and json.loads(offline.stdout.splitlines()[-1])["intact"], offline.stderr[-3000:]
+
+    report = _govflow(gated_store, "report", "--out", str(gated_store / "pages"))
+    assert report.returncode == 0 and MODEL in (gated_store / "pages" / "dashboard.html").read_text(), \
+        report.stderr[-3000:]
+    for done in (inventory, verify, coverage, pulled, report):
+        assert "Traceback" not in done.stderr and "Prefect" not in done.stderr, done.stderr[-3000:]
