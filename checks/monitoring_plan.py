@@ -11,6 +11,7 @@ import pandas as pd
 
 from govflow.checks.periods import labelled_window
 from govflow.checks.policy import MulticlassPerformance, RegressionPerformance, TierPolicy
+from govflow.checks.results import CheckResult, Status
 
 Periods = list[tuple[str, pd.DataFrame]]
 
@@ -79,3 +80,15 @@ def _plan(periods: Periods, new: set[str], label: str, tier: TierPolicy, estimat
                         tuple(f"fairness.estimated.{g}" for g in gaps),
                         tuple(f"performance.estimation_error.{m}" for m in compared))
     return plan if plan.waiting or plan.compared else None
+
+
+def report_not_asked(when: str, results: Iterable[CheckResult]) -> str | None:
+    """Why the night renders no Evidently report under the tier's `drift.report` (`always`, `on_finding`,
+    `never`), or None when it renders one: `on_finding` asks for it when any drift result is not a PASS."""
+    if when == "always":
+        return None
+    if when == "never":
+        return "the tier's drift.report is 'never'"
+    if any(r.check_id.startswith("drift.") and r.status not in (Status.PASS, Status.SKIPPED) for r in results):
+        return None
+    return "every drift result passed and the tier's drift.report is 'on_finding'"

@@ -28,7 +28,7 @@ from govflow.checks.governance_tags import VersionTags
 from govflow.checks.lifetime import closed, lifetime_decay, lifetime_drift, lifetime_fairness
 from govflow.checks.manifest import canonical_json
 from govflow.checks.model_task import ModelTask, declared_task
-from govflow.checks.monitoring_plan import decay_window
+from govflow.checks.monitoring_plan import decay_window, report_not_asked
 from govflow.checks.multivariate import domain_classifier
 from govflow.checks.periods import ALL_PERIODS, join_labels, labelled_window, split_periods
 from govflow.checks.policy import Policy, TierPolicy
@@ -361,10 +361,13 @@ def evidently_report(frame: pd.DataFrame, reference: pd.DataFrame, tags: Version
     features = shared_columns(list(reference.columns), list(frame.columns), tags.columns.not_features())
     if tier.drift is None or not features or frame.empty:
         return
-    report = render_evidently_drift(reference, frame, features, tier.drift.report_rows, tier.drift.seed)
     window = {"periods": periods or [], "note": (
         "one report over every period this run judged, pooled and sampled; the verdict judges each period on its "
         "own (drift.feature and drift.share per period), so the report can differ from a period's result")}
+    if (why_not := report_not_asked(tier.drift.report, out.results)) is not None:
+        out.files["evidence/evidently/sample.json"] = canonical_json({"window": window, "not_rendered": why_not})
+        return
+    report = render_evidently_drift(reference, frame, features, tier.drift.report_rows, tier.drift.seed)
     out.files["evidence/evidently/sample.json"] = canonical_json({**report.sample, "window": window,
                                                                    "error": report.error})
     if report.error is None:

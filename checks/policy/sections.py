@@ -118,6 +118,9 @@ class DriftChecks(Frozen):
 
     min_samples: int = Field(ge=1)
     report_rows: int = Field(ge=100)
+    # When a monitoring night renders Evidently's report (about a second a model): every night, only a night with
+    # a drift result that is not a PASS, or never; `sample.json` records each night's choice.
+    report: Literal["always", "on_finding", "never"] = "always"
     seed: int
     thresholds: DriftThresholds
     min_effect: DriftEffects

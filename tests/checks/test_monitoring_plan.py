@@ -5,7 +5,8 @@ or a night with nothing to do, plans nothing."""
 import numpy as np
 import pandas as pd
 
-from govflow.checks.monitoring_plan import estimate_plan
+from govflow.checks.monitoring_plan import estimate_plan, report_not_asked
+from govflow.checks.results import CheckResult, Status
 from govflow.policy_file import load_policy
 from govflow.settings import DEFAULT_POLICY
 
@@ -34,3 +35,13 @@ def test_nothing_waiting_and_nothing_to_compare_plans_nothing():
     assert estimate_plan(periods, set(), "y", POLICY.tier("high")) is None  # no new period
     assert estimate_plan(periods, {"2026-11"}, "y", POLICY.tier("low")) is None  # the low tier estimates nothing
     assert estimate_plan(periods, {"2026-11"}, "y", POLICY.tier("high")) is not None
+
+
+def test_evidentlys_report_is_rendered_when_the_tier_asks_for_it():
+    passed = [CheckResult(check_id="drift.share", status=Status.PASS, message="0 of 5 drifted"),
+              CheckResult(check_id="fairness.x", status=Status.FAIL, message="gap 0.2")]
+    warned = [*passed, CheckResult(check_id="drift.feature", status=Status.WARN, column="income", message="moved")]
+    assert report_not_asked("always", passed) is None and report_not_asked("on_finding", warned) is None
+    assert "every drift result passed" in str(report_not_asked("on_finding", passed))  # a fairness FAIL asks nothing
+    assert "'never'" in str(report_not_asked("never", warned))
+    assert [POLICY.tier(t).drift.report for t in ("high", "medium", "low")] == ["always", "on_finding", "on_finding"]
