@@ -197,9 +197,9 @@ def warm(fn) -> None:
     from govflow.tasks.registry import read_past_run
     from govflow.tasks.reports import render_evidently_drift
     from govflow.tasks.scoring import fetch_model, predict
-    from govflow.tasks.validation import run_expectations
+    from govflow.tasks.validation import run_expectations_by_period
 
-    for name, wrapped in (("load_dataset", load_dataset), ("run_expectations", run_expectations),
+    for name, wrapped in (("load_dataset", load_dataset), ("run_expectations_by_period", run_expectations_by_period),
                           ("render_evidently_drift", render_evidently_drift), ("fetch_model", fetch_model),
                           ("predict", predict)):
         setattr(step, name, wrapped.fn)

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prefect import flow
-
 from govflow.checks.controls import coverage, current_evidence
 from govflow.checks.governance_tags import version_tags
+from govflow.flows.flow_type import read_flow
 from govflow.policy_file import load_controls
 from govflow.settings import Settings
 from govflow.tasks.artifacts import read_verdict
@@ -21,7 +20,7 @@ class Coverage:
     rows: list[dict]
 
 
-@flow(name="controls-coverage")
+@read_flow(name="controls-coverage")
 def controls_coverage(model: str | None = None, framework: str | None = None) -> Coverage:
     """Coverage rows of the catalogue's clauses (one framework, if given) for one model or every model."""
     settings = Settings()

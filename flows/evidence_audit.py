@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from pathlib import Path
 
-from prefect import flow
-
 from govflow.bundle import recorded_hashes, select_config
 from govflow.checks.heads import head_line
 from govflow.checks.verification import Problem, evidence_notes, evidence_problems
 from govflow.checks.witness import Checkpoint, witness_notes, witness_problems
+from govflow.flows.flow_type import read_flow
 from govflow.settings import Settings
 from govflow.tasks.artifacts import fetch_runs
 from govflow.tasks.bundle_files import read_config_files, write_evidence_bundle
@@ -47,7 +46,7 @@ def as_of_ms(as_of: str | None) -> int | None:
     return int(moment.timestamp() * 1000)
 
 
-@flow(name="evidence-verification")
+@read_flow(name="evidence-verification")
 def evidence_verification(model: str, version: str | None = None, kept: tuple[int, str] | None = None,
                           public_key: bytes | None = None, use_heads: bool = True,
                           witness: list[Checkpoint] | None = None) -> Verification:
@@ -67,7 +66,7 @@ def evidence_verification(model: str, version: str | None = None, kept: tuple[in
     return Verification(model, len(stored), sum(len(s.files) for s in stored), tuple(problems), tuple(notes))
 
 
-@flow(name="evidence-export")
+@read_flow(name="evidence-export")
 def evidence_export(model: str, out: str, version: str | None = None, as_of: str | None = None) -> dict:
     """Every governance run of the model started up to `as_of`, with its artifacts, the policy, waiver and
     assessment files whose hashes the runs record, and the current control catalogue and questionnaire,

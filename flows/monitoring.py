@@ -45,7 +45,7 @@ from govflow.tasks.data import load_dataset
 from govflow.tasks.probes import explain_model
 from govflow.tasks.reports import render_evidently_drift
 from govflow.tasks.scoring import LoadedModel, Scored, fetch_model, predict
-from govflow.tasks.validation import run_expectations
+from govflow.tasks.validation import run_expectations_by_period
 
 Periods = list[tuple[str, pd.DataFrame]]
 
@@ -167,8 +167,9 @@ def validate(periods: Periods, columns: list[str], reference: pd.DataFrame, tags
     ids = [c for c in [tags.columns.id_column] if c in columns]
     expectations = derive_expectations(reference, shared, tier.data) + unique_expectations(ids, tier.data)
     checked = shared + [c for c in ids if c not in shared]
-    for period, rows in periods:
-        run = run_expectations(rows[checked], expectations, suite_name)
+    runs = run_expectations_by_period([(period, rows[checked]) for period, rows in periods], expectations,
+                                      suite_name)
+    for period, run in runs.items():
         if run.error:
             out.add(not_run(data_ids, run.error), period)
             continue

@@ -7,12 +7,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from prefect import flow
-from prefect.cache_policies import NO_CACHE
-
 from govflow import clock
 from govflow.checks.fleet_view import inventory
 from govflow.checks.register import risk_register
+from govflow.flows.flow_type import read_flow
 from govflow.policy_file import load_controls
 from govflow.provenance import code_version
 from govflow.redact import redact, redact_bytes
@@ -20,7 +18,7 @@ from govflow.reports.pages import FleetEvidence, Site, build_site
 from govflow.settings import Settings
 from govflow.tasks.report_data import read_models, read_runs
 from govflow.tasks.report_store import log_site, publish_artifacts, write_site
-from govflow.tasks.task_type import run_logger, task
+from govflow.tasks.task_type import NO_CACHE, run_logger, task
 
 
 @dataclass(frozen=True)
@@ -51,7 +49,7 @@ def _report_name() -> str:
     return f"fleet-report-{clock.now():%Y-%m-%d}"
 
 
-@flow(name="fleet-report", flow_run_name=_report_name)
+@read_flow(name="fleet-report", flow_run_name=_report_name)
 def fleet_report(out: str | None = None, as_of: str | None = None) -> ReportOutcome:
     """Read every model and governance run, render the pages as of `as_of` (default today, UTC), write them
     to `out` (default the data dir's reports folder), log them as a run of the reports experiment and
@@ -78,7 +76,7 @@ def fleet_report(out: str | None = None, as_of: str | None = None) -> ReportOutc
     return ReportOutcome(dashboard, run_id, link, summary["models"], summary["open"], summary["overdue"])
 
 
-@flow(name="fleet-inventory")
+@read_flow(name="fleet-inventory")
 def fleet_inventory(as_of: str | None = None) -> list[dict]:
     """Every registered model as the dashboard lists it: owner, tier, lifecycle, the current version's gate
     status, latest monitoring verdict and overall state, open and overdue findings, next review; as of `as_of`

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlflow import MlflowClient
-from prefect.cache_policies import NO_CACHE
 
 from govflow.checks.manifest import canonical_json, sha256_hex
 from govflow.checks.results import CheckResult
@@ -21,6 +20,7 @@ from govflow.tasks.queries import runs_of
 from govflow.tasks.runs import commit_run
 from govflow.tasks.signing import sign
 from govflow.tasks.store_calls import store_task
+from govflow.tasks.task_type import NO_CACHE
 
 
 class StoredCopyDiffers(RuntimeError):

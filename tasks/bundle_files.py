@@ -6,12 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from prefect.cache_policies import NO_CACHE
-
 from govflow.bundle import write_bundle
 from govflow.checks.verification import StoredRun
 from govflow.tasks.signing import sign
-from govflow.tasks.task_type import task
+from govflow.tasks.task_type import NO_CACHE, task
 
 
 @task(cache_policy=NO_CACHE)

@@ -7,15 +7,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from prefect.cache_policies import NO_CACHE
-
 from govflow import clock
 from govflow.checks.heads import Head, HeadLog
 from govflow.settings import Settings
 from govflow.tasks.head_store import ChainLockTimeout, DatabaseHeadStore, FileHeadStore, HeadConflict, HeadStore
 from govflow.tasks.signing import sign
 from govflow.tasks.store_calls import store_task
-from govflow.tasks.task_type import task
+from govflow.tasks.task_type import NO_CACHE, task
 
 __all__ = ["ChainLockTimeout", "HeadConflict", "HeadStore", "append_head", "chain_tip", "head_store", "model_lock",
            "read_heads", "read_published_heads"]

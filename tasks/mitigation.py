@@ -7,11 +7,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from prefect.cache_policies import NO_CACHE
 
 from govflow.checks.mitigation import reweighing_weights
 from govflow.tasks.scoring import split_output
-from govflow.tasks.task_type import task
+from govflow.tasks.task_type import NO_CACHE, task
 
 
 @dataclass(frozen=True)

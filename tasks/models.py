@@ -9,9 +9,8 @@ from typing import Any
 import pandas as pd
 import yaml
 from mlflow import MlflowClient
-from prefect.cache_policies import NO_CACHE
 
-from govflow.tasks.task_type import task
+from govflow.tasks.task_type import NO_CACHE, task
 
 # The models logged here are built by govflow itself, so these types, which skops would
 # otherwise refuse to load, are ours.

@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-from prefect.cache_policies import NO_CACHE
 
 from govflow.checks.explainability import explain
 from govflow.checks.model_task import ModelTask
@@ -18,7 +17,7 @@ from govflow.checks.policy import ExplainabilityChecks, RobustnessChecks
 from govflow.checks.results import CheckResult, Status, brief
 from govflow.checks.robustness import robustness_audit
 from govflow.tasks.scoring import LoadedModel, predictor
-from govflow.tasks.task_type import task
+from govflow.tasks.task_type import NO_CACHE, task
 
 CARD_FILES = ("model_card.yaml", "model_card.yml", "model_card.json")
 

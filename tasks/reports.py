@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from prefect.cache_policies import NO_CACHE
 
-from govflow.tasks.task_type import task
+from govflow.tasks.task_type import NO_CACHE, task
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from mlflow import MlflowClient
 from mlflow.entities import Metric, RunTag
-from prefect.cache_policies import NO_CACHE
 
 from govflow import clock
 from govflow.checks.manifest import sha256_hex
@@ -21,6 +20,7 @@ from govflow.checks.verification import MANIFEST
 from govflow.tasks.paging import every_page
 from govflow.tasks.queries import COMMITTED, STILL_OPEN, runs_of
 from govflow.tasks.store_calls import store_task
+from govflow.tasks.task_type import NO_CACHE
 
 
 def experiment_id_for(client: MlflowClient, name: str, artifact_root: Path | None) -> str:

@@ -14,10 +14,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from prefect.cache_policies import NO_CACHE
 
 from govflow.checks.model_task import ModelTask
-from govflow.tasks.task_type import task
+from govflow.tasks.task_type import NO_CACHE, task
 
 
 @dataclass(frozen=True)

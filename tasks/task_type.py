@@ -1,52 +1,109 @@
 """What a govflow task is: a Prefect task when a flow or task run calls it (Prefect records it, retries it and
 shows it in its UI); a plain call under the same retry rule otherwise, so a command that only reads (inventory,
-verify, an evidence export) runs its flow's function without starting a Prefect server. Prefect would otherwise
-start a temporary server for every task called outside a flow run, about ten seconds on two cores."""
+verify, an evidence export) runs its flow's function without a Prefect server. Prefect would otherwise start a
+temporary server for every task called outside a flow run, about ten seconds on two cores. The Prefect task is
+built on first use inside a run, so a command that only reads never imports Prefect (about a second)."""
 
 from __future__ import annotations
 
+import functools
 import logging
+import sys
+import threading
 import time
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
-from prefect import Task, get_run_logger
-from prefect.context import FlowRunContext, TaskRunContext
-from prefect.states import Failed
+if TYPE_CHECKING:
+    from prefect import Task
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
+class _NoCache:
+    """Prefect's `NO_CACHE` cache policy, named without importing Prefect."""
+
+
+NO_CACHE: Any = _NoCache()
+
+
 def in_a_run() -> bool:
     """True inside a Prefect flow or task run: what runs there is recorded on the server that run reports to."""
-    return FlowRunContext.get() is not None or TaskRunContext.get() is not None
+    context = sys.modules.get("prefect.context")
+    if context is None:  # Prefect never loaded in this process: no run can be going on
+        return False
+    return context.FlowRunContext.get() is not None or context.TaskRunContext.get() is not None
 
 
-class GovflowTask(Task[P, R]):
-    """A Prefect task that, called outside any flow or task run, is its function under its own retry rule."""
+def prefect_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The options as Prefect takes them (the `NO_CACHE` above made Prefect's own)."""
+    if not any(value is NO_CACHE for value in options.values()):
+        return options
+    from prefect.cache_policies import NO_CACHE as PREFECTS
 
-    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:  # pyright: ignore[reportIncompatibleMethodOverride]
+    return {key: PREFECTS if value is NO_CACHE else value for key, value in options.items()}
+
+
+class GovflowTask(Generic[P, R]):
+    """A function with Prefect's task options: inside a flow or task run it is a Prefect task (`submit`, `map`
+    and `with_options` are that task's); outside any run, its function under its own retry rule."""
+
+    def __init__(self, fn: Callable[P, R], **options: Any) -> None:
+        functools.update_wrapper(self, fn)
+        self.fn, self.options = fn, options
+        self.name: str = options.get("name") or getattr(fn, "__name__", "task")
+        self._built: Task[P, R] | None = None
+        self._building = threading.Lock()
+
+    @property
+    def prefect_task(self) -> Task[P, R]:
+        """The Prefect task, built once."""
+        with self._building:
+            if self._built is None:
+                from prefect import Task
+
+                self._built = Task(fn=self.fn, **prefect_options(self.options))
+            return self._built
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Dask ships a flow's functions to its workers by value, and with them the tasks they call: the lock
+        # and the built Prefect object stay behind, and are made again where they are needed.
+        return {k: v for k, v in self.__dict__.items() if k not in ("_built", "_building")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _built=None, _building=threading.Lock())
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # never the lazily built state (copying or unpickling asks before it exists)
+            raise AttributeError(name)
+        return getattr(self.prefect_task, name)
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         # Prefect's own keywords (return_state, wait_for) ask for its engine, as does an async task.
-        if "return_state" in kwargs or "wait_for" in kwargs or self.isasync or in_a_run():
-            return super().__call__(*args, **kwargs)  # pyright: ignore[reportCallIssue, reportReturnType]
+        if "return_state" in kwargs or "wait_for" in kwargs or in_a_run():
+            return self.prefect_task(*args, **kwargs)  # pyright: ignore[reportCallIssue, reportReturnType]
         attempt = 0
         while True:
             try:
                 return self.fn(*args, **kwargs)
             except Exception as exc:
-                if attempt >= self.retries or not self._worth_retrying(exc):
+                if attempt >= self.options.get("retries", 0) or not self._worth_retrying(exc):
                     raise
                 time.sleep(self._delay(attempt))
                 attempt += 1
 
     def _worth_retrying(self, exc: Exception) -> bool:
-        # The same condition Prefect asks, shown the failed state it would see (no server: the state is local).
-        condition = self.retry_condition_fn
-        return condition is None or bool(condition(self, None, Failed(data=exc, message=str(exc))))  # pyright: ignore[reportArgumentType]
+        # The same condition Prefect asks, shown the failed state it would see (made locally: no server).
+        condition = self.options.get("retry_condition_fn")
+        if condition is None:
+            return True
+        from prefect.states import Failed
+
+        return bool(condition(self, None, Failed(data=exc, message=str(exc))))
 
     def _delay(self, attempt: int) -> float:
-        delays = self.retry_delay_seconds
+        delays = self.options.get("retry_delay_seconds")
         if isinstance(delays, list):
             return float(delays[min(attempt, len(delays) - 1)]) if delays else 0.0
         return float(delays or 0)
@@ -63,10 +120,14 @@ def task(**options: Any) -> Callable[[Callable[P, R]], GovflowTask[P, R]]: ...
 def task(fn: Callable[P, R] | None = None, /, **options: Any) -> Any:
     """`@task`, `@task(...)` or `task(fn, name=...)` in place of Prefect's, with Prefect's options."""
     if fn is None:
-        return lambda f: GovflowTask(fn=f, **options)
-    return GovflowTask(fn=fn, **options)
+        return lambda f: GovflowTask(f, **options)
+    return GovflowTask(fn, **options)
 
 
 def run_logger() -> logging.Logger | logging.LoggerAdapter:
     """Prefect's logger of the current run (its lines reach the run's page), or govflow's outside a run."""
-    return get_run_logger() if in_a_run() else logging.getLogger("govflow")
+    if not in_a_run():
+        return logging.getLogger("govflow")
+    from prefect import get_run_logger
+
+    return get_run_logger()

@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from prefect.cache_policies import NO_CACHE
 
 from govflow.checks.data_validation import TYPE_LISTS, ColumnExpectation
-from govflow.tasks.task_type import task
+from govflow.tasks.task_type import NO_CACHE, task
 
 
 def build_suite(name: str, expectations: list[ColumnExpectation]):
@@ -67,9 +66,8 @@ class ValidationRun:
     error: str | None = None
 
 
-@task(cache_policy=NO_CACHE)
-def run_expectations(frame: pd.DataFrame, expectations: list[ColumnExpectation], suite_name: str) -> ValidationRun:
-    """Run the suite on the frame in an ephemeral Great Expectations context."""
+def _validations(batches: list[tuple[str, pd.DataFrame]], expectations: list[ColumnExpectation],
+                 suite_name: str) -> dict[str, ValidationRun]:
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -83,7 +81,29 @@ def run_expectations(frame: pd.DataFrame, expectations: list[ColumnExpectation],
         suite = context.suites.add(build_suite(suite_name, expectations))
         definition = context.validation_definitions.add(
             gx.ValidationDefinition(name=suite_name, data=batch, suite=suite))
-        result = definition.run(batch_parameters={"dataframe": frame})
+        as_run = dict(suite.to_json_dict())  # pyright: ignore[reportCallIssue, reportArgumentType]
     except Exception as exc:  # the data checks become ERROR results naming the cause
-        return ValidationRun(error=f"Great Expectations could not run: {type(exc).__name__}: {exc}")
-    return ValidationRun(suite=dict(suite.to_json_dict()), result=dict(result.to_json_dict()))  # pyright: ignore[reportCallIssue, reportArgumentType]
+        return {key: ValidationRun(error=f"Great Expectations could not run: {type(exc).__name__}: {exc}")
+                for key, _ in batches}
+    runs = {}
+    for key, frame in batches:
+        try:
+            result = definition.run(batch_parameters={"dataframe": frame})
+            runs[key] = ValidationRun(suite=as_run, result=dict(result.to_json_dict()))  # pyright: ignore[reportCallIssue, reportArgumentType]
+        except Exception as exc:
+            runs[key] = ValidationRun(error=f"Great Expectations could not run: {type(exc).__name__}: {exc}")
+    return runs
+
+
+@task(cache_policy=NO_CACHE)
+def run_expectations(frame: pd.DataFrame, expectations: list[ColumnExpectation], suite_name: str) -> ValidationRun:
+    """Run the suite on the frame in an ephemeral Great Expectations context."""
+    return _validations([("all", frame)], expectations, suite_name)["all"]
+
+
+@task(cache_policy=NO_CACHE)
+def run_expectations_by_period(batches: list[tuple[str, pd.DataFrame]], expectations: list[ColumnExpectation],
+                               suite_name: str) -> dict[str, ValidationRun]:
+    """The suite, built once in one ephemeral context, run on each period's rows in turn (a context and suite
+    per period cost GX about a fifth of a second each, profiled); keyed by period."""
+    return _validations(batches, expectations, suite_name)

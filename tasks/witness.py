@@ -8,12 +8,10 @@ import logging
 import os
 from pathlib import Path
 
-from prefect.cache_policies import NO_CACHE
-
 from govflow.checks.heads import Head
 from govflow.checks.witness import Checkpoint, checkpoint_line, checkpoint_note, parse_witness_log
 from govflow.tasks.signing import sign
-from govflow.tasks.task_type import task
+from govflow.tasks.task_type import NO_CACHE, task
 
 log = logging.getLogger("govflow.witness")
 

@@ -55,3 +55,23 @@ def test_a_store_task_does_not_retry_a_store_that_did_not_answer():
     with pytest.raises(requests.exceptions.ConnectionError):
         store_task(down, name="down")(1)
     assert down.calls == 1
+
+
+def test_the_read_only_commands_modules_import_no_prefect():
+    """Inventory, verify, controls coverage, evidence pull and report load these modules; Prefect costs a second."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, govflow.cli, govflow.flows.report, govflow.flows.evidence_audit, govflow.flows.controls; "
+             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'prefect'))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "[]", done.stdout
+
+
+def test_a_task_travels_by_value_as_dask_ships_it_to_a_worker():
+    import cloudpickle
+
+    original = task(Flaky(failures=1), name="shipped", retries=1, retry_delay_seconds=0)
+    original.prefect_task  # noqa: B018 - built here; the copy builds its own where it runs
+    copy = cloudpickle.loads(cloudpickle.dumps(original))
+    assert copy(1) == 2 and copy.prefect_task is not original.prefect_task and copy.name == "shipped"

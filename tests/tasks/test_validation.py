@@ -113,3 +113,24 @@ def test_missing_share_is_an_absolute_cap_the_reference_does_not_widen():
     within = pd.DataFrame({"income": [np.nan] * 30 + [1.5] * 70})
     run = run_expectations.fn(within, derive_expectations(reference, ["income"], rules), "missing")
     assert {r.check_id: r for r in judge_validation(run.result)}["data.missing_share"].status is Status.PASS
+
+
+def test_one_suite_run_period_by_period_judges_each_period_as_its_own_run_would(judged):
+    """The monitoring night builds the suite once and runs it on each period: each period's result is the one a
+    suite of its own gives, and no period's rows leak into another's."""
+    from govflow.tasks.validation import run_expectations_by_period
+
+    current, _ = judged
+    clean = REFERENCE.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    expectations = derive_expectations(REFERENCE, ["income", "grade"], tier().data)
+    runs = run_expectations_by_period([("week 1", current), ("week 2", clean), ("week 3", current)], expectations,
+                                      "unit")
+    assert list(runs) == ["week 1", "week 2", "week 3"]
+    alone = {key: judge_validation(run_expectations(frame, expectations, "unit").result)
+             for key, frame in (("week 1", current), ("week 2", clean))}
+    for key in ("week 1", "week 2"):
+        together = judge_validation(runs[key].result)
+        assert [(r.check_id, r.column, r.status, r.value) for r in together] == \
+            [(r.check_id, r.column, r.status, r.value) for r in alone[key]]
+    assert {r.status for r in judge_validation(runs["week 2"].result)} == {Status.PASS}
+    assert judge_validation(runs["week 3"].result) == judge_validation(runs["week 1"].result)
