@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from prefect import get_run_logger
-
 from govflow.checks.decision import Decision, Verdict
 from govflow.checks.findings import severity
 from govflow.flows.subject import Subject
 from govflow.tasks.notify import notify
+from govflow.tasks.task_type import run_logger
 
 
 def alert_on_failure(ctx: Subject, flow: str, decision: Decision, run_id: str) -> bool:
@@ -24,6 +23,6 @@ def alert_on_failure(ctx: Subject, flow: str, decision: Decision, run_id: str) -
     try:
         notify(url, f"govflow: {model} v{version} {decision.verdict.value} ({len(critical)} critical)", body)
     except Exception as exc:  # the evidence is written; a lost notice must not fail the governance run
-        get_run_logger().error("notification for %s v%s failed: %s", model, version, exc)
+        run_logger().error("notification for %s v%s failed: %s", model, version, exc)
         return False
     return True

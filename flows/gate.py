@@ -5,7 +5,7 @@ from __future__ import annotations
 import traceback
 from dataclasses import dataclass
 
-from prefect import flow, get_run_logger
+from prefect import flow
 
 from govflow.checks.check_registry import Stage, expected_at, not_expected_at, skipped_for_kind
 from govflow.checks.data_validation import check_columns_present, check_readable
@@ -30,6 +30,7 @@ from govflow.tasks.data import load_dataset
 from govflow.tasks.registry import ModelVersionInfo, set_version_tags
 from govflow.tasks.runs import GovernanceRun
 from govflow.tasks.scoring import LoadedModel, fetch_model, predict
+from govflow.tasks.task_type import run_logger
 
 FLOW = "gate"
 FAIRNESS_PAGE = "evidence/fairness.html"
@@ -151,7 +152,7 @@ def registration_gate(model: str, version: str, only_if_ungated: bool = False) -
     queued run and a reconciliation pass that both reach a version gate it once. A person asking for a gate
     always gets one.
     """
-    logger = get_run_logger()
+    logger = run_logger()
     ctx = resolve_subject(model, version)
     if only_if_ungated and (status := VersionTags.parse(ctx.version.version_tags).status):
         logger.info("%s v%s was gated already (%s); not gated again", model, ctx.version.version, status)
@@ -217,7 +218,7 @@ def _record_gate(ctx: Subject, run: GovernanceRun, ev: GateEvidence, decision: D
                  only_if_ungated: bool) -> GateOutcome | None:
     """Record the gate's evidence and set the version's status; None when another automated gate of the
     version recorded first."""
-    logger = get_run_logger()
+    logger = run_logger()
     uri, model, subject, tier_name, tier = ctx.uri, ctx.version.model, ctx.version, ctx.tier_name, ctx.tier
     try:
         digest = record_evidence(ctx, run, FLOW, files=ev.files, inputs=ev.inputs,

@@ -39,7 +39,7 @@ from govflow.settings import Settings
 from govflow.tasks.artifacts import read_evidence_json, read_verdict
 from govflow.tasks.registry import list_deployed_versions, list_ungated_versions, read_past_run, set_version_tags
 from govflow.tasks.runs import find_completed_run
-from govflow.tasks.task_type import task
+from govflow.tasks.task_type import NO_CACHE, task
 
 FLOW = "monitor"
 
@@ -93,6 +93,10 @@ def monitor_night(model: str, version: str) -> MonitorOutcome:
 
 
 monitor_version = flow(name="monitor-version", flow_run_name="monitor-{model}-v{version}")(monitor_night)
+# Within a night, a task run inside its model's: Prefect's UI lists each version's run by the name and state it
+# had as a subflow, without a flow engine's start and heartbeat (1.2 s a version, profiled).
+monitor_in_night = task(name="monitor-version", task_run_name="monitor-{model}-v{version}",
+                        cache_policy=NO_CACHE)(monitor_night)
 
 
 def _tabular_night(ctx: Subject, start: str | None, gate, out: step.Collected) -> tuple[set[Need], list[str], str | None]:
@@ -191,10 +195,10 @@ def _failed(model: str, version: str, exc: Exception) -> MonitorOutcome:
 
 
 def _monitor(model: str, version: str) -> MonitorOutcome:
-    """One deployed version's monitoring, a call inside its model's task run (a subflow per version cost its
-    engine's start and heartbeat, 1.2 s, profiled); its crash is that version's outcome, never the fleet's."""
+    """One deployed version's monitoring, a task run inside its model's; its crash is that version's outcome,
+    never the fleet's."""
     try:
-        return monitor_night(model, version)
+        return monitor_in_night(model, version)
     except Exception as exc:
         get_run_logger().error("monitoring %s v%s failed: %s", model, version, exc)
         return _failed(model, version, exc)

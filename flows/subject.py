@@ -81,9 +81,10 @@ def resolve_subject(model: str, version: str) -> Subject:
 
 
 def open_run(ctx: Subject, flow: str) -> GovernanceRun:
-    """The governance run this flow writes its evidence to, tagged with the Prefect flow run; refused before it
-    is opened when the head store is behind the chain in MLflow (recording would fork it)."""
+    """The governance run this flow writes its evidence to, tagged with the Prefect flow run (none when the job
+    runs without Prefect, as `govflow gate` does with no server configured); refused before it is opened when
+    the head store is behind the chain in MLflow (recording would fork it)."""
     store = head_store(ctx.settings)
     refuse_if_behind(ctx.settings, ctx.uri, store, ctx.version.model, chain_tip(store, ctx.version.model))
     return open_governance_run(ctx.uri, ctx.settings.experiment, ctx.settings.local_artifact_root,
-                               ctx.version.model, ctx.version.version, flow, str(flow_run.id))
+                               ctx.version.model, ctx.version.version, flow, flow_run.id or "")

@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 
 from govflow.cli.printing import outcome_json, print_outcome
-from govflow.cli.runner import check_subject, emit_json, exit_for, flow_output, load_settings, usage_error
+from govflow.cli.runner import (
+    check_subject,
+    emit_json,
+    exit_for,
+    flow_output,
+    load_settings,
+    prefect_configured,
+    usage_error,
+)
 
 app = typer.Typer()
 
@@ -29,7 +37,8 @@ def gate(
 
     try:
         with flow_output():
-            outcome = registration_gate(model, version)
+            outcome = (registration_gate(model, version) if prefect_configured()
+                       else registration_gate.fn(model, version))
         if outcome is None:  # only automation's gates (only_if_ungated) pass a version by
             raise RuntimeError(f"the gate of {model} v{version} recorded no outcome")
     except MlflowException as exc:  # the store went away after retries; what was written stays, unvouched

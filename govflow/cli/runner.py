@@ -34,6 +34,16 @@ def load_settings() -> Settings:
     return settings
 
 
+def prefect_configured() -> bool:
+    """Whether a Prefect server is configured (PREFECT_API_URL, from the environment or the profile). A job the
+    command runs is then a flow run recorded there; without one it runs as its function alone, since the
+    temporary server Prefect would start costs more than a gate (about six seconds) and keeps its record
+    where no one looks."""
+    from prefect.settings import get_current_settings
+
+    return bool(get_current_settings().api.url)
+
+
 def usage_error(message: str) -> NoReturn:
     """Bad input: one line on stderr naming what is wrong, exit 2."""
     typer.echo(f"govflow: {message}", err=True)

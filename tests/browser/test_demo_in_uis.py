@@ -206,8 +206,16 @@ def prefect_ui(demo):
 def test_prefect_ui_shows_the_deployments_the_named_runs_and_the_fleet_table(prefect_ui, browser):
     text = _look(browser, f"{prefect_ui}/deployments", "nightly-governance", "prefect-deployments")
     assert all(d["name"] in text for d in read_deployments())
-    text = _look(browser, f"{prefect_ui}/runs", "monitor-credit_scoring-v2", "prefect-runs")
-    assert "nightly-2026-11-30" in text and "gate-credit_scoring-v2" in text
+    text = _look(browser, f"{prefect_ui}/runs", "nightly-2026-11-30", "prefect-runs")
+    assert "gate-credit_scoring-v2" in text
+    # A night's versions are task runs inside their model's (no subflow each), named and stated as before; read
+    # through the API the UI reads, since a night's hundreds of task runs page past any one name.
+    monitored = _post(f"{prefect_ui}/api/task_runs/filter", {"task_runs": {"name": {"any_": ["monitor-credit_scoring-v2"]}}})
+    assert monitored and {r["state"]["type"] for r in monitored} == {"COMPLETED"}
+    nights = _post(f"{prefect_ui}/api/flow_runs/filter", {"flow_runs": {"id": {"any_": [r["flow_run_id"] for r in monitored]}}})
+    assert nights and all(n["name"].startswith("nightly-") for n in nights)
+    governed = _post(f"{prefect_ui}/api/task_runs/filter", {"task_runs": {"name": {"any_": ["govern-credit_scoring"]}}})
+    assert {r["flow_run_id"] for r in governed} >= {r["flow_run_id"] for r in monitored}
     [latest] = _post(f"{prefect_ui}/api/artifacts/filter", {
         "artifacts": {"key": {"any_": ["fleet-status"]}}, "sort": "CREATED_DESC", "limit": 1})
     text = _look(browser, f"{prefect_ui}/artifacts/artifact/{latest['id']}", "credit_scoring", "prefect-fleet-status")

@@ -337,7 +337,7 @@ def test_tag_filter_and_a_crashed_version_recorded_as_a_finding(deployed, fleet,
     def crash(model, version):
         raise RuntimeError("the batch store is unreachable")
 
-    monkeypatch.setattr(nightly, "monitor_night", crash)
+    monkeypatch.setattr(nightly, "monitor_in_night", crash)
     result = nightly.nightly_governance(["credit_scoring", "loan_approval"],
                                         {"governance.owner": "credit-decisioning@bank.example"})
     assert {o.model for o in result.monitored} == {"credit_scoring"} and result.gated == {}

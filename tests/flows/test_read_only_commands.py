@@ -31,10 +31,10 @@ def gated_store(tmp_path_factory):
     return root
 
 
-def _govflow(root, *args: str) -> subprocess.CompletedProcess:
+def _govflow(root, *args: str, prefect: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     dead = f"http://127.0.0.1:{free_port()}/api"  # nothing listens: any Prefect call would fail the command
-    env = {**{k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"},
-           "GOVFLOW_DATA_DIR": str(root / "data"), "PREFECT_API_URL": dead}
+    env = {**{k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI" and not k.startswith("PREFECT_API")},
+           "GOVFLOW_DATA_DIR": str(root / "data"), **(prefect if prefect is not None else {"PREFECT_API_URL": dead})}
     return subprocess.run([str(BIN / "govflow"), *args], capture_output=True, text=True, env=env, timeout=300,
                           check=False, cwd=root)
 
@@ -63,3 +63,20 @@ def test_read_only_commands_answer_without_prefect(gated_store):
         report.stderr[-3000:]
     for done in (inventory, verify, coverage, pulled, report):
         assert "Traceback" not in done.stderr and "Prefect" not in done.stderr, done.stderr[-3000:]
+
+
+def test_a_gate_with_no_prefect_server_configured_runs_without_one(gated_store):
+    """No PREFECT_API_URL and Prefect's temporary server forbidden: `govflow gate` still judges and records the
+    version (its function alone, every task a plain call), and the chain verifies. Before, it started a
+    temporary server for the one command (about six seconds), and here it failed."""
+    with own_data_dir(gated_store) as settings:
+        client = MlflowClient(settings.resolved_tracking_uri)
+        version = client.create_model_version(MODEL, source=str(gated_store)).version
+    gated = _govflow(gated_store, "gate", MODEL, str(version), "--json",
+                     prefect={"PREFECT_SERVER_ALLOW_EPHEMERAL_MODE": "false"})
+    outcome = json.loads(gated.stdout.splitlines()[-1])
+    assert gated.returncode == 1 and outcome["verdict"] == "BLOCKED", gated.stderr[-3000:]
+    run = client.get_run(outcome["run_id"])
+    assert run.data.tags["governance.prefect_flow_run_id"] == ""  # no flow run wrote it
+    verify = _govflow(gated_store, "verify", MODEL, "--json")
+    assert verify.returncode == 0 and json.loads(verify.stdout.splitlines()[-1])["runs"] == 2, verify.stderr[-3000:]
