@@ -10,7 +10,7 @@ model has evidence and a chain). Then, each the best of `--repeats` fresh proces
   Prefect's temporary server): the orchestration the commands no longer pay;
 - the floor: a process that imports MLflow and pandas and reads the registry and the governance runs, which any
   command answering from MLflow pays;
-- `govflow gate MODEL VERSION --json` on a new version, which still runs as a Prefect flow.
+- `govflow gate MODEL VERSION --json` on a new version (no Prefect server configured: the gate's function alone).
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def main() -> None:
         subprocess.run([govflow, "gate", model, str(version), "--json"], env=env, cwd=root, capture_output=True,
                        check=False)
         gates.append(time.perf_counter() - start)
-    print(f"  govflow gate {model} VERSION --json (a Prefect flow run)     {min(gates):6.2f} s", flush=True)
+    print(f"  govflow gate {model} VERSION --json (no server: its function alone) {min(gates):6.2f} s", flush=True)
 
 
 if __name__ == "__main__":
