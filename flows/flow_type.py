@@ -6,10 +6,10 @@ deployments run stay Prefect's own, since Prefect loads them by entrypoint and c
 
 from __future__ import annotations
 
-import functools
-import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+from govflow.tasks.task_type import BuiltOnFirstUse
 
 if TYPE_CHECKING:
     from prefect import Flow
@@ -18,36 +18,17 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-class ReadFlow(Generic[P, R]):
+class ReadFlow(BuiltOnFirstUse[P, R]):
     """A function with Prefect's flow options; called, a Prefect flow run; `.fn`, the function alone."""
 
-    def __init__(self, fn: Callable[P, R], **options: Any) -> None:
-        functools.update_wrapper(self, fn)
-        self.fn, self.options = fn, options
-        self._built: Flow[P, R] | None = None
-        self._building = threading.Lock()
+    def _build(self) -> Flow[P, R]:
+        from prefect import Flow
+
+        return Flow(fn=self.fn, **self.options)
 
     @property
     def prefect_flow(self) -> Flow[P, R]:
-        with self._building:
-            if self._built is None:
-                from prefect import Flow
-
-                self._built = Flow(fn=self.fn, **self.options)
-            return self._built
-
-    def __getstate__(self) -> dict[str, Any]:
-        # Dask ships a flow's functions to its workers by value, and with them the tasks they call: the lock
-        # and the built Prefect object stay behind, and are made again where they are needed.
-        return {k: v for k, v in self.__dict__.items() if k not in ("_built", "_building")}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state, _built=None, _building=threading.Lock())
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self.prefect_flow, name)
+        return self.built()
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         return self.prefect_flow(*args, **kwargs)  # pyright: ignore[reportReturnType]

@@ -45,25 +45,24 @@ def prefect_options(options: dict[str, Any]) -> dict[str, Any]:
     return {key: PREFECTS if value is NO_CACHE else value for key, value in options.items()}
 
 
-class GovflowTask(Generic[P, R]):
-    """A function with Prefect's task options: inside a flow or task run it is a Prefect task (`submit`, `map`
-    and `with_options` are that task's); outside any run, its function under its own retry rule."""
+class BuiltOnFirstUse(Generic[P, R]):
+    """A function with the options of the object Prefect makes of it (a task, a flow), made the first time it is
+    needed; attributes this class lacks are that object's."""
 
     def __init__(self, fn: Callable[P, R], **options: Any) -> None:
-        functools.update_wrapper(self, fn)
+        functools.update_wrapper(self, fn)  # pyright: ignore[reportArgumentType] (subclasses are callable)
         self.fn, self.options = fn, options
-        self.name: str = options.get("name") or getattr(fn, "__name__", "task")
-        self._built: Task[P, R] | None = None
+        self._built: Any = None
         self._building = threading.Lock()
 
-    @property
-    def prefect_task(self) -> Task[P, R]:
-        """The Prefect task, built once."""
+    def _build(self) -> Any:
+        raise NotImplementedError
+
+    def built(self) -> Any:
+        """Prefect's object, made once."""
         with self._building:
             if self._built is None:
-                from prefect import Task
-
-                self._built = Task(fn=self.fn, **prefect_options(self.options))
+                self._built = self._build()
             return self._built
 
     def __getstate__(self) -> dict[str, Any]:
@@ -77,7 +76,26 @@ class GovflowTask(Generic[P, R]):
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):  # never the lazily built state (copying or unpickling asks before it exists)
             raise AttributeError(name)
-        return getattr(self.prefect_task, name)
+        return getattr(self.built(), name)
+
+
+class GovflowTask(BuiltOnFirstUse[P, R]):
+    """A function with Prefect's task options: inside a flow or task run it is a Prefect task (`submit`, `map`
+    and `with_options` are that task's); outside any run, its function under its own retry rule."""
+
+    def __init__(self, fn: Callable[P, R], **options: Any) -> None:
+        super().__init__(fn, **options)
+        self.name: str = options.get("name") or getattr(fn, "__name__", "task")
+
+    def _build(self) -> Task[P, R]:
+        from prefect import Task
+
+        return Task(fn=self.fn, **prefect_options(self.options))
+
+    @property
+    def prefect_task(self) -> Task[P, R]:
+        """The Prefect task, built once."""
+        return self.built()
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         # Prefect's own keywords (return_state, wait_for) ask for its engine, as does an async task.
