@@ -3,6 +3,7 @@ scheduler address is set (GOVFLOW_DASK_ADDRESS)."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -31,6 +32,8 @@ class SettingsTaskRunner(ThreadPoolTaskRunner):
 
 def _dask_processes() -> int | None:
     """The Dask worker processes on this host when this runs in one (the scheduler knows them), else None."""
+    if "distributed" not in sys.modules:  # a Dask worker has loaded it; importing it here would cost half a second
+        return None
     try:
         from distributed import get_client, get_worker
 
