@@ -190,24 +190,17 @@ def warm(fn) -> None:
     if fn.__name__ != "statistics":
         import govflow.flows.nightly  # noqa: F401
         return
-    # Prefect's task wrappers are swapped for their plain functions; the model is loaded before timing.
+    # Outside a flow run every task is its plain function (tasks/task_type.py); the model is loaded before timing.
     import govflow.flows.monitoring as step
     from govflow.flows.subject import resolve_subject
-    from govflow.tasks.data import load_dataset
     from govflow.tasks.registry import read_past_run
-    from govflow.tasks.reports import render_evidently_drift
-    from govflow.tasks.scoring import fetch_model, predict
-    from govflow.tasks.validation import run_expectations_by_period
+    from govflow.tasks.scoring import fetch_model
 
-    for name, wrapped in (("load_dataset", load_dataset), ("run_expectations_by_period", run_expectations_by_period),
-                          ("render_evidently_drift", render_evidently_drift), ("fetch_model", fetch_model),
-                          ("predict", predict)):
-        setattr(step, name, wrapped.fn)
     fleet, _ = _FLEET
     ctx = resolve_subject(fleet.models[0], fleet.version)
     scorer = step.Scorer(fleet.uri, fleet.models[0], fleet.version, ctx.tags)
-    scorer._loaded = fetch_model.fn(fleet.uri, fleet.models[0], fleet.version)
-    gate = read_past_run.fn(fleet.uri, ctx.tags.last_gate_run)
+    scorer._loaded = fetch_model(fleet.uri, fleet.models[0], fleet.version)
+    gate = read_past_run(fleet.uri, ctx.tags.last_gate_run)
     _STATE.update(ctx=ctx, scorer=scorer, baseline=gate.metrics if gate else None)
 
 

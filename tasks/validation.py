@@ -66,6 +66,11 @@ class ValidationRun:
     error: str | None = None
 
 
+def _not_run(exc: Exception) -> ValidationRun:
+    """GX failed: the data checks become ERROR results naming the cause."""
+    return ValidationRun(error=f"Great Expectations could not run: {type(exc).__name__}: {exc}")
+
+
 def _validations(batches: list[tuple[str, pd.DataFrame]], expectations: list[ColumnExpectation],
                  suite_name: str) -> dict[str, ValidationRun]:
     import great_expectations as gx
@@ -82,16 +87,15 @@ def _validations(batches: list[tuple[str, pd.DataFrame]], expectations: list[Col
         definition = context.validation_definitions.add(
             gx.ValidationDefinition(name=suite_name, data=batch, suite=suite))
         as_run = dict(suite.to_json_dict())  # pyright: ignore[reportCallIssue, reportArgumentType]
-    except Exception as exc:  # the data checks become ERROR results naming the cause
-        return {key: ValidationRun(error=f"Great Expectations could not run: {type(exc).__name__}: {exc}")
-                for key, _ in batches}
+    except Exception as exc:
+        return {key: _not_run(exc) for key, _ in batches}
     runs = {}
     for key, frame in batches:
         try:
             result = definition.run(batch_parameters={"dataframe": frame})
             runs[key] = ValidationRun(suite=as_run, result=dict(result.to_json_dict()))  # pyright: ignore[reportCallIssue, reportArgumentType]
-        except Exception as exc:
-            runs[key] = ValidationRun(error=f"Great Expectations could not run: {type(exc).__name__}: {exc}")
+        except Exception as exc:  # one period's rows GX cannot take leave the others judged
+            runs[key] = _not_run(exc)
     return runs
 
 
