@@ -10,6 +10,7 @@ from prefect import flow
 from govflow import clock
 from govflow.checks.manifest import canonical_json
 from govflow.checks.signoff import signoff_record, signoff_tag
+from govflow.flows.flow_type import part_of_this_job
 from govflow.flows.gate import GateOutcome, registration_gate
 from govflow.flows.recording import record_evidence
 from govflow.flows.subject import open_run, resolve_subject
@@ -34,7 +35,7 @@ def sign_off(model: str, version: str, by: str, role: str, note: str | None = No
                           "governance.verdict": seen or "NOT_GATED"})
     set_version_tags(ctx.uri, model, ctx.version.version, {signoff_tag(role): record,
                                                            f"governance.last_{FLOW}_run": run.run_id})
-    outcome = registration_gate(model, ctx.version.version)
+    outcome = part_of_this_job(registration_gate)(model, ctx.version.version)
     if outcome is None:  # only automation's gates (only_if_ungated) pass a version by
         raise RuntimeError(f"the gate of {model} v{ctx.version.version} after the sign-off recorded no outcome")
     return outcome

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from govflow.tasks.task_type import BuiltOnFirstUse
+from govflow.tasks.task_type import BuiltOnFirstUse, in_a_run
 
 if TYPE_CHECKING:
     from prefect import Flow
@@ -37,3 +37,10 @@ class ReadFlow(BuiltOnFirstUse[P, R]):
 def read_flow(**options: Any) -> Callable[[Callable[P, R]], ReadFlow[P, R]]:
     """`@read_flow(name=...)` in place of `@flow(name=...)` for a flow that only reads."""
     return lambda fn: ReadFlow(fn, **options)
+
+
+def part_of_this_job(flow: Any) -> Any:
+    """A flow that a job calls as one of its steps (the gate after a sign-off or in a reconciliation): a subflow
+    inside a flow run, recorded under its parent; its function when the job runs without Prefect (`govflow`
+    with no server configured), where calling the flow would start a temporary Prefect server for it alone."""
+    return flow if in_a_run() else flow.fn

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from prefect import flow, get_run_logger
+from prefect import flow
 
 from govflow.checks.decision import apply_severity
 from govflow.checks.fairness import fairness_audit
@@ -29,6 +29,7 @@ from govflow.tasks.mitigation import (
 )
 from govflow.tasks.models import register_sklearn_version
 from govflow.tasks.scoring import LoadedModel, fetch_model, predict
+from govflow.tasks.task_type import run_logger
 
 FLOW = "mitigation"
 # Only a plain scikit-learn pipeline can be registered and served as it is; the Fairlearn
@@ -66,7 +67,7 @@ class _Inputs:
 @flow(name="mitigation-evaluation", flow_run_name="mitigations-{model}-v{version}")
 def mitigation_evaluation(model: str, version: str, register_best: bool = False) -> MitigationOutcome:
     """Before/after table of every fairness check and of accuracy and AUC for each mitigation."""
-    logger = get_run_logger()
+    logger = run_logger()
     ctx = resolve_subject(model, version)
     uri, subject, tier, policy = ctx.uri, ctx.version, ctx.tier, ctx.policy
     data = _inputs(ctx)

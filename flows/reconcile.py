@@ -4,10 +4,12 @@ a lost event costs minutes, not the day until the nightly run."""
 
 from __future__ import annotations
 
-from prefect import flow, get_run_logger
+from prefect import flow
 
+from govflow.flows.flow_type import part_of_this_job
 from govflow.settings import Settings
 from govflow.tasks.registry import list_ungated_versions
+from govflow.tasks.task_type import run_logger
 
 
 def gate_or_error(model: str, version: str) -> str:
@@ -16,10 +18,10 @@ def gate_or_error(model: str, version: str) -> str:
     from govflow.flows.gate import registration_gate
 
     try:
-        outcome = registration_gate(model, version, only_if_ungated=True)
+        outcome = part_of_this_job(registration_gate)(model, version, only_if_ungated=True)
         return outcome.verdict if outcome else "gated meanwhile by its delivery"
     except Exception as exc:  # one version's failure must not stop the others; the log says why
-        get_run_logger().error("gating %s v%s failed: %s", model, version, type(exc).__name__)
+        run_logger().error("gating %s v%s failed: %s", model, version, type(exc).__name__)
         return f"ERROR: {type(exc).__name__}"
 
 

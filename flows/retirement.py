@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from prefect import flow, get_run_logger
+from prefect import flow
 
 from govflow import clock
 from govflow.checks.findings import review_dates
@@ -18,12 +18,14 @@ from govflow.checks.lifecycle import RETIRED, RETIRING, VersionFacts, lifecycle_
 from govflow.checks.results import CheckResult, Status
 from govflow.checks.signoff import check_serving
 from govflow.checks.system_kind import SystemKind
+from govflow.flows.flow_type import part_of_this_job
 from govflow.flows.recording import judge_and_record
 from govflow.flows.subject import resolve_subject
 from govflow.flows.system_gate import due_diligence
 from govflow.settings import Settings
 from govflow.tasks.lifecycle import list_models, read_version_facts
 from govflow.tasks.registry import set_version_tags
+from govflow.tasks.task_type import run_logger
 
 FLOW = "retirement"
 
@@ -73,7 +75,7 @@ def _judge(facts: VersionFacts, newer: str | None, now: datetime) -> LifecycleOu
 def retirement_sweep(models: list[str] | None = None, as_of: datetime | None = None) -> list[LifecycleOutcome]:
     """Judge every serving or retiring version's lifecycle as of now (or `as_of`, to see what falls due by
     then); one version's error is its outcome, not the sweep's."""
-    logger = get_run_logger()
+    logger = run_logger()
     settings = Settings()
     now = as_of or clock.now()
     outcomes = []
@@ -118,4 +120,4 @@ def retire(model: str, version: str | None = None, by: str | None = None) -> lis
                                                          "governance.retire_requested_at": stamp,
                                                          "governance.retire_requested_by": by or "unnamed"})
     wanted = {f.version for f in chosen}
-    return [o for o in retirement_sweep([model]) if o.version in wanted]
+    return [o for o in part_of_this_job(retirement_sweep)([model]) if o.version in wanted]

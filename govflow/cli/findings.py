@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from govflow.cli.printing import print_feedback
-from govflow.cli.runner import check_subject, flow_output, load_settings, usage_error, validate_subject
+from govflow.cli.runner import check_subject, flow_output, load_settings, run_job, usage_error, validate_subject
 
 finding_group = typer.Typer(no_args_is_help=True, help="Findings on the risk register.")
 feedback_group = typer.Typer(no_args_is_help=True, help="Stakeholder feedback and incidents, recorded as evidence.")
@@ -55,7 +55,7 @@ def finding_note_command(
     from govflow.flows.finding_note import finding_note
 
     with flow_output():
-        run_id = finding_note(model, check, by.strip(), text.strip(), version, status, due)
+        run_id = run_job(finding_note, model, check, by.strip(), text.strip(), version, status, due)
     set_to = f"; remediation {status.replace('_', ' ')}" + (f" by {due}" if due else "") if status else ""
     typer.echo(f"note recorded on {model} v{version} {check} by {by.strip()}{set_to} (evidence run {run_id})")
 
@@ -84,7 +84,7 @@ def feedback_add(
     from govflow.flows.feedback import record_feedback
 
     with flow_output():
-        outcome = record_feedback(model, [item], version, "cli")
+        outcome = run_job(record_feedback, model, [item], version, "cli")
     print_feedback(outcome)
 
 
@@ -128,7 +128,7 @@ def feedback_import(
         except PolicyError as exc:
             usage_error(str(exc))
         with flow_output():
-            outcome = record_feedback(name, items, resolved, str(path))
+            outcome = run_job(record_feedback, name, items, resolved, str(path))
         print_feedback(outcome)
     for message in bad:
         typer.echo(f"govflow: skipped {message}", err=True)
@@ -154,6 +154,6 @@ def feedback_resolve(
     from govflow.flows.feedback import resolve_feedback
 
     with flow_output():
-        outcome = resolve_feedback(model, by.strip(), text.strip(), version)
+        outcome = run_job(resolve_feedback, model, by.strip(), text.strip(), version)
     typer.echo(f"{outcome.model} v{outcome.version}: feedback resolution recorded by {by.strip()} "
                f"(evidence run {outcome.run_id})")

@@ -14,7 +14,7 @@ from govflow.cli.runner import (
     exit_for,
     flow_output,
     load_settings,
-    prefect_configured,
+    run_job,
     usage_error,
 )
 
@@ -37,8 +37,7 @@ def gate(
 
     try:
         with flow_output():
-            outcome = (registration_gate(model, version) if prefect_configured()
-                       else registration_gate.fn(model, version))
+            outcome = run_job(registration_gate, model, version)
         if outcome is None:  # only automation's gates (only_if_ungated) pass a version by
             raise RuntimeError(f"the gate of {model} v{version} recorded no outcome")
     except MlflowException as exc:  # the store went away after retries; what was written stays, unvouched
@@ -77,7 +76,7 @@ def approve(
     from govflow.flows.approval import sign_off
 
     with flow_output():
-        outcome = sign_off(model, version, by.strip(), role, note)
+        outcome = run_job(sign_off, model, version, by.strip(), role, note)
     typer.echo(f"sign-off recorded: {by.strip()} as {role} for {model} v{outcome.version}")
     print_outcome(outcome)
 
@@ -95,7 +94,7 @@ def reconcile(
     from govflow.flows.reconcile import reconciliation
 
     with flow_output():
-        gated = reconciliation(model or None)
+        gated = run_job(reconciliation, model or None)
     if not gated:
         typer.echo("every registered version has a governance status")
     for name, verdict in gated.items():
@@ -117,7 +116,7 @@ def mitigate(
 
     try:
         with flow_output():
-            outcome = mitigation_evaluation(model, version, register_best=register)
+            outcome = run_job(mitigation_evaluation, model, version, register_best=register)
     except MitigationInputError as exc:
         usage_error(str(exc))
     names = ["original", "threshold_optimizer", "exponentiated_gradient", "reweighing"]

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from govflow.cli.printing import print_inventory, print_lifecycle, print_monitoring, print_report
-from govflow.cli.runner import emit_json, exit_for, flow_output, load_settings, usage_error
+from govflow.cli.runner import emit_json, exit_for, flow_output, load_settings, run_job, usage_error
 
 app = typer.Typer()
 
@@ -68,7 +68,7 @@ def retirement(
     from govflow.flows.retirement import retirement_sweep
 
     with flow_output():
-        outcomes = retirement_sweep(model or None, as_of=moment)
+        outcomes = run_job(retirement_sweep, model or None, as_of=moment)
     if not outcomes:
         typer.echo("no version serves or is being retired")
     for outcome in outcomes:
@@ -90,7 +90,7 @@ def retire(
     from govflow.flows.retirement import retire as retire_flow
 
     with flow_output():
-        outcomes = retire_flow(model, version, by)
+        outcomes = run_job(retire_flow, model, version, by)
     if not outcomes:
         typer.echo(f"{model}: nothing to retire (already retired)")
     for outcome in outcomes:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from govflow.cli.runner import emit_json, flow_output, load_settings, usage_error
+from govflow.cli.runner import emit_json, flow_output, load_settings, run_job, usage_error
 
 group = typer.Typer(no_args_is_help=True, help="AI systems without a loadable model: vendor services and "
                                                "generative-AI applications.")
@@ -73,7 +73,7 @@ def system_add(
     from govflow.flows.systems import add_system
 
     with flow_output():
-        added = add_system(name, kind, tags, template, description)
+        added = run_job(add_system, name, kind, tags, template, description)
     if as_json:
         emit_json({"name": added.name, "version": added.version, "kind": added.kind, "model_id": added.model_id,
                    "prompt": added.prompt})

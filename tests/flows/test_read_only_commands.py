@@ -80,3 +80,28 @@ def test_a_gate_with_no_prefect_server_configured_runs_without_one(gated_store):
     assert run.data.tags["governance.prefect_flow_run_id"] == ""  # no flow run wrote it
     verify = _govflow(gated_store, "verify", MODEL, "--json")
     assert verify.returncode == 0 and json.loads(verify.stdout.splitlines()[-1])["runs"] == 2, verify.stderr[-3000:]
+
+
+def test_jobs_with_no_prefect_server_configured_run_without_one(gated_store):
+    """A sign-off (which gates the version again, a subflow inside a flow run), feedback and a retirement, with
+    Prefect's temporary server forbidden: each is recorded as evidence and the chain verifies. Before, each
+    started a temporary server for the one command, and here each failed."""
+    with own_data_dir(gated_store) as settings:
+        client = MlflowClient(settings.resolved_tracking_uri)
+        version = client.create_model_version(MODEL, source=str(gated_store)).version
+    no_server = {"PREFECT_SERVER_ALLOW_EPHEMERAL_MODE": "false"}
+    before = json.loads(_govflow(gated_store, "verify", MODEL, "--json").stdout.splitlines()[-1])["runs"]
+    signed = _govflow(gated_store, "approve", MODEL, str(version), "--by", "A. Rivera", "--role", "owner",
+                      prefect=no_server)
+    assert signed.returncode == 0 and "sign-off recorded: A. Rivera as owner" in signed.stdout, signed.stderr[-3000:]
+    fed = _govflow(gated_store, "feedback", "add", MODEL, "--version", str(version), "--from", "applicant",
+                   "--severity", "low", "--text", "slow answer", prefect=no_server)
+    assert fed.returncode == 0, fed.stderr[-3000:]
+    retired = _govflow(gated_store, "retire", MODEL, str(version), "--by", "M. Chen", prefect=no_server)
+    assert retired.returncode == 0 and "retired" in retired.stdout, retired.stderr[-3000:]
+    for done in (signed, fed, retired):
+        assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    verify = _govflow(gated_store, "verify", MODEL, "--json")
+    document = json.loads(verify.stdout.splitlines()[-1])
+    # the sign-off's run and the gate it ran, the feedback's, the retirement's: all committed, all in the chain
+    assert verify.returncode == 0 and document["intact"] and document["runs"] == before + 4, verify.stdout[-3000:]
