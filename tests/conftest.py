@@ -77,6 +77,28 @@ def open_page(browser):
         page.page.close()
 
 
+@pytest.fixture(scope="session")
+def installed_wheel(tmp_path_factory):
+    """govflow built as a wheel and installed into a fresh environment outside the checkout."""
+    from tests.demo_from_wheel import build_wheel, install_wheel
+
+    folder = tmp_path_factory.mktemp("wheel")
+    built = build_wheel(folder)
+    return built, install_wheel(built, folder)
+
+
+@pytest.fixture(scope="session")
+def demo(installed_wheel, tmp_path_factory):
+    """`govflow demo` from the installed wheel in an empty folder, once per session (tests/demo_from_wheel.py)."""
+    from tests.demo_from_wheel import run_demo
+
+    done = run_demo(installed_wheel[1], tmp_path_factory.mktemp("demo") / "elsewhere")
+    assert done.returncode == 0, done.out[-3000:] + done.err[-3000:]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / "demo-wall-time.txt").write_text(f"govflow demo from an empty folder: {done.seconds:.0f} s\n")
+    return done
+
+
 # Which layer a test sits in says how heavy it is: whole flows on the shipped policy, real servers and a real
 # browser are `slow`; `pytest -m "not slow"` is the inner loop (statistics, tasks on a local store, the CLI's
 # bad-input paths, the import contract and ruff).

@@ -1,9 +1,9 @@
-"""`govflow demo` as its users meet it, in Chromium: the report site after the replayed autumn, the same evidence
-in MLflow's own UI, and govflow's deployments, runs and fleet artifacts in Prefect's UI. Screenshots go to
-tests/artifacts/screenshots/ (demo-*, mlflow-*, prefect-*)."""
+"""`govflow demo` as its users meet it (the session's run from the installed wheel, tests/conftest.py), in
+Chromium: the report site after the replayed autumn, the same evidence in MLflow's own UI, and govflow's
+deployments, runs and fleet artifacts in Prefect's UI. Screenshots go to tests/artifacts/screenshots/ (demo-*,
+mlflow-*, prefect-*)."""
 
 import json
-import os
 import re
 import subprocess
 import time
@@ -18,24 +18,8 @@ from tests.conftest import SCREENSHOTS
 from tests.servers.processes import BIN, free_port, spawn, stop, wait_healthy
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """`govflow demo` from an empty folder, as the README's first command runs it; its wall time is kept."""
-    root = tmp_path_factory.mktemp("demo")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "MLFLOW_TRACKING", "GOVFLOW_"))}
-    env |= {"PREFECT_HOME": str(root / "prefect")}  # the demo's flow runs, for Prefect's UI to show
-    started = time.monotonic()
-    done = subprocess.run([str(BIN / "govflow"), "demo"], check=False, cwd=root, env=env, capture_output=True, text=True,
-                          timeout=900)
-    seconds = time.monotonic() - started
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    (SCREENSHOTS / "demo-wall-time.txt").write_text(f"govflow demo from an empty folder: {seconds:.0f} s\n")
-    return {"root": root, "data": root / ".govflow", "env": env, "out": done.stdout, "seconds": seconds}
-
-
 def test_the_replayed_autumn_is_told_by_the_demo(demo):
-    out = demo["out"]
+    out = demo.out
     nights = re.findall(r"^  (2026-\d\d-\d\d)  credit_scoring v(\d): (\w+)", out, re.MULTILINE)
     assert [v for _, v, _ in nights] == ["1", "1", "1", "2", "2"]
     assert nights[0][2] == "REJECTED" and nights[3][2] == "APPROVED" and nights[-1][2] == "REJECTED"
@@ -47,7 +31,7 @@ def test_the_replayed_autumn_is_told_by_the_demo(demo):
 def test_the_premium_and_offer_models_are_approved_at_the_gate_and_drift_apart_at_night(demo):
     """The two models of other tasks: judged by their task's rules at the gate, approved once signed off, and
     rejected at night as the premiums by age band, and the savings offers by sex, drift apart."""
-    out = demo["out"]
+    out = demo.out
     assert "motor_premium v1=APPROVED" in out and "next_best_offer v1=APPROVED" in out  # the gate verdicts
     assert re.search(r"PASS +performance\.r2: R² 0\.9\d+", out) and re.search(r"PASS +performance\.macro_f1: macro F1", out)
     for model, check in (("motor_premium", "fairness.mean_prediction_ratio"),
@@ -66,7 +50,7 @@ def test_the_site_shows_the_credit_model_rejected_its_trends_and_its_card(demo, 
     """The issue's test: index.html does not show credit_scoring approved; its page draws trend lines with the
     limit and the failed nights marked, and names the card fields; the register shows the finding noted, late
     and closed by the retrained version."""
-    site = demo["data"] / "reports"
+    site = demo.data / "reports"
     index = open_page(site / "index.html")
     index.screenshot("demo-index")
     assert index.errors == []
@@ -98,7 +82,7 @@ def test_the_site_shows_the_credit_model_rejected_its_trends_and_its_card(demo, 
 
 
 def _govflow_json(demo, *args: str) -> dict:
-    done = subprocess.run([str(BIN / "govflow"), *args, "--json"], check=False, cwd=demo["root"], env=demo["env"],
+    done = subprocess.run([str(BIN / "govflow"), *args, "--json"], check=False, cwd=demo.root, env=demo.env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode in (0, 1), done.stderr[-3000:]
     return json.loads(done.stdout)
@@ -109,7 +93,7 @@ def test_the_credit_page_says_what_the_cli_says_and_shows_what_failed_unfolded(d
     its coverage to `govflow controls coverage --json`, and the failing drift.share is visible on the page with
     nothing expanded."""
     [row] = [r for r in _govflow_json(demo, "inventory")["models"] if r["model"] == "credit_scoring"]
-    model = open_page(demo["data"] / "reports" / "models" / page_name("credit_scoring"))
+    model = open_page(demo.data / "reports" / "models" / page_name("credit_scoring"))
     assert model.errors == []
     assert model.page.locator("#overall-state").inner_text() == row["status"]
     detail = model.page.locator("#state-detail").inner_text()
@@ -128,10 +112,10 @@ def test_the_credit_page_says_what_the_cli_says_and_shows_what_failed_unfolded(d
 def mlflow_ui(demo):
     """`mlflow server` over the demo's store, as `govflow demo` tells its user to browse it."""
     port = free_port()
-    log = demo["root"] / "mlflow-ui.log"
-    env = {**demo["env"], "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+    log = demo.root / "mlflow-ui.log"
+    env = {**demo.env, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
     proc = spawn([str(BIN / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-                  "--backend-store-uri", f"sqlite:///{demo['data'] / 'mlflow.db'}"], log, env, cwd=demo["root"])
+                  "--backend-store-uri", f"sqlite:///{demo.data / 'mlflow.db'}"], log, env, cwd=demo.root)
     url = f"http://127.0.0.1:{port}"
     wait_healthy(f"{url}/health", proc, log, seconds=180)
     yield url
@@ -161,7 +145,7 @@ def _post(url: str, body: dict) -> list | dict:
 
 
 def test_mlflow_ui_shows_the_governance_tags_metrics_and_the_report_site(demo, mlflow_ui, browser):
-    client = MlflowClient(f"sqlite:///{demo['data'] / 'mlflow.db'}")
+    client = MlflowClient(f"sqlite:///{demo.data / 'mlflow.db'}")
     governance = client.get_experiment_by_name("governance")
     [run] = client.search_runs([governance.experiment_id], max_results=1, order_by=["attributes.start_time DESC"],
                                filter_string="tags.`governance.model` = 'credit_scoring' and tags.`governance.flow` = 'monitor'")
@@ -188,9 +172,9 @@ def test_mlflow_ui_shows_the_governance_tags_metrics_and_the_report_site(demo, m
 def prefect_ui(demo):
     """`govflow serve` on the demo's Prefect home: its loopback server's UI shows the demo's runs too."""
     prefect_port, webhook_port = free_port(), free_port()
-    log = demo["root"] / "serve.log"
+    log = demo.root / "serve.log"
     proc = spawn([str(BIN / "govflow"), "serve", "--prefect-port", str(prefect_port), "--webhook-port",
-                  str(webhook_port)], log, demo["env"], cwd=demo["root"])
+                  str(webhook_port)], log, demo.env, cwd=demo.root)
     url = f"http://127.0.0.1:{prefect_port}"
     wait_healthy(f"{url}/api/health", proc, log, seconds=240)
     deadline = time.time() + 120
