@@ -107,3 +107,28 @@ def start_receiver(settings: Settings, host: str, port: int) -> threading.Thread
     thread = threading.Thread(target=server.run, name="govflow-webhooks", daemon=True)
     thread.start()
     return thread
+
+
+def serve_until_stopped(deployments: list) -> None:
+    """Prefect's `serve`, ended by SIGTERM as by Ctrl-C, and without pausing the schedules on the way out.
+    Prefect 3.8's runner answers SIGTERM by calling its asynchronous stop without awaiting it, and pausing needs
+    the Prefect API, which a stop of the whole process group (systemd's default, a terminal's Ctrl-C) is taking
+    down at the same moment: either left `govflow serve` running until it was killed. Here SIGTERM interrupts
+    the runner's loop, which shuts down and returns, and the caller stops what it started. Schedules left
+    running mean a night missed while serve is down shows in Prefect's UI as a late run, not a paused schedule."""
+    import asyncio
+
+    from prefect.runner import Runner
+
+    runner = Runner(pause_on_shutdown=False)
+    for deployment in deployments:
+        runner.add_deployment(deployment)
+
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    runner.handle_sigterm = interrupt  # pyright: ignore[reportAttributeAccessIssue] (Runner.start installs it)
+    try:
+        asyncio.run(runner.start())
+    except KeyboardInterrupt:
+        return

@@ -177,9 +177,7 @@ def serve(
             usage_error(str(exc))
         os.environ["PREFECT_API_URL"] = url  # before Prefect reads its settings; flow runs inherit it
     try:
-        from prefect import serve as prefect_serve
-
-        from govflow.serve import runner_deployments
+        from govflow.serve import runner_deployments, serve_until_stopped
 
         deployments = runner_deployments(entries, interval_seconds=settings.reconcile_seconds)
         if settings.webhook_secret is not None:
@@ -188,7 +186,7 @@ def serve(
         typer.echo(f"Prefect API: {os.environ['PREFECT_API_URL']}; serving "
                    + ", ".join(e["name"] for e in entries), err=True)
         with flow_output():
-            prefect_serve(*deployments, print_starting_message=False)
+            serve_until_stopped(deployments)
     finally:
         if server is not None:
             server.terminate()
