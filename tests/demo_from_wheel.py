@@ -1,7 +1,8 @@
 """The demo as a user first meets it, run once per session: govflow built as a wheel, installed into a fresh
 environment outside the checkout, and `govflow demo` run from an empty folder. The wheel's own tests
-(tests/test_wheel.py) and the browser's tour of the demo's pages and UIs (tests/browser/test_demo_in_uis.py) read
-the same run: the demo takes two to three minutes on two cores, too long to replay for each."""
+(tests/test_wheel.py) read the installed wheel; the tests of the demo, from its exit to its pages and UIs in a
+browser (tests/browser/test_demo_in_uis.py), read one run of it: the demo takes two to three minutes on two cores,
+too long to replay for each."""
 
 from __future__ import annotations
 

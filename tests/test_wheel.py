@@ -1,5 +1,6 @@
-"""A wheel installed outside the checkout runs the demo: the packages live under `govflow.*` and the shipped
-policy and deployments travel as package data."""
+"""A wheel installed outside the checkout: the packages live under `govflow.*` and the shipped policy and
+deployments travel as package data. That it runs the demo from an empty folder is the first test of
+tests/browser/test_demo_in_uis.py, which reads the same run."""
 
 import subprocess
 import zipfile
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow  # builds a wheel and runs the demo from it
+pytestmark = pytest.mark.slow  # builds a wheel and installs it
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,11 +41,3 @@ def test_the_installed_wheel_imports_govflow_from_its_own_site_and_nothing_top_l
         cwd=tmp_path, env=installed.env, capture_output=True, text=True, check=True).stdout.splitlines()
     assert where[0].startswith(str(installed.site)), where
     assert where[1] == "None None None", where
-
-
-def test_the_wheel_runs_the_demo_from_an_empty_folder(demo):
-    """The session's demo (tests/conftest.py) ran from the installed wheel: it exits 0 (the fixture says so), seeds
-    the fleet into the empty folder's data dir and copies no config beside it (the shipped policy is package data)."""
-    assert "loan_approval" in demo.out
-    assert (demo.data / "mlflow.db").exists()
-    assert not (demo.root / "config").exists()

@@ -18,6 +18,15 @@ from tests.conftest import SCREENSHOTS
 from tests.servers.processes import BIN, free_port, spawn, stop, wait_healthy
 
 
+def test_the_wheel_runs_the_demo_from_an_empty_folder(demo):
+    """The session's demo (tests/conftest.py) ran from the installed wheel: it exits 0 (the fixture says so), seeds
+    the fleet into the empty folder's data dir and copies no config beside it (the shipped policy is package data).
+    Here, not in tests/test_wheel.py, so that the tests reading the demo share one module and one run of it."""
+    assert "loan_approval" in demo.out
+    assert (demo.data / "mlflow.db").exists()
+    assert not (demo.root / "config").exists()
+
+
 def test_the_replayed_autumn_is_told_by_the_demo(demo):
     out = demo.out
     nights = re.findall(r"^  (2026-\d\d-\d\d)  credit_scoring v(\d): (\w+)", out, re.MULTILINE)

@@ -9,21 +9,36 @@ from typer.testing import CliRunner
 from govflow.checks.controls import FRAMEWORKS
 from govflow.cli import app
 from govflow.flows.gate import registration_gate
+from tests.flows.conftest import own_data_dir
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def report(fleet, signed_off):
-    registration_gate("credit_scoring", fleet["credit_scoring"].version)
-    signed_off("loan_approval")
-    result = runner.invoke(app, ["controls", "coverage", "--json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+def report(tmp_path_factory):
+    """The two high-tier models in a data dir of their own: coverage judges each model's serving or latest
+    version, so a newer version another module registers in the shared store would be judged instead (under
+    two workers the gate tests ran first and left loan_approval's newest version unsigned)."""
+    from mlflow import MlflowClient
+
+    from govflow.demo.seed import seed_fleet
+    from govflow.flows.approval import sign_off
+
+    with own_data_dir(tmp_path_factory.mktemp("controls")) as settings:
+        client = MlflowClient(settings.resolved_tracking_uri)
+        seeded = {s.model: s for s in seed_fleet(client, settings.datasets_dir, settings.local_artifact_root,
+                                                  only=("loan_approval", "credit_scoring"))}
+        registration_gate("credit_scoring", seeded["credit_scoring"].version)
+        loan = seeded["loan_approval"].version
+        sign_off("loan_approval", loan, "A. Rivera", "owner", "tests: reviewed the evidence")
+        sign_off("loan_approval", loan, "M. Chen", "validator", "tests: challenged the model")
+        result = runner.invoke(app, ["controls", "coverage", "--json"])
+        assert result.exit_code == 0, result.output
+        yield json.loads(result.stdout)  # the module's other commands read the same store
 
 
-def test_every_framework_has_clauses_for_every_model(report, fleet):
+def test_every_framework_has_clauses_for_every_model(report):
     assert set(report["models"]) >= {"loan_approval", "credit_scoring"}
     assert {row["framework"] for row in report["clauses"]} == set(FRAMEWORKS)
 
