@@ -1,7 +1,8 @@
 """Commands that only read (inventory, verify, controls coverage, evidence pull, report) start no Prefect server and
 call no Prefect API (issue 32, item 1): run as the installed command with PREFECT_API_URL naming a port nobody
 listens on, each still answers from MLflow alone. Before, each started a temporary Prefect server (about ten
-seconds), and with that URL each failed."""
+seconds), and with that URL each failed. Jobs run by hand (gate, approve, feedback, retire) with no server
+configured run their flow's function and record the same evidence."""
 
 import json
 import os
