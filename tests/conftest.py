@@ -106,8 +106,7 @@ def installed_wheel(tmp_path_factory):
     from tests.demo_from_wheel import build_wheel, install_wheel
 
     folder = tmp_path_factory.mktemp("wheel")
-    built = build_wheel(folder)
-    return built, install_wheel(built, folder)
+    return install_wheel(build_wheel(folder), folder)
 
 
 @pytest.fixture(scope="session")
@@ -115,7 +114,7 @@ def demo(installed_wheel, tmp_path_factory):
     """`govflow demo` from the installed wheel in an empty folder, once per session (tests/demo_from_wheel.py)."""
     from tests.demo_from_wheel import run_demo
 
-    done = run_demo(installed_wheel[1], tmp_path_factory.mktemp("demo") / "elsewhere")
+    done = run_demo(installed_wheel, tmp_path_factory.mktemp("demo") / "elsewhere")
     assert done.returncode == 0, done.out[-3000:] + done.err[-3000:]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     (SCREENSHOTS / "demo-wall-time.txt").write_text(f"govflow demo from an empty folder: {done.seconds:.0f} s\n")

@@ -33,6 +33,7 @@ def build_wheel(folder: Path) -> Path:
 
 @dataclass(frozen=True)
 class InstalledWheel:
+    wheel: Path  # the wheel it was installed from
     venv: Path
     site: Path  # the fresh environment's site-packages, where govflow must come from
     env: dict[str, str]  # this process's environment without govflow's, Prefect's and MLflow's settings
@@ -60,7 +61,7 @@ def install_wheel(wheel: Path, folder: Path) -> InstalledWheel:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("GOVFLOW_", "PREFECT_", "MLFLOW_"))}
     env |= {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "GX_ANALYTICS_ENABLED": "false",
             "MLFLOW_DISABLE_TELEMETRY": "true", "PYTHONSAFEPATH": "1"}
-    return InstalledWheel(venv, site, env)
+    return InstalledWheel(wheel, venv, site, env)
 
 
 @dataclass(frozen=True)

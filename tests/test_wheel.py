@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def wheel(installed_wheel) -> Path:
-    return installed_wheel[0]
+    return installed_wheel.wheel
 
 
 def test_the_wheel_holds_only_namespaced_packages_and_the_shipped_config(wheel):
@@ -34,10 +34,9 @@ def test_the_wheel_holds_only_namespaced_packages_and_the_shipped_config(wheel):
 
 
 def test_the_installed_wheel_imports_govflow_from_its_own_site_and_nothing_top_level(installed_wheel, tmp_path):
-    installed = installed_wheel[1]
     where = subprocess.run(
-        [str(installed.python), "-c", "import govflow, importlib.util as u; print(govflow.__file__); "
+        [str(installed_wheel.python), "-c", "import govflow, importlib.util as u; print(govflow.__file__); "
                                       "print(u.find_spec('checks'), u.find_spec('flows'), u.find_spec('tasks'))"],
-        cwd=tmp_path, env=installed.env, capture_output=True, text=True, check=True).stdout.splitlines()
-    assert where[0].startswith(str(installed.site)), where
+        cwd=tmp_path, env=installed_wheel.env, capture_output=True, text=True, check=True).stdout.splitlines()
+    assert where[0].startswith(str(installed_wheel.site)), where
     assert where[1] == "None None None", where
