@@ -137,9 +137,11 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(getattr(pytest.mark, marker))
 
 
-# MLflow's Default experiment keeps artifacts in ./mlruns of wherever the process runs: a test that logs there
-# writes into the checkout, and the next commit takes the files with it. Such a run fails.
-_STRAY = (Path(__file__).parents[1] / "mlruns", Path.cwd() / "mlruns")
+# MLflow's Default experiment keeps artifacts in ./mlruns of wherever the process runs, and a client with no
+# tracking URI makes ./mlflow.db: a test that logs there writes into the checkout, and the next commit takes the
+# files with it (one did). Such a run fails.
+_STRAY = (Path(__file__).parents[1] / "mlruns", Path.cwd() / "mlruns", Path(__file__).parents[1] / "mlflow.db",
+          Path.cwd() / "mlflow.db")
 _STRAY_BEFORE = {path for path in _STRAY if path.exists()}
 
 
@@ -147,5 +149,6 @@ def pytest_sessionfinish(session, exitstatus):
     appeared = [path for path in _STRAY if path.exists() and path not in _STRAY_BEFORE]
     if appeared:
         session.exitstatus = 1
-        print(f"\nA test wrote MLflow artifacts into {appeared[0]}: log into an experiment whose artifact location "
-              "is under the test's tmp_path (tests/flows/test_gate_regression.py shows how), then delete the folder")
+        print(f"\nA test wrote MLflow data into {appeared[0]}: give its client a tracking URI and log into an "
+              "experiment whose artifact location is under the test's tmp_path (tests/flows/test_gate_regression.py "
+              "shows how), then delete what it wrote")
