@@ -58,8 +58,8 @@ def spawn(args: list[str], log: Path, env: dict[str, str], cwd: Path | None = No
                             start_new_session=True)
 
 
-def stop(proc: subprocess.Popen) -> None:
-    """SIGTERM to the whole process group, then SIGKILL to what is left after 30 s."""
+def stop(proc: subprocess.Popen, grace: float = 30) -> None:
+    """SIGTERM to the whole process group, then SIGKILL to what is left after `grace` seconds."""
     import signal
 
     try:
@@ -67,7 +67,7 @@ def stop(proc: subprocess.Popen) -> None:
     except ProcessLookupError:
         return
     try:
-        proc.wait(timeout=30)
+        proc.wait(timeout=grace)
     except subprocess.TimeoutExpired:
         pass
     try:

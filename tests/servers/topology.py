@@ -169,4 +169,7 @@ class Topology:
 
     def stop(self) -> None:
         for name in list(self.processes)[::-1]:
-            stop(self.processes.pop(name))
+            # Prefect 3.8.8's process worker (idle, at least) does not exit on SIGTERM: it turns the signal into
+            # SIGINT, whose cancellation its worker channel (a websocket task group) never finishes, and waits
+            # for a second signal (docs/deploy.md). Waiting the full grace for each was a minute of every run.
+            stop(self.processes.pop(name), grace=3 if name.startswith("worker-") else 30)
