@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from collections import Counter
 
 _ROOT = tempfile.mkdtemp(prefix="govflow-tests-")
 os.environ.update({
@@ -128,13 +129,29 @@ _SLOW_FOLDERS = {"flows": (), "servers": ("servers",), "browser": ("browser",)}
 _FAST_IN_SLOW_FOLDERS = {"test_runners.py"}
 
 
+# The modules that take longest (minutes each, from `--durations` of a whole run), started first so that the
+# two workers end together instead of one running the last long module alone; then the other modules with the
+# most tests first. xdist's own order (most tests first, `--loadscope-reorder`) put these few-test modules
+# last; pyproject.toml turns it off.
+_LONGEST_FIRST = ("servers/test_topology.py", "browser/test_demo_in_uis.py", "servers/test_stopped_stores.py",
+                  "servers/test_chain_under_faults.py", "checks/test_sequential.py", "flows/test_nightly_flow.py",
+                  "flows/test_hostile_names_cli.py", "flows/test_gate_flow.py", "flows/test_read_only_commands.py",
+                  "test_register_a_model_doc.py", "flows/test_nightly_dask.py")
+
+
 def pytest_collection_modifyitems(config, items):
+    place, tests = {}, Counter(item.fspath for item in items)
     for item in items:
         parts = Path(str(item.fspath)).relative_to(Path(__file__).parent).parts
-        if len(parts) > 1 and parts[0] in _SLOW_FOLDERS and parts[-1] not in _FAST_IN_SLOW_FOLDERS:
+        slow = len(parts) > 1 and parts[0] in _SLOW_FOLDERS and parts[-1] not in _FAST_IN_SLOW_FOLDERS
+        if slow:
             item.add_marker(pytest.mark.slow)
             for marker in _SLOW_FOLDERS[parts[0]]:
                 item.add_marker(getattr(pytest.mark, marker))
+        module = "/".join(parts)
+        rank = _LONGEST_FIRST.index(module) if module in _LONGEST_FIRST else len(_LONGEST_FIRST) + (not slow)
+        place[item.nodeid] = (rank, -tests[item.fspath], str(item.fspath))
+    items.sort(key=lambda item: place[item.nodeid])  # stable: a module's tests keep their order
 
 
 # MLflow's Default experiment keeps artifacts in ./mlruns of wherever the process runs, and a client with no
