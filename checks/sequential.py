@@ -10,9 +10,11 @@ Two tools, each bounding the chance of *any* false alarm over a deployment's lif
   total variation distance of category shares for a categorical one) set against a materiality: a huge sample
   cannot alarm on a negligible shift, and a materiality of 0 is the plain significance test.
 - **Time-uniform confidence sequences** (performance decay, fairness gaps as labelled cohorts mature): the
-  predictable plug-in empirical-Bernstein confidence sequence of Waudby-Smith and Ramdas (2023, JRSS-B,
-  Theorem 2) for a mean of values in [0, 1], updated a night at a time. Its bounds hold at every night at
-  once, so a bound that crosses a limit on any night is a finding, not an artefact of looking.
+  normal-mixture confidence sequence (Robbins 1970; Howard, Ramdas, McAuliffe and Sekhon 2021, Annals of
+  Statistics) for the average mean of values in [0, 1], updated a night at a time from a count and a sum.
+  Its bounds hold at every night at once, so a bound that crosses a limit on any night is a finding, not an
+  artefact of looking; and they hold the lifetime average however the mean moved, which is what the point
+  estimate shown beside them is.
 
 tests/checks/test_sequential.py simulates 1,000 deployments of 365 nights each and reports the lifetime
 false-alarm rate, the naive rate of the fixed-level test on the same streams, and the power.
@@ -23,7 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 import numpy as np
 
@@ -80,57 +82,58 @@ def judge_look(distance: float, margin: float, level: float, materiality: float)
 
 # --- confidence sequences ----------------------------------------------------------------------------
 
+# Where the sequence is narrowest, in rows: any value keeps it valid; it only trades width early for width late.
+# A deployment judged on its lifetime has thousands of labelled rows within weeks.
+NARROWEST_AT_ROWS = 10_000
 
-def _bets(alpha: float, variance: np.ndarray, first: np.ndarray, count: int, cap: float) -> np.ndarray:
-    """Lambda for each of the next `count` observations, numbered from `first`: WSR's predictable plug-in
-    sqrt(2 log(2/alpha) / (variance t log(1 + t))), capped. It depends on the data before the batch (the
-    variance estimate) and on the observation's number alone, so it is predictable."""
-    t = first[..., None] + np.arange(count)
-    return np.minimum(np.sqrt(2 * math.log(2 / alpha) / (variance[..., None] * t * np.log1p(t))), cap)
+
+def mixture_scale(alpha: float) -> float:
+    """The normal mixture's precision rho that makes the radius narrowest at NARROWEST_AT_ROWS rows: rho = V /
+    (2 log(1/alpha) + log(1 + 2 log(1/alpha))), V = rows / 4 (tests/checks/test_sequential.py holds that it is
+    the minimum)."""
+    log_term = 2 * math.log(1 / alpha)
+    return NARROWEST_AT_ROWS / 4 / (log_term + math.log1p(log_term))
+
+
+def mixture_radius(rows: np.ndarray | float, alpha: float) -> np.ndarray | float:
+    """How far a sum of `rows` values in [0, 1] strays from the sum of their means, at every number of rows at
+    once with probability at least 1 - alpha: sqrt((V + rho) (log((V + rho) / rho) + 2 log(1/alpha))), V =
+    rows / 4 (each value is 1/2-sub-Gaussian about its mean, by Hoeffding's lemma)."""
+    rho = mixture_scale(alpha)
+    v = np.asarray(rows, dtype=float) / 4 + rho
+    return np.sqrt(v * (np.log(v / rho) + 2 * math.log(1 / alpha)))
 
 
 @dataclass(frozen=True)
 class MeanSequence:
-    """The running state of an empirical-Bernstein confidence sequence for a mean of values in [0, 1], fed a
-    batch (a night's rows, in order) at a time.
+    """The running state of a confidence sequence for the mean of values in [0, 1], fed a batch (a night's
+    rows) at a time: only how many rows and their sum, so a night continues it from two numbers.
 
-    Each row gets its own bet from the variance estimated on the batches before and its own number, and is
-    centred on the mean of the batches before: everything it is weighed by was fixed before it was seen.
+    The interval holds, at every night at once, the average of the rows' means, weighting every row alike:
+    the lifetime mean the point estimate (the plain average) estimates, however the mean moved over the life.
+    (A variance-adaptive sequence with bets that shrink over time holds a mean weighted towards the first rows
+    instead; once a model's accuracy slipped, its interval could sit wholly above the plain average and PASS a
+    model whose lifetime accuracy was below the floor.)
     """
 
     alpha: float
     rows: int = 0
     total: float = 0.0  # sum of values
-    squares: float = 0.25  # 1/4 + sum of (x - the centre it was weighed against)^2: the variance's numerator
-    weights: float = 0.0  # sum of lambda
-    weighted: float = 0.0  # sum of lambda x
-    penalty: float = 0.0  # sum of v psi(lambda)
-    cap: float = 0.5
-
-    @property
-    def mean(self) -> float:
-        return (0.5 + self.total) / (self.rows + 1)
 
     def update(self, values: np.ndarray) -> MeanSequence:
-        """Add a batch of values in [0, 1], in the order they arrived."""
+        """Add a batch of values in [0, 1]."""
         x = np.asarray(values, dtype=float)
         if len(x) == 0:
             return self
-        lam = _bets(self.alpha, np.array(self.squares / (self.rows + 1)), np.array(self.rows + 1), len(x), self.cap)
-        centre = self.mean
-        deviation = (x - centre) ** 2
-        psi = (-np.log1p(-lam) - lam) / 4
-        return MeanSequence(
-            self.alpha, self.rows + len(x), self.total + float(x.sum()), self.squares + float(deviation.sum()),
-            self.weights + float(lam.sum()), self.weighted + float((lam * x).sum()),
-            self.penalty + float((4 * deviation * psi).sum()), self.cap)
+        return MeanSequence(self.alpha, self.rows + len(x), self.total + float(x.sum()))
 
     def bounds(self) -> tuple[float, float]:
-        """The interval that holds the mean at every step at once with probability at least 1 - alpha."""
-        if self.weights == 0:
+        """The interval that holds the average of the means at every step at once with probability at least
+        1 - alpha: a normal mixture of the sub-Gaussian exponential supermartingales, and Ville's inequality."""
+        if self.rows == 0:
             return 0.0, 1.0
-        centre = self.weighted / self.weights
-        half = (math.log(2 / self.alpha) + self.penalty) / self.weights
+        half = float(mixture_radius(self.rows, self.alpha)) / self.rows
+        centre = self.total / self.rows
         return max(0.0, centre - half), min(1.0, centre + half)
 
 
@@ -167,32 +170,17 @@ def gap_lower_bound(bounds: Sequence[tuple[float, float]]) -> float:
 # --- vectorised over many simulated deployments (the simulation in the tests) -----------------------------
 
 
-def batched_sequence_bounds(alpha: float, nights: Iterable[np.ndarray], cap: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+def batched_sequence_bounds(alpha: float, nights: Iterable[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """`sequence_bounds` for many streams at once: each night is a (streams, rows) array of values in [0, 1]."""
     low, high = [], []
-    # Each state is one value per stream, sized by the first night.
-    rows: Any = None
-    total: Any = None
-    squares: Any = None
-    weights: Any = None
-    weighted: Any = None
-    penalty: Any = None
-    log_term = math.log(2 / alpha)
+    rows, total = 0, None
     for night in nights:
         x = np.asarray(night, dtype=float)
-        if rows is None:
-            rows, total = np.zeros(len(x)), np.zeros(len(x))
-            squares, weights, weighted, penalty = np.full(len(x), 0.25), np.zeros(len(x)), np.zeros(len(x)), np.zeros(len(x))
-        lam = _bets(alpha, squares / (rows + 1), rows + 1, x.shape[1], cap)
-        deviation = (x - ((0.5 + total) / (rows + 1))[:, None]) ** 2
-        psi = (-np.log1p(-lam) - lam) / 4
-        rows, total, squares = rows + x.shape[1], total + x.sum(axis=1), squares + deviation.sum(axis=1)
-        weights, weighted = weights + lam.sum(axis=1), weighted + (lam * x).sum(axis=1)
-        penalty = penalty + (4 * deviation * psi).sum(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mid, half = weighted / weights, (log_term + penalty) / weights
-        low.append(np.where(weights > 0, np.maximum(0.0, mid - half), 0.0))
-        high.append(np.where(weights > 0, np.minimum(1.0, mid + half), 1.0))
+        rows, total = rows + x.shape[1], (0.0 if total is None else total) + x.sum(axis=1)
+        half = float(mixture_radius(rows, alpha)) / rows if rows else 1.0
+        centre = total / rows if rows else np.full(len(x), 0.5)
+        low.append(np.maximum(0.0, centre - half))
+        high.append(np.minimum(1.0, centre + half))
     return np.stack(low, axis=1), np.stack(high, axis=1)
 
 

@@ -270,7 +270,7 @@ def test_genai_lifetime_adds_up_clean_weeks_and_finds_a_real_leak():
     [one] = lifetime_rates(clean[:1], genai)
     assert one.status is Status.INCONCLUSIVE and one.ci[1] > 0.01  # 300 clean answers cannot show under 1% at every look
     [six] = lifetime_rates(clean, genai)
-    # Six clean weeks: the beta-binomial sequence's upper bound is 0.41%, the empirical-Bernstein one's 3.2%.
+    # Six clean weeks: the beta-binomial sequence's upper bound is 0.41%, the normal-mixture one's 4.0%.
     assert six.status is Status.PASS and six.n == 1800 and six.ci[1] == pytest.approx(0.004056, abs=1e-6)
     assert sequence_bounds(0.05, [t["pii_leak_rate"].to_numpy() for _, t in clean])[-1][1] > 0.03
     [leaking] = lifetime_rates(_weeks([0.04] * 4, 300, rng), genai)
