@@ -21,6 +21,7 @@ import pandas as pd
 from govflow.checks.data_validation import column_kind
 from govflow.checks.drift import counts
 from govflow.checks.estimation import group_labels
+from govflow.checks.lifetime_state import Resumed, Taken, basis_of, resume
 from govflow.checks.limits import Direction, Limit, Straddle
 from govflow.checks.performance import LABELS, binary_labels
 from govflow.checks.policy import (
@@ -51,10 +52,22 @@ def closed(periods: Periods) -> list[tuple[str, pd.DataFrame]]:
     return list(periods[:-1])
 
 
-def matured(periods: Periods, label: str) -> list[tuple[str, pd.DataFrame]]:
-    """Closed periods with outcomes that a later period with outcomes follows, each with its labelled rows."""
-    labelled = [i for i, (_, rows) in enumerate(periods) if label in rows and rows[label].notna().any()]
-    return [(periods[i][0], periods[i][1][periods[i][1][label].notna()]) for i in labelled[:-1]]
+def matured(periods: Periods, label: str, known: Sequence[str] = ()) -> list[tuple[str, pd.DataFrame]]:
+    """Closed periods with outcomes that a later period with outcomes follows, each whole: `labelled` picks its
+    labelled rows when a sequence takes it in. `known` are periods an earlier night found matured (a state's),
+    taken as they are so that a night looks only at the periods after them; when one of them is not among
+    `periods` every period is looked at."""
+    where = {name: i for i, (name, _) in enumerate(periods)}
+    if known and all(name in where for name in known):
+        found, after = [periods[where[name]] for name in known], where[known[-1]] + 1
+    else:
+        found, after = [], 0
+    found += [(name, rows) for name, rows in periods[after:] if label in rows and rows[label].count() > 0]
+    return found[:-1]
+
+
+def labelled(rows: pd.DataFrame, label: str) -> pd.DataFrame:
+    return rows[rows[label].notna()]
 
 
 def _distance(reference: pd.Series, current: pd.Series, numeric: bool, level: float) -> tuple[str, float, float]:
@@ -119,33 +132,50 @@ def lifetime_drift(reference: pd.DataFrame, periods: Periods, features: Sequence
 
 def lifetime_decay(periods: Periods, label: str, prediction: str, baseline: Mapping[str, float],
                    rule: LifetimeDecayRule | MulticlassLifetimeRule) -> list[CheckResult]:
+    """`performance.lifetime.<metric>` recomputed from the first period (`continue_decay` with no state)."""
+    return continue_decay(periods, label, prediction, baseline, rule, None)[0]
+
+
+def continue_decay(periods: Periods, label: str, prediction: str, baseline: Mapping[str, float],
+                   rule: LifetimeDecayRule | MulticlassLifetimeRule,
+                   taken: Taken | None) -> tuple[list[CheckResult], Resumed, Taken | None]:
     """`performance.lifetime.<metric>`: the metric's confidence sequence over the matured labelled periods; FAIL
-    once its upper bound falls below the validation baseline less the allowed worsening."""
+    once its upper bound falls below the validation baseline less the allowed worsening. The sequences continue
+    from `taken` (the last run's state) with the periods it has not taken in; returns the results, where it
+    started, and the state to keep (None when nothing could be judged)."""
     ids = [f"performance.lifetime.{m}" for m in rule.max_worsening]
-    cohorts = matured(periods, label)
+    cohorts = matured(periods, label, taken.periods if taken else ())
+    multiclass = isinstance(rule, MulticlassLifetimeRule)
+    basis = basis_of(check="performance.lifetime", alpha=rule.alpha, metrics=sorted(rule.max_worsening),
+                     label=label, prediction=prediction, multiclass=multiclass)
+    resumed = resume(taken, basis, cohorts)
     if not cohorts:
         return [CheckResult(check_id=c, status=Status.INCONCLUSIVE, message=(
             "no matured labelled period yet (one whose outcomes a later labelled period shows have arrived)"))
-            for c in ids]
+            for c in ids], resumed, None
     # A multiclass model's accuracy compares classes as they are; a binary classifier's rates need 0/1.
-    read = (lambda v: np.asarray(v, dtype=str)) if isinstance(rule, MulticlassLifetimeRule) else binary_labels
+    read = (lambda v: np.asarray(v, dtype=str)) if multiclass else binary_labels
     try:
-        pairs = [(read(rows[label].to_numpy()), read(rows[prediction].to_numpy())) for _, rows in cohorts]
+        pairs = [(read(rows[label].to_numpy()), read(rows[prediction].to_numpy()))
+                 for rows in (labelled(rows, label) for _, rows in resumed.todo)]
     except ValueError as exc:
-        return not_run(ids, f"labels or predictions: {exc}")
-    out = []
-    span = cohorts[0][0] if len(cohorts) == 1 else f"{cohorts[0][0]} to {cohorts[-1][0]}"
-    for metric, worsening in rule.max_worsening.items():
-        check_id = f"performance.lifetime.{metric}"
-        if metric not in baseline:
-            out.append(CheckResult(check_id=check_id, status=Status.INCONCLUSIVE, message=(
-                f"no validation baseline for {LABELS[metric]} (the gate's performance.{metric})")))
-            continue
-        state = MeanSequence(rule.alpha)
+        return not_run(ids, f"labels or predictions: {exc}"), resumed, None
+    states = {}
+    for metric in rule.max_worsening:
+        state = resumed.start.sequences[(metric,)] if resumed.start else MeanSequence(rule.alpha)
         for y, pred in pairs:
             hits = y == pred if metric == "accuracy" else {"precision": y[pred == 1] == 1,
                                                             "recall": pred[y == 1] == 1}[metric]
             state = state.update(hits.astype(float))
+        states[metric] = state
+    out = []
+    span = cohorts[0][0] if len(cohorts) == 1 else f"{cohorts[0][0]} to {cohorts[-1][0]}"
+    for metric, worsening in rule.max_worsening.items():
+        check_id, state = f"performance.lifetime.{metric}", states[metric]
+        if metric not in baseline:
+            out.append(CheckResult(check_id=check_id, status=Status.INCONCLUSIVE, message=(
+                f"no validation baseline for {LABELS[metric]} (the gate's performance.{metric})")))
+            continue
         floor = baseline[metric] - worsening
         low, high = state.bounds()
         point = state.total / state.rows if state.rows else float("nan")
@@ -159,66 +189,96 @@ def lifetime_decay(periods: Periods, label: str, prediction: str, baseline: Mapp
                      f"wholly below {floor:.4f}, the validation baseline {baseline[metric]:.4f} less {worsening}, "
                      f"shown within when wholly at or above it"),
             hint="the decay is real however often the run looked: retrain or recalibrate" if failed else None))
-    return out
+    kept = Taken(basis, tuple(name for name, _ in cohorts), {(metric,): state for metric, state in states.items()})
+    return out, resumed, kept
 
 
 def lifetime_fairness(reference: pd.DataFrame, periods: Periods, label: str, prediction: str,
                       sensitive: Sequence[str], rules: FairnessChecks,
                       rule: LifetimeFairnessRule) -> list[CheckResult]:
+    """`fairness.lifetime.<gap>` recomputed from the first period (`continue_fairness` with no state)."""
+    return continue_fairness(reference, periods, label, prediction, sensitive, rules, rule, {})[0]
+
+
+def continue_fairness(reference: pd.DataFrame, periods: Periods, label: str, prediction: str,
+                      sensitive: Sequence[str], rules: FairnessChecks, rule: LifetimeFairnessRule,
+                      taken: Mapping[str, Taken]) -> tuple[list[CheckResult], dict[str, Resumed], dict[str, Taken]]:
     """`fairness.lifetime.<gap>`: for every pair of the reference's groups (each at least `min_group_size`
     rows there), a confidence sequence on the gap in selection rate (closed periods) or true positive rate
-    (matured periods), each at alpha / pairs; FAIL when the largest gap's lower bound exceeds the twin's max."""
+    (matured periods), each at alpha / pairs; FAIL when the largest gap's lower bound exceeds the twin's max.
+    Each gap's sequences continue from `taken[gap]` (the last run's state); returns the results, where each
+    gap started, and the states to keep."""
     ids = [f"fairness.lifetime.{g}" for g in rule.gaps]
     if missing := [c for c in sensitive if c not in reference.columns]:
-        return not_run(ids, f"the reference data lacks sensitive column(s) {missing}")
+        return not_run(ids, f"the reference data lacks sensitive column(s) {missing}"), {}, {}
     counts = pd.Series(group_labels(reference[list(sensitive)])).value_counts()
     groups = sorted(counts[counts >= rules.min_group_size].index)
     if len(groups) < 2:
         return [CheckResult(check_id=c, status=Status.INCONCLUSIVE, message=(
-            f"fewer than two groups of the reference have {rules.min_group_size} rows")) for c in ids]
+            f"fewer than two groups of the reference have {rules.min_group_size} rows")) for c in ids], {}, {}
     pairs = list(combinations(groups, 2))
-    out = []
+    out, started, kept = [], {}, {}
     for gap in rule.gaps:
         check_id, limit = f"fairness.lifetime.{gap}", getattr(rules, gap).max
-        cohorts = closed(periods) if gap == "demographic_parity_difference" else matured(periods, label)
+        known = taken[gap].periods if gap in taken else ()
+        cohorts = closed(periods) if gap == "demographic_parity_difference" else matured(periods, label, known)
+        basis = basis_of(check=check_id, alpha=rule.alpha, seed=rule.seed, pairs=pairs, label=label,
+                         prediction=prediction, sensitive=list(sensitive))
+        started[gap] = resumed = resume(taken.get(gap), basis, cohorts)
         if not cohorts:
             out.append(CheckResult(check_id=check_id, status=Status.INCONCLUSIVE, limit=limit, message=(
                 "no closed period yet" if gap == "demographic_parity_difference" else
                 "no matured labelled period yet")))
             continue
-        rng = np.random.default_rng(rule.seed)
-        states = {pair: MeanSequence(rule.alpha / len(pairs)) for pair in pairs}
         try:
-            for _, rows in cohorts:
-                chosen = rows if gap == "demographic_parity_difference" else rows[binary_labels(
-                    rows[label].to_numpy()) == 1]
-                decided = binary_labels(chosen[prediction].to_numpy())
-                member = group_labels(chosen[list(sensitive)])
-                for a, b in pairs:
-                    states[(a, b)] = states[(a, b)].update(paired_batch(decided[member == a], decided[member == b],
-                                                                        rng))
+            sequences, generator = _gap_sequences(resumed, gap, pairs, label, prediction, sensitive, rule)
         except ValueError as exc:
             out.append(not_run([check_id], f"labels or predictions: {exc}")[0])
             continue
-        bounds = {pair: gap_interval(state) for pair, state in states.items() if state.rows}
-        if not bounds:
-            out.append(CheckResult(check_id=check_id, status=Status.INCONCLUSIVE, limit=limit, message=(
-                "no period had rows of two groups to pair")))
-            continue
-        (a, b), _ = max(bounds.items(), key=lambda item: max(item[1][0], -item[1][1]))
-        lower = gap_lower_bound(list(bounds.values()))
-        # The largest gap could be any pair's: it is shown within the limit only when every pair's is.
-        upper = max(max(abs(low), abs(high)) for low, high in bounds.values())
-        point = (states[(a, b)].total / states[(a, b)].rows) * 2 - 1
-        status = Limit(limit, Direction.AT_MOST).judge(abs(point), (lower, upper), Straddle(rules.on_straddle))
-        failed = status is Status.FAIL
-        out.append(CheckResult(
-            check_id=check_id, status=status, value=abs(point),
-            ci=(lower, upper), limit=limit, n=sum(s.rows for s in states.values()),
-            message=(f"largest gap {a} against {b}: {point:+.4f} over {len(cohorts)} period(s), the largest gap "
-                     f"within [{lower:.4f}, {upper:.4f}] at every night's look (lifetime alpha {rule.alpha}, "
-                     f"{len(pairs)} pair(s)); at most {limit} allowed, shown within only when the whole "
-                     f"interval is"),
-            hint="the gap is real however often the run looked: review the model's treatment of these groups"
-            if failed else None))
-    return out
+        kept[gap] = Taken(basis, tuple(name for name, _ in cohorts), sequences, generator)
+        out.append(_largest_gap(check_id, limit, sequences, len(cohorts), rules, rule))
+    return out, started, kept
+
+
+def _gap_sequences(resumed: Resumed, gap: str, pairs: list[tuple[str, str]], label: str, prediction: str,
+                   sensitive: Sequence[str],
+                   rule: LifetimeFairnessRule) -> tuple[dict[tuple[str, str], MeanSequence], dict[str, Any]]:
+    """Each pair's sequence after the cohorts still to take in, and the pairing generator's state after them."""
+    rng = np.random.default_rng(rule.seed)
+    if resumed.start is not None and resumed.start.rng is not None:
+        rng.bit_generator.state = resumed.start.rng
+    states = {pair: resumed.start.sequences[pair] if resumed.start else MeanSequence(rule.alpha / len(pairs))
+              for pair in pairs}
+    for _, rows in resumed.todo:
+        if gap == "equal_opportunity_difference":  # the positives among the matured period's outcomes
+            rows = labelled(rows, label)
+            rows = rows[binary_labels(rows[label].to_numpy()) == 1]
+        decided = binary_labels(rows[prediction].to_numpy())
+        member = group_labels(rows[list(sensitive)])
+        for a, b in pairs:
+            states[(a, b)] = states[(a, b)].update(paired_batch(decided[member == a], decided[member == b], rng))
+    return states, dict(rng.bit_generator.state)
+
+
+def _largest_gap(check_id: str, limit: float, states: Mapping[tuple[str, str], MeanSequence], periods: int,
+                 rules: FairnessChecks, rule: LifetimeFairnessRule) -> CheckResult:
+    """The largest of the pairs' gaps, judged against the limit on every pair's interval."""
+    bounds = {pair: gap_interval(state) for pair, state in states.items() if state.rows}
+    if not bounds:
+        return CheckResult(check_id=check_id, status=Status.INCONCLUSIVE, limit=limit, message=(
+            "no period had rows of two groups to pair"))
+    (a, b), _ = max(bounds.items(), key=lambda item: max(item[1][0], -item[1][1]))
+    lower = gap_lower_bound(list(bounds.values()))
+    # The largest gap could be any pair's: it is shown within the limit only when every pair's is.
+    upper = max(max(abs(low), abs(high)) for low, high in bounds.values())
+    point = (states[(a, b)].total / states[(a, b)].rows) * 2 - 1
+    status = Limit(limit, Direction.AT_MOST).judge(abs(point), (lower, upper), Straddle(rules.on_straddle))
+    return CheckResult(
+        check_id=check_id, status=status, value=abs(point),
+        ci=(lower, upper), limit=limit, n=sum(s.rows for s in states.values()),
+        message=(f"largest gap {a} against {b}: {point:+.4f} over {periods} period(s), the largest gap "
+                 f"within [{lower:.4f}, {upper:.4f}] at every night's look (lifetime alpha {rule.alpha}, "
+                 f"{len(states)} pair(s)); at most {limit} allowed, shown within only when the whole "
+                 f"interval is"),
+        hint="the gap is real however often the run looked: review the model's treatment of these groups"
+        if status is Status.FAIL else None)

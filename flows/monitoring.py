@@ -25,7 +25,6 @@ from govflow.checks.drift import drift_report, output_drift, shared_columns
 from govflow.checks.evidence_documents import column_summary
 from govflow.checks.explainability import stability_result
 from govflow.checks.governance_tags import VersionTags
-from govflow.checks.lifetime import closed, lifetime_decay, lifetime_drift, lifetime_fairness
 from govflow.checks.manifest import canonical_json
 from govflow.checks.model_task import ModelTask, declared_task
 from govflow.checks.monitoring_plan import decay_window, report_not_asked
@@ -216,29 +215,6 @@ def _with_probabilities(judged: ScoredRows, rows: pd.DataFrame, scorer: Scorer) 
     if scored is None or scored.proba is None:
         return replace(judged, why_no_probabilities=f"the model gave none for these rows: {why}")
     return replace(judged, proba=scored.proba, proba_classes=scored.proba_classes, probabilities_expected=True)
-
-
-def lifetime(periods: Periods, new: set[str], reference: pd.DataFrame, tags: VersionTags, tier: TierPolicy,
-             baseline_metrics: dict[str, float] | None, out: Collected) -> None:
-    """The deployment's whole life, judged anytime-valid: per-feature drift for the periods closed since the
-    last run (and the latest closed one), decay and fairness gaps over every closed or matured period."""
-    label, prediction = tags.columns.label, tags.columns.prediction
-    drift_rule = tier.drift.lifetime if tier.drift else None
-    if drift_rule is not None:
-        looks = closed(periods)
-        report = {p for p, _ in looks if p in new} | ({looks[-1][0]} if looks else set())
-        features = shared_columns(list(reference.columns), list(periods[0][1].columns), tags.columns.not_features())
-        results, rows = lifetime_drift(reference, periods, features, report, drift_rule)
-        out.add(results)
-        out.files["evidence/drift_lifetime.json"] = canonical_json({"looks": rows})
-    lifetime_rule = getattr(tier.task_section("performance"), "lifetime", None)
-    if lifetime_rule is not None:
-        out.add(lifetime_decay(periods, label, prediction, validation_baseline(baseline_metrics or {}),
-                               lifetime_rule))
-    if tier.fairness is not None and tier.fairness.lifetime is not None:
-        sensitive = [c for c in tags.columns.declared() if c != label]
-        out.add(lifetime_fairness(reference, periods, label, prediction, sensitive, tier.fairness,
-                                  tier.fairness.lifetime))
 
 
 def outcomes_known(periods: Periods, tags: VersionTags) -> bool:

@@ -29,6 +29,7 @@ from govflow.flows import monitoring as step
 from govflow.flows.alerts import alert_on_failure
 from govflow.flows.estimates import class_estimates, estimates, loss_estimates
 from govflow.flows.genai_night import genai_night
+from govflow.flows.lifetime import carried_lifetime, lifetime
 from govflow.flows.reconcile import gate_or_error
 from govflow.flows.recording import findings_evidence, judge_and_record, record_evidence
 from govflow.flows.report import ReportOutcome, fleet_report
@@ -142,7 +143,8 @@ def _judge_periods(ctx: Subject, frame, reference, periods, start: str | None, s
     estimates(periods, judged, reference, scorer, tags, tier, policy, baseline, out)
     loss_estimates(periods, judged, reference, scorer, tags, tier, baseline, out)
     class_estimates(periods, judged, reference, scorer, tags, tier, policy, baseline, out)
-    step.lifetime(periods, judged, reference, tags, tier, baseline, out)
+    lifetime(periods, judged, reference, tags, tier, baseline, carried_lifetime(ctx.uri, tags.last_monitor_run, tier),
+             out)
     step.stability(periods, tags, tier, policy, scorer, read_evidence_json(
         ctx.uri, gate.run_id if gate else None, "evidence/explainability/importance.json"), out)
     # Performance and explanation stability are expected once any outcome is known (read from the data,

@@ -316,6 +316,19 @@ def test_a_rerun_judges_only_the_batches_since_the_last_run(deployed, fleet, cli
     tags = client.get_run(third.run_id).data.tags
     assert tags["governance.monitored_from"] == through
     assert tags["governance.monitored_through"] == (pd.Timestamp(through) + pd.Timedelta(hours=1)).isoformat()
+    # The lifetime sequences went on from the count and sum the first run kept instead of starting over.
+    kept, went_on = _lifetime_state(client, first.run_id), _lifetime_state(client, third.run_id)
+    assert kept["continued_from"] is None and went_on["continued_from"] == first.run_id
+    assert kept["tonight"][0].startswith("performance.lifetime: started over (no state from the last")
+    assert any(line.startswith("performance.lifetime: continued after") for line in went_on["tonight"])
+    assert went_on["decay"]["periods"][:len(kept["decay"]["periods"])] == kept["decay"]["periods"]
+
+
+def _lifetime_state(client, run_id: str) -> dict:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        return json.loads(Path(client.download_artifacts(run_id, "evidence/lifetime_state.json", folder)).read_text())
 
 
 def test_two_versions_of_one_model_keep_one_intact_chain(deployed):
