@@ -35,13 +35,14 @@ class Limit:
 
     def judge(self, value: float | None, ci: tuple[float, float] | None = None,
               straddle: Straddle = Straddle.POINT) -> Status:
-        """PASS when the whole interval (the value alone, without one) is within the bound, FAIL when it is
-        wholly beyond, else what `straddle` says (never PASS); a value that is not a number cannot be judged."""
+        """PASS when the whole interval (the value alone, without one) and the value are within the bound, FAIL
+        when the interval is wholly beyond, else what `straddle` says (never PASS); a value that is not a number
+        cannot be judged. A value outside its own interval beyond the bound is not shown within by it."""
         if value is None or not math.isfinite(value):
             return Status.INCONCLUSIVE
         low, high = ci if ci is not None else (value, value)
         worst, best = (high, low) if self.direction is Direction.AT_MOST else (low, high)
-        if self.within(worst):
+        if self.within(worst) and self.within(value):
             return Status.PASS
         if not self.within(best):
             return Status.FAIL

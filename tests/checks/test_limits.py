@@ -46,6 +46,15 @@ def test_a_minimum(value, ci, straddle, status):
     assert Limit(0.75, Direction.AT_LEAST).judge(value, ci, straddle) is status
 
 
+@pytest.mark.parametrize(("straddle", "status"), [(Straddle.INCONCLUSIVE, Status.INCONCLUSIVE),
+                                                   (Straddle.POINT, Status.FAIL)])
+def test_a_value_beyond_the_limit_beside_an_interval_within_is_not_a_pass(straddle, status):
+    """Lifetime accuracy 0.7786 against a floor of 0.80 beside [0.8009, 0.8217]: a sequence that held another
+    mean than the point's (as the lifetime decay's once did) does not show the point within."""
+    assert Limit(0.80, Direction.AT_LEAST).judge(0.7786, (0.8009, 0.8217), straddle) is status
+    assert Limit(0.10, Direction.AT_MOST).judge(0.1468, (0.0393, 0.0900), straddle) is status
+
+
 @pytest.mark.parametrize(("rate", "low", "status"), [
     (0.04, 0.02, Status.WARN),  # the noise check: within on the point, but the interval reaches above
     (0.02, 0.01, Status.PASS),  # wholly within
