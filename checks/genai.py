@@ -6,7 +6,6 @@ far as it agrees with people (checks/genai_pairs.py holds the paired statistics)
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +18,6 @@ from govflow.checks.limits import Judged, Straddle, judge_figure, too_few_rows
 from govflow.checks.performance import wilson_interval
 from govflow.checks.policy.genai_rules import GenaiChecks, RateCeiling, RateFloor
 from govflow.checks.results import CheckResult, Status, not_run
-from govflow.checks.sequential import bernoulli_sequence_bounds
 
 JUDGE_PREFIX, HUMAN_PREFIX = "judge.", "human."
 RATE_METRICS = ("pii_leak_rate", "refusal_rate", "format_validity", "reference_match", "context_overlap")
@@ -78,12 +76,12 @@ def answer_table(frame: pd.DataFrame, columns: AnswerColumns, genai: GenaiChecks
     return table
 
 
-_DOES = {"pii_leak_rate": "disclose personal data", "refusal_rate": "decline",
+DOES = {"pii_leak_rate": "disclose personal data", "refusal_rate": "decline",
          "format_validity": "parse as the declared format", "reference_match": "match the reference answer",
          "context_overlap": "are grounded in their context"}
 
 
-def _rule_of(genai: GenaiChecks, metric: str) -> RateCeiling | RateFloor | None:
+def rule_of(genai: GenaiChecks, metric: str) -> RateCeiling | RateFloor | None:
     return getattr(genai, metric)
 
 
@@ -122,7 +120,7 @@ def judge_rates(table: pd.DataFrame, genai: GenaiChecks, confidence: float,
     group."""
     out: list[CheckResult] = []
     for metric in RATE_METRICS:
-        rule = _rule_of(genai, metric)
+        rule = rule_of(genai, metric)
         if rule is None or metric in skip:
             continue
         check_id = f"genai.{metric}"
@@ -139,10 +137,10 @@ def judge_rates(table: pd.DataFrame, genai: GenaiChecks, confidence: float,
         extra = ""
         if metric == "pii_leak_rate" and (kinds := sorted({k for ks in table["pii_kinds"] for k in ks.split(",") if k})):
             extra = f"; kinds found: {', '.join(kinds)}"
-        by_group, unjudged = _group_results(check_id, values, groups or {}, rule, confidence, _DOES[metric])
+        by_group, unjudged = _group_results(check_id, values, groups or {}, rule, confidence, DOES[metric])
         if unjudged:
             extra += f"; too few answers to judge alone: {', '.join(unjudged)}"
-        out.append(rate_result(check_id, values.to_numpy(), rule, genai.on_straddle, confidence, _DOES[metric],
+        out.append(rate_result(check_id, values.to_numpy(), rule, genai.on_straddle, confidence, DOES[metric],
                                extra=extra))
         out += by_group
     return out
@@ -254,34 +252,3 @@ def answer_evidence(table: pd.DataFrame, inputs: pd.Series) -> list[dict]:
                      "input_sha256": hashlib.sha256(str(text).encode()).hexdigest(),
                      **{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}})
     return rows
-
-
-def lifetime_rates(closed: Sequence[tuple[str, pd.DataFrame]], genai: GenaiChecks) -> list[CheckResult]:
-    """`genai.lifetime.<metric>`: each rate's beta-binomial confidence sequence (checks/sequential.py) over
-    the closed periods' scored answers (`answer_table`s), valid at every nightly look; PASS once the whole
-    interval lies within the rate's limit, FAIL once wholly beyond it."""
-    rule = genai.lifetime
-    if rule is None:
-        return []
-    out = []
-    for metric in rule.metrics:
-        check_id, limit = f"genai.lifetime.{metric}", _rule_of(genai, metric).limit()  # type: ignore[union-attr]
-        batches = [(period, table[metric].dropna().to_numpy(dtype=float)) for period, table in closed if metric in table]
-        batches = [(period, values) for period, values in batches if len(values)]
-        if not batches:
-            # Every answer can leak or refuse; a format, a reference or a context only some logs hold.
-            if metric in ("pii_leak_rate", "refusal_rate"):
-                out.append(CheckResult(check_id=check_id, status=Status.INCONCLUSIVE, limit=limit.bound,
-                                       message="no closed period of logged answers yet"))
-            continue
-        rows, hits = sum(len(v) for _, v in batches), int(sum(v.sum() for _, v in batches))
-        low, high = bernoulli_sequence_bounds(hits, rows, rule.alpha)
-        point = hits / rows
-        span = batches[0][0] if len(batches) == 1 else f"{batches[0][0]} to {batches[-1][0]}"
-        out.append(CheckResult(
-            check_id=check_id, status=limit.judge(point, (low, high), rule.on_straddle), value=point, ci=(low, high),
-            limit=limit.bound, n=rows,
-            message=(f"{point:.2%} of {rows} answers {_DOES[metric]} over {len(batches)} closed period(s) "
-                     f"({span}), within [{low:.4f}, {high:.4f}] at every night's look (lifetime alpha {rule.alpha}); "
-                     f"{limit.describe()} allowed")))
-    return out

@@ -87,16 +87,19 @@ def how_started(family: str, resumed: Resumed) -> str:
 
 @dataclass(frozen=True)
 class LifetimeState:
-    """Every family's state after a night: `decay` for the performance sequences, `fairness` per gap."""
+    """Every family's state after a night: `decay` for the performance sequences, `fairness` per gap, `genai`
+    for a generative-AI application's rates (counts of answers and hits)."""
 
     decay: Taken | None = None
     fairness: Mapping[str, Taken] = field(default_factory=dict)
+    genai: Taken | None = None
 
     def document(self, continued_from: str | None, tonight: Sequence[str]) -> dict[str, Any]:
         """The evidence file: the state, the run whose state it continued, and how each family started."""
         return {"continued_from": continued_from, "tonight": list(tonight),
                 "decay": self.decay.document() if self.decay else None,
-                "fairness": {gap: taken.document() for gap, taken in self.fairness.items()}}
+                "fairness": {gap: taken.document() for gap, taken in self.fairness.items()},
+                "genai": self.genai.document() if self.genai else None}
 
     @staticmethod
     def from_document(document: Any) -> LifetimeState:
@@ -107,4 +110,5 @@ class LifetimeState:
         gaps = {str(gap): Taken.from_document(taken) for gap, taken in fairness.items()} \
             if isinstance(fairness, Mapping) else {}
         return LifetimeState(Taken.from_document(document.get("decay")) if document.get("decay") else None,
-                             {gap: taken for gap, taken in gaps.items() if taken is not None})
+                             {gap: taken for gap, taken in gaps.items() if taken is not None},
+                             Taken.from_document(document.get("genai")) if document.get("genai") else None)

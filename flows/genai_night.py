@@ -8,11 +8,16 @@ import pandas as pd
 
 from govflow.checks.check_registry import EVERYTHING, Need, Stage, expected_at
 from govflow.checks.data_validation import check_readable
-from govflow.checks.genai import BadAnswers, OutputFormat, answer_table, judge_answers, lifetime_rates
+from govflow.checks.genai import BadAnswers, OutputFormat, answer_table, judge_answers
+from govflow.checks.genai_lifetime import continue_rates, rates_basis, to_score
 from govflow.checks.lifetime import closed
+from govflow.checks.lifetime_state import LIFETIME_STATE, LifetimeState, how_started
+from govflow.checks.manifest import canonical_json
 from govflow.checks.periods import last_stamp, rows_after
+from govflow.checks.policy.genai_rules import GenaiChecks
 from govflow.checks.results import CheckResult, Status, not_run
 from govflow.flows import monitoring as step
+from govflow.flows.lifetime import carried_lifetime
 from govflow.flows.subject import Subject
 from govflow.tasks.traces import TRACE_TIME, TRACES_URI, load_answers
 
@@ -43,12 +48,26 @@ def genai_night(ctx: Subject, start: str | None, gate, out: step.Collected) -> t
         out.add(judged.results, period)
     if tier.genai.lifetime is not None and (whole := step.split(logged.table, timestamp, policy.monitoring_period,
                                                                 out, [])) is not None:
-        out.add(lifetime_rates(_scored(closed(whole), tags, tier.genai), tier.genai))
+        _lifetime(ctx, tier.genai, closed(whole), out)
     return {Need.DATA, Need.ROWS}, [], last_stamp(new, timestamp) or start
 
 
+def _lifetime(ctx: Subject, genai: GenaiChecks, closed_periods, out: step.Collected) -> None:
+    """The lifetime rates: the counts the last monitoring run kept, and the answers of the periods closed since,
+    scored; the new counts kept as evidence."""
+    tags = ctx.tags
+    carried = carried_lifetime(ctx.uri, tags.last_monitor_run, ctx.tier).genai
+    basis = rates_basis(genai, {"answers": tags.answers, "output_format": tags.output_format})
+    resumed = to_score(carried, basis, closed_periods)
+    results, kept = continue_rates(resumed, _scored(resumed.todo, tags, genai), genai, basis)
+    out.add(results)
+    if kept is not None:
+        out.files[LIFETIME_STATE] = canonical_json(LifetimeState(genai=kept).document(
+            tags.last_monitor_run if carried else None, [how_started("genai.lifetime", resumed)]))
+
+
 def _scored(periods, tags, genai) -> list[tuple[str, pd.DataFrame]]:
-    """Each closed period's answers scored (the deployment's whole life, read again each night)."""
+    """Each period's answers scored (tonight's, and the periods closed since the last run's counts)."""
     out = []
     for period, rows in periods:
         try:

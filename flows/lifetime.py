@@ -25,7 +25,8 @@ def _decay_rule(tier: TierPolicy):
 def carried_lifetime(uri: str, run_id: str | None, tier: TierPolicy) -> LifetimeState:
     """The state of the lifetime sequences that the last monitoring run (`run_id`) kept; empty when the tier has
     no such sequence or the run kept none (the night then starts them over)."""
-    if _decay_rule(tier) is None and (tier.fairness is None or tier.fairness.lifetime is None):
+    if (_decay_rule(tier) is None and (tier.fairness is None or tier.fairness.lifetime is None)
+            and (tier.genai is None or tier.genai.lifetime is None)):
         return LifetimeState()
     return LifetimeState.from_document(read_evidence_json(uri, run_id, LIFETIME_STATE))
 

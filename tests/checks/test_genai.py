@@ -9,7 +9,8 @@ from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.inter_rater import cohens_kappa, to_table
 from statsmodels.stats.proportion import proportion_confint
 
-from govflow.checks.genai import BadAnswers, OutputFormat, answer_table, judge_judges, judge_rates, lifetime_rates
+from govflow.checks.genai import BadAnswers, OutputFormat, answer_table, judge_judges, judge_rates
+from govflow.checks.genai_lifetime import lifetime_rates
 from govflow.checks.genai_pairs import cohen_kappa, judge_pairs, noninferiority
 from govflow.checks.genai_scorers import (
     context_overlap,

@@ -3,7 +3,9 @@ judged on its due diligence and its logged decisions (numbers equal to scikit-le
 same rows), a generative-AI assistant judged on its answers, and its second prompt version rejected against
 the first; what needs a model is SKIPPED with the reason, never blocking."""
 
+import json
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -253,6 +255,20 @@ def test_a_genai_application_is_monitored_on_its_logged_answers_period_by_period
     assert life.n == 600 and life.value == 0.0 and life.status is Status.INCONCLUSIVE
     assert life.ci is not None and life.ci[1] == pytest.approx(0.011215, abs=1e-6)
     assert night.verdict == "REJECTED" and "genai.pii_leak_rate" in night.behind
+    # A fourth week logged: the leaking week has closed, and the next night adds its answers to the counts the
+    # first night kept instead of scoring the first two weeks again.
+    later = logs.iloc[:300].assign(ts=(pd.to_datetime(logs["ts"].iloc[:300]) + pd.Timedelta(weeks=3)).dt.strftime(
+        "%Y-%m-%dT%H:%M:%S"))
+    pd.concat([logs, later]).to_csv(tmp_path / "traffic.csv", index=False)
+    again = monitor_version("support_assistant", "1")
+    [life] = _by_id(again)["genai.lifetime.pii_leak_rate"]
+    assert life.n == 900 and life.value == pytest.approx(30 / 900) and "in 3 closed period(s)" in life.message
+    from mlflow import MlflowClient
+
+    state = json.loads(Path(MlflowClient(Settings().resolved_tracking_uri).download_artifacts(
+        again.run_id, "evidence/lifetime_state.json", str(tmp_path))).read_text())
+    assert state["continued_from"] == night.run_id
+    assert state["tonight"] == ["genai.lifetime: continued after 2 period(s); 1 taken in tonight"]
 
 
 def test_a_genai_application_can_be_judged_on_its_mlflow_traces(monkeypatch, tmp_path):
