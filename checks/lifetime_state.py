@@ -11,6 +11,7 @@ a period that has joined no longer changes (checks/lifetime.py), and so does the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -49,10 +50,18 @@ class Taken:
         """None for anything that is not a state this module wrote: the night then starts over."""
         try:
             return Taken(str(document["basis"]), tuple(str(p) for p in document["periods"]),
-                         {tuple(str(k) for k in s["key"]): MeanSequence(**s["state"]) for s in document["sequences"]},
+                         {tuple(str(k) for k in s["key"]): _sequence(s["state"]) for s in document["sequences"]},
                          dict(document["rng"]) if document["rng"] is not None else None)
         except (KeyError, TypeError, ValueError):
             return None
+
+
+def _sequence(state: Mapping[str, Any]) -> MeanSequence:
+    """A sequence's state as the evidence file holds it, each field read as its type (ValueError if not)."""
+    rows, total, alpha = int(state["rows"]), float(state["total"]), float(state["alpha"])
+    if rows < 0 or not 0 < alpha < 1 or not math.isfinite(total):
+        raise ValueError(f"not a sequence's state: {dict(state)}")
+    return MeanSequence(alpha, rows, total)
 
 
 @dataclass(frozen=True)
@@ -94,9 +103,10 @@ class LifetimeState:
     fairness: Mapping[str, Taken] = field(default_factory=dict)
     genai: Taken | None = None
 
-    def document(self, continued_from: str | None, tonight: Sequence[str]) -> dict[str, Any]:
-        """The evidence file: the state, the run whose state it continued, and how each family started."""
-        return {"continued_from": continued_from, "tonight": list(tonight),
+    def document(self, read_from: str | None, tonight: Sequence[str]) -> dict[str, Any]:
+        """The evidence file: the state, the run whose kept state the night read (`read_from`), and how each
+        family started: continued from it, or over and why."""
+        return {"read_from": read_from, "tonight": list(tonight),
                 "decay": self.decay.document() if self.decay else None,
                 "fairness": {gap: taken.document() for gap, taken in self.fairness.items()},
                 "genai": self.genai.document() if self.genai else None}

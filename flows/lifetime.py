@@ -58,5 +58,5 @@ def lifetime(periods: Periods, new: set[str], reference: pd.DataFrame, tags: Ver
         out.add(results)
         tonight += [how_started(f"fairness.lifetime.{gap}", resumed) for gap, resumed in started.items()]
     if decay is not None or gaps:
-        continued = tags.last_monitor_run if carried.decay or carried.fairness else None
-        out.files[LIFETIME_STATE] = canonical_json(LifetimeState(decay, gaps).document(continued, tonight))
+        read_from = tags.last_monitor_run if carried.decay or carried.fairness else None
+        out.files[LIFETIME_STATE] = canonical_json(LifetimeState(decay, gaps).document(read_from, tonight))

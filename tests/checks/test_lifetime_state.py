@@ -108,7 +108,9 @@ def test_a_state_from_another_basis_or_other_periods_starts_over_with_the_recomp
 
 @pytest.mark.parametrize("document", [None, "garbage", {"decay": {"basis": "b"}}, {"fairness": {"g": [1]}},
                                       {"decay": {"basis": "b", "periods": [], "rng": None,
-                                                 "sequences": [{"key": ["accuracy"], "state": {"rows": "x"}}]}}])
+                                                 "sequences": [{"key": ["accuracy"], "state": {"rows": "x"}}]}},
+                                      {"decay": {"basis": "b", "periods": [], "rng": None, "sequences": [
+                                          {"key": ["accuracy"], "state": {"alpha": 0.05, "rows": -1, "total": 0}}]}}])
 def test_a_state_the_night_cannot_read_is_no_state(document):
     state = LifetimeState.from_document(document)
     assert state.decay is None and not state.fairness

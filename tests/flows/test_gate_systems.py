@@ -267,7 +267,7 @@ def test_a_genai_application_is_monitored_on_its_logged_answers_period_by_period
 
     state = json.loads(Path(MlflowClient(Settings().resolved_tracking_uri).download_artifacts(
         again.run_id, "evidence/lifetime_state.json", str(tmp_path))).read_text())
-    assert state["continued_from"] == night.run_id
+    assert state["read_from"] == night.run_id
     assert state["tonight"] == ["genai.lifetime: continued after 2 period(s); 1 taken in tonight"]
 
 

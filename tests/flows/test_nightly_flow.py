@@ -318,7 +318,7 @@ def test_a_rerun_judges_only_the_batches_since_the_last_run(deployed, fleet, cli
     assert tags["governance.monitored_through"] == (pd.Timestamp(through) + pd.Timedelta(hours=1)).isoformat()
     # The lifetime sequences went on from the count and sum the first run kept instead of starting over.
     kept, went_on = _lifetime_state(client, first.run_id), _lifetime_state(client, third.run_id)
-    assert kept["continued_from"] is None and went_on["continued_from"] == first.run_id
+    assert kept["read_from"] is None and went_on["read_from"] == first.run_id
     assert kept["tonight"][0].startswith("performance.lifetime: started over (no state from the last")
     assert any(line.startswith("performance.lifetime: continued after") for line in went_on["tonight"])
     assert went_on["decay"]["periods"][:len(kept["decay"]["periods"])] == kept["decay"]["periods"]
