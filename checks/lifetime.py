@@ -66,6 +66,11 @@ def matured(periods: Periods, label: str, known: Sequence[str] = ()) -> list[tup
     return found[:-1]
 
 
+def _known(taken: Taken | None, basis: str) -> tuple[str, ...]:
+    """The periods a state found matured, when it was computed under this basis (the same label column)."""
+    return taken.periods if taken is not None and taken.basis == basis else ()
+
+
 def labelled(rows: pd.DataFrame, label: str) -> pd.DataFrame:
     return rows[rows[label].notna()]
 
@@ -144,10 +149,10 @@ def continue_decay(periods: Periods, label: str, prediction: str, baseline: Mapp
     from `taken` (the last run's state) with the periods it has not taken in; returns the results, where it
     started, and the state to keep (None when nothing could be judged)."""
     ids = [f"performance.lifetime.{m}" for m in rule.max_worsening]
-    cohorts = matured(periods, label, taken.periods if taken else ())
     multiclass = isinstance(rule, MulticlassLifetimeRule)
     basis = basis_of(check="performance.lifetime", alpha=rule.alpha, metrics=sorted(rule.max_worsening),
                      label=label, prediction=prediction, multiclass=multiclass)
+    cohorts = matured(periods, label, _known(taken, basis))
     resumed = resume(taken, basis, cohorts)
     if not cohorts:
         return [CheckResult(check_id=c, status=Status.INCONCLUSIVE, message=(
@@ -220,10 +225,10 @@ def continue_fairness(reference: pd.DataFrame, periods: Periods, label: str, pre
     out, started, kept = [], {}, {}
     for gap in rule.gaps:
         check_id, limit = f"fairness.lifetime.{gap}", getattr(rules, gap).max
-        known = taken[gap].periods if gap in taken else ()
-        cohorts = closed(periods) if gap == "demographic_parity_difference" else matured(periods, label, known)
         basis = basis_of(check=check_id, alpha=rule.alpha, seed=rule.seed, pairs=pairs, label=label,
                          prediction=prediction, sensitive=list(sensitive))
+        cohorts = closed(periods) if gap == "demographic_parity_difference" else matured(
+            periods, label, _known(taken.get(gap), basis))
         started[gap] = resumed = resume(taken.get(gap), basis, cohorts)
         if not cohorts:
             out.append(CheckResult(check_id=check_id, status=Status.INCONCLUSIVE, limit=limit, message=(

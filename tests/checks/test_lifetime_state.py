@@ -102,6 +102,12 @@ def test_a_state_from_another_basis_or_other_periods_starts_over_with_the_recomp
     assert resumed.start is None and "not where tonight's begin" in (resumed.why_over or "")
     assert results == lifetime_decay(renamed, "label", "pred", BASELINE, DECAY)
     assert how_started("performance.lifetime", resumed).startswith("performance.lifetime: started over (the last")
+    # Outcomes read from another column, which the first ten days lack: the state's matured days are not taken
+    # as matured under it.
+    moved = [(name, rows.assign(outcome=np.nan if day < 10 else rows["label"]))
+             for day, (name, rows) in enumerate(tonight)]
+    results, resumed, _ = continue_decay(moved, "outcome", "pred", BASELINE, DECAY, kept)
+    assert resumed.start is None and results == lifetime_decay(moved, "outcome", "pred", BASELINE, DECAY)
     assert how_started("x", resume(kept, kept.basis, matured(before, "label"))) == (
         "x: continued after 35 period(s); 0 taken in tonight")
 
