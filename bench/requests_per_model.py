@@ -7,7 +7,9 @@ The fleet of bench/fleet.py on the production stores (a throwaway PostgreSQL, `m
 proxied artifacts, the head store in PostgreSQL, Prefect's server on loopback), one worker. Every HTTP request
 the nightly run's process sends is counted where it leaves: MLflow's client (`requests`) and Prefect's client
 (`httpx`). Two fleet sizes give the fixed cost of a night and the cost of each model beyond it. Not counted:
-Prefect's event websocket, and the head store's SQL (one advisory-locked append per run).
+Prefect's event websocket, and the head store's SQL (one advisory-locked append per run). Then 8 threads read
+what a night reads most from the same MLflow server for 15 s: the rate it sustains, beside the rate a night
+needs.
 """
 
 from __future__ import annotations
@@ -63,11 +65,43 @@ def counted_night(fleet_data, workers: int) -> dict[str, int]:
     finally:
         httpx.Client.send, httpx.AsyncClient.send, requests.Session.send = sync_send, async_send, requests_send
     assert len(verdicts) == len(fleet_data.models), verdicts
-    return dict(counts)
+    return {"counts": dict(counts), "reads_per_second": sustained_reads(fleet_data)}
 
 
-def summarise(counts: dict[str, int]) -> dict[str, int]:
-    return counts
+def sustained_reads(fleet_data, threads: int = 8, seconds: float = 15.0) -> float:
+    """Requests a second the same `mlflow server` answers when `threads` clients read what a night reads most
+    (a run, a run search by model, a run's artifact listing) as fast as they can."""
+    import threading
+    import time
+
+    from mlflow import MlflowClient
+
+    client = MlflowClient(fleet_data.uri)
+    experiment = client.get_experiment_by_name("governance").experiment_id
+    runs = client.search_runs([experiment], max_results=50)
+    assert runs, "the night wrote no run"
+    done, stop = [0] * threads, time.monotonic() + seconds
+
+    def read(slot: int) -> None:
+        own = MlflowClient(fleet_data.uri)
+        while time.monotonic() < stop:
+            run = runs[done[slot] % len(runs)]
+            own.get_run(run.info.run_id)
+            own.search_runs([experiment], f"tags.`governance.model` = '{run.data.tags['governance.model']}'",
+                            max_results=1)
+            own.list_artifacts(run.info.run_id, "evidence")
+            done[slot] += 3
+
+    workers = [threading.Thread(target=read, args=(slot,)) for slot in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return sum(done) / seconds
+
+
+def summarise(result: dict) -> dict:
+    return result
 
 
 def warm(fn) -> None:
@@ -90,10 +124,12 @@ def main() -> None:
     seen = {}
     for n in (small, large):
         seconds, mib = measure("requests_per_model", "counted_night", (n, args.rows), repeats=1)
-        seen[n] = last_summary()
+        summary = last_summary()
+        seen[n], reads = summary["counts"], summary["reads_per_second"]
         totals = _by_server(seen[n])
-        print(f"{n:>4} models, {seconds:.1f} s, +{mib:.0f} MiB: " + ", ".join(
-            f"{server} {total} requests ({total / n:.1f} a model)" for server, total in sorted(totals.items())))
+        print(f"{n:>4} models, {seconds:.1f} s with the read load, +{mib:.0f} MiB: " + ", ".join(
+            f"{server} {total} requests ({total / n:.1f} a model)" for server, total in sorted(totals.items()))
+            + f"; then the MLflow server answered {reads:.0f} reads a second from 8 threads")
     grown = {key: seen[large].get(key, 0) - seen[small].get(key, 0) for key in set(seen[large]) | set(seen[small])}
     step = large - small
     print(f"\neach model beyond the first {small}: " + ", ".join(
