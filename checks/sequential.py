@@ -60,8 +60,13 @@ def ks_distance(reference_sorted: np.ndarray, current: np.ndarray) -> np.ndarray
     cur = np.sort(np.asarray(current, dtype=float), axis=-1)
     n, m = cur.shape[-1], len(reference_sorted)
     i = np.arange(1, n + 1)
-    above = i / n - np.searchsorted(reference_sorted, cur, side="right") / m
-    below = np.searchsorted(reference_sorted, cur, side="left") / m - (i - 1) / n
+    right = np.searchsorted(reference_sorted, cur, side="right")
+    # Left and right insertion points differ only at values the reference holds: search again for those alone
+    # (a continuous feature has next to none; the second full search was a third of a simulated night).
+    tied = (right > 0) & (reference_sorted[np.maximum(right - 1, 0)] == cur)
+    left = np.where(tied, np.searchsorted(reference_sorted, cur, side="left"), right) if tied.any() else right
+    above = i / n - right / m
+    below = left / m - (i - 1) / n
     return np.maximum(above.max(axis=-1), below.max(axis=-1))
 
 
