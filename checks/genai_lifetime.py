@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from govflow.checks.genai import DOES, rule_of
-from govflow.checks.lifetime_state import Cohorts, Resumed, Taken, basis_of, resume
+from govflow.checks.lifetime_state import Cohorts, Resumed, Taken, basis_of
 from govflow.checks.policy.genai_rules import GenaiChecks, GenaiLifetimeRule
 from govflow.checks.results import CheckResult, Status
 from govflow.checks.sequential import MeanSequence, bernoulli_sequence_bounds
@@ -21,11 +21,6 @@ def rates_basis(genai: GenaiChecks, scoring: Mapping[str, Any]) -> str:
     """What the counts depend on: the genai policy (its scorers' settings) and how the answers are read
     (`scoring`: the answer columns and output format tags); another basis scores answers anew."""
     return basis_of(check="genai.lifetime", genai=genai.model_dump(mode="json"), scoring=dict(scoring))
-
-
-def to_score(taken: Taken | None, basis: str, closed: Cohorts) -> Resumed:
-    """The closed periods still to score tonight, after those the last run's counts hold."""
-    return resume(taken, basis, closed)
 
 
 def lifetime_rates(closed: Sequence[tuple[str, pd.DataFrame]], genai: GenaiChecks) -> list[CheckResult]:

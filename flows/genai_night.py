@@ -9,9 +9,9 @@ import pandas as pd
 from govflow.checks.check_registry import EVERYTHING, Need, Stage, expected_at
 from govflow.checks.data_validation import check_readable
 from govflow.checks.genai import BadAnswers, OutputFormat, answer_table, judge_answers
-from govflow.checks.genai_lifetime import continue_rates, rates_basis, to_score
+from govflow.checks.genai_lifetime import continue_rates, rates_basis
 from govflow.checks.lifetime import closed
-from govflow.checks.lifetime_state import LIFETIME_STATE, LifetimeState, how_started
+from govflow.checks.lifetime_state import LIFETIME_STATE, LifetimeState, how_started, resume
 from govflow.checks.manifest import canonical_json
 from govflow.checks.periods import last_stamp, rows_after
 from govflow.checks.policy.genai_rules import GenaiChecks
@@ -58,7 +58,7 @@ def _lifetime(ctx: Subject, genai: GenaiChecks, closed_periods, out: step.Collec
     tags = ctx.tags
     carried = carried_lifetime(ctx.uri, tags.last_monitor_run, ctx.tier).genai
     basis = rates_basis(genai, {"answers": tags.answers, "output_format": tags.output_format})
-    resumed = to_score(carried, basis, closed_periods)
+    resumed = resume(carried, basis, closed_periods)
     results, kept = continue_rates(resumed, _scored(resumed.todo, tags, genai), genai, basis)
     out.add(results)
     if kept is not None:

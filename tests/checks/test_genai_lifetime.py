@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pandas as pd
 
-from govflow.checks.genai_lifetime import continue_rates, lifetime_rates, rates_basis, to_score
-from govflow.checks.lifetime_state import LifetimeState
+from govflow.checks.genai_lifetime import continue_rates, lifetime_rates, rates_basis
+from govflow.checks.lifetime_state import LifetimeState, resume
 from govflow.checks.manifest import canonical_json
 from govflow.checks.policy.genai_rules import GenaiChecks
 from govflow.checks.results import Status
@@ -30,7 +30,7 @@ def test_a_year_of_continued_counts_equals_the_rates_recomputed():
     basis = rates_basis(GENAI, {"answers": "default", "output_format": None})
     for night in range(1, len(weeks) + 1):
         closed = weeks[:night - 1]  # the open week is not judged over the life
-        resumed = to_score(carried, basis, closed)
+        resumed = resume(carried, basis, closed)
         if carried is not None:
             assert resumed.start is not None and len(resumed.todo) == 1
         results, kept = continue_rates(resumed, resumed.todo, GENAI, basis)
@@ -46,9 +46,9 @@ def test_a_year_of_continued_counts_equals_the_rates_recomputed():
 def test_other_scorer_settings_score_every_closed_period_again():
     weeks = _weeks(np.random.default_rng(5))[:10]
     basis = rates_basis(GENAI, {"answers": "default", "output_format": None})
-    _, kept = continue_rates(to_score(None, basis, weeks), weeks, GENAI, basis)
+    _, kept = continue_rates(resume(None, basis, weeks), weeks, GENAI, basis)
     stricter = GenaiChecks.model_validate({**GENAI.model_dump(mode="json"), "pii_leak_rate": {"max": 0.005,
                                                                                              "min_samples": 50}})
-    again = to_score(kept, rates_basis(stricter, {"answers": "default", "output_format": None}), weeks)
+    again = resume(kept, rates_basis(stricter, {"answers": "default", "output_format": None}), weeks)
     assert again.start is None and len(again.todo) == 10 and "another policy" in (again.why_over or "")
-    assert to_score(kept, rates_basis(GENAI, {"answers": "default", "output_format": "json"}), weeks).start is None
+    assert resume(kept, rates_basis(GENAI, {"answers": "default", "output_format": "json"}), weeks).start is None
