@@ -74,8 +74,11 @@ def _model(categorical: list[bool], seed: int):
 
     # scikit-learn's annotation names only the string form; a boolean mask per column is documented too.
     mask: Any = categorical
+    # Early stopping on a seeded tenth of the training rows: samples a classifier cannot tell apart stop after
+    # about a dozen trees instead of a hundred (a fifth of the time), and drifted ones where more trees stop
+    # helping, so the out-of-fold AUC is not bought with trees that only fit noise.
     return HistGradientBoostingClassifier(max_iter=100, learning_rate=0.1, categorical_features=mask,
-                                          random_state=seed)
+                                          early_stopping=True, random_state=seed)
 
 
 def domain_classifier(reference: pd.DataFrame, current: pd.DataFrame, features: Sequence[str],
