@@ -97,7 +97,7 @@ monitor_version = flow(name="monitor-version", flow_run_name="monitor-{model}-v{
 # Within a night, a task run inside its model's: Prefect's UI lists each version's run by the name and state it
 # had as a subflow, without a flow engine's start and heartbeat (1.2 s a version, profiled).
 monitor_in_night = task(name="monitor-version", task_run_name="monitor-{model}-v{version}",
-                        cache_policy=NO_CACHE)(monitor_night)
+                        cache_policy=NO_CACHE, own_run=True)(monitor_night)
 
 
 def _tabular_night(ctx: Subject, start: str | None, gate, out: step.Collected) -> tuple[set[Need], list[str], str | None]:
