@@ -1,11 +1,13 @@
 """What a govflow task is: a Prefect task when a flow run calls it (Prefect records it, retries it and shows it
 in its UI); a plain call under the same retry rule otherwise, so a command that only reads (inventory,
-verify, an evidence export) runs its flow's function without a Prefect server. Inside another task's run it is a
-step of that run, a plain call too, unless it is made with `own_run=True`: a model's night is one task run with
-its versions' runs in it, not fifty runs of reads and writes (each a run and its state events on Prefect's
-server: about 0.6 CPU-seconds of the server's a model, measured, on the cores the night runs on). Prefect would otherwise start a
+verify, an evidence export) runs its flow's function without a Prefect server. Prefect would otherwise start a
 temporary server for every task called outside a flow run, about ten seconds on two cores. The Prefect task is
-built on first use inside a run, so a command that only reads never imports Prefect (about a second)."""
+built on first use inside a run, so a command that only reads never imports Prefect (about a second).
+
+Inside another task's run a govflow task is a step of that run, a plain call too, unless it is made with
+`own_run=True`: a model's night is one task run with its versions' runs in it, not a run for each read and
+write, each with state events Prefect's server takes in (about 0.6 CPU-seconds of the server's a model,
+measured, on the cores the night runs on)."""
 
 from __future__ import annotations
 
@@ -89,8 +91,9 @@ class BuiltOnFirstUse(Generic[P, R]):
 
 
 class GovflowTask(BuiltOnFirstUse[P, R]):
-    """A function with Prefect's task options: inside a flow or task run it is a Prefect task (`submit`, `map`
-    and `with_options` are that task's); outside any run, its function under its own retry rule."""
+    """A function with Prefect's task options: called by a flow run it is a Prefect task (`submit`, `map` and
+    `with_options` are that task's), as it is inside a task's run when made with `own_run=True`; otherwise its
+    function under its own retry rule."""
 
     def __init__(self, fn: Callable[P, R], *, own_run: bool = False, **options: Any) -> None:
         super().__init__(fn, **options)
