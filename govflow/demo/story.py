@@ -192,17 +192,22 @@ class Stage:
 @contextmanager
 def demo_environment(settings: Settings) -> Iterator[Path | None]:
     """The demo's waiver joins the shipped ones for the story's length (unless GOVFLOW_WAIVERS_FILE is set);
-    yields the waivers file written, or None."""
-    if "GOVFLOW_WAIVERS_FILE" in os.environ:
-        yield None
-        return
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    written = history.write_demo_waivers(settings.waivers_file, settings.data_dir.resolve() / "demo-waivers.yaml")
-    os.environ["GOVFLOW_WAIVERS_FILE"] = str(written)
-    try:
-        yield written
-    finally:
-        os.environ.pop("GOVFLOW_WAIVERS_FILE", None)
+    yields the waivers file written, or None. Its flow runs send Prefect no heartbeats: they report to a server
+    that lives as long as the demo with nothing watching for runs that stop beating, and each run's end waited
+    up to a second for its heartbeat thread (189 s for the demo before, 179 s after, one run each)."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        if "GOVFLOW_WAIVERS_FILE" in os.environ:
+            yield None
+            return
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        written = history.write_demo_waivers(settings.waivers_file, settings.data_dir.resolve() / "demo-waivers.yaml")
+        os.environ["GOVFLOW_WAIVERS_FILE"] = str(written)
+        try:
+            yield written
+        finally:
+            os.environ.pop("GOVFLOW_WAIVERS_FILE", None)
 
 
 def tell(stage: Stage, story: Sequence[Step] = AUTUMN) -> Iterator[Event]:
