@@ -90,8 +90,11 @@ def test_registration_is_gated_and_forged_calls_start_nothing(stack, tmp_path):
 
     started = time.time()
     seeded = seed_fleet(client, tmp_path / "datasets-b", None, only=("loan_approval",))[0]
-    status = _wait(lambda: client.get_model_version("loan_approval", seeded.version).tags.get("governance.status"),
-                   300, "the receiver did not gate the new version", stack["log"])
+    def gated() -> str | None:  # MLflow takes a version's tags one request each: both must be there
+        tags = client.get_model_version("loan_approval", seeded.version).tags
+        return tags.get("governance.status") if "governance.last_gate_run" in tags else None
+
+    status = _wait(gated, 300, "the receiver did not gate the new version", stack["log"])
     gated_in = time.time() - started
     # Not yet signed off (the high tier needs owner and validator), so the gate blocks it.
     assert status == "BLOCKED", gated_in
