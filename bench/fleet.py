@@ -195,28 +195,28 @@ _NIGHT_IMPORTS = ("govflow.flows.nightly", "great_expectations", "evidently", "e
 def warm(fn) -> None:
     import importlib
 
-    if fn.__name__ == "nightly_dask":  # the cluster's processes start, and import, outside the timing
+    if fn.__name__ != "statistics":
+        for name in _NIGHT_IMPORTS:
+            importlib.import_module(name)
+        from govflow.flows.nightly import monitor_night
+
+        fleet = _FLEET[0]
+        if fn.__name__ != "nightly_dask":
+            monitor_night(fleet.warm_up[0], fleet.version)
+            return
+        # The cluster's processes start, import and monitor a model outside the timing: each worker's first
+        # model paid its imports and first calls, about 15 s.
         from distributed import Client, LocalCluster
 
         _STATE["cluster"] = LocalCluster(n_workers=_FLEET[1], threads_per_worker=1, processes=True,
                                          dashboard_address=None)
         on_teardown(_STATE["cluster"].close)
-        with Client(_STATE["cluster"]) as client:  # each worker's first model paid imports and first calls, ~15 s
+        with Client(_STATE["cluster"]) as client:
             for name in _NIGHT_IMPORTS:
                 client.run(importlib.import_module, name)
-            from govflow.flows.nightly import monitor_night
-
-            fleet = _FLEET[0]
             workers = sorted(client.scheduler_info()["workers"])
             client.gather([client.submit(monitor_night, model, fleet.version, workers=[worker], pure=False)
                            for model, worker in zip(fleet.warm_up, workers, strict=True)])
-    if fn.__name__ != "statistics":
-        for name in _NIGHT_IMPORTS:
-            importlib.import_module(name)
-        if fn.__name__ != "nightly_dask":
-            from govflow.flows.nightly import monitor_night
-
-            monitor_night(_FLEET[0].warm_up[0], _FLEET[0].version)
         return
     # Outside a flow run every task is its plain function (tasks/task_type.py); the model is loaded before timing.
     import govflow.flows.monitoring as step

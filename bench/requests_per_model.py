@@ -76,6 +76,8 @@ def sustained_reads(fleet_data, threads: int = 8, seconds: float = 15.0) -> floa
 
     from mlflow import MlflowClient
 
+    from govflow.tasks.queries import runs_of
+
     client = MlflowClient(fleet_data.uri)
     experiment = client.get_experiment_by_name("governance").experiment_id
     runs = client.search_runs([experiment], max_results=50)
@@ -87,8 +89,7 @@ def sustained_reads(fleet_data, threads: int = 8, seconds: float = 15.0) -> floa
         while time.monotonic() < stop:
             run = runs[done[slot] % len(runs)]
             own.get_run(run.info.run_id)
-            own.search_runs([experiment], f"tags.`governance.model` = '{run.data.tags['governance.model']}'",
-                            max_results=1)
+            own.search_runs([experiment], runs_of(run.data.tags["governance.model"]), max_results=1)
             own.list_artifacts(run.info.run_id, "evidence")
             done[slot] += 3
 
