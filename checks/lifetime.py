@@ -6,7 +6,9 @@ across periods, and performance decay and fairness gaps on time-uniform confiden
 Every look is recomputed from the deployment's rows, in period order, so the sequence a night sees is the one
 every earlier night saw with periods added at its end. That holds only for periods that no longer change: a
 period joins once it is closed (a later period has rows), and for outcome-based figures once it has matured
-(a later period has outcomes, so this one's have arrived).
+(a later period has outcomes, so this one's have arrived). A night may read only its latest periods
+(checks/night_window.py): the `earlier` ones it did not read are known by name, all closed, and a sequence
+continues after them only from a state that has taken them in.
 """
 
 from __future__ import annotations
@@ -47,19 +49,29 @@ from govflow.checks.sequential import (
 Periods = Sequence[tuple[str, pd.DataFrame]]
 
 
-def closed(periods: Periods) -> list[tuple[str, pd.DataFrame]]:
-    """Every period but the last: a later period has rows, so no more will arrive in these."""
-    return list(periods[:-1])
+# The rows of a period the night did not read: a state has taken it in, so no sequence reads them again.
+NOT_READ = pd.DataFrame()
 
 
-def matured(periods: Periods, label: str, known: Sequence[str] = ()) -> list[tuple[str, pd.DataFrame]]:
+def closed(periods: Periods, earlier: Sequence[str] = ()) -> list[tuple[str, pd.DataFrame]]:
+    """Every period but the last: a later period has rows, so no more will arrive in these. The `earlier`
+    periods the night did not read come first, without rows."""
+    return [*((name, NOT_READ) for name in earlier), *periods[:-1]]
+
+
+def matured(periods: Periods, label: str, known: Sequence[str] = (),
+            earlier: Sequence[str] = ()) -> list[tuple[str, pd.DataFrame]]:
     """Closed periods with outcomes that a later period with outcomes follows, each whole: `labelled` picks its
     labelled rows when a sequence takes it in. `known` are periods an earlier night found matured (a state's),
     taken as they are so that a night looks only at the periods after them; when one of them is not among
-    `periods` every period is looked at."""
-    where = {name: i for i, (name, _) in enumerate(periods)}
-    if known and all(name in where for name in known):
-        found, after = [periods[where[name]] for name in known], where[known[-1]] + 1
+    `earlier` and `periods`, or the periods after them were not all read, every period read is looked at (and
+    the sequence starts over: the caller reads every row when `earlier` is not empty)."""
+    names = [*earlier, *(name for name, _ in periods)]
+    where = {name: i for i, name in enumerate(names)}
+    if known and all(name in where for name in known) and where[known[-1]] + 1 >= len(earlier):
+        found = [(name, NOT_READ if where[name] < len(earlier) else periods[where[name] - len(earlier)][1])
+                 for name in known]
+        after = where[known[-1]] + 1 - len(earlier)
     else:
         found, after = [], 0
     found += [(name, rows) for name, rows in periods[after:] if label in rows and rows[label].count() > 0]
@@ -90,16 +102,16 @@ def _distance(reference: pd.Series, current: pd.Series, numeric: bool, level: fl
 
 
 def lifetime_drift(reference: pd.DataFrame, periods: Periods, features: Sequence[str], report: set[str],
-                   rule: LifetimeDriftRule) -> tuple[list[CheckResult], list[dict]]:
+                   rule: LifetimeDriftRule, earlier: int = 0) -> tuple[list[CheckResult], list[dict]]:
     """`drift.lifetime` per feature for each closed period in `report` (look t = its place among the closed
-    periods): drifted when the distance's lower bound at alpha / (F t (t + 1)) exceeds the materiality.
-    Results carry their period; rows for the evidence."""
+    periods, after the `earlier` ones the night did not read): drifted when the distance's lower bound at
+    alpha / (F t (t + 1)) exceeds the materiality. Results carry their period; rows for the evidence."""
     looks = closed(periods)
-    if not looks:
+    if not looks and not earlier:
         return [CheckResult(check_id="drift.lifetime", status=Status.INCONCLUSIVE, message=(
             "no closed period yet: a period is judged over the deployment's life once a later one has rows"))], []
     results, rows = [], []
-    for t, (period, batch) in enumerate(looks, start=1):
+    for t, (period, batch) in enumerate(looks, start=earlier + 1):
         if period not in report:
             continue
         level = spent_alpha(rule.alpha, t, len(features))
@@ -142,17 +154,18 @@ def lifetime_decay(periods: Periods, label: str, prediction: str, baseline: Mapp
 
 
 def continue_decay(periods: Periods, label: str, prediction: str, baseline: Mapping[str, float],
-                   rule: LifetimeDecayRule | MulticlassLifetimeRule,
-                   taken: Taken | None) -> tuple[list[CheckResult], Resumed, Taken | None]:
+                   rule: LifetimeDecayRule | MulticlassLifetimeRule, taken: Taken | None,
+                   earlier: Sequence[str] = ()) -> tuple[list[CheckResult], Resumed, Taken | None]:
     """`performance.lifetime.<metric>`: the metric's confidence sequence over the matured labelled periods; FAIL
     once its upper bound falls below the validation baseline less the allowed worsening. The sequences continue
     from `taken` (the last run's state) with the periods it has not taken in; returns the results, where it
-    started, and the state to keep (None when nothing could be judged)."""
+    started, and the state to keep (None when nothing could be judged). `earlier`: the periods before those
+    read (`matured`)."""
     ids = [f"performance.lifetime.{m}" for m in rule.max_worsening]
     multiclass = isinstance(rule, MulticlassLifetimeRule)
     basis = basis_of(check="performance.lifetime", alpha=rule.alpha, metrics=sorted(rule.max_worsening),
                      label=label, prediction=prediction, multiclass=multiclass)
-    cohorts = matured(periods, label, _known(taken, basis))
+    cohorts = matured(periods, label, _known(taken, basis), earlier)
     resumed = resume(taken, basis, cohorts)
     if not cohorts:
         return [CheckResult(check_id=c, status=Status.INCONCLUSIVE, message=(
@@ -207,12 +220,13 @@ def lifetime_fairness(reference: pd.DataFrame, periods: Periods, label: str, pre
 
 def continue_fairness(reference: pd.DataFrame, periods: Periods, label: str, prediction: str,
                       sensitive: Sequence[str], rules: FairnessChecks, rule: LifetimeFairnessRule,
-                      taken: Mapping[str, Taken]) -> tuple[list[CheckResult], dict[str, Resumed], dict[str, Taken]]:
+                      taken: Mapping[str, Taken],
+                      earlier: Sequence[str] = ()) -> tuple[list[CheckResult], dict[str, Resumed], dict[str, Taken]]:
     """`fairness.lifetime.<gap>`: for every pair of the reference's groups (each at least `min_group_size`
     rows there), a confidence sequence on the gap in selection rate (closed periods) or true positive rate
     (matured periods), each at alpha / pairs; FAIL when the largest gap's lower bound exceeds the twin's max.
     Each gap's sequences continue from `taken[gap]` (the last run's state); returns the results, where each
-    gap started, and the states to keep."""
+    gap started, and the states to keep. `earlier`: the periods before those read (`closed`, `matured`)."""
     ids = [f"fairness.lifetime.{g}" for g in rule.gaps]
     if missing := [c for c in sensitive if c not in reference.columns]:
         return not_run(ids, f"the reference data lacks sensitive column(s) {missing}"), {}, {}
@@ -227,8 +241,8 @@ def continue_fairness(reference: pd.DataFrame, periods: Periods, label: str, pre
         check_id, limit = f"fairness.lifetime.{gap}", getattr(rules, gap).max
         basis = basis_of(check=check_id, alpha=rule.alpha, seed=rule.seed, pairs=pairs, label=label,
                          prediction=prediction, sensitive=list(sensitive))
-        cohorts = closed(periods) if gap == "demographic_parity_difference" else matured(
-            periods, label, _known(taken.get(gap), basis))
+        cohorts = closed(periods, earlier) if gap == "demographic_parity_difference" else matured(
+            periods, label, _known(taken.get(gap), basis), earlier)
         started[gap] = resumed = resume(taken.get(gap), basis, cohorts)
         if not cohorts:
             out.append(CheckResult(check_id=check_id, status=Status.INCONCLUSIVE, limit=limit, message=(
@@ -255,6 +269,8 @@ def _gap_sequences(resumed: Resumed, gap: str, pairs: list[tuple[str, str]], lab
     states = {pair: resumed.start.sequences[pair] if resumed.start else MeanSequence(rule.alpha / len(pairs))
               for pair in pairs}
     for _, rows in resumed.todo:
+        if rows is NOT_READ:  # starting over on a night that read its latest periods only: it reads them all next
+            continue
         if gap == "equal_opportunity_difference":  # the positives among the matured period's outcomes
             rows = labelled(rows, label)
             rows = rows[binary_labels(rows[label].to_numpy()) == 1]

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from govflow.checks.manifest import canonical_json, sha256_hex
+from govflow.checks.night_window import NightWindow, SeenPeriod
 from govflow.checks.sequential import MeanSequence
 
 LIFETIME_STATE = "evidence/lifetime_state.json"
@@ -97,19 +98,31 @@ def how_started(family: str, resumed: Resumed) -> str:
 @dataclass(frozen=True)
 class LifetimeState:
     """Every family's state after a night: `decay` for the performance sequences, `fairness` per gap, `genai`
-    for a generative-AI application's rates (counts of answers and hits)."""
+    for a generative-AI application's rates (counts of answers and hits); and every period of the deployment
+    as the night saw it (`seen`), from which the next night plans which rows it reads."""
 
     decay: Taken | None = None
     fairness: Mapping[str, Taken] = field(default_factory=dict)
     genai: Taken | None = None
+    seen: tuple[SeenPeriod, ...] = ()
 
-    def document(self, read_from: str | None, tonight: Sequence[str]) -> dict[str, Any]:
-        """The evidence file: the state, the run whose kept state the night read (`read_from`), and how each
-        family started: continued from it, or over and why."""
+    def document(self, read_from: str | None, tonight: Sequence[str],
+                 window: NightWindow | None = None) -> dict[str, Any]:
+        """The evidence file: the state, the run whose kept state the night read (`read_from`), how each
+        family started (continued from it, or over and why), and which rows the night read (`window`)."""
         return {"read_from": read_from, "tonight": list(tonight),
                 "decay": self.decay.document() if self.decay else None,
                 "fairness": {gap: taken.document() for gap, taken in self.fairness.items()},
-                "genai": self.genai.document() if self.genai else None}
+                "genai": self.genai.document() if self.genai else None,
+                "rows_read": window.document() if window else None,
+                "seen": [period.document() for period in self.seen]}
+
+    def taken_through(self, decay: bool, gaps: Sequence[str]) -> dict[str, str | None]:
+        """Per lifetime sequence a night continues (decay when `decay`, each fairness gap), the last period its
+        state has taken in; None when it has no state (the night then starts it from the first period)."""
+        families = ({"performance.lifetime": self.decay} if decay else {}) | {
+            f"fairness.lifetime.{gap}": self.fairness.get(gap) for gap in gaps}
+        return {family: taken.periods[-1] if taken and taken.periods else None for family, taken in families.items()}
 
     @staticmethod
     def from_document(document: Any) -> LifetimeState:
@@ -121,4 +134,13 @@ class LifetimeState:
             if isinstance(fairness, Mapping) else {}
         return LifetimeState(Taken.from_document(document.get("decay")) if document.get("decay") else None,
                              {gap: taken for gap, taken in gaps.items() if taken is not None},
-                             Taken.from_document(document.get("genai")) if document.get("genai") else None)
+                             Taken.from_document(document.get("genai")) if document.get("genai") else None,
+                             _seen(document.get("seen")))
+
+
+def _seen(document: Any) -> tuple[SeenPeriod, ...]:
+    """The periods a run recorded; none (the night reads every row) for anything this module did not write."""
+    try:
+        return tuple(SeenPeriod.from_document(period) for period in document or ())
+    except (TypeError, ValueError):
+        return ()

@@ -56,7 +56,7 @@ def _lifetime(ctx: Subject, genai: GenaiChecks, closed_periods, out: step.Collec
     """The lifetime rates: the counts the last monitoring run kept, and the answers of the periods closed since,
     scored; the new counts kept as evidence."""
     tags = ctx.tags
-    carried = carried_lifetime(ctx.uri, tags.last_monitor_run, ctx.tier).genai
+    carried = carried_lifetime(ctx.uri, tags.last_monitor_run).genai
     basis = rates_basis(genai, {"answers": tags.answers, "output_format": tags.output_format})
     resumed = resume(carried, basis, closed_periods)
     results, kept = continue_rates(resumed, _scored(resumed.todo, tags, genai), genai, basis)

@@ -29,6 +29,7 @@ from govflow.checks.manifest import canonical_json
 from govflow.checks.model_task import ModelTask, declared_task
 from govflow.checks.monitoring_plan import decay_window, report_not_asked
 from govflow.checks.multivariate import domain_classifier
+from govflow.checks.night_window import rows_from
 from govflow.checks.periods import ALL_PERIODS, join_labels, labelled_window, split_periods
 from govflow.checks.policy import Policy, TierPolicy
 from govflow.checks.results import CheckResult, Status, not_run
@@ -103,16 +104,18 @@ class Scorer:
         return scored, None
 
 
-def load_production(tags: VersionTags, scorer: Scorer, out: Collected, check_ids: list[str]) -> pd.DataFrame | None:
-    """Every production row, labels joined where they have arrived and model outputs present; None when
-    unusable, and then each of `check_ids` gets an ERROR result saying why."""
+def load_production(tags: VersionTags, scorer: Scorer, out: Collected, check_ids: list[str],
+                    since: str | None = None) -> pd.DataFrame | None:
+    """The production rows stamped from `since` on (every row when None: checks/night_window.py), labels
+    joined where they have arrived and model outputs present; None when unusable, and then each of
+    `check_ids` gets an ERROR result saying why."""
     monitoring = load_dataset(tags.data.monitoring)
     out.add(check_readable("monitoring", monitoring.uri, monitoring.rows, monitoring.error, empty=Status.INCONCLUSIVE))
     if not monitoring.has_rows:
         out.add(not_run(check_ids, "no monitoring data"))
         return None
     out.inputs["monitoring_data"] = monitoring.fingerprint or ""
-    frame, label = monitoring.table, tags.columns.label
+    frame, label = rows_from(monitoring.table, tags.columns.timestamp, since), tags.columns.label
     if labels_uri := tags.data.labels:
         labels = load_dataset(labels_uri)
         out.add(check_readable("labels", labels.uri, labels.rows, labels.error))
@@ -217,10 +220,19 @@ def _with_probabilities(judged: ScoredRows, rows: pd.DataFrame, scorer: Scorer) 
     return replace(judged, proba=scored.proba, proba_classes=scored.proba_classes, probabilities_expected=True)
 
 
-def outcomes_known(periods: Periods, tags: VersionTags) -> bool:
-    """Whether any period holds a labelled row: from then on performance and explanation stability are
-    expected of the run, so a step that produced nothing blocks instead of passing by silence."""
-    return bool(labelled_window(periods, tags.columns.label, 1))
+def outcomes_known(periods: Periods, tags: VersionTags, earlier_labelled: bool = False) -> bool:
+    """Whether any period holds a labelled row (one read tonight, or one before them: `earlier_labelled`):
+    from then on performance and explanation stability are expected of the run, so a step that produced
+    nothing blocks instead of passing by silence."""
+    return earlier_labelled or bool(labelled_window(periods, tags.columns.label, 1))
+
+
+def every_period(tags: VersionTags, scorer: Scorer, freq: str) -> Periods | None:
+    """Every production row in its period, read again (its results were reported when the night first read
+    it); None when it is unusable."""
+    scratch = Collected()
+    frame = load_production(tags, scorer, scratch, [])
+    return split(frame, tags.columns.timestamp or None, freq, scratch, []) if frame is not None else None
 
 
 def stability(periods: Periods, tags: VersionTags, tier: TierPolicy, policy: Policy, scorer: Scorer,

@@ -20,7 +20,9 @@ from govflow.checks.evidence_documents import (
     verdict_document,
     verdict_tags,
 )
+from govflow.checks.lifetime_state import LifetimeState
 from govflow.checks.manifest import canonical_json, sha256_hex
+from govflow.checks.night_window import NightWindow
 from govflow.checks.periods import last_stamp, monitoring_start, rows_after, split_periods
 from govflow.checks.results import CheckResult, Status, not_run
 from govflow.checks.signoff import check_serving
@@ -29,7 +31,7 @@ from govflow.flows import monitoring as step
 from govflow.flows.alerts import alert_on_failure
 from govflow.flows.estimates import class_estimates, estimates, loss_estimates
 from govflow.flows.genai_night import genai_night
-from govflow.flows.lifetime import carried_lifetime, lifetime
+from govflow.flows.lifetime import ReadPeriods, carried_lifetime, lifetime, night_window
 from govflow.flows.reconcile import gate_or_error
 from govflow.flows.recording import findings_evidence, judge_and_record, record_evidence
 from govflow.flows.report import ReportOutcome, fleet_report
@@ -107,21 +109,27 @@ def _tabular_night(ctx: Subject, start: str | None, gate, out: step.Collected) -
     tags, tier, policy = ctx.tags, ctx.tier, ctx.policy
     scorer = step.Scorer(ctx.uri, ctx.version.model, ctx.version.version, tags)
     needs_data = expected_at(Stage.MONITORING, tier, tags, needing=Need.DATA)
-    frame = step.load_production(tags, scorer, out, needs_data)
+    carried = carried_lifetime(ctx.uri, tags.last_monitor_run)
+    window = night_window(carried, start, tags, tier)  # the latest periods only, when that judges the same
+    frame = step.load_production(tags, scorer, out, needs_data, since=window.rows_from)
+    if frame is not None and frame.empty and window.rows_from is not None:  # rows the last run saw are gone
+        window = NightWindow(None, why=f"no rows from {window.rows_from}, where the last run's periods end")
+        frame = step.load_production(tags, scorer, step.Collected(), needs_data)
     reference = step.load_reference(tags, out, needs_data) if frame is not None else None
     periods = (step.split(frame, tags.columns.timestamp or None, policy.monitoring_period, out, needs_data)
                if frame is not None and reference is not None else None)
     if periods is None:
         return set(EVERYTHING), [], start
-    return _judge_periods(ctx, frame, reference, periods, start, scorer, gate, out)
+    read = ReadPeriods(periods, window, lambda: step.every_period(tags, scorer, policy.monitoring_period))
+    return _judge_periods(ctx, frame, reference, read, carried, start, scorer, gate, out)
 
 
-def _judge_periods(ctx: Subject, frame, reference, periods, start: str | None, scorer: step.Scorer, gate,
-                   out: step.Collected) -> tuple[set[Need], list[str], str | None]:
+def _judge_periods(ctx: Subject, frame, reference, read: ReadPeriods, carried: LifetimeState, start: str | None,
+                   scorer: step.Scorer, gate, out: step.Collected) -> tuple[set[Need], list[str], str | None]:
     """Every family's steps on the night's periods: what the night has (data, rows, labels), the periods still
     waiting for labels, and the last moment the data reaches."""
     tags, tier, policy, model = ctx.tags, ctx.tier, ctx.policy, ctx.version.model
-    timestamp = tags.columns.timestamp or None
+    timestamp, periods = tags.columns.timestamp or None, read.periods
     new = rows_after(frame, timestamp, start)
     new_periods = split_periods(new, timestamp, policy.monitoring_period)
     has, through, judged = {Need.DATA}, start, {p for p, _ in new_periods}
@@ -143,13 +151,12 @@ def _judge_periods(ctx: Subject, frame, reference, periods, start: str | None, s
     estimates(periods, judged, reference, scorer, tags, tier, policy, baseline, out)
     loss_estimates(periods, judged, reference, scorer, tags, tier, baseline, out)
     class_estimates(periods, judged, reference, scorer, tags, tier, policy, baseline, out)
-    lifetime(periods, judged, reference, tags, tier, baseline, carried_lifetime(ctx.uri, tags.last_monitor_run, tier),
-             out)
+    lifetime(read, judged, reference, tags, tier, baseline, carried, policy.monitoring_period, out)
     step.stability(periods, tags, tier, policy, scorer, read_evidence_json(
         ctx.uri, gate.run_id if gate else None, "evidence/explainability/importance.json"), out)
     # Performance and explanation stability are expected once any outcome is known (read from the data,
     # not from what the steps returned); until then the periods wait for labels.
-    if step.outcomes_known(periods, tags):
+    if step.outcomes_known(periods, tags, read.window.earlier_labelled):
         has |= {Need.LABELS, Need.MODEL}
     return has, pending, through
 
