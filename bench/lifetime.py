@@ -6,7 +6,7 @@ N rows a day (default 20,000), outcomes five days late, three groups; the tier's
 recall) and both lifetime fairness gaps. govflow continues the sequences from the state the last night kept
 (checks/lifetime_state.py); the reference is the same judgement recomputed from the first day, as every
 night did before. The state a night starts from is built outside the timing, as the last run left it. Only
-the sequences are timed: reading and splitting the production data still grows with the deployment's age.
+the sequences are timed; bench/night_age.py times a whole night, which reads only the periods it needs.
 """
 
 from __future__ import annotations

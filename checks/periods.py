@@ -13,16 +13,20 @@ ALL_PERIODS = "all"
 
 
 def join_labels(batches: pd.DataFrame, labels: pd.DataFrame, id_column: str, label: str) -> pd.DataFrame:
-    """Batches with the label column filled from `labels` by `id_column`; rows without one stay null."""
+    """Batches with the label column filled from `labels` by `id_column`; rows without one stay null. Only
+    the outcomes of the batches' decisions are joined (and held to one a decision): a night that reads its
+    latest periods leaves the rest of a long outcome feed aside."""
     for frame, name in ((batches, "monitoring"), (labels, "labels")):
         if id_column not in frame.columns:
             raise ValueError(f"{name} data has no id column '{id_column}'")
     if label not in labels.columns:
         raise ValueError(f"labels data has no label column '{label}'")
-    if labels[id_column].duplicated().any():
+    outcomes = labels.loc[labels[id_column].isin(batches[id_column]), [id_column, label]]
+    if outcomes[id_column].duplicated().any():
         raise ValueError(f"labels data repeats ids in '{id_column}'; each decision has one outcome")
-    merged = batches.drop(columns=[label], errors="ignore").merge(
-        labels[[id_column, label]], on=id_column, how="left", validate="many_to_one")
+    # Held to one outcome a decision just above: pandas' own `validate` factorises the keys again, minutes on
+    # a year of outcomes.
+    merged = batches.drop(columns=[label], errors="ignore").merge(outcomes, on=id_column, how="left")
     return merged
 
 

@@ -41,6 +41,7 @@ from govflow.checks.task_judging import (
     period_performance,
     window_decay,
 )
+from govflow.datasets import Among, Since
 from govflow.tasks.data import load_dataset
 from govflow.tasks.probes import explain_model
 from govflow.tasks.reports import render_evidently_drift
@@ -109,15 +110,19 @@ def load_production(tags: VersionTags, scorer: Scorer, out: Collected, check_ids
     """The production rows stamped from `since` on (every row when None: checks/night_window.py), labels
     joined where they have arrived and model outputs present; None when unusable, and then each of
     `check_ids` gets an ERROR result saying why."""
-    monitoring = load_dataset(tags.data.monitoring)
+    timestamp = tags.columns.timestamp
+    monitoring = load_dataset(tags.data.monitoring, Since(timestamp, since) if since and timestamp else None)
     out.add(check_readable("monitoring", monitoring.uri, monitoring.rows, monitoring.error, empty=Status.INCONCLUSIVE))
     if not monitoring.has_rows:
         out.add(not_run(check_ids, "no monitoring data"))
         return None
     out.inputs["monitoring_data"] = monitoring.fingerprint or ""
-    frame, label = rows_from(monitoring.table, tags.columns.timestamp, since), tags.columns.label
+    frame, label = rows_from(monitoring.table, timestamp, since), tags.columns.label
     if labels_uri := tags.data.labels:
-        labels = load_dataset(labels_uri)
+        id_column = tags.columns.id_column
+        # A night reading its latest periods reads only their outcomes from a feed as long as the deployment.
+        labels = load_dataset(labels_uri, among=Among(id_column, frame[id_column].unique().tolist())
+                              if since and id_column in frame.columns else None)
         out.add(check_readable("labels", labels.uri, labels.rows, labels.error))
         if labels.has_rows:
             out.inputs["labels_data"] = labels.fingerprint or ""

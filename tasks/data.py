@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from govflow.datasets import LoadedData, read_dataset
+from govflow.datasets import Among, LoadedData, Since, read_dataset
 from govflow.tasks.task_type import task
 
 
 @task
-def load_dataset(uri: str | None) -> LoadedData:
-    """Load the dataset a governance tag points at; an absent tag gives an empty LoadedData."""
-    return LoadedData(None) if not uri else read_dataset(uri)
+def load_dataset(uri: str | None, since: Since | None = None, among: Among | None = None) -> LoadedData:
+    """Load the dataset a governance tag points at (without the Parquet files wholly before `since`, only the
+    rows `among` names); an absent tag gives an empty LoadedData."""
+    return LoadedData(None) if not uri else read_dataset(uri, since=since, among=among)

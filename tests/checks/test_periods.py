@@ -31,6 +31,11 @@ def test_label_join_errors_name_the_column(labels, id_column, says):
         join_labels(BATCHES, labels, id_column, "y")
 
 
+def test_outcomes_of_decisions_not_read_are_left_aside():
+    labels = pd.DataFrame({"id": ["a", "z", "z"], "y": [1, 0, 1]})  # z: a decision before the rows read
+    assert join_labels(BATCHES, labels, "id", "y")["y"].tolist()[:1] == [1]
+
+
 def test_weekly_and_daily_periods():
     weekly = split_periods(BATCHES, "at", "W")
     assert [(p, len(rows)) for p, rows in weekly] == [("2026-09-28/2026-10-04", 2), ("2026-10-05/2026-10-11", 1)]
