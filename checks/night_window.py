@@ -1,18 +1,18 @@
 """Which of a deployment's periods a monitoring night reads the rows of, so that night 365 reads, scores and
-splits what night 10 does instead of the whole life.
+splits what night 30 does instead of the whole life.
 
 A night needs the rows of: the last run's last period (its rows may have grown) and every later one (new
 rows), the one before it (the latest closed period, which lifetime drift reports when nothing is new), the
-labelled periods that can still be among the last `window` labelled (performance, its decay window,
-estimates, explanation stability), the unlabelled ones that would be among them if their outcomes arrived,
-and for each lifetime sequence the periods after those its state has taken in. Every period before the first
-of these is known as the last run recorded it (name, first moment, whether it held outcomes). A night that
-cannot tell (no record, a lifetime sequence without a state) reads every row.
+last `window` labelled periods (performance, its decay window, estimates, explanation stability), and for
+each lifetime sequence the periods after those its state has taken in. Every period before the first of
+these is known as the last run recorded it (name, first moment, whether it held outcomes). A night that
+cannot tell reads every row: no record, a lifetime sequence without a state, fewer than `window` labelled
+periods so far (any period's outcomes could still arrive and put it in the window).
 
 Why the labelled window is covered: a period before the last run's last `window` labelled periods has
 `window` labelled periods after it, which are still labelled tonight, so it cannot be among tonight's last
-`window`, whether it held outcomes last night or they arrive tonight. tests/checks/test_night_window.py holds the whole night's periods against every row's over a
-simulated year.
+`window`, whether it held outcomes last night or they arrive tonight. tests/checks/test_night_window.py holds
+the night's judgements on these periods to those on every row over a simulated year.
 """
 
 from __future__ import annotations
