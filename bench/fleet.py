@@ -74,10 +74,10 @@ def postgres_backend(folder) -> None:
 
 def make_data(n_models: int, rows: int, workers: int, backend: str = "sqlite"):
     import os
-    import tempfile
-    from pathlib import Path
 
-    folder = Path(tempfile.mkdtemp(prefix="govflow-fleet-"))
+    from harness import scratch
+
+    folder = scratch("govflow-fleet-")
     os.environ["GOVFLOW_DATA_DIR"] = str(folder)
     if backend == "postgres":
         postgres_backend(folder)

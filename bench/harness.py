@@ -53,6 +53,18 @@ def on_teardown(close) -> None:
     _TEARDOWN.append(close)
 
 
+def scratch(prefix: str):
+    """A temporary folder for this measuring process's data (stores, a year of batches), removed when the
+    measurement is done, after the servers registered later have stopped."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    on_teardown(lambda: shutil.rmtree(folder, ignore_errors=True))
+    return folder
+
+
 def prefect_server() -> None:
     """Prefect's temporary server for this measuring process, stopped when the measurement is done."""
     from prefect.testing.utilities import prefect_test_harness

@@ -41,10 +41,10 @@ def credit_scenario(rows: int, seed: int, id_prefix: str, name: str | None = Non
 
 def make_data(rows: int):
     import os
-    import tempfile
-    from pathlib import Path
 
-    folder = Path(tempfile.mkdtemp(prefix="govflow-bench-"))
+    from harness import scratch
+
+    folder = scratch("govflow-bench-")
     os.environ["GOVFLOW_DATA_DIR"] = str(folder)
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # the figures, not every task's state
     from govflow.demo.seed import seed_fleet

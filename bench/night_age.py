@@ -50,19 +50,13 @@ def _scenario(rows: int, days: int):
 
 def make_data(rows: int, night: int, windowed: bool):
     import os
-    import tempfile
-    from pathlib import Path
 
     import pandas as pd
+    from harness import prefect_server, scratch
 
-    folder = Path(tempfile.mkdtemp(prefix="govflow-age-"))
+    folder = scratch("govflow-age-")  # a year of batches: hundreds of MiB
     os.environ["GOVFLOW_DATA_DIR"] = str(folder)
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
-    import shutil
-
-    from harness import on_teardown, prefect_server
-
-    on_teardown(lambda: shutil.rmtree(folder, ignore_errors=True))  # a year of batches: hundreds of MiB
     from mlflow import MlflowClient
 
     from govflow.demo.data import MONITORING_START
