@@ -1,5 +1,6 @@
 """The bad-input corpus through the real CLI: every case ends in ERROR, INCONCLUSIVE, FAIL or a usage error
-naming what is wrong; never PASS, never a traceback. (How long they take is bench/bad_inputs.py's to measure.)"""
+naming what is wrong; never PASS, never a traceback. (How long they take is not asserted: no benchmark times
+the corpus yet.)"""
 
 import json
 
