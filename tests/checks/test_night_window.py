@@ -1,9 +1,10 @@
 """A night that reads only its latest periods (checks/night_window.py) judges what a night reading every row
 judges: a simulated year of daily periods with outcomes five days late, a week whose outcomes never arrive,
-one day's arriving a month late and a night with no new rows. Each night the labelled window, lifetime drift,
-the decay and fairness sequences (continued from the state the last night kept, through its evidence file's
-JSON) and whether outcomes are known are computed on both and must be equal; and from the second month on the
-night reads a bounded number of periods, however old the deployment."""
+one day's arriving a month late and a night with no new rows. Every night runs from its window, continuing
+from the state the last night kept (through its evidence file's JSON); on seventeen of them (each costs the
+whole life so far) the labelled window, lifetime drift, the decay and fairness sequences and whether outcomes
+are known are also computed on every row and must be equal; and from the second month on the night reads a
+bounded number of periods, however old the deployment."""
 
 import json
 
