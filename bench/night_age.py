@@ -100,7 +100,7 @@ def night(model: str, version: str, before: str, windowed: bool) -> tuple[str, s
     uri = Settings().resolved_tracking_uri
     MlflowClient(uri).set_model_version_tag(model, version, "governance.last_monitor_run", before)
     if not windowed:
-        nightly.night_window = lambda *_: NightWindow(None, why="the reference: every row")
+        nightly.read_window = lambda *_: NightWindow(None, why="the reference: every row")
     outcome = nightly.monitor_night(model, version)
     return outcome.verdict, uri, {"run_id": outcome.run_id}
 

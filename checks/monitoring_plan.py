@@ -1,6 +1,7 @@
 """What a monitoring night will judge, as a plan computed from the data alone: which periods wait for their
 outcomes (and get estimates), which have them (and compare the estimate with what happened), and the check
-ids each part answers for. Pure, so it is tested without Prefect; flows/monitoring.py runs the plan's steps."""
+ids each part answers for; and which periods' rows the night reads (checks/night_window.py). Pure, so it is
+tested without Prefect; flows/monitoring.py runs the plan's steps."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from govflow.checks.governance_tags import VersionTags
+from govflow.checks.lifetime_state import LifetimeState
+from govflow.checks.night_window import NightWindow, plan_window
 from govflow.checks.periods import labelled_window
 from govflow.checks.policy import MulticlassPerformance, RegressionPerformance, TierPolicy
 from govflow.checks.results import CheckResult, Status
@@ -42,6 +46,26 @@ def decay_window(tier: TierPolicy) -> int:
     performance = tier.task_section("performance")
     decay = getattr(performance, "decay", None)
     return decay.window if decay is not None else 1
+
+
+def lifetime_decay_rule(tier: TierPolicy):
+    """The tier's lifetime decay rule for the task (None when it sets none)."""
+    return getattr(tier.task_section("performance"), "lifetime", None)
+
+
+def lifetime_gaps(tier: TierPolicy) -> tuple[str, ...]:
+    """The fairness gaps the tier judges over the deployment's life."""
+    return tuple(tier.fairness.lifetime.gaps) if tier.fairness is not None and tier.fairness.lifetime else ()
+
+
+def read_window(carried: LifetimeState, start: str | None, tags: VersionTags, tier: TierPolicy) -> NightWindow:
+    """Which rows tonight reads: from the periods the last run saw (`carried.seen`), the labelled window the
+    tier pools (none without an outcome column) and the lifetime sequences it continues."""
+    if not tags.columns.timestamp:
+        return NightWindow(None, why="no timestamp column: the data is one period and every row is read")
+    labelled = decay_window(tier) if tags.columns.label else 0
+    return plan_window(carried.seen, start, labelled,
+                       carried.taken_through(lifetime_decay_rule(tier) is not None, lifetime_gaps(tier)))
 
 
 def estimate_plan(periods: Periods, new: set[str], label: str, tier: TierPolicy) -> EstimatePlan | None:

@@ -1,7 +1,7 @@
 """The monitoring step that judges a deployment's whole life every night (checks/lifetime.py): per-feature
 drift at spent levels, and the decay and fairness sequences continued from the state the last monitoring run
 kept (checks/lifetime_state.py), the new state kept as evidence with every period the night saw, from which
-the next night plans the rows it reads (checks/night_window.py). flows/nightly.py runs it after the
+the next night plans the rows it reads (checks/monitoring_plan.py `read_window`). flows/nightly.py runs it after the
 per-period steps."""
 
 from __future__ import annotations
@@ -17,35 +17,18 @@ from govflow.checks.governance_tags import VersionTags
 from govflow.checks.lifetime import closed, continue_decay, continue_fairness, lifetime_drift
 from govflow.checks.lifetime_state import LIFETIME_STATE, LifetimeState, Taken, how_started
 from govflow.checks.manifest import canonical_json
-from govflow.checks.monitoring_plan import decay_window
-from govflow.checks.night_window import NightWindow, plan_window, seen_periods
+from govflow.checks.monitoring_plan import lifetime_decay_rule
+from govflow.checks.night_window import NightWindow, seen_periods
 from govflow.checks.policy import TierPolicy
 from govflow.checks.results import CheckResult
 from govflow.flows.monitoring import Collected, Periods
 from govflow.tasks.artifacts import read_evidence_json
 
 
-def _decay_rule(tier: TierPolicy):
-    return getattr(tier.task_section("performance"), "lifetime", None)
-
-
-def _gaps(tier: TierPolicy) -> tuple[str, ...]:
-    return tuple(tier.fairness.lifetime.gaps) if tier.fairness is not None and tier.fairness.lifetime else ()
-
-
 def carried_lifetime(uri: str, run_id: str | None) -> LifetimeState:
     """What the last monitoring run (`run_id`) kept: its lifetime sequences and the periods it saw; empty when
     it kept none (the night then reads every row and starts the sequences over)."""
     return LifetimeState.from_document(read_evidence_json(uri, run_id, LIFETIME_STATE))
-
-
-def night_window(carried: LifetimeState, start: str | None, tags: VersionTags, tier: TierPolicy) -> NightWindow:
-    """Which rows tonight reads: from the periods the last run saw, the labelled window the tier pools and the
-    lifetime sequences it continues."""
-    if not tags.columns.timestamp:
-        return NightWindow(None, why="no timestamp column: the data is one period and every row is read")
-    labelled = decay_window(tier) if tags.columns.label else 0
-    return plan_window(carried.seen, start, labelled, carried.taken_through(_decay_rule(tier) is not None, _gaps(tier)))
 
 
 @dataclass(frozen=True)
@@ -102,7 +85,7 @@ def _judge(periods: Periods, earlier: tuple[str, ...], new: set[str], reference:
         results, rows = lifetime_drift(reference, periods, features, report, drift_rule, len(earlier))
         judged.results += results
         judged.files["evidence/drift_lifetime.json"] = canonical_json({"looks": rows})
-    if (decay_rule := _decay_rule(tier)) is not None:
+    if (decay_rule := lifetime_decay_rule(tier)) is not None:
         results, resumed, judged.decay = continue_decay(periods, label, prediction,
                                                         validation_baseline(baseline_metrics or {}), decay_rule,
                                                         carried.decay, earlier)

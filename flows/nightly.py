@@ -22,6 +22,7 @@ from govflow.checks.evidence_documents import (
 )
 from govflow.checks.lifetime_state import LifetimeState
 from govflow.checks.manifest import canonical_json, sha256_hex
+from govflow.checks.monitoring_plan import read_window
 from govflow.checks.night_window import NightWindow
 from govflow.checks.periods import last_stamp, monitoring_start, rows_after, split_periods
 from govflow.checks.results import CheckResult, Status, not_run
@@ -31,7 +32,7 @@ from govflow.flows import monitoring as step
 from govflow.flows.alerts import alert_on_failure
 from govflow.flows.estimates import class_estimates, estimates, loss_estimates
 from govflow.flows.genai_night import genai_night
-from govflow.flows.lifetime import ReadPeriods, carried_lifetime, lifetime, night_window
+from govflow.flows.lifetime import ReadPeriods, carried_lifetime, lifetime
 from govflow.flows.reconcile import gate_or_error
 from govflow.flows.recording import findings_evidence, judge_and_record, record_evidence
 from govflow.flows.report import ReportOutcome, fleet_report
@@ -110,7 +111,7 @@ def _tabular_night(ctx: Subject, start: str | None, gate, out: step.Collected) -
     scorer = step.Scorer(ctx.uri, ctx.version.model, ctx.version.version, tags)
     needs_data = expected_at(Stage.MONITORING, tier, tags, needing=Need.DATA)
     carried = carried_lifetime(ctx.uri, tags.last_monitor_run)
-    window = night_window(carried, start, tags, tier)  # the latest periods only, when that judges the same
+    window = read_window(carried, start, tags, tier)  # the latest periods only, when that judges the same
     frame = step.load_production(tags, scorer, out, needs_data, since=window.rows_from)
     if frame is not None and frame.empty and window.rows_from is not None:  # rows the last run saw are gone
         window = NightWindow(None, why=f"no rows from {window.rows_from}, where the last run's periods end")

@@ -71,7 +71,7 @@ def test_the_night_from_its_window_records_what_every_row_gives(second_night, mo
 
     model, version, _ = second_night
     windowed = _judge(model, version)
-    monkeypatch.setattr(nightly, "night_window", lambda *_: NightWindow(None, why="every row, for the comparison"))
+    monkeypatch.setattr(nightly, "read_window", lambda *_: NightWindow(None, why="every row, for the comparison"))
     every = _judge(model, version)
     state, whole = json.loads(windowed.files[LIFETIME_STATE]), json.loads(every.files[LIFETIME_STATE])
     assert state["rows_read"]["periods_not_read"] >= 4 and whole["rows_read"]["periods_not_read"] == 0
@@ -116,5 +116,5 @@ def test_a_sequence_that_starts_over_reads_every_row(second_night, monkeypatch):
     assert state["rows_read"]["rows_from"] is None
     assert state["rows_read"]["why"].startswith("performance.lifetime started over")
     assert state["tonight"][0].startswith("performance.lifetime: started over (the last run's state was computed")
-    monkeypatch.setattr(nightly, "night_window", lambda *_: NightWindow(None, why="every row"))
+    monkeypatch.setattr(nightly, "read_window", lambda *_: NightWindow(None, why="every row"))
     assert _judge(model, version).results == restarted.results
