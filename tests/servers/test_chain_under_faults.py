@@ -1,6 +1,9 @@
 """A model's evidence chain under real concurrency and real crashes, against `mlflow server` and a
 `prefect server` on loopback: several processes recording on one model at once leave one unforked chain,
-and a process SIGKILLed at every step of recording leaves a state `verify` names, which the rerun clears."""
+and a process SIGKILLed at every step of recording leaves a state `verify` names, which the rerun clears.
+
+Sizes: four processes of GOVFLOW_CHAIN_RECORDINGS recordings each (default 5, for the suite's time: the
+recordings queue on the model's lock, about 3.5 s each on a loaded 2-core machine; raise it for a longer soak)."""
 
 import json
 import os
@@ -20,6 +23,7 @@ from tests.servers.processes import BIN, free_port, spawn, start_mlflow, stop, w
 REPO = Path(__file__).resolve().parents[2]
 CHECK = "fairness.demographic_parity_ratio"
 AUTH = "govflow:chain-test-auth-string-0123456789"
+RECORDINGS = int(os.environ.get("GOVFLOW_CHAIN_RECORDINGS", "5"))
 pytestmark = pytest.mark.servers
 
 
@@ -85,7 +89,7 @@ def _note(stack, model: str, failpoint: str | None = None) -> subprocess.Complet
 
 
 def test_concurrent_processes_recording_on_one_model_leave_one_unforked_chain(stack):
-    model, processes, each = "concurrent", 4, 10
+    model, processes, each = "concurrent", 4, RECORDINGS
     _register(stack["url"], model)
     workers = [subprocess.Popen([sys.executable, "-m", "tests.servers.record_worker", model, str(each), f"w{i}"],
                                 cwd=REPO, env=stack["env"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
