@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -76,6 +77,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     repeats = parser.parse_args().repeats
     root = Path(tempfile.mkdtemp(prefix="govflow-commands-"))
+    try:
+        _measure(root, repeats)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _measure(root: Path, repeats: int) -> None:
     models = _store(root)
     env, govflow, python = _env(root), str(BIN / "govflow"), sys.executable
     model = models[0][0]

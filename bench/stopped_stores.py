@@ -9,6 +9,7 @@ held a traceback; the README promises one line within 90 s. About 5 minutes.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -26,9 +27,16 @@ MODEL = "vendor_fraud_score"
 
 
 def main() -> None:
+    root = Path(tempfile.mkdtemp(prefix="govflow-stopped-"))
+    try:
+        _measure(root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _measure(root: Path) -> None:
     from govflow.demo.seed import seed_fleet
 
-    root = Path(tempfile.mkdtemp(prefix="govflow-stopped-"))
     url, proc = start_mlflow(root)
     [seeded] = seed_fleet(MlflowClient(url), root / "datasets", None, only=(MODEL,))
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "MLFLOW_HTTP"))},

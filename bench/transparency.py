@@ -11,10 +11,7 @@ caps and repeats are the shipped high tier's, from config/policy.yaml.
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
-from harness import measure, report, rows_argument
+from harness import measure, report, rows_argument, scratch
 
 FEATURES = ["age", "income", "debt_to_income", "credit_history_years", "loan_amount", "employment_years",
             "employment_type", "purpose"]
@@ -37,7 +34,7 @@ def make_data(rows: int):
     scenario = loan_approval()
     reference = scenario.reference
     model = _pipeline(scenario, reference[FEATURES]).fit(reference[FEATURES], reference["approved"])
-    path = Path(tempfile.mkdtemp()) / "model"
+    path = scratch("govflow-transparency-") / "model"
     mlflow.sklearn.save_model(model, str(path), pyfunc_predict_fn="predict_proba",
                               signature=infer_signature(reference[FEATURES], model.predict_proba(reference[FEATURES])),
                               pip_requirements=mlflow.sklearn.get_default_pip_requirements(),
