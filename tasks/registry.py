@@ -188,6 +188,14 @@ def find_serving_version(tracking_uri: str, model: str) -> str | None:
 
 
 @store_task
+def reach_registry(tracking_uri: str) -> None:
+    """One registry read of one model, which raises the store's own error when it does not answer: a fleet-wide
+    job asks before it starts its flow engine (and, with no Prefect server configured, Prefect's temporary one,
+    about nine seconds of CPU), so a stopped store is named in the seconds its budget allows."""
+    MlflowClient(tracking_uri).search_registered_models(max_results=1)
+
+
+@store_task
 def list_model_names(tracking_uri: str, page_size: int = 200) -> list[str]:
     """Every registered model's name, every page of them (MLflow answers 100 to a page unless asked)."""
     client = MlflowClient(tracking_uri)

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from govflow.cli.printing import print_feedback, print_monitoring, print_outcome, print_report
-from govflow.cli.runner import flow_output, load_settings, usage_error
+from govflow.cli.runner import flow_output, load_settings, need_prefect, usage_error
 
 app = typer.Typer()
 
@@ -80,6 +80,7 @@ def demo() -> None:
     Example: govflow demo, then govflow inventory and open .govflow/reports/index.html
     """
     settings = load_settings()
+    need_prefect("the demo")
     from mlflow import MlflowClient
 
     from govflow.checks.policy import PolicyError

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from govflow.cli.printing import print_inventory, print_lifecycle, print_monitoring, print_report
-from govflow.cli.runner import emit_json, exit_for, flow_output, load_settings, run_job, usage_error
+from govflow.cli.runner import emit_json, exit_for, flow_output, load_settings, need_prefect, run_job, usage_error
 
 app = typer.Typer()
 
@@ -24,7 +24,7 @@ def nightly(
 
     Example: govflow nightly --model credit_scoring --tag team=retail
     """
-    load_settings()
+    settings = load_settings()
     wanted = {}
     for item in tag or []:
         key, sep, value = item.partition("=")
@@ -32,6 +32,10 @@ def nightly(
             usage_error(f"--tag '{item}' is not KEY=VALUE")
         wanted[key] = value
     from govflow.flows.nightly import nightly_governance
+    from govflow.tasks.registry import reach_registry
+
+    reach_registry(settings.resolved_tracking_uri)  # a stopped store answers before the flow engine starts
+    need_prefect("the nightly run")
 
     with flow_output():
         result = nightly_governance(model or None, wanted or None)

@@ -44,6 +44,20 @@ def prefect_configured() -> bool:
     return bool(get_current_settings().api.url)
 
 
+def need_prefect(job: str) -> None:
+    """A job that only runs as a Prefect flow (the nightly run's models side by side on its task runner, the
+    demo) needs Prefect's API: the configured server, or the temporary one Prefect starts. With neither
+    (PREFECT_SERVER_ALLOW_EPHEMERAL_MODE=false and no PREFECT_API_URL), one line saying so, exit 2, where
+    Prefect would raise "No Prefect API URL provided" as a traceback."""
+    from prefect.settings import get_current_settings
+
+    current = get_current_settings()
+    if not current.api.url and not current.server.ephemeral.enabled:
+        usage_error(f"{job} runs as a Prefect flow and no Prefect server is available: set PREFECT_API_URL to a "
+                    "Prefect server (docs/deploy.md), or allow Prefect's temporary one "
+                    "(PREFECT_SERVER_ALLOW_EPHEMERAL_MODE=true)")
+
+
 def run_job(job: Any, *args: Any, **kwargs: Any) -> Any:
     """Run a governance job (a Prefect flow): a flow run on the configured Prefect server, or its function alone
     when none is configured (`prefect_configured`); its evidence in MLflow is the same either way."""

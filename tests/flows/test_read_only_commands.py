@@ -106,3 +106,14 @@ def test_jobs_with_no_prefect_server_configured_run_without_one(gated_store):
     document = json.loads(verify.stdout.splitlines()[-1])
     # the sign-off's run and the gate it ran, the feedback's, the retirement's: all committed, all in the chain
     assert verify.returncode == 0 and document["intact"] and document["runs"] == before + 4, verify.stdout[-3000:]
+
+
+def test_a_flow_job_with_no_prefect_at_all_says_so_in_one_line(gated_store):
+    """The nightly run and the demo run only as Prefect flows: with no server configured and Prefect's temporary
+    one forbidden, each says what to set, exit 2, where Prefect raised "No Prefect API URL provided" as a
+    traceback; the nightly run's store is read first, so a stopped MLflow is still what it names."""
+    for args in (["nightly"], ["demo"]):
+        done = _govflow(gated_store, *args, prefect={"PREFECT_SERVER_ALLOW_EPHEMERAL_MODE": "false"})
+        lines = [line for line in done.stderr.splitlines() if line.startswith("govflow: ")]
+        assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-3000:]
+        assert len(lines) == 1 and "PREFECT_API_URL" in lines[0], done.stderr[-3000:]
