@@ -86,25 +86,22 @@ def _files(uri: str) -> tuple[fsspec.AbstractFileSystem, list[str]]:
     return fs, files
 
 
-def _header(suffix: str, data: bytes, path: str) -> list[str]:
-    """The file's column names as written; a name written twice is refused, naming it (pandas would read the
-    second as `name.1`, and a check would judge a column the file's author never named)."""
+def _header(suffix: str, data: bytes) -> list[str]:
+    """The file's column names as written."""
     if READERS[suffix] is pd.read_csv:
         first = pd.read_csv(io.BytesIO(data), nrows=1, header=None, dtype=str, keep_default_na=False)
-        names = [str(v) for v in first.iloc[0]]
-    else:
-        import pyarrow.parquet as pq
+        return [str(v) for v in first.iloc[0]]
+    import pyarrow.parquet as pq
 
-        names = list(pq.ParquetFile(io.BytesIO(data)).schema_arrow.names)
-    if twice := sorted({n for n in names if names.count(n) > 1}):
+    return list(pq.ParquetFile(io.BytesIO(data)).schema_arrow.names)
+
+
+def _require(present: list[str], columns: list[str] | None, path: str) -> None:
+    """KeyError naming the file when a column is named twice in its header (pandas would read the second as
+    `name.1`, and a check would judge a column the file's author never named) or one asked for is absent."""
+    if twice := sorted({n for n in present if present.count(n) > 1}):
         raise KeyError(f"'{path}' names column {', '.join(map(repr, twice))} more than once in its header; "
                        "rename one so each column has its own name")
-    return names
-
-
-def _check_columns(suffix: str, data: bytes, columns: list[str] | None, path: str) -> None:
-    """KeyError naming the file when a column is named twice in its header or one asked for is absent."""
-    present = _header(suffix, data, path)
     if columns is not None and (missing := [c for c in columns if c not in present]):
         raise KeyError(f"'{path}' has no column {', '.join(map(repr, missing))} (columns: {', '.join(present)})")
 
@@ -112,7 +109,7 @@ def _check_columns(suffix: str, data: bytes, columns: list[str] | None, path: st
 def _read(suffix: str, data: bytes, columns: list[str] | None, path: str, dictionary: bool) -> pd.DataFrame:
     """One file's rows; with `columns`, only those are parsed (Parquet reads only their column chunks); with
     `dictionary`, string columns arrive as categoricals (Parquet decodes them straight into codes)."""
-    _check_columns(suffix, data, columns, path)
+    _require(_header(suffix, data), columns, path)
     if READERS[suffix] is pd.read_csv:
         frame = pd.read_csv(io.BytesIO(data), usecols=columns)
         frame = frame[columns] if columns is not None else frame
@@ -130,14 +127,13 @@ def _read(suffix: str, data: bytes, columns: list[str] | None, path: str, dictio
     return pq.read_table(io.BytesIO(data), columns=columns, read_dictionary=strings).to_pandas()
 
 
-def _among_filter(data: bytes, among: Among) -> Any:
-    """Parquet's row filter for `among`, its values cast to the column's type; None (every row is read, and
-    the caller picks) when the file lacks the column or the values are not of its type."""
+def _among_filter(schema: Any, among: Among) -> Any:
+    """Parquet's row filter for `among` on a file of this Arrow `schema`, its values cast to the column's type;
+    None (every row is read, and the caller picks) when the file lacks the column or the values are not of its
+    type."""
     import pyarrow as pa
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
-    schema = pq.ParquetFile(io.BytesIO(data)).schema_arrow
     if among.column not in schema.names:
         return None
     try:
@@ -153,10 +149,11 @@ def _among_filter(data: bytes, among: Among) -> Any:
     return wanted
 
 
-def _rows_before(suffix: str, data: bytes, since: Since) -> int | None:
+def _rows_before(suffix: str, data: bytes, since: Since, columns: list[str] | None, path: str) -> int | None:
     """The row count of a Parquet file whose every stamp in `since.column` (a timestamp column, no empty
     value) comes before `since.start`, read from its footer's statistics; None when the file must be parsed:
-    CSV, stamps stored as text, statistics missing, an empty stamp, or a row at or after the start."""
+    CSV, stamps stored as text, statistics missing, an empty stamp, or a row at or after the start. A file not
+    parsed still has its header held to `columns` (KeyError naming it), as a parsed one would."""
     if READERS[suffix] is pd.read_csv:
         return None
     import pyarrow as pa
@@ -164,6 +161,7 @@ def _rows_before(suffix: str, data: bytes, since: Since) -> int | None:
 
     meta = pq.ParquetFile(io.BytesIO(data)).metadata
     schema = meta.schema.to_arrow_schema()
+    _require(list(schema.names), columns, path)
     if since.column not in schema.names or not pa.types.is_timestamp(kind := schema.field(since.column).type):
         return None
     leaf, bound = schema.get_field_index(since.column), pd.Timestamp(since.start)
@@ -183,13 +181,16 @@ def _rows_before(suffix: str, data: bytes, since: Since) -> int | None:
 
 def _read_among(suffix: str, data: bytes, columns: list[str] | None, path: str, dictionary: bool,
                 among: Among) -> tuple[pd.DataFrame, int]:
-    """One file's rows that `among` wants, and how many it left out; a Parquet file filters as it reads."""
-    if READERS[suffix] is not pd.read_csv and (wanted := _among_filter(data, among)) is not None:
+    """One file's rows that `among` wants, and how many it left out; a Parquet file filters as it reads (its
+    footer parsed once, for the header, the filter and the count)."""
+    if READERS[suffix] is not pd.read_csv:
         import pyarrow.parquet as pq
 
-        _check_columns(suffix, data, columns, path)
-        frame = pq.read_table(io.BytesIO(data), columns=columns, filters=wanted).to_pandas()
-        return frame, pq.ParquetFile(io.BytesIO(data)).metadata.num_rows - len(frame)
+        parquet = pq.ParquetFile(io.BytesIO(data))
+        if (wanted := _among_filter(parquet.schema_arrow, among)) is not None:
+            _require(list(parquet.schema_arrow.names), columns, path)
+            frame = pq.read_table(io.BytesIO(data), columns=columns, filters=wanted).to_pandas()
+            return frame, parquet.metadata.num_rows - len(frame)
     frame = _read(suffix, data, columns, path, dictionary)
     if among.column not in frame.columns:
         return frame, 0
@@ -231,7 +232,7 @@ def read_dataset(uri: str, columns: list[str] | None = None, dictionary: bool = 
             with fs.open(path, "rb") as handle:
                 data: bytes = handle.read()  # pyright: ignore[reportAssignmentType]: fsspec types text and bytes alike
             digest.update(path.rsplit("/", 1)[-1].encode() + b"\0" + hashlib.sha256(data).digest())
-            if since is not None and (before := _rows_before(_suffix(path), data, since)) is not None:
+            if since is not None and (before := _rows_before(_suffix(path), data, since, columns, path)) is not None:
                 not_read += before
                 continue
             if among is None:

@@ -56,3 +56,22 @@ def test_only_the_outcomes_of_the_decisions_read_are_kept_and_every_row_is_count
     mismatched = read_dataset(str(tmp_path / "a.parquet"), among=Among("y", ["not a number"]))
     assert mismatched.table.empty and mismatched.rows == 6 and mismatched.error is None
     assert read_dataset(str(tmp_path), among=Among("other", ["d1"])).rows_not_read == 0
+
+
+def test_a_file_not_parsed_still_has_its_header_checked(tmp_path):
+    """A file wholly before the start is only counted, yet a column named twice or one asked for and absent
+    is still an error naming it, as when it is parsed (a later file is parsed beside it)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    stamps = pa.array(pd.date_range("2026-03-01 08:00", periods=2, freq="h"))
+    pq.write_table(pa.Table.from_arrays([stamps, pa.array([1, 2]), pa.array([3, 4])], names=["ts", "x", "x"]),
+                   tmp_path / "a_twice.parquet")
+    _day(tmp_path, "b_later.parquet", pd.date_range("2026-03-05 08:00", periods=2, freq="h").tolist(), score=[1, 2])
+    since = Since("ts", "2026-03-03T00:00:00")
+    twice = read_dataset(str(tmp_path), since=since)
+    assert twice.error is not None and "a_twice.parquet" in twice.error and "'x' more than once" in twice.error
+    (tmp_path / "a_twice.parquet").unlink()
+    _day(tmp_path, "a_early.parquet", list(stamps.to_pandas()))
+    absent = read_dataset(str(tmp_path), columns=["ts", "score"], since=since)
+    assert absent.error is not None and "a_early.parquet" in absent.error and "'score'" in absent.error
