@@ -209,15 +209,16 @@ class LifetimeDriftRule(LifetimeRule):
 
 class MultivariateRule(Rule):
     """A domain classifier telling current rows from reference rows (checks/multivariate.py), on a seeded sample
-    of at most `sample_rows` a side, `folds`-fold cross-validated: drift when its AUC's lower confidence bound
-    exceeds `max_auc` (0.5 is indistinguishable). Fewer than `min_samples` rows a side, INCONCLUSIVE."""
+    of at most `sample_rows` a side, fitted once and scored on the `held_out` share of it: drift when its held-out
+    AUC's lower confidence bound exceeds `max_auc` (0.5 is indistinguishable). Fewer than `min_samples` rows a
+    side, INCONCLUSIVE."""
 
     max_auc: float = Field(gt=0.5, lt=1.0)
     # An AUC whose interval reaches across `max_auc`: neither shown within nor shown beyond.
     on_straddle: Straddle = Straddle.WARN
     sample_rows: int = Field(ge=100)
     min_samples: int = Field(ge=20)
-    folds: int = Field(ge=2, le=10)
+    held_out: float = Field(ge=0.1, le=0.9)
     seed: int = 0
 
 
