@@ -8,9 +8,14 @@ from dataclasses import dataclass, field
 
 from govflow.checks.policy import TIER_NAMES
 from govflow.checks.results import CheckResult, Status
+from govflow.checks.signoff import SIGNOFF_TAG
 from govflow.checks.system_kind import KIND_TAG, SystemKind, told_kind
 
 TIER_TAG = "governance.risk_tier"
+# What govflow's runs write on a version to record a decision (the status, a sign-off, the run last recorded by
+# each flow); a gate's evaluation reads none of them.
+_DECISION_TAGS = ("governance.status",)
+_DECISION_PREFIXES = ("governance.last_", SIGNOFF_TAG)
 
 
 def effective_tags(model_tags: Mapping[str, str], version_tags: Mapping[str, str]) -> dict[str, str]:
@@ -128,6 +133,13 @@ class VersionTags:
         """The kind of AI system; a tag that names no kind reads as a model here, and the gate's
         `governance.required_tags` says it is wrong (ERROR), so nothing is judged by a guessed kind unseen."""
         return told_kind(self.kind_written) or SystemKind.MODEL
+
+    def judged(self, written: Mapping[str, str]) -> dict[str, str]:
+        """Every tag a gate's evaluation may read, as the version holds them once the gate has written `written`
+        (the tier an assessment gives, the task it told): all but those that record decisions."""
+        tags = {**self.raw, **written}
+        return {key: value for key, value in sorted(tags.items())
+                if key not in _DECISION_TAGS and not key.startswith(_DECISION_PREFIXES)}
 
     @classmethod
     def parse(cls, tags: Mapping[str, str]) -> VersionTags:

@@ -1,5 +1,6 @@
 """Human sign-off: one person approves a version in a role; the record is evidence, and the version is
-gated again so its status reflects every sign-off the tier requires."""
+gated again so its status reflects every sign-off the tier requires: on the last gate's evaluation where nothing
+it judged has changed (flows/gate_carry.py), so a sign-off re-decides rather than re-judges."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def sign_off(model: str, version: str, by: str, role: str, note: str | None = No
                           "governance.verdict": seen or "NOT_GATED"})
     set_version_tags(ctx.uri, model, ctx.version.version, {signoff_tag(role): record,
                                                            f"governance.last_{FLOW}_run": run.run_id})
-    outcome = part_of_this_job(registration_gate)(model, ctx.version.version)
+    outcome = part_of_this_job(registration_gate)(model, ctx.version.version, carry=True)
     if outcome is None:  # only automation's gates (only_if_ungated) pass a version by
         raise RuntimeError(f"the gate of {model} v{ctx.version.version} after the sign-off recorded no outcome")
     return outcome

@@ -14,7 +14,7 @@ from govflow.checks.evidence_documents import family_documents, key_metrics, ver
 from govflow.checks.fairness_html import fairness_html
 from govflow.checks.governance_tags import TIER_TAG, VersionTags, check_required_tags
 from govflow.checks.manifest import canonical_json, sha256_hex
-from govflow.checks.model_task import TASK_TAG, tell_task
+from govflow.checks.model_task import TASK_TAG, ModelTask, tell_task
 from govflow.checks.policy import TierPolicy
 from govflow.checks.results import CheckResult, not_run
 from govflow.checks.signoff import check_signoffs
@@ -23,6 +23,7 @@ from govflow.checks.task_judging import ScoredRows, judge_scored, task_result
 from govflow.datasets import LoadedData
 from govflow.flows import system_gate, transparency
 from govflow.flows.alerts import alert_on_failure
+from govflow.flows.gate_carry import carry_evaluation, judged_tags, record_evaluation
 from govflow.flows.gate_steps import GateEvidence, validate_data
 from govflow.flows.recording import AlreadyRecorded, findings_evidence, record_evidence
 from govflow.flows.subject import Subject, open_run, resolve_subject
@@ -143,14 +144,16 @@ def _score_and_judge(subject: ModelVersionInfo, reference: LoadedData, evaluatio
 
 
 @flow(name="registration-gate", flow_run_name="gate-{model}-v{version}")
-def registration_gate(model: str, version: str, only_if_ungated: bool = False) -> GateOutcome | None:
+def registration_gate(model: str, version: str, only_if_ungated: bool = False,
+                      carry: bool = False) -> GateOutcome | None:
     """Judge one model version against its tier's policy; record a verdict and verifiable evidence.
 
     Automation (a webhook delivery, reconciliation, the nightly run) passes `only_if_ungated`: a version that
     already carries a governance status is left alone and None returned, and of two such gates judging one
     version at once only the first to record counts (checked under the model's chain lock), so a delivery's
     queued run and a reconciliation pass that both reach a version gate it once. A person asking for a gate
-    always gets one.
+    always gets one. A sign-off passes `carry`: the last gate's evaluation is carried where nothing it judged
+    has changed (flows/gate_carry.py), and the gate re-decides on it.
     """
     logger = run_logger()
     ctx = resolve_subject(model, version)
@@ -159,18 +162,35 @@ def registration_gate(model: str, version: str, only_if_ungated: bool = False) -
         return None
     run = open_run(ctx, FLOW)
     ev = _governance_evidence(ctx)
-    try:
-        _evaluate(ctx, ev)
-    except Exception as exc:  # evidence of what ran is still written; missing checks block the verdict
-        logger.error("gate stopped early for %s v%s: %s", model, ctx.version.version, exc)
-        ev.files["evidence/errors.txt"] = traceback.format_exc().encode()
-        done = {r.check_id for r in ev.results}
-        expected = expected_at(Stage.GATE, ctx.tier, ctx.tags)
-        ev.results += not_run([c for c in expected if c not in done], f"gate stopped: {exc}")
+    if not (carry and carry_evaluation(ctx, ev, _gate_writes(ctx, None))):
+        _evaluate_and_keep(ctx, ev)
+    ev.inputs["judged_tags"] = judged_tags(ctx, _gate_writes(ctx, ev.task))
     if ev.task is not None:  # judged, expected and shown by the rules of the task the model was told to be
         ctx = ctx.for_task(ev.task)
     decision = _decide_and_document(ctx, ev)
     return _record_gate(ctx, run, ev, decision, only_if_ungated)
+
+
+def _evaluate_and_keep(ctx: Subject, ev: GateEvidence) -> None:
+    """Evaluate the version; a complete evaluation is kept as evidence the next gate can carry, and one that
+    stopped early leaves its missing checks as ERROR, with the error's trace, and nothing to carry."""
+    governance, before = len(ev.results), set(ev.files)
+    try:
+        _evaluate(ctx, ev)
+    except Exception as exc:  # evidence of what ran is still written; missing checks block the verdict
+        run_logger().error("gate stopped early for %s v%s: %s", ctx.version.model, ctx.version.version, exc)
+        ev.files["evidence/errors.txt"] = traceback.format_exc().encode()
+        done = {r.check_id for r in ev.results}
+        expected = expected_at(Stage.GATE, ctx.tier, ctx.tags)
+        ev.results += not_run([c for c in expected if c not in done], f"gate stopped: {exc}")
+        return
+    record_evaluation(ev, governance, before)
+
+
+def _gate_writes(ctx: Subject, task: ModelTask | None) -> dict[str, str]:
+    """The tags the gate writes on the version beside its status: the tier an assessment gave, the task told
+    once (the nightly run and every page read it from the version from then on)."""
+    return {**({TIER_TAG: ctx.tier_name} if ctx.assessment else {}), **({TASK_TAG: task.value} if task else {})}
 
 
 def _governance_evidence(ctx: Subject) -> GateEvidence:
@@ -233,10 +253,7 @@ def _record_gate(ctx: Subject, run: GovernanceRun, ev: GateEvidence, decision: D
     alert_on_failure(ctx, FLOW, decision, run.run_id)
     set_version_tags(uri, model, subject.version, {
         "governance.status": decision.verdict.value, f"governance.last_{FLOW}_run": run.run_id,
-        **({TIER_TAG: tier_name} if ctx.assessment else {}),
-        # Told once here: the nightly run and every page read the task from the version from now on.
-        **({TASK_TAG: ev.task.value} if ev.task is not None else {}),
-    })
+        **_gate_writes(ctx, ev.task)})
     logger.info("%s v%s: %s", model, subject.version, decision.verdict.value)
     return GateOutcome(model=model, version=subject.version, tier=tier_name, verdict=decision.verdict.value,
                        reasons=decision.reasons, results=decision.results, run_id=run.run_id,

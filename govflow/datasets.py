@@ -212,6 +212,29 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def _digested(fs: fsspec.AbstractFileSystem, path: str, digest: Any) -> bytes:
+    """The file's bytes, its name and their hash added to the dataset's `digest`."""
+    with fs.open(path, "rb") as handle:
+        data: bytes = handle.read()  # pyright: ignore[reportAssignmentType]: fsspec types text and bytes alike
+    digest.update(path.rsplit("/", 1)[-1].encode() + b"\0" + hashlib.sha256(data).digest())
+    return data
+
+
+def fingerprint_dataset(uri: str) -> str | None:
+    """The fingerprint `read_dataset` gives the URI's files, without parsing them; None where there are no files
+    it would read."""
+    try:
+        fs, files = _files(uri)
+        if not files or any(_suffix(path) not in READERS for path in files):
+            return None
+        digest = hashlib.sha256()
+        for path in files:
+            _digested(fs, path, digest)
+        return f"sha256:{digest.hexdigest()}"
+    except Exception:  # whatever reading them says, read_dataset says it as the gate's finding
+        return None
+
+
 def read_dataset(uri: str, columns: list[str] | None = None, dictionary: bool = False,
                  since: Since | None = None, among: Among | None = None) -> LoadedData:
     """Read every Parquet/CSV file the URI names into one frame, only `columns` if given, string columns as
@@ -229,9 +252,7 @@ def read_dataset(uri: str, columns: list[str] | None = None, dictionary: bool = 
             reader = READERS.get(_suffix(path))
             if reader is None:
                 return LoadedData(uri, error=f"'{path}' is neither Parquet nor CSV")
-            with fs.open(path, "rb") as handle:
-                data: bytes = handle.read()  # pyright: ignore[reportAssignmentType]: fsspec types text and bytes alike
-            digest.update(path.rsplit("/", 1)[-1].encode() + b"\0" + hashlib.sha256(data).digest())
+            data = _digested(fs, path, digest)
             if since is not None and (before := _rows_before(_suffix(path), data, since, columns, path)) is not None:
                 not_read += before
                 continue

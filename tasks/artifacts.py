@@ -104,8 +104,6 @@ class FetchedRun:
 @store_task
 def fetch_runs(tracking_uri: str, experiment: str, model: str, until_ms: int | None = None) -> list[FetchedRun]:
     """Every governance run of the model (started up to `until_ms`, if given) with all its artifacts' bytes."""
-    from mlflow.artifacts import download_artifacts
-
     client = MlflowClient(tracking_uri)
     exp = client.get_experiment_by_name(experiment)
     if exp is None:
@@ -114,16 +112,35 @@ def fetch_runs(tracking_uri: str, experiment: str, model: str, until_ms: int | N
                                   filter_string=runs_of(model),
                                   order_by=["attributes.start_time ASC"], max_results=500)
             if until_ms is None or r.info.start_time <= until_ms]
-    fetched = []
-    for run in runs:
-        with tempfile.TemporaryDirectory() as tmp:
-            root = Path(download_artifacts(run_id=run.info.run_id, dst_path=tmp, tracking_uri=tracking_uri))
-            files = {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-        tags = dict(run.data.tags)
-        labels = RunLabels.parse(tags)
-        fetched.append(FetchedRun(StoredRun(run.info.run_id, run.info.start_time, labels.version,
-                                            labels.manifest_sha256, files, labels.superseded_by, tags), tags))
-    return fetched
+    return [_fetched(tracking_uri, run) for run in runs]
+
+
+def _fetched(tracking_uri: str, run) -> FetchedRun:
+    from mlflow.artifacts import download_artifacts
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(download_artifacts(run_id=run.info.run_id, dst_path=tmp, tracking_uri=tracking_uri))
+        files = {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    tags = dict(run.data.tags)
+    labels = RunLabels.parse(tags)
+    return FetchedRun(StoredRun(run.info.run_id, run.info.start_time, labels.version, labels.manifest_sha256,
+                                files, labels.superseded_by, tags), tags)
+
+
+@store_task
+def fetch_run(tracking_uri: str, run_id: str | None) -> FetchedRun | None:
+    """One governance run with all its artifacts' bytes; None when there is no such run."""
+    from mlflow.exceptions import MlflowException
+
+    if not run_id:
+        return None
+    try:
+        run = MlflowClient(tracking_uri).get_run(run_id)
+    except MlflowException as exc:
+        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+            return None
+        raise
+    return _fetched(tracking_uri, run)
 
 
 @store_task

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from govflow.datasets import Among, LoadedData, Since, read_dataset
+from govflow.datasets import Among, LoadedData, Since, fingerprint_dataset, read_dataset
 from govflow.tasks.task_type import task
 
 
@@ -11,3 +11,10 @@ def load_dataset(uri: str | None, since: Since | None = None, among: Among | Non
     """Load the dataset a governance tag points at (without the Parquet files wholly before `since`, only the
     rows `among` names); an absent tag gives an empty LoadedData."""
     return LoadedData(None) if not uri else read_dataset(uri, since=since, among=among)
+
+
+@task
+def fingerprint_data(uri: str | None) -> str | None:
+    """The fingerprint `load_dataset` would give the dataset, from its bytes alone (nothing parsed); None for
+    an absent tag or a dataset it could not read."""
+    return fingerprint_dataset(uri) if uri else None

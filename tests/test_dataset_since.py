@@ -75,3 +75,21 @@ def test_a_file_not_parsed_still_has_its_header_checked(tmp_path):
     _day(tmp_path, "a_early.parquet", list(stamps.to_pandas()))
     absent = read_dataset(str(tmp_path), columns=["ts", "score"], since=since)
     assert absent.error is not None and "a_early.parquet" in absent.error and "'score'" in absent.error
+
+
+def test_a_fingerprint_alone_is_the_one_reading_gives_and_moves_with_any_byte(tmp_path):
+    """govflow/datasets.py `fingerprint_dataset`: what a sign-off's gate holds the data to before it carries an
+    evaluation, without parsing the files."""
+    from govflow.datasets import fingerprint_dataset
+
+    for day in (1, 2):
+        _day(tmp_path, f"day{day}.parquet", pd.date_range(f"2026-03-0{day}", periods=3, freq="h").tolist())
+    assert fingerprint_dataset(str(tmp_path)) == read_dataset(str(tmp_path)).fingerprint is not None
+    single = str(tmp_path / "day1.parquet")
+    assert fingerprint_dataset(single) == read_dataset(single).fingerprint
+    before = fingerprint_dataset(str(tmp_path))
+    _day(tmp_path, "day2.parquet", pd.date_range("2026-03-02", periods=3, freq="h").tolist(), y=[0, 1, 0])
+    assert fingerprint_dataset(str(tmp_path)) not in (before, None)
+    assert fingerprint_dataset(str(tmp_path / "absent")) is None
+    (tmp_path / "notes.txt").write_text("x")
+    assert fingerprint_dataset(str(tmp_path / "notes.txt")) is None  # read_dataset would not read it either
