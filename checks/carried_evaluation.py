@@ -64,7 +64,10 @@ def carried(run_id: str, manifest_bytes: bytes | None, recorded_sha256: str | No
     intact and it judged what `now` holds; otherwise why it cannot be carried (said in the new gate's log)."""
     if manifest_bytes is None or recorded_sha256 is None or sha256_hex(manifest_bytes) != recorded_sha256:
         return "the previous gate run has no committed manifest"
-    manifest: dict[str, Any] = json.loads(manifest_bytes)
+    try:
+        manifest: dict[str, Any] = json.loads(manifest_bytes)
+    except ValueError:
+        return "the previous gate run's manifest is not JSON"
     if problems := manifest_problems(manifest, files):
         return f"the previous gate run's evidence does not match its manifest: {problems[0]}"
     if (manifest.get("flow"), manifest.get("model"), manifest.get("version")) != ("gate", now.model, now.version):
@@ -77,9 +80,12 @@ def carried(run_id: str, manifest_bytes: bytes | None, recorded_sha256: str | No
     changed += ["code"] if manifest.get("code_version") != now.code_version else []
     if changed:
         return f"changed since the previous gate run: {', '.join(changed)}"
-    document = json.loads(files[EVALUATION])
-    return Evaluation(results=tuple(CheckResult.model_validate(r) for r in document["results"]),
-                      task=ModelTask(document["task"]) if document["task"] else None,
-                      fairness_groups=document["fairness_groups"],
-                      files={path: files[path] for path in document["files"]},
-                      evaluated_in=inputs.get(CARRIED_FROM) or run_id)
+    try:
+        document = json.loads(files[EVALUATION])
+        return Evaluation(results=tuple(CheckResult.model_validate(r) for r in document["results"]),
+                          task=ModelTask(document["task"]) if document["task"] else None,
+                          fairness_groups=document["fairness_groups"],
+                          files={path: files[path] for path in document["files"]},
+                          evaluated_in=inputs.get(CARRIED_FROM) or run_id)
+    except (ValueError, KeyError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
+        return f"the previous gate run's {EVALUATION} cannot be read: {type(exc).__name__}"

@@ -81,3 +81,17 @@ def test_the_judged_tags_leave_out_only_what_records_a_decision():
     assert tags.judged({"governance.task": "binary"}) == {
         "governance.label": "y", "governance.lifecycle": "serving", "governance.owner": "a@b",
         "governance.task": "binary"}
+
+
+def test_an_evaluation_that_cannot_be_read_is_not_carried_and_raises_nothing():
+    """Bytes that match their manifest but are not the document this code writes (another version's, or written
+    by hand with the hashes re-made): the gate evaluates."""
+    for broken in (b"not json", b'{"results": [{"check_id": "x"}], "task": null, "fairness_groups": null}',
+                   b'{"results": [], "task": "ranking", "fairness_groups": null, "files": []}',
+                   b'{"results": [], "task": null, "fairness_groups": null, "files": ["evidence/absent.json"]}'):
+        manifest, _, files = _gate()
+        files = {**files, EVALUATION: broken}
+        manifest = canonical_json({**json.loads(manifest), "artifacts": {
+            **json.loads(manifest)["artifacts"], EVALUATION: sha256_hex(broken)}})
+        assert "cannot be read" in carried("run-1", manifest, sha256_hex(manifest), files, NOW)
+    assert "not JSON" in carried("run-1", b"{", sha256_hex(b"{"), {}, NOW)
