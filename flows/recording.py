@@ -30,6 +30,7 @@ from govflow.tasks.runs import (
     complete_committed,
     supersede_incomplete,
 )
+from govflow.tasks.task_type import NO_CACHE, task
 from govflow.tasks.witness import publish_checkpoint
 
 
@@ -41,6 +42,14 @@ class AlreadyRecorded(RuntimeError):
         self.run_id, self.verdict = run_id, verdict
 
 
+@dataclass(frozen=True)
+class _Superseded:
+    """The version's run of this flow committed first (once per version): this run was set aside for it."""
+
+    run_id: str
+    verdict: str
+
+
 def record_evidence(
     ctx: Subject, run: GovernanceRun, flow: str, *, files: dict[str, bytes], inputs: dict[str, str],
     tags: dict[str, str], metrics: dict[str, float], history: list[tuple[str, float, int]] | None = None,
@@ -48,7 +57,7 @@ def record_evidence(
 ) -> str:
     """The one record path: log the files, then, holding the model's chain lock, chain a manifest to the tip the
     head store names, publish the new head (the commit point) and record the hash on the run; return the
-    manifest's SHA-256.
+    manifest's SHA-256. In a flow run it is one task run, `record-FLOW`, its reads and writes steps of it.
 
     A crash before the head leaves a run that vouches for nothing and that the next run of the same flow and
     version supersedes; a crash after it leaves a committed run that the model's next recording completes.
@@ -56,6 +65,18 @@ def record_evidence(
     With `once_per_version`, a run of this flow already committed for the version (checked under the lock, so
     two runs racing cannot both pass) wins: this run is marked superseded by it and AlreadyRecorded raised.
     """
+    recorded = _record(ctx, run, flow, files, inputs, tags, metrics, history, once_per_version)
+    if isinstance(recorded, _Superseded):  # raised here, so the task run that found it is not shown as failed
+        raise AlreadyRecorded(recorded.run_id, recorded.verdict)
+    return recorded
+
+
+# One task run for the recording's dozen reads and writes: each was a run of its own, with its state events on
+# Prefect's server (a third of the runs of a gate, and of the demo).
+@task(name="record-evidence", task_run_name="record-{flow}", cache_policy=NO_CACHE)
+def _record(ctx: Subject, run: GovernanceRun, flow: str, files: dict[str, bytes], inputs: dict[str, str],
+            tags: dict[str, str], metrics: dict[str, float], history: list[tuple[str, float, int]] | None,
+            once_per_version: bool) -> str | _Superseded:
     model, settings = ctx.version.model, ctx.settings
     store = head_store(settings)
     # Error texts and messages can quote a URI with its password: masked before anything is hashed or stored.
@@ -65,6 +86,8 @@ def record_evidence(
     failpoint("after_artifacts")
     with model_lock(store, model, settings.chain_lock_timeout_seconds):
         tip = _settled_tip(ctx, run, flow, store, once_per_version)
+        if isinstance(tip, _Superseded):
+            return tip
         sequence = tip.sequence + 1 if tip else 1
         manifest = _manifest(ctx, run, flow, files, inputs, RunLabels.parse(tags).verdict, tip, sequence)
         digest = upload_manifest(ctx.uri, run.run_id, manifest, settings.signing_key)
@@ -83,9 +106,9 @@ def record_evidence(
 
 
 def _settled_tip(ctx: Subject, run: GovernanceRun, flow: str, store: HeadStore,
-                 once_per_version: bool) -> Head | None:
+                 once_per_version: bool) -> Head | _Superseded | None:
     """The chain tip to extend, held under the model's lock: refused when the store is behind MLflow, its run
-    completed when its process died after the head, and AlreadyRecorded when the version's run of this flow
+    completed when its process died after the head, and the run that won when the version's run of this flow
     was committed first (once per version)."""
     model, settings = ctx.version.model, ctx.settings
     tip = chain_tip(store, model)
@@ -95,7 +118,7 @@ def _settled_tip(ctx: Subject, run: GovernanceRun, flow: str, store: HeadStore,
     if once_per_version and (done := committed_run_of(ctx.uri, settings.experiment, model, ctx.version.version,
                                                       flow)):
         abandon_run(ctx.uri, run.run_id, done.run_id)
-        raise AlreadyRecorded(done.run_id, done.verdict)
+        return _Superseded(done.run_id, done.verdict)
     return tip
 
 

@@ -21,6 +21,17 @@ def _new_version(client, tags: dict[str, str]) -> str:
     return str(client.create_model_version(MODEL, first.source, run_id=first.run_id, tags=tags).version)
 
 
+def _task_runs(flow_run_name: str) -> list[str]:
+    """The names (without Prefect's suffix) of the task runs of the flow run of that name."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[flow_run_name])))
+    return [run.name.rsplit("-", 1)[0] if run.name.startswith(("upload", "append", "commit")) else run.name
+            for run in runs]
+
+
 def _judged(outcome) -> list[tuple]:
     """Every result but the governance family's (the sign-offs differ by design), as compared here."""
     return sorted((r.check_id, r.group or "", r.column or "", r.status.value, r.value, r.ci, r.n, r.message)
@@ -31,6 +42,9 @@ def test_a_signoff_carries_the_evaluation_and_its_verdict_is_a_full_gates(fleet,
     version = _new_version(client, {})
     first = registration_gate(MODEL, version)
     assert first.verdict == "BLOCKED"  # awaiting the owner's and a validator's sign-off
+    # The recording is one task run of the gate's, its reads and writes steps of it (flows/recording.py).
+    recorded = _task_runs(f"gate-{MODEL}-v{version}")
+    assert "record-gate" in recorded and not {"upload_evidence", "append_head", "commit_run"} & set(recorded)
     owner = sign_off(MODEL, version, "A. Rivera", "owner", "reviewed the evidence")
     approved = sign_off(MODEL, version, "M. Chen", "validator", "challenged the model")
     assert approved.verdict == "APPROVED"
